@@ -1,0 +1,3 @@
+#ifndef KP_clock_H
+#define KP_clock_H
+#endif

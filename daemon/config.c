@@ -1,0 +1,2 @@
+/* placeholder */
+#include "ac_config.h"

@@ -1,0 +1,3 @@
+#ifndef KP_config_H
+#define KP_config_H
+#endif

@@ -1,0 +1,32 @@
+/* csv: RFC 4180 parsing of an in-memory UTF-8 buffer as spreadsheets save
+ * it (comma separated, "quoted" fields with "" escapes and embedded newlines,
+ * CRLF or LF line ends, blank lines skipped). Pure: knows nothing of what
+ * the columns mean. */
+#ifndef KEYPROJ_CSV_H
+#define KEYPROJ_CSV_H
+
+#include <stddef.h>
+
+struct csv_row {
+    size_t line;      /* 1-based physical line where the row starts */
+    size_t nfields;
+    char **fields;    /* each NUL-terminated, owned by the csv */
+};
+
+struct csv {
+    size_t nrows;
+    struct csv_row *rows;  /* rows[0] is the header row when present */
+};
+
+/* Parses data[0..len). Returns a newly allocated csv (free with csv_free),
+ * or NULL with a message in err naming the line ("line 12: unterminated
+ * quoted field" / "line 3: text after closing quote"). Fields keep their
+ * bytes as is; trimming is the caller's choice. */
+struct csv *csv_parse(const char *data, size_t len, char *err, size_t errlen);
+void csv_free(struct csv *csv);
+
+/* Writes one field to out, quoted when it holds a comma, quote, CR or LF. */
+struct buf;
+void csv_put_field(struct buf *out, const char *field);
+
+#endif

@@ -1,0 +1,3 @@
+/* placeholder */
+#include "ac_config.h"
+#include "ctl_render.h"

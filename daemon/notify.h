@@ -1,0 +1,3 @@
+#ifndef KP_notify_H
+#define KP_notify_H
+#endif

@@ -1,0 +1,3 @@
+/* placeholder: being written */
+#include "ac_config.h"
+#include "text.h"

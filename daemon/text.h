@@ -1,0 +1,38 @@
+/* text: UTF-8 validation, conversion of spreadsheet bytes (UTF-8 with or
+ * without BOM, GB18030) to UTF-8, and display width of UTF-8 text for
+ * tables (CJK ideographs and fullwidth forms are two columns). Pure. */
+#ifndef KEYPROJ_TEXT_H
+#define KEYPROJ_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+ * NUL bytes count as invalid. On failure *bad_offset (if not NULL) gets the
+ * offset of the first bad byte. */
+bool utf8_valid(const char *s, size_t len, size_t *bad_offset);
+
+enum text_encoding { ENC_AUTO = 0, ENC_UTF8, ENC_GB18030 };
+
+/* Parses "auto", "utf-8"/"utf8", "gb18030"/"gbk"/"gb2312" (case-insensitive). */
+bool text_encoding_parse(const char *s, enum text_encoding *out);
+const char *text_encoding_name(enum text_encoding enc);
+
+/* Converts raw file bytes to a newly allocated NUL-terminated UTF-8 string
+ * (caller frees), dropping a UTF-8 BOM. ENC_AUTO: valid UTF-8 is taken as
+ * UTF-8, anything else is tried as GB18030. *used (if not NULL) tells which
+ * encoding was used. On failure returns NULL and writes a specific message
+ * to err ("byte 1234 (line 7) is not valid UTF-8 or GB18030"). */
+char *text_to_utf8(const char *in, size_t len, enum text_encoding enc,
+                   size_t *out_len, enum text_encoding *used,
+                   char *err, size_t errlen);
+
+/* Display columns of a UTF-8 string (assumed valid): East Asian Wide and
+ * Fullwidth code points count 2, combining marks 0, others 1. Does not
+ * depend on the process locale. */
+size_t text_width(const char *s);
+
+/* Byte length of the longest prefix of s that fits in max_cols columns. */
+size_t text_prefix_for_width(const char *s, size_t max_cols);
+
+#endif

@@ -1,0 +1,46 @@
+/* util: allocation wrappers that never return NULL (they log and abort on
+ * out-of-memory) and a growable byte buffer. Real errors (I/O, input) are
+ * returned by the callers' own functions, never hidden here. */
+#ifndef KEYPROJ_UTIL_H
+#define KEYPROJ_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string; the caller frees it. */
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* A growable buffer, always NUL-terminated after the last byte written.
+ * Owner frees with buf_free(); buf_steal() hands the bytes to the caller. */
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+void buf_init(struct buf *b);
+void buf_free(struct buf *b);
+void buf_reset(struct buf *b);
+void buf_reserve(struct buf *b, size_t extra);
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *buf_steal(struct buf *b);
+
+/* Bounded copy that always terminates dst (when dstsize > 0). */
+size_t strlcpy_k(char *dst, const char *src, size_t dstsize);
+bool str_eq(const char *a, const char *b);
+bool str_startswith(const char *s, const char *prefix);
+
+#endif

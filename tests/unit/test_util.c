@@ -1,0 +1,77 @@
+/* Unit tests for util.c: the growable buffer and bounded copies. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "util.h"
+
+static void
+test_buf_grows_and_terminates(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b);
+    for (int i = 0; i < 1000; i++)
+        buf_printf(&b, "%d,", i);
+    assert_int_equal(b.len, strlen(b.data));
+    assert_true(str_startswith(b.data, "0,1,2,"));
+    assert_string_equal(b.data + b.len - 4, "999,");
+    char *s = buf_steal(&b);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    free(s);
+}
+
+static void
+test_buf_append_binary(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b);
+    buf_append(&b, "a\0b", 3);
+    assert_int_equal(b.len, 3);
+    assert_int_equal(b.data[1], '\0');
+    assert_int_equal(b.data[3], '\0');
+    buf_reset(&b);
+    assert_int_equal(b.len, 0);
+    buf_free(&b);
+}
+
+static void
+test_strlcpy_truncates(void **state)
+{
+    (void)state;
+    char dst[4];
+    assert_int_equal(strlcpy_k(dst, "abcdef", sizeof dst), 6);
+    assert_string_equal(dst, "abc");
+    assert_int_equal(strlcpy_k(dst, "ab", sizeof dst), 2);
+    assert_string_equal(dst, "ab");
+}
+
+static void
+test_xasprintf(void **state)
+{
+    (void)state;
+    char *s = xasprintf("%s-%03d", "B", 6);
+    assert_string_equal(s, "B-006");
+    free(s);
+    char *t = xstrndup("涧西区", 3);
+    assert_string_equal(t, "涧");
+    free(t);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_buf_grows_and_terminates),
+        cmocka_unit_test(test_buf_append_binary),
+        cmocka_unit_test(test_strlcpy_truncates),
+        cmocka_unit_test(test_xasprintf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
