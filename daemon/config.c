@@ -1,2 +1,575 @@
-/* placeholder */
+/* config: libconfig → struct config, validated as a whole. Every error
+ * names FILE:LINE and the key; secrets (URLs with keys, conninfo passwords,
+ * signing secrets) are never copied into messages. */
 #include "ac_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <libconfig.h>
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util.h"
+#include "values.h"
+
+#define DEFAULT_SOCKET "/run/keyprojd/control.sock"
+
+/* Load state: the first error wins and stops further checks. */
+struct loader {
+    const char *name;
+    char *err;
+    size_t errlen;
+    bool failed;
+};
+
+static void
+fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
+{
+    if (ld->failed)
+        return;
+    ld->failed = true;
+    int line = s ? (int)config_setting_source_line(s) : 0;
+    const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : ld->name;
+    int n = line > 0 ? snprintf(ld->err, ld->errlen, "%s:%d: ", file, line)
+                     : snprintf(ld->err, ld->errlen, "%s: ", file);
+    if (n < 0 || (size_t)n >= ld->errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* Dotted path of a setting for messages ("control.mode", "receivers[2].url"). */
+static void
+setting_path(const config_setting_t *s, char *out, size_t outlen)
+{
+    const config_setting_t *chain[16];
+    size_t n = 0;
+    for (const config_setting_t *p = s; p && !config_setting_is_root(p) && n < 16; p = config_setting_parent(p))
+        chain[n++] = p;
+    size_t o = 0;
+    out[0] = '\0';
+    while (n-- > 0 && o < outlen) {
+        const config_setting_t *p = chain[n];
+        const char *name = config_setting_name(p);
+        int w;
+        if (name)
+            w = snprintf(out + o, outlen - o, "%s%s", o ? "." : "", name);
+        else
+            w = snprintf(out + o, outlen - o, "[%d]", config_setting_index(p));
+        if (w < 0)
+            break;
+        o += (size_t)w;
+    }
+}
+
+/* Refuses any member of group g not in known (typos must not pass silently). */
+static void
+check_known(struct loader *ld, const config_setting_t *g, const char *const *known)
+{
+    int n = config_setting_length(g);
+    for (int i = 0; i < n && !ld->failed; i++) {
+        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
+        const char *name = config_setting_name(m);
+        bool ok = false;
+        for (const char *const *k = known; *k; k++)
+            if (name && strcmp(name, *k) == 0)
+                ok = true;
+        if (!ok) {
+            char path[256];
+            setting_path(m, path, sizeof path);
+            fail(ld, m, "unknown setting '%s'", path);
+        }
+    }
+}
+
+static const config_setting_t *
+member(struct loader *ld, const config_setting_t *g, const char *name, int type)
+{
+    if (g == NULL || ld->failed)
+        return NULL;
+    const config_setting_t *s = config_setting_get_member(g, name);
+    if (s == NULL)
+        return NULL;
+    int t = config_setting_type(s);
+    bool ok = t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64);
+    if (!ok) {
+        static const char *const names[] = {
+            [CONFIG_TYPE_GROUP] = "a group { … }", [CONFIG_TYPE_INT] = "an integer",
+            [CONFIG_TYPE_INT64] = "an integer", [CONFIG_TYPE_FLOAT] = "a number",
+            [CONFIG_TYPE_STRING] = "a string", [CONFIG_TYPE_BOOL] = "true or false",
+            [CONFIG_TYPE_ARRAY] = "an array [ … ]", [CONFIG_TYPE_LIST] = "a list ( … )",
+        };
+        char path[256];
+        setting_path(s, path, sizeof path);
+        fail(ld, s, "%s must be %s", path, names[type]);
+        return NULL;
+    }
+    return s;
+}
+
+static char *
+get_string(struct loader *ld, const config_setting_t *g, const char *name, const char *def)
+{
+    const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_STRING);
+    const char *v = s ? config_setting_get_string(s) : def;
+    return v ? xstrdup(v) : NULL;
+}
+
+static int
+get_int(struct loader *ld, const config_setting_t *g, const char *name, int def, int lo, int hi)
+{
+    const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_INT);
+    if (s == NULL)
+        return def;
+    long long v = config_setting_get_int64(s);
+    if (v < lo || v > hi) {
+        char path[256];
+        setting_path(s, path, sizeof path);
+        fail(ld, s, "%s must be between %d and %d (got %lld)", path, lo, hi, v);
+        return def;
+    }
+    return (int)v;
+}
+
+static void
+strings_free(struct matcher *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        free(m->v[i]);
+    free(m->v);
+    m->v = NULL;
+    m->n = 0;
+}
+
+/* Reads an array of strings; normalize (may be NULL) maps each value to its
+ * canonical spelling or returns NULL for an unknown one. */
+static void
+get_strings(struct loader *ld, const config_setting_t *g, const char *name, struct matcher *out,
+            const char *(*normalize)(const char *), const char *(*expected)(void))
+{
+    const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_ARRAY);
+    if (s == NULL)
+        return;
+    int n = config_setting_length(s);
+    out->v = xcalloc((size_t)n + 1, sizeof(char *));
+    for (int i = 0; i < n && !ld->failed; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        char path[256];
+        setting_path(s, path, sizeof path);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+            fail(ld, s, "%s must hold strings", path);
+            return;
+        }
+        const char *v = config_setting_get_string(e);
+        if (normalize) {
+            const char *c = normalize(v);
+            if (c == NULL) {
+                fail(ld, s, "%s: unknown value '%s' (expected one of %s)", path, v, expected());
+                return;
+            }
+            v = c;
+        }
+        out->v[out->n++] = xstrdup(v);
+    }
+}
+
+static void
+load_principals(struct loader *ld, const config_setting_t *g, const char *name,
+                struct principal_list *out, const char *def)
+{
+    struct matcher m = { 0, NULL };
+    get_strings(ld, g, name, &m, NULL, NULL);
+    if (m.n == 0 && def != NULL && member(ld, g, name, CONFIG_TYPE_ARRAY) == NULL) {
+        free(m.v);
+        m.v = xcalloc(2, sizeof(char *));
+        m.v[m.n++] = xstrdup(def);
+    }
+    out->v = xcalloc(m.n + 1, sizeof(struct principal));
+    for (size_t i = 0; i < m.n; i++) {
+        const char *v = m.v[i];
+        bool grp = v[0] == '@';
+        if (v[grp ? 1 : 0] == '\0') {
+            fail(ld, config_setting_get_member(g, name), "control.%s: empty user or group name", name);
+            break;
+        }
+        out->v[out->n].is_group = grp;
+        out->v[out->n].name = xstrdup(v + (grp ? 1 : 0));
+        out->n++;
+    }
+    strings_free(&m);
+}
+
+static bool
+parse_hhmm(const char *s, int *min)
+{
+    if (!isdigit((unsigned char)s[0]) || !isdigit((unsigned char)s[1]) || s[2] != ':' ||
+        !isdigit((unsigned char)s[3]) || !isdigit((unsigned char)s[4]))
+        return false;
+    int h = (s[0] - '0') * 10 + (s[1] - '0');
+    int m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 23 || m > 59)
+        return false;
+    *min = h * 60 + m;
+    return true;
+}
+
+static void
+load_timezone(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    cfg->timezone = get_string(ld, root, "timezone", "Asia/Shanghai");
+    if (ld->failed)
+        return;
+    const char *tz = cfg->timezone;
+    bool sane = tz[0] != '\0' && tz[0] != '/' && strstr(tz, "..") == NULL;
+    char path[512];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+    if (!sane || access(path, R_OK) != 0)
+        fail(ld, config_setting_get_member(root, "timezone"),
+             "timezone: unknown time zone '%s' (expected a name like Asia/Shanghai from the tz database)", tz);
+}
+
+static void
+load_database(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    static const char *const known[] = { "conninfo", "reconnect_max_seconds", NULL };
+    const config_setting_t *g = member(ld, root, "database", CONFIG_TYPE_GROUP);
+    if (g)
+        check_known(ld, g, known);
+    cfg->db_conninfo = get_string(ld, g, "conninfo", "dbname=keyproj");
+    cfg->db_reconnect_max = get_int(ld, g, "reconnect_max_seconds", 30, 1, 3600);
+    if (ld->failed)
+        return;
+    char *perr = NULL;
+    PQconninfoOption *opts = PQconninfoParse(cfg->db_conninfo, &perr);
+    if (opts == NULL) {
+        /* libpq's message quotes the fragment it choked on, which could be a
+         * password; say only that the string is malformed. */
+        fail(ld, config_setting_get_member(g, "conninfo"),
+             "database.conninfo: not a valid libpq connection string");
+        PQfreemem(perr);
+        return;
+    }
+    PQconninfoFree(opts);
+}
+
+static void
+load_mode(struct loader *ld, const config_setting_t *g, struct config *cfg)
+{
+    cfg->ctl_mode = 0660;
+    const config_setting_t *s = g ? config_setting_get_member(g, "mode") : NULL;
+    if (s == NULL || ld->failed)
+        return;
+    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+        const char *v = config_setting_get_string(s);
+        char *end;
+        errno = 0;
+        unsigned long m = strtoul(v, &end, 8);
+        if (v[0] == '\0' || *end != '\0' || errno || m > 0777) {
+            fail(ld, s, "control.mode: expected an octal mode like \"0660\" (got '%s')", v);
+            return;
+        }
+        cfg->ctl_mode = (mode_t)m;
+    } else if (config_setting_type(s) == CONFIG_TYPE_INT) {
+        long m = (long)config_setting_get_int(s);
+        if (m < 0 || m > 0777) {
+            fail(ld, s, "control.mode: expected an octal mode like \"0660\"");
+            return;
+        }
+        cfg->ctl_mode = (mode_t)m;
+    } else {
+        fail(ld, s, "control.mode: expected an octal mode like \"0660\"");
+    }
+    if ((cfg->ctl_mode & 0006) != 0)
+        fail(ld, s, "control.mode: the socket must not be open to other users (%04o)", (unsigned)cfg->ctl_mode);
+}
+
+static void
+load_control(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    static const char *const known[] = {
+        "socket", "group", "mode", "admins", "operators", "max_clients",
+        "max_line_bytes", "max_body_bytes", "max_args", "idle_timeout_seconds", NULL,
+    };
+    const config_setting_t *g = member(ld, root, "control", CONFIG_TYPE_GROUP);
+    if (g)
+        check_known(ld, g, known);
+    cfg->ctl_socket = get_string(ld, g, "socket", DEFAULT_SOCKET);
+    cfg->ctl_group = get_string(ld, g, "group", NULL);
+    load_mode(ld, g, cfg);
+    load_principals(ld, g, "admins", &cfg->admins, "root");
+    load_principals(ld, g, "operators", &cfg->operators, NULL);
+    cfg->ctl_max_clients = get_int(ld, g, "max_clients", 64, 1, 10000);
+    cfg->ctl_max_line = (size_t)get_int(ld, g, "max_line_bytes", 8192, 256, 1 << 20);
+    cfg->ctl_max_body = (size_t)get_int(ld, g, "max_body_bytes", 256 << 20, 1024, 1 << 30);
+    cfg->ctl_max_args = get_int(ld, g, "max_args", 64, 4, 4096);
+    cfg->ctl_idle_timeout = get_int(ld, g, "idle_timeout_seconds", 30, 1, 86400);
+    if (ld->failed)
+        return;
+    if (cfg->ctl_socket[0] != '/' || strlen(cfg->ctl_socket) >= 108)
+        fail(ld, config_setting_get_member(g, "socket"),
+             "control.socket: must be an absolute path shorter than 108 bytes");
+}
+
+static void
+load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    static const char *const known[] = {
+        "due_soon_days", "overdue_repeat_days", "quiet_hours", "holidays", NULL,
+    };
+    const config_setting_t *g = member(ld, root, "alerts", CONFIG_TYPE_GROUP);
+    if (g)
+        check_known(ld, g, known);
+    const config_setting_t *d = member(ld, g, "due_soon_days", CONFIG_TYPE_ARRAY);
+    if (d == NULL) {
+        static const int def[] = { 7, 3, 1 };
+        memcpy(cfg->due_soon_days, def, sizeof def);
+        cfg->n_due_soon_days = 3;
+    } else {
+        int n = config_setting_length(d);
+        if (n > (int)ARRAY_LEN(cfg->due_soon_days))
+            fail(ld, d, "alerts.due_soon_days: at most %zu stages", ARRAY_LEN(cfg->due_soon_days));
+        for (int i = 0; i < n && !ld->failed; i++) {
+            const config_setting_t *e = config_setting_get_elem(d, (unsigned)i);
+            int v = config_setting_type(e) == CONFIG_TYPE_INT ? config_setting_get_int(e) : -1;
+            if (v < 1 || v > 365 || (i > 0 && v >= cfg->due_soon_days[i - 1]))
+                fail(ld, d, "alerts.due_soon_days: expected decreasing whole days between 365 and 1, like [ 7, 3, 1 ]");
+            cfg->due_soon_days[cfg->n_due_soon_days++] = v;
+        }
+    }
+    cfg->overdue_repeat_days = get_int(ld, g, "overdue_repeat_days", 3, 1, 365);
+    cfg->quiet_hours = get_string(ld, g, "quiet_hours", "22:00-08:00");
+    cfg->holidays = get_string(ld, g, "holidays", NULL);
+    cfg->quiet_start_min = cfg->quiet_end_min = -1;
+    if (ld->failed || cfg->quiet_hours[0] == '\0')
+        return;
+    const char *q = cfg->quiet_hours;
+    if (strlen(q) != 11 || q[5] != '-' || !parse_hhmm(q, &cfg->quiet_start_min) ||
+        !parse_hhmm(q + 6, &cfg->quiet_end_min) || cfg->quiet_start_min == cfg->quiet_end_min)
+        fail(ld, config_setting_get_member(g, "quiet_hours"),
+             "alerts.quiet_hours: expected \"HH:MM-HH:MM\" like \"22:00-08:00\", or \"\" for none (got '%s')", q);
+}
+
+static const char *
+map_light(const char *s)
+{
+    static const char *const lights[][2] = {
+        { "green", "绿" }, { "yellow", "黄" }, { "red", "红" },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(lights); i++)
+        if (strcasecmp(s, lights[i][0]) == 0 || strcmp(s, lights[i][1]) == 0 ||
+            (strncmp(s, lights[i][1], strlen(lights[i][1])) == 0 && strcmp(s + strlen(lights[i][1]), "灯") == 0))
+            return lights[i][0];
+    return NULL;
+}
+
+static const char *
+light_expected(void)
+{
+    return "红, 黄, 绿 (or red, yellow, green)";
+}
+
+static bool
+receiver_name_ok(const char *s)
+{
+    if (s[0] == '\0' || strlen(s) > 64)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+            return false;
+    return true;
+}
+
+static void
+load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, struct receiver *rv)
+{
+    static const char *const known[] = {
+        "name", "type", "url", "secret", "proxy", "max_concurrency",
+        "rate_per_minute", "timeout_seconds", "match", NULL,
+    };
+    static const char *const match_known[] = {
+        "county", "sector", "level", "kind", "light", "stage", NULL,
+    };
+    char path[64];
+    setting_path(r, path, sizeof path);
+    if (config_setting_type(r) != CONFIG_TYPE_GROUP) {
+        fail(ld, r, "%s: each receiver must be a group { name = …; type = …; url = …; }", path);
+        return;
+    }
+    check_known(ld, r, known);
+    rv->name = get_string(ld, r, "name", NULL);
+    rv->type = get_string(ld, r, "type", "json");
+    rv->url = get_string(ld, r, "url", NULL);
+    rv->secret = get_string(ld, r, "secret", NULL);
+    rv->proxy = get_string(ld, r, "proxy", NULL);
+    bool chat = rv->type && strcmp(rv->type, "json") != 0;
+    rv->max_concurrency = get_int(ld, r, "max_concurrency", chat ? 1 : 4, 1, 256);
+    rv->rate_per_minute = get_int(ld, r, "rate_per_minute", chat ? 20 : 600, 1, 100000);
+    rv->timeout_seconds = get_int(ld, r, "timeout_seconds", 20, 1, 600);
+    const config_setting_t *m = member(ld, r, "match", CONFIG_TYPE_GROUP);
+    if (m) {
+        check_known(ld, m, match_known);
+        get_strings(ld, m, "county", &rv->county, NULL, NULL);
+        get_strings(ld, m, "sector", &rv->sector, map_sector, sector_expected);
+        get_strings(ld, m, "level", &rv->level, map_level, level_expected);
+        get_strings(ld, m, "kind", &rv->kind, NULL, NULL);
+        get_strings(ld, m, "light", &rv->light, map_light, light_expected);
+        get_strings(ld, m, "stage", &rv->stage, NULL, NULL);
+    }
+    if (ld->failed)
+        return;
+    if (rv->name == NULL || !receiver_name_ok(rv->name)) {
+        fail(ld, r, "%s.name: required, letters, digits, '-', '_' or '.' (at most 64)", path);
+        return;
+    }
+    if (strcmp(rv->type, "json") && strcmp(rv->type, "wecom") && strcmp(rv->type, "dingtalk") &&
+        strcmp(rv->type, "feishu")) {
+        fail(ld, config_setting_get_member(r, "type"),
+             "receiver '%s': unknown type '%s' (expected json, wecom, dingtalk or feishu)", rv->name, rv->type);
+        return;
+    }
+    if (rv->url == NULL || (!str_startswith(rv->url, "https://") && !str_startswith(rv->url, "http://"))) {
+        fail(ld, r, "receiver '%s': url is required and must start with https:// or http://", rv->name);
+        return;
+    }
+    if (strcmp(rv->type, "json") == 0 && (rv->secret == NULL || rv->secret[0] == '\0'))
+        fail(ld, r, "receiver '%s': type json needs a secret (whsec_… base64) to sign its payloads", rv->name);
+    for (size_t i = 0; i < cfg->n_receivers && !ld->failed; i++)
+        if (strcmp(cfg->receivers[i].name, rv->name) == 0)
+            fail(ld, r, "receiver '%s' is defined twice", rv->name);
+}
+
+static void
+load_receivers(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    const config_setting_t *l = config_setting_get_member(root, "receivers");
+    if (l == NULL)
+        return;
+    if (config_setting_type(l) != CONFIG_TYPE_LIST) {
+        fail(ld, l, "receivers must be a list ( { … }, { … } )");
+        return;
+    }
+    int n = config_setting_length(l);
+    cfg->receivers = xcalloc((size_t)n + 1, sizeof(struct receiver));
+    for (int i = 0; i < n && !ld->failed; i++) {
+        /* Count first so config_free sees a partly filled receiver too. */
+        struct receiver *rv = &cfg->receivers[cfg->n_receivers];
+        load_receiver(ld, config_setting_get_elem(l, (unsigned)i), cfg, rv);
+        cfg->n_receivers++;
+    }
+}
+
+static struct config *
+load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
+{
+    struct loader ld = { name, err, errlen, false };
+    if (!ok) {
+        const char *f = config_error_file(lc) ? config_error_file(lc) : name;
+        snprintf(err, errlen, "%s:%d: %s", f, config_error_line(lc), config_error_text(lc));
+        return NULL;
+    }
+    static const char *const known[] = {
+        "timezone", "log_level", "database", "control", "alerts", "receivers", NULL,
+    };
+    const config_setting_t *root = config_root_setting(lc);
+    struct config *cfg = xcalloc(1, sizeof *cfg);
+    cfg->path = xstrdup(name);
+    check_known(&ld, root, known);
+    load_timezone(&ld, root, cfg);
+    char *lvl = get_string(&ld, root, "log_level", "info");
+    if (!ld.failed && !log_level_parse(lvl, &cfg->log_level))
+        fail(&ld, config_setting_get_member(root, "log_level"),
+             "log_level: expected error, warn, info or debug (got '%s')", lvl);
+    free(lvl);
+    load_database(&ld, root, cfg);
+    load_control(&ld, root, cfg);
+    load_alerts(&ld, root, cfg);
+    load_receivers(&ld, root, cfg);
+    if (ld.failed) {
+        config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+    config_t lc;
+    config_init(&lc);
+    bool ok = config_read_file(&lc, path) == CONFIG_TRUE;
+    if (!ok && config_error_type(&lc) == CONFIG_ERR_FILE_IO) {
+        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
+        config_destroy(&lc);
+        return NULL;
+    }
+    struct config *cfg = load(&lc, ok, path, err, errlen);
+    config_destroy(&lc);
+    return cfg;
+}
+
+struct config *
+config_load_string(const char *text, const char *name, char *err, size_t errlen)
+{
+    config_t lc;
+    config_init(&lc);
+    bool ok = config_read_string(&lc, text) == CONFIG_TRUE;
+    struct config *cfg = load(&lc, ok, name, err, errlen);
+    config_destroy(&lc);
+    return cfg;
+}
+
+static void
+principals_free(struct principal_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i].name);
+    free(l->v);
+}
+
+static void
+receiver_free(struct receiver *rv)
+{
+    free(rv->name);
+    free(rv->type);
+    free(rv->url);
+    free(rv->secret);
+    free(rv->proxy);
+    strings_free(&rv->county);
+    strings_free(&rv->sector);
+    strings_free(&rv->level);
+    strings_free(&rv->kind);
+    strings_free(&rv->light);
+    strings_free(&rv->stage);
+}
+
+void
+config_free(struct config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    free(cfg->path);
+    free(cfg->timezone);
+    free(cfg->db_conninfo);
+    free(cfg->ctl_socket);
+    free(cfg->ctl_group);
+    principals_free(&cfg->admins);
+    principals_free(&cfg->operators);
+    free(cfg->quiet_hours);
+    free(cfg->holidays);
+    for (size_t i = 0; i < cfg->n_receivers; i++)
+        receiver_free(&cfg->receivers[i]);
+    free(cfg->receivers);
+    free(cfg);
+}

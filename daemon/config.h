@@ -1,3 +1,81 @@
-#ifndef KP_config_H
-#define KP_config_H
+/* config: reads keyprojd.conf (libconfig) into a fresh, fully validated
+ * struct config. It never touches the running daemon: reload builds a new
+ * struct and the caller swaps it in only when it is valid. */
+#ifndef KEYPROJ_CONFIG_H
+#define KEYPROJ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "log.h"
+
+/* A principal allowed on the control socket: a user name or "@group". */
+struct principal {
+    char *name;
+    bool is_group;
+};
+
+struct principal_list {
+    size_t n;
+    struct principal *v;
+};
+
+/* Receiver matchers: each list empty = any. */
+struct matcher {
+    size_t n;
+    char **v;
+};
+
+struct receiver {
+    char *name;
+    char *type;          /* json | wecom | dingtalk | feishu */
+    char *url;           /* may hold a key: never log it */
+    char *secret;        /* NULL when unsigned; never log it */
+    char *proxy;         /* NULL: from the environment */
+    int max_concurrency;
+    int rate_per_minute;
+    int timeout_seconds;
+    struct matcher county, sector, level, kind, light, stage;
+};
+
+struct config {
+    char *path;
+    char *timezone;
+    enum log_level log_level;
+
+    char *db_conninfo;          /* may hold a password: never log it */
+    int db_reconnect_max;       /* seconds, upper bound of the backoff */
+
+    char *ctl_socket;
+    char *ctl_group;            /* NULL: leave the group as created */
+    mode_t ctl_mode;
+    struct principal_list admins;
+    struct principal_list operators;
+    int ctl_max_clients;
+    size_t ctl_max_line;
+    size_t ctl_max_body;
+    int ctl_max_args;
+    int ctl_idle_timeout;       /* seconds */
+
+    int due_soon_days[8];
+    size_t n_due_soon_days;
+    int overdue_repeat_days;
+    char *quiet_hours;          /* "" = none */
+    int quiet_start_min;        /* minutes after midnight; -1 when none */
+    int quiet_end_min;
+    char *holidays;             /* path or NULL */
+
+    size_t n_receivers;
+    struct receiver *receivers;
+};
+
+/* Loads and validates path. Returns a new config (free with config_free), or
+ * NULL with "FILE:LINE: what is wrong" in err. */
+struct config *config_load(const char *path, char *err, size_t errlen);
+/* Same, from a string (the name is used in messages); for tests. */
+struct config *config_load_string(const char *text, const char *name,
+                                  char *err, size_t errlen);
+void config_free(struct config *cfg);
+
 #endif

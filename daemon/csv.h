@@ -16,12 +16,18 @@ struct csv_row {
 struct csv {
     size_t nrows;
     struct csv_row *rows;  /* rows[0] is the header row when present */
+    /* Storage behind rows[].fields; private to csv.c. */
+    char *text;
+    char **fieldv;
 };
 
 /* Parses data[0..len). Returns a newly allocated csv (free with csv_free),
  * or NULL with a message in err naming the line ("line 12: unterminated
- * quoted field" / "line 3: text after closing quote"). Fields keep their
- * bytes as is; trimming is the caller's choice. */
+ * quoted field" (the line the field starts on) / "line 3: unexpected
+ * character after closing quote" / "line 5: NUL byte"). LF, CRLF and a lone
+ * CR each end a line; lines that are empty or only blanks are skipped but
+ * counted. Rows keep however many fields they have (the caller checks).
+ * Fields keep their bytes as is; trimming is the caller's choice. */
 struct csv *csv_parse(const char *data, size_t len, char *err, size_t errlen);
 void csv_free(struct csv *csv);
 

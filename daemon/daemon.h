@@ -1,0 +1,40 @@
+/* daemon: the one struct that holds the running service's state. Every
+ * module gets what it needs from here; there is no other mutable global
+ * state (beyond the log level). */
+#ifndef KEYPROJ_DAEMON_H
+#define KEYPROJ_DAEMON_H
+
+#include <stdbool.h>
+#include <event2/event.h>
+
+#include "clock.h"
+#include "config.h"
+
+struct db;
+struct control;
+
+struct daemon {
+    struct event_base *base;
+    struct config *cfg;        /* current, valid configuration */
+    char *config_path;
+    struct kclock clock;
+    double started_at;
+
+    struct db *db;
+    bool db_ready;             /* connected and schema migrated */
+    bool migrating;
+    int schema_version;        /* -1 until read */
+    char *schema_error;        /* why the schema is unusable, or NULL */
+
+    struct control *ctl;
+    unsigned long next_request_id;
+
+    struct event *sig_hup, *sig_term, *sig_int;
+    bool stopping;
+};
+
+/* Re-reads the configuration file; keeps the old one when the new is bad.
+ * Returns NULL on success or an error message (caller frees). */
+char *daemon_reload(struct daemon *d);
+
+#endif

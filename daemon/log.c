@@ -109,6 +109,8 @@ log_msg(enum log_level level, const char *msg, const char *fields, ...)
         va_end(ap);
         if (n > 0)
             o += (size_t)n;
+        else
+            o--;    /* nothing after all: drop the separator */
     }
     if (o > sizeof line - 2)
         o = sizeof line - 2;

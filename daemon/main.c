@@ -1,1 +1,269 @@
-int main(void) { return 0; }
+/* main: arguments, start-up, signals and shutdown of keyprojd. Runs in the
+ * foreground as service managers expect; start-up fails only for what an
+ * operator must fix (bad config, unusable socket), never for a database
+ * that is down. */
+#include "ac_config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "config.h"
+#include "control.h"
+#include "daemon.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "notify.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/keyproj/keyprojd.conf"
+
+static void
+usage(FILE *f)
+{
+    fprintf(f,
+            "usage: keyprojd [-c FILE] [--migrate] [--check-config] [--now TIME] [-v] [-h]\n"
+            "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
+            "      --migrate       bring the database schema up to date, then exit\n"
+            "      --check-config  validate the configuration file, then exit\n"
+            "      --now TIME      run as if the clock read TIME (2026-11-25T09:00:00+08:00); for tests\n"
+            "  -v, --version       print the version\n"
+            "  -h, --help          this help\n");
+}
+
+static void
+on_migrated(void *arg, int version, const char *err)
+{
+    struct daemon *d = arg;
+    d->migrating = false;
+    d->schema_version = version;
+    free(d->schema_error);
+    d->schema_error = err ? xstrdup(err) : NULL;
+    d->db_ready = err == NULL && db_state(d->db) == DB_UP;
+    if (d->db_ready) {
+        log_info("database ready", "schema_version=%d", version);
+        notify_send("STATUS=database ready");
+    }
+}
+
+static void
+on_db_state(void *arg, enum db_state state)
+{
+    struct daemon *d = arg;
+    if (state == DB_UP) {
+        if (!d->migrating) {
+            d->migrating = true;
+            migrate_run(d->db, on_migrated, d);
+        }
+    } else {
+        d->db_ready = false;
+        notify_send("STATUS=database down, reconnecting");
+    }
+}
+
+static void
+on_db_notify(void *arg, const char *channel, const char *payload)
+{
+    log_debug("database notification", "channel=%s payload=%s", log_q(channel), log_q(payload));
+}
+
+char *
+daemon_reload(struct daemon *d)
+{
+    char err[512];
+    struct config *cfg = config_load(d->config_path, err, sizeof err);
+    if (cfg == NULL) {
+        log_error("reload failed: keeping the running configuration", "error=%s", log_q(err));
+        return xstrdup(err);
+    }
+    if (strcmp(cfg->ctl_socket, d->cfg->ctl_socket) != 0)
+        log_warn("control.socket changed: takes effect at the next restart", "path=%s",
+                 log_q(d->cfg->ctl_socket));
+    struct config *old = d->cfg;
+    /* Keep the socket path we actually listen on, so status stays true. */
+    free(cfg->ctl_socket);
+    cfg->ctl_socket = xstrdup(old->ctl_socket);
+    d->cfg = cfg;
+    config_free(old);
+    log_set_level(cfg->log_level);
+    clock_set_zone(cfg->timezone);
+    control_apply_config(d->ctl);
+    db_reconfigure(d->db, cfg->db_conninfo, cfg->db_reconnect_max);
+    log_info("configuration reloaded", "path=%s receivers=%zu", log_q(cfg->path), cfg->n_receivers);
+    return NULL;
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct daemon *d = arg;
+    if (sig == SIGHUP) {
+        notify_send("RELOADING=1");
+        free(daemon_reload(d));
+        notify_send("READY=1");
+        return;
+    }
+    log_info("stopping", "signal=%s", sig == SIGTERM ? "TERM" : "INT");
+    notify_send("STOPPING=1");
+    d->stopping = true;
+    event_base_loopexit(d->base, NULL);
+}
+
+/* --migrate: the same asynchronous walk, with the loop run until it ends. */
+static void
+on_migrate_only(void *arg, int version, const char *err)
+{
+    struct daemon *d = arg;
+    d->schema_version = version;
+    d->schema_error = err ? xstrdup(err) : NULL;
+    event_base_loopexit(d->base, NULL);
+}
+
+static void
+on_db_state_migrate_only(void *arg, enum db_state state)
+{
+    struct daemon *d = arg;
+    if (state == DB_UP)
+        migrate_run(d->db, on_migrate_only, d);
+}
+
+static int
+run_migrate_only(struct daemon *d)
+{
+    d->db = db_new(d->base, d->cfg->db_conninfo, 1, on_db_state_migrate_only, NULL, d);
+    /* Give a down database a few seconds, then say so rather than hang. */
+    struct timeval limit = { 30, 0 };
+    event_base_loopexit(d->base, &limit);
+    db_start(d->db);
+    event_base_dispatch(d->base);
+    int rc = 0;
+    if (d->schema_error) {
+        fprintf(stderr, "keyprojd: migration failed: %s\n", d->schema_error);
+        rc = 1;
+    } else if (d->schema_version < 0) {
+        fprintf(stderr, "keyprojd: could not reach the database: %s\n", db_last_error(d->db));
+        rc = 1;
+    } else {
+        printf("schema version %d\n", d->schema_version);
+    }
+    db_free(d->db);
+    return rc;
+}
+
+static void
+daemon_free(struct daemon *d)
+{
+    control_free(d->ctl);
+    db_free(d->db);
+    if (d->sig_hup) {
+        event_free(d->sig_hup);
+        event_free(d->sig_term);
+        event_free(d->sig_int);
+    }
+    config_free(d->cfg);
+    free(d->schema_error);
+    if (d->base)
+        event_base_free(d->base);
+}
+
+static int
+run(struct daemon *d)
+{
+    char err[512];
+    d->ctl = control_new(d, err, sizeof err);
+    if (d->ctl == NULL) {
+        log_error("cannot start", "error=%s", log_q(err));
+        return 1;
+    }
+    d->sig_hup = evsignal_new(d->base, SIGHUP, on_signal, d);
+    d->sig_term = evsignal_new(d->base, SIGTERM, on_signal, d);
+    d->sig_int = evsignal_new(d->base, SIGINT, on_signal, d);
+    event_add(d->sig_hup, NULL);
+    event_add(d->sig_term, NULL);
+    event_add(d->sig_int, NULL);
+
+    d->db = db_new(d->base, d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_db_state, on_db_notify, d);
+    db_start(d->db);
+    log_info("keyprojd started", "version=%s pid=%ld schema=%d", PACKAGE_VERSION, (long)getpid(),
+             migrate_latest());
+    notify_send("READY=1");
+    event_base_dispatch(d->base);
+    log_info("keyprojd stopped", "%s", "");
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "migrate", no_argument, NULL, 'm' },
+        { "check-config", no_argument, NULL, 'k' },
+        { "now", required_argument, NULL, 'n' },
+        { "version", no_argument, NULL, 'v' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct daemon d;
+    memset(&d, 0, sizeof d);
+    d.config_path = DEFAULT_CONFIG;
+    d.schema_version = -1;
+    bool migrate_only = false, check_only = false;
+    const char *now = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': d.config_path = optarg; break;
+        case 'm': migrate_only = true; break;
+        case 'k': check_only = true; break;
+        case 'n': now = optarg; break;
+        case 'v': printf("keyprojd %s\n", PACKAGE_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    log_set_journal(getenv("JOURNAL_STREAM") != NULL);
+
+    char err[512];
+    d.cfg = config_load(d.config_path, err, sizeof err);
+    if (d.cfg == NULL) {
+        fprintf(stderr, "keyprojd: %s\n", err);
+        return 1;
+    }
+    if (check_only) {
+        printf("%s: ok\n", d.config_path);
+        config_free(d.cfg);
+        return 0;
+    }
+    log_set_level(d.cfg->log_level);
+    clock_set_zone(d.cfg->timezone);
+    if (now && !clock_set(&d.clock, now)) {
+        fprintf(stderr, "keyprojd: --now: cannot read '%s' (expected 2026-11-25T09:00:00+08:00)\n", now);
+        config_free(d.cfg);
+        return 2;
+    }
+    d.started_at = clock_now(&d.clock);
+    d.base = event_base_new();
+    if (d.base == NULL) {
+        fprintf(stderr, "keyprojd: cannot create the event loop\n");
+        config_free(d.cfg);
+        return 1;
+    }
+    int rc = migrate_only ? run_migrate_only(&d) : run(&d);
+    if (migrate_only)
+        d.db = NULL;
+    daemon_free(&d);
+    return rc;
+}

@@ -19,20 +19,24 @@ bool text_encoding_parse(const char *s, enum text_encoding *out);
 const char *text_encoding_name(enum text_encoding enc);
 
 /* Converts raw file bytes to a newly allocated NUL-terminated UTF-8 string
- * (caller frees), dropping a UTF-8 BOM. ENC_AUTO: valid UTF-8 is taken as
+ * (caller frees), dropping a BOM. ENC_AUTO: a UTF-8 BOM or valid UTF-8 means
  * UTF-8, anything else is tried as GB18030. *used (if not NULL) tells which
  * encoding was used. On failure returns NULL and writes a specific message
- * to err ("byte 1234 (line 7) is not valid UTF-8 or GB18030"). */
+ * to err ("byte 1234 (line 7) is not valid UTF-8 or GB18030"; the byte is a
+ * 0-based offset as xxd shows it). NUL bytes and UTF-16 files are refused
+ * with their own messages. */
 char *text_to_utf8(const char *in, size_t len, enum text_encoding enc,
                    size_t *out_len, enum text_encoding *used,
                    char *err, size_t errlen);
 
 /* Display columns of a UTF-8 string (assumed valid): East Asian Wide and
- * Fullwidth code points count 2, combining marks 0, others 1. Does not
- * depend on the process locale. */
+ * Fullwidth code points count 2 (CJK, Hangul, emoji), combining marks,
+ * format characters and C0/C1 controls 0, others 1; a stray invalid byte
+ * counts 1. Does not depend on the process locale. */
 size_t text_width(const char *s);
 
-/* Byte length of the longest prefix of s that fits in max_cols columns. */
+/* Byte length of the longest prefix of s that fits in max_cols columns;
+ * never splits a character, keeps combining marks with their base. */
 size_t text_prefix_for_width(const char *s, size_t max_cols);
 
 #endif

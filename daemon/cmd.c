@@ -1,0 +1,297 @@
+/* cmd: the command table, argument parsing against each entry's spec,
+ * level and database checks, replies, and the commands about the table
+ * itself (help, version). A command never writes to a socket directly. */
+#include "ac_config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "cmd.h"
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+#include "migrate.h"
+#include "util.h"
+
+extern const struct cmd_entry cmd_help_entry, cmd_version_entry, cmd_status_entry,
+    cmd_import_entry, cmd_projects_entry, cmd_project_entry, cmd_milestones_entry;
+
+const struct cmd_entry *const cmd_table[] = {
+    &cmd_help_entry,
+    &cmd_version_entry,
+    &cmd_status_entry,
+    &cmd_projects_entry,
+    &cmd_project_entry,
+    &cmd_milestones_entry,
+    &cmd_import_entry,
+    NULL,
+};
+
+static const char *
+level_name(enum cmd_level l)
+{
+    return l == LEVEL_ADMIN ? "admin" : l == LEVEL_OPERATOR ? "operator" : "none";
+}
+
+static const struct cmd_entry *
+find(const char *name)
+{
+    for (const struct cmd_entry *const *e = cmd_table; *e; e++)
+        if (strcmp((*e)->name, name) == 0)
+            return *e;
+    return NULL;
+}
+
+static char *
+usage_of(const struct cmd_entry *e)
+{
+    return e->usage[0] ? xasprintf("%s %s", e->name, e->usage) : xstrdup(e->name);
+}
+
+static const struct cmd_opt *
+find_opt(const struct cmd_entry *e, const char *name, size_t len)
+{
+    for (const struct cmd_opt *o = e->opts; o && o->name; o++)
+        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+            return o;
+    return NULL;
+}
+
+/* Splits argv into positionals and --options per the entry's spec. Returns
+ * false with err set on anything the spec does not allow. */
+static bool
+parse_args(const struct cmd_entry *e, struct tokens *t, struct cmd_args *a, char *err, size_t errlen)
+{
+    memset(a, 0, sizeof *a);
+    a->pos = xcalloc((size_t)t->argc + 1, sizeof(char *));
+    for (int i = 1; i < t->argc; i++) {
+        const char *arg = t->argv[i];
+        if (strcmp(arg, "--") == 0) {
+            while (++i < t->argc)
+                a->pos[a->npos++] = t->argv[i];
+            break;
+        }
+        if (!str_startswith(arg, "--") || arg[2] == '\0') {
+            a->pos[a->npos++] = t->argv[i];
+            continue;
+        }
+        const char *name = arg + 2, *eq = strchr(name, '=');
+        size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
+        const struct cmd_opt *o = find_opt(e, name, nlen);
+        if (o == NULL) {
+            snprintf(err, errlen, "unknown option --%.*s", (int)nlen, name);
+            return false;
+        }
+        const char *value = "";
+        if (o->has_value) {
+            if (eq)
+                value = eq + 1;
+            else if (i + 1 < t->argc)
+                value = t->argv[++i];
+            else {
+                snprintf(err, errlen, "option --%s needs a value", o->name);
+                return false;
+            }
+        } else if (eq) {
+            snprintf(err, errlen, "option --%s takes no value", o->name);
+            return false;
+        }
+        if (a->nopt == CMD_MAX_OPTS) {
+            snprintf(err, errlen, "too many options");
+            return false;
+        }
+        a->opt[a->nopt].name = o->name;
+        a->opt[a->nopt].value = value;
+        a->nopt++;
+    }
+    if (a->npos < e->min_pos || a->npos > e->max_pos) {
+        snprintf(err, errlen, a->npos < e->min_pos ? "missing argument" : "too many arguments");
+        return false;
+    }
+    return true;
+}
+
+const char *
+cmd_opt(const struct cmd_args *a, const char *name)
+{
+    for (int i = a->nopt - 1; i >= 0; i--)   /* the last one given wins */
+        if (strcmp(a->opt[i].name, name) == 0)
+            return a->opt[i].value;
+    return NULL;
+}
+
+bool
+cmd_flag(const struct cmd_args *a, const char *name)
+{
+    return cmd_opt(a, name) != NULL;
+}
+
+void
+cmd_reply(struct cmd_ctx *ctx, json_t *data)
+{
+    ctx->result = "ok";
+    json_t *r = json_object();
+    json_object_set_new(r, "ok", json_true());
+    json_object_set_new(r, "data", data ? data : json_null());
+    control_respond(ctx, r);
+}
+
+void
+cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    ctx->result = code;
+    json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
+    if (details)
+        json_object_set_new(e, "details", details);
+    json_t *r = json_pack("{s:b, s:o}", "ok", 0, "error", e);
+    free(msg);
+    control_respond(ctx, r);
+}
+
+void
+cmd_dispatch(struct cmd_ctx *ctx)
+{
+    if (ctx->tok.argc == 0) {
+        cmd_error(ctx, "usage", NULL, "empty request: try 'help'");
+        return;
+    }
+    const struct cmd_entry *e = find(ctx->tok.argv[0]);
+    if (e == NULL) {
+        cmd_error(ctx, "unknown_command", NULL, "unknown command '%s': try 'help'", ctx->tok.argv[0]);
+        return;
+    }
+    if (ctx->level < e->level) {
+        cmd_error(ctx, "denied", NULL, "'%s' needs the %s level; user %s has %s", e->name,
+                  level_name(e->level), ctx->user, level_name(ctx->level));
+        return;
+    }
+    if (ctx->body != NULL && !(e->flags & CMD_BODY)) {
+        cmd_error(ctx, "usage", NULL, "'%s' takes no body (--bytes)", e->name);
+        return;
+    }
+    struct cmd_args a;
+    char err[200];
+    if (!parse_args(e, &ctx->tok, &a, err, sizeof err)) {
+        char *u = usage_of(e);
+        cmd_error(ctx, "usage", NULL, "%s; usage: %s", err, u);
+        free(u);
+        free(a.pos);
+        return;
+    }
+    if ((e->flags & CMD_NEEDS_DB) && !ctx->d->db_ready) {
+        cmd_error(ctx, "unavailable", NULL, "the database is not available: %s",
+                  ctx->d->schema_error ? ctx->d->schema_error : "not connected (keyprojd keeps retrying)");
+        free(a.pos);
+        return;
+    }
+    /* Positionals point into ctx->tok, which outlives the command. */
+    e->exec(ctx, &a);
+    free(a.pos);
+}
+
+/* ---- result conversion ------------------------------------------------ */
+
+#define OID_BOOL 16
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_JSON 114
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+#define OID_JSONB 3802
+
+static json_t *
+value_json(const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return json_null();
+    const char *v = PQgetvalue(res, row, col);
+    switch (PQftype(res, col)) {
+    case OID_BOOL:
+        return json_boolean(v[0] == 't');
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+        return json_integer(strtoll(v, NULL, 10));
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+    case OID_NUMERIC:
+        return json_real(strtod(v, NULL));
+    case OID_JSON:
+    case OID_JSONB: {
+        json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
+        return j ? j : json_string(v);
+    }
+    default:
+        return json_string(v);
+    }
+}
+
+json_t *
+cmd_rows_json(const void *pgresult)
+{
+    const PGresult *res = pgresult;
+    json_t *rows = json_array();
+    int nr = PQntuples(res), nf = PQnfields(res);
+    for (int r = 0; r < nr; r++) {
+        json_t *o = json_object();
+        for (int c = 0; c < nf; c++)
+            json_object_set_new(o, PQfname(res, c), value_json(res, r, c));
+        json_array_append_new(rows, o);
+    }
+    return rows;
+}
+
+/* ---- help, version ---------------------------------------------------- */
+
+static void
+help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    if (a->npos == 1) {
+        const struct cmd_entry *e = find(a->pos[0]);
+        if (e == NULL) {
+            cmd_error(ctx, "not_found", NULL, "no command '%s': try 'help'", a->pos[0]);
+            return;
+        }
+        char *u = usage_of(e);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "command", e->name, "usage", u,
+                              "level", level_name(e->level), "summary", e->summary);
+        free(u);
+        cmd_reply(ctx, o);
+        return;
+    }
+    json_t *rows = json_array();
+    for (const struct cmd_entry *const *e = cmd_table; *e; e++) {
+        if ((*e)->level > ctx->level)
+            continue;   /* list what the caller may run, as HAProxy does */
+        char *u = usage_of(*e);
+        json_array_append_new(rows, json_pack("{s:s, s:s}", "usage", u, "summary", (*e)->summary));
+        free(u);
+    }
+    cmd_reply(ctx, rows);
+}
+
+const struct cmd_entry cmd_help_entry = {
+    "help", "[COMMAND]", "list the commands you may run, or show one command's usage",
+    LEVEL_OPERATOR, 0, 0, 1, NULL, help_exec,
+};
+
+static void
+version_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    cmd_reply(ctx, json_pack("{s:s, s:s, s:i}", "name", PACKAGE_NAME, "version", PACKAGE_VERSION,
+                             "schema", migrate_latest()));
+}
+
+const struct cmd_entry cmd_version_entry = {
+    "version", "", "show keyprojd's version and the schema version it brings",
+    LEVEL_OPERATOR, 0, 0, 0, NULL, version_exec,
+};

@@ -1,0 +1,226 @@
+/* cmd_projects: the read-only views of the ledger: `projects`, `project
+ * CODE` and `milestones`. Filters accept the same Chinese or English values
+ * as the spreadsheets; everything reaches SQL as parameters. */
+#include "ac_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "daemon.h"
+#include "db.h"
+#include "util.h"
+#include "values.h"
+
+/* Maps an enum filter value, or replies with a usage error and returns false. */
+static bool
+enum_filter(struct cmd_ctx *ctx, const struct cmd_args *a, const char *opt,
+            const char *(*map)(const char *), const char *(*expected)(void), const char **out)
+{
+    const char *v = cmd_opt(a, opt);
+    *out = NULL;
+    if (v == NULL)
+        return true;
+    *out = map(v);
+    if (*out == NULL) {
+        cmd_error(ctx, "usage", NULL, "--%s: unknown value '%s' (expected one of %s)", opt, v, expected());
+        return false;
+    }
+    return true;
+}
+
+static void
+today_str(const struct cmd_ctx *ctx, char out[11])
+{
+    struct ymd t;
+    clock_today(&ctx->d->clock, &t);
+    format_date(&t, out);
+}
+
+static void
+on_rows(void *arg, const PGresult *res, const char *err)
+{
+    struct cmd_ctx *ctx = arg;
+    if (err)
+        cmd_error(ctx, "internal", NULL, "query failed: %s", err);
+    else
+        cmd_reply(ctx, cmd_rows_json(res));
+}
+
+/* ---- projects ---------------------------------------------------------- */
+
+#define PROJECT_COLUMNS \
+    "SELECT p.code, p.name, c.name AS county, p.level, p.sector, p.category, p.status," \
+    " l.name AS leader, p.total_investment, p.annual_plan," \
+    " (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id" \
+    "   AND r.month >= date_trunc('year', $1::date) AND r.month < date_trunc('month', $1::date)" \
+    "   ORDER BY r.month DESC LIMIT 1) AS ytd_investment" \
+    " FROM project p JOIN county c ON c.id = p.county_id" \
+    " LEFT JOIN person l ON l.id = p.leader_id"
+
+static void
+projects_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    const char *sector, *level, *category, *status;
+    if (!enum_filter(ctx, a, "sector", map_sector, sector_expected, &sector) ||
+        !enum_filter(ctx, a, "level", map_level, level_expected, &level) ||
+        !enum_filter(ctx, a, "category", map_category, category_expected, &category) ||
+        !enum_filter(ctx, a, "status", map_status, status_expected, &status))
+        return;
+    char today[11];
+    today_str(ctx, today);
+    const char *params[] = { today, cmd_opt(a, "county"), sector, level, category, status };
+    db_query(ctx->d->db,
+             PROJECT_COLUMNS
+             " WHERE ($2::text IS NULL OR c.name = $2) AND ($3::text IS NULL OR p.sector = $3)"
+             " AND ($4::text IS NULL OR p.level = $4) AND ($5::text IS NULL OR p.category = $5)"
+             " AND ($6::text IS NULL OR p.status = $6)"
+             " ORDER BY c.name, p.code",
+             6, params, on_rows, ctx);
+}
+
+static const struct cmd_opt projects_opts[] = {
+    { "county", true }, { "sector", true }, { "level", true },
+    { "category", true }, { "status", true }, { NULL, false },
+};
+
+const struct cmd_entry cmd_projects_entry = {
+    "projects", "[--county C] [--sector S] [--level L] [--category K] [--status S]",
+    "list projects (values in Chinese or English: --sector 产业, --level 省)",
+    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, projects_opts, projects_exec,
+};
+
+/* ---- project CODE ------------------------------------------------------ */
+
+struct project_job {
+    struct cmd_ctx *ctx;
+    json_t *project;
+    char code[80];
+};
+
+static void
+on_project_milestones(void *arg, const PGresult *res, const char *err)
+{
+    struct project_job *job = arg;
+    if (err) {
+        cmd_error(job->ctx, "internal", NULL, "query failed: %s", err);
+        json_decref(job->project);
+    } else {
+        json_object_set_new(job->project, "milestones", cmd_rows_json(res));
+        cmd_reply(job->ctx, job->project);
+    }
+    free(job);
+}
+
+#define MILESTONE_STATUS \
+    " CASE WHEN m.status = 'pending' AND m.due_on < $1::date THEN 'overdue' ELSE m.status END"
+
+static void
+on_project(void *arg, const PGresult *res, const char *err)
+{
+    struct project_job *job = arg;
+    struct cmd_ctx *ctx = job->ctx;
+    if (err || PQntuples(res) == 0) {
+        if (err)
+            cmd_error(ctx, "internal", NULL, "query failed: %s", err);
+        else
+            cmd_error(ctx, "not_found", NULL, "no project with code '%s'", job->code);
+        free(job);
+        return;
+    }
+    json_t *rows = cmd_rows_json(res);
+    job->project = json_incref(json_array_get(rows, 0));
+    json_decref(rows);
+    char today[11];
+    today_str(ctx, today);
+    const char *params[] = { today, job->code };
+    db_query(ctx->d->db,
+             "SELECT m.id, cp.code AS campaign, m.kind, m.title, m.due_on AS due," MILESTONE_STATUS " AS status,"
+             " m.done_on, u.name AS unit"
+             " FROM milestone m JOIN project p ON p.id = m.project_id"
+             " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit u ON u.id = m.unit_id"
+             " WHERE p.code = $2 ORDER BY m.due_on, m.id",
+             2, params, on_project_milestones, job);
+}
+
+static void
+project_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    struct project_job *job = xcalloc(1, sizeof *job);
+    job->ctx = ctx;
+    strlcpy_k(job->code, a->pos[0], sizeof job->code);
+    char today[11];
+    today_str(ctx, today);
+    const char *params[] = { today, a->pos[0] };
+    db_query(ctx->d->db,
+             "SELECT p.code, p.name, p.year, p.level, c.name AS county, p.sector, p.category, p.status,"
+             " p.owner, u.name AS unit, l.name AS leader, l.title AS leader_title, l.mobile AS leader_mobile,"
+             " p.total_investment, p.annual_plan, p.planned_start, p.planned_end, p.actual_start, p.actual_end,"
+             " (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id"
+             "   AND r.month >= date_trunc('year', $1::date) AND r.month < date_trunc('month', $1::date)"
+             "   ORDER BY r.month DESC LIMIT 1) AS ytd_investment"
+             " FROM project p JOIN county c ON c.id = p.county_id"
+             " LEFT JOIN unit u ON u.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
+             " WHERE p.code = $2",
+             2, params, on_project, job);
+}
+
+const struct cmd_entry cmd_project_entry = {
+    "project", "CODE", "one project in full, with its milestones",
+    LEVEL_OPERATOR, CMD_NEEDS_DB, 1, 1, NULL, project_exec,
+};
+
+/* ---- milestones -------------------------------------------------------- */
+
+static const char *
+map_milestone_filter(const char *s)
+{
+    if (strcmp(s, "overdue") == 0 || strcmp(s, "逾期") == 0 || strcmp(s, "超期") == 0)
+        return "overdue";
+    return map_milestone_status(s);
+}
+
+static const char *
+milestone_filter_expected(void)
+{
+    return "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)";
+}
+
+static void
+milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    const char *status;
+    if (!enum_filter(ctx, a, "status", map_milestone_filter, milestone_filter_expected, &status))
+        return;
+    char campaign[40];
+    const char *c = cmd_opt(a, "campaign");
+    if (c && parse_campaign(c, campaign, sizeof campaign))
+        c = campaign;
+    char today[11];
+    today_str(ctx, today);
+    const char *params[] = { today, c, status, cmd_opt(a, "county") };
+    db_query(ctx->d->db,
+             "SELECT m.id, p.code AS project, p.name AS project_name, co.name AS county, cp.code AS campaign,"
+             " m.kind, m.title, m.due_on AS due," MILESTONE_STATUS " AS status, m.done_on, u.name AS unit"
+             " FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
+             " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit u ON u.id = m.unit_id"
+             " WHERE ($2::text IS NULL OR cp.code = $2)"
+             " AND ($3::text IS NULL OR (CASE WHEN $3 = 'overdue' THEN m.status = 'pending' AND m.due_on < $1::date"
+             "      WHEN $3 = 'pending' THEN m.status = 'pending' AND m.due_on >= $1::date"
+             "      ELSE m.status = $3 END))"
+             " AND ($4::text IS NULL OR co.name = $4)"
+             " ORDER BY m.due_on, p.code, m.id",
+             4, params, on_rows, ctx);
+}
+
+static const struct cmd_opt milestones_opts[] = {
+    { "campaign", true }, { "status", true }, { "county", true }, { NULL, false },
+};
+
+const struct cmd_entry cmd_milestones_entry = {
+    "milestones", "[--campaign 2026-B6] [--status pending|done|waived|overdue] [--county C]",
+    "list milestones (节点); 'pending' means not yet due, 'overdue' past its date",
+    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, milestones_opts, milestones_exec,
+};

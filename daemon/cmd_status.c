@@ -1,0 +1,104 @@
+/* cmd_status: `status`, the first thing an operator runs: is the daemon
+ * alive, is the database there, which schema, how much it holds. Answers
+ * even when the database is down. */
+#include "ac_config.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+#include <libpq-fe.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "control.h"
+#include "daemon.h"
+#include "db.h"
+#include "migrate.h"
+#include "util.h"
+
+static const char *
+db_state_name(const struct daemon *d)
+{
+    switch (db_state(d->db)) {
+    case DB_UP: return d->db_ready ? "connected" : d->migrating ? "migrating" : "connected, schema unusable";
+    case DB_CONNECTING: return "connecting";
+    default: return "down";
+    }
+}
+
+static json_t *
+base_status(const struct daemon *d)
+{
+    double now = clock_now(&d->clock);
+    char iso[32], today[11];
+    struct ymd t;
+    clock_format(now, iso);
+    clock_date_of(now, &t);
+    format_date(&t, today);
+    json_t *o = json_object();
+    json_object_set_new(o, "version", json_string(PACKAGE_VERSION));
+    json_object_set_new(o, "pid", json_integer((json_int_t)getpid()));
+    json_object_set_new(o, "uptime_seconds", json_integer((json_int_t)(now - d->started_at)));
+    json_object_set_new(o, "now", json_string(iso));
+    json_object_set_new(o, "today", json_string(today));
+    json_object_set_new(o, "timezone", json_string(d->cfg->timezone));
+    json_object_set_new(o, "database", json_string(db_state_name(d)));
+    if (!d->db_ready) {
+        const char *why = d->schema_error ? d->schema_error : db_last_error(d->db);
+        if (why && why[0])
+            json_object_set_new(o, "database_error", json_string(why));
+    }
+    json_object_set_new(o, "schema_version",
+                        d->schema_version >= 0 ? json_integer(d->schema_version) : json_null());
+    json_object_set_new(o, "schema_expected", json_integer(migrate_latest()));
+    json_object_set_new(o, "control_clients", json_integer(control_clients(d->ctl)));
+    return o;
+}
+
+struct status_job {
+    struct cmd_ctx *ctx;
+    json_t *out;
+};
+
+static void
+on_counts(void *arg, const PGresult *res, const char *err)
+{
+    struct status_job *job = arg;
+    if (err) {
+        json_object_set_new(job->out, "counts_error", json_string(err));
+    } else {
+        json_t *rows = cmd_rows_json(res);
+        json_object_update(job->out, json_array_get(rows, 0));
+        json_decref(rows);
+    }
+    cmd_reply(job->ctx, job->out);
+    free(job);
+}
+
+static void
+status_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    struct daemon *d = ctx->d;
+    json_t *out = base_status(d);
+    if (!d->db_ready) {
+        cmd_reply(ctx, out);
+        return;
+    }
+    struct status_job *job = xcalloc(1, sizeof *job);
+    job->ctx = ctx;
+    job->out = out;
+    const char *today = json_string_value(json_object_get(out, "today"));
+    const char *params[] = { today };
+    db_query(d->db,
+             "SELECT (SELECT count(*) FROM project) AS projects,"
+             " count(*) FILTER (WHERE status = 'pending') AS milestones_pending,"
+             " count(*) FILTER (WHERE status = 'done') AS milestones_done,"
+             " count(*) FILTER (WHERE status = 'waived') AS milestones_waived,"
+             " count(*) FILTER (WHERE status = 'pending' AND due_on < $1::date) AS milestones_overdue"
+             " FROM milestone",
+             1, params, on_counts, job);
+}
+
+const struct cmd_entry cmd_status_entry = {
+    "status", "", "daemon, database and schema state; counts of projects and milestones",
+    LEVEL_OPERATOR, 0, 0, 0, NULL, status_exec,
+};

@@ -1,0 +1,499 @@
+/* control: the control socket's listener and per-client state machine
+ * (line → optional body → busy → writing → line). One client can never
+ * make the daemon buffer more than its bounds, block the loop, or outlive
+ * its idle timeout; a command outliving its client is fine. */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "cmd.h"
+#include "control.h"
+#include "daemon.h"
+#include "log.h"
+#include "util.h"
+
+enum client_state { ST_LINE, ST_BODY, ST_BUSY, ST_WRITING, ST_CLOSING };
+
+struct client {
+    struct control *ctl;
+    struct client *next, *prev;
+    struct bufferevent *bev;
+    enum client_state state;
+    uid_t uid;
+    gid_t gid;
+    pid_t pid;
+    char *user;
+    enum cmd_level level;
+    struct cmd_ctx *ctx;      /* request being read or served */
+    size_t body_len;
+};
+
+struct control {
+    struct daemon *d;
+    struct evconnlistener *lst;
+    char *path;
+    struct client *clients;
+    int nclients;
+};
+
+static void on_read(struct bufferevent *bev, void *arg);
+static void read_body(struct client *cl);
+
+int
+control_clients(const struct control *c)
+{
+    return c->nclients;
+}
+
+static void
+client_free(struct client *cl)
+{
+    struct control *c = cl->ctl;
+    if (cl->prev)
+        cl->prev->next = cl->next;
+    else
+        c->clients = cl->next;
+    if (cl->next)
+        cl->next->prev = cl->prev;
+    c->nclients--;
+    if (cl->ctx) {
+        if (cl->state == ST_BUSY) {
+            cl->ctx->client = NULL;   /* the command finishes without us */
+        } else {
+            tokens_free(&cl->ctx->tok);
+            free(cl->ctx->user);
+            free(cl->ctx);
+        }
+    }
+    bufferevent_free(cl->bev);
+    free(cl->user);
+    free(cl);
+}
+
+static void
+write_json(struct client *cl, json_t *resp)
+{
+    char *s = json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    struct evbuffer *out = bufferevent_get_output(cl->bev);
+    evbuffer_add(out, s, strlen(s));
+    evbuffer_add(out, "\n", 1);
+    free(s);
+}
+
+static json_t *
+error_json(const char *code, const char *message)
+{
+    return json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", code, "message", message);
+}
+
+/* A protocol error after which the stream cannot be trusted: answer, then
+ * close once the answer is written. */
+static void
+protocol_close(struct client *cl, const char *code, const char *message)
+{
+    log_info("control request refused", "user=%s error=%s", log_q(cl->user), log_q(message));
+    json_t *r = error_json(code, message);
+    write_json(cl, r);
+    json_decref(r);
+    cl->state = ST_CLOSING;
+    bufferevent_disable(cl->bev, EV_READ);
+}
+
+static struct cmd_ctx *
+ctx_new(struct client *cl)
+{
+    struct control *c = cl->ctl;
+    struct cmd_ctx *ctx = xcalloc(1, sizeof *ctx);
+    ctx->d = c->d;
+    ctx->client = cl;
+    ctx->level = cl->level;
+    ctx->uid = cl->uid;
+    ctx->user = xstrdup(cl->user);
+    ctx->request_id = ++c->d->next_request_id;
+    ctx->started = clock_now(NULL);
+    return ctx;
+}
+
+static void
+dispatch(struct client *cl)
+{
+    cl->state = ST_BUSY;
+    bufferevent_disable(cl->bev, EV_READ);
+    cmd_dispatch(cl->ctx);
+}
+
+/* Finds and removes "--bytes N" from the request. Returns 1 (found, *n
+ * set), 0 (absent), -1 (malformed) or -2 (over the limit), err set. */
+static int
+take_bytes(struct tokens *t, size_t max, size_t *n, char *err, size_t errlen)
+{
+    for (int i = 0; i < t->argc; i++) {
+        if (strcmp(t->argv[i], "--bytes") != 0)
+            continue;
+        char *end = NULL;
+        const char *v = i + 1 < t->argc ? t->argv[i + 1] : "";
+        errno = 0;
+        unsigned long long u = strtoull(v, &end, 10);
+        if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno) {
+            snprintf(err, errlen, "--bytes needs a byte count");
+            return -1;
+        }
+        if (u > max) {
+            snprintf(err, errlen, "body of %llu bytes is larger than the limit of %zu bytes", u, max);
+            return -2;
+        }
+        free(t->argv[i]);
+        free(t->argv[i + 1]);
+        memmove(&t->argv[i], &t->argv[i + 2], (size_t)(t->argc - i - 1) * sizeof(char *));
+        t->argc -= 2;
+        *n = (size_t)u;
+        return 1;
+    }
+    return 0;
+}
+
+static void
+read_line(struct client *cl)
+{
+    const struct config *cfg = cl->ctl->d->cfg;
+    struct evbuffer *in = bufferevent_get_input(cl->bev);
+    size_t eol_len = 0;
+    struct evbuffer_ptr p = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_LF);
+    if (p.pos < 0) {
+        if (evbuffer_get_length(in) > cfg->ctl_max_line) {
+            char m[96];
+            snprintf(m, sizeof m, "request line longer than %zu bytes", cfg->ctl_max_line);
+            protocol_close(cl, "too_large", m);
+        }
+        return;
+    }
+    if ((size_t)p.pos > cfg->ctl_max_line) {
+        char m[96];
+        snprintf(m, sizeof m, "request line longer than %zu bytes", cfg->ctl_max_line);
+        protocol_close(cl, "too_large", m);
+        return;
+    }
+    size_t len = (size_t)p.pos;
+    char *line = xmalloc(len + 1);
+    evbuffer_remove(in, line, len);
+    evbuffer_drain(in, eol_len);
+    line[len] = '\0';
+
+    char err[160];
+    cl->ctx = ctx_new(cl);
+    int r = tokenize(line, len, cfg->ctl_max_args, &cl->ctx->tok, err, sizeof err);
+    free(line);
+    if (r != 0) {
+        cl->state = ST_BUSY;
+        cmd_error(cl->ctx, "protocol", NULL, "%s", err);
+        return;
+    }
+    size_t n = 0;
+    r = take_bytes(&cl->ctx->tok, cfg->ctl_max_body, &n, err, sizeof err);
+    if (r == -2) {
+        protocol_close(cl, "too_large", err);
+        return;
+    }
+    if (r == -1) {
+        cl->state = ST_BUSY;
+        cmd_error(cl->ctx, "usage", NULL, "%s", err);
+        return;
+    }
+    if (r == 1) {
+        cl->body_len = n;
+        cl->state = ST_BODY;
+        bufferevent_setwatermark(cl->bev, EV_READ, 0, n + cfg->ctl_max_line);
+        return;
+    }
+    dispatch(cl);
+}
+
+static void
+read_body(struct client *cl)
+{
+    struct evbuffer *in = bufferevent_get_input(cl->bev);
+    if (evbuffer_get_length(in) < cl->body_len)
+        return;
+    struct cmd_ctx *ctx = cl->ctx;
+    ctx->body = xmalloc(cl->body_len + 1);
+    evbuffer_remove(in, ctx->body, cl->body_len);
+    ctx->body[cl->body_len] = '\0';
+    ctx->body_len = cl->body_len;
+    bufferevent_setwatermark(cl->bev, EV_READ, 0, cl->ctl->d->cfg->ctl_max_line + 1);
+    dispatch(cl);
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+    struct client *cl = arg;
+    if (cl->state == ST_LINE)
+        read_line(cl);
+    if (cl->state == ST_BODY)
+        read_body(cl);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+    struct client *cl = arg;
+    if (cl->state == ST_CLOSING) {
+        client_free(cl);
+        return;
+    }
+    if (cl->state != ST_WRITING)
+        return;
+    /* The answer is flushed: take the next request (maybe already here). */
+    cl->state = ST_LINE;
+    bufferevent_enable(cl->bev, EV_READ);
+    on_read(bev, cl);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct client *cl = arg;
+    if (what & BEV_EVENT_TIMEOUT) {
+        if (cl->state == ST_LINE || cl->state == ST_BODY) {
+            bufferevent_set_timeouts(bev, NULL, NULL);
+            protocol_close(cl, "timeout",
+                           cl->state == ST_BODY ? "request body not received in time"
+                                                : "idle too long: connection closed");
+            return;
+        }
+        log_info("control client not reading its answer: closed", "user=%s", log_q(cl->user));
+    }
+    client_free(cl);
+}
+
+void
+control_respond(struct cmd_ctx *ctx, json_t *resp)
+{
+    struct client *cl = ctx->client;
+    double ms = (clock_now(NULL) - ctx->started) * 1000.0;
+    log_msg(strcmp(ctx->result, "ok") == 0 ? LOG_DEBUG : LOG_INFO, "control request",
+            "req=%lu user=%s cmd=%s result=%s ms=%.1f%s", ctx->request_id, log_q(ctx->user),
+            log_q(ctx->tok.argc > 0 ? ctx->tok.argv[0] : ""), ctx->result, ms,
+            cl ? "" : " client=gone");
+    if (cl) {
+        write_json(cl, resp);
+        cl->ctx = NULL;
+        cl->body_len = 0;
+        /* on_write runs once the answer is flushed and takes the next
+         * request, from the loop rather than recursively from here. */
+        cl->state = ST_WRITING;
+    }
+    json_decref(resp);
+    tokens_free(&ctx->tok);
+    free(ctx->body);
+    free(ctx->user);
+    free(ctx);
+}
+
+/* ---- peers ------------------------------------------------------------ */
+
+static bool
+in_list(const struct principal_list *l, const char *user, const gid_t *groups, int ngroups)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const struct principal *p = &l->v[i];
+        if (!p->is_group) {
+            if (user && strcmp(p->name, user) == 0)
+                return true;
+            continue;
+        }
+        struct group gr, *res = NULL;
+        char buf[4096];
+        if (getgrnam_r(p->name, &gr, buf, sizeof buf, &res) != 0 || res == NULL)
+            continue;
+        for (int g = 0; g < ngroups; g++)
+            if (groups[g] == gr.gr_gid)
+                return true;
+    }
+    return false;
+}
+
+/* Resolves the peer's user name and groups, then its level. */
+static void
+identify(struct client *cl)
+{
+    const struct config *cfg = cl->ctl->d->cfg;
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    gid_t groups[256];
+    int ngroups = 1;
+    groups[0] = cl->gid;
+    if (getpwuid_r(cl->uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL) {
+        cl->user = xstrdup(pw.pw_name);
+        ngroups = (int)ARRAY_LEN(groups);
+        if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) < 0)
+            ngroups = (int)ARRAY_LEN(groups);
+        if (ngroups < (int)ARRAY_LEN(groups))
+            groups[ngroups++] = cl->gid;
+    } else {
+        cl->user = xasprintf("uid:%u", (unsigned)cl->uid);
+    }
+    if (in_list(&cfg->admins, cl->user, groups, ngroups))
+        cl->level = LEVEL_ADMIN;
+    else if (in_list(&cfg->operators, cl->user, groups, ngroups))
+        cl->level = LEVEL_OPERATOR;
+    else
+        cl->level = LEVEL_NONE;
+}
+
+static void
+on_accept(struct evconnlistener *lst, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+    struct control *c = arg;
+    const struct config *cfg = c->d->cfg;
+    struct client *cl = xcalloc(1, sizeof *cl);
+    cl->ctl = c;
+    cl->bev = bufferevent_socket_new(c->d->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    cl->next = c->clients;
+    if (c->clients)
+        c->clients->prev = cl;
+    c->clients = cl;
+    c->nclients++;
+    bufferevent_setcb(cl->bev, on_read, on_write, on_event, cl);
+
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+        cl->user = xstrdup("unknown");
+        protocol_close(cl, "denied", "cannot read peer credentials");
+        return;
+    }
+    cl->uid = cred.uid;
+    cl->gid = cred.gid;
+    cl->pid = cred.pid;
+    identify(cl);
+    if (cl->level == LEVEL_NONE) {
+        char m[200];
+        snprintf(m, sizeof m, "user %s (uid %u) may not use this control socket", cl->user, (unsigned)cl->uid);
+        protocol_close(cl, "denied", m);
+        return;
+    }
+    if (c->nclients > cfg->ctl_max_clients) {
+        protocol_close(cl, "busy", "too many control clients: try again later");
+        return;
+    }
+    struct timeval idle = { cfg->ctl_idle_timeout, 0 };
+    bufferevent_set_timeouts(cl->bev, &idle, &idle);
+    bufferevent_setwatermark(cl->bev, EV_READ, 0, cfg->ctl_max_line + 1);
+    cl->state = ST_LINE;
+    bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+}
+
+/* ---- the socket file -------------------------------------------------- */
+
+/* A socket file left by a crashed daemon is removed; a live one (something
+ * answers on it) or a non-socket is left alone and refused. */
+static int
+clear_stale(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", path, strerror(errno)), -1);
+    if (!S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "%s exists and is not a socket: refusing to replace it", path);
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    strlcpy_k(sa.sun_path, path, sizeof sa.sun_path);
+    int live = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (live) {
+        snprintf(err, errlen, "%s: another keyprojd is running on this socket", path);
+        return -1;
+    }
+    if (unlink(path) != 0) {
+        snprintf(err, errlen, "cannot remove stale socket %s: %s", path, strerror(errno));
+        return -1;
+    }
+    log_info("removed stale control socket", "path=%s", log_q(path));
+    return 0;
+}
+
+void
+control_apply_config(struct control *c)
+{
+    const struct config *cfg = c->d->cfg;
+    if (cfg->ctl_group) {
+        struct group gr, *res = NULL;
+        char buf[4096];
+        if (getgrnam_r(cfg->ctl_group, &gr, buf, sizeof buf, &res) != 0 || res == NULL)
+            log_warn("control socket group not found: group unchanged", "group=%s", log_q(cfg->ctl_group));
+        else if (chown(c->path, (uid_t)-1, gr.gr_gid) != 0)
+            log_warn("cannot set the control socket's group", "group=%s error=%s",
+                     log_q(cfg->ctl_group), log_q(strerror(errno)));
+    }
+    if (chmod(c->path, cfg->ctl_mode) != 0)
+        log_warn("cannot set the control socket's mode", "error=%s", log_q(strerror(errno)));
+}
+
+struct control *
+control_new(struct daemon *d, char *err, size_t errlen)
+{
+    const char *path = d->cfg->ctl_socket;
+    if (clear_stale(path, err, errlen) != 0)
+        return NULL;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return NULL;
+    }
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    strlcpy_k(sa.sun_path, path, sizeof sa.sun_path);
+    /* Created owner-only, then opened up to the configured mode: no window
+     * in which others could connect. */
+    mode_t old = umask(0177);
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (r != 0) {
+        snprintf(err, errlen, "cannot create control socket %s: %s", path, strerror(errno));
+        close(fd);
+        return NULL;
+    }
+    struct control *c = xcalloc(1, sizeof *c);
+    c->d = d;
+    c->path = xstrdup(path);
+    control_apply_config(c);
+    c->lst = evconnlistener_new(d->base, on_accept, c, LEV_OPT_CLOSE_ON_FREE, 64, fd);
+    if (c->lst == NULL) {
+        snprintf(err, errlen, "cannot listen on %s", path);
+        close(fd);
+        unlink(path);
+        free(c->path);
+        free(c);
+        return NULL;
+    }
+    log_info("control socket listening", "path=%s mode=%04o", log_q(path), (unsigned)d->cfg->ctl_mode);
+    return c;
+}
+
+void
+control_free(struct control *c)
+{
+    if (c == NULL)
+        return;
+    while (c->clients)
+        client_free(c->clients);
+    evconnlistener_free(c->lst);
+    unlink(c->path);
+    free(c->path);
+    free(c);
+}

@@ -1,0 +1,437 @@
+/* db: libpq's asynchronous API driven by libevent. One statement in flight;
+ * the rest wait in a FIFO. A lost connection fails what was queued (callers
+ * decide whether to retry) and reconnects with capped exponential backoff.
+ * Nothing here may block: no PQexec, no PQconnectdb. */
+#include "ac_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+struct db_query {
+    struct db_query *next;
+    char *sql;
+    int nparams;
+    char **values;
+    bool script;
+    db_result_fn fn;
+    void *arg;
+};
+
+struct db {
+    struct event_base *base;
+    char *conninfo;
+    int reconnect_max;
+    db_state_fn on_state;
+    db_notify_fn on_notify;
+    void *arg;
+
+    PGconn *conn;
+    enum db_state state;
+    struct event *io;          /* current socket event (connect poll or reads) */
+    struct event *flush_ev;    /* write readiness while PQflush has output */
+    struct event *retry;       /* reconnect timer */
+    struct event *fail_ev;     /* fails queued queries while down, off-stack */
+    int backoff;               /* seconds before the next attempt */
+    bool started;
+
+    struct db_query *head, *tail;
+    struct db_query *inflight;
+    PGresult *result;          /* kept result of the in-flight query */
+    char *error;               /* first error of the in-flight query */
+    char last_error[256];
+};
+
+static void on_io(evutil_socket_t fd, short what, void *arg);
+static void send_next(struct db *db);
+
+static void
+query_free(struct db_query *q)
+{
+    for (int i = 0; i < q->nparams; i++)
+        free(q->values[i]);
+    free(q->values);
+    free(q->sql);
+    free(q);
+}
+
+/* libpq messages end in newlines and may span lines; keep the first line. */
+static void
+set_last_error(struct db *db, const char *msg)
+{
+    strlcpy_k(db->last_error, msg ? msg : "", sizeof db->last_error);
+    char *nl = strchr(db->last_error, '\n');
+    if (nl)
+        *nl = '\0';
+}
+
+static void
+finish_query(struct db *db, const char *err)
+{
+    struct db_query *q = db->inflight;
+    db->inflight = NULL;
+    const char *e = err ? err : db->error;
+    if (q->fn)
+        q->fn(q->arg, e ? NULL : db->result, e);
+    if (db->result)
+        PQclear(db->result);
+    db->result = NULL;
+    free(db->error);
+    db->error = NULL;
+    query_free(q);
+}
+
+static void
+fail_all(struct db *db, const char *err)
+{
+    if (db->inflight)
+        finish_query(db, err);
+    while (db->head) {
+        struct db_query *q = db->head;
+        db->head = q->next;
+        if (db->head == NULL)
+            db->tail = NULL;
+        if (q->fn)
+            q->fn(q->arg, NULL, err);
+        query_free(q);
+    }
+}
+
+static void
+schedule_retry(struct db *db)
+{
+    int delay = db->backoff;
+    db->backoff = db->backoff * 2 > db->reconnect_max ? db->reconnect_max : db->backoff * 2;
+    struct timeval tv = { delay, (suseconds_t)(random() % 250000) };
+    evtimer_add(db->retry, &tv);
+    log_info("database reconnect scheduled", "in_seconds=%d", delay);
+}
+
+static void
+close_conn(struct db *db)
+{
+    if (db->io) {
+        event_free(db->io);
+        db->io = NULL;
+    }
+    event_del(db->flush_ev);
+    if (db->conn) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+}
+
+static void
+lost(struct db *db, const char *why)
+{
+    enum db_state was = db->state;
+    set_last_error(db, why);
+    log_warn(was == DB_UP ? "database connection lost" : "database connection failed",
+             "error=%s", log_q(db->last_error));
+    close_conn(db);
+    db->state = DB_DOWN;
+    fail_all(db, "database connection lost");
+    if (was == DB_UP && db->on_state)
+        db->on_state(db->arg, DB_DOWN);
+    schedule_retry(db);
+}
+
+static void
+arm(struct db *db, short what)
+{
+    if (db->io)
+        event_free(db->io);
+    db->io = event_new(db->base, PQsocket(db->conn), what, on_io, db);
+    event_add(db->io, NULL);
+}
+
+static void
+connected(struct db *db)
+{
+    PQsetnonblocking(db->conn, 1);
+    db->state = DB_UP;
+    db->backoff = 1;
+    db->last_error[0] = '\0';
+    arm(db, EV_READ | EV_PERSIST);
+    log_info("database connected", "server_version=%d", PQserverVersion(db->conn));
+    if (db->on_state)
+        db->on_state(db->arg, DB_UP);
+    send_next(db);
+}
+
+static void
+connect_poll(struct db *db)
+{
+    switch (PQconnectPoll(db->conn)) {
+    case PGRES_POLLING_READING:
+        arm(db, EV_READ);
+        break;
+    case PGRES_POLLING_WRITING:
+        arm(db, EV_WRITE);
+        break;
+    case PGRES_POLLING_OK:
+        connected(db);
+        break;
+    default:
+        lost(db, PQerrorMessage(db->conn));
+        break;
+    }
+}
+
+static void
+connect_begin(struct db *db)
+{
+    db->conn = PQconnectStart(db->conninfo);
+    if (db->conn == NULL) {
+        db->state = DB_CONNECTING;
+        lost(db, "out of memory starting a connection");
+        return;
+    }
+    db->state = DB_CONNECTING;
+    if (PQstatus(db->conn) == CONNECTION_BAD) {
+        lost(db, PQerrorMessage(db->conn));
+        return;
+    }
+    arm(db, EV_WRITE);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    connect_begin(arg);
+}
+
+static void
+drain_notifies(struct db *db)
+{
+    PGnotify *n;
+    while ((n = PQnotifies(db->conn)) != NULL) {
+        if (db->on_notify)
+            db->on_notify(db->arg, n->relname, n->extra);
+        PQfreemem(n);
+    }
+}
+
+static void
+take_result(struct db *db, PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_FATAL_ERROR) {
+        if (db->error == NULL) {
+            const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+            const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+            db->error = detail ? xasprintf("%s (%s)", m ? m : "error", detail)
+                               : xstrdup(m ? m : PQresultErrorMessage(res));
+        }
+        PQclear(res);
+        return;
+    }
+    if (db->result)
+        PQclear(db->result);
+    db->result = res;
+}
+
+static void
+on_readable(struct db *db)
+{
+    if (!PQconsumeInput(db->conn)) {
+        lost(db, PQerrorMessage(db->conn));
+        return;
+    }
+    drain_notifies(db);
+    while (db->inflight && !PQisBusy(db->conn)) {
+        PGresult *res = PQgetResult(db->conn);
+        if (res == NULL) {
+            finish_query(db, NULL);
+            send_next(db);
+            /* A callback may have queued and sent more; keep draining. */
+            continue;
+        }
+        take_result(db, res);
+    }
+    if (PQstatus(db->conn) == CONNECTION_BAD)
+        lost(db, PQerrorMessage(db->conn));
+}
+
+static void
+flush(struct db *db)
+{
+    int r = PQflush(db->conn);
+    if (r < 0)
+        lost(db, PQerrorMessage(db->conn));
+    else if (r == 1) {
+        event_assign(db->flush_ev, db->base, PQsocket(db->conn), EV_WRITE, on_io, db);
+        event_add(db->flush_ev, NULL);
+    }
+}
+
+static void
+on_io(evutil_socket_t fd, short what, void *arg)
+{
+    struct db *db = arg;
+    if (db->state == DB_CONNECTING) {
+        connect_poll(db);
+        return;
+    }
+    if (what & EV_WRITE) {
+        flush(db);
+        if (db->state != DB_UP)
+            return;
+    }
+    if (what & EV_READ)
+        on_readable(db);
+}
+
+static void
+send_next(struct db *db)
+{
+    if (db->state != DB_UP || db->inflight || db->head == NULL)
+        return;
+    struct db_query *q = db->head;
+    db->head = q->next;
+    if (db->head == NULL)
+        db->tail = NULL;
+    db->inflight = q;
+    int ok = q->script ? PQsendQuery(db->conn, q->sql)
+                       : PQsendQueryParams(db->conn, q->sql, q->nparams, NULL,
+                                           (const char *const *)q->values, NULL, NULL, 0);
+    if (!ok) {
+        lost(db, PQerrorMessage(db->conn));
+        return;
+    }
+    flush(db);
+}
+
+static void
+on_fail(evutil_socket_t fd, short what, void *arg)
+{
+    struct db *db = arg;
+    if (db->state != DB_UP)
+        fail_all(db, db->last_error[0] ? db->last_error : "database is not connected");
+}
+
+static struct db_query *
+enqueue(struct db *db, struct db_query *q)
+{
+    if (db->tail)
+        db->tail->next = q;
+    else
+        db->head = q;
+    db->tail = q;
+    if (db->state == DB_UP)
+        send_next(db);
+    else
+        event_active(db->fail_ev, EV_TIMEOUT, 0);
+    return q;
+}
+
+struct db_query *
+db_query(struct db *db, const char *sql, int nparams, const char *const *values,
+         db_result_fn fn, void *arg)
+{
+    struct db_query *q = xcalloc(1, sizeof *q);
+    q->sql = xstrdup(sql);
+    q->nparams = nparams;
+    q->values = xcalloc((size_t)nparams + 1, sizeof(char *));
+    for (int i = 0; i < nparams; i++)
+        q->values[i] = values[i] ? xstrdup(values[i]) : NULL;
+    q->fn = fn;
+    q->arg = arg;
+    return enqueue(db, q);
+}
+
+struct db_query *
+db_exec_script(struct db *db, const char *sql, db_result_fn fn, void *arg)
+{
+    struct db_query *q = xcalloc(1, sizeof *q);
+    q->sql = xstrdup(sql);
+    q->script = true;
+    q->fn = fn;
+    q->arg = arg;
+    return enqueue(db, q);
+}
+
+void
+db_cancel(struct db_query *q)
+{
+    if (q)
+        q->fn = NULL;
+}
+
+struct db *
+db_new(struct event_base *base, const char *conninfo, int reconnect_max,
+       db_state_fn on_state, db_notify_fn on_notify, void *arg)
+{
+    struct db *db = xcalloc(1, sizeof *db);
+    db->base = base;
+    db->conninfo = xstrdup(conninfo);
+    db->reconnect_max = reconnect_max;
+    db->on_state = on_state;
+    db->on_notify = on_notify;
+    db->arg = arg;
+    db->state = DB_DOWN;
+    db->backoff = 1;
+    db->retry = evtimer_new(base, on_retry, db);
+    db->fail_ev = event_new(base, -1, 0, on_fail, db);
+    db->flush_ev = event_new(base, -1, 0, on_io, db);
+    return db;
+}
+
+void
+db_start(struct db *db)
+{
+    if (db->started)
+        return;
+    db->started = true;
+    connect_begin(db);
+}
+
+void
+db_reconfigure(struct db *db, const char *conninfo, int reconnect_max)
+{
+    db->reconnect_max = reconnect_max;
+    if (strcmp(conninfo, db->conninfo) == 0)
+        return;
+    free(db->conninfo);
+    db->conninfo = xstrdup(conninfo);
+    log_info("database settings changed: reconnecting", "%s", "");
+    bool was_up = db->state == DB_UP;
+    close_conn(db);
+    db->state = DB_DOWN;
+    fail_all(db, "database connection closed for reconfiguration");
+    if (was_up && db->on_state)
+        db->on_state(db->arg, DB_DOWN);
+    evtimer_del(db->retry);
+    db->backoff = 1;
+    connect_begin(db);
+}
+
+enum db_state
+db_state(const struct db *db)
+{
+    return db->state;
+}
+
+const char *
+db_last_error(const struct db *db)
+{
+    return db->last_error;
+}
+
+void
+db_free(struct db *db)
+{
+    if (db == NULL)
+        return;
+    close_conn(db);
+    db->state = DB_DOWN;
+    fail_all(db, "daemon stopping");
+    event_free(db->retry);
+    event_free(db->fail_ev);
+    event_free(db->flush_ev);
+    free(db->conninfo);
+    free(db);
+}

@@ -1,0 +1,48 @@
+/* db: one asynchronous libpq connection on the event loop. Queries are
+ * queued and sent one at a time; the connection is (re)made with backoff
+ * and never blocks the loop. It knows nothing of what the queries mean. */
+#ifndef KEYPROJ_DB_H
+#define KEYPROJ_DB_H
+
+#include <stdbool.h>
+#include <event2/event.h>
+#include <libpq-fe.h>
+
+struct db;
+struct db_query;
+
+enum db_state { DB_DOWN, DB_CONNECTING, DB_UP };
+
+/* Called once per query. On success err is NULL and res is the statement's
+ * result (the last one for a multi-statement text); on failure res may be
+ * NULL (connection lost) and err says why. res is owned by db: copy what
+ * you keep. Not called for a cancelled query. */
+typedef void (*db_result_fn)(void *arg, const PGresult *res, const char *err);
+/* Told each time the connection comes up or goes down. */
+typedef void (*db_state_fn)(void *arg, enum db_state state);
+/* Told of each NOTIFY on a channel this connection LISTENs to. */
+typedef void (*db_notify_fn)(void *arg, const char *channel, const char *payload);
+
+struct db *db_new(struct event_base *base, const char *conninfo, int reconnect_max,
+                  db_state_fn on_state, db_notify_fn on_notify, void *arg);
+void db_free(struct db *db);
+/* Starts connecting now (and keeps retrying with backoff). */
+void db_start(struct db *db);
+/* Takes a new conninfo; reconnects only when it differs. */
+void db_reconfigure(struct db *db, const char *conninfo, int reconnect_max);
+enum db_state db_state(const struct db *db);
+/* The last connection error, for status ("" when none). */
+const char *db_last_error(const struct db *db);
+
+/* Queues a parameterised statement (values copied; NULL value = SQL NULL).
+ * Fails at once (callback with err) when the connection is down. Returns a
+ * handle valid until the callback runs, for db_cancel. */
+struct db_query *db_query(struct db *db, const char *sql, int nparams,
+                          const char *const *values, db_result_fn fn, void *arg);
+/* Queues a text of several statements without parameters (migrations). */
+struct db_query *db_exec_script(struct db *db, const char *sql, db_result_fn fn, void *arg);
+/* Forgets the callback of a queued or running query (its owner is gone);
+ * the query itself still completes. */
+void db_cancel(struct db_query *q);
+
+#endif

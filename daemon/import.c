@@ -1,0 +1,517 @@
+/* import: header matching, per-cell validation and mapping to canonical
+ * values. Every bad cell is reported with its line and the column as the
+ * file spells it; a file with any error yields no rows for the database. */
+#include "ac_config.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csv.h"
+#include "import.h"
+#include "util.h"
+#include "values.h"
+
+enum ftype {
+    F_TEXT, F_CODE, F_YEAR, F_LEVEL, F_SECTOR, F_CATEGORY, F_STATUS, F_DATE, F_AMOUNT,
+    F_PHONE, F_BOOL, F_MONTH, F_CAMPAIGN, F_MKIND, F_MSTATUS,
+};
+
+struct field {
+    const char *name;
+    enum ftype type;
+    bool required;
+    const char *aliases;    /* '|'-separated spellings besides the name */
+};
+
+static const struct field project_fields[] = {
+    { "code", F_CODE, true, "项目编号|项目代码|编号|代码|项目编码" },
+    { "name", F_TEXT, true, "项目名称|名称" },
+    { "year", F_YEAR, true, "年度|年份" },
+    { "level", F_LEVEL, true, "级别|项目级别" },
+    { "county", F_TEXT, true, "县区|区县|所属县区|县(市、区)|县（市、区）|县市区" },
+    { "sector", F_SECTOR, true, "领域|所属领域|行业领域|项目领域" },
+    { "category", F_CATEGORY, true, "类别|项目类别|建设性质" },
+    { "status", F_STATUS, false, "状态|项目状态" },
+    { "owner", F_TEXT, false, "建设单位|业主单位|项目单位" },
+    { "unit", F_TEXT, false, "责任单位" },
+    { "leader", F_TEXT, false, "分包领导|分包市领导|联系领导" },
+    { "leader_title", F_TEXT, false, "领导职务|职务" },
+    { "leader_mobile", F_PHONE, false, "联系电话|领导电话|手机" },
+    { "contact", F_TEXT, false, "联系人" },
+    { "contact_mobile", F_PHONE, false, "联系人电话|联系人手机" },
+    { "total_investment", F_AMOUNT, false, "总投资" },
+    { "annual_plan", F_AMOUNT, false, "年度计划投资|年度计划|年度投资计划" },
+    { "planned_start", F_DATE, false, "计划开工|计划开工时间|计划开工日期" },
+    { "planned_end", F_DATE, false, "计划竣工|计划竣工时间|计划竣工日期" },
+    { "actual_start", F_DATE, false, "实际开工|实际开工时间|实际开工日期" },
+    { "actual_end", F_DATE, false, "实际竣工|实际竣工时间|实际竣工日期" },
+    { "completes_this_year", F_BOOL, false, "当年竣工|是否当年竣工" },
+    { NULL, 0, false, NULL },
+};
+
+static const struct field milestone_fields[] = {
+    { "project", F_CODE, true, "项目编号|项目代码|编号" },
+    { "campaign", F_CAMPAIGN, false, "攻坚期|攻坚批次|攻坚阶段" },
+    { "kind", F_MKIND, true, "节点类型|类型" },
+    { "title", F_TEXT, true, "节点内容|节点名称|节点" },
+    { "due", F_DATE, true, "完成时限|计划完成时间|完成时间节点" },
+    { "unit", F_TEXT, false, "责任单位" },
+    { "status", F_MSTATUS, false, "完成情况|是否完成|状态" },
+    { "done_on", F_DATE, false, "实际完成时间|完成日期" },
+    { "note", F_TEXT, false, "备注" },
+    { NULL, 0, false, NULL },
+};
+
+static const struct field report_fields[] = {
+    { "project", F_CODE, true, "项目编号|项目代码|编号" },
+    { "month", F_MONTH, true, "月份|填报月份" },
+    { "amount", F_AMOUNT, true, "本月完成投资|当月完成投资" },
+    { "ytd", F_AMOUNT, false, "年初累计完成投资|年度累计完成投资|累计完成投资" },
+    { "progress", F_TEXT, false, "形象进度" },
+    { NULL, 0, false, NULL },
+};
+
+static const struct field plan_fields[] = {
+    { "project", F_CODE, true, "项目编号|项目代码|编号" },
+    { "month", F_MONTH, true, "月份" },
+    { "planned_cumulative", F_AMOUNT, true, "累计计划投资|计划累计投资|累计计划" },
+    { NULL, 0, false, NULL },
+};
+
+static const char *const kind_names[] = { "projects", "milestones", "reports", "plans" };
+static const struct field *const kind_fields[] = { project_fields, milestone_fields, report_fields, plan_fields };
+
+bool
+import_kind_parse(const char *s, enum import_kind *out)
+{
+    for (size_t i = 0; i < ARRAY_LEN(kind_names); i++)
+        if (strcmp(s, kind_names[i]) == 0) {
+            *out = (enum import_kind)i;
+            return true;
+        }
+    return false;
+}
+
+const char *
+import_kind_name(enum import_kind kind)
+{
+    return kind_names[kind];
+}
+
+const char *
+import_kinds_expected(void)
+{
+    return "projects, milestones, reports or plans";
+}
+
+/* ---- errors ------------------------------------------------------------ */
+
+static void
+add_error(struct import_result *r, long line, const char *column, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+add_error(struct import_result *r, long line, const char *column, const char *fmt, ...)
+{
+    r->nerrors++;
+    if (r->nerrors > IMPORT_MAX_ERRORS)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    json_t *e = json_object();
+    json_object_set_new(e, "line", json_integer(line));
+    json_object_set_new(e, "column", column ? json_string(column) : json_null());
+    json_object_set_new(e, "message", json_string(m));
+    json_array_append_new(r->errors, e);
+    free(m);
+}
+
+void
+import_add_error(struct import_result *r, long line, const char *canonical_column, const char *message)
+{
+    const char *col = NULL;
+    if (canonical_column) {
+        json_t *c = json_object_get(r->columns, canonical_column);
+        col = c ? json_string_value(c) : canonical_column;
+    }
+    add_error(r, line, col, "%s", message);
+}
+
+/* ---- headers ----------------------------------------------------------- */
+
+/* Header cells as people write them: blanks anywhere, a unit in brackets
+ * ("总投资（万元）"), a trailing "*" for required. Returns a new string. */
+static char *
+normalize_header(const char *h)
+{
+    struct buf b;
+    buf_init(&b);
+    for (const char *p = h; *p; p++) {
+        if (*p == ' ' || *p == '\t' || *p == '*' || *p == '\r' || *p == '\n')
+            continue;
+        if (strncmp(p, "\xe3\x80\x80", 3) == 0) {   /* ideographic space */
+            p += 2;
+            continue;
+        }
+        buf_putc(&b, (char)tolower((unsigned char)*p));
+    }
+    char *s = buf_steal(&b);
+    static const char *const units[] = { "（万元）", "(万元)", "（亿元）", "(亿元)" };
+    for (size_t i = 0; i < ARRAY_LEN(units); i++) {
+        size_t n = strlen(s), u = strlen(units[i]);
+        if (n > u && strcmp(s + n - u, units[i]) == 0)
+            s[n - u] = '\0';
+    }
+    return s;
+}
+
+static bool
+header_matches(const struct field *f, const char *norm)
+{
+    if (strcmp(norm, f->name) == 0)
+        return true;
+    const char *a = f->aliases;
+    while (*a) {
+        const char *bar = strchr(a, '|');
+        size_t n = bar ? (size_t)(bar - a) : strlen(a);
+        if (strlen(norm) == n && strncmp(norm, a, n) == 0)
+            return true;
+        if (bar == NULL)
+            break;
+        a = bar + 1;
+    }
+    return false;
+}
+
+/* Maps each header cell to a field index (-1: ignored). Returns false and
+ * sets r->fatal when a required column is missing or one appears twice. */
+static bool
+map_header(const struct field *fields, const struct csv_row *h, int *col_field, struct import_result *r)
+{
+    size_t nf = 0;
+    while (fields[nf].name)
+        nf++;
+    int *seen = xcalloc(nf, sizeof(int));
+    bool ok = true;
+    for (size_t c = 0; c < h->nfields; c++) {
+        char *norm = normalize_header(h->fields[c]);
+        col_field[c] = -1;
+        for (size_t f = 0; f < nf && norm[0]; f++) {
+            if (!header_matches(&fields[f], norm))
+                continue;
+            if (seen[f] && ok) {
+                r->fatal = xasprintf("line %zu: columns %zu and %zu are both '%s' (%s)", h->line,
+                                     (size_t)seen[f], c + 1, h->fields[c], fields[f].name);
+                ok = false;
+            }
+            seen[f] = (int)c + 1;
+            col_field[c] = (int)f;
+            json_object_set_new(r->columns, fields[f].name, json_string(h->fields[c]));
+        }
+        if (col_field[c] < 0 && h->fields[c][0] != '\0')
+            json_array_append_new(r->ignored, json_string(h->fields[c]));
+        free(norm);
+    }
+    for (size_t f = 0; f < nf && ok; f++) {
+        if (fields[f].required && !seen[f]) {
+            const char *a = fields[f].aliases;
+            const char *bar = strchr(a, '|');
+            r->fatal = xasprintf("line %zu: missing column %.*s (%s)", h->line,
+                                 (int)(bar ? (size_t)(bar - a) : strlen(a)), a, fields[f].name);
+            ok = false;
+        }
+    }
+    free(seen);
+    return ok;
+}
+
+/* ---- cells ------------------------------------------------------------- */
+
+/* Trims ASCII blanks and ideographic spaces; returns a new string. */
+static char *
+trim(const char *s)
+{
+    const char *b = s, *e = s + strlen(s);
+    for (;;) {
+        if (b < e && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+            b++;
+        else if (e - b >= 3 && strncmp(b, "\xe3\x80\x80", 3) == 0)
+            b += 3;
+        else
+            break;
+    }
+    for (;;) {
+        if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+            e--;
+        else if (e - b >= 3 && strncmp(e - 3, "\xe3\x80\x80", 3) == 0)
+            e -= 3;
+        else
+            break;
+    }
+    return xstrndup(b, (size_t)(e - b));
+}
+
+static bool
+phone_ok(const char *s)
+{
+    size_t digits = 0, n = strlen(s);
+    for (const char *p = s; *p; p++) {
+        if (isdigit((unsigned char)*p))
+            digits++;
+        else if (*p != '-' && *p != '+' && *p != ' ')
+            return false;
+    }
+    return digits >= 5 && digits <= 20 && n <= 32;
+}
+
+static int
+parse_bool(const char *s)
+{
+    static const char *const yes[] = { "是", "yes", "y", "true", "1", "√" };
+    static const char *const no[] = { "否", "no", "n", "false", "0", "×" };
+    for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+        if (strcasecmp(s, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+static json_t *
+mapped(const char *(*map)(const char *), const char *(*expected)(void), const char *what,
+       const char *v, struct import_result *r, long line, const char *col)
+{
+    const char *c = map(v);
+    if (c)
+        return json_string(c);
+    add_error(r, line, col, "unknown %s '%s' (expected one of %s)", what, v, expected());
+    return NULL;
+}
+
+/* Converts one non-blank cell; NULL (with an error recorded) when invalid. */
+static json_t *
+convert(const struct field *f, const char *v, struct import_result *r, long line, const char *col)
+{
+    char tmp[64];
+    struct ymd d;
+    int y, m;
+    switch (f->type) {
+    case F_TEXT:
+        if (strlen(v) > 500) {
+            add_error(r, line, col, "text longer than 500 bytes");
+            return NULL;
+        }
+        return json_string(v);
+    case F_CODE:
+        if (strlen(v) > 64 || strpbrk(v, " \t") != NULL) {
+            add_error(r, line, col, "'%s' is not a project code (at most 64 characters, no blanks)", v);
+            return NULL;
+        }
+        return json_string(v);
+    case F_YEAR: {
+        char *end;
+        long yv = strtol(v, &end, 10);
+        if (strcmp(end, "年") == 0)
+            end += strlen("年");
+        if (*end != '\0' || yv < 2000 || yv > 2100) {
+            add_error(r, line, col, "'%s' is not a year like 2026", v);
+            return NULL;
+        }
+        return json_integer(yv);
+    }
+    case F_LEVEL: return mapped(map_level, level_expected, "level", v, r, line, col);
+    case F_SECTOR: return mapped(map_sector, sector_expected, "sector", v, r, line, col);
+    case F_CATEGORY: return mapped(map_category, category_expected, "category", v, r, line, col);
+    case F_STATUS: return mapped(map_status, status_expected, "status", v, r, line, col);
+    case F_MKIND: return mapped(map_milestone_kind, milestone_kind_expected, "node type", v, r, line, col);
+    case F_MSTATUS: return mapped(map_milestone_status, milestone_status_expected, "state", v, r, line, col);
+    case F_DATE: {
+        if (!parse_date(v, &d)) {
+            add_error(r, line, col, "'%s' is not a date (expected 2026-03-15, 2026/3/15 or 2026年3月15日)", v);
+            return NULL;
+        }
+        char out[11];
+        format_date(&d, out);
+        return json_string(out);
+    }
+    case F_AMOUNT:
+        if (!parse_amount(v, tmp, sizeof tmp)) {
+            add_error(r, line, col, "'%s' is not an amount in 万元 (a number ≥ 0, like 12500 or 3,200.50)", v);
+            return NULL;
+        }
+        return json_string(tmp);
+    case F_PHONE:
+        if (!phone_ok(v)) {
+            add_error(r, line, col, "'%s' is not a phone number", v);
+            return NULL;
+        }
+        return json_string(v);
+    case F_BOOL: {
+        int b = parse_bool(v);
+        if (b < 0) {
+            add_error(r, line, col, "'%s' is not 是 or 否 (yes or no)", v);
+            return NULL;
+        }
+        return json_boolean(b);
+    }
+    case F_MONTH:
+        if (!parse_month(v, &y, &m)) {
+            add_error(r, line, col, "'%s' is not a month (expected 2026-10 or 2026年10月)", v);
+            return NULL;
+        }
+        snprintf(tmp, sizeof tmp, "%04d-%02d-01", y, m);
+        return json_string(tmp);
+    case F_CAMPAIGN:
+        if (!parse_campaign(v, tmp, sizeof tmp)) {
+            if (strlen(v) > 32) {
+                add_error(r, line, col, "'%s' is not a campaign code like 2026-B6", v);
+                return NULL;
+            }
+            /* Not a two-month code: a named push (百日攻坚 …) that must exist. */
+            return json_string(v);
+        }
+        return json_string(tmp);
+    }
+    return NULL;
+}
+
+static bool
+row_blank(const struct csv_row *row)
+{
+    for (size_t i = 0; i < row->nfields; i++) {
+        char *t = trim(row->fields[i]);
+        bool blank = t[0] == '\0';
+        free(t);
+        if (!blank)
+            return false;
+    }
+    return true;
+}
+
+/* Cross-field rules a single cell cannot see. */
+static void
+check_row(enum import_kind kind, json_t *o, struct import_result *r, long line)
+{
+    if (kind == IMPORT_MILESTONES) {
+        json_t *c = json_object_get(o, "campaign");
+        const char *due = json_string_value(json_object_get(o, "due"));
+        if ((c == NULL || json_is_null(c)) && due) {
+            struct ymd d;
+            char code[16];
+            if (parse_date(due, &d)) {
+                campaign_of_date(&d, code, sizeof code);
+                json_object_set_new(o, "campaign", json_string(code));
+            }
+        }
+        const char *st = json_string_value(json_object_get(o, "status"));
+        json_t *done_on = json_object_get(o, "done_on");
+        if (done_on && !json_is_null(done_on) && st == NULL)
+            json_object_set_new(o, "status", json_string("done"));
+        else if (st && strcmp(st, "done") != 0 && done_on && !json_is_null(done_on))
+            import_add_error(r, line, "done_on", "a completion date is given but the node is not done");
+    }
+    if (kind == IMPORT_PROJECTS) {
+        const char *ps = json_string_value(json_object_get(o, "planned_start"));
+        const char *pe = json_string_value(json_object_get(o, "planned_end"));
+        if (ps && pe && strcmp(pe, ps) < 0)
+            import_add_error(r, line, "planned_end", "planned completion is before the planned start");
+    }
+}
+
+static json_t *
+convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, const int *col_field,
+            const struct csv_row *header, struct import_result *r)
+{
+    const struct field *fields = kind_fields[kind];
+    long line = (long)row->line;
+    size_t before = r->nerrors;
+    if (row->nfields > ncols) {
+        add_error(r, line, NULL, "%zu fields but the header has %zu", row->nfields, ncols);
+        return NULL;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "line", json_integer(line));
+    for (size_t c = 0; c < ncols; c++) {
+        if (col_field[c] < 0)
+            continue;
+        const struct field *f = &fields[col_field[c]];
+        const char *col = header->fields[c];
+        char *v = trim(c < row->nfields ? row->fields[c] : "");
+        json_t *j = NULL;
+        if (v[0] == '\0') {
+            if (f->required)
+                add_error(r, line, col, "required value is empty");
+        } else {
+            j = convert(f, v, r, line, col);
+        }
+        json_object_set_new(o, f->name, j ? j : json_null());
+        free(v);
+    }
+    check_row(kind, o, r, line);
+    if (r->nerrors != before) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+void
+import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+             struct import_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->rows = json_array();
+    r->errors = json_array();
+    r->columns = json_object();
+    r->ignored = json_array();
+    char err[256];
+    size_t ulen = 0;
+    char *text = text_to_utf8(data, len, enc, &ulen, &r->encoding, err, sizeof err);
+    if (text == NULL) {
+        r->fatal = xstrdup(err);
+        return;
+    }
+    struct csv *csv = csv_parse(text, ulen, err, sizeof err);
+    free(text);
+    if (csv == NULL) {
+        r->fatal = xstrdup(err);
+        return;
+    }
+    if (csv->nrows == 0) {
+        r->fatal = xstrdup("the file is empty: expected a header row and data rows");
+        csv_free(csv);
+        return;
+    }
+    const struct csv_row *header = &csv->rows[0];
+    int *col_field = xcalloc(header->nfields + 1, sizeof(int));
+    if (map_header(kind_fields[kind], header, col_field, r)) {
+        for (size_t i = 1; i < csv->nrows; i++) {
+            if (row_blank(&csv->rows[i]))
+                continue;
+            json_t *o = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, r);
+            if (o)
+                json_array_append_new(r->rows, o);
+        }
+        if (json_array_size(r->rows) == 0 && r->nerrors == 0)
+            r->fatal = xstrdup("the file has a header but no data rows");
+    }
+    free(col_field);
+    csv_free(csv);
+}
+
+void
+import_result_free(struct import_result *r)
+{
+    free(r->fatal);
+    json_decref(r->rows);
+    json_decref(r->errors);
+    json_decref(r->columns);
+    json_decref(r->ignored);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,42 @@
+/* import: turns the bytes of a spreadsheet's CSV (any of the header
+ * spellings people use, Chinese or English values, UTF-8 or GB18030) into
+ * canonical rows for keyproj_import() in SQL. Pure: it validates every row
+ * and reports every problem, and never touches the database. */
+#ifndef KEYPROJ_IMPORT_H
+#define KEYPROJ_IMPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#include "text.h"
+
+enum import_kind { IMPORT_PROJECTS, IMPORT_MILESTONES, IMPORT_REPORTS, IMPORT_PLANS };
+
+bool import_kind_parse(const char *s, enum import_kind *out);
+const char *import_kind_name(enum import_kind kind);
+/* "projects, milestones, reports or plans" for messages. */
+const char *import_kinds_expected(void);
+
+#define IMPORT_MAX_ERRORS 200
+
+struct import_result {
+    char *fatal;            /* file-level problem (encoding, CSV, header), or NULL */
+    json_t *rows;           /* array of objects with canonical keys and "line" */
+    json_t *errors;         /* array of {line, column, message}; empty when fine */
+    size_t nerrors;         /* all errors, even past IMPORT_MAX_ERRORS listed */
+    json_t *columns;        /* canonical name → header as written in the file */
+    json_t *ignored;        /* headers not used */
+    enum text_encoding encoding;
+};
+
+/* Fills out (free with import_result_free) from data[0..len). */
+void import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+                  struct import_result *out);
+void import_result_free(struct import_result *r);
+/* Adds an error in the same shape as the parser's (for errors found later,
+ * by the database), with the column named as the file names it. */
+void import_add_error(struct import_result *r, long line, const char *canonical_column,
+                      const char *message);
+
+#endif

@@ -1,0 +1,163 @@
+/* migrate: an asynchronous walk lock → ensure schema_version → read the
+ * version → apply each newer migration in its own transaction → unlock.
+ * A failed step stops the walk; the daemon stays up and says why. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "util.h"
+
+/* Any constant shared by all keyprojd builds: it serialises migrations. */
+#define MIGRATE_LOCK "7391001"
+
+struct run {
+    struct db *db;
+    migrate_done_fn done;
+    void *arg;
+    int version;
+    size_t next;
+};
+
+static void step_apply(struct run *r);
+
+int
+migrate_latest(void)
+{
+    return n_migrations ? migrations[n_migrations - 1].version : 0;
+}
+
+static void
+finish(struct run *r, const char *err)
+{
+    r->done(r->arg, r->version, err);
+    free(r);
+}
+
+static void
+on_unlocked(void *arg, const PGresult *res, const char *err)
+{
+    finish(arg, NULL);
+}
+
+static void
+on_unlocked_after_error(void *arg, const PGresult *res, const char *err)
+{
+    /* The error was reported by the step that failed; nothing to add. */
+}
+
+static void
+unlock(struct run *r, db_result_fn fn, void *arg)
+{
+    db_query(r->db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")", 0, NULL, fn, arg);
+}
+
+static void
+fail(struct run *r, const char *what, const char *err)
+{
+    char *msg = xasprintf("%s: %s", what, err);
+    log_error("schema migration failed", "error=%s", log_q(msg));
+    /* ROLLBACK first: a failed migration leaves its transaction aborted. */
+    db_exec_script(r->db, "ROLLBACK", NULL, NULL);
+    unlock(r, on_unlocked_after_error, NULL);
+    finish(r, msg);
+    free(msg);
+}
+
+static void
+on_applied(void *arg, const PGresult *res, const char *err)
+{
+    struct run *r = arg;
+    const struct migration *m = &migrations[r->next];
+    if (err) {
+        char what[128];
+        snprintf(what, sizeof what, "migration %s", m->name);
+        fail(r, what, err);
+        return;
+    }
+    log_info("schema migration applied", "version=%d name=%s", m->version, m->name);
+    r->version = m->version;
+    r->next++;
+    step_apply(r);
+}
+
+static void
+step_apply(struct run *r)
+{
+    while (r->next < n_migrations && migrations[r->next].version <= r->version)
+        r->next++;
+    if (r->next == n_migrations) {
+        unlock(r, on_unlocked, r);
+        return;
+    }
+    const struct migration *m = &migrations[r->next];
+    char *sql = xasprintf("BEGIN;\n%s\n;INSERT INTO schema_version (version, name) VALUES (%d, '%s');\nCOMMIT;",
+                          m->sql, m->version, m->name);
+    db_exec_script(r->db, sql, on_applied, r);
+    free(sql);
+}
+
+static void
+on_version(void *arg, const PGresult *res, const char *err)
+{
+    struct run *r = arg;
+    if (err) {
+        fail(r, "reading schema_version", err);
+        return;
+    }
+    r->version = atoi(PQgetvalue(res, 0, 0));
+    if (r->version > migrate_latest()) {
+        char msg[200];
+        snprintf(msg, sizeof msg,
+                 "database schema version %d is newer than this keyprojd knows (%d): upgrade keyprojd",
+                 r->version, migrate_latest());
+        log_error("refusing to use the database", "error=%s", log_q(msg));
+        unlock(r, on_unlocked_after_error, NULL);
+        finish(r, msg);
+        return;
+    }
+    step_apply(r);
+}
+
+static void
+on_ensured(void *arg, const PGresult *res, const char *err)
+{
+    struct run *r = arg;
+    if (err) {
+        fail(r, "creating schema_version", err);
+        return;
+    }
+    db_query(r->db, "SELECT coalesce(max(version), 0) FROM schema_version", 0, NULL, on_version, r);
+}
+
+static void
+on_locked(void *arg, const PGresult *res, const char *err)
+{
+    struct run *r = arg;
+    if (err) {
+        r->done(r->arg, -1, err);
+        free(r);
+        return;
+    }
+    db_exec_script(r->db,
+                   "CREATE TABLE IF NOT EXISTS schema_version ("
+                   " version integer PRIMARY KEY,"
+                   " name text NOT NULL,"
+                   " applied_at timestamptz NOT NULL DEFAULT now())",
+                   on_ensured, r);
+}
+
+void
+migrate_run(struct db *db, migrate_done_fn done, void *arg)
+{
+    struct run *r = xcalloc(1, sizeof *r);
+    r->db = db;
+    r->done = done;
+    r->arg = arg;
+    r->version = -1;
+    db_query(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", 0, NULL, on_locked, r);
+}
