@@ -1,4 +1,41 @@
-/* ctl_render: placeholder */
+/* ctl_render: how keyprojctl shows the daemon's answers — tables aligned by
+ * display width (CJK counts two columns), key: value lists, JSON or CSV.
+ * Pure and deterministic: it builds text in buffers and never prints. */
 #ifndef KEYPROJ_CTL_RENDER_H
 #define KEYPROJ_CTL_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+struct buf;
+
+enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV };
+
+/* Table cells wider than this many display columns are cut with "…". */
+#define CTL_CELL_MAX_COLS 60
+
+/* Appends what stdout shows for the "data" of a successful answer.
+ * CTL_TABLE: an array of objects is a table (columns from the keys, in the
+ * order first seen), an object is "key: value" lines (nested objects as
+ * parent.child, arrays of objects as tables after them), a string is printed
+ * as is, null prints nothing. CTL_JSON: indented JSON. CTL_CSV: RFC 4180
+ * with CRLF line ends (header + rows, or key,value rows). data may be NULL
+ * (same as null). */
+void ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f);
+
+/* Renders the "error" object of a refused request: err gets the text for
+ * stderr ("keyprojctl: message" and, except with CTL_JSON, one indented line
+ * per detail); with CTL_JSON, out also gets the whole error object as JSON
+ * so scripts can read it from stdout. Tolerates any malformed error. */
+void ctl_render_error(struct buf *out, struct buf *err, const json_t *error,
+                      enum ctl_format f);
+
+/* Appends s (len bytes) with control characters and invalid UTF-8 escaped
+ * (\n, \t, \x1b, \u0085 …), so text from elsewhere can neither break lines
+ * nor drive the terminal. keep_newlines leaves \n and \t as they are. */
+void ctl_put_visible(struct buf *out, const char *s, size_t len,
+                     bool keep_newlines);
+
 #endif

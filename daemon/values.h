@@ -25,11 +25,11 @@ long ymd_to_days(const struct ymd *d);
 void days_to_ymd(long days, struct ymd *out);
 
 /* Money in 万元: "12345", "12,345.67", "1.5万" is NOT accepted (ambiguous);
- * up to 4 decimals and 14 integer digits; commas only as thousands
- * separators; refuses negatives, exponents, blanks, and text. Writes the
- * canonical decimal text to out: no commas, no leading zeros, no trailing
- * fraction zeros or "." ("012,345.670" → "12345.67", "12." → "12"). False
- * also when out is too small. */
+ * up to 4 decimals and 12 integer digits (numeric(16,4)); commas only as
+ * thousands separators; refuses negatives, exponents, blanks, and text.
+ * Writes the canonical decimal text to out: no commas, no leading zeros,
+ * no trailing fraction zeros or "." ("012,345.670" → "12345.67", "12." →
+ * "12"). False also when out is too small. */
 bool parse_amount(const char *s, char *out, size_t outlen);
 
 /* Each map function takes a spreadsheet value (Chinese or English, any

@@ -1,2 +1,386 @@
-/* placeholder: skipped until written */
-int main(void) { return 77; }
+/* Unit tests for values.c: how spreadsheet cells (dates, months, 万元,
+ * the Chinese and English vocabularies, campaign codes) become canonical
+ * values, and what is refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "util.h"
+#include "values.h"
+
+static void
+assert_date(const char *s, int y, int m, int d)
+{
+    struct ymd got = {0, 0, 0};
+    if (!parse_date(s, &got))
+        fail_msg("parse_date refused '%s'", s);
+    assert_int_equal(got.y, y);
+    assert_int_equal(got.m, m);
+    assert_int_equal(got.d, d);
+}
+
+static void
+assert_no_date(const char *s)
+{
+    struct ymd got = {7, 7, 7};
+    if (parse_date(s, &got))
+        fail_msg("parse_date accepted '%s'", s);
+    assert_int_equal(got.y, 7);     /* untouched on failure */
+}
+
+static void
+test_parse_date_forms(void **state)
+{
+    (void)state;
+    assert_date("2026-03-15", 2026, 3, 15);
+    assert_date("2026/3/15", 2026, 3, 15);
+    assert_date("2026.3.15", 2026, 3, 15);
+    assert_date("2026年3月15日", 2026, 3, 15);
+    assert_date("2026年03月05", 2026, 3, 5);
+    assert_date("2026-3-5", 2026, 3, 5);
+    assert_date("  2026-11-15\t", 2026, 11, 15);
+    assert_date("\xE3\x80\x80" "2026年11月15日" "\xE3\x80\x80", 2026, 11, 15);
+    assert_date("2024-02-29", 2024, 2, 29);
+    assert_date("2000-02-29", 2000, 2, 29);
+    assert_date("1900-01-01", 1900, 1, 1);
+    assert_date("2200-12-31", 2200, 12, 31);
+}
+
+static void
+test_parse_date_refuses(void **state)
+{
+    (void)state;
+    assert_no_date("2026-02-30");
+    assert_no_date("2026-13-01");
+    assert_no_date("2026-00-10");
+    assert_no_date("2026-04-31");
+    assert_no_date("2100-02-29");
+    assert_no_date("2026-03-15x");
+    assert_no_date("2026-03-15 08:00");
+    assert_no_date("2026年3月15日上午");
+    assert_no_date("2026-03/15");
+    assert_no_date("26-3-15");
+    assert_no_date("02026-3-15");
+    assert_no_date("2026-003-15");
+    assert_no_date("1899-12-31");
+    assert_no_date("2201-01-01");
+    assert_no_date("2026年3月");
+    assert_no_date("2026-3-");
+    assert_no_date("");
+    assert_no_date("   ");
+    assert_no_date("46096");        /* an Excel serial number */
+}
+
+static void
+test_parse_month(void **state)
+{
+    (void)state;
+    static const char *const ok[] = {"2026-10", "2026/10", "2026.10", "2026年10月",
+                                     "202610", " 2026-10 "};
+    for (size_t i = 0; i < ARRAY_LEN(ok); i++) {
+        int y = 0, m = 0;
+        if (!parse_month(ok[i], &y, &m))
+            fail_msg("parse_month refused '%s'", ok[i]);
+        assert_int_equal(y, 2026);
+        assert_int_equal(m, 10);
+    }
+    int y, m;
+    assert_true(parse_month("2026-1", &y, &m));
+    assert_int_equal(m, 1);
+    static const char *const bad[] = {"2026-13", "2026-0", "202613", "2026",
+                                      "2026-10-01", "2026年10", "20261", "", "10/2026"};
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        if (parse_month(bad[i], &y, &m))
+            fail_msg("parse_month accepted '%s'", bad[i]);
+}
+
+static void
+test_days_round_trip(void **state)
+{
+    (void)state;
+    struct ymd d = {1970, 1, 1}, back;
+    assert_int_equal(ymd_to_days(&d), 0);
+    d = (struct ymd){2026, 3, 15};
+    assert_int_equal(ymd_to_days(&d), 20527);
+    d = (struct ymd){1900, 1, 1};
+    assert_int_equal(ymd_to_days(&d), -25567);
+
+    /* every day of the accepted range, in order, with no gaps */
+    long n = ymd_to_days(&d);
+    for (; n <= 84370; n++) {
+        days_to_ymd(n, &back);
+        assert_true(ymd_valid(&back));
+        assert_int_equal(ymd_to_days(&back), n);
+    }
+    assert_int_equal(back.y, 2200);
+    assert_int_equal(back.m, 12);
+    assert_int_equal(back.d, 31);
+    assert_int_equal(days_in_month(2026, 2), 28);
+    assert_int_equal(days_in_month(2028, 2), 29);
+    assert_int_equal(days_in_month(2026, 13), 0);
+}
+
+static void
+test_format_date(void **state)
+{
+    (void)state;
+    char out[11];
+    format_date(&(struct ymd){2026, 3, 5}, out);
+    assert_string_equal(out, "2026-03-05");
+    format_date(&(struct ymd){2026, 12, 31}, out);
+    assert_string_equal(out, "2026-12-31");
+}
+
+static void
+assert_amount(const char *s, const char *want)
+{
+    char out[32] = "";
+    if (!parse_amount(s, out, sizeof out))
+        fail_msg("parse_amount refused '%s'", s);
+    assert_string_equal(out, want);
+}
+
+static void
+test_parse_amount(void **state)
+{
+    (void)state;
+    assert_amount("12345", "12345");
+    assert_amount("12,345.67", "12345.67");
+    assert_amount("1,234,567", "1234567");
+    assert_amount(" 35000 ", "35000");
+    assert_amount("0", "0");
+    assert_amount("0.0", "0");
+    assert_amount("12.", "12");
+    assert_amount("12.50", "12.5");
+    assert_amount("0.1234", "0.1234");
+    assert_amount("007", "7");
+    assert_amount(".5", "0.5");
+    assert_amount("999,999,999,999.9999", "999999999999.9999");  /* numeric(16,4) */
+    assert_amount("000000000000001", "1");
+
+    static const char *const bad[] = {
+        "-5", "+5", "1e5", "", "  ", ".", "12万", "1.5万", "1.23456", "12,34",
+        "1234,567", ",123", "1,,234", "1.2.3", "abc", "12 345", "1234567890123",
+        "NaN", "１２３",
+    };
+    char out[32];
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        if (parse_amount(bad[i], out, sizeof out))
+            fail_msg("parse_amount accepted '%s'", bad[i]);
+    char tiny[4];
+    assert_false(parse_amount("12345", tiny, sizeof tiny));
+    assert_true(parse_amount("123", tiny, sizeof tiny));
+}
+
+typedef const char *(*map_fn)(const char *);
+
+static void
+assert_maps(map_fn f, const char *canonical, const char *const *spellings)
+{
+    for (; *spellings != NULL; spellings++) {
+        const char *got = f(*spellings);
+        if (got == NULL || strcmp(got, canonical) != 0)
+            fail_msg("'%s' gave %s, want %s", *spellings, got ? got : "NULL", canonical);
+    }
+}
+
+#define MAPS(f, canonical, ...) \
+    assert_maps(f, canonical, (const char *const[]){__VA_ARGS__, NULL})
+
+static void
+test_map_vocabularies(void **state)
+{
+    (void)state;
+    MAPS(map_level, "province", "省", "省级", "省重点", "province", "PROVINCE");
+    MAPS(map_level, "city", "市", "市级", "市重点", "City", " 市 ", "\xE3\x80\x80市级");
+    MAPS(map_sector, "industry", "产业", "工业", "产业项目", "industry");
+    MAPS(map_sector, "urban", "城建", "城市建设", "Urban");
+    MAPS(map_sector, "infrastructure", "基础设施", "INFRASTRUCTURE");
+    MAPS(map_sector, "livelihood", "民生", "社会民生", "社会事业", "livelihood");
+    MAPS(map_sector, "ecology", "生态", "生态环保", "ecology");
+    MAPS(map_sector, "other", "其他", "Other");
+    MAPS(map_category, "new", "新开工", "新建", "New");
+    MAPS(map_category, "continuing", "续建", "continuing");
+    MAPS(map_category, "preliminary", "前期", "预备", "前期项目", "preliminary");
+    MAPS(map_status, "preliminary", "前期", "未开工");
+    MAPS(map_status, "building", "在建", "建设中", "续建", "building");
+    MAPS(map_status, "suspended", "停工", "缓建", "suspended");
+    MAPS(map_status, "completed", "竣工", "已竣工", "完工", "completed");
+    MAPS(map_status, "operating", "投产", "投用", "运营", "已投产", "operating");
+    MAPS(map_milestone_kind, "start", "开工", "start");
+    MAPS(map_milestone_kind, "structure", "主体", "主体完工");
+    MAPS(map_milestone_kind, "topping", "封顶", "主体封顶");
+    MAPS(map_milestone_kind, "completion", "竣工", "竣工验收");
+    MAPS(map_milestone_kind, "operation", "投产", "投用", "通车", "投运");
+    MAPS(map_milestone_kind, "investment", "投资", "完成投资");
+    MAPS(map_milestone_kind, "approval", "审批", "手续", "要件");
+    MAPS(map_milestone_kind, "other", "其他", "OTHER");
+    MAPS(map_milestone_status, "pending", "未完成", "进行中", "待完成", "否", "Pending");
+    MAPS(map_milestone_status, "done", "已完成", "完成", "是", "DONE");
+    MAPS(map_milestone_status, "waived", "免除", "取消", "不再考核", "waived");
+}
+
+static void
+test_map_refuses(void **state)
+{
+    (void)state;
+    assert_null(map_sector("航天"));
+    assert_null(map_sector(""));
+    assert_null(map_sector("   "));
+    assert_null(map_sector("industr"));
+    assert_null(map_sector("industry2"));
+    assert_null(map_level("区"));
+    assert_null(map_level("省市"));
+    assert_null(map_category("building"));      /* a status, not a category */
+    assert_null(map_status("new"));
+    assert_null(map_milestone_status("yes"));
+}
+
+/* Every label an error message offers must be accepted, or the message
+ * would send people round in circles. */
+static void
+assert_expected_consistent(map_fn f, const char *expected)
+{
+    char *copy = xstrdup(expected);
+    char *open = strstr(copy, " (or ");
+    assert_non_null(open);
+    assert_int_equal(copy[strlen(copy) - 1], ')');
+    copy[strlen(copy) - 1] = '\0';
+    *open = '\0';
+    const char *zh[16], *en[16];
+    size_t nzh = 0, nen = 0;
+    for (char *save = NULL, *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        zh[nzh++] = t;
+    for (char *save = NULL, *t = strtok_r(open + 5, ", ", &save); t; t = strtok_r(NULL, ", ", &save))
+        en[nen++] = t;
+    assert_int_equal(nzh, nen);
+    for (size_t i = 0; i < nen; i++) {
+        assert_string_equal(f(en[i]), en[i]);
+        assert_string_equal(f(zh[i]), en[i]);
+        assert_string_equal(enum_label_zh(en[i]), zh[i]);
+    }
+    free(copy);
+}
+
+static void
+test_expected_lists(void **state)
+{
+    (void)state;
+    assert_string_equal(level_expected(), "省, 市 (or province, city)");
+    assert_string_equal(sector_expected(),
+                        "产业, 城建, 基础设施, 民生, 生态, 其他 (or industry, urban, "
+                        "infrastructure, livelihood, ecology, other)");
+    assert_expected_consistent(map_level, level_expected());
+    assert_expected_consistent(map_sector, sector_expected());
+    assert_expected_consistent(map_category, category_expected());
+    assert_expected_consistent(map_status, status_expected());
+    assert_expected_consistent(map_milestone_kind, milestone_kind_expected());
+    assert_expected_consistent(map_milestone_status, milestone_status_expected());
+}
+
+static void
+test_enum_label_zh(void **state)
+{
+    (void)state;
+    assert_string_equal(enum_label_zh("industry"), "产业");
+    assert_string_equal(enum_label_zh("new"), "新开工");
+    assert_string_equal(enum_label_zh("pending"), "未完成");
+    assert_string_equal(enum_label_zh("province"), "省");
+    assert_string_equal(enum_label_zh("start"), "开工");
+    assert_string_equal(enum_label_zh("building"), "在建");
+    assert_string_equal(enum_label_zh("preliminary"), "前期");
+    assert_string_equal(enum_label_zh("other"), "其他");
+    assert_string_equal(enum_label_zh("milestone.overdue"), "milestone.overdue");
+}
+
+static void
+assert_campaign(const char *s, const char *want)
+{
+    char out[16] = "";
+    if (!parse_campaign(s, out, sizeof out))
+        fail_msg("parse_campaign refused '%s'", s);
+    assert_string_equal(out, want);
+}
+
+static void
+test_campaigns(void **state)
+{
+    (void)state;
+    assert_campaign("2026-B1", "2026-B1");
+    assert_campaign("2026-b6", "2026-B6");
+    assert_campaign("2026-B06", "2026-B6");
+    assert_campaign("2026年第6期", "2026-B6");
+    assert_campaign("2026年第六期", "2026-B6");
+    assert_campaign(" 2026年第3期 ", "2026-B3");
+
+    static const char *const bad[] = {"2026-B0", "2026-B7", "2026-B", "2026B6",
+                                      "26-B6", "2026-B6x", "2026-B006", "2026年第7期",
+                                      "2026年第6", "百日攻坚", ""};
+    char out[16];
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        if (parse_campaign(bad[i], out, sizeof out))
+            fail_msg("parse_campaign accepted '%s'", bad[i]);
+
+    campaign_of_date(&(struct ymd){2026, 11, 3}, out, sizeof out);
+    assert_string_equal(out, "2026-B6");
+    campaign_of_date(&(struct ymd){2026, 1, 1}, out, sizeof out);
+    assert_string_equal(out, "2026-B1");
+    campaign_of_date(&(struct ymd){2026, 2, 28}, out, sizeof out);
+    assert_string_equal(out, "2026-B1");
+    campaign_of_date(&(struct ymd){2026, 3, 1}, out, sizeof out);
+    assert_string_equal(out, "2026-B2");
+}
+
+static void
+assert_window(const char *code, struct ymd first, struct ymd last)
+{
+    struct ymd f, l;
+    assert_true(campaign_window(code, &f, &l));
+    assert_memory_equal(&f, &first, sizeof f);
+    assert_memory_equal(&l, &last, sizeof l);
+}
+
+static void
+test_campaign_windows(void **state)
+{
+    (void)state;
+    assert_window("2026-B1", (struct ymd){2026, 1, 1}, (struct ymd){2026, 2, 28});
+    assert_window("2028-B1", (struct ymd){2028, 1, 1}, (struct ymd){2028, 2, 29});
+    assert_window("2026-B3", (struct ymd){2026, 5, 1}, (struct ymd){2026, 6, 30});
+    assert_window("2026-B6", (struct ymd){2026, 11, 1}, (struct ymd){2026, 12, 31});
+    struct ymd f, l;
+    assert_false(campaign_window("2026-B7", &f, &l));
+
+    /* every day of a year falls inside the window of its own campaign */
+    for (struct ymd d = {2028, 1, 1}; d.y == 2028; days_to_ymd(ymd_to_days(&d) + 1, &d)) {
+        char code[16];
+        campaign_of_date(&d, code, sizeof code);
+        assert_true(campaign_window(code, &f, &l));
+        assert_true(ymd_to_days(&f) <= ymd_to_days(&d));
+        assert_true(ymd_to_days(&d) <= ymd_to_days(&l));
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_date_forms),
+        cmocka_unit_test(test_parse_date_refuses),
+        cmocka_unit_test(test_parse_month),
+        cmocka_unit_test(test_days_round_trip),
+        cmocka_unit_test(test_format_date),
+        cmocka_unit_test(test_parse_amount),
+        cmocka_unit_test(test_map_vocabularies),
+        cmocka_unit_test(test_map_refuses),
+        cmocka_unit_test(test_expected_lists),
+        cmocka_unit_test(test_enum_label_zh),
+        cmocka_unit_test(test_campaigns),
+        cmocka_unit_test(test_campaign_windows),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
