@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "util.h"
@@ -225,6 +224,27 @@ parse_hhmm(const char *s, int *min)
     return true;
 }
 
+/* A directory ("Asia") or a table ("zone.tab") under zoneinfo is readable
+ * too, yet TZ=Asia makes glibc run on UTC without a word: only a TZif file
+ * is a time zone. */
+static bool
+zone_exists(const char *tz)
+{
+    if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") != NULL)
+        return false;
+    char path[512];
+    int n = snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return false;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return false;
+    char magic[4];
+    bool ok = fread(magic, 1, sizeof magic, f) == sizeof magic && memcmp(magic, "TZif", 4) == 0;
+    fclose(f);
+    return ok;
+}
+
 static void
 load_timezone(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
@@ -232,10 +252,7 @@ load_timezone(struct loader *ld, const config_setting_t *root, struct config *cf
     if (ld->failed)
         return;
     const char *tz = cfg->timezone;
-    bool sane = tz[0] != '\0' && tz[0] != '/' && strstr(tz, "..") == NULL;
-    char path[512];
-    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
-    if (!sane || access(path, R_OK) != 0)
+    if (!zone_exists(tz))
         fail(ld, config_setting_get_member(root, "timezone"),
              "timezone: unknown time zone '%s' (expected a name like Asia/Shanghai from the tz database)", tz);
 }
@@ -264,6 +281,8 @@ load_database(struct loader *ld, const config_setting_t *root, struct config *cf
     PQconninfoFree(opts);
 }
 
+/* Only the string form: libconfig has no octal literals, so a bare 0660 is
+ * the decimal 660 and 400 would silently become 0620. */
 static void
 load_mode(struct loader *ld, const config_setting_t *g, struct config *cfg)
 {
@@ -271,26 +290,18 @@ load_mode(struct loader *ld, const config_setting_t *g, struct config *cfg)
     const config_setting_t *s = g ? config_setting_get_member(g, "mode") : NULL;
     if (s == NULL || ld->failed)
         return;
-    if (config_setting_type(s) == CONFIG_TYPE_STRING) {
-        const char *v = config_setting_get_string(s);
-        char *end;
-        errno = 0;
-        unsigned long m = strtoul(v, &end, 8);
-        if (v[0] == '\0' || *end != '\0' || errno || m > 0777) {
-            fail(ld, s, "control.mode: expected an octal mode like \"0660\" (got '%s')", v);
-            return;
-        }
-        cfg->ctl_mode = (mode_t)m;
-    } else if (config_setting_type(s) == CONFIG_TYPE_INT) {
-        long m = (long)config_setting_get_int(s);
-        if (m < 0 || m > 0777) {
-            fail(ld, s, "control.mode: expected an octal mode like \"0660\"");
-            return;
-        }
-        cfg->ctl_mode = (mode_t)m;
-    } else {
-        fail(ld, s, "control.mode: expected an octal mode like \"0660\"");
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        fail(ld, s, "control.mode: write the mode as a string like \"0660\"");
+        return;
     }
+    const char *v = config_setting_get_string(s);
+    size_t n = strlen(v);
+    unsigned long m = n > 0 && strspn(v, "01234567") == n ? strtoul(v, NULL, 8) : ~0UL;
+    if (n > 4 || m > 0777) {
+        fail(ld, s, "control.mode: expected an octal mode like \"0660\" (got '%s')", v);
+        return;
+    }
+    cfg->ctl_mode = (mode_t)m;
     if ((cfg->ctl_mode & 0006) != 0)
         fail(ld, s, "control.mode: the socket must not be open to other users (%04o)", (unsigned)cfg->ctl_mode);
 }

@@ -148,10 +148,22 @@ arm(struct db *db, short what)
     event_add(db->io, NULL);
 }
 
+/* Server notices (e.g. "already exists, skipping") are not events worth a
+ * line on stderr of their own; keep them for debugging. */
+static void
+on_notice(void *arg, const char *message)
+{
+    char line[256];
+    strlcpy_k(line, message, sizeof line);
+    line[strcspn(line, "\n")] = '\0';
+    log_debug("database notice", "notice=%s", log_q(line));
+}
+
 static void
 connected(struct db *db)
 {
     PQsetnonblocking(db->conn, 1);
+    PQsetNoticeProcessor(db->conn, on_notice, NULL);
     db->state = DB_UP;
     db->backoff = 1;
     db->last_error[0] = '\0';

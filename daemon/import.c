@@ -431,9 +431,16 @@ convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, cons
     const struct field *fields = kind_fields[kind];
     long line = (long)row->line;
     size_t before = r->nerrors;
-    if (row->nfields > ncols) {
-        add_error(r, line, NULL, "%zu fields but the header has %zu", row->nfields, ncols);
-        return NULL;
+    /* Spreadsheets often leave trailing empty cells; only text past the
+     * header's last column is an error. */
+    for (size_t c = ncols; c < row->nfields; c++) {
+        char *v = trim(row->fields[c]);
+        bool blank = v[0] == '\0';
+        free(v);
+        if (!blank) {
+            add_error(r, line, NULL, "%zu fields but the header has %zu", row->nfields, ncols);
+            return NULL;
+        }
     }
     json_t *o = json_object();
     json_object_set_new(o, "line", json_integer(line));
@@ -483,15 +490,20 @@ import_parse(enum import_kind kind, const char *data, size_t len, enum text_enco
         r->fatal = xstrdup(err);
         return;
     }
-    if (csv->nrows == 0) {
+    /* Excel writes an empty sheet row above the table as ",,,,": skip it
+     * here as in the data rows, or it would be taken for the header. */
+    size_t first = 0;
+    while (first < csv->nrows && row_blank(&csv->rows[first]))
+        first++;
+    if (first == csv->nrows) {
         r->fatal = xstrdup("the file is empty: expected a header row and data rows");
         csv_free(csv);
         return;
     }
-    const struct csv_row *header = &csv->rows[0];
+    const struct csv_row *header = &csv->rows[first];
     int *col_field = xcalloc(header->nfields + 1, sizeof(int));
     if (map_header(kind_fields[kind], header, col_field, r)) {
-        for (size_t i = 1; i < csv->nrows; i++) {
+        for (size_t i = first + 1; i < csv->nrows; i++) {
             if (row_blank(&csv->rows[i]))
                 continue;
             json_t *o = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, r);

@@ -1,0 +1,160 @@
+# Shared helpers for the integration tests: each test gets its own
+# database on the PostgreSQL that scripts/test starts (pg_virtualenv sets
+# PGHOST, PGPORT, PGUSER, PGPASSWORD), its own directory, socket and
+# keyprojd, and cleans them up however it ends. Sourced, not run.
+
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+
+if [ -z "${PGHOST:-}" ] && [ -z "${PGPORT:-}" ]; then
+    echo "SKIP: no PostgreSQL (run through scripts/test, or inside pg_virtualenv)"
+    exit 77
+fi
+
+KEYPROJD="$top_builddir/keyprojd"
+KEYPROJCTL="$top_builddir/keyprojctl"
+T_NAME=$(basename "$0" .sh)
+T_DIR="$top_builddir/tests/tmp/$T_NAME.$$"
+T_DB="kp_$(echo "$T_NAME" | tr -c 'a-z0-9_\n' _)_$$"
+T_SOCK="$T_DIR/control.sock"
+T_CONF="$T_DIR/keyprojd.conf"
+T_LOG="$T_DIR/keyprojd.log"
+T_PID=
+T_CHECKS=0
+T_EXTRA_PIDS=
+
+mkdir -p "$T_DIR"
+
+t_cleanup() {
+    local rc=$?
+    [ -n "$T_PID" ] && kill "$T_PID" 2>/dev/null && wait "$T_PID" 2>/dev/null
+    for p in $T_EXTRA_PIDS; do kill "$p" 2>/dev/null; done
+    dropdb --if-exists "$T_DB" >/dev/null 2>&1
+    if [ "$rc" -eq 0 ]; then
+        rm -rf "$T_DIR"
+    else
+        echo "--- keyprojd log ($T_LOG) ---"
+        tail -n 40 "$T_LOG" 2>/dev/null
+    fi
+    exit "$rc"
+}
+trap t_cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+ok() {
+    T_CHECKS=$((T_CHECKS + 1))
+    echo "ok $T_CHECKS - $*"
+}
+
+# expect_eq WHAT EXPECTED ACTUAL
+expect_eq() {
+    [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+    ok "$1"
+}
+
+# expect_contains WHAT NEEDLE HAYSTACK
+expect_contains() {
+    case "$3" in
+        *"$2"*) ok "$1" ;;
+        *) fail "$1: expected to find '$2' in: $3" ;;
+    esac
+}
+
+expect_not_contains() {
+    case "$3" in
+        *"$2"*) fail "$1: did not expect '$2' in: $3" ;;
+        *) ok "$1" ;;
+    esac
+}
+
+# sql "SELECT …" → the single value, unaligned
+sql() {
+    psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$T_DB" -c "$1"
+}
+
+create_db() {
+    createdb "$T_DB" || fail "createdb $T_DB"
+}
+
+conninfo() {
+    echo "host=${PGHOST:-localhost} port=${PGPORT:-5432} user=${PGUSER:-postgres} dbname=$T_DB"
+}
+
+# write_config [EXTRA-LINES] — a config for this test's database and socket.
+write_config() {
+    local admins="${T_ADMINS-\"$(id -un)\"}"
+    local operators="${T_OPERATORS-}"
+    cat > "$T_CONF" <<CONF
+timezone = "Asia/Shanghai";
+log_level = "debug";
+database = { conninfo = "${T_CONNINFO:-$(conninfo)}"; reconnect_max_seconds = 1; };
+control = { socket = "$T_SOCK"; mode = "0660";
+            admins = [ $admins ];
+            operators = [ $operators ]; };
+${1:-}
+CONF
+}
+
+# field KEY — reads a JSON object on stdin and prints its member KEY.
+field() {
+    python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
+}
+
+# status_field KEY — one member of `status`.
+status_field() {
+    kpctl --json status | field "$1"
+}
+
+kpctl() {
+    "$KEYPROJCTL" -s "$T_SOCK" "$@"
+}
+
+# start_daemon [ARGS…] — starts keyprojd on $T_CONF; waits for its socket.
+start_daemon() {
+    "$KEYPROJD" -c "$T_CONF" "$@" >>"$T_LOG" 2>&1 &
+    T_PID=$!
+    local i
+    for i in $(seq 1 100); do
+        [ -S "$T_SOCK" ] && return 0
+        kill -0 "$T_PID" 2>/dev/null || fail "keyprojd exited during start-up: $(tail -n 5 "$T_LOG")"
+        sleep 0.05
+    done
+    fail "keyprojd did not create its socket"
+}
+
+# wait_ready — until status says the database is connected and migrated.
+wait_ready() {
+    local i
+    for i in $(seq 1 200); do
+        if [ "$(status_field database 2>/dev/null)" = connected ]; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    fail "keyprojd did not become ready: $(kpctl status 2>&1)"
+}
+
+stop_daemon() {
+    [ -n "$T_PID" ] || return 0
+    kill -TERM "$T_PID"
+    wait "$T_PID"
+    local rc=$?
+    T_PID=
+    return $rc
+}
+
+# The state of the ledger as one checksum, to prove a refused import
+# changed nothing.
+ledger_digest() {
+    sql "SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
+           SELECT 'p' || row(p.*)::text AS t FROM project p
+           UNION ALL SELECT 'm' || row(m.*)::text FROM milestone m
+           UNION ALL SELECT 'r' || row(r.*)::text FROM investment_report r
+           UNION ALL SELECT 'a' || count(*)::text FROM audit_log) s"
+}
+
+DEMO="$top_srcdir/data/demo"
