@@ -20,9 +20,10 @@ enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV };
  * CTL_TABLE: an array of objects is a table (columns from the keys, in the
  * order first seen), an object is "key: value" lines (nested objects as
  * parent.child, arrays of objects as tables after them), a string is printed
- * as is, null prints nothing. CTL_JSON: indented JSON. CTL_CSV: RFC 4180
- * with CRLF line ends (header + rows, or key,value rows). data may be NULL
- * (same as null). */
+ * as is (control characters other than newline and tab escaped), null
+ * prints nothing. CTL_JSON: indented JSON, UTF-8 as is. CTL_CSV: RFC 4180
+ * with CRLF line ends (header + rows, or key,value rows with nested tables
+ * as JSON). data may be NULL (same as null). */
 void ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f);
 
 /* Renders the "error" object of a refused request: err gets the text for

@@ -1,2 +1,343 @@
-/* placeholder: skipped until written */
-int main(void) { return 77; }
+/* Unit tests for ctl_render.c: what keyprojctl prints for each shape of
+ * answer. Expected output is exact text, so a column off by one fails. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "ctl_render.h"
+#include "util.h"
+
+static json_t *
+parse(const char *text)
+{
+    json_error_t e;
+    json_t *v = json_loads(text, JSON_DECODE_ANY, &e);
+    if (v == NULL)
+        fail_msg("bad test JSON: %s", e.text);
+    return v;
+}
+
+static void
+check_data(const char *json, enum ctl_format f, const char *expected)
+{
+    json_t *v = parse(json);
+    struct buf out;
+    buf_init(&out);
+    ctl_render_data(&out, v, f);
+    assert_string_equal(out.data != NULL ? out.data : "", expected);
+    buf_free(&out);
+    json_decref(v);
+}
+
+static void
+check_error(const char *json, enum ctl_format f, const char *want_out,
+            const char *want_err)
+{
+    json_t *v = parse(json);
+    struct buf out, err;
+    buf_init(&out);
+    buf_init(&err);
+    ctl_render_error(&out, &err, v, f);
+    assert_string_equal(out.data != NULL ? out.data : "", want_out);
+    assert_string_equal(err.data != NULL ? err.data : "", want_err);
+    buf_free(&out);
+    buf_free(&err);
+    json_decref(v);
+}
+
+static void
+test_table_cjk_lines_up(void **state)
+{
+    (void)state;
+    check_data("[{\"code\":\"LY-001\",\"name\":\"洛阳新材料产业园\","
+               "\"county\":\"涧西区\",\"invest\":12500,\"light\":\"red\"},"
+               "{\"code\":\"LY-002\",\"name\":\"伊河生态廊道\","
+               "\"county\":\"洛龙区\",\"invest\":880.5,\"light\":null}]",
+               CTL_TABLE,
+               "code    name              county  invest  light\n"
+               "------  ----------------  ------  ------  -----\n"
+               "LY-001  洛阳新材料产业园  涧西区   12500  red\n"
+               "LY-002  伊河生态廊道      洛龙区   880.5  -\n"
+               "(2 rows)\n");
+}
+
+static void
+test_table_numbers_right_aligned(void **state)
+{
+    (void)state;
+    /* A numeric column aligns its header and its nulls right as well. */
+    check_data("[{\"id\":1,\"amount\":-3.25,\"unit\":\"市发改委\"},"
+               "{\"id\":12345,\"amount\":100,\"unit\":\"涧西区住建局\"},"
+               "{\"id\":7,\"amount\":null,\"unit\":\"x\"}]",
+               CTL_TABLE,
+               "   id  amount  unit\n"
+               "-----  ------  ------------\n"
+               "    1   -3.25  市发改委\n"
+               "12345     100  涧西区住建局\n"
+               "    7       -  x\n"
+               "(3 rows)\n");
+    /* 0.1 reads back as itself with 15 digits: no 0.10000000000000001. */
+    check_data("[{\"v\":0.1},{\"v\":12345.67}]", CTL_TABLE,
+               "       v\n"
+               "--------\n"
+               "     0.1\n"
+               "12345.67\n"
+               "(2 rows)\n");
+}
+
+static void
+test_table_null_bool_missing(void **state)
+{
+    (void)state;
+    /* "note" only exists in the second row: it still gets a column. */
+    check_data("[{\"name\":\"A\",\"done\":true,\"waived\":false,\"due\":null},"
+               "{\"name\":\"B\",\"done\":false,\"due\":\"2026-12-31\","
+               "\"note\":\"延期\"}]",
+               CTL_TABLE,
+               "name  done  waived  due         note\n"
+               "----  ----  ------  ----------  ----\n"
+               "A     yes   no      -\n"
+               "B     no            2026-12-31  延期\n"
+               "(2 rows)\n");
+    check_data("[{\"only\":1}]", CTL_TABLE,
+               "only\n----\n   1\n(1 row)\n");
+    check_data("[]", CTL_TABLE, "(no rows)\n");
+    check_data("[{},{}]", CTL_TABLE, "(2 rows)\n");
+}
+
+static void
+test_table_truncates_wide_cells(void **state)
+{
+    (void)state;
+    struct buf json, want;
+    buf_init(&json);
+    buf_init(&want);
+
+    buf_puts(&json, "[{\"title\":\"");
+    for (int i = 0; i < 70; i++)
+        buf_putc(&json, 'a');
+    buf_puts(&json, "\"},{\"title\":\"");
+    for (int i = 0; i < 40; i++)
+        buf_puts(&json, "项");
+    buf_puts(&json, "\"},{\"title\":\"");
+    for (int i = 0; i < 30; i++)      /* exactly 60 columns: kept whole */
+        buf_puts(&json, "目");
+    buf_puts(&json, "\"},{\"title\":{\"k\":[1,2]}}]");
+
+    buf_puts(&want, "title\n");
+    for (int i = 0; i < 60; i++)
+        buf_putc(&want, '-');
+    buf_putc(&want, '\n');
+    for (int i = 0; i < 59; i++)
+        buf_putc(&want, 'a');
+    buf_puts(&want, "…\n");
+    for (int i = 0; i < 29; i++)      /* 58 columns; a 30th would make 61 */
+        buf_puts(&want, "项");
+    buf_puts(&want, "…\n");
+    for (int i = 0; i < 30; i++)
+        buf_puts(&want, "目");
+    buf_puts(&want, "\n{\"k\":[1,2]}\n(4 rows)\n");
+
+    check_data(json.data, CTL_TABLE, want.data);
+    buf_free(&json);
+    buf_free(&want);
+}
+
+static void
+test_table_escapes_control_characters(void **state)
+{
+    (void)state;
+    /* A newline or an escape sequence in a cell must not break the table
+     * or reach the terminal. */
+    check_data("[{\"a\":\"x\\ny\",\"b\":\"\\u001b[31mred\"}]", CTL_TABLE,
+               "a     b\n"
+               "----  -----------\n"
+               "x\\ny  \\x1b[31mred\n"
+               "(1 row)\n");
+}
+
+static void
+test_object_with_nested_table(void **state)
+{
+    (void)state;
+    check_data("{\"daemon\":\"keyprojd\",\"version\":\"0.1.0\","
+               "\"database\":{\"state\":\"connected\",\"latency_ms\":3},"
+               "\"receivers\":[{\"name\":\"city-office\",\"pending\":2},"
+               "{\"name\":\"涧西区\",\"pending\":0}],"
+               "\"leader\":true,\"tags\":[\"a\",1],\"note\":null}",
+               CTL_TABLE,
+               "daemon:              keyprojd\n"
+               "version:             0.1.0\n"
+               "database.state:      connected\n"
+               "database.latency_ms: 3\n"
+               "leader:              yes\n"
+               "tags:                [\"a\",1]\n"
+               "note:                -\n"
+               "\n"
+               "receivers:\n"
+               "name         pending\n"
+               "-----------  -------\n"
+               "city-office        2\n"
+               "涧西区             0\n"
+               "(2 rows)\n");
+    /* Keys pad by display width too. */
+    check_data("{\"重点项目总数\":515,\"county\":\"涧西区\"}", CTL_TABLE,
+               "重点项目总数: 515\n"
+               "county:       涧西区\n");
+    /* Only tables: no leading blank line. */
+    check_data("{\"overdue\":[],\"due_soon\":[{\"id\":1}]}", CTL_TABLE,
+               "overdue:\n"
+               "(no rows)\n"
+               "\n"
+               "due_soon:\n"
+               "id\n"
+               "--\n"
+               " 1\n"
+               "(1 row)\n");
+}
+
+static void
+test_scalars(void **state)
+{
+    (void)state;
+    check_data("null", CTL_TABLE, "");
+    check_data("\"imported 515 projects\"", CTL_TABLE,
+               "imported 515 projects\n");
+    check_data("\"usage:\\n\\toverdue [--county C]\\n\"", CTL_TABLE,
+               "usage:\n\toverdue [--county C]\n");
+    check_data("\"\\u001b]0;pwned\\u0007\"", CTL_TABLE, "\\x1b]0;pwned\\x07\n");
+    check_data("42", CTL_TABLE, "42\n");
+    check_data("[\"a\",1,null,true]", CTL_TABLE, "a\n1\n-\nyes\n");
+    check_data("\"\"", CTL_TABLE, "");
+}
+
+static void
+test_csv_quoting(void **state)
+{
+    (void)state;
+    check_data("[{\"code\":\"LY-001\",\"name\":\"洛阳, \\\"新\\\" 材料\","
+               "\"note\":\"第一行\\n第二行\",\"invest\":12500,\"ok\":true,"
+               "\"due\":null},{\"code\":\"LY-002\",\"extra\":\"x\"}]",
+               CTL_CSV,
+               "code,name,note,invest,ok,due,extra\r\n"
+               "LY-001,\"洛阳, \"\"新\"\" 材料\",\"第一行\n第二行\",12500,true,,\r\n"
+               "LY-002,,,,,,x\r\n");
+    check_data("{\"a\":1,\"b\":{\"c\":\"x,y\"},\"rows\":[{\"k\":1}]}", CTL_CSV,
+               "a,1\r\n"
+               "b.c,\"x,y\"\r\n"
+               "rows,\"[{\"\"k\"\":1}]\"\r\n");
+    check_data("[]", CTL_CSV, "");
+    check_data("null", CTL_CSV, "");
+    check_data("[\"a,b\",2]", CTL_CSV, "\"a,b\"\r\n2\r\n");
+}
+
+static void
+test_json_keeps_utf8(void **state)
+{
+    (void)state;
+    check_data("{\"county\":\"涧西区\",\"n\":[1,2]}", CTL_JSON,
+               "{\n"
+               "  \"county\": \"涧西区\",\n"
+               "  \"n\": [\n"
+               "    1,\n"
+               "    2\n"
+               "  ]\n"
+               "}\n");
+    check_data("null", CTL_JSON, "null\n");
+    check_data("\"ok\"", CTL_JSON, "\"ok\"\n");
+}
+
+static const char error_json[] =
+    "{\"code\":\"invalid\",\"message\":\"2 rows refused\",\"details\":["
+    "{\"line\":7,\"column\":\"领域\",\"message\":\"unknown sector '航天' "
+    "(expected one of 产业, 城建, 基础设施, 民生, 生态, 其他)\"},"
+    "{\"line\":9,\"message\":\"duplicate code\"},"
+    "{\"column\":\"年份\",\"message\":\"not a year\"},"
+    "\"plain\",{\"line\":3},{\"other\":1}]}";
+
+static void
+test_error_with_details(void **state)
+{
+    (void)state;
+    check_error(error_json, CTL_TABLE, "",
+                "keyprojctl: 2 rows refused\n"
+                "  line 7, column 领域: unknown sector '航天' "
+                "(expected one of 产业, 城建, 基础设施, 民生, 生态, 其他)\n"
+                "  line 9: duplicate code\n"
+                "  column 年份: not a year\n"
+                "  plain\n"
+                "  line 3\n"
+                "  {\"other\":1}\n");
+    check_error("{\"code\":\"denied\",\"message\":\"admin level needed\"}",
+                CTL_JSON,
+                "{\n"
+                "  \"code\": \"denied\",\n"
+                "  \"message\": \"admin level needed\"\n"
+                "}\n",
+                "keyprojctl: admin level needed\n");
+    check_error("{\"code\":\"usage\",\"message\":\"a\"}", CTL_CSV, "",
+                "keyprojctl: a\n");
+}
+
+static void
+test_error_malformed(void **state)
+{
+    (void)state;
+    check_error("\"boom\"", CTL_TABLE, "",
+                "keyprojctl: the daemon refused the request without saying why\n");
+    check_error("{\"code\":\"denied\"}", CTL_TABLE, "",
+                "keyprojctl: request failed (denied)\n");
+    check_error("{\"message\":\"m\",\"details\":\"x\"}", CTL_TABLE, "",
+                "keyprojctl: m\n");
+    check_error("{\"message\":\"bad\\u001b[2J\",\"details\":[\"\\n\"]}",
+                CTL_TABLE, "", "keyprojctl: bad\\x1b[2J\n  \\n\n");
+
+    struct buf out, err;
+    buf_init(&out);
+    buf_init(&err);
+    ctl_render_error(&out, &err, NULL, CTL_TABLE);
+    assert_string_equal(err.data,
+                        "keyprojctl: the daemon refused the request without saying why\n");
+    buf_free(&out);
+    buf_free(&err);
+}
+
+static void
+test_put_visible(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b);
+    ctl_put_visible(&b, "ok \xff\xc2\x9b\xe6\xb6\xa7\t\r\x7f", 12, false);
+    assert_string_equal(b.data, "ok \\xff\\u009b涧\\t\\r\\x7f");
+    buf_reset(&b);
+    ctl_put_visible(&b, "a\n\tb\xe6\xb6", 6, true);   /* cut sequence */
+    assert_string_equal(b.data, "a\n\tb\\xe6\\xb6");
+    buf_free(&b);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_cjk_lines_up),
+        cmocka_unit_test(test_table_numbers_right_aligned),
+        cmocka_unit_test(test_table_null_bool_missing),
+        cmocka_unit_test(test_table_truncates_wide_cells),
+        cmocka_unit_test(test_table_escapes_control_characters),
+        cmocka_unit_test(test_object_with_nested_table),
+        cmocka_unit_test(test_scalars),
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_json_keeps_utf8),
+        cmocka_unit_test(test_error_with_details),
+        cmocka_unit_test(test_error_malformed),
+        cmocka_unit_test(test_put_visible),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
