@@ -42,17 +42,21 @@ enum {
 #define ANSWER_MAX ((size_t)1024 * 1024 * 1024)
 #define IO_CHUNK 65536
 
-/* Commands whose request carries a file: argv[file_arg] (counted from the
- * command name) is a path or "-", read here and sent as the body, because
- * the daemon may run as another user and must not open our paths. */
+/* Commands whose request carries a file: the first argument from
+ * argv[first_arg] on (counted from the command name) that is not an option
+ * or an option's value is a path or "-", read here and sent as the body,
+ * because the daemon may run as another user and must not open our paths. */
 struct body_cmd {
     const char *name;
-    int file_arg;
+    int first_arg;
+    const char *const *value_opts;   /* options that take the next argument */
     const char *usage;
 };
 
+static const char *const import_value_opts[] = { "--encoding", NULL };
+
 static const struct body_cmd body_cmds[] = {
-    { "import", 2, "import KIND FILE|- [ARG...]" },
+    { "import", 2, import_value_opts, "import KIND FILE|- [--dry-run] [--encoding ENC]" },
 };
 
 struct ctl_opts {
@@ -275,22 +279,31 @@ check_arg(const char *arg)
     return CTL_CONTINUE;
 }
 
-/* The file argument of a body-carrying command: present, and not an
- * option that slipped into its place. */
-static int
-body_path(const struct body_cmd *bc, int argc, char **argv, const char **path)
+static bool
+takes_value(const struct body_cmd *bc, const char *arg)
 {
-    if (argc <= bc->file_arg) {
-        complain("usage: keyprojctl %s", bc->usage);
-        return CTL_EXIT_USAGE;
+    for (const char *const *o = bc->value_opts; o && *o; o++)
+        if (strcmp(arg, *o) == 0)
+            return true;
+    return false;
+}
+
+/* Finds the file argument of a body-carrying command: its index in argv,
+ * or a usage error when there is none. */
+static int
+body_path(const struct body_cmd *bc, int argc, char **argv, int *file_arg)
+{
+    for (int i = bc->first_arg; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-") == 0 || a[0] != '-') {
+            *file_arg = i;
+            return CTL_CONTINUE;
+        }
+        if (takes_value(bc, a))
+            i++;
     }
-    *path = argv[bc->file_arg];
-    if ((*path)[0] == '-' && (*path)[1] != '\0') {
-        complain("%s: FILE must come right after KIND, not '%s' (usage: "
-                 "keyprojctl %s)", bc->name, *path, bc->usage);
-        return CTL_EXIT_USAGE;
-    }
-    return CTL_CONTINUE;
+    complain("usage: keyprojctl %s", bc->usage);
+    return CTL_EXIT_USAGE;
 }
 
 /* Quotes every argument so the daemon's tokenizer gives it back, drops a
@@ -300,20 +313,21 @@ build_request(int argc, char **argv, struct request *req)
 {
     const struct body_cmd *bc = find_body_cmd(argv[0]);
     const char *path = NULL;
+    int file_arg = -1;
     int rc = CTL_CONTINUE;
 
-    if (bc != NULL)
-        rc = body_path(bc, argc, argv, &path);
+    if (bc != NULL && (rc = body_path(bc, argc, argv, &file_arg)) == CTL_CONTINUE)
+        path = argv[file_arg];
     /* The file's path stays here, so it may be in any encoding. */
     for (int i = 0; i < argc && rc == CTL_CONTINUE; i++)
-        if (bc == NULL || i != bc->file_arg)
+        if (i != file_arg)
             rc = check_arg(argv[i]);
     if (rc == CTL_CONTINUE && path != NULL)
         rc = read_body(path, &req->body);
     if (rc != CTL_CONTINUE)
         return rc;
     for (int i = 0; i < argc; i++) {
-        if (bc != NULL && i == bc->file_arg)
+        if (i == file_arg)
             continue;
         if (req->line.len > 0)
             buf_putc(&req->line, ' ');

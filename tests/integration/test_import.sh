@@ -1,0 +1,117 @@
+#!/bin/bash
+# The administrator's story with the spreadsheets: load the ledger, load it
+# again and see nothing change, fix one row and see it audited, and get a
+# clear, complete error — with the database untouched — for every kind of
+# bad file.
+. "$top_srcdir/tests/integration/lib.sh"
+
+create_db
+write_config
+start_daemon
+wait_ready
+
+n_proj=$(($(wc -l < "$DEMO/projects.csv") - 1))
+out=$(kpctl --json import projects "$DEMO/projects.csv") || fail "demo projects import: $out"
+expect_eq "all demo projects inserted" "$n_proj" "$(echo "$out" | field inserted)"
+expect_eq "projects in the database" "$n_proj" "$(sql 'SELECT count(*) FROM project')"
+expect_eq "status counts the projects" "$n_proj" "$(status_field projects)"
+for kind in milestones plans reports; do
+    rows=$(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8"))) - 1)' "$DEMO/$kind.csv")
+    out=$(kpctl --json import $kind "$DEMO/$kind.csv") || fail "demo $kind import: $out"
+    expect_eq "all demo $kind inserted" "$rows" "$(echo "$out" | field inserted)"
+done
+expect_eq "milestones in the database" \
+    "$(($(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], encoding="utf-8"))))' "$DEMO/milestones.csv") - 1))" \
+    "$(sql 'SELECT count(*) FROM milestone')"
+expect_eq "status pending+done+waived = all" "$(sql 'SELECT count(*) FROM milestone')" \
+    "$(( $(status_field milestones_pending) + $(status_field milestones_done) + $(status_field milestones_waived) ))"
+
+# Importing the same files again changes nothing, not even the audit log.
+before=$(ledger_digest)
+audit_before=$(sql 'SELECT count(*) FROM audit_log')
+for kind in projects milestones plans reports; do
+    out=$(kpctl --json import $kind "$DEMO/$kind.csv") || fail "re-import $kind: $out"
+    expect_eq "re-import of $kind updates nothing" 0 "$(echo "$out" | field updated)"
+    expect_eq "re-import of $kind inserts nothing" 0 "$(echo "$out" | field inserted)"
+done
+expect_eq "re-import leaves the ledger as it was" "$before" "$(ledger_digest)"
+expect_eq "re-import writes no audit rows" "$audit_before" "$(sql 'SELECT count(*) FROM audit_log')"
+
+# One changed row: a dry run reports it and writes nothing; the real import
+# updates it in place and audits old and new.
+code=$(sed -n '2p' "$DEMO/projects.csv" | cut -d, -f1)
+old_name=$(sql "SELECT name FROM project WHERE code = '$code'")
+sed "2s/$old_name/${old_name}（调整）/" "$DEMO/projects.csv" > "$T_DIR/changed.csv"
+out=$(kpctl --json import projects --dry-run "$T_DIR/changed.csv") || fail "dry run: $out"
+expect_eq "dry run counts the change" 1 "$(echo "$out" | field updated)"
+expect_eq "dry run writes nothing" "$before" "$(ledger_digest)"
+out=$(kpctl --json import projects "$T_DIR/changed.csv") || fail "changed import: $out"
+expect_eq "changed row updated" 1 "$(echo "$out" | field updated)"
+expect_eq "the rest unchanged" $((n_proj - 1)) "$(echo "$out" | field unchanged)"
+expect_eq "name changed in place" "${old_name}（调整）" "$(sql "SELECT name FROM project WHERE code = '$code'")"
+audit=$(sql "SELECT actor || '|' || action || '|' || (old->>'name') || '|' || (new->>'name') FROM audit_log WHERE subject LIKE '%$code%' ORDER BY id DESC LIMIT 1")
+expect_eq "the change is audited with who, old and new" "$(id -un)|import.projects|$old_name|${old_name}（调整）" "$audit"
+
+# Bad files: a clear error naming every bad row, and nothing changed.
+before=$(ledger_digest)
+head=$(sed -n 1p "$DEMO/projects.csv")
+row=$(sed -n 3p "$DEMO/projects.csv")
+bad() {   # bad NAME EXPECTED-TEXT FILE-CONTENT [import kind]
+    printf '%s' "$3" > "$T_DIR/$1.csv"
+    out=$(kpctl import "${4:-projects}" "$T_DIR/$1.csv" 2>&1); rc=$?
+    expect_eq "$1: refused" 1 "$rc"
+    expect_contains "$1: says why" "$2" "$out"
+    expect_eq "$1: nothing changed" "$before" "$(ledger_digest)"
+}
+sector_bad=$(echo "$row" | python3 -c 'import csv,sys; r=next(csv.reader(sys.stdin)); r[5]="航天"; r[0]="NEW-1"; csv.writer(sys.stdout).writerow(r)')
+date_bad=$(echo "$row" | python3 -c 'import csv,sys; r=next(csv.reader(sys.stdin)); r[14]="2026-02-30"; r[0]="NEW-2"; csv.writer(sys.stdout).writerow(r)')
+money_bad=$(echo "$row" | python3 -c 'import csv,sys; r=next(csv.reader(sys.stdin)); r[12]="-5"; r[0]="NEW-3"; csv.writer(sys.stdout).writerow(r)')
+bad unknown_sector "line 3, column 领域: unknown sector '航天'" "$head
+$row
+$sector_bad"
+bad every_row_named "line 3, column 计划开工: '2026-02-30' is not a date" "$head
+$sector_bad
+$date_bad
+$money_bad"
+expect_contains "every bad row is listed" "line 4, column 总投资" "$out"
+expect_contains "the count of errors is given" "3 errors; nothing was imported" "$out"
+bad missing_column "missing column 项目名称 (name)" "项目编号,年度
+X,2026
+"
+bad duplicate_code "line 3, column 项目编号: duplicate code" "$head
+$row
+$row
+"
+bad unterminated_quote "line 2: unterminated quoted field" "$head
+X,\"broken
+"
+bad stray_quote "line 2: unexpected character after closing quote" "$head
+\"X,\"broken
+"
+bad empty_file "empty" ""
+bad binary_file "not valid UTF-8 or GB18030" "$(printf '\x81\x30\xff\xfe\xfd\x00garbage')"
+bad unknown_project "unknown project code 'NO-SUCH'" "project,campaign,kind,title,due
+NO-SUCH,2026-B6,start,开工,2026-11-20
+" milestones
+bad outside_window "2026-B1" "project,campaign,kind,title,due
+$code,2026-B1,start,开工,2026-05-20
+" milestones
+bad bad_kind "unknown node type" "project,kind,title,due
+$code,launch,开工,2026-05-20
+" milestones
+
+# GB18030 (what Excel in China saves) is detected; so is a UTF-8 BOM.
+printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别" "GB-1,洛阳市瀍河回族区测试项目,2026,市,瀍河回族区,民生,新开工" |
+    iconv -f UTF-8 -t GB18030 > "$T_DIR/gb.csv"
+out=$(kpctl --json import projects "$T_DIR/gb.csv") || fail "GB18030 import: $out"
+expect_eq "GB18030 detected" gb18030 "$(echo "$out" | field encoding)"
+expect_eq "GB18030 text stored as UTF-8" "洛阳市瀍河回族区测试项目|瀍河回族区" \
+    "$(sql "SELECT p.name || '|' || c.name FROM project p JOIN county c ON c.id = p.county_id WHERE code = 'GB-1'")"
+printf '\xef\xbb\xbf%s\n%s\n' "code,name,year,level,county,sector,category" "BOM-1,BOM项目,2026,city,涧西区,industry,new" > "$T_DIR/bom.csv"
+kpctl import projects "$T_DIR/bom.csv" >/dev/null || fail "BOM import"
+expect_eq "UTF-8 BOM file imported" 1 "$(sql "SELECT count(*) FROM project WHERE code = 'BOM-1'")"
+out=$(printf '%s\n%s\n' "code,name,year,level,county,sector,category" "STDIN-1,标准输入,2026,省,涧西区,产业,前期" | kpctl --json import projects -)
+expect_eq "import from stdin" 1 "$(echo "$out" | field inserted)"
+out=$(kpctl import projects --encoding utf-8 "$T_DIR/gb.csv" 2>&1); rc=$?
+expect_eq "forcing the wrong encoding is refused" 1 "$rc"
+stop_daemon
