@@ -1,0 +1,1706 @@
+-- 0001_init.sql — keyproj's first migration: the whole data model of
+-- DESIGN.md ("Data model"), the triggers that keep it honest, the import
+-- functions the daemon calls, and small helpers for `status`.
+--
+-- Applied by daemon/migrate.c inside ONE transaction, which also records it
+-- in schema_version (migrate.c creates that table; this file must not, and
+-- must not say BEGIN/COMMIT). Plain SQL and PL/pgSQL, schema public, no
+-- extensions.
+--
+-- Conventions
+--   * ids: bigint identity.
+--   * enumerations: text + CHECK, not PostgreSQL enum types, so a later
+--     migration can extend a list by swapping one CHECK constraint (ALTER
+--     TYPE ... ADD VALUE cannot run inside a transaction block on every
+--     version and can never remove a value).
+--   * money: 万元, numeric(16,4) (the import accepts up to 4 decimals), >= 0.
+--   * business dates: date; instants: timestamptz.
+--   * Rules never read the clock: anything that decides "is it late?" takes
+--     today/now as a parameter (DESIGN.md "Time"). Only bookkeeping
+--     timestamps (created_at, updated_at, audit_log.at, reported_at) use
+--     now(), the transaction's start time.
+
+-- ===========================================================================
+-- Pure helpers (IMMUTABLE: usable in CHECK constraints and inlined in the
+-- set-based import)
+-- ===========================================================================
+
+-- 'YYYY-MM-DD' -> date, or NULL when the text is not a real calendar date
+-- (2026-02-30 -> NULL). Never raises, so the import can report a row error
+-- instead of aborting. make_date rather than a text::date cast because the
+-- cast depends on DateStyle (STABLE) and would stop inlining. translate()
+-- checks the shape several times faster than a regex (measured: it runs
+-- four times per imported project).
+CREATE FUNCTION keyproj_parse_date(s text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE
+    WHEN translate(s, '0123456789', '0000000000') IS DISTINCT FROM '0000-00-00' THEN NULL
+    WHEN substr(s, 6, 2)::int NOT BETWEEN 1 AND 12 OR substr(s, 1, 4)::int < 1900 THEN NULL
+    WHEN substr(s, 9, 2)::int BETWEEN 1 AND 28 THEN     -- every month has those
+        make_date(substr(s, 1, 4)::int, substr(s, 6, 2)::int, substr(s, 9, 2)::int)
+    WHEN substr(s, 9, 2)::int NOT BETWEEN 1 AND
+         extract(day FROM make_date(substr(s, 1, 4)::int, substr(s, 6, 2)::int, 1)
+                          + interval '1 month' - interval '1 day')::int THEN NULL
+    ELSE make_date(substr(s, 1, 4)::int, substr(s, 6, 2)::int, substr(s, 9, 2)::int)
+END
+$$;
+
+-- A month as the import gives it ('YYYY-MM-01', or 'YYYY-MM') -> its first
+-- day; NULL if not a date. A date that is not the 1st is returned as is so
+-- the caller can say "must be the first of the month".
+CREATE FUNCTION keyproj_parse_month(s text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN s ~ '^[0-9]{4}-[0-9]{2}$' THEN keyproj_parse_date(s || '-01')
+            ELSE keyproj_parse_date(s) END
+$$;
+
+-- Decimal text in 万元 -> numeric, or NULL. Up to 12 integer digits and 4
+-- decimals (fits numeric(16,4)); no sign, no exponent, no thousands
+-- separators (the daemon's parse_amount has already normalised those).
+-- Lengths are checked with strpos rather than regex bounds like {1,12}:
+-- PostgreSQL expands bounded repetitions into large automata (2-10x slower).
+CREATE FUNCTION keyproj_parse_money(s text) RETURNS numeric
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN s ~ '^[0-9]+(\.[0-9]+)?$'
+             AND strpos(s || '.', '.') <= 13
+             AND length(s) - strpos(s || '.', '.') <= 4
+            THEN s::numeric END
+$$;
+
+-- A phone number as the schema accepts it (mobile or landline:
+-- 13800000000, +8613800000000, 0379-63900000).
+CREATE FUNCTION keyproj_is_phone(s text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT s ~ '^\+?[0-9][0-9-]+$' AND length(s) BETWEEN 5 AND 21
+$$;
+
+-- A code (project, campaign): 1..maxlen characters, no blanks (ASCII or
+-- the full-width U+3000 a Chinese IME types).
+CREATE FUNCTION keyproj_is_code(s text, maxlen int) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT length(s) BETWEEN 1 AND maxlen AND s !~ '[[:space:]\u3000]'
+$$;
+
+-- Ranking group guessed from a county's name, for counties the import meets
+-- for the first time: 县/县级市 -> 'county' (县组); functional zones (高新区,
+-- 经开区, 伊滨区, any 开发区/新区/示范区) -> 'zone'; other 区 -> 'district'
+-- (城区组). NULL when the name fits none of these: the import refuses such a
+-- name rather than invent a county from a typo like '涧西'.
+CREATE FUNCTION keyproj_county_group(name text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE
+    WHEN name ~ '(县|市)$' THEN 'county'
+    WHEN name ~ '(高新区|经开区|伊滨区)$' OR name ~ '(开发区|新区|示范区)' THEN 'zone'
+    WHEN name ~ '区$' THEN 'district'
+END
+$$;
+
+-- Two-month campaign codes: 'YYYY-B1' = Jan–Feb … 'YYYY-B6' = Nov–Dec.
+CREATE FUNCTION keyproj_is_bimonthly_code(code text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT coalesce(code ~ '^(19|20|21)[0-9]{2}-B[1-6]$', false)
+$$;
+
+CREATE FUNCTION keyproj_bimonthly_start(code text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE WHEN keyproj_is_bimonthly_code(code)
+            THEN make_date(substr(code, 1, 4)::int, substr(code, 7, 1)::int * 2 - 1, 1) END
+$$;
+
+CREATE FUNCTION keyproj_bimonthly_end(code text) RETURNS date
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT (keyproj_bimonthly_start(code) + interval '2 months' - interval '1 day')::date
+$$;
+
+-- The two-month campaign holding a date: 2026-11-03 -> '2026-B6'.
+CREATE FUNCTION keyproj_bimonthly_code(d date) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT to_char(d, 'YYYY') || '-B' || ((extract(month FROM d)::int + 1) / 2)::text
+$$;
+
+-- Title given to a milestone imported without one (the kind says it all).
+CREATE FUNCTION keyproj_milestone_kind_zh(kind text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT CASE kind
+    WHEN 'start' THEN '开工' WHEN 'structure' THEN '主体完工'
+    WHEN 'topping' THEN '主体封顶' WHEN 'completion' THEN '竣工'
+    WHEN 'operation' THEN '投产' WHEN 'investment' THEN '投资完成'
+    WHEN 'approval' THEN '手续办理' END
+$$;
+
+-- ===========================================================================
+-- Reference data
+-- ===========================================================================
+
+CREATE TABLE county (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (btrim(name) <> ''),
+    -- ranking group: 城区组 / 县组 / 功能区 are ranked apart in bulletins
+    grp         text NOT NULL CHECK (grp IN ('district', 'county', 'zone')),
+    region_code text NULL CHECK (region_code ~ '^[0-9]{6}$'),   -- 行政区划代码
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE county IS '县区 and functional zones; grp decides the ranking group';
+
+CREATE TABLE unit (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name       text NOT NULL UNIQUE CHECK (btrim(name) <> ''),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE unit IS '责任单位 (responsible units)';
+
+CREATE TABLE person (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name       text NOT NULL CHECK (btrim(name) <> ''),
+    title      text NULL CHECK (btrim(title) <> ''),
+    mobile     text NULL CHECK (keyproj_is_phone(mobile)),
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    -- A person is identified by name + mobile. NULLS NOT DISTINCT: without a
+    -- mobile we cannot tell two 张伟 apart, so there is at most ONE
+    -- "张伟, mobile unknown" — otherwise every import of a sheet without
+    -- mobiles would create a fresh duplicate person.
+    CONSTRAINT person_name_mobile_key UNIQUE NULLS NOT DISTINCT (name, mobile)
+);
+COMMENT ON TABLE person IS '分包领导, 责任人, 联系人';
+
+-- ===========================================================================
+-- Projects
+-- ===========================================================================
+
+CREATE TABLE project (
+    id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- national code (24 chars, 2026-410305-48-01-012345) or the city's own
+    code                text NOT NULL UNIQUE CHECK (keyproj_is_code(code, 64)),
+    name                text NOT NULL CHECK (btrim(name) <> ''),
+    year                int  NOT NULL CHECK (year BETWEEN 2000 AND 2100),
+    level               text NOT NULL CHECK (level IN ('province', 'city')),
+    county_id           bigint NOT NULL REFERENCES county,
+    sector              text NOT NULL CHECK (sector IN ('industry', 'urban', 'infrastructure',
+                                                        'livelihood', 'ecology', 'other')),
+    category            text NOT NULL CHECK (category IN ('new', 'continuing', 'preliminary')),
+    status              text NOT NULL DEFAULT 'preliminary'
+                        CHECK (status IN ('preliminary', 'building', 'suspended',
+                                          'completed', 'operating')),
+    owner               text NULL,                       -- 项目业主
+    unit_id             bigint NULL REFERENCES unit,     -- 责任单位
+    leader_id           bigint NULL REFERENCES person,   -- 分包领导
+    contact_id          bigint NULL REFERENCES person,   -- 联系人
+    total_investment    numeric(16,4) NULL CHECK (total_investment >= 0),  -- 万元
+    -- Not bounded by total_investment: sheets carry re-estimated totals and
+    -- plans made before the re-estimate; refusing them helps nobody.
+    annual_plan         numeric(16,4) NULL CHECK (annual_plan >= 0),       -- 万元
+    planned_start       date NULL,
+    planned_end         date NULL,
+    actual_start        date NULL,
+    actual_end          date NULL,
+    completes_this_year boolean NOT NULL DEFAULT false,
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT project_planned_order CHECK (planned_end >= planned_start),
+    CONSTRAINT project_actual_order  CHECK (actual_end >= actual_start)
+);
+CREATE INDEX project_county_idx  ON project (county_id);
+CREATE INDEX project_unit_idx    ON project (unit_id);
+CREATE INDEX project_leader_idx  ON project (leader_id);
+CREATE INDEX project_contact_idx ON project (contact_id);
+-- project.start_overdue (应开未开) and project.completion_overdue (应竣未竣)
+-- only ever look at projects not started / not finished.
+CREATE INDEX project_start_pending_idx ON project (planned_start) WHERE actual_start IS NULL;
+CREATE INDEX project_end_pending_idx   ON project (planned_end)   WHERE actual_end IS NULL;
+
+-- Planned cumulative investment per month. Absent -> the rules spread the
+-- annual plan evenly.
+CREATE TABLE investment_plan (
+    project_id         bigint NOT NULL REFERENCES project ON DELETE CASCADE,
+    month              date NOT NULL CHECK (extract(day FROM month) = 1),
+    planned_cumulative numeric(16,4) NOT NULL CHECK (planned_cumulative >= 0),
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (project_id, month)
+);
+
+-- Monthly report (月报): this month, year to date, since start.
+CREATE TABLE investment_report (
+    project_id  bigint NOT NULL REFERENCES project ON DELETE CASCADE,
+    month       date NOT NULL CHECK (extract(day FROM month) = 1),
+    amount      numeric(16,4) NOT NULL CHECK (amount >= 0),       -- this month
+    ytd         numeric(16,4) NOT NULL CHECK (ytd >= 0),          -- year to date
+    since_start numeric(16,4) NULL CHECK (since_start >= 0),      -- 开工累计
+    progress    text NULL,                                        -- 形象进度
+    reported_at timestamptz NOT NULL DEFAULT now(),
+    reported_by text NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (project_id, month),
+    -- year to date includes this month; since start includes this year
+    CONSTRAINT investment_report_ytd_covers_month CHECK (ytd >= amount),
+    CONSTRAINT investment_report_since_covers_ytd CHECK (since_start >= ytd)
+);
+-- report.missing asks "who has no report for month M": by month first.
+CREATE INDEX investment_report_month_idx ON investment_report (month);
+
+-- ===========================================================================
+-- Campaigns (双月攻坚, 百日攻坚, 半年) and their targets
+-- ===========================================================================
+
+CREATE TABLE campaign (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code       text NOT NULL UNIQUE CHECK (keyproj_is_code(code, 32)),
+    name       text NOT NULL CHECK (btrim(name) <> ''),
+    kind       text NOT NULL CHECK (kind IN ('bimonthly', 'hundred_day', 'half_year', 'other')),
+    starts_on  date NOT NULL,
+    ends_on    date NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT campaign_window_order CHECK (ends_on >= starts_on),
+    -- '2026-B6' means Nov–Dec 2026 everywhere (alerts, digests, imports):
+    -- a code of that shape must carry exactly its window.
+    CONSTRAINT campaign_bimonthly_window CHECK (
+        NOT keyproj_is_bimonthly_code(code)
+        OR (kind = 'bimonthly'
+            AND starts_on = keyproj_bimonthly_start(code)
+            AND ends_on = keyproj_bimonthly_end(code)))
+);
+
+CREATE TABLE campaign_target (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    campaign_id bigint NOT NULL REFERENCES campaign ON DELETE CASCADE,
+    county_id   bigint NULL REFERENCES county,   -- NULL = city-wide
+    sector      text NULL CHECK (sector IN ('industry', 'urban', 'infrastructure',
+                                            'livelihood', 'ecology', 'other')),  -- NULL = all sectors
+    starts      int NULL CHECK (starts >= 0),                    -- projects to start (开工)
+    completions int NULL CHECK (completions >= 0),               -- to complete / operate (竣工/投产)
+    investment  numeric(16,4) NULL CHECK (investment >= 0),      -- 万元 to complete
+    approvals   numeric(5,2) NULL CHECK (approvals BETWEEN 0 AND 100),  -- % of 联审联批 items done
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- Here NULL is not "unknown" but "all" (city-wide / every sector), a
+    -- real value: two city-wide targets for the same campaign are a
+    -- duplicate. Plain UNIQUE treats NULLs as distinct and would let them in.
+    CONSTRAINT campaign_target_scope_key UNIQUE NULLS NOT DISTINCT (campaign_id, county_id, sector)
+);
+
+-- ===========================================================================
+-- Milestones (节点)
+-- ===========================================================================
+
+CREATE TABLE milestone (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id    bigint NOT NULL REFERENCES project ON DELETE CASCADE,
+    campaign_id   bigint NOT NULL REFERENCES campaign,
+    kind          text NOT NULL CHECK (kind IN ('start', 'structure', 'topping', 'completion',
+                                                'operation', 'investment', 'approval', 'other')),
+    title         text NOT NULL CHECK (btrim(title) <> ''),
+    -- a business date: overdue from the start of the next day in the
+    -- configured time zone (the rules decide, given "today")
+    due_on        date NOT NULL,
+    unit_id       bigint NULL REFERENCES unit,
+    status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'waived')),
+    done_on       date NULL,
+    note          text NULL,
+    waived_reason text NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT milestone_key UNIQUE (project_id, campaign_id, kind, title),
+    -- done <=> it has a completion date; a reason only on a waived node
+    CONSTRAINT milestone_done_has_date CHECK ((status = 'done') = (done_on IS NOT NULL)),
+    CONSTRAINT milestone_reason_only_when_waived CHECK (status = 'waived' OR waived_reason IS NULL)
+);
+-- The alert engine only ever looks at pending nodes by date.
+CREATE INDEX milestone_pending_due_idx ON milestone (due_on) WHERE status = 'pending';
+CREATE INDEX milestone_campaign_idx    ON milestone (campaign_id);
+CREATE INDEX milestone_unit_idx        ON milestone (unit_id);
+
+-- due_on must fall inside its campaign's window. A trigger, not a CHECK,
+-- because it reads another table. DEFERRABLE so that one transaction can
+-- move a campaign's window and its milestones together
+-- (SET CONSTRAINTS ALL DEFERRED); it re-reads the row so a deferred check
+-- sees the final state.
+CREATE FUNCTION keyproj_milestone_in_window() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT m.due_on, c.code, c.name, c.starts_on, c.ends_on INTO r
+      FROM milestone m JOIN campaign c ON c.id = m.campaign_id
+     WHERE m.id = NEW.id;
+    IF FOUND AND (r.due_on < r.starts_on OR r.due_on > r.ends_on) THEN
+        RAISE EXCEPTION 'milestone due date % is outside campaign % "%" (% to %)',
+            to_char(r.due_on, 'YYYY-MM-DD'), r.code, r.name,
+            to_char(r.starts_on, 'YYYY-MM-DD'), to_char(r.ends_on, 'YYYY-MM-DD')
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'milestone_due_in_campaign',
+              TABLE = 'milestone', COLUMN = 'due_on',
+              HINT = 'Give a date inside the window, or put the milestone in the campaign that holds the date.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER milestone_due_in_campaign
+    AFTER INSERT OR UPDATE OF due_on, campaign_id ON milestone
+    DEFERRABLE INITIALLY IMMEDIATE
+    FOR EACH ROW EXECUTE FUNCTION keyproj_milestone_in_window();
+
+-- The same rule seen from the campaign: its window may not shrink away from
+-- its milestones.
+CREATE FUNCTION keyproj_campaign_keeps_milestones() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaign;
+    n bigint;
+    first_due date;
+BEGIN
+    SELECT * INTO c FROM campaign WHERE id = NEW.id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(*), min(due_on) INTO n, first_due
+      FROM milestone
+     WHERE campaign_id = c.id AND (due_on < c.starts_on OR due_on > c.ends_on);
+    IF n > 0 THEN
+        RAISE EXCEPTION 'campaign % "%" (% to %) would leave % milestone(s) outside its window (e.g. due %)',
+            c.code, c.name, to_char(c.starts_on, 'YYYY-MM-DD'), to_char(c.ends_on, 'YYYY-MM-DD'),
+            n, to_char(first_due, 'YYYY-MM-DD')
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'milestone_due_in_campaign',
+              TABLE = 'campaign';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE CONSTRAINT TRIGGER campaign_keeps_milestones
+    AFTER UPDATE OF starts_on, ends_on ON campaign
+    DEFERRABLE INITIALLY IMMEDIATE
+    FOR EACH ROW EXECUTE FUNCTION keyproj_campaign_keeps_milestones();
+
+-- ===========================================================================
+-- Approvals (联审联批), problems (问题清单), supervision orders
+-- ===========================================================================
+
+CREATE TABLE approval (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id bigint NOT NULL REFERENCES project ON DELETE CASCADE,
+    item       text NOT NULL CHECK (btrim(item) <> ''),   -- 用地预审, 施工许可, …
+    unit_id    bigint NULL REFERENCES unit,               -- approving department
+    planned_on date NULL,
+    done_on    date NULL,
+    status     text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'waived')),
+    note       text NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT approval_key UNIQUE (project_id, item),
+    CONSTRAINT approval_done_has_date CHECK ((status = 'done') = (done_on IS NOT NULL))
+);
+CREATE INDEX approval_pending_idx ON approval (planned_on) WHERE status = 'pending';
+
+CREATE TABLE problem (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id  bigint NOT NULL REFERENCES project ON DELETE CASCADE,
+    category    text NOT NULL CHECK (category IN ('funding', 'planning', 'land', 'environment',
+                                                  'demolition', 'approval', 'construction', 'other')),
+    severity    text NOT NULL DEFAULT 'ordinary' CHECK (severity IN ('ordinary', 'major')),
+    description text NOT NULL CHECK (btrim(description) <> ''),
+    unit_id     bigint NULL REFERENCES unit,
+    reported_on date NOT NULL,
+    -- NULL: the rules apply the default limit by severity ("13710": 7 days
+    -- for ordinary, a month for major problems)
+    time_limit  date NULL,
+    status      text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
+    resolved_on date NULL,
+    resolution  text NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT problem_resolved_has_date CHECK ((status = 'resolved') = (resolved_on IS NOT NULL)),
+    CONSTRAINT problem_limit_order CHECK (time_limit >= reported_on),
+    CONSTRAINT problem_resolved_order CHECK (resolved_on >= reported_on)
+);
+CREATE INDEX problem_project_idx ON problem (project_id);
+CREATE INDEX problem_open_idx ON problem (time_limit) WHERE status = 'open';
+
+-- ===========================================================================
+-- Alerts and the delivery outbox
+-- ===========================================================================
+
+CREATE TABLE alert (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind       text NOT NULL CHECK (kind ~ '^[a-z][a-z_]*(\.[a-z][a-z_]*)*$'),  -- milestone.overdue, …
+    subject    text NOT NULL CHECK (btrim(subject) <> ''),  -- 'milestone:123', 'project:CODE'
+    -- '' when the kind has a single stage: NOT NULL so the UNIQUE below
+    -- really makes generation idempotent (NULL stages would never collide)
+    stage      text NOT NULL DEFAULT '',
+    light      text NULL CHECK (light IN ('green', 'yellow', 'red')),  -- NULL for digests
+    project_id bigint NULL REFERENCES project ON DELETE SET NULL,
+    -- scan.c passes its clock's "now"; the default is only a fallback
+    created_at timestamptz NOT NULL DEFAULT now(),
+    payload    jsonb NOT NULL DEFAULT '{}'::jsonb,
+    CONSTRAINT alert_key UNIQUE (kind, subject, stage)
+);
+CREATE INDEX alert_project_idx ON alert (project_id, created_at);
+CREATE INDEX alert_created_idx ON alert (created_at);
+
+CREATE TABLE supervision_order (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    project_id  bigint NOT NULL REFERENCES project ON DELETE CASCADE,
+    -- 提醒函 / 督办函 / 交办函
+    kind        text NOT NULL CHECK (kind IN ('reminder', 'supervision', 'assignment')),
+    doc_no      text NULL,                          -- 文号
+    to_unit_id  bigint NULL REFERENCES unit,
+    issued_on   date NOT NULL,
+    reply_due   date NULL,
+    replied_on  date NULL,
+    reason      text NULL,
+    -- the project.repeated_red alert that produced it; UNIQUE (NULLs
+    -- distinct, on purpose: hand-written orders have none) so a re-scan
+    -- never issues the same order twice
+    alert_id    bigint NULL UNIQUE REFERENCES alert ON DELETE SET NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT supervision_reply_order CHECK (reply_due >= issued_on),
+    CONSTRAINT supervision_replied_order CHECK (replied_on >= issued_on)
+);
+CREATE INDEX supervision_order_project_idx ON supervision_order (project_id);
+CREATE INDEX supervision_order_open_idx ON supervision_order (reply_due) WHERE replied_on IS NULL;
+
+CREATE TABLE delivery (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    alert_id         bigint NOT NULL REFERENCES alert ON DELETE CASCADE,
+    receiver         text NOT NULL CHECK (btrim(receiver) <> ''),  -- receiver name from the config
+    status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
+    attempts         int NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    -- a claim is a lease: a daemon that dies mid-send loses it at claimed_until
+    claimed_by       text NULL,
+    claimed_until    timestamptz NULL,
+    last_error       text NULL,
+    last_http_status int NULL CHECK (last_http_status BETWEEN 100 AND 599),
+    delivered_at     timestamptz NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT delivery_key UNIQUE (alert_id, receiver),
+    CONSTRAINT delivery_claim_pair CHECK ((claimed_by IS NULL) = (claimed_until IS NULL)),
+    CONSTRAINT delivery_delivered_has_time CHECK ((status = 'delivered') = (delivered_at IS NOT NULL))
+);
+-- The claim query: WHERE status = 'pending' AND next_attempt_at <= $now
+-- ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED.
+CREATE INDEX delivery_due_idx ON delivery (next_attempt_at) WHERE status = 'pending';
+-- keyprojctl lists and replays dead letters.
+CREATE INDEX delivery_dead_idx ON delivery (created_at) WHERE status = 'dead';
+
+-- ===========================================================================
+-- Silences and the audit trail
+-- ===========================================================================
+
+CREATE TABLE silence (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- {"county": ["涧西区"], "kind": ["milestone.due_soon"], …}
+    matchers   jsonb NOT NULL CHECK (jsonb_typeof(matchers) = 'object'),
+    starts_at  timestamptz NOT NULL,
+    ends_at    timestamptz NOT NULL,
+    comment    text NULL,
+    created_by text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT silence_order CHECK (ends_at > starts_at)
+);
+CREATE INDEX silence_ends_idx ON silence (ends_at);
+
+CREATE TABLE audit_log (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at         timestamptz NOT NULL DEFAULT now(),
+    actor      text NOT NULL,           -- uid/user name from SO_PEERCRED, or 'keyprojd'
+    action     text NOT NULL,           -- 'import.projects', 'milestone.done', …
+    subject    text NULL,               -- 'project:CODE', 'milestone:CODE/2026-B6/start/开工'
+    old        jsonb NULL,              -- changed columns only, before
+    new        jsonb NULL,              -- changed columns only, after
+    result     text NOT NULL DEFAULT 'ok',
+    request_id text NULL
+);
+CREATE INDEX audit_log_at_idx ON audit_log (at);
+CREATE INDEX audit_log_subject_idx ON audit_log (subject, at);
+
+-- ===========================================================================
+-- Bookkeeping triggers
+-- ===========================================================================
+
+-- updated_at moves only when something really changed, so a no-op UPDATE
+-- (or an identical re-import) leaves it alone.
+CREATE FUNCTION keyproj_touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW IS DISTINCT FROM OLD THEN
+        NEW.updated_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['person', 'project', 'investment_plan', 'investment_report',
+                             'campaign', 'campaign_target', 'milestone', 'approval',
+                             'problem', 'supervision_order']
+    LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE ON %I FOR EACH ROW '
+                       'EXECUTE FUNCTION keyproj_touch_updated_at()', t || '_touch', t);
+    END LOOP;
+END
+$$;
+
+-- The alert engine LISTENs on 'keyproj_changed'; the payload is the table
+-- name. Statement level: a 100,000-row import sends one notification per
+-- table, and PostgreSQL folds identical notifications of one transaction
+-- into one. Beyond the tables DESIGN.md names, investment_plan and the
+-- campaign tables also feed rules (investment.lagging, campaign.at_risk).
+CREATE FUNCTION keyproj_notify_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('keyproj_changed', TG_TABLE_NAME);
+    RETURN NULL;
+END
+$$;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['project', 'milestone', 'investment_report', 'investment_plan',
+                             'problem', 'approval', 'silence', 'campaign', 'campaign_target']
+    LOOP
+        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION keyproj_notify_changed()',
+                       t || '_notify', t);
+    END LOOP;
+END
+$$;
+
+-- ===========================================================================
+-- Import: keyproj_import(kind, rows, actor, dry_run) RETURNS jsonb
+-- ===========================================================================
+--
+-- import.c parses and validates the CSV, maps values to canonical names and
+-- calls this once. The function checks everything again (it is the last line
+-- of defence and the only place that sees the database), collects ALL row
+-- errors, and writes nothing unless there are none. One statement, so it is
+-- atomic; keyed on natural keys, so it is idempotent: identical rows are
+-- "unchanged", touch nothing and log nothing.
+--
+-- Shape: every kind stages its rows once into a temporary table (typed
+-- values, existing state, final state, per-row errors, action), then writes
+-- set-wise (INSERT ... SELECT, UPDATE ... FROM). No per-row loop.
+--
+-- "Not given" (key absent, JSON null or blank) means: on insert the default,
+-- on update keep what is stored. An import therefore never clears a value.
+--
+-- The optional setting keyproj.request_id (SET LOCAL by the caller) is
+-- copied into audit_log.request_id.
+
+-- Row-error element {"column": c, "message": m}; the line is added later.
+CREATE FUNCTION keyproj_err(col text, msg text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT jsonb_build_object('column', col, 'message', msg)
+$$;
+
+-- Errors for a required enum column.
+CREATE FUNCTION keyproj_enum_err(col text, val text, allowed text[], required boolean) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT CASE
+    WHEN val IS NULL AND required THEN keyproj_err(col, col || ' is required')
+    WHEN val IS NOT NULL AND NOT (val = ANY (allowed)) THEN
+        keyproj_err(col, format('unknown %s ''%s'' (expected %s)', col, val, array_to_string(allowed, ', ')))
+END
+$$;
+
+-- Errors for a money column: raw text and the value parsed from it (parsed
+-- once by the caller; parsing again here would double the cost).
+CREATE FUNCTION keyproj_money_err(col text, val text, parsed numeric, required boolean) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT CASE
+    WHEN val IS NULL THEN CASE WHEN required THEN keyproj_err(col, col || ' is required') END
+    WHEN parsed IS NOT NULL THEN NULL
+    WHEN val ~ '^-' THEN keyproj_err(col, format('%s must not be negative (got %s)', col, val))
+    ELSE keyproj_err(col, format('%s ''%s'' is not an amount in 万元 (up to 12 digits and 4 decimals)', col, val))
+END
+$$;
+
+-- Errors for a date column (raw text and parsed value, as above).
+CREATE FUNCTION keyproj_date_err(col text, val text, parsed date, required boolean) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT CASE
+    WHEN val IS NULL THEN CASE WHEN required THEN keyproj_err(col, col || ' is required') END
+    WHEN parsed IS NULL THEN
+        keyproj_err(col, format('%s ''%s'' is not a valid date (YYYY-MM-DD)', col, val))
+END
+$$;
+
+-- Errors for a month column.
+CREATE FUNCTION keyproj_month_err(col text, val text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT CASE
+    WHEN val IS NULL THEN keyproj_err(col, col || ' is required')
+    WHEN keyproj_parse_month(val) IS NULL THEN
+        keyproj_err(col, format('%s ''%s'' is not a month (YYYY-MM-01)', col, val))
+    WHEN extract(day FROM keyproj_parse_month(val)) <> 1 THEN
+        keyproj_err(col, format('%s ''%s'' must be the first day of a month (YYYY-MM-01)', col, val))
+END
+$$;
+
+-- The result object shared by all kinds. Counts cover the rows without
+-- errors ("what would happen"); applied says whether anything was written.
+-- (PL/pgSQL, not SQL: a SQL body would be checked at creation time, when the
+-- per-call temporary table kp_stage does not exist.)
+CREATE FUNCTION keyproj_import_result(p_kind text, p_dry_run boolean, p_errors jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+RETURN (SELECT jsonb_build_object(
+    'kind', p_kind,
+    'rows', count(*),
+    'inserted', count(*) FILTER (WHERE action = 'insert' AND cardinality(errs) = 0),
+    'updated', count(*) FILTER (WHERE action = 'update' AND cardinality(errs) = 0),
+    'unchanged', count(*) FILTER (WHERE action = 'unchanged' AND cardinality(errs) = 0),
+    'errors', coalesce(p_errors, '[]'::jsonb),
+    'dry_run', p_dry_run,
+    'applied', NOT p_dry_run AND coalesce(jsonb_array_length(p_errors), 0) = 0)
+FROM pg_temp.kp_stage);
+END
+$$;
+
+-- All row errors of the stage, in line order, plus extra ones (cross-row).
+CREATE FUNCTION keyproj_stage_errors(p_extra jsonb DEFAULT '[]') RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+RETURN (SELECT jsonb_agg(e ORDER BY ord, seq)
+FROM (
+    SELECT s.ord, x.seq, jsonb_build_object('line', s.line) || x.e AS e
+      FROM pg_temp.kp_stage s, unnest(s.errs) WITH ORDINALITY AS x(e, seq)
+     WHERE cardinality(s.errs) > 0
+    UNION ALL
+    SELECT (x.e->>'ord')::int, 1000 + x.seq, x.e - 'ord'
+      FROM jsonb_array_elements(p_extra) WITH ORDINALITY AS x(e, seq)
+) all_errors);
+END
+$$;
+
+-- ---------------------------------------------------------------------------
+-- projects
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION keyproj_import_projects(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.projects';
+    v_extra  jsonb;
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    -- Raw text per row, in a table of its own (analysed: the planner would
+    -- otherwise guess 100 rows), so that the parse functions below get plain
+    -- columns as arguments and are inlined (PostgreSQL does not inline a SQL
+    -- function whose argument is an expression used twice: 10x slower).
+    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_src;
+    END IF;
+    CREATE TEMP TABLE kp_src ON COMMIT DROP AS
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'code'), '') AS code,
+               nullif(btrim(e.j->>'name'), '') AS name,
+               nullif(btrim(e.j->>'year'), '') AS year_t,
+               nullif(btrim(e.j->>'level'), '') AS level,
+               nullif(btrim(e.j->>'county'), '') AS county,
+               nullif(btrim(e.j->>'sector'), '') AS sector,
+               nullif(btrim(e.j->>'category'), '') AS category,
+               nullif(btrim(e.j->>'status'), '') AS status,
+               nullif(btrim(e.j->>'owner'), '') AS owner,
+               nullif(btrim(e.j->>'unit'), '') AS unit,
+               nullif(btrim(e.j->>'leader'), '') AS leader,
+               nullif(btrim(e.j->>'leader_title'), '') AS leader_title,
+               nullif(btrim(e.j->>'leader_mobile'), '') AS leader_mobile,
+               nullif(btrim(e.j->>'contact'), '') AS contact,
+               nullif(btrim(e.j->>'contact_title'), '') AS contact_title,
+               nullif(btrim(e.j->>'contact_mobile'), '') AS contact_mobile,
+               nullif(btrim(e.j->>'total_investment'), '') AS ti_t,
+               nullif(btrim(e.j->>'annual_plan'), '') AS ap_t,
+               nullif(btrim(e.j->>'planned_start'), '') AS ps_t,
+               nullif(btrim(e.j->>'planned_end'), '') AS pe_t,
+               nullif(btrim(e.j->>'actual_start'), '') AS as_t,
+               nullif(btrim(e.j->>'actual_end'), '') AS ae_t,
+               lower(nullif(btrim(e.j->>'completes_this_year'), '')) AS cty_t
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    ANALYZE pg_temp.kp_src;
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    -- MATERIALIZED: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; inlined, each would parse again.
+    WITH typed AS MATERIALIZED (
+        SELECT s.*,
+               CASE WHEN s.year_t ~ '^[0-9]{4}$' AND s.year_t::int BETWEEN 2000 AND 2100
+                    THEN s.year_t::int END AS year,
+               keyproj_parse_money(s.ti_t)::numeric(16,4) AS ti,
+               keyproj_parse_money(s.ap_t)::numeric(16,4) AS ap,
+               keyproj_parse_date(s.ps_t) AS ps,
+               keyproj_parse_date(s.pe_t) AS pe,
+               keyproj_parse_date(s.as_t) AS as_,
+               keyproj_parse_date(s.ae_t) AS ae,
+               CASE WHEN s.cty_t IN ('true', 't', '1', 'yes', 'y') THEN true
+                    WHEN s.cty_t IN ('false', 'f', '0', 'no', 'n') THEN false END AS cty,
+               CASE WHEN s.code IS NOT NULL
+                    THEN row_number() OVER k END AS dup_n,
+               first_value(s.line) OVER k AS dup_first
+          FROM pg_temp.kp_src s
+        -- COLLATE "C": finding duplicates needs byte order only, and the
+        -- locale's collation makes this sort several times slower
+        WINDOW k AS (PARTITION BY s.code COLLATE "C" ORDER BY s.ord)
+    ), ex AS (   -- the existing project, seen the way the import sees it
+        SELECT t.*, pr.id AS pid,
+               pr.name AS o_name, pr.year AS o_year, pr.level AS o_level, oc.name AS o_county,
+               pr.sector AS o_sector, pr.category AS o_category, pr.status AS o_status,
+               pr.owner AS o_owner, ou.name AS o_unit,
+               ol.name AS o_leader, ol.title AS o_leader_title, ol.mobile AS o_leader_mobile,
+               ok.name AS o_contact, ok.title AS o_contact_title, ok.mobile AS o_contact_mobile,
+               pr.total_investment AS o_ti, pr.annual_plan AS o_ap,
+               pr.planned_start AS o_ps, pr.planned_end AS o_pe,
+               pr.actual_start AS o_as, pr.actual_end AS o_ae,
+               pr.completes_this_year AS o_cty,
+               (cy.id IS NOT NULL) AS county_exists
+          FROM typed t
+          LEFT JOIN project pr ON pr.code = t.code
+          LEFT JOIN county oc ON oc.id = pr.county_id
+          LEFT JOIN unit ou ON ou.id = pr.unit_id
+          LEFT JOIN person ol ON ol.id = pr.leader_id
+          LEFT JOIN person ok ON ok.id = pr.contact_id
+          LEFT JOIN county cy ON cy.name = t.county
+    ), pn AS (
+        -- People by name, stored or named with a mobile in this file, to
+        -- resolve a name given without a mobile. (Reads kp_src, not typed:
+        -- every CTE here is referenced once, so the planner streams one
+        -- pipeline of hash joins instead of materialising wide rows.)
+        SELECT name, count(*) AS n, min(mobile) AS mobile
+          FROM (SELECT name, mobile FROM person
+                UNION
+                SELECT leader, leader_mobile FROM pg_temp.kp_src WHERE leader IS NOT NULL AND leader_mobile IS NOT NULL
+                UNION
+                SELECT contact, contact_mobile FROM pg_temp.kp_src WHERE contact IS NOT NULL AND contact_mobile IS NOT NULL) x
+         GROUP BY name
+    ), pt AS (
+        -- Each person's title as this import leaves it: the one the file
+        -- gives (contradictions are refused below), else the stored one.
+        -- So a line naming a person without a title shows the title another
+        -- line gives. One lookup table: two joins below instead of four.
+        SELECT name, mobile_key, coalesce(min(ftitle), min(ptitle)) AS title
+          FROM (SELECT name, coalesce(mobile, '') AS mobile_key, NULL::text AS ftitle, title AS ptitle
+                  FROM person
+                UNION ALL
+                SELECT leader, coalesce(leader_mobile, ''), leader_title, NULL
+                  FROM pg_temp.kp_src WHERE leader IS NOT NULL AND leader_title IS NOT NULL
+                UNION ALL
+                SELECT contact, coalesce(contact_mobile, ''), contact_title, NULL
+                  FROM pg_temp.kp_src WHERE contact IS NOT NULL AND contact_title IS NOT NULL) x
+         GROUP BY 1, 2
+    ), res AS (
+        -- Which person a (name, mobile) means. Name without mobile: the
+        -- project's current person if the name matches, else the only person
+        -- of that name (in the table or in this file), else the
+        -- (name, no mobile) person.
+        SELECT x.*,
+               coalesce(x.leader, x.o_leader) AS f_leader,
+               CASE WHEN x.leader IS NULL THEN x.o_leader_mobile
+                    WHEN x.leader_mobile IS NOT NULL THEN x.leader_mobile
+                    WHEN x.leader = x.o_leader THEN x.o_leader_mobile
+                    WHEN lpn.n = 1 THEN lpn.mobile END AS f_leader_mobile,
+               coalesce(x.contact, x.o_contact) AS f_contact,
+               CASE WHEN x.contact IS NULL THEN x.o_contact_mobile
+                    WHEN x.contact_mobile IS NOT NULL THEN x.contact_mobile
+                    WHEN x.contact = x.o_contact THEN x.o_contact_mobile
+                    WHEN cpn.n = 1 THEN cpn.mobile END AS f_contact_mobile
+          FROM ex x
+          LEFT JOIN pn lpn ON lpn.name = x.leader
+          LEFT JOIN pn cpn ON cpn.name = x.contact
+    ), fin AS (
+        -- A person's title: given on this line, else as pt says.
+        SELECT r.*,
+               CASE WHEN r.leader IS NULL THEN r.o_leader_title
+                    ELSE coalesce(r.leader_title, lt.title) END AS f_leader_title,
+               CASE WHEN r.contact IS NULL THEN r.o_contact_title
+                    ELSE coalesce(r.contact_title, ct.title) END AS f_contact_title,
+               coalesce(r.status, r.o_status,
+                        CASE r.category WHEN 'continuing' THEN 'building' ELSE 'preliminary' END) AS f_status,
+               coalesce(r.owner, r.o_owner) AS f_owner,
+               coalesce(r.unit, r.o_unit) AS f_unit,
+               coalesce(r.ti, r.o_ti) AS f_ti,
+               coalesce(r.ap, r.o_ap) AS f_ap,
+               coalesce(r.ps, r.o_ps) AS f_ps,
+               coalesce(r.pe, r.o_pe) AS f_pe,
+               coalesce(r.as_, r.o_as) AS f_as,
+               coalesce(r.ae, r.o_ae) AS f_ae,
+               coalesce(r.cty, r.o_cty, false) AS f_cty
+          FROM res r
+          LEFT JOIN pt lt ON r.leader IS NOT NULL AND lt.name = r.f_leader
+                         AND lt.mobile_key = coalesce(r.f_leader_mobile, '')
+          LEFT JOIN pt ct ON r.contact IS NOT NULL AND ct.name = r.f_contact
+                         AND ct.mobile_key = coalesce(r.f_contact_mobile, '')
+    )
+    -- Only what the writes need: the stage is written to a temporary table,
+    -- and its width is most of the cost of that write.
+    SELECT f.ord, f.line, f.code, f.name, f.year, f.level, f.county, f.county_exists, f.sector,
+           f.category, f.unit, f.leader, f.leader_title, f.contact, f.contact_title, f.pid,
+           f.f_status, f.f_owner, f.f_unit, f.f_leader, f.f_leader_mobile, f.f_leader_title,
+           f.f_contact, f.f_contact_mobile, f.f_contact_title, f.f_ti, f.f_ap, f.f_ps, f.f_pe,
+           f.f_as, f.f_ae, f.f_cty,
+           f.o_name, f.o_year, f.o_level, f.o_county, f.o_sector, f.o_category, f.o_status,
+           f.o_owner, f.o_unit, f.o_leader, f.o_leader_title, f.o_leader_mobile, f.o_contact,
+           f.o_contact_title, f.o_contact_mobile, f.o_ti, f.o_ap, f.o_ps, f.o_pe, f.o_as, f.o_ae,
+           f.o_cty,
+           CASE WHEN NOT f.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN f.code IS NULL THEN keyproj_err('code', 'code is required')
+                    WHEN NOT keyproj_is_code(f.code, 64) THEN
+                        keyproj_err('code', format('code ''%s'' must be 1 to 64 characters without blanks', f.code))
+                    WHEN f.dup_n > 1 THEN
+                        keyproj_err('code', format('duplicate code ''%s'' (already on line %s)', f.code, f.dup_first)) END,
+               CASE WHEN f.name IS NULL THEN keyproj_err('name', 'name is required') END,
+               CASE WHEN f.year_t IS NULL THEN keyproj_err('year', 'year is required')
+                    WHEN f.year IS NULL THEN keyproj_err('year', format('year ''%s'' is not a year between 2000 and 2100', f.year_t)) END,
+               keyproj_enum_err('level', f.level, '{province,city}', true),
+               CASE WHEN f.county IS NULL THEN keyproj_err('county', 'county is required')
+                    WHEN NOT f.county_exists AND keyproj_county_group(f.county) IS NULL THEN
+                        keyproj_err('county', format('unknown county ''%s'': not a 县/市/区 or zone name, add it to table county first', f.county)) END,
+               keyproj_enum_err('sector', f.sector, '{industry,urban,infrastructure,livelihood,ecology,other}', true),
+               keyproj_enum_err('category', f.category, '{new,continuing,preliminary}', true),
+               keyproj_enum_err('status', f.status, '{preliminary,building,suspended,completed,operating}', false),
+               CASE WHEN f.leader IS NULL AND (f.leader_mobile IS NOT NULL OR f.leader_title IS NOT NULL) THEN
+                        keyproj_err('leader', 'leader_mobile/leader_title given without leader') END,
+               CASE WHEN NOT keyproj_is_phone(f.leader_mobile) THEN
+                        keyproj_err('leader_mobile', format('leader_mobile ''%s'' is not a phone number', f.leader_mobile)) END,
+               CASE WHEN f.contact IS NULL AND (f.contact_mobile IS NOT NULL OR f.contact_title IS NOT NULL) THEN
+                        keyproj_err('contact', 'contact_mobile/contact_title given without contact') END,
+               CASE WHEN NOT keyproj_is_phone(f.contact_mobile) THEN
+                        keyproj_err('contact_mobile', format('contact_mobile ''%s'' is not a phone number', f.contact_mobile)) END,
+               keyproj_money_err('total_investment', f.ti_t, f.ti, false),
+               keyproj_money_err('annual_plan', f.ap_t, f.ap, false),
+               keyproj_date_err('planned_start', f.ps_t, f.ps, false),
+               keyproj_date_err('planned_end', f.pe_t, f.pe, false),
+               CASE WHEN f.f_pe < f.f_ps THEN
+                        keyproj_err('planned_end', format('planned_end %s is before planned_start %s', f.f_pe, f.f_ps)) END,
+               keyproj_date_err('actual_start', f.as_t, f.as_, false),
+               keyproj_date_err('actual_end', f.ae_t, f.ae, false),
+               CASE WHEN f.f_ae < f.f_as THEN
+                        keyproj_err('actual_end', format('actual_end %s is before actual_start %s', f.f_ae, f.f_as)) END,
+               CASE WHEN f.cty_t IS NOT NULL AND f.cty IS NULL THEN
+                        keyproj_err('completes_this_year', format('completes_this_year ''%s'' is not true or false', f.cty_t)) END
+           ], NULL) END AS errs,
+           CASE WHEN f.pid IS NULL THEN 'insert'
+                WHEN (f.name, f.year, f.level, f.county, f.sector, f.category, f.f_status, f.f_owner,
+                      f.f_unit, f.f_leader, f.f_leader_mobile, f.f_leader_title,
+                      f.f_contact, f.f_contact_mobile, f.f_contact_title,
+                      f.f_ti, f.f_ap, f.f_ps, f.f_pe, f.f_as, f.f_ae, f.f_cty)
+                     IS DISTINCT FROM
+                     (f.o_name, f.o_year, f.o_level, f.o_county, f.o_sector, f.o_category, f.o_status, f.o_owner,
+                      f.o_unit, f.o_leader, f.o_leader_mobile, f.o_leader_title,
+                      f.o_contact, f.o_contact_mobile, f.o_contact_title,
+                      f.o_ti, f.o_ap, f.o_ps, f.o_pe, f.o_as, f.o_ae, f.o_cty)
+                THEN 'update' ELSE 'unchanged' END AS action
+      FROM fin f;
+
+    -- Cross-row: one person may not be given two titles in one file (the
+    -- last would win and the next identical import would "update" again).
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'ord', ord, 'line', line, 'column', col,
+               'message', format('%s ''%s'' for %s%s contradicts ''%s'' on line %s',
+                                 col, title, name, coalesce(' (' || mobile || ')', ''), t1, l1))), '[]')
+      INTO v_extra
+      FROM (SELECT x.*, first_value(title) OVER w AS t1, first_value(line) OVER w AS l1
+              FROM (SELECT ord, line, 'leader_title' AS col, f_leader AS name, f_leader_mobile AS mobile,
+                           leader_title AS title
+                      FROM pg_temp.kp_stage WHERE leader IS NOT NULL AND leader_title IS NOT NULL
+                    UNION ALL
+                    SELECT ord, line, 'contact_title', f_contact, f_contact_mobile, contact_title
+                      FROM pg_temp.kp_stage WHERE contact IS NOT NULL AND contact_title IS NOT NULL) x
+            WINDOW w AS (PARTITION BY name COLLATE "C", coalesce(mobile, '') COLLATE "C"
+                         ORDER BY ord, col DESC)) y
+     WHERE title <> t1;
+
+    v_errors := keyproj_stage_errors(v_extra);
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        RETURN keyproj_import_result('projects', p_dry_run, v_errors);
+    END IF;
+    -- Nothing to write: return before touching any table. (Even a 0-row
+    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO v_ins, v_upd FROM pg_temp.kp_stage;
+    IF v_ins + v_upd = 0 THEN
+        RETURN keyproj_import_result('projects', p_dry_run, NULL);
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+
+    -- Reference rows first: counties, units, people. NOT EXISTS before ON
+    -- CONFLICT so that known names do not even draw an identity value.
+    WITH ins AS (
+        INSERT INTO county (name, grp)
+        SELECT DISTINCT s.county, keyproj_county_group(s.county)
+          FROM pg_temp.kp_stage s
+         WHERE s.action <> 'unchanged' AND NOT s.county_exists
+        ON CONFLICT (name) DO NOTHING
+        RETURNING name, grp)
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'county:' || name, jsonb_build_object('name', name, 'grp', grp), 'ok', v_req
+      FROM ins;
+
+    WITH ins AS (
+        INSERT INTO unit (name)
+        SELECT DISTINCT s.f_unit
+          FROM pg_temp.kp_stage s
+         WHERE s.action <> 'unchanged' AND s.unit IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
+        ON CONFLICT (name) DO NOTHING
+        RETURNING name)
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'unit:' || name, jsonb_build_object('name', name), 'ok', v_req
+      FROM ins;
+
+    IF to_regclass('pg_temp.kp_people') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_people;
+    END IF;
+    CREATE TEMP TABLE kp_people ON COMMIT DROP AS
+    SELECT name, mobile, max(title) AS title   -- at most one distinct given title (checked above)
+      FROM (SELECT f_leader AS name, f_leader_mobile AS mobile, leader_title AS title
+              FROM pg_temp.kp_stage WHERE action <> 'unchanged' AND leader IS NOT NULL
+            UNION ALL
+            SELECT f_contact, f_contact_mobile, contact_title
+              FROM pg_temp.kp_stage WHERE action <> 'unchanged' AND contact IS NOT NULL) x
+     GROUP BY name, mobile;
+
+    WITH ins AS (
+        INSERT INTO person (name, mobile, title)
+        SELECT w.name, w.mobile, w.title
+          FROM pg_temp.kp_people w
+         WHERE NOT EXISTS (SELECT 1 FROM person p
+                            WHERE p.name = w.name AND coalesce(p.mobile, '') = coalesce(w.mobile, ''))
+        ON CONFLICT (name, mobile) DO NOTHING
+        RETURNING name, mobile, title)
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'person:' || name || coalesce('/' || mobile, ''),
+           jsonb_strip_nulls(jsonb_build_object('name', name, 'mobile', mobile, 'title', title)), 'ok', v_req
+      FROM ins;
+
+    WITH upd AS (   -- the self-join "o" still shows the title before the update
+        UPDATE person p SET title = w.title
+          FROM pg_temp.kp_people w, person o
+         WHERE p.name = w.name AND coalesce(p.mobile, '') = coalesce(w.mobile, '')
+           AND o.id = p.id
+           AND w.title IS NOT NULL AND p.title IS DISTINCT FROM w.title
+        RETURNING p.name, p.mobile, w.title, o.title AS old_title)
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'person:' || name || coalesce('/' || mobile, ''),
+           jsonb_build_object('title', old_title), jsonb_build_object('title', title), 'ok', v_req
+      FROM upd;
+
+    -- The projects.
+    IF v_ins > 0 THEN
+        INSERT INTO project (code, name, year, level, county_id, sector, category, status, owner,
+                             unit_id, leader_id, contact_id, total_investment, annual_plan,
+                             planned_start, planned_end, actual_start, actual_end, completes_this_year)
+        SELECT s.code, s.name, s.year, s.level, cy.id, s.sector, s.category, s.f_status, s.f_owner,
+               u.id, lp.id, cp.id, s.f_ti, s.f_ap, s.f_ps, s.f_pe, s.f_as, s.f_ae, s.f_cty
+          FROM pg_temp.kp_stage s
+          JOIN county cy ON cy.name = s.county
+          LEFT JOIN unit u ON u.name = s.f_unit
+          LEFT JOIN person lp ON lp.name = s.f_leader AND coalesce(lp.mobile, '') = coalesce(s.f_leader_mobile, '')
+          LEFT JOIN person cp ON cp.name = s.f_contact AND coalesce(cp.mobile, '') = coalesce(s.f_contact_mobile, '')
+         WHERE s.action = 'insert'
+         ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE project p
+           SET name = s.name, year = s.year, level = s.level, county_id = s.county_id,
+               sector = s.sector, category = s.category, status = s.f_status, owner = s.f_owner,
+               unit_id = s.unit_id, leader_id = s.leader_id, contact_id = s.contact_id,
+               total_investment = s.f_ti, annual_plan = s.f_ap,
+               planned_start = s.f_ps, planned_end = s.f_pe, actual_start = s.f_as, actual_end = s.f_ae,
+               completes_this_year = s.f_cty
+          FROM (SELECT s.*, cy.id AS county_id, u.id AS unit_id, lp.id AS leader_id, cp.id AS contact_id
+                  FROM pg_temp.kp_stage s
+                  JOIN county cy ON cy.name = s.county
+                  LEFT JOIN unit u ON u.name = s.f_unit
+                  LEFT JOIN person lp ON lp.name = s.f_leader
+                                     AND coalesce(lp.mobile, '') = coalesce(s.f_leader_mobile, '')
+                  LEFT JOIN person cp ON cp.name = s.f_contact
+                                     AND coalesce(cp.mobile, '') = coalesce(s.f_contact_mobile, '')
+                 WHERE s.action = 'update') s
+         WHERE p.id = s.pid;
+    END IF;
+
+    -- One audit row per written project: what was inserted (columns given) …
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'project:' || s.code,
+           jsonb_strip_nulls(jsonb_build_object(
+               'name', s.name,
+               'year', s.year,
+               'level', s.level,
+               'county', s.county,
+               'sector', s.sector,
+               'category', s.category,
+               'status', s.f_status,
+               'owner', s.f_owner,
+               'unit', s.f_unit,
+               'leader', s.f_leader,
+               'leader_title', s.f_leader_title,
+               'leader_mobile', s.f_leader_mobile,
+               'contact', s.f_contact,
+               'contact_title', s.f_contact_title,
+               'contact_mobile', s.f_contact_mobile,
+               'total_investment', s.f_ti,
+               'annual_plan', s.f_ap,
+               'planned_start', s.f_ps,
+               'planned_end', s.f_pe,
+               'actual_start', s.f_as,
+               'actual_end', s.f_ae,
+               'completes_this_year', s.f_cty)),
+           'ok', v_req
+      FROM pg_temp.kp_stage s
+     WHERE s.action = 'insert'
+     ORDER BY s.ord;
+
+    -- … or the changed columns only, before and after. (Built per key with
+    -- jsonb_object_agg: fine for the rows that change, far too slow to use
+    -- for every inserted row.)
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'project:' || s.code, d.old, d.new, 'ok', v_req
+      FROM pg_temp.kp_stage s
+     CROSS JOIN LATERAL (
+        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
+          FROM (VALUES
+            ('name', to_jsonb(s.o_name), to_jsonb(s.name)),
+            ('year', to_jsonb(s.o_year), to_jsonb(s.year)),
+            ('level', to_jsonb(s.o_level), to_jsonb(s.level)),
+            ('county', to_jsonb(s.o_county), to_jsonb(s.county)),
+            ('sector', to_jsonb(s.o_sector), to_jsonb(s.sector)),
+            ('category', to_jsonb(s.o_category), to_jsonb(s.category)),
+            ('status', to_jsonb(s.o_status), to_jsonb(s.f_status)),
+            ('owner', to_jsonb(s.o_owner), to_jsonb(s.f_owner)),
+            ('unit', to_jsonb(s.o_unit), to_jsonb(s.f_unit)),
+            ('leader', to_jsonb(s.o_leader), to_jsonb(s.f_leader)),
+            ('leader_title', to_jsonb(s.o_leader_title), to_jsonb(s.f_leader_title)),
+            ('leader_mobile', to_jsonb(s.o_leader_mobile), to_jsonb(s.f_leader_mobile)),
+            ('contact', to_jsonb(s.o_contact), to_jsonb(s.f_contact)),
+            ('contact_title', to_jsonb(s.o_contact_title), to_jsonb(s.f_contact_title)),
+            ('contact_mobile', to_jsonb(s.o_contact_mobile), to_jsonb(s.f_contact_mobile)),
+            ('total_investment', to_jsonb(s.o_ti), to_jsonb(s.f_ti)),
+            ('annual_plan', to_jsonb(s.o_ap), to_jsonb(s.f_ap)),
+            ('planned_start', to_jsonb(s.o_ps), to_jsonb(s.f_ps)),
+            ('planned_end', to_jsonb(s.o_pe), to_jsonb(s.f_pe)),
+            ('actual_start', to_jsonb(s.o_as), to_jsonb(s.f_as)),
+            ('actual_end', to_jsonb(s.o_ae), to_jsonb(s.f_ae)),
+            ('completes_this_year', to_jsonb(s.o_cty), to_jsonb(s.f_cty))
+          ) v(k, o, n)
+         WHERE o IS DISTINCT FROM n) d
+     WHERE s.action = 'update'
+     ORDER BY s.ord;
+
+    RETURN keyproj_import_result('projects', p_dry_run, NULL);
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------
+-- milestones
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION keyproj_import_milestones(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.milestones';
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    -- Raw text per row, in a table of its own (analysed: the planner would
+    -- otherwise guess 100 rows), so that the parse functions below get plain
+    -- columns as arguments and are inlined (PostgreSQL does not inline a SQL
+    -- function whose argument is an expression used twice: 10x slower).
+    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_src;
+    END IF;
+    CREATE TEMP TABLE kp_src ON COMMIT DROP AS
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'campaign'), '') AS campaign,
+               nullif(btrim(e.j->>'kind'), '') AS kind,
+               nullif(btrim(e.j->>'title'), '') AS title_t,
+               nullif(btrim(e.j->>'due'), '') AS due_t,
+               nullif(btrim(e.j->>'unit'), '') AS unit,
+               nullif(btrim(e.j->>'status'), '') AS status,
+               nullif(btrim(e.j->>'done_on'), '') AS done_t,
+               nullif(btrim(e.j->>'note'), '') AS note,
+               nullif(btrim(e.j->>'waived_reason'), '') AS waived_reason
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    ANALYZE pg_temp.kp_src;
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    -- MATERIALIZED: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; inlined, each would parse again.
+    WITH typed AS MATERIALIZED (
+        SELECT s.*,
+               coalesce(s.title_t, keyproj_milestone_kind_zh(s.kind)) AS title,
+               keyproj_parse_date(s.due_t) AS due,
+               keyproj_parse_date(s.done_t) AS done_on
+          FROM pg_temp.kp_src s
+    ), ex AS (
+        SELECT t.*, pr.id AS pid, c.id AS cid,
+               (c.id IS NULL AND keyproj_is_bimonthly_code(t.campaign)) AS campaign_new,
+               coalesce(c.name, CASE WHEN keyproj_is_bimonthly_code(t.campaign) THEN
+                   format('%s年第%s期双月攻坚', substr(t.campaign, 1, 4), substr(t.campaign, 7, 1)) END) AS c_name,
+               coalesce(c.starts_on, keyproj_bimonthly_start(t.campaign)) AS c_starts,
+               coalesce(c.ends_on, keyproj_bimonthly_end(t.campaign)) AS c_ends,
+               m.id AS mid, m.due_on AS o_due, ou.name AS o_unit, m.status AS o_status,
+               m.done_on AS o_done_on, m.note AS o_note, m.waived_reason AS o_waived_reason,
+               CASE WHEN t.project IS NOT NULL AND t.campaign IS NOT NULL AND t.kind IS NOT NULL
+                         AND t.title IS NOT NULL
+                    THEN row_number() OVER k END AS dup_n,
+               first_value(t.line) OVER k AS dup_first
+          FROM typed t
+          LEFT JOIN project pr ON pr.code = t.project
+          LEFT JOIN campaign c ON c.code = t.campaign
+          LEFT JOIN milestone m ON m.project_id = pr.id AND m.campaign_id = c.id
+                               AND m.kind = t.kind AND m.title = t.title
+          LEFT JOIN unit ou ON ou.id = m.unit_id
+        WINDOW k AS (PARTITION BY t.project COLLATE "C", t.campaign COLLATE "C",
+                                  t.kind COLLATE "C", t.title COLLATE "C" ORDER BY t.ord)
+    ), fin AS (
+        SELECT x.*,
+               coalesce(x.unit, x.o_unit) AS f_unit,
+               coalesce(x.note, x.o_note) AS f_note,
+               -- a completion date alone means "done"
+               coalesce(x.status, CASE WHEN x.done_on IS NOT NULL THEN 'done' END,
+                        x.o_status, 'pending') AS f_status
+          FROM ex x
+    ), fin2 AS (
+        SELECT f.*,
+               CASE WHEN f.f_status = 'done' THEN coalesce(f.done_on, f.o_done_on) END AS f_done_on,
+               CASE WHEN f.f_status = 'waived' THEN coalesce(f.waived_reason, f.o_waived_reason) END AS f_waived_reason
+          FROM fin f
+    )
+    SELECT f.*,
+           CASE WHEN NOT f.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN f.project IS NULL THEN keyproj_err('project', 'project is required')
+                    WHEN f.pid IS NULL THEN keyproj_err('project', format('unknown project code ''%s''', f.project)) END,
+               CASE WHEN f.campaign IS NULL THEN keyproj_err('campaign', 'campaign is required')
+                    WHEN f.cid IS NULL AND NOT f.campaign_new THEN
+                        keyproj_err('campaign', format('unknown campaign ''%s'' (only two-month codes like 2026-B6 are created automatically)', f.campaign)) END,
+               keyproj_enum_err('kind', f.kind, '{start,structure,topping,completion,operation,investment,approval,other}', true),
+               CASE WHEN f.kind = 'other' AND f.title_t IS NULL THEN
+                        keyproj_err('title', 'title is required for kind other') END,
+               CASE WHEN f.dup_n > 1 THEN
+                        keyproj_err('title', format('duplicate milestone %s/%s/%s/%s (already on line %s)',
+                                                    f.project, f.campaign, f.kind, f.title, f.dup_first)) END,
+               CASE WHEN f.due_t IS NULL THEN keyproj_err('due', 'due is required')
+                    WHEN f.due IS NULL THEN keyproj_err('due', format('due ''%s'' is not a valid date (YYYY-MM-DD)', f.due_t))
+                    WHEN f.c_starts IS NOT NULL AND (f.due < f.c_starts OR f.due > f.c_ends) THEN
+                        keyproj_err('due', format('due %s is outside campaign %s (%s to %s)',
+                                                  to_char(f.due, 'YYYY-MM-DD'), f.campaign,
+                                                  to_char(f.c_starts, 'YYYY-MM-DD'), to_char(f.c_ends, 'YYYY-MM-DD'))) END,
+               keyproj_enum_err('status', f.status, '{pending,done,waived}', false),
+               keyproj_date_err('done_on', f.done_t, f.done_on, false),
+               CASE WHEN f.f_status = 'done' AND f.f_done_on IS NULL AND f.done_t IS NULL THEN
+                        keyproj_err('done_on', 'status done needs done_on') END,
+               CASE WHEN f.done_t IS NOT NULL AND f.f_status <> 'done' THEN
+                        keyproj_err('done_on', format('done_on given but status is %s', f.f_status)) END,
+               CASE WHEN f.waived_reason IS NOT NULL AND f.f_status <> 'waived' THEN
+                        keyproj_err('waived_reason', format('waived_reason given but status is %s', f.f_status)) END
+           ], NULL) END AS errs,
+           CASE WHEN f.mid IS NULL THEN 'insert'
+                WHEN (f.due, f.f_unit, f.f_status, f.f_done_on, f.f_note, f.f_waived_reason)
+                     IS DISTINCT FROM
+                     (f.o_due, f.o_unit, f.o_status, f.o_done_on, f.o_note, f.o_waived_reason)
+                THEN 'update' ELSE 'unchanged' END AS action
+      FROM fin2 f;
+
+    v_errors := keyproj_stage_errors();
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        RETURN keyproj_import_result('milestones', p_dry_run, v_errors);
+    END IF;
+    -- Nothing to write: return before touching any table. (Even a 0-row
+    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO v_ins, v_upd FROM pg_temp.kp_stage;
+    IF v_ins + v_upd = 0 THEN
+        RETURN keyproj_import_result('milestones', p_dry_run, NULL);
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+
+    IF EXISTS (SELECT 1 FROM pg_temp.kp_stage WHERE campaign_new) THEN   -- (a 0-row INSERT would NOTIFY)
+        WITH ins AS (
+            INSERT INTO campaign (code, name, kind, starts_on, ends_on)
+            SELECT DISTINCT s.campaign, s.c_name, 'bimonthly', s.c_starts, s.c_ends
+              FROM pg_temp.kp_stage s
+             WHERE s.campaign_new
+            ON CONFLICT (code) DO NOTHING
+            RETURNING code, name, starts_on, ends_on)
+        INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+        SELECT p_actor, v_action, 'campaign:' || code,
+               jsonb_build_object('name', name, 'kind', 'bimonthly', 'starts_on', starts_on, 'ends_on', ends_on),
+               'ok', v_req
+          FROM ins;
+    END IF;
+
+    WITH ins AS (
+        INSERT INTO unit (name)
+        SELECT DISTINCT s.f_unit
+          FROM pg_temp.kp_stage s
+         WHERE s.action <> 'unchanged' AND s.unit IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
+        ON CONFLICT (name) DO NOTHING
+        RETURNING name)
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'unit:' || name, jsonb_build_object('name', name), 'ok', v_req
+      FROM ins;
+
+    IF v_ins > 0 THEN
+        INSERT INTO milestone (project_id, campaign_id, kind, title, due_on, unit_id, status,
+                               done_on, note, waived_reason)
+        SELECT s.pid, c.id, s.kind, s.title, s.due, u.id, s.f_status, s.f_done_on, s.f_note, s.f_waived_reason
+          FROM pg_temp.kp_stage s
+          JOIN campaign c ON c.code = s.campaign
+          LEFT JOIN unit u ON u.name = s.f_unit
+         WHERE s.action = 'insert'
+         ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE milestone m
+           SET due_on = s.due, unit_id = u.id, status = s.f_status, done_on = s.f_done_on,
+               note = s.f_note, waived_reason = s.f_waived_reason
+          FROM pg_temp.kp_stage s
+          LEFT JOIN unit u ON u.name = s.f_unit
+         WHERE s.action = 'update' AND m.id = s.mid;
+    END IF;
+
+    -- One audit row per written row: what was inserted (columns given) …
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title),
+           jsonb_strip_nulls(jsonb_build_object(
+               'due', s.due,
+               'unit', s.f_unit,
+               'status', s.f_status,
+               'done_on', s.f_done_on,
+               'note', s.f_note,
+               'waived_reason', s.f_waived_reason)),
+           'ok', v_req
+      FROM pg_temp.kp_stage s
+     WHERE s.action = 'insert'
+     ORDER BY s.ord;
+
+    -- … or the changed columns only, before and after. (Built per key with
+    -- jsonb_object_agg: fine for the rows that change, far too slow to use
+    -- for every inserted row.)
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title), d.old, d.new, 'ok', v_req
+      FROM pg_temp.kp_stage s
+     CROSS JOIN LATERAL (
+        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
+          FROM (VALUES
+            ('due', to_jsonb(s.o_due), to_jsonb(s.due)),
+            ('unit', to_jsonb(s.o_unit), to_jsonb(s.f_unit)),
+            ('status', to_jsonb(s.o_status), to_jsonb(s.f_status)),
+            ('done_on', to_jsonb(s.o_done_on), to_jsonb(s.f_done_on)),
+            ('note', to_jsonb(s.o_note), to_jsonb(s.f_note)),
+            ('waived_reason', to_jsonb(s.o_waived_reason), to_jsonb(s.f_waived_reason))
+          ) v(k, o, n)
+         WHERE o IS DISTINCT FROM n) d
+     WHERE s.action = 'update'
+     ORDER BY s.ord;
+
+    RETURN keyproj_import_result('milestones', p_dry_run, NULL);
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------
+-- reports (monthly investment reports)
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION keyproj_import_reports(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.reports';
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    -- Raw text per row, in a table of its own (analysed: the planner would
+    -- otherwise guess 100 rows), so that the parse functions below get plain
+    -- columns as arguments and are inlined (PostgreSQL does not inline a SQL
+    -- function whose argument is an expression used twice: 10x slower).
+    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_src;
+    END IF;
+    CREATE TEMP TABLE kp_src ON COMMIT DROP AS
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'month'), '') AS month_t,
+               nullif(btrim(e.j->>'amount'), '') AS amount_t,
+               nullif(btrim(e.j->>'ytd'), '') AS ytd_t,
+               nullif(btrim(e.j->>'since_start'), '') AS since_t,
+               nullif(btrim(e.j->>'progress'), '') AS progress
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    ANALYZE pg_temp.kp_src;
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    -- MATERIALIZED: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; inlined, each would parse again.
+    WITH typed AS MATERIALIZED (
+        SELECT s.*,
+               CASE WHEN extract(day FROM keyproj_parse_month(s.month_t)) = 1
+                    THEN keyproj_parse_month(s.month_t) END AS month,
+               keyproj_parse_money(s.amount_t)::numeric(16,4) AS amount,
+               keyproj_parse_money(s.ytd_t)::numeric(16,4) AS ytd,
+               keyproj_parse_money(s.since_t)::numeric(16,4) AS since_start
+          FROM pg_temp.kp_src s
+    ), ex AS (
+        SELECT t.*, pr.id AS pid, (r.project_id IS NOT NULL) AS exists_,
+               r.amount AS o_amount, r.ytd AS o_ytd, r.since_start AS o_since, r.progress AS o_progress,
+               CASE WHEN pr.id IS NOT NULL AND t.month IS NOT NULL
+                    THEN row_number() OVER k END AS dup_n,
+               first_value(t.line) OVER k AS dup_first
+          FROM typed t
+          LEFT JOIN project pr ON pr.code = t.project
+          LEFT JOIN investment_report r ON r.project_id = pr.id AND r.month = t.month
+        WINDOW k AS (PARTITION BY pr.id, t.month ORDER BY t.ord)
+    ), merged AS (
+        -- Every month of the years this file touches, the file's rows taking
+        -- precedence over stored ones. ytd_known: a stored ytd, or one the
+        -- file gives.
+        SELECT x.ord, x.pid, x.month, x.amount, x.ytd AS ytd_known FROM ex x
+         WHERE x.pid IS NOT NULL AND x.month IS NOT NULL AND x.amount IS NOT NULL
+           AND x.dup_n = 1
+        UNION ALL
+        SELECT NULL, r.project_id, r.month, r.amount, r.ytd
+          FROM investment_report r
+          JOIN (SELECT DISTINCT pid, make_date(extract(year FROM month)::int, 1, 1) AS y0
+                  FROM ex WHERE pid IS NOT NULL AND month IS NOT NULL) k
+            ON r.project_id = k.pid AND r.month >= k.y0 AND r.month < (k.y0 + interval '1 year')::date
+         WHERE NOT EXISTS (SELECT 1 FROM ex x WHERE x.pid = r.project_id AND x.month = r.month)
+    ), anchored AS (
+        -- ytd not given = the latest earlier month of the year that has a
+        -- ytd, plus this year's amounts since then (with no such month: the
+        -- sum of the year's amounts so far). When every month is reported
+        -- this is "earlier months + this month"; when a sheet reports
+        -- January–February as one figure, the ytd stays cumulative instead
+        -- of dropping below an earlier month's. g numbers the runs that
+        -- start at each known ytd.
+        SELECT m.*, extract(year FROM m.month) AS yr,
+               count(m.ytd_known) OVER (PARTITION BY m.pid, extract(year FROM m.month) ORDER BY m.month) AS g
+          FROM merged m
+    ), cum AS (
+        SELECT ord,
+               coalesce(max(ytd_known - amount) OVER (PARTITION BY pid, yr, g), 0)
+               + sum(amount) OVER (PARTITION BY pid, yr, g ORDER BY month) AS run
+          FROM anchored
+    ), fin AS (
+        SELECT x.*,
+               coalesce(x.ytd, c.run)::numeric(16,4) AS f_ytd,
+               coalesce(x.since_start, x.o_since) AS f_since,
+               coalesce(x.progress, x.o_progress) AS f_progress
+          FROM ex x
+          LEFT JOIN cum c ON c.ord = x.ord
+    )
+    SELECT f.*,
+           CASE WHEN NOT f.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN f.project IS NULL THEN keyproj_err('project', 'project is required')
+                    WHEN f.pid IS NULL THEN keyproj_err('project', format('unknown project code ''%s''', f.project)) END,
+               keyproj_month_err('month', f.month_t),
+               CASE WHEN f.dup_n > 1 THEN
+                        keyproj_err('month', format('duplicate report for %s %s (already on line %s)',
+                                                    f.project, to_char(f.month, 'YYYY-MM'), f.dup_first)) END,
+               keyproj_money_err('amount', f.amount_t, f.amount, true),
+               keyproj_money_err('ytd', f.ytd_t, f.ytd, false),
+               keyproj_money_err('since_start', f.since_t, f.since_start, false),
+               CASE WHEN f.f_ytd < f.amount THEN
+                        keyproj_err('ytd', format('ytd %s is less than this month''s amount %s', f.f_ytd, f.amount)) END,
+               CASE WHEN f.f_since < f.f_ytd THEN
+                        keyproj_err('since_start', format('since_start %s is less than ytd %s', f.f_since, f.f_ytd)) END
+           ], NULL) END AS errs,
+           CASE WHEN NOT f.exists_ THEN 'insert'
+                WHEN (f.amount, f.f_ytd, f.f_since, f.f_progress)
+                     IS DISTINCT FROM (f.o_amount, f.o_ytd, f.o_since, f.o_progress)
+                THEN 'update' ELSE 'unchanged' END AS action
+      FROM fin f;
+
+    v_errors := keyproj_stage_errors();
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        RETURN keyproj_import_result('reports', p_dry_run, v_errors);
+    END IF;
+    -- Nothing to write: return before touching any table. (Even a 0-row
+    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO v_ins, v_upd FROM pg_temp.kp_stage;
+    IF v_ins + v_upd = 0 THEN
+        RETURN keyproj_import_result('reports', p_dry_run, NULL);
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+
+    IF v_ins > 0 THEN
+        INSERT INTO investment_report (project_id, month, amount, ytd, since_start, progress,
+                                       reported_at, reported_by)
+        SELECT s.pid, s.month, s.amount, s.f_ytd, s.f_since, s.f_progress, now(), p_actor
+          FROM pg_temp.kp_stage s
+         WHERE s.action = 'insert'
+         ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE investment_report r
+           SET amount = s.amount, ytd = s.f_ytd, since_start = s.f_since, progress = s.f_progress,
+               reported_at = now(), reported_by = p_actor
+          FROM pg_temp.kp_stage s
+         WHERE s.action = 'update' AND r.project_id = s.pid AND r.month = s.month;
+    END IF;
+
+    -- One audit row per written row: what was inserted (columns given) …
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')),
+           jsonb_strip_nulls(jsonb_build_object(
+               'amount', s.amount,
+               'ytd', s.f_ytd,
+               'since_start', s.f_since,
+               'progress', s.f_progress)),
+           'ok', v_req
+      FROM pg_temp.kp_stage s
+     WHERE s.action = 'insert'
+     ORDER BY s.ord;
+
+    -- … or the changed columns only, before and after. (Built per key with
+    -- jsonb_object_agg: fine for the rows that change, far too slow to use
+    -- for every inserted row.)
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')), d.old, d.new, 'ok', v_req
+      FROM pg_temp.kp_stage s
+     CROSS JOIN LATERAL (
+        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
+          FROM (VALUES
+            ('amount', to_jsonb(s.o_amount), to_jsonb(s.amount)),
+            ('ytd', to_jsonb(s.o_ytd), to_jsonb(s.f_ytd)),
+            ('since_start', to_jsonb(s.o_since), to_jsonb(s.f_since)),
+            ('progress', to_jsonb(s.o_progress), to_jsonb(s.f_progress))
+          ) v(k, o, n)
+         WHERE o IS DISTINCT FROM n) d
+     WHERE s.action = 'update'
+     ORDER BY s.ord;
+
+    RETURN keyproj_import_result('reports', p_dry_run, NULL);
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------
+-- plans (planned cumulative investment per month)
+-- ---------------------------------------------------------------------------
+CREATE FUNCTION keyproj_import_plans(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.plans';
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    -- Raw text per row, in a table of its own (analysed: the planner would
+    -- otherwise guess 100 rows), so that the parse functions below get plain
+    -- columns as arguments and are inlined (PostgreSQL does not inline a SQL
+    -- function whose argument is an expression used twice: 10x slower).
+    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_src;
+    END IF;
+    CREATE TEMP TABLE kp_src ON COMMIT DROP AS
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'month'), '') AS month_t,
+               nullif(btrim(e.j->>'planned_cumulative'), '') AS pc_t
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    ANALYZE pg_temp.kp_src;
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    -- MATERIALIZED: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; inlined, each would parse again.
+    WITH typed AS MATERIALIZED (
+        SELECT s.*,
+               CASE WHEN extract(day FROM keyproj_parse_month(s.month_t)) = 1
+                    THEN keyproj_parse_month(s.month_t) END AS month,
+               keyproj_parse_money(s.pc_t)::numeric(16,4) AS pc
+          FROM pg_temp.kp_src s
+    )
+    SELECT t.*, pr.id AS pid, ip.planned_cumulative AS o_pc,
+           CASE WHEN NOT t.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN t.project IS NULL THEN keyproj_err('project', 'project is required')
+                    WHEN pr.id IS NULL THEN keyproj_err('project', format('unknown project code ''%s''', t.project)) END,
+               keyproj_month_err('month', t.month_t),
+               CASE WHEN pr.id IS NOT NULL AND t.month IS NOT NULL
+                         AND row_number() OVER k > 1 THEN
+                        keyproj_err('month', format('duplicate plan for %s %s (already on line %s)',
+                                                    t.project, to_char(t.month, 'YYYY-MM'), first_value(t.line) OVER k)) END,
+               keyproj_money_err('planned_cumulative', t.pc_t, t.pc, true)
+           ], NULL) END AS errs,
+           CASE WHEN ip.project_id IS NULL THEN 'insert'
+                WHEN ip.planned_cumulative IS DISTINCT FROM t.pc THEN 'update'
+                ELSE 'unchanged' END AS action
+      FROM typed t
+      LEFT JOIN project pr ON pr.code = t.project
+      LEFT JOIN investment_plan ip ON ip.project_id = pr.id AND ip.month = t.month
+    WINDOW k AS (PARTITION BY pr.id, t.month ORDER BY t.ord);
+
+    v_errors := keyproj_stage_errors();
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        RETURN keyproj_import_result('plans', p_dry_run, v_errors);
+    END IF;
+    -- Nothing to write: return before touching any table. (Even a 0-row
+    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO v_ins, v_upd FROM pg_temp.kp_stage;
+    IF v_ins + v_upd = 0 THEN
+        RETURN keyproj_import_result('plans', p_dry_run, NULL);
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+
+    IF v_ins > 0 THEN
+        INSERT INTO investment_plan (project_id, month, planned_cumulative)
+        SELECT s.pid, s.month, s.pc FROM pg_temp.kp_stage s WHERE s.action = 'insert' ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE investment_plan ip SET planned_cumulative = s.pc
+          FROM pg_temp.kp_stage s
+         WHERE s.action = 'update' AND ip.project_id = s.pid AND ip.month = s.month;
+    END IF;
+
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')),
+           CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END,
+           jsonb_build_object('planned_cumulative', s.pc), 'ok', v_req
+      FROM pg_temp.kp_stage s
+     WHERE s.action IN ('insert', 'update')
+     ORDER BY s.ord;
+
+    RETURN keyproj_import_result('plans', p_dry_run, NULL);
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------
+-- The entry point
+-- ---------------------------------------------------------------------------
+-- keyproj_import(kind, rows, actor, dry_run) -> {"kind", "rows", "inserted",
+-- "updated", "unchanged", "errors": [{"line","column","message"}, …],
+-- "dry_run", "applied"}. Row errors are data (returned, nothing written);
+-- misuse (unknown kind, rows not an array, no actor) raises 22023.
+CREATE FUNCTION keyproj_import(kind text, rows jsonb, actor text, dry_run boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    k text := keyproj_import.kind;
+    r jsonb := keyproj_import.rows;
+    a text := nullif(btrim(keyproj_import.actor), '');
+    d boolean := keyproj_import.dry_run;
+BEGIN
+    IF k IS NULL OR k NOT IN ('projects', 'milestones', 'reports', 'plans') THEN
+        RAISE EXCEPTION 'keyproj_import: unknown kind %', coalesce(quote_literal(k), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'kind is one of projects, milestones, reports, plans';
+    END IF;
+    IF r IS NULL OR jsonb_typeof(r) <> 'array' THEN
+        RAISE EXCEPTION 'keyproj_import: rows must be a JSON array of objects'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF a IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import: actor is required (it goes into audit_log)'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF d IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import: dry_run must be true or false'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- One import at a time: the classification (insert / update /
+    -- unchanged) is computed before the writes, so two overlapping imports
+    -- could both decide to insert the same code. Dry runs write nothing
+    -- and need not wait.
+    IF NOT d THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('keyproj.import', 0));
+    END IF;
+
+    RETURN CASE k
+        WHEN 'projects'   THEN keyproj_import_projects(r, a, d)
+        WHEN 'milestones' THEN keyproj_import_milestones(r, a, d)
+        WHEN 'reports'    THEN keyproj_import_reports(r, a, d)
+        WHEN 'plans'      THEN keyproj_import_plans(r, a, d)
+    END;
+END
+$fn$;
+
+-- ===========================================================================
+-- Helpers for `keyprojctl status`
+-- ===========================================================================
+
+-- Counts at a glance. today is the business date in the configured time
+-- zone, from clock.c (never current_date: tests run the daemon at any date).
+CREATE FUNCTION keyproj_counts(today date) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+SELECT jsonb_build_object(
+    'today', today,
+    'projects', (SELECT count(*) FROM project),
+    'milestones', (SELECT jsonb_build_object(
+                       'pending', count(*) FILTER (WHERE status = 'pending'),
+                       'done', count(*) FILTER (WHERE status = 'done'),
+                       'waived', count(*) FILTER (WHERE status = 'waived'),
+                       'overdue', count(*) FILTER (WHERE status = 'pending' AND due_on < today))
+                     FROM milestone),
+    'problems_open', (SELECT count(*) FROM problem WHERE status = 'open'),
+    'deliveries', (SELECT jsonb_build_object(
+                       'pending', count(*) FILTER (WHERE status = 'pending'),
+                       'dead', count(*) FILTER (WHERE status = 'dead'))
+                     FROM delivery WHERE status <> 'delivered'))
+$$;
