@@ -33,10 +33,34 @@ write_config
 out=$("$KEYPROJD" -c "$T_CONF" --check-config 2>&1)
 expect_contains "--check-config accepts a good file" "ok" "$out"
 
+# --migrate brings the schema up to date and exits, applying each
+# migration once.
+out=$("$KEYPROJD" -c "$T_CONF" --migrate 2>>"$T_LOG") || fail "--migrate failed: $out"
+expect_contains "--migrate reports the version" "schema version" "$out"
+again=$("$KEYPROJD" -c "$T_CONF" --migrate 2>>"$T_LOG") || fail "second --migrate failed"
+expect_eq "a second --migrate changes nothing" "$out" "$again"
+expect_eq "each migration recorded once" "$(sql 'SELECT count(DISTINCT version) FROM schema_version')" \
+    "$(sql 'SELECT count(*) FROM schema_version')"
+
 # A stale socket file (left by a crash) is replaced.
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$T_SOCK"
 [ -S "$T_SOCK" ] || fail "could not make a stale socket"
-start_daemon
+# Readiness reaches the service manager (Type=notify) over NOTIFY_SOCKET.
+python3 - "$T_DIR/notify.sock" > "$T_DIR/notify.out" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(10)
+try:
+    print(s.recv(4096).decode(), flush=True)
+except socket.timeout:
+    print("nothing")
+PY
+notify=$!
+for i in $(seq 1 100); do [ -S "$T_DIR/notify.sock" ] && break; sleep 0.05; done
+NOTIFY_SOCKET="$T_DIR/notify.sock" start_daemon
+wait $notify
+expect_eq "READY=1 sent to the service manager" "READY=1" "$(cat "$T_DIR/notify.out")"
 wait_ready
 expect_contains "stale socket was replaced" "removed stale control socket" "$(cat "$T_LOG")"
 
