@@ -99,6 +99,18 @@ clock_today(const struct kclock *c, struct ymd *out)
     clock_date_of(clock_now(c), out);
 }
 
+double
+clock_day_start(const struct ymd *d)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = d->y - 1900;
+    tm.tm_mon = d->m - 1;
+    tm.tm_mday = d->d;
+    tm.tm_isdst = -1;
+    return (double)mktime(&tm);
+}
+
 void
 clock_format(double t, char out[32])
 {

@@ -23,6 +23,8 @@ void clock_set_zone(const char *tz);
 /* The business date of an instant in the configured zone. */
 void clock_date_of(double t, struct ymd *out);
 void clock_today(const struct kclock *c, struct ymd *out);
+/* The instant a business date begins (local midnight in the zone). */
+double clock_day_start(const struct ymd *d);
 /* ISO 8601 with offset of an instant in the configured zone. */
 void clock_format(double t, char out[32]);
 

@@ -18,6 +18,9 @@
 
 extern const struct cmd_entry cmd_help_entry, cmd_version_entry, cmd_status_entry,
     cmd_import_entry, cmd_projects_entry, cmd_project_entry, cmd_milestones_entry;
+extern const struct cmd_entry cmd_overdue_entry, cmd_due_entry;
+extern const struct cmd_entry cmd_done_entry, cmd_waive_entry, cmd_reschedule_entry, cmd_reopen_entry,
+    cmd_report_entry, cmd_start_entry, cmd_complete_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_help_entry,
@@ -26,7 +29,16 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_projects_entry,
     &cmd_project_entry,
     &cmd_milestones_entry,
+    &cmd_overdue_entry,
+    &cmd_due_entry,
     &cmd_import_entry,
+    &cmd_done_entry,
+    &cmd_waive_entry,
+    &cmd_reschedule_entry,
+    &cmd_reopen_entry,
+    &cmd_report_entry,
+    &cmd_start_entry,
+    &cmd_complete_entry,
     NULL,
 };
 

@@ -333,33 +333,149 @@ load_control(struct loader *ld, const config_setting_t *root, struct config *cfg
              "control.socket: must be an absolute path shorter than 108 bytes");
 }
 
+/* A list of whole days like [ 7, 3, 1 ]: strictly decreasing, each in
+ * lo..hi. Absent: out keeps its default. */
+static void
+get_days_list(struct loader *ld, const config_setting_t *g, const char *name, int *out,
+              size_t *n, size_t max, int lo, int hi, const char *example)
+{
+    const config_setting_t *d = member(ld, g, name, CONFIG_TYPE_ARRAY);
+    if (d == NULL)
+        return;
+    int len = config_setting_length(d);
+    if (len > (int)max) {
+        fail(ld, d, "alerts.%s: at most %zu stages", name, max);
+        return;
+    }
+    *n = 0;
+    for (int i = 0; i < len && !ld->failed; i++) {
+        const config_setting_t *e = config_setting_get_elem(d, (unsigned)i);
+        int v = config_setting_type(e) == CONFIG_TYPE_INT ? config_setting_get_int(e) : lo - 1;
+        if (v < lo || v > hi || (i > 0 && v >= out[i - 1]))
+            fail(ld, d, "alerts.%s: expected decreasing whole days between %d and %d, like %s",
+                 name, hi, lo, example);
+        out[(*n)++] = v;
+    }
+}
+
+/* A number of either libconfig type (10 and 10.5 alike). */
+static double
+get_number(struct loader *ld, const config_setting_t *g, const char *name, double def)
+{
+    const config_setting_t *s = g && !ld->failed ? config_setting_get_member(g, name) : NULL;
+    if (s == NULL)
+        return def;
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        return (double)config_setting_get_int64(s);
+    case CONFIG_TYPE_FLOAT:
+        return config_setting_get_float(s);
+    default:
+        fail(ld, s, "alerts.%s must be a number", name);
+        return def;
+    }
+}
+
+/* A day that recurs every year, "MM-DD" ("10-31"); whether it exists is
+ * rules_config_check's to say. */
+static void
+get_month_day(struct loader *ld, const config_setting_t *g, const char *name, struct rules_md *out)
+{
+    const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_STRING);
+    if (s == NULL)
+        return;
+    const char *v = config_setting_get_string(s);
+    if (strlen(v) != 5 || v[2] != '-' || strspn(v, "0123456789") != 2 ||
+        strspn(v + 3, "0123456789") != 2) {
+        fail(ld, s, "alerts.%s: expected a day of the year \"MM-DD\" like \"10-31\" (got '%s')", name, v);
+        return;
+    }
+    out->m = (v[0] - '0') * 10 + (v[1] - '0');
+    out->d = (v[3] - '0') * 10 + (v[4] - '0');
+}
+
+/* rules_config_check names the keys at fault ("alerts.lag_yellow_points,
+ * lag_red_points: …"): point at the first of them set in the file, else
+ * at the alerts group. */
+static void
+fail_rules(struct loader *ld, const config_setting_t *g, const char *const *known, const char *msg)
+{
+    const config_setting_t *at = g;
+    const char *best = NULL;
+    for (const char *const *k = known; *k; k++) {
+        size_t n = strlen(*k);
+        for (const char *p = strstr(msg, *k); p; p = strstr(p + 1, *k)) {
+            bool word = (p == msg || !(isalnum((unsigned char)p[-1]) || p[-1] == '_')) &&
+                        !(isalnum((unsigned char)p[n]) || p[n] == '_');
+            const config_setting_t *s = g ? config_setting_get_member(g, *k) : NULL;
+            if (word && s && (best == NULL || p < best)) {
+                best = p;
+                at = s;
+            }
+        }
+    }
+    fail(ld, at, "%s", msg);
+}
+
+static void
+load_rules(struct loader *ld, const config_setting_t *g, const char *const *known, struct config *cfg)
+{
+    struct rules_config *r = &cfg->rules;
+    rules_config_default(r);
+    get_days_list(ld, g, "due_soon_days", r->due_soon_days, &r->n_due_soon_days,
+                  RULES_MAX_DUE_SOON, 0, 365, "[ 7, 3, 1 ]");
+    r->overdue_repeat_days = get_int(ld, g, "overdue_repeat_days", r->overdue_repeat_days, 1, 365);
+    r->milestone_red_days = get_int(ld, g, "milestone_red_days", r->milestone_red_days, 0, 3650);
+    get_month_day(ld, g, "freeze_warn", &r->freeze_warn);
+    get_month_day(ld, g, "freeze_red", &r->freeze_red);
+    get_month_day(ld, g, "freeze_end", &r->freeze_end);
+    r->start_red_months = get_int(ld, g, "start_red_months", r->start_red_months, 1, 120);
+    r->lag_yellow_points = get_number(ld, g, "lag_yellow_points", r->lag_yellow_points);
+    r->lag_red_points = get_number(ld, g, "lag_red_points", r->lag_red_points);
+    r->report_due_day = get_int(ld, g, "report_due_day", r->report_due_day, 1, 31);
+    r->report_red_periods = get_int(ld, g, "report_red_periods", r->report_red_periods, 1, 12);
+    r->stalled_yellow_reports = get_int(ld, g, "stalled_yellow_reports", r->stalled_yellow_reports, 1, 12);
+    r->stalled_red_reports = get_int(ld, g, "stalled_red_reports", r->stalled_red_reports, 1, 12);
+    r->stalled_min_change = get_number(ld, g, "stalled_min_change", r->stalled_min_change);
+    r->stalled_min_percent = get_number(ld, g, "stalled_min_percent", r->stalled_min_percent);
+    r->approval_red_days = get_int(ld, g, "approval_red_days", r->approval_red_days, 0, 3650);
+    r->problem_days = get_int(ld, g, "problem_days", r->problem_days, 0, 3650);
+    r->problem_major_days = get_int(ld, g, "problem_major_days", r->problem_major_days, 0, 3650);
+    get_days_list(ld, g, "campaign_risk_days", r->campaign_risk_days, &r->n_campaign_risk_days,
+                  RULES_MAX_RISK_DAYS, 1, 365, "[ 14, 7 ]");
+    r->escalate_leader_days = get_int(ld, g, "escalate_leader_days", r->escalate_leader_days, 0, 3650);
+    r->escalate_office_days = get_int(ld, g, "escalate_office_days", r->escalate_office_days, 0, 3650);
+    if (ld->failed)
+        return;
+    char msg[256];
+    if (!rules_config_check(r, msg, sizeof msg)) {
+        fail_rules(ld, g, known, msg);
+        return;
+    }
+    memcpy(cfg->due_soon_days, r->due_soon_days, sizeof cfg->due_soon_days);
+    cfg->n_due_soon_days = r->n_due_soon_days;
+    cfg->overdue_repeat_days = r->overdue_repeat_days;
+}
+
 static void
 load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
     static const char *const known[] = {
-        "due_soon_days", "overdue_repeat_days", "quiet_hours", "holidays", NULL,
+        "due_soon_days", "overdue_repeat_days", "quiet_hours", "holidays",
+        "milestone_red_days", "freeze_warn", "freeze_red", "freeze_end", "start_red_months",
+        "lag_yellow_points", "lag_red_points", "report_due_day", "report_red_periods",
+        "stalled_yellow_reports", "stalled_red_reports", "stalled_min_change",
+        "stalled_min_percent", "approval_red_days", "problem_days", "problem_major_days",
+        "campaign_risk_days", "escalate_leader_days", "escalate_office_days",
+        "scan_interval_seconds", "scan_batch_rows", NULL,
     };
     const config_setting_t *g = member(ld, root, "alerts", CONFIG_TYPE_GROUP);
     if (g)
         check_known(ld, g, known);
-    const config_setting_t *d = member(ld, g, "due_soon_days", CONFIG_TYPE_ARRAY);
-    if (d == NULL) {
-        static const int def[] = { 7, 3, 1 };
-        memcpy(cfg->due_soon_days, def, sizeof def);
-        cfg->n_due_soon_days = 3;
-    } else {
-        int n = config_setting_length(d);
-        if (n > (int)ARRAY_LEN(cfg->due_soon_days))
-            fail(ld, d, "alerts.due_soon_days: at most %zu stages", ARRAY_LEN(cfg->due_soon_days));
-        for (int i = 0; i < n && !ld->failed; i++) {
-            const config_setting_t *e = config_setting_get_elem(d, (unsigned)i);
-            int v = config_setting_type(e) == CONFIG_TYPE_INT ? config_setting_get_int(e) : -1;
-            if (v < 1 || v > 365 || (i > 0 && v >= cfg->due_soon_days[i - 1]))
-                fail(ld, d, "alerts.due_soon_days: expected decreasing whole days between 365 and 1, like [ 7, 3, 1 ]");
-            cfg->due_soon_days[cfg->n_due_soon_days++] = v;
-        }
-    }
-    cfg->overdue_repeat_days = get_int(ld, g, "overdue_repeat_days", 3, 1, 365);
+    load_rules(ld, g, known, cfg);
+    cfg->scan_interval = get_int(ld, g, "scan_interval_seconds", 300, 1, 86400);
+    cfg->scan_batch = get_int(ld, g, "scan_batch_rows", 5000, 1, 100000);
     cfg->quiet_hours = get_string(ld, g, "quiet_hours", "22:00-08:00");
     cfg->holidays = get_string(ld, g, "holidays", NULL);
     cfg->quiet_start_min = cfg->quiet_end_min = -1;
@@ -370,6 +486,43 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
         !parse_hhmm(q + 6, &cfg->quiet_end_min) || cfg->quiet_start_min == cfg->quiet_end_min)
         fail(ld, config_setting_get_member(g, "quiet_hours"),
              "alerts.quiet_hours: expected \"HH:MM-HH:MM\" like \"22:00-08:00\", or \"\" for none (got '%s')", q);
+}
+
+/* Receivers match alerts by kind (doc/alerts.md) … */
+static const char *
+map_kind(const char *s)
+{
+    for (int k = 0; k < RULES_KIND_COUNT; k++)
+        if (strcmp(s, rules_kind_name((enum rules_kind)k)) == 0)
+            return rules_kind_name((enum rules_kind)k);
+    return NULL;
+}
+
+static const char *
+kind_expected(void)
+{
+    return "milestone.due_soon, milestone.overdue, milestone.freeze, project.start_overdue, "
+           "project.completion_overdue, investment.lagging, report.missing, progress.stalled, "
+           "approval.overdue, problem.overdue, project.repeated_red, campaign.at_risk, campaign.missed";
+}
+
+/* … and by escalation tier, the alert's stage on the ladder. */
+static const char *
+map_tier(const char *s)
+{
+    static const char *const tiers[][3] = {
+        { "unit", "责任单位", "单位" }, { "leader", "分包领导", "领导" }, { "office", "项目办", "办公室" },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(tiers); i++)
+        if (strcasecmp(s, tiers[i][0]) == 0 || strcmp(s, tiers[i][1]) == 0 || strcmp(s, tiers[i][2]) == 0)
+            return rules_tier_name((enum rules_tier)i);
+    return NULL;
+}
+
+static const char *
+tier_expected(void)
+{
+    return "unit, leader, office (or 责任单位, 分包领导, 项目办)";
 }
 
 static const char *
@@ -434,9 +587,9 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
         get_strings(ld, m, "county", &rv->county, NULL, NULL);
         get_strings(ld, m, "sector", &rv->sector, map_sector, sector_expected);
         get_strings(ld, m, "level", &rv->level, map_level, level_expected);
-        get_strings(ld, m, "kind", &rv->kind, NULL, NULL);
+        get_strings(ld, m, "kind", &rv->kind, map_kind, kind_expected);
         get_strings(ld, m, "light", &rv->light, map_light, light_expected);
-        get_strings(ld, m, "stage", &rv->stage, NULL, NULL);
+        get_strings(ld, m, "stage", &rv->stage, map_tier, tier_expected);
     }
     if (ld->failed)
         return;

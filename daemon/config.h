@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "log.h"
+#include "rules.h"
 
 /* A principal allowed on the control socket: a user name or "@group". */
 struct principal {
@@ -58,6 +59,11 @@ struct config {
     int ctl_max_args;
     int ctl_idle_timeout;       /* seconds */
 
+    /* Every rule threshold (doc/alerts.md); due_soon_days and
+     * overdue_repeat_days below are copies kept for older readers. */
+    struct rules_config rules;
+    int scan_interval;          /* seconds between safety scans */
+    int scan_batch;             /* rows per scan statement */
     int due_soon_days[8];
     size_t n_due_soon_days;
     int overdue_repeat_days;

@@ -12,12 +12,15 @@
 
 struct db;
 struct control;
+struct deliverer;
+struct scanner;
 
 struct daemon {
     struct event_base *base;
     struct config *cfg;        /* current, valid configuration */
     char *config_path;
     struct kclock clock;
+    bool test_clock;           /* started with --now: `clock set` may move it */
     double started_at;
 
     struct db *db;
@@ -27,6 +30,8 @@ struct daemon {
     char *schema_error;        /* why the schema is unusable, or NULL */
 
     struct control *ctl;
+    struct deliverer *deliver;     /* the outbox worker (own connection) */
+    struct scanner *scan;          /* the alert engine (scan.c) */
     unsigned long next_request_id;
 
     struct event *sig_hup, *sig_term, *sig_int;

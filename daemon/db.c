@@ -23,6 +23,7 @@ struct db_query {
 
 struct db {
     struct event_base *base;
+    char name[16];
     char *conninfo;
     int reconnect_max;
     db_state_fn on_state;
@@ -107,7 +108,7 @@ schedule_retry(struct db *db)
     db->backoff = db->backoff * 2 > db->reconnect_max ? db->reconnect_max : db->backoff * 2;
     struct timeval tv = { delay, (suseconds_t)(random() % 250000) };
     evtimer_add(db->retry, &tv);
-    log_info("database reconnect scheduled", "in_seconds=%d", delay);
+    log_info("database reconnect scheduled", "conn=%s in_seconds=%d", db->name, delay);
 }
 
 static void
@@ -130,7 +131,7 @@ lost(struct db *db, const char *why)
     enum db_state was = db->state;
     set_last_error(db, why);
     log_warn(was == DB_UP ? "database connection lost" : "database connection failed",
-             "error=%s", log_q(db->last_error));
+             "conn=%s error=%s", db->name, log_q(db->last_error));
     close_conn(db);
     db->state = DB_DOWN;
     fail_all(db, "database connection lost");
@@ -168,7 +169,7 @@ connected(struct db *db)
     db->backoff = 1;
     db->last_error[0] = '\0';
     arm(db, EV_READ | EV_PERSIST);
-    log_info("database connected", "server_version=%d", PQserverVersion(db->conn));
+    log_info("database connected", "conn=%s server_version=%d", db->name, PQserverVersion(db->conn));
     if (db->on_state)
         db->on_state(db->arg, DB_UP);
     send_next(db);
@@ -374,11 +375,12 @@ db_cancel(struct db_query *q)
 }
 
 struct db *
-db_new(struct event_base *base, const char *conninfo, int reconnect_max,
+db_new(struct event_base *base, const char *name, const char *conninfo, int reconnect_max,
        db_state_fn on_state, db_notify_fn on_notify, void *arg)
 {
     struct db *db = xcalloc(1, sizeof *db);
     db->base = base;
+    strlcpy_k(db->name, name, sizeof db->name);
     db->conninfo = xstrdup(conninfo);
     db->reconnect_max = reconnect_max;
     db->on_state = on_state;
@@ -409,7 +411,7 @@ db_reconfigure(struct db *db, const char *conninfo, int reconnect_max)
         return;
     free(db->conninfo);
     db->conninfo = xstrdup(conninfo);
-    log_info("database settings changed: reconnecting", "%s", "");
+    log_info("database settings changed: reconnecting", "conn=%s", db->name);
     bool was_up = db->state == DB_UP;
     close_conn(db);
     db->state = DB_DOWN;

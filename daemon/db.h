@@ -23,7 +23,8 @@ typedef void (*db_state_fn)(void *arg, enum db_state state);
 /* Told of each NOTIFY on a channel this connection LISTENs to. */
 typedef void (*db_notify_fn)(void *arg, const char *channel, const char *payload);
 
-struct db *db_new(struct event_base *base, const char *conninfo, int reconnect_max,
+/* name tells this connection's log lines apart ("main", "deliver"). */
+struct db *db_new(struct event_base *base, const char *name, const char *conninfo, int reconnect_max,
                   db_state_fn on_state, db_notify_fn on_notify, void *arg);
 void db_free(struct db *db);
 /* Starts connecting now (and keeps retrying with backoff). */

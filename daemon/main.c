@@ -18,6 +18,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "db.h"
+#include "deliver.h"
 #include "log.h"
 #include "migrate.h"
 #include "notify.h"
@@ -50,6 +51,7 @@ on_migrated(void *arg, int version, const char *err)
     if (d->db_ready) {
         log_info("database ready", "schema_version=%d", version);
         notify_send("STATUS=database ready");
+        deliver_kick(d->deliver);
     }
 }
 
@@ -96,6 +98,7 @@ daemon_reload(struct daemon *d)
     clock_set_zone(cfg->timezone);
     control_apply_config(d->ctl);
     db_reconfigure(d->db, cfg->db_conninfo, cfg->db_reconnect_max);
+    deliver_reconfigure(d->deliver);
     log_info("configuration reloaded", "path=%s receivers=%zu", log_q(cfg->path), cfg->n_receivers);
     return NULL;
 }
@@ -137,7 +140,7 @@ on_db_state_migrate_only(void *arg, enum db_state state)
 static int
 run_migrate_only(struct daemon *d)
 {
-    d->db = db_new(d->base, d->cfg->db_conninfo, 1, on_db_state_migrate_only, NULL, d);
+    d->db = db_new(d->base, "main", d->cfg->db_conninfo, 1, on_db_state_migrate_only, NULL, d);
     /* Give a down database a few seconds, then say so rather than hang. */
     struct timeval limit = { 30, 0 };
     event_base_loopexit(d->base, &limit);
@@ -161,6 +164,7 @@ static void
 daemon_free(struct daemon *d)
 {
     control_free(d->ctl);
+    deliver_free(d->deliver);
     db_free(d->db);
     if (d->sig_hup) {
         event_free(d->sig_hup);
@@ -189,8 +193,9 @@ run(struct daemon *d)
     event_add(d->sig_term, NULL);
     event_add(d->sig_int, NULL);
 
-    d->db = db_new(d->base, d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_db_state, on_db_notify, d);
+    d->db = db_new(d->base, "main", d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_db_state, on_db_notify, d);
     db_start(d->db);
+    d->deliver = deliver_new(d);
     log_info("keyprojd started", "version=%s pid=%ld schema=%d", PACKAGE_VERSION, (long)getpid(),
              migrate_latest());
     notify_send("READY=1");

@@ -65,7 +65,7 @@ wait_ready
 expect_contains "stale socket was replaced" "removed stale control socket" "$(cat "$T_LOG")"
 
 expect_eq "status shows the database" connected "$(status_field database)"
-expect_eq "status shows the schema" 1 "$(status_field schema_version)"
+expect_eq "status shows the schema this build brings" "$(status_field schema_expected)" "$(status_field schema_version)"
 expect_eq "status shows the time zone" Asia/Shanghai "$(status_field timezone)"
 expect_contains "status table lines up" "database:           connected" "$(kpctl status)"
 expect_eq "socket mode" "660" "$(stat -c %a "$T_SOCK")"

@@ -26,7 +26,7 @@ relay=$!
 T_EXTRA_PIDS="$relay"
 wait_ready
 ok "connected once the database came up"
-expect_eq "schema was migrated on connect" 1 "$(sql 'SELECT max(version) FROM schema_version')"
+expect_eq "schema was migrated on connect" "$(status_field schema_expected)" "$(sql 'SELECT max(version) FROM schema_version')"
 
 # Lose the connection: status still answers, then it comes back.
 kill "$relay"; wait "$relay" 2>/dev/null

@@ -399,13 +399,14 @@ test_alert_refusals(void **state)
     }
 
     static const char *const bad_due[] = {
-        "[ 3, 7, 1 ]", "[ 7, 7, 1 ]", "[ 7, 3, 0 ]", "[ 400 ]", "[ -1 ]", "[ 7, 3, 1, 1 ]",
+        "[ 3, 7, 1 ]", "[ 7, 7, 1 ]", "[ 7, 3, 0, 0 ]", "[ 400 ]", "[ -1 ]", "[ 7, 3, 1, 1 ]",
+        "[ \"7\" ]",
     };
     for (size_t i = 0; i < ARRAY_LEN(bad_due); i++) {
         char text[128];
         snprintf(text, sizeof text, "alerts = {\n  due_soon_days = %s;\n};\n", bad_due[i]);
         assert_refused(text, "t.conf:2: alerts.due_soon_days: expected decreasing whole days "
-                             "between 365 and 1, like [ 7, 3, 1 ]");
+                             "between 365 and 0, like [ 7, 3, 1 ]");
     }
     assert_refused("alerts = { due_soon_days = [ 9, 8, 7, 6, 5, 4, 3, 2, 1 ]; };\n",
                    "t.conf:1: alerts.due_soon_days: at most 8 stages");
@@ -417,6 +418,116 @@ test_alert_refusals(void **state)
     assert_int_equal(cfg->n_due_soon_days, 1);
     assert_int_equal(cfg->due_soon_days[0], 365);
     config_free(cfg);
+    /* doc/alerts.md: 0 is a stage on the due day itself; [ ] none at all */
+    cfg = load_ok("alerts = { due_soon_days = [ 7, 3, 0 ]; };\n");
+    assert_int_equal(cfg->rules.n_due_soon_days, 3);
+    assert_int_equal(cfg->rules.due_soon_days[2], 0);
+    config_free(cfg);
+    cfg = load_ok("alerts = { due_soon_days = [ ]; };\n");
+    assert_int_equal(cfg->rules.n_due_soon_days, 0);
+    config_free(cfg);
+}
+
+/* Every threshold of doc/alerts.md, set away from its default. */
+static void
+test_rule_keys(void **state)
+{
+    (void)state;
+    struct config *cfg = load_ok(
+        "alerts = {\n"
+        "  due_soon_days = [ 10, 5, 0 ]; overdue_repeat_days = 7; milestone_red_days = 20;\n"
+        "  freeze_warn = \"11-01\"; freeze_red = \"01-10\"; freeze_end = \"03-01\";\n"
+        "  start_red_months = 2; lag_yellow_points = 12.5; lag_red_points = 40;\n"
+        "  report_due_day = 31; report_red_periods = 3;\n"
+        "  stalled_yellow_reports = 3; stalled_red_reports = 4;\n"
+        "  stalled_min_change = 2; stalled_min_percent = 1.5;\n"
+        "  approval_red_days = 10; problem_days = 5; problem_major_days = 20;\n"
+        "  campaign_risk_days = [ 21, 10, 3 ];\n"
+        "  escalate_leader_days = 3; escalate_office_days = 9;\n"
+        "  scan_interval_seconds = 60; scan_batch_rows = 1000;\n"
+        "};\n");
+    const struct rules_config *r = &cfg->rules;
+    assert_int_equal(r->n_due_soon_days, 3);
+    assert_int_equal(r->due_soon_days[0], 10);
+    assert_int_equal(r->due_soon_days[2], 0);
+    assert_int_equal(cfg->n_due_soon_days, 3);      /* the copies follow */
+    assert_int_equal(cfg->overdue_repeat_days, 7);
+    assert_int_equal(r->overdue_repeat_days, 7);
+    assert_int_equal(r->milestone_red_days, 20);
+    assert_int_equal(r->freeze_warn.m, 11);
+    assert_int_equal(r->freeze_warn.d, 1);
+    assert_int_equal(r->freeze_red.m, 1);
+    assert_int_equal(r->freeze_red.d, 10);
+    assert_int_equal(r->freeze_end.m, 3);
+    assert_int_equal(r->start_red_months, 2);
+    assert_true(r->lag_yellow_points == 12.5);
+    assert_true(r->lag_red_points == 40.0);
+    assert_int_equal(r->report_due_day, 31);
+    assert_int_equal(r->report_red_periods, 3);
+    assert_int_equal(r->stalled_yellow_reports, 3);
+    assert_int_equal(r->stalled_red_reports, 4);
+    assert_true(r->stalled_min_change == 2.0);
+    assert_true(r->stalled_min_percent == 1.5);
+    assert_int_equal(r->approval_red_days, 10);
+    assert_int_equal(r->problem_days, 5);
+    assert_int_equal(r->problem_major_days, 20);
+    assert_int_equal(r->n_campaign_risk_days, 3);
+    assert_int_equal(r->campaign_risk_days[1], 10);
+    assert_int_equal(r->escalate_leader_days, 3);
+    assert_int_equal(r->escalate_office_days, 9);
+    assert_int_equal(cfg->scan_interval, 60);
+    assert_int_equal(cfg->scan_batch, 1000);
+    config_free(cfg);
+
+    /* absent: DOMAIN.md's defaults, the same as rules_config_default */
+    cfg = load_ok("");
+    struct rules_config def;
+    rules_config_default(&def);
+    assert_memory_equal(&cfg->rules, &def, sizeof def);
+    assert_int_equal(cfg->scan_interval, 300);
+    assert_int_equal(cfg->scan_batch, 5000);
+    config_free(cfg);
+}
+
+static void
+test_rule_refusals(void **state)
+{
+    (void)state;
+    assert_refused("alerts = {\n  milestone_red_days = -1;\n};\n",
+                   "t.conf:2: alerts.milestone_red_days must be between 0 and 3650 (got -1)");
+    assert_refused("alerts = {\n  lag_yellow_points = \"10\";\n};\n",
+                   "t.conf:2: alerts.lag_yellow_points must be a number");
+    /* relations between keys: the line of the first key named that is set */
+    assert_refused("alerts = {\n  overdue_repeat_days = 3;\n  lag_red_points = 5;\n};\n",
+                   "t.conf:3: alerts.lag_yellow_points, lag_red_points: expected "
+                   "0 <= yellow <= red <= 100 points");
+    assert_refused("alerts = {\n  lag_yellow_points = 50;\n  lag_red_points = 40;\n};\n",
+                   "t.conf:2: alerts.lag_yellow_points, lag_red_points: expected "
+                   "0 <= yellow <= red <= 100 points");
+    assert_refused("alerts = {\n  stalled_yellow_reports = 4;\n};\n",
+                   "t.conf:2: alerts.stalled_yellow_reports, stalled_red_reports: "
+                   "expected 1 <= yellow <= red <= 12");
+    assert_refused("alerts = {\n  escalate_leader_days = 20;\n};\n",
+                   "t.conf:2: alerts.escalate_leader_days, escalate_office_days: "
+                   "expected 0 <= leader <= office <= 3650 days");
+    assert_refused("alerts = {\n  freeze_warn = \"1031\";\n};\n",
+                   "t.conf:2: alerts.freeze_warn: expected a day of the year \"MM-DD\" like "
+                   "\"10-31\" (got '1031')");
+    assert_refused("alerts = {\n  freeze_red = \"02-29\";\n};\n",
+                   "t.conf:2: alerts.freeze_warn, freeze_red, freeze_end: expected "
+                   "\"MM-DD\" days like \"10-31\" (02-29 is not every year)");
+    assert_refused("alerts = {\n  freeze_red = \"10-01\";\n};\n",
+                   "t.conf:2: alerts.freeze_red: must not come before freeze_warn "
+                   "in the season that starts at freeze_end");
+    assert_refused("alerts = {\n  campaign_risk_days = [ 7, 14 ];\n};\n",
+                   "t.conf:2: alerts.campaign_risk_days: expected decreasing whole days "
+                   "between 365 and 1, like [ 14, 7 ]");
+    assert_refused("alerts = {\n  campaign_risk_days = [ 5, 4, 3, 2, 1 ];\n};\n",
+                   "t.conf:2: alerts.campaign_risk_days: at most 4 stages");
+    assert_refused("alerts = {\n  scan_interval_seconds = 0;\n};\n",
+                   "t.conf:2: alerts.scan_interval_seconds must be between 1 and 86400 (got 0)");
+    assert_refused("alerts = {\n  scan_intervall_seconds = 60;\n};\n",
+                   "t.conf:2: unknown setting 'alerts.scan_intervall_seconds'");
 }
 
 static void
@@ -519,6 +630,37 @@ test_receiver_refusals(void **state)
     assert_receiver_refused("  { name = \"t\"; type = \"wecom\"; url = \"https://z.example/KEY1\";\n"
                             "    timeout_seconds = 0; }",
                             9, "receivers[2].timeout_seconds must be between 1 and 600 (got 0)");
+}
+
+/* A receiver's kind and stage matchers name real kinds and tiers: a typo
+ * would silently match nothing. */
+static void
+test_match_kind_stage(void **state)
+{
+    (void)state;
+    assert_receiver_refused("  { name = \"typo\"; type = \"wecom\"; url = \"https://z.example/KEY1\";\n"
+                            "    match = { kind = [ \"milestone.overdue\", \"milestone.overdeu\" ]; }; }",
+                            9, "receivers[2].match.kind: unknown value 'milestone.overdeu' (expected one of "
+                               "milestone.due_soon, milestone.overdue, milestone.freeze, project.start_overdue, "
+                               "project.completion_overdue, investment.lagging, report.missing, progress.stalled, "
+                               "approval.overdue, problem.overdue, project.repeated_red, campaign.at_risk, "
+                               "campaign.missed)");
+    assert_receiver_refused("  { name = \"tier\"; type = \"wecom\"; url = \"https://z.example/KEY1\";\n"
+                            "    match = { stage = [ \"boss\" ]; }; }",
+                            9, "receivers[2].match.stage: unknown value 'boss' (expected one of unit, leader, "
+                               "office (or 责任单位, 分包领导, 项目办))");
+    /* every kind the rules raise is accepted, and Chinese tier names map */
+    char text[2048];
+    int n = snprintf(text, sizeof text, "receivers = ( { name = \"all\"; type = \"wecom\"; "
+                     "url = \"https://z.example/KEY1\"; match = { stage = [ \"项目办\", \"Leader\" ]; kind = [ ");
+    for (int k = 0; k < RULES_KIND_COUNT; k++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s\"%s\"", k ? ", " : "",
+                      rules_kind_name((enum rules_kind)k));
+    snprintf(text + n, sizeof text - (size_t)n, " ]; }; } );\n");
+    struct config *cfg = load_ok(text);
+    assert_int_equal(cfg->receivers[0].kind.n, RULES_KIND_COUNT);
+    MATCHER(&cfg->receivers[0].stage, "office", "leader");
+    config_free(cfg);
 }
 
 static void
@@ -630,9 +772,12 @@ main(void)
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_control_refusals),
         cmocka_unit_test(test_alert_refusals),
+        cmocka_unit_test(test_rule_keys),
+        cmocka_unit_test(test_rule_refusals),
         cmocka_unit_test(test_timezone_refusals),
         cmocka_unit_test(test_conninfo_refusals),
         cmocka_unit_test(test_receiver_refusals),
+        cmocka_unit_test(test_match_kind_stage),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_first_error_wins),
         cmocka_unit_test(test_small_err_buffer),

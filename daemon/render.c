@@ -1,0 +1,527 @@
+/* render: the format-independent half — alert and digest to a markup-free
+ * message, fitting it into a robot's size limit by whole lines, and the
+ * helpers the formats share. Must never cut a UTF-8 character or send text
+ * that a project name could turn into markup. */
+#include "ac_config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_format.h"
+#include "text.h"
+#include "values.h"
+
+#define ELLIPSIS "\xe2\x80\xa6"             /* … */
+#define REPLACEMENT "\xef\xbf\xbd"          /* U+FFFD */
+/* No robot accepts a body above 20 KB: items past this many bytes can never
+ * fit, so the search for the largest count that fits starts below it. */
+#define FIT_SCAN_MAX 32768
+
+static const struct render_format *const formats[] = {
+    &render_format_wecom, &render_format_dingtalk, &render_format_feishu,
+};
+
+static const struct render_format *
+find_format(const char *type)
+{
+    for (size_t i = 0; type != NULL && i < ARRAY_LEN(formats); i++)
+        if (strcmp(formats[i]->type, type) == 0)
+            return formats[i];
+    return NULL;
+}
+
+bool
+render_type_known(const char *type)
+{
+    return str_eq(type, "json") || find_format(type) != NULL;
+}
+
+/* ---- text helpers ---------------------------------------------------- */
+
+/* Appends valid UTF-8, mapping controls to spaces and, for markdown, the
+ * ASCII specials to their full-width twins (U+FF01 + c - '!'). */
+static void
+append_valid(struct buf *out, const char *s, size_t len, enum render_markup mk)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f) {
+            buf_putc(out, ' ');
+        } else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] < 0xa0) {
+            buf_putc(out, ' ');             /* C1 control, U+0080..U+009F */
+            i++;
+        } else if (c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+                   ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9)) {
+            buf_putc(out, ' ');             /* U+2028/2029 line breaks */
+            i += 2;
+        } else if (mk == MARKUP_MARKDOWN && strchr("*`[]<>#_~", c) != NULL) {
+            unsigned cp = 0xff01u + (c - '!');
+            char fw[3] = { (char)0xef, (char)(0x80 | ((cp >> 6) & 0x3f)),
+                           (char)(0x80 | (cp & 0x3f)) };
+            buf_append(out, fw, 3);
+        } else {
+            buf_putc(out, (char)c);
+        }
+    }
+}
+
+void
+render_clean(struct buf *out, const char *s, enum render_markup mk)
+{
+    if (s == NULL)
+        return;
+    size_t len = strlen(s), i = 0;
+    buf_reserve(out, len);
+    while (i < len) {
+        size_t bad;
+        if (utf8_valid(s + i, len - i, &bad))
+            bad = len - i;
+        append_valid(out, s + i, bad, mk);
+        i += bad;
+        if (i < len) {
+            buf_puts(out, REPLACEMENT);
+            i++;
+        }
+    }
+}
+
+size_t
+render_utf8_prefix(const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len <= max)
+        return len;
+    size_t i = max;
+    while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+        i--;
+    return i;
+}
+
+char *
+render_trailer(const struct render_msg *m, size_t k)
+{
+    if (k >= m->n_items)
+        return NULL;
+    return m->digest ? xasprintf(ELLIPSIS ELLIPSIS "另有 %zu 条未列出", m->n_items - k)
+                     : xasprintf(ELLIPSIS ELLIPSIS "其余 %zu 项从略", m->n_items - k);
+}
+
+json_t *
+render_json_str(const char *s)
+{
+    struct buf b;
+    buf_init(&b);
+    render_clean(&b, s, MARKUP_PLAIN);
+    json_t *v = json_stringn(b.data != NULL ? b.data : "", b.len);
+    buf_free(&b);
+    return v;
+}
+
+void
+render_add_header(struct render_request *out, const char *fmt, ...)
+{
+    size_t i = 0;
+    while (i < RENDER_MAX_HEADERS && out->headers[i] != NULL)
+        i++;
+    if (i == RENDER_MAX_HEADERS)
+        abort();                            /* a renderer bug, not input */
+    va_list ap;
+    va_start(ap, fmt);
+    out->headers[i] = xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+void
+render_set_body(struct render_request *out, json_t *v)
+{
+    free(out->body);
+    out->body = json_dumps(v, JSON_COMPACT);
+    if (out->body == NULL)
+        abort();                            /* only on out-of-memory */
+    out->body_len = strlen(out->body);
+    json_decref(v);
+}
+
+bool
+render_finish_plain(const struct receiver *rv, int64_t now_ms, struct render_request *out,
+                    char *err, size_t errlen)
+{
+    out->url = xstrdup(rv->url);
+    render_add_header(out, "Content-Type: application/json");
+    return true;
+}
+
+void
+render_request_free(struct render_request *rq)
+{
+    free(rq->url);
+    for (size_t i = 0; i < RENDER_MAX_HEADERS; i++)
+        free(rq->headers[i]);
+    free(rq->body);
+    memset(rq, 0, sizeof *rq);
+}
+
+/* ---- alert and digest → message --------------------------------------- */
+
+static const char *
+jstr(const json_t *data, const char *obj, const char *key)
+{
+    const json_t *o = obj != NULL ? json_object_get(data, obj) : data;
+    const json_t *v = json_object_get(o, key);
+    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
+}
+
+static const char *
+kind_label(const char *kind)
+{
+    static const char *const labels[][2] = {
+        {"milestone.due_soon", "节点临期"}, {"milestone.overdue", "节点逾期"},
+        {"project.start_overdue", "应开未开"}, {"project.completion_overdue", "应竣未竣"},
+        {"investment.lagging", "投资滞后"}, {"approval.overdue", "审批逾期"},
+        {"problem.overdue", "问题逾期"}, {"report.missing", "未按时填报"},
+        {"progress.stalled", "进度停滞"}, {"campaign.at_risk", "攻坚目标预警"},
+        {"campaign.missed", "攻坚目标未完成"}, {"milestone.freeze", "封冻前主体未完工"},
+        {"project.repeated_red", "连续红灯"}, {"digest", "汇总"},
+    };
+    for (size_t i = 0; kind != NULL && i < ARRAY_LEN(labels); i++)
+        if (strcmp(labels[i][0], kind) == 0)
+            return labels[i][1];
+    return kind != NULL ? kind : "提醒";
+}
+
+static const char *
+light_label(const char *light)
+{
+    if (str_eq(light, "red"))
+        return "【红灯】";
+    if (str_eq(light, "yellow"))
+        return "【黄灯】";
+    if (str_eq(light, "green"))
+        return "【绿灯】";
+    return "";
+}
+
+static char *
+clean_dup(const char *s)
+{
+    struct buf b;
+    buf_init(&b);
+    render_clean(&b, s, MARKUP_PLAIN);
+    return buf_steal(&b);
+}
+
+/* Moves the line into the message's items (the line is left empty). */
+static void
+add_item(struct render_msg *m, struct buf *line)
+{
+    m->items = xreallocarray(m->items, m->n_items + 1, sizeof *m->items);
+    m->items[m->n_items++] = buf_steal(line);
+}
+
+/* Appends "｜label value" (value cleaned; no bar at the start of a line);
+ * nothing when the value is missing. */
+static void
+put_field(struct buf *line, const char *label, const char *value)
+{
+    if (value == NULL)
+        return;
+    if (line->len > 0)
+        buf_puts(line, "｜");
+    buf_puts(line, label);
+    render_clean(line, value, MARKUP_PLAIN);
+}
+
+static void
+project_items(struct render_msg *m, const json_t *data)
+{
+    struct buf line;
+    buf_init(&line);
+    put_field(&line, "项目：", jstr(data, "project", "name"));
+    if (jstr(data, "project", "code") != NULL) {
+        buf_puts(&line, "（");
+        render_clean(&line, jstr(data, "project", "code"), MARKUP_PLAIN);
+        buf_puts(&line, "）");
+    }
+    if (line.len > 0)
+        add_item(m, &line);
+
+    const char *level = jstr(data, "project", "level");
+    const char *sector = jstr(data, "project", "sector");
+    put_field(&line, "县区：", jstr(data, "project", "county"));
+    put_field(&line, "领域：", sector != NULL ? enum_label_zh(sector) : NULL);
+    put_field(&line, "级别：", str_eq(level, "province") ? "省重点"
+                             : str_eq(level, "city") ? "市重点" : level);
+    if (line.len > 0)
+        add_item(m, &line);
+}
+
+static void
+milestone_items(struct render_msg *m, const json_t *data)
+{
+    struct buf line;
+    buf_init(&line);
+    put_field(&line, "节点：", jstr(data, "milestone", "title"));
+    put_field(&line, "时限：", jstr(data, "milestone", "due"));
+    const json_t *days = json_object_get(json_object_get(data, "milestone"), "days_overdue");
+    if (json_is_integer(days) && line.len > 0) {
+        json_int_t d = json_integer_value(days);
+        if (d > 0)
+            buf_printf(&line, "｜已逾期 %" JSON_INTEGER_FORMAT " 天", d);
+        else if (d < 0)
+            buf_printf(&line, "｜还剩 %" JSON_INTEGER_FORMAT " 天", -d);
+        else
+            buf_puts(&line, "｜今日到期");
+    }
+    if (line.len > 0)
+        add_item(m, &line);
+    put_field(&line, "攻坚：", jstr(data, "milestone", "campaign"));
+    if (line.len > 0)
+        add_item(m, &line);
+}
+
+/* "2026-11-03T08:00:00+08:00" → "2026-11-03 08:00"; anything else as is. */
+static void
+put_time(struct buf *line, const char *iso)
+{
+    if (iso != NULL && strlen(iso) >= 16 && iso[10] == 'T') {
+        char t[17];
+        memcpy(t, iso, 16);
+        t[10] = ' ';
+        t[16] = '\0';
+        put_field(line, "时间：", t);
+    } else {
+        put_field(line, "时间：", iso);
+    }
+}
+
+static bool
+mobile_ok(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    return n >= 5 && n <= 20 && strspn(s, "0123456789+-") == n;
+}
+
+static void
+msg_from_alert(struct render_msg *m, const struct alert_view *a)
+{
+    memset(m, 0, sizeof *m);
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, light_label(a->light));
+    render_clean(&b, kind_label(a->kind), MARKUP_PLAIN);
+    put_field(&b, "", jstr(a->data, "project", "name"));
+    m->title = buf_steal(&b);
+    m->lead = clean_dup(a->message);
+    m->light = a->light;
+
+    project_items(m, a->data);
+    milestone_items(m, a->data);
+    put_field(&b, "责任单位：", jstr(a->data, "project", "unit"));
+    put_field(&b, "分包领导：", jstr(a->data, "project", "leader"));
+    if (b.len > 0)
+        add_item(m, &b);
+    if (a->tier >= 1) {
+        buf_puts(&b, a->tier == 1 ? "督办：已升级至分包领导"
+                     : a->tier == 2 ? "督办：已升级至项目办" : "督办：已升级");
+        buf_printf(&b, "（第 %d 级）", a->tier);
+        add_item(m, &b);
+    }
+    buf_printf(&b, "编号：%" PRId64, a->id);
+    put_time(&b, a->created_at);
+    add_item(m, &b);
+
+    const char *mobile = jstr(a->data, "project", "leader_mobile");
+    if ((str_eq(a->light, "red") || a->tier >= 1) && mobile_ok(mobile))
+        m->mention = mobile;
+}
+
+static int
+light_rank(const char *light)
+{
+    return str_eq(light, "red") ? 0 : str_eq(light, "yellow") ? 1 : str_eq(light, "green") ? 2 : 3;
+}
+
+/* Reds first, then yellows, then the rest, each in the caller's order: when
+ * the robot's limit cuts the list, what is cut is the least urgent. */
+static size_t *
+digest_order(const struct digest_view *d)
+{
+    size_t *order = xreallocarray(NULL, d->n_alerts + 1, sizeof *order);
+    size_t n = 0;
+    for (int rank = 0; rank <= 3; rank++)
+        for (size_t i = 0; i < d->n_alerts; i++)
+            if (light_rank(d->alerts[i].light) == rank)
+                order[n++] = i;
+    return order;
+}
+
+static void
+msg_from_digest(struct render_msg *m, const struct digest_view *d)
+{
+    memset(m, 0, sizeof *m);
+    m->digest = true;
+    m->title = clean_dup(d->title != NULL ? d->title : RENDER_DIGEST_TITLE);
+    size_t count[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i < d->n_alerts; i++)
+        count[light_rank(d->alerts[i].light)]++;
+    struct buf b;
+    buf_init(&b);
+    buf_printf(&b, "共 %zu 条", d->n_alerts);
+    if (count[0] + count[1] + count[2] > 0)
+        buf_printf(&b, "：红灯 %zu 条，黄灯 %zu 条，绿灯 %zu 条", count[0], count[1], count[2]);
+    m->lead = buf_steal(&b);
+
+    size_t *order = digest_order(d);
+    for (size_t j = 0; j < d->n_alerts; j++) {
+        const struct alert_view *a = &d->alerts[order[j]];
+        buf_printf(&b, "%zu. %s", j + 1, light_label(a->light));
+        render_clean(&b, kind_label(a->kind), MARKUP_PLAIN);
+        put_field(&b, "", jstr(a->data, "project", "county"));
+        put_field(&b, "", a->message != NULL && a->message[0] != '\0'
+                              ? a->message : jstr(a->data, "project", "name"));
+        add_item(m, &b);
+    }
+    free(order);
+}
+
+static void
+msg_free(struct render_msg *m)
+{
+    free(m->title);
+    free(m->lead);
+    for (size_t i = 0; i < m->n_items; i++)
+        free(m->items[i]);
+    free(m->items);
+}
+
+/* ---- fitting a message into a robot's limit --------------------------- */
+
+/* The largest k whose body fits (k = 0 may still not fit); out->body is
+ * left built for it. */
+static size_t
+fit_items(const struct render_format *f, const struct render_msg *m, const struct receiver *rv,
+          int64_t now_ms, struct render_request *out, bool *fits)
+{
+    size_t lo = 0, hi = 0, sum = 0;
+    while (hi < m->n_items && (sum += strlen(m->items[hi])) <= FIT_SCAN_MAX)
+        hi++;
+    if (hi == m->n_items) {
+        if ((*fits = f->build(m, hi, rv, now_ms, out)) || hi == 0)
+            return hi;
+        hi--;
+    }
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        if (f->build(m, mid, rv, now_ms, out))
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    *fits = f->build(m, lo, rv, now_ms, out);
+    return lo;
+}
+
+/* Cuts *text (by characters, with "…") until the message without items
+ * fits; true when it does. Only for absurdly long messages or titles. */
+static bool
+shrink_text(const struct render_format *f, struct render_msg *m, char **text,
+            const struct receiver *rv, int64_t now_ms, struct render_request *out)
+{
+    char *orig = *text;
+    size_t lo = 0, hi = strlen(orig);
+    *text = NULL;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo + 1) / 2;
+        free(*text);
+        *text = xasprintf("%.*s" ELLIPSIS, (int)render_utf8_prefix(orig, mid), orig);
+        if (f->build(m, 0, rv, now_ms, out))
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    free(*text);
+    *text = xasprintf("%.*s" ELLIPSIS, (int)render_utf8_prefix(orig, lo), orig);
+    free(orig);
+    return f->build(m, 0, rv, now_ms, out);
+}
+
+static bool
+render_robot(const struct render_format *f, struct render_msg *m, const struct receiver *rv,
+             int64_t now_ms, struct render_request *out, char *err, size_t errlen)
+{
+    bool fits;
+    size_t k = fit_items(f, m, rv, now_ms, out, &fits);
+    if (!fits)
+        fits = shrink_text(f, m, &m->lead, rv, now_ms, out) ||
+               shrink_text(f, m, &m->title, rv, now_ms, out);
+    if (!fits) {
+        snprintf(err, errlen, "receiver '%s': the message cannot fit the %s size limit",
+                 rv->name, f->type);
+        render_request_free(out);
+        return false;
+    }
+    out->n_listed = k;
+    out->n_total = m->n_items;
+    if (!f->finish(rv, now_ms, out, err, errlen)) {
+        render_request_free(out);
+        return false;
+    }
+    return true;
+}
+
+static const struct render_format *
+format_for(const struct receiver *rv, char *err, size_t errlen)
+{
+    const struct render_format *f = find_format(rv->type);
+    if (f == NULL)
+        snprintf(err, errlen, "receiver '%s': unknown type '%s' (expected json, wecom, "
+                 "dingtalk or feishu)", rv->name, rv->type != NULL ? rv->type : "");
+    return f;
+}
+
+bool
+render_alert(const struct receiver *rv, const struct alert_view *a, int64_t now_ms,
+             struct render_request *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (str_eq(rv->type, "json"))
+        return render_json_alert(rv, a, now_ms, out, err, errlen);
+    const struct render_format *f = format_for(rv, err, errlen);
+    if (f == NULL)
+        return false;
+    struct render_msg m;
+    msg_from_alert(&m, a);
+    bool ok = render_robot(f, &m, rv, now_ms, out, err, errlen);
+    msg_free(&m);
+    return ok;
+}
+
+bool
+render_digest(const struct receiver *rv, const struct digest_view *d, int64_t now_ms,
+              struct render_request *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (str_eq(rv->type, "json"))
+        return render_json_digest(rv, d, now_ms, out, err, errlen);
+    const struct render_format *f = format_for(rv, err, errlen);
+    if (f == NULL)
+        return false;
+    struct render_msg m;
+    msg_from_digest(&m, d);
+    bool ok = render_robot(f, &m, rv, now_ms, out, err, errlen);
+    msg_free(&m);
+    return ok;
+}
+
+void
+render_classify(const char *type, const struct render_answer *ans, struct render_verdict *v)
+{
+    const struct render_format *f = find_format(type);
+    if (f != NULL)
+        f->classify(ans, v);
+    else
+        render_json_classify(ans, v);
+}

@@ -1,0 +1,106 @@
+/* render: turns an alert (or a digest of several) into the exact HTTP request
+ * a receiver of one type expects — json, wecom, dingtalk, feishu — and judges
+ * the receiver's answer. Pure: "now" comes in, nothing is sent or logged. */
+#ifndef KEYPROJ_RENDER_H
+#define KEYPROJ_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "config.h"
+
+/* One alert as the renderers see it. Everything is borrowed. */
+struct alert_view {
+    int64_t id;             /* alert.id; the webhook-id is "msg_<id>" */
+    const char *kind;       /* "milestone.overdue", … (the payload "type") */
+    const char *stage;      /* "" when the kind has a single stage */
+    const char *light;      /* "green" | "yellow" | "red"; NULL for none */
+    const char *created_at; /* ISO 8601, "2026-11-03T08:00:00+08:00" */
+    const char *message;    /* one Chinese line that names the project and what is late */
+    int tier;               /* escalation tier: 0 unit group, 1 leader, 2 project office, … */
+    /* { "project": { code, name, county, sector, level, unit, leader,
+     *                leader_mobile },
+     *   "milestone": { id, title, kind, due, days_overdue, campaign } (optional),
+     *   … anything else the kind carries (copied to json payloads as is) } */
+    const json_t *data;
+};
+
+/* Several alerts sent as one message (chat robots get one per window). */
+struct digest_view {
+    const char *id;         /* stable token, [A-Za-z0-9_-]{1,64}; webhook-id "msg_<id>" */
+    const char *title;      /* "涧西区每日汇总"; NULL: "重点项目提醒汇总" */
+    const char *created_at; /* ISO 8601, the window's end */
+    const struct alert_view *alerts;
+    size_t n_alerts;
+};
+
+#define RENDER_MAX_HEADERS 8
+
+/* What to send. Free with render_request_free. */
+struct render_request {
+    char *url;              /* final URL; may carry a key or a signature: never log it */
+    /* "Name: value", NULL-terminated; http_post takes it as
+     * (const char *const *)rq.headers. */
+    char *headers[RENDER_MAX_HEADERS + 1];
+    char *body;
+    size_t body_len;
+    /* How many alerts (digest) or detail lines (alert) made it into the
+     * message; the rest are counted in a closing "……另有 N 条未列出". */
+    size_t n_listed;
+    size_t n_total;
+};
+
+/* Size limits of the chat robots, in bytes of UTF-8. */
+#define RENDER_WECOM_MARKDOWN_MAX 4096  /* markdown.content */
+#define RENDER_WECOM_TEXT_MAX 2048      /* text.content */
+#define RENDER_DINGTALK_BODY_MAX 20000  /* the whole request body, "about 20 KB" */
+#define RENDER_FEISHU_BODY_MAX 20000    /* the whole request body, "about 20 KB" */
+
+/* Renders one alert for rv (rv->type decides the format) at now_ms (Unix
+ * time in milliseconds: webhook-timestamp, DingTalk's and Feishu's signed
+ * timestamps). False with a message in err (never a secret) when the type
+ * is unknown or the receiver cannot be signed for; out is then empty. */
+bool render_alert(const struct receiver *rv, const struct alert_view *a, int64_t now_ms,
+                  struct render_request *out, char *err, size_t errlen);
+
+/* The same for a digest: one message listing the alerts, cut by whole lines
+ * to the robot's size limit with "……另有 N 条未列出" (json: all of them). */
+bool render_digest(const struct receiver *rv, const struct digest_view *d, int64_t now_ms,
+                   struct render_request *out, char *err, size_t errlen);
+
+void render_request_free(struct render_request *rq);
+
+/* A receiver's answer, as http.c reports it. */
+struct render_answer {
+    long status;            /* HTTP status; 0 when there was no response */
+    const char *body;       /* may be NULL */
+    size_t body_len;
+    long retry_after;       /* seconds from Retry-After; -1 when absent */
+    const char *transport_error;  /* why there was no response; NULL otherwise */
+};
+
+/* The verdict on one attempt. ok: delivered. permanent: stop retrying and
+ * tell the operators (bad key, bad signature, endpoint gone, refused
+ * request). Otherwise retry, not before retry_after seconds when it is >= 0
+ * (-1: the sender's own schedule decides). error is for delivery.last_error:
+ * "" when ok; it quotes at most a short excerpt of the answer. */
+struct render_verdict {
+    bool ok;
+    bool permanent;
+    long retry_after;
+    char error[256];
+};
+
+/* Longest wait a receiver can impose through Retry-After (a day). */
+#define RENDER_RETRY_AFTER_MAX 86400
+
+void render_classify(const char *type, const struct render_answer *ans,
+                     struct render_verdict *v);
+
+/* True when type names a format ("json", "wecom", "dingtalk", "feishu"). */
+bool render_type_known(const char *type);
+
+#endif

@@ -1,0 +1,116 @@
+/* render_json: the generic format, signed per Standard Webhooks — body
+ * {type, timestamp, data}, headers webhook-id (stable across retries),
+ * webhook-timestamp (this attempt) and webhook-signature. No size limit. */
+#include "ac_config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_format.h"
+#include "sign.h"
+
+#define DIGEST_ID_MAX 64
+
+/* The payload's data: the alert's own fields first, then whatever the kind
+ * carries (project, milestone, …) unless it would shadow one of them. */
+static json_t *
+alert_data(const struct alert_view *a)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "alert_id", json_integer(a->id));
+    json_object_set_new(o, "kind", render_json_str(a->kind));
+    json_object_set_new(o, "stage", render_json_str(a->stage));
+    json_object_set_new(o, "light", a->light != NULL ? render_json_str(a->light) : json_null());
+    json_object_set_new(o, "tier", json_integer(a->tier));
+    json_object_set_new(o, "created_at", render_json_str(a->created_at));
+    json_object_set_new(o, "message", render_json_str(a->message));
+    if (json_is_object(a->data)) {
+        json_t *copy = json_deep_copy(a->data);
+        json_object_update_missing(o, copy);
+        json_decref(copy);
+    }
+    return o;
+}
+
+static json_t *
+envelope(const char *type, const char *timestamp, json_t *data)
+{
+    json_t *body = json_object();
+    json_object_set_new(body, "type", render_json_str(type));
+    json_object_set_new(body, "timestamp", render_json_str(timestamp));
+    json_object_set_new(body, "data", data);
+    return body;
+}
+
+/* URL, headers and signature for a body already in out. */
+static bool
+sign_request(const struct receiver *rv, const char *msg_id, int64_t now_ms,
+             struct render_request *out, char *err, size_t errlen)
+{
+    int64_t ts = now_ms / 1000;
+    char why[160];
+    char *sig = sign_webhook(rv->secret, msg_id, ts, out->body, out->body_len, why, sizeof why);
+    if (sig == NULL) {
+        snprintf(err, errlen, "receiver '%s': cannot sign: %s", rv->name, why);
+        render_request_free(out);
+        return false;
+    }
+    out->url = xstrdup(rv->url);
+    render_add_header(out, "Content-Type: application/json");
+    render_add_header(out, "webhook-id: %s", msg_id);
+    render_add_header(out, "webhook-timestamp: %" PRId64, ts);
+    render_add_header(out, "webhook-signature: %s", sig);
+    free(sig);
+    return true;
+}
+
+bool
+render_json_alert(const struct receiver *rv, const struct alert_view *a, int64_t now_ms,
+                  struct render_request *out, char *err, size_t errlen)
+{
+    render_set_body(out, envelope(a->kind, a->created_at, alert_data(a)));
+    out->n_listed = out->n_total = 1;
+    char id[32];
+    snprintf(id, sizeof id, "msg_%" PRId64, a->id);
+    return sign_request(rv, id, now_ms, out, err, errlen);
+}
+
+static bool
+digest_id_ok(const char *id)
+{
+    size_t n = id != NULL ? strlen(id) : 0;
+    return n > 0 && n <= DIGEST_ID_MAX &&
+           strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
+bool
+render_json_digest(const struct receiver *rv, const struct digest_view *d, int64_t now_ms,
+                   struct render_request *out, char *err, size_t errlen)
+{
+    if (!digest_id_ok(d->id)) {
+        snprintf(err, errlen, "digest id must be 1 to %d of A-Z a-z 0-9 _ -", DIGEST_ID_MAX);
+        return false;
+    }
+    json_t *alerts = json_array();
+    for (size_t i = 0; i < d->n_alerts; i++)
+        json_array_append_new(alerts, alert_data(&d->alerts[i]));
+    json_t *data = json_object();
+    json_object_set_new(data, "id", json_string(d->id));
+    json_object_set_new(data, "title", render_json_str(d->title != NULL ? d->title : RENDER_DIGEST_TITLE));
+    json_object_set_new(data, "count", json_integer((json_int_t)d->n_alerts));
+    json_object_set_new(data, "alerts", alerts);
+    render_set_body(out, envelope("digest", d->created_at, data));
+    out->n_listed = out->n_total = d->n_alerts;
+    char *id = xasprintf("msg_%s", d->id);
+    bool ok = sign_request(rv, id, now_ms, out, err, errlen);
+    free(id);
+    return ok;
+}
+
+void
+render_json_classify(const struct render_answer *ans, struct render_verdict *v)
+{
+    render_classify_http(ans, v);
+}

@@ -1,0 +1,107 @@
+/* render_wecom: WeCom (企业微信) group robot messages — markdown normally, a
+ * text message when a leader's mobile must be @-mentioned (markdown cannot
+ * @ by mobile). The limits count content bytes: markdown 4096, text 2048. */
+#include "ac_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "render_format.h"
+
+/* red and yellow in WeCom's orange-red, green in its green. */
+static const char *
+font_color(const char *light)
+{
+    if (str_eq(light, "red") || str_eq(light, "yellow"))
+        return "warning";
+    return str_eq(light, "green") ? "info" : NULL;
+}
+
+static void
+markdown_content(const struct render_msg *m, size_t k, struct buf *c)
+{
+    buf_puts(c, "**");
+    render_clean(c, m->title, MARKUP_MARKDOWN);
+    buf_puts(c, "**\n");
+    const char *color = font_color(m->light);
+    if (color != NULL)
+        buf_printf(c, "<font color=\"%s\">", color);
+    render_clean(c, m->lead, MARKUP_MARKDOWN);
+    buf_puts(c, color != NULL ? "</font>\n" : "\n");
+    for (size_t i = 0; i < k; i++) {
+        /* alert details as a quote block; digest items as plain lines */
+        buf_puts(c, m->digest ? "" : "> ");
+        render_clean(c, m->items[i], MARKUP_MARKDOWN);
+        buf_putc(c, '\n');
+    }
+    char *trailer = render_trailer(m, k);
+    render_clean(c, trailer, MARKUP_MARKDOWN);
+    free(trailer);
+    while (c->len > 0 && c->data[c->len - 1] == '\n')
+        c->data[--c->len] = '\0';
+}
+
+static void
+text_content(const struct render_msg *m, size_t k, struct buf *c)
+{
+    buf_puts(c, m->title);
+    buf_putc(c, '\n');
+    buf_puts(c, m->lead);
+    for (size_t i = 0; i < k; i++) {
+        buf_putc(c, '\n');
+        buf_puts(c, m->items[i]);
+    }
+    char *trailer = render_trailer(m, k);
+    if (trailer != NULL) {
+        buf_putc(c, '\n');
+        buf_puts(c, trailer);
+        free(trailer);
+    }
+}
+
+static bool
+wecom_build(const struct render_msg *m, size_t k, const struct receiver *rv,
+            int64_t now_ms, struct render_request *out)
+{
+    struct buf c;
+    buf_init(&c);
+    json_t *body;
+    size_t limit;
+    if (m->mention != NULL) {
+        text_content(m, k, &c);
+        limit = RENDER_WECOM_TEXT_MAX;
+        body = json_pack("{s:s, s:{s:s#, s:[s]}}", "msgtype", "text", "text",
+                         "content", c.data, c.len, "mentioned_mobile_list", m->mention);
+    } else {
+        markdown_content(m, k, &c);
+        limit = RENDER_WECOM_MARKDOWN_MAX;
+        body = json_pack("{s:s, s:{s:s#}}", "msgtype", "markdown", "markdown",
+                         "content", c.data, c.len);
+    }
+    bool fits = c.len <= limit;
+    buf_free(&c);
+    render_set_body(out, body);
+    return fits;
+}
+
+static void
+wecom_classify(const struct render_answer *ans, struct render_verdict *v)
+{
+    static const char *const keys[] = { "errcode", NULL };
+    static const struct render_code_rule rules[] = {
+        { 45009, CODE_RATE_LIMITED, "(over 20 messages a minute)" },
+        { 93000, CODE_PERMANENT, "(invalid webhook key)" },
+        { 40058, CODE_PERMANENT, "(message too long)" },
+        { 40008, CODE_PERMANENT, "(invalid message type)" },
+        { 44004, CODE_PERMANENT, "(empty content)" },
+        { -1, CODE_RETRY, "(system busy)" },
+    };
+    render_classify_robot("wecom", ans, keys, rules, ARRAY_LEN(rules), 60, v);
+}
+
+const struct render_format render_format_wecom = {
+    .type = "wecom",
+    .build = wecom_build,
+    .finish = render_finish_plain,
+    .classify = wecom_classify,
+};

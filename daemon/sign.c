@@ -1,0 +1,218 @@
+/* sign: HMAC-SHA256 signatures for the three signed formats, with OpenSSL's
+ * one-shot HMAC(). Must stay pure and must never copy a secret or a key into
+ * an error message or a log line. */
+#include "ac_config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/crypto.h>
+
+#include "sign.h"
+#include "util.h"
+
+#define WHSEC_PREFIX "whsec_"
+#define KEY_MAX 256             /* decoded secret bytes; the spec asks 24–64 */
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t
+sign_base64_encode(const unsigned char *in, size_t len, char *out, size_t outlen)
+{
+    size_t need = (len + 2) / 3 * 4;
+    if (outlen < need + 1)
+        return 0;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16;
+        if (i + 1 < len)
+            v |= (uint32_t)in[i + 1] << 8;
+        if (i + 2 < len)
+            v |= in[i + 2];
+        out[o++] = b64_alphabet[(v >> 18) & 63];
+        out[o++] = b64_alphabet[(v >> 12) & 63];
+        out[o++] = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < len ? b64_alphabet[v & 63] : '=';
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static int
+b64_value(char c)
+{
+    const char *p = c != '\0' ? strchr(b64_alphabet, c) : NULL;
+    return p != NULL ? (int)(p - b64_alphabet) : -1;
+}
+
+bool
+sign_base64_decode(const char *in, size_t len, unsigned char *out, size_t *outlen)
+{
+    while (len > 0 && in[len - 1] == '=')
+        len--;
+    if (len % 4 == 1)
+        return false;
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = b64_value(in[i]);
+        if (v < 0)
+            return false;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (o >= *outlen)
+                return false;
+            out[o++] = (unsigned char)(acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+    *outlen = o;
+    return true;
+}
+
+size_t
+sign_url_encode(const char *in, char *out, size_t outlen)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p != '\0'; p++) {
+        bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL;
+        if (o + (plain ? 1 : 3) >= outlen)
+            return 0;
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    if (outlen == 0)
+        return 0;
+    out[o] = '\0';
+    return o;
+}
+
+/* base64(HMAC-SHA256(key, msg)) into out. */
+static bool
+hmac_b64(const void *key, size_t keylen, const void *msg, size_t msglen,
+         char *out, size_t outlen)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    /* HMAC() wants a non-NULL data pointer even for an empty message. */
+    if (HMAC(EVP_sha256(), key, (int)keylen, msglen ? msg : (const void *)"", msglen,
+             md, &mdlen) == NULL)
+        return false;
+    bool ok = sign_base64_encode(md, mdlen, out, outlen) > 0;
+    OPENSSL_cleanse(md, sizeof md);
+    return ok;
+}
+
+/* Decodes one "whsec_…" (or bare base64) secret of the given length. */
+static bool
+webhook_key(const char *s, size_t len, unsigned char *key, size_t *keylen)
+{
+    size_t plen = strlen(WHSEC_PREFIX);
+    if (len >= plen && memcmp(s, WHSEC_PREFIX, plen) == 0) {
+        s += plen;
+        len -= plen;
+    }
+    *keylen = KEY_MAX;
+    return len > 0 && sign_base64_decode(s, len, key, keylen) && *keylen > 0;
+}
+
+/* Splits on spaces: fills starts/lens, returns the count (0 when none or
+ * more than max). */
+static size_t
+split_secrets(const char *s, const char **starts, size_t *lens, size_t max)
+{
+    size_t n = 0;
+    while (*s != '\0') {
+        while (*s == ' ')
+            s++;
+        if (*s == '\0')
+            break;
+        if (n == max)
+            return 0;
+        starts[n] = s;
+        while (*s != '\0' && *s != ' ')
+            s++;
+        lens[n] = (size_t)(s - starts[n]);
+        n++;
+    }
+    return n;
+}
+
+char *
+sign_webhook(const char *secrets, const char *msg_id, int64_t timestamp,
+             const char *body, size_t body_len, char *err, size_t errlen)
+{
+    const char *starts[SIGN_MAX_SECRETS];
+    size_t lens[SIGN_MAX_SECRETS];
+    size_t n = secrets != NULL ? split_secrets(secrets, starts, lens, SIGN_MAX_SECRETS) : 0;
+    if (n == 0) {
+        snprintf(err, errlen, "no signing secret, or more than %d", SIGN_MAX_SECRETS);
+        return NULL;
+    }
+    struct buf msg, out;
+    buf_init(&msg);
+    buf_init(&out);
+    buf_printf(&msg, "%s.%" PRId64 ".", msg_id, timestamp);
+    buf_append(&msg, body, body_len);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char key[KEY_MAX];
+        size_t keylen;
+        char sig[SIGN_MAX];
+        bool ok = webhook_key(starts[i], lens[i], key, &keylen) &&
+                  hmac_b64(key, keylen, msg.data, msg.len, sig, sizeof sig);
+        OPENSSL_cleanse(key, sizeof key);
+        if (!ok) {
+            snprintf(err, errlen, "secret %zu of %zu is not valid base64 (whsec_ followed by "
+                     "up to %d bytes in base64)", i + 1, n, KEY_MAX);
+            buf_free(&msg);
+            buf_free(&out);
+            return NULL;
+        }
+        buf_printf(&out, "%sv1,%s", i > 0 ? " " : "", sig);
+    }
+    buf_free(&msg);
+    return buf_steal(&out);
+}
+
+bool
+sign_dingtalk(const char *secret, int64_t timestamp_ms, char *out, size_t outlen)
+{
+    if (secret == NULL || secret[0] == '\0')
+        return false;
+    char *msg = xasprintf("%" PRId64 "\n%s", timestamp_ms, secret);
+    char b64[SIGN_MAX];
+    bool ok = hmac_b64(secret, strlen(secret), msg, strlen(msg), b64, sizeof b64) &&
+              sign_url_encode(b64, out, outlen) > 0;
+    OPENSSL_cleanse(msg, strlen(msg));
+    free(msg);
+    return ok;
+}
+
+bool
+sign_feishu(const char *secret, int64_t timestamp_s, char *out, size_t outlen)
+{
+    if (secret == NULL || secret[0] == '\0')
+        return false;
+    /* Feishu keys the HMAC with the string and signs nothing: odd, but it is
+     * what their servers check. */
+    char *key = xasprintf("%" PRId64 "\n%s", timestamp_s, secret);
+    bool ok = hmac_b64(key, strlen(key), "", 0, out, outlen);
+    OPENSSL_cleanse(key, strlen(key));
+    free(key);
+    return ok;
+}
