@@ -1,0 +1,41 @@
+#!/bin/bash
+# Figures for the foundation: demo import times, resident memory, control
+# socket round trips. Run by bench/run inside pg_virtualenv.
+set -euo pipefail
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+createdb kp_bench
+cat > "$work/k.conf" <<CONF
+database = { conninfo = "dbname=kp_bench"; };
+control = { socket = "$work/ctl.sock"; admins = [ "$(id -un)" ]; };
+alerts = { quiet_hours = ""; };
+CONF
+"$BENCH_BUILD/keyprojd" -c "$work/k.conf" 2>"$work/d.log" &
+pid=$!
+ctl="$BENCH_BUILD/keyprojctl -s $work/ctl.sock"
+for i in $(seq 1 100); do $ctl --json status 2>/dev/null | grep -q '"database": "connected"' && break; sleep 0.1; done
+rss() { awk '/^(VmRSS|RssAnon|RssFile)/ { printf "%s %s kB  ", $1, $2 }' /proc/$pid/status; }
+printf '%-44s %s\n' "keyprojd memory, idle, empty database" "$(rss)"
+for k in projects milestones plans reports; do
+    rows=$(($(wc -l < "$BENCH_TOP/data/demo/$k.csv") - 1))
+    s=$( { /usr/bin/time -f %e $ctl import $k "$BENCH_TOP/data/demo/$k.csv" >/dev/null; } 2>&1 )
+    printf '%-44s %s s (%s rows)\n' "import demo $k" "$s" "$rows"
+done
+s=$( { /usr/bin/time -f %e $ctl import projects "$BENCH_TOP/data/demo/projects.csv" >/dev/null; } 2>&1 )
+printf '%-44s %s s\n' "re-import demo projects (nothing changes)" "$s"
+sleep 1
+printf '%-44s %s\n' "keyprojd memory, idle, demo data loaded" "$(rss)"
+python3 - "$work/ctl.sock" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rb")
+for cmd in (b"version", b"status", b"overdue"):
+    n = 2000 if cmd != b"overdue" else 50
+    t = time.time()
+    for _ in range(n):
+        s.sendall(cmd + b"\n")
+        f.readline()
+    dt = time.time() - t
+    print("%-44s %.0f/s (%.2f ms each)" % ("control socket '%s' round trips, 1 client" % cmd.decode(), n / dt, 1000 * dt / n))
+PY
