@@ -265,7 +265,8 @@ on_readable(struct db *db)
         }
         take_result(db, res);
     }
-    if (PQstatus(db->conn) == CONNECTION_BAD)
+    /* A callback above may already have lost the connection (conn NULL). */
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD)
         lost(db, PQerrorMessage(db->conn));
 }
 
