@@ -16,11 +16,15 @@
 #include "migrate.h"
 #include "util.h"
 
+extern const struct cmd_entry cmd_scan_entry, cmd_clock_entry;
 extern const struct cmd_entry cmd_help_entry, cmd_version_entry, cmd_status_entry,
     cmd_import_entry, cmd_projects_entry, cmd_project_entry, cmd_milestones_entry;
 extern const struct cmd_entry cmd_overdue_entry, cmd_due_entry;
 extern const struct cmd_entry cmd_done_entry, cmd_waive_entry, cmd_reschedule_entry, cmd_reopen_entry,
     cmd_report_entry, cmd_start_entry, cmd_complete_entry;
+extern const struct cmd_entry cmd_problem_entry, cmd_approval_entry, cmd_orders_entry, cmd_order_entry,
+    cmd_campaign_entry, cmd_audit_entry, cmd_export_entry, cmd_reload_entry;
+extern const struct cmd_entry cmd_deliveries_entry, cmd_retry_entry, cmd_silence_entry, cmd_receiver_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_help_entry,
@@ -32,6 +36,8 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_overdue_entry,
     &cmd_due_entry,
     &cmd_import_entry,
+    &cmd_scan_entry,
+    &cmd_clock_entry,
     &cmd_done_entry,
     &cmd_waive_entry,
     &cmd_reschedule_entry,
@@ -39,6 +45,18 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_report_entry,
     &cmd_start_entry,
     &cmd_complete_entry,
+    &cmd_problem_entry,
+    &cmd_approval_entry,
+    &cmd_orders_entry,
+    &cmd_order_entry,
+    &cmd_campaign_entry,
+    &cmd_audit_entry,
+    &cmd_export_entry,
+    &cmd_reload_entry,
+    &cmd_deliveries_entry,
+    &cmd_retry_entry,
+    &cmd_silence_entry,
+    &cmd_receiver_entry,
     NULL,
 };
 

@@ -5,6 +5,7 @@
 #include "ac_config.h"
 
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
@@ -119,8 +120,13 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         return;
     }
     char *rows = json_dumps(job->res.rows, JSON_COMPACT);
-    const char *params[] = { import_kind_name(kind), rows, ctx->user, job->dry_run ? "true" : "false" };
-    db_query(ctx->d->db, "SELECT keyproj_import($1, $2::jsonb, $3, $4)::text", 4, params, on_merged, job);
+    char req[24];
+    snprintf(req, sizeof req, "%lu", ctx->request_id);
+    const char *params[] = { import_kind_name(kind), rows, ctx->user, job->dry_run ? "true" : "false", req };
+    /* keyproj_import_req sets keyproj.request_id for the audit rows, then
+     * imports: one statement, one transaction. */
+    db_query(ctx->d->db, "SELECT keyproj_import_req($1, $2::jsonb, $3, $4::boolean, $5)::text", 5, params,
+             on_merged, job);
     free(rows);
 }
 

@@ -52,7 +52,7 @@ on_rows(void *arg, const PGresult *res, const char *err)
 /* ---- projects ---------------------------------------------------------- */
 
 #define PROJECT_COLUMNS \
-    "SELECT p.code, p.name, c.name AS county, p.level, p.sector, p.category, p.status," \
+    "SELECT p.code, p.name, c.name AS county, p.level, p.sector, p.category, p.status, p.light," \
     " l.name AS leader, p.total_investment, p.annual_plan," \
     " (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id" \
     "   AND r.month >= date_trunc('year', $1::date) AND r.month < date_trunc('month', $1::date)" \
@@ -156,6 +156,7 @@ project_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     const char *params[] = { today, a->pos[0] };
     db_query(ctx->d->db,
              "SELECT p.code, p.name, p.year, p.level, c.name AS county, p.sector, p.category, p.status,"
+             " p.light, to_jsonb(p.light_reasons) AS light_reasons, p.light_at,"
              " p.owner, u.name AS unit, l.name AS leader, l.title AS leader_title, l.mobile AS leader_mobile,"
              " p.total_investment, p.annual_plan, p.planned_start, p.planned_end, p.actual_start, p.actual_end,"
              " (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id"

@@ -13,6 +13,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "migrate.h"
+#include "scan.h"
 #include "util.h"
 
 static const char *
@@ -51,6 +52,21 @@ base_status(const struct daemon *d)
                         d->schema_version >= 0 ? json_integer(d->schema_version) : json_null());
     json_object_set_new(o, "schema_expected", json_integer(migrate_latest()));
     json_object_set_new(o, "control_clients", json_integer(control_clients(d->ctl)));
+    if (d->scan) {
+        /* flat keys, short enough to keep the status table's layout */
+        const struct scan_stats *last = scan_last(d->scan);
+        char at[32];
+        json_object_set_new(o, "scanning", json_boolean(scan_running(d->scan)));
+        if (last) {
+            clock_format(last->at, at);
+            json_object_set_new(o, "last_scan_at", json_string(at));
+            json_object_set_new(o, "last_scan_ms", json_real((double)(long)(last->ms * 10.0 + 0.5) / 10.0));
+            json_object_set_new(o, "last_scan_examined", json_integer(last->examined));
+            json_object_set_new(o, "last_scan_alerts", json_integer(last->alerts));
+            if (last->error[0])
+                json_object_set_new(o, "last_scan_error", json_string(last->error));
+        }
+    }
     return o;
 }
 
@@ -93,7 +109,10 @@ status_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
              " count(*) FILTER (WHERE status = 'pending') AS milestones_pending,"
              " count(*) FILTER (WHERE status = 'done') AS milestones_done,"
              " count(*) FILTER (WHERE status = 'waived') AS milestones_waived,"
-             " count(*) FILTER (WHERE status = 'pending' AND due_on < $1::date) AS milestones_overdue"
+             " count(*) FILTER (WHERE status = 'pending' AND due_on < $1::date) AS milestones_overdue,"
+             " (SELECT count(*) FROM alert) AS alerts,"
+             " (SELECT count(*) FROM alert WHERE light = 'red') AS alerts_red,"
+             " (SELECT count(*) FROM delivery WHERE status = 'pending') AS deliveries_pending"
              " FROM milestone",
              1, params, on_counts, job);
 }

@@ -458,6 +458,25 @@ load_rules(struct loader *ld, const config_setting_t *g, const char *const *know
     cfg->overdue_repeat_days = r->overdue_repeat_days;
 }
 
+/* The holiday file is read now, so a bad one is refused like a bad key and a
+ * reload (SIGHUP) re-reads it. A relative path is taken from the directory
+ * of the configuration file. */
+static void
+load_holidays(struct loader *ld, const config_setting_t *s, struct config *cfg)
+{
+    if (ld->failed || cfg->holidays == NULL || cfg->holidays[0] == '\0')
+        return;
+    const char *slash = strrchr(ld->name, '/');
+    char *path = cfg->holidays[0] == '/' || slash == NULL
+                     ? xstrdup(cfg->holidays)
+                     : xasprintf("%.*s/%s", (int)(slash - ld->name), ld->name, cfg->holidays);
+    char err[300];
+    cfg->rest_days = holidays_load(path, err, sizeof err);
+    if (cfg->rest_days == NULL)
+        fail(ld, s, "alerts.holidays: %s", err);
+    free(path);
+}
+
 static void
 load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
@@ -468,7 +487,7 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
         "stalled_yellow_reports", "stalled_red_reports", "stalled_min_change",
         "stalled_min_percent", "approval_red_days", "problem_days", "problem_major_days",
         "campaign_risk_days", "escalate_leader_days", "escalate_office_days",
-        "scan_interval_seconds", "scan_batch_rows", NULL,
+        "scan_interval_seconds", "scan_batch_rows", "hold_on_rest_days", NULL,
     };
     const config_setting_t *g = member(ld, root, "alerts", CONFIG_TYPE_GROUP);
     if (g)
@@ -478,6 +497,9 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
     cfg->scan_batch = get_int(ld, g, "scan_batch_rows", 5000, 1, 100000);
     cfg->quiet_hours = get_string(ld, g, "quiet_hours", "22:00-08:00");
     cfg->holidays = get_string(ld, g, "holidays", NULL);
+    const config_setting_t *hold = member(ld, g, "hold_on_rest_days", CONFIG_TYPE_BOOL);
+    cfg->hold_on_rest_days = hold ? config_setting_get_bool(hold) : true;
+    load_holidays(ld, g ? config_setting_get_member(g, "holidays") : NULL, cfg);
     cfg->quiet_start_min = cfg->quiet_end_min = -1;
     if (ld->failed || cfg->quiet_hours[0] == '\0')
         return;
@@ -732,6 +754,7 @@ config_free(struct config *cfg)
     principals_free(&cfg->operators);
     free(cfg->quiet_hours);
     free(cfg->holidays);
+    holidays_free(cfg->rest_days);
     for (size_t i = 0; i < cfg->n_receivers; i++)
         receiver_free(&cfg->receivers[i]);
     free(cfg->receivers);

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "holidays.h"
 #include "log.h"
 #include "rules.h"
 
@@ -71,6 +72,8 @@ struct config {
     int quiet_start_min;        /* minutes after midnight; -1 when none */
     int quiet_end_min;
     char *holidays;             /* path or NULL */
+    struct holidays *rest_days; /* the file, read at load; NULL: weekends only */
+    bool hold_on_rest_days;     /* hold messages on weekends and holidays */
 
     size_t n_receivers;
     struct receiver *receivers;

@@ -658,7 +658,13 @@ show_answer(const struct buf *answer, enum ctl_format f)
         buf_putc(&err, '\n');
         rc = CTL_EXIT_UNREACHABLE;
     } else if (json_is_true(json_object_get(root, "ok"))) {
-        ctl_render_data(&out, json_object_get(root, "data"), f);
+        const json_t *data = json_object_get(root, "data");
+        /* A file (export) goes out byte for byte, but never raw to a
+         * terminal, which its control characters could drive. */
+        if (f != CTL_JSON && ctl_render_is_file(data) && isatty(STDOUT_FILENO))
+            ctl_render_file_visible(&out, data);
+        else
+            ctl_render_data(&out, data, f);
         rc = CTL_EXIT_OK;
     } else {
         ctl_render_error(&out, &err, error, f);

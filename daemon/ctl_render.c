@@ -592,9 +592,48 @@ render_csv(struct buf *out, const json_t *data)
     buf_free(&scratch);
 }
 
+/* A file (export): {"file": "..."} and nothing else. */
+static const json_t *
+file_of(const json_t *data)
+{
+    const json_t *file = json_object_get(data, "file");
+    return json_object_size(data) == 1 && json_is_string(file) ? file : NULL;
+}
+
+bool
+ctl_render_is_file(const json_t *data)
+{
+    return file_of(data) != NULL;
+}
+
+void
+ctl_render_file_visible(struct buf *out, const json_t *data)
+{
+    const json_t *file = file_of(data);
+    const char *s = json_string_value(file);
+    size_t len = json_string_length(file), run = 0;
+    if (s == NULL)
+        return;
+    if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+        s += 3, len -= 3;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
+            ctl_put_visible(out, s + run, i - run, true);
+            run = i + 1;
+        }
+    ctl_put_visible(out, s + run, len - run, true);
+    if (len > 0 && s[len - 1] != '\n')
+        buf_putc(out, '\n');
+}
+
 void
 ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f)
 {
+    const json_t *file = f != CTL_JSON ? file_of(data) : NULL;
+    if (file) {     /* the bytes as they are: it goes to a file */
+        buf_append(out, json_string_value(file), json_string_length(file));
+        return;
+    }
     switch (f) {
     case CTL_JSON:
         put_json(out, data, JSON_INDENT(2));

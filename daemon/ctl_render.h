@@ -23,8 +23,16 @@ enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV };
  * as is (control characters other than newline and tab escaped), null
  * prints nothing. CTL_JSON: indented JSON, UTF-8 as is. CTL_CSV: RFC 4180
  * with CRLF line ends (header + rows, or key,value rows with nested tables
- * as JSON). data may be NULL (same as null). */
+ * as JSON). data may be NULL (same as null). A file, {"file": "..."} and
+ * nothing else (what `export` answers), is its bytes as they are in
+ * CTL_TABLE and CTL_CSV: no escaping, no newline added. */
 void ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f);
+
+/* True when data is a file ({"file": "..."} and nothing else). */
+bool ctl_render_is_file(const json_t *data);
+/* A file as a terminal may show it: without the byte order mark, CRLF as
+ * a newline, other control characters escaped as ctl_put_visible does. */
+void ctl_render_file_visible(struct buf *out, const json_t *data);
 
 /* Renders the "error" object of a refused request: err gets the text for
  * stderr ("keyprojctl: message" and, except with CTL_JSON, one indented line

@@ -1,6 +1,8 @@
 /* deliver: claim → render → POST → verdict, per receiver within its
- * concurrency and rate limit, outside quiet hours. A slow or dead receiver
- * only fills its own slots; the others keep being claimed and sent. */
+ * concurrency and rate limit, outside quiet hours and rest days (held, never
+ * dropped). A delivery whose alert an active silence covers when it is due
+ * is marked silenced, not sent. A slow or dead receiver only fills its own
+ * slots; the others keep being claimed and sent. */
 #include "ac_config.h"
 
 #include <math.h>
@@ -15,6 +17,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "deliver.h"
+#include "holidays.h"
 #include "http.h"
 #include "log.h"
 #include "render.h"
@@ -28,12 +31,16 @@ static const int retry_schedule[] = { 5, 300, 1800, 7200, 18000, 36000, 36000 };
 #define LEASE_MARGIN_SECONDS 60
 #define POLL_SECONDS 30             /* other daemons' rows, expired leases */
 
+/* Rate limits and Retry-After are about the receiver's real time, so they
+ * run on the system clock (real_now); everything about business time —
+ * when a row is due, holds, silences, the maximum age — on the daemon's
+ * clock (now_of), which tests move. */
 struct rstate {
     char *name;
     int in_flight;
     double tokens;                  /* rate limit: a bucket of rate_per_minute */
-    double refilled_at;
-    double blocked_until;           /* a receiver said "slow down" */
+    double refilled_at;             /* real time */
+    double blocked_until;           /* real time: a receiver said "slow down" */
 };
 
 struct deliverer {
@@ -48,7 +55,8 @@ struct deliverer {
     struct rstate *rs;
     size_t nrs;
     size_t in_flight;
-    unsigned long long delivered, retried, dead;
+    unsigned long long delivered, retried, dead, silenced;
+    double held_until;              /* 0 when nothing is held */
 };
 
 struct attempt {
@@ -56,15 +64,24 @@ struct attempt {
     long long id;
     char *receiver;
     int attempts;
-    double created;
+    double first_attempt;           /* the maximum age counts from here */
 };
 
 static void claim(struct deliverer *dl);
+
+/* The claim's last column: the silence that held the row back, or NULL. */
+#define COL_SILENCE 10
 
 static double
 now_of(const struct deliverer *dl)
 {
     return clock_now(&dl->d->clock);
+}
+
+static double
+real_now(void)
+{
+    return clock_now(NULL);
 }
 
 static const struct receiver *
@@ -91,7 +108,7 @@ rebuild_states(struct deliverer *dl)
 {
     const struct config *cfg = dl->d->cfg;
     struct rstate *rs = xcalloc(cfg->n_receivers + 1, sizeof *rs);
-    double now = now_of(dl);
+    double now = real_now();
     for (size_t i = 0; i < cfg->n_receivers; i++) {
         const struct rstate *old = rstate_named(dl, cfg->receivers[i].name);
         if (old) {
@@ -126,29 +143,41 @@ arm(struct deliverer *dl, double seconds)
     evtimer_add(dl->timer, &tv);
 }
 
-/* Seconds until quiet hours end, or 0 outside them. */
+/* Seconds until messages may go out (quiet hours, rest days), or 0. Says
+ * so in the log once per hold. */
 static double
-quiet_left(const struct deliverer *dl, double now)
+hold_left(struct deliverer *dl, double now)
 {
     const struct config *cfg = dl->d->cfg;
-    if (cfg->quiet_start_min < 0)
+    struct send_window w = { cfg->rest_days, cfg->hold_on_rest_days, cfg->quiet_start_min,
+                             cfg->quiet_end_min };
+    double at = holidays_send_at(&w, now);
+    if (at <= now) {
+        if (dl->held_until > 0)
+            log_info("deliveries resume", "%s", "");
+        dl->held_until = 0;
         return 0;
-    time_t t = (time_t)now;
-    struct tm tm;
-    localtime_r(&t, &tm);
-    int m = tm.tm_hour * 60 + tm.tm_min, s = cfg->quiet_start_min, e = cfg->quiet_end_min;
-    bool quiet = s < e ? (m >= s && m < e) : (m >= s || m < e);
-    if (!quiet)
-        return 0;
-    int left = (e - m + 1440) % 1440;
-    return left * 60.0 - tm.tm_sec;
+    }
+    if (fabs(at - dl->held_until) >= 1) {
+        char until[32];
+        struct ymd today;
+        clock_format(at, until);
+        clock_date_of(now, &today);
+        bool rest = cfg->hold_on_rest_days && holidays_rest_day(cfg->rest_days, &today);
+        const char *name = holidays_name(cfg->rest_days, &today);
+        log_info("holding deliveries until the next allowed time", "until=%s reason=%s%s%s", until,
+                 rest ? "rest_day" : "quiet_hours", name ? " holiday=" : "", name ? log_q(name) : "");
+    }
+    dl->held_until = at;
+    return at - now;
 }
 
 static void
 refill(struct rstate *r, const struct receiver *rv, double now)
 {
     double rate = rv->rate_per_minute / 60.0;
-    r->tokens += (now - r->refilled_at) * rate;
+    if (now > r->refilled_at)       /* the system clock may step back */
+        r->tokens += (now - r->refilled_at) * rate;
     if (r->tokens > rv->rate_per_minute)
         r->tokens = rv->rate_per_minute;
     r->refilled_at = now;
@@ -218,10 +247,10 @@ judge(struct attempt *at, const struct receiver *rv, const struct http_result *r
     if (v.retry_after > 0) {
         struct rstate *r = rstate_named(dl, rv->name);
         if (r)
-            r->blocked_until = now + (double)v.retry_after;
+            r->blocked_until = real_now() + (double)v.retry_after;
     }
     double delay = v.permanent ? -1 : retry_delay(at->attempts, v.retry_after);
-    if (delay < 0 || now + delay - at->created > MAX_AGE_SECONDS) {
+    if (delay < 0 || now + delay - at->first_attempt > MAX_AGE_SECONDS) {
         dl->dead++;
         log_error(v.permanent ? "receiver refused the delivery for good: check its configuration"
                               : "delivery given up after its last attempt",
@@ -268,7 +297,7 @@ send_row(struct deliverer *dl, const PGresult *res, int row)
     at->id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
     at->receiver = xstrdup(PQgetvalue(res, row, 1));
     at->attempts = atoi(PQgetvalue(res, row, 2));
-    at->created = strtod(PQgetvalue(res, row, 3), NULL);
+    at->first_attempt = strtod(PQgetvalue(res, row, 3), NULL);
     const struct receiver *rv = receiver_named(dl, at->receiver);
     json_t *payload = json_loads(PQgetvalue(res, row, 9), 0, NULL);
     if (payload == NULL)
@@ -288,7 +317,9 @@ send_row(struct deliverer *dl, const PGresult *res, int row)
     struct render_request rq;
     char err[200];
     memset(&rq, 0, sizeof rq);
-    bool ok = rv != NULL && render_alert(rv, &v, (int64_t)(now_of(dl) * 1000), &rq, err, sizeof err);
+    /* Signatures carry the real time, whatever the test clock says: the
+     * receiver checks them against its own clock. */
+    bool ok = rv != NULL && render_alert(rv, &v, (int64_t)(clock_now(NULL) * 1000), &rq, err, sizeof err);
     json_decref(payload);
     if (!ok) {
         if (rv == NULL)
@@ -343,13 +374,23 @@ on_claimed(void *arg, const PGresult *res, const char *err)
         return;
     }
     int n = PQntuples(res);
+    bool silenced = false;
     for (int i = 0; i < n; i++) {
+        if (!PQgetisnull(res, i, COL_SILENCE)) {
+            /* Not sent: it used no token and no slot, so claim again. */
+            dl->silenced++;
+            silenced = true;
+            log_info("delivery silenced", "receiver=%s delivery=%s alert=%s kind=%s silence=%s",
+                     PQgetvalue(res, i, 1), PQgetvalue(res, i, 0), PQgetvalue(res, i, 4),
+                     PQgetvalue(res, i, 5), PQgetvalue(res, i, COL_SILENCE));
+            continue;
+        }
         struct rstate *r = rstate_named(dl, PQgetvalue(res, i, 1));
         if (r)
             r->tokens -= 1;     /* every attempt counts, failed ones too */
         send_row(dl, res, i);
     }
-    if (dl->again) {
+    if (dl->again || silenced) {
         dl->again = false;
         claim(dl);
         return;
@@ -420,9 +461,9 @@ claim(struct deliverer *dl)
         return;
     }
     double now = now_of(dl);
-    double quiet = quiet_left(dl, now);
-    if (quiet > 0) {
-        arm(dl, quiet);
+    double held = hold_left(dl, now);
+    if (held > 0) {
+        arm(dl, held);
         return;
     }
     if (dl->in_flight >= MAX_IN_FLIGHT)
@@ -431,7 +472,7 @@ claim(struct deliverer *dl)
     buf_init(&names);
     buf_init(&caps);
     double wake = POLL_SECONDS;
-    int total = capacities(dl, now, &names, &caps, &wake);
+    int total = capacities(dl, real_now(), &names, &caps, &wake);
     if (total == 0) {
         arm(dl, wake);
     } else {
@@ -440,20 +481,33 @@ claim(struct deliverer *dl)
         snprintf(lease, sizeof lease, "%d", 600 + LEASE_MARGIN_SECONDS);
         const char *params[] = { t, names.data, caps.data, dl->worker, lease };
         dl->claiming = true;
+        /* The silence is decided here, when the row is due, so a silence
+         * added after the alert was written still holds it, and one that
+         * ended lets later alerts through. A silenced row takes no lease
+         * and no attempt. */
         db_query(dl->db,
                  "WITH want AS (SELECT * FROM unnest($2::text[], $3::int[]) AS w(receiver, cap)),"
-                 " c AS (SELECT x.id FROM want w CROSS JOIN LATERAL ("
-                 "   SELECT d.id FROM delivery d WHERE d.receiver = w.receiver AND d.status = 'pending'"
+                 " c AS (SELECT x.id, x.alert_id FROM want w CROSS JOIN LATERAL ("
+                 "   SELECT d.id, d.alert_id FROM delivery d WHERE d.receiver = w.receiver AND d.status = 'pending'"
                  "   AND d.next_attempt_at <= to_timestamp($1::float8)"
                  "   AND (d.claimed_until IS NULL OR d.claimed_until < to_timestamp($1::float8))"
-                 "   ORDER BY d.next_attempt_at LIMIT w.cap FOR UPDATE SKIP LOCKED) x)"
-                 " UPDATE delivery d SET claimed_by = $4,"
-                 "   claimed_until = to_timestamp($1::float8) + make_interval(secs => $5::int),"
-                 "   attempts = d.attempts + 1"
-                 " FROM c, alert a WHERE d.id = c.id AND a.id = d.alert_id"
-                 " RETURNING d.id, d.receiver, d.attempts, extract(epoch FROM d.created_at),"
+                 "   ORDER BY d.next_attempt_at LIMIT w.cap FOR UPDATE SKIP LOCKED) x),"
+                 " s AS (SELECT c.id, keyproj_silence_for(c.alert_id, to_timestamp($1::float8)) AS silence FROM c)"
+                 " UPDATE delivery d SET"
+                 "   status = CASE WHEN s.silence IS NULL THEN d.status ELSE 'silenced' END,"
+                 "   silence_id = s.silence,"
+                 "   silenced_at = CASE WHEN s.silence IS NOT NULL THEN to_timestamp($1::float8) END,"
+                 "   claimed_by = CASE WHEN s.silence IS NULL THEN $4 END,"
+                 "   claimed_until = CASE WHEN s.silence IS NULL"
+                 "     THEN to_timestamp($1::float8) + make_interval(secs => $5::int) END,"
+                 "   attempts = d.attempts + CASE WHEN s.silence IS NULL THEN 1 ELSE 0 END,"
+                 "   first_attempt_at = CASE WHEN s.silence IS NULL"
+                 "     THEN coalesce(d.first_attempt_at, to_timestamp($1::float8)) ELSE d.first_attempt_at END"
+                 " FROM s, alert a WHERE d.id = s.id AND a.id = d.alert_id"
+                 " RETURNING d.id, d.receiver, d.attempts, extract(epoch FROM d.first_attempt_at),"
                  "   a.id, a.kind, a.stage, a.light,"
-                 "   to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), a.payload::text",
+                 "   to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), a.payload::text,"
+                 "   d.silence_id",
                  5, params, on_claimed, dl);
     }
     buf_free(&names);
@@ -526,6 +580,98 @@ deliver_stats(const struct deliverer *dl, struct deliver_stats *out)
     out->delivered = dl->delivered;
     out->retried = dl->retried;
     out->dead = dl->dead;
+    out->silenced = dl->silenced;
+    out->held_until = dl->held_until;
+}
+
+/* ---- receiver test ------------------------------------------------------ */
+
+struct test_send {
+    struct deliverer *dl;
+    char *receiver, *type, *webhook_id;
+    deliver_test_fn done;
+    void *arg;
+};
+
+static void
+on_test_sent(void *arg, const struct http_result *res)
+{
+    struct test_send *t = arg;
+    struct deliver_test_result r = { t->receiver, t->type, res->status, "cancelled", -1, "", res->elapsed_ms,
+                                     t->webhook_id };
+    struct render_verdict v;
+    if (!res->cancelled) {
+        struct render_answer ans = { res->status, res->body, res->body_len, res->retry_after,
+                                     res->status == 0 ? res->error : NULL };
+        render_classify(t->type, &ans, &v);
+        r.verdict = v.ok ? "ok" : v.permanent ? "permanent" : "retry";
+        r.retry_after = v.retry_after;
+        r.error = v.error;
+    } else {
+        r.error = "keyprojd is stopping";
+    }
+    log_info("receiver test answered", "receiver=%s verdict=%s http=%ld ms=%ld error=%s", t->receiver,
+             r.verdict, r.http_status, r.elapsed_ms, log_q(r.error));
+    t->done(t->arg, &r);
+    free(t->receiver);
+    free(t->type);
+    free(t->webhook_id);
+    free(t);
+}
+
+bool
+deliver_test(struct deliverer *dl, const struct receiver *rv, const char *by, deliver_test_fn done, void *arg,
+             char *err, size_t errlen)
+{
+    if (dl == NULL || dl->http == NULL) {
+        snprintf(err, errlen, "the HTTP client is not available (see the log at start-up)");
+        return false;
+    }
+    double real = clock_now(NULL);
+    char when[32], wid[48];
+    clock_format(real, when);
+    snprintf(wid, sizeof wid, "msg_test_%lld", (long long)(real * 1000));
+    char *message = xasprintf("这是 keyprojd 发给接收端「%s」的测试消息，不是告警：看到它说明地址%s可用。"
+                              "（由 %s 用 keyprojctl receiver test 发送）",
+                              rv->name, rv->secret ? "和签名" : "", by);
+    json_t *data = json_pack("{s:b, s:s}", "test", 1, "requested_by", by);
+    struct alert_view v = {
+        .id = 0, .kind = "test", .stage = "", .light = NULL, .created_at = when,
+        .message = message, .tier = 0, .data = data, .webhook_id = wid,
+    };
+    struct render_request rq;
+    memset(&rq, 0, sizeof rq);
+    bool ok = render_alert(rv, &v, (int64_t)(real * 1000), &rq, err, errlen);
+    free(message);
+    json_decref(data);
+    if (!ok)
+        return false;
+    struct test_send *t = xcalloc(1, sizeof *t);
+    t->dl = dl;
+    t->receiver = xstrdup(rv->name);
+    t->type = xstrdup(rv->type);
+    t->webhook_id = strcmp(rv->type, "json") == 0 ? xstrdup(wid) : NULL;
+    t->done = done;
+    t->arg = arg;
+    struct http_request hr = {
+        .url = rq.url, .headers = (const char *const *)rq.headers, .body = rq.body,
+        .body_len = rq.body_len, .proxy = rv->proxy, .timeout_ms = rv->timeout_seconds * 1000L,
+    };
+    if (http_post(dl->http, &hr, on_test_sent, t) != 0) {
+        snprintf(err, errlen, "the request could not be started");
+        free(t->receiver);
+        free(t->type);
+        free(t->webhook_id);
+        free(t);
+        render_request_free(&rq);
+        return false;
+    }
+    render_request_free(&rq);
+    struct rstate *r = rstate_named(dl, rv->name);
+    if (r)
+        r->tokens -= 1;
+    log_info("receiver test sent", "receiver=%s user=%s", rv->name, log_q(by));
+    return true;
 }
 
 void

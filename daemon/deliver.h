@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct daemon;
+struct receiver;
 struct deliverer;
 
 /* Starts the worker with its own database connection. */
@@ -23,8 +24,30 @@ void deliver_free(struct deliverer *dl);
 struct deliver_stats {
     bool connected;
     size_t in_flight;
-    unsigned long long delivered, retried, dead;
+    unsigned long long delivered, retried, dead, silenced;
+    double held_until;          /* quiet hours or a rest day: until then; 0 when not held */
 };
 void deliver_stats(const struct deliverer *dl, struct deliver_stats *out);
+
+/* `receiver test`: the verdict on one test message. */
+struct deliver_test_result {
+    const char *receiver;
+    const char *type;
+    long http_status;           /* 0: no answer */
+    const char *verdict;        /* "ok", "retry" or "permanent"; "cancelled" at shutdown */
+    long retry_after;           /* seconds the receiver asked for; -1 none */
+    const char *error;          /* "" when ok */
+    long elapsed_ms;
+    const char *webhook_id;     /* json receivers: the test message's id */
+};
+typedef void (*deliver_test_fn)(void *arg, const struct deliver_test_result *r);
+
+/* Sends a test message to rv right now through the real render and HTTP
+ * path, outside the outbox: no row, no hold, no silence, no retry; it takes
+ * one token of the receiver's rate limit, as a real message would. by names
+ * who asked (shown in the message). done is called exactly once, later.
+ * Returns false with err when it cannot start (done is not called then). */
+bool deliver_test(struct deliverer *dl, const struct receiver *rv, const char *by, deliver_test_fn done,
+                  void *arg, char *err, size_t errlen);
 
 #endif

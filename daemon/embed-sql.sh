@@ -3,6 +3,9 @@
 # arguments, so that keyprojd carries exactly the migrations it was built
 # with and cannot be paired with a stale copy on disk.
 set -e
+# In version order whatever order the Makefile lists them in: migrate.c
+# skips any migration numbered below one already applied.
+set -- $(for f in "$@"; do echo "$f"; done | sort)
 echo '/* Generated from the sql directory by daemon/embed-sql.sh: do not edit. */'
 echo '#include "ac_config.h"'
 echo '#include "migrate.h"'

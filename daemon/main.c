@@ -14,6 +14,7 @@
 #include <event2/event.h>
 
 #include "clock.h"
+#include "cmd.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "notify.h"
+#include "scan.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/keyproj/keyprojd.conf"
@@ -30,13 +32,24 @@ static void
 usage(FILE *f)
 {
     fprintf(f,
-            "usage: keyprojd [-c FILE] [--migrate] [--check-config] [--now TIME] [-v] [-h]\n"
+            "usage: keyprojd [-c FILE] [--migrate] [--check-config] [--now TIME] [--list-commands] [-v] [-h]\n"
             "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
             "      --migrate       bring the database schema up to date, then exit\n"
             "      --check-config  validate the configuration file, then exit\n"
             "      --now TIME      run as if the clock read TIME (2026-11-25T09:00:00+08:00); for tests\n"
+            "      --list-commands print the control commands (name, level, usage, summary; tab-separated)\n"
             "  -v, --version       print the version\n"
             "  -h, --help          this help\n");
+}
+
+/* The command table as data, for the man page and the shell completion that
+ * the build generates from it: no config file, no database. */
+static void
+list_commands(void)
+{
+    for (const struct cmd_entry *const *e = cmd_table; *e; e++)
+        printf("%s\t%s\t%s\t%s\n", (*e)->name, (*e)->level == LEVEL_ADMIN ? "admin" : "operator",
+               (*e)->usage, (*e)->summary);
 }
 
 static void
@@ -52,6 +65,7 @@ on_migrated(void *arg, int version, const char *err)
         log_info("database ready", "schema_version=%d", version);
         notify_send("STATUS=database ready");
         deliver_kick(d->deliver);
+        scan_db_ready(d->scan);
     }
 }
 
@@ -73,7 +87,9 @@ on_db_state(void *arg, enum db_state state)
 static void
 on_db_notify(void *arg, const char *channel, const char *payload)
 {
+    struct daemon *d = arg;
     log_debug("database notification", "channel=%s payload=%s", log_q(channel), log_q(payload));
+    scan_notify(d->scan, channel);
 }
 
 char *
@@ -165,6 +181,7 @@ daemon_free(struct daemon *d)
 {
     control_free(d->ctl);
     deliver_free(d->deliver);
+    scan_free(d->scan);
     db_free(d->db);
     if (d->sig_hup) {
         event_free(d->sig_hup);
@@ -196,6 +213,7 @@ run(struct daemon *d)
     d->db = db_new(d->base, "main", d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_db_state, on_db_notify, d);
     db_start(d->db);
     d->deliver = deliver_new(d);
+    d->scan = scan_new(d);
     log_info("keyprojd started", "version=%s pid=%ld schema=%d", PACKAGE_VERSION, (long)getpid(),
              migrate_latest());
     notify_send("READY=1");
@@ -212,6 +230,7 @@ main(int argc, char **argv)
         { "migrate", no_argument, NULL, 'm' },
         { "check-config", no_argument, NULL, 'k' },
         { "now", required_argument, NULL, 'n' },
+        { "list-commands", no_argument, NULL, 'L' },
         { "version", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
@@ -229,6 +248,7 @@ main(int argc, char **argv)
         case 'm': migrate_only = true; break;
         case 'k': check_only = true; break;
         case 'n': now = optarg; break;
+        case 'L': list_commands(); return 0;
         case 'v': printf("keyprojd %s\n", PACKAGE_VERSION); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -259,6 +279,7 @@ main(int argc, char **argv)
         config_free(d.cfg);
         return 2;
     }
+    d.test_clock = now != NULL;
     d.started_at = clock_now(&d.clock);
     d.base = event_base_new();
     if (d.base == NULL) {

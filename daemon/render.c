@@ -184,7 +184,7 @@ kind_label(const char *kind)
         {"problem.overdue", "问题逾期"}, {"report.missing", "未按时填报"},
         {"progress.stalled", "进度停滞"}, {"campaign.at_risk", "攻坚目标预警"},
         {"campaign.missed", "攻坚目标未完成"}, {"milestone.freeze", "封冻前主体未完工"},
-        {"project.repeated_red", "连续红灯"}, {"digest", "汇总"},
+        {"project.repeated_red", "连续红灯"}, {"digest", "汇总"}, {"test", "测试消息"},
     };
     for (size_t i = 0; kind != NULL && i < ARRAY_LEN(labels); i++)
         if (strcmp(labels[i][0], kind) == 0)
@@ -329,7 +329,8 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
         buf_printf(&b, "（第 %d 级）", a->tier);
         add_item(m, &b);
     }
-    buf_printf(&b, "编号：%" PRId64, a->id);
+    if (a->id > 0)      /* a test message has none */
+        buf_printf(&b, "编号：%" PRId64, a->id);
     put_time(&b, a->created_at);
     add_item(m, &b);
 

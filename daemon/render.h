@@ -26,6 +26,9 @@ struct alert_view {
      *   "milestone": { id, title, kind, due, days_overdue, campaign } (optional),
      *   … anything else the kind carries (copied to json payloads as is) } */
     const json_t *data;
+    /* NULL: the webhook-id is "msg_<id>". A test message (`receiver test`)
+     * sets its own, so it never looks like a replay of a real alert. */
+    const char *webhook_id;
 };
 
 /* Several alerts sent as one message (chat robots get one per window). */

@@ -72,8 +72,11 @@ render_json_alert(const struct receiver *rv, const struct alert_view *a, int64_t
 {
     render_set_body(out, envelope(a->kind, a->created_at, alert_data(a)));
     out->n_listed = out->n_total = 1;
-    char id[32];
-    snprintf(id, sizeof id, "msg_%" PRId64, a->id);
+    char id[80];
+    if (a->webhook_id != NULL)
+        snprintf(id, sizeof id, "%s", a->webhook_id);
+    else
+        snprintf(id, sizeof id, "msg_%" PRId64, a->id);
     return sign_request(rv, id, now_ms, out, err, errlen);
 }
 

@@ -33,7 +33,7 @@ static const char full_conf[] =
     "    due_soon_days = [ 14, 7, 3, 1 ];\n"
     "    overdue_repeat_days = 2;\n"
     "    quiet_hours = \"21:30-07:45\";\n"
-    "    holidays = \"/etc/keyproj/holidays.conf\";\n"
+    "    holidays = \"" TOP_SRCDIR "/etc/holidays.conf\"; hold_on_rest_days = false;\n"
     "};\n"
     "receivers = (\n"
     "  { name = \"city-office\"; type = \"wecom\";\n"
@@ -140,7 +140,9 @@ test_full_config(void **state)
     assert_string_equal(cfg->quiet_hours, "21:30-07:45");
     assert_int_equal(cfg->quiet_start_min, 21 * 60 + 30);
     assert_int_equal(cfg->quiet_end_min, 7 * 60 + 45);
-    assert_string_equal(cfg->holidays, "/etc/keyproj/holidays.conf");
+    assert_string_equal(cfg->holidays, TOP_SRCDIR "/etc/holidays.conf");
+    assert_non_null(cfg->rest_days);        /* read at load: a bad file is a bad config */
+    assert_false(cfg->hold_on_rest_days);
 
     assert_int_equal(cfg->n_receivers, 4);
     const struct receiver *r = &cfg->receivers[0];
@@ -221,6 +223,8 @@ assert_defaults_alerts(const struct config *cfg)
     assert_int_equal(cfg->quiet_start_min, 22 * 60);
     assert_int_equal(cfg->quiet_end_min, 8 * 60);
     assert_null(cfg->holidays);
+    assert_null(cfg->rest_days);
+    assert_true(cfg->hold_on_rest_days);
 }
 
 static void
@@ -241,14 +245,14 @@ test_defaults(void **state)
     /* groups present but holding only some keys: the rest keep defaults */
     cfg = load_ok("database = { };\n"
                   "control = { group = \"keyproj\"; };\n"
-                  "alerts = { holidays = \"/etc/keyproj/holidays.conf\"; };\n"
+                  "alerts = { holidays = \"" TOP_SRCDIR "/etc/holidays.conf\"; };\n"
                   "receivers = ( );\n");
     assert_string_equal(cfg->ctl_group, "keyproj");
     assert_defaults_control(cfg);
     assert_int_equal(cfg->n_due_soon_days, 3);
     assert_int_equal(cfg->overdue_repeat_days, 3);
     assert_string_equal(cfg->quiet_hours, "22:00-08:00");
-    assert_string_equal(cfg->holidays, "/etc/keyproj/holidays.conf");
+    assert_string_equal(cfg->holidays, TOP_SRCDIR "/etc/holidays.conf");
     assert_int_equal(cfg->n_receivers, 0);
     config_free(cfg);
 }

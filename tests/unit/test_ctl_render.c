@@ -322,6 +322,30 @@ test_put_visible(void **state)
     buf_free(&b);
 }
 
+/* {"file": …} (export) is its bytes as they are, except with --json; any
+ * other object with a "file" member is an ordinary object. */
+static void
+test_file_is_raw(void **state)
+{
+    (void)state;
+    const char *file = "{\"file\":\"\ufeff项目编号,备注\\r\\nA,\\\"x\\ny\\\"\\r\\n\"}";
+    const char *bytes = "\xef\xbb\xbf项目编号,备注\r\nA,\"x\ny\"\r\n";
+    check_data(file, CTL_TABLE, bytes);
+    check_data(file, CTL_CSV, bytes);
+    check_data(file, CTL_JSON, "{\n  \"file\": \"\ufeff项目编号,备注\\r\\nA,\\\"x\\ny\\\"\\r\\n\"\n}\n");
+    check_data("{\"file\":\"a\\rb\",\"rows\":2}", CTL_TABLE, "file: a\\rb\nrows: 2\n");
+
+    /* on a terminal: no BOM, CRLF as newlines, other controls escaped */
+    json_t *v = parse("{\"file\":\"\ufeffa,b\\r\\n\\u001b[2J,\\r\\\"c\\nd\\\"\"}");
+    struct buf out;
+    buf_init(&out);
+    assert_true(ctl_render_is_file(v));
+    ctl_render_file_visible(&out, v);
+    assert_string_equal(out.data, "a,b\n\\x1b[2J,\\r\"c\nd\"\n");
+    buf_free(&out);
+    json_decref(v);
+}
+
 int
 main(void)
 {
@@ -338,6 +362,7 @@ main(void)
         cmocka_unit_test(test_error_with_details),
         cmocka_unit_test(test_error_malformed),
         cmocka_unit_test(test_put_visible),
+        cmocka_unit_test(test_file_is_raw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,28 @@ test_json_retry_keeps_id_and_body(void **state)
     json_decref(data);
 }
 
+/* `receiver test`: its own webhook-id, type "test", no alert number. */
+static void
+test_test_message(void **state)
+{
+    (void)state;
+    json_t *data = json_pack("{s:b}", "test", 1);
+    struct alert_view a = { .id = 0, .kind = "test", .stage = "", .created_at = "2026-11-03T08:00:00+08:00",
+                            .message = "测试消息", .data = data, .webhook_id = "msg_test_1762128000999" };
+    struct receiver rv = rcv("json", "https://hooks.example.org/kp", SW_SECRET);
+    struct render_request rq;
+    render_ok(&rv, &a, NOW, &rq);
+    assert_string_equal(rq.headers[1], "webhook-id: msg_test_1762128000999");
+    assert_non_null(strstr(rq.body, "{\"type\":\"test\","));
+    render_request_free(&rq);
+    rv = rcv("wecom", WECOM_URL, NULL);
+    render_ok(&rv, &a, NOW, &rq);
+    assert_non_null(strstr(rq.body, "测试消息"));
+    assert_null(strstr(rq.body, "编号"));
+    render_request_free(&rq);
+    json_decref(data);
+}
+
 static void
 test_wecom_markdown_exact(void **state)
 {
@@ -643,6 +665,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_alert_exact),
         cmocka_unit_test(test_json_retry_keeps_id_and_body),
+        cmocka_unit_test(test_test_message),
         cmocka_unit_test(test_wecom_markdown_exact),
         cmocka_unit_test(test_wecom_text_mentions_leader),
         cmocka_unit_test(test_dingtalk_exact),

@@ -1,0 +1,345 @@
+/* cmd_campaign: the 双月攻坚 windows — `campaign [list]`, `campaign show
+ * [C]` (the current two-month window by default: days left, milestones
+ * done, due and overdue, county by county), `campaign targets [C]` (each
+ * target against what was actually achieved in the window) and `campaign
+ * target set C …` (admin). What counts as achieved is one SQL function,
+ * keyproj_campaign_actuals() in sql/0005_admin.sql. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "cmd_util.h"
+#include "daemon.h"
+#include "db.h"
+#include "util.h"
+#include "values.h"
+
+extern const struct cmd_entry cmd_campaign_entry;
+
+#define CODE_MAX 32     /* campaign.code */
+
+struct campaign_job {
+    struct cmd_ctx *ctx;
+    char code[CODE_MAX * 4 + 1];
+    bool current;       /* no C given: the window holding today */
+};
+
+/* The campaign a positional names ("2026年第6期" is 2026-B6; other codes
+ * as typed), or, without one, the two-month window holding today. */
+static struct campaign_job *
+campaign_job(const struct cmd_call *c, int pos)
+{
+    struct campaign_job *job = xcalloc(1, sizeof *job);
+    job->ctx = c->ctx;
+    if (c->a->npos > pos) {
+        const char *s = c->a->pos[pos];
+        if (!parse_campaign(s, job->code, sizeof job->code)) {
+            if (strlen(s) > CODE_MAX * 4) {
+                cmd_usage_error(c, "'%.40s…' is not a campaign code", s);
+                free(job);
+                return NULL;
+            }
+            strlcpy_k(job->code, s, sizeof job->code);
+        }
+    } else {
+        struct ymd t;
+        clock_today(&c->ctx->d->clock, &t);
+        campaign_of_date(&t, job->code, sizeof job->code);
+        job->current = true;
+    }
+    return job;
+}
+
+static void
+reply_not_found(struct campaign_job *job)
+{
+    if (job->current)
+        cmd_error(job->ctx, "not_found", NULL,
+                  "no campaign %s (the two-month window holding today) yet: import its milestones or set "
+                  "its targets (campaign target set %s …)", job->code, job->code);
+    else
+        cmd_error(job->ctx, "not_found", NULL, "no campaign '%s' (campaign list shows them)", job->code);
+}
+
+/* ---- list ------------------------------------------------------------------ */
+
+static void
+campaign_list(const struct cmd_call *c)
+{
+    char today[11];
+    cmd_today(c->ctx, today);
+    const char *params[] = { today };
+    db_query(c->ctx->d->db,
+             "SELECT c.code, c.name, c.kind, c.starts_on, c.ends_on,"
+             " CASE WHEN $1::date < c.starts_on THEN 'upcoming' WHEN $1::date > c.ends_on THEN 'past'"
+             "      ELSE 'current' END AS state,"
+             " count(m.id) AS milestones, count(m.id) FILTER (WHERE m.status = 'done') AS done,"
+             " count(m.id) FILTER (WHERE m.status = 'pending' AND m.due_on < $1::date) AS overdue,"
+             " (SELECT count(*) FROM campaign_target t WHERE t.campaign_id = c.id) AS targets"
+             " FROM campaign c LEFT JOIN milestone m ON m.campaign_id = c.id"
+             " GROUP BY c.id ORDER BY c.starts_on, c.code",
+             1, params, cmd_on_rows, c->ctx);
+}
+
+/* ---- show -------------------------------------------------------------------- */
+
+static void
+on_show(void *arg, const PGresult *res, const char *err)
+{
+    struct campaign_job *job = arg;
+    if (err)
+        cmd_error(job->ctx, "internal", NULL, "query failed: %s", err);
+    else if (PQntuples(res) == 0)
+        reply_not_found(job);
+    else {
+        json_t *o = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+        if (o)
+            cmd_reply(job->ctx, o);
+        else
+            cmd_error(job->ctx, "internal", NULL, "the database answered something unreadable");
+    }
+    free(job);
+}
+
+/* Milestone counts of a set of rows m (in the window's campaign). */
+#define MILESTONE_COUNTS \
+    " count(*) AS milestones, count(*) FILTER (WHERE m.status = 'done') AS done," \
+    " count(*) FILTER (WHERE m.status = 'pending' AND m.due_on >= $2::date) AS due," \
+    " count(*) FILTER (WHERE m.status = 'pending' AND m.due_on < $2::date) AS overdue," \
+    " count(*) FILTER (WHERE m.status = 'waived') AS waived," \
+    " round(100.0 * count(*) FILTER (WHERE m.status = 'done')" \
+    "       / nullif(count(*) FILTER (WHERE m.status <> 'waived'), 0), 1) AS done_pct"
+
+static void
+campaign_show(const struct cmd_call *c)
+{
+    struct campaign_job *job = campaign_job(c, 0);
+    if (job == NULL)
+        return;
+    char today[11];
+    cmd_today(c->ctx, today);
+    const char *params[] = { job->code, today };
+    /* days_gone: the window's days before today; days_left: today and the
+     * days after it up to the last day (so on the last day, 1). done_pct
+     * leaves waived milestones out. */
+    db_query(c->ctx->d->db,
+             "SELECT json_build_object("
+             "  'code', c.code, 'name', c.name, 'kind', c.kind, 'starts_on', c.starts_on, 'ends_on', c.ends_on,"
+             "  'today', $2::date,"
+             "  'state', CASE WHEN $2::date < c.starts_on THEN 'upcoming' WHEN $2::date > c.ends_on THEN 'past'"
+             "               ELSE 'current' END,"
+             "  'days_total', d.total, 'days_gone', d.gone, 'days_left', d.total - d.gone,"
+             "  'time_elapsed_pct', round(100.0 * d.gone / d.total, 1),"
+             "  'milestones', mc.milestones, 'done', mc.done, 'due', mc.due, 'overdue', mc.overdue,"
+             "  'waived', mc.waived, 'done_pct', mc.done_pct,"
+             "  'targets', (SELECT count(*) FROM campaign_target t WHERE t.campaign_id = c.id),"
+             "  'by_county', coalesce(bc.rows, '[]'::json))::text"
+             " FROM campaign c"
+             " CROSS JOIN LATERAL (SELECT c.ends_on - c.starts_on + 1 AS total,"
+             "   least(greatest($2::date - c.starts_on, 0), c.ends_on - c.starts_on + 1) AS gone) d"
+             " CROSS JOIN LATERAL (SELECT" MILESTONE_COUNTS " FROM milestone m WHERE m.campaign_id = c.id) mc"
+             " CROSS JOIN LATERAL (SELECT json_agg(b ORDER BY b.county) AS rows"
+             "   FROM (SELECT co.name AS county," MILESTONE_COUNTS
+             "           FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
+             "          WHERE m.campaign_id = c.id GROUP BY co.name) b) bc"
+             " WHERE c.code = $1",
+             2, params, on_show, job);
+}
+
+/* ---- targets ----------------------------------------------------------------- */
+
+static void
+on_targets(void *arg, const PGresult *res, const char *err)
+{
+    struct campaign_job *job = arg;
+    if (err) {
+        cmd_error(job->ctx, "internal", NULL, "query failed: %s", err);
+    } else if (PQntuples(res) == 0) {
+        reply_not_found(job);
+    } else {
+        /* One row per target, or one row with no target (_tid null) for a
+         * campaign that has none: the campaign exists, the list is empty. */
+        json_t *rows = cmd_rows_json(res), *out = json_array();
+        size_t i;
+        json_t *row;
+        json_array_foreach(rows, i, row) {
+            if (json_is_null(json_object_get(row, "_tid")))
+                continue;
+            json_object_del(row, "_tid");
+            json_array_append(out, row);
+        }
+        json_decref(rows);
+        cmd_reply(job->ctx, out);
+    }
+    free(job);
+}
+
+static void
+campaign_targets(const struct cmd_call *c)
+{
+    struct campaign_job *job = campaign_job(c, 0);
+    if (job == NULL)
+        return;
+    const char *params[] = { job->code };
+    /* City-wide first, then the counties; all sectors before each sector. */
+    db_query(c->ctx->d->db,
+             "SELECT co.name AS county, t.sector,"
+             " a.starts, t.starts AS starts_target, a.completions, t.completions AS completions_target,"
+             " a.investment, trim_scale(t.investment) AS investment_target,"
+             " CASE WHEN t.investment > 0 THEN round(100 * a.investment / t.investment, 1) END AS investment_pct,"
+             " a.approvals, trim_scale(t.approvals) AS approvals_target, a.approval_items, t.id AS _tid"
+             " FROM campaign c LEFT JOIN campaign_target t ON t.campaign_id = c.id"
+             " LEFT JOIN county co ON co.id = t.county_id"
+             " LEFT JOIN LATERAL keyproj_campaign_actuals(c.starts_on, c.ends_on, t.county_id, t.sector) a"
+             "   ON t.id IS NOT NULL"
+             " WHERE c.code = $1"
+             " ORDER BY t.county_id IS NOT NULL, co.name, t.sector IS NOT NULL, t.sector",
+             1, params, on_targets, job);
+}
+
+/* ---- target set ------------------------------------------------------------- */
+
+static bool
+is_none(const char *s)
+{
+    return strcmp(s, "none") == 0 || strcmp(s, "无") == 0;
+}
+
+/* A count target: a whole number, or none (no target). */
+static bool
+count_value(const struct cmd_call *c, const char *opt, char out[16], const char **val)
+{
+    const char *s = cmd_opt(c->a, opt);
+    *val = NULL;
+    if (s == NULL)
+        return true;
+    size_t n = strspn(s, "0123456789");
+    if (is_none(s)) {
+        *val = "none";
+        return true;
+    }
+    if (n == 0 || n > 9 || s[n] != '\0') {
+        cmd_usage_error(c, "--%s '%s' is not a number of projects (or none)", opt, s);
+        return false;
+    }
+    snprintf(out, 16, "%ld", strtol(s, NULL, 10));
+    *val = out;
+    return true;
+}
+
+static bool
+investment_value(const struct cmd_call *c, char out[40], const char **val)
+{
+    const char *s = cmd_opt(c->a, "investment");
+    *val = NULL;
+    if (s == NULL)
+        return true;
+    if (is_none(s)) {
+        *val = "none";
+        return true;
+    }
+    if (!parse_amount(s, out, 40)) {
+        cmd_usage_error(c, "--investment '%s' is not an amount in 万元 (like 52000 or 1,234.5; or none)", s);
+        return false;
+    }
+    *val = out;
+    return true;
+}
+
+/* A share in percent: 0 to 100, up to 2 decimals, "85", "85.5%" or "85.5％". */
+static bool
+percent_value(const struct cmd_call *c, char out[40], const char **val)
+{
+    const char *s = cmd_opt(c->a, "approvals");
+    *val = NULL;
+    if (s == NULL)
+        return true;
+    if (is_none(s)) {
+        *val = "none";
+        return true;
+    }
+    char tmp[40];
+    strlcpy_k(tmp, s, sizeof tmp);
+    size_t n = strlen(tmp);
+    if (n >= 1 && tmp[n - 1] == '%')
+        tmp[n - 1] = '\0';
+    else if (n >= 3 && strcmp(tmp + n - 3, "％") == 0)
+        tmp[n - 3] = '\0';
+    const char *dot;
+    if (strlen(s) >= sizeof tmp - 1 || !parse_amount(tmp, out, 40) || strtod(out, NULL) > 100
+        || ((dot = strchr(out, '.')) != NULL && strlen(dot + 1) > 2)) {
+        cmd_usage_error(c, "--approvals '%s' is not a percentage from 0 to 100 (like 85 or 92.5; or none)", s);
+        return false;
+    }
+    *val = out;
+    return true;
+}
+
+static void
+campaign_target(const struct cmd_call *c)
+{
+    if (strcmp(c->a->pos[0], "set") != 0) {
+        cmd_usage_error(c, "unknown campaign target action '%s' (expected set)", c->a->pos[0]);
+        return;
+    }
+    struct campaign_job *job = campaign_job(c, 1);
+    if (job == NULL)
+        return;
+    char starts_b[16], completions_b[16], investment_b[40], approvals_b[40];
+    const char *sector, *starts, *completions, *investment, *approvals, *county = cmd_opt(c->a, "county");
+    bool ok = cmd_enum_opt(c, "sector", map_sector, sector_expected(), &sector)
+              && count_value(c, "starts", starts_b, &starts)
+              && count_value(c, "completions", completions_b, &completions)
+              && investment_value(c, investment_b, &investment) && percent_value(c, approvals_b, &approvals);
+    if (ok && !starts && !completions && !investment && !approvals) {
+        cmd_usage_error(c, "give at least one target: --starts, --completions, --investment or --approvals");
+        ok = false;
+    }
+    if (ok) {
+        const char *args[] = { job->code, county, sector, starts, completions, investment, approvals };
+        cmd_run_write(c->ctx,
+                      "keyproj_campaign_target_set($1::text, $2::text, $3::text, $4::text, $5::text, $6::text,"
+                      " $7::text",
+                      7, args);
+    }
+    free(job);
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static const char *const target_set_opts[] = {
+    "county", "sector", "starts", "completions", "investment", "approvals", NULL,
+};
+
+static const struct cmd_sub campaign_subs[] = {
+    { "list", "[list]", LEVEL_OPERATOR, 0, 0, NULL, campaign_list },
+    { "show", "show [C]", LEVEL_OPERATOR, 0, 1, NULL, campaign_show },
+    { "targets", "targets [C]", LEVEL_OPERATOR, 0, 1, NULL, campaign_targets },
+    { "target", "target set C [--county X] [--sector S] [--starts N] [--completions N] [--investment AMOUNT] "
+      "[--approvals PCT]", LEVEL_ADMIN, 2, 2, target_set_opts, campaign_target },
+    { NULL, NULL, 0, 0, 0, NULL, NULL },
+};
+
+static void
+campaign_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    cmd_run_sub(ctx, &cmd_campaign_entry, campaign_subs, a, "list");
+}
+
+static const struct cmd_opt campaign_opts[] = {
+    { "county", true }, { "sector", true }, { "starts", true }, { "completions", true },
+    { "investment", true }, { "approvals", true }, { NULL, false },
+};
+
+const struct cmd_entry cmd_campaign_entry = {
+    "campaign",
+    "[list] | show [C] | targets [C] | target set C [--county X] [--sector S] [--starts N] [--completions N]"
+    " [--investment AMOUNT] [--approvals PCT]",
+    "双月攻坚 windows: list, show (the current window by default: days left, milestones done/due/overdue), "
+    "targets (actual against target), target set (admin; none removes one)",
+    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 3, campaign_opts, campaign_exec,
+};

@@ -1,0 +1,78 @@
+/* cmd_clock: the alert engine's admin commands. `scan` runs a scan now and
+ * answers when it has finished, with what it did. `clock set TIME` moves
+ * the daemon's clock so tests can walk through dates without sleeping; it
+ * is refused unless keyprojd was started in test mode (--now), so that a
+ * production clock can never be moved. */
+#include "ac_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "daemon.h"
+#include "deliver.h"
+#include "log.h"
+#include "scan.h"
+#include "util.h"
+
+static void
+on_scanned(void *arg, const struct scan_stats *st)
+{
+    struct cmd_ctx *ctx = arg;
+    if (st->error[0])
+        cmd_error(ctx, "internal", scan_stats_json(st), "the scan failed: %s", st->error);
+    else
+        cmd_reply(ctx, scan_stats_json(st));
+}
+
+static void
+scan_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    if (!scan_request(ctx->d->scan, on_scanned, ctx))
+        cmd_error(ctx, "unavailable", NULL, "this keyprojd may not scan now (the database is not ready)");
+}
+
+const struct cmd_entry cmd_scan_entry = {
+    "scan", "", "run the alert engine now; answers when done, with rows examined, alerts and deliveries created",
+    LEVEL_ADMIN, CMD_NEEDS_DB, 0, 0, NULL, scan_exec,
+};
+
+static void
+clock_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    struct daemon *d = ctx->d;
+    if (strcmp(a->pos[0], "set") != 0) {
+        cmd_error(ctx, "usage", NULL, "unknown clock action '%s'; usage: clock set TIME", a->pos[0]);
+        return;
+    }
+    if (!d->test_clock) {
+        cmd_error(ctx, "denied", NULL,
+                  "the clock can be moved only in test mode (keyprojd started with --now); "
+                  "this keyprojd follows the system clock");
+        return;
+    }
+    struct kclock c = d->clock;
+    if (!clock_set(&c, a->pos[1])) {
+        cmd_error(ctx, "usage", NULL, "cannot read the time '%s' (expected 2026-11-25T09:00:00+08:00, "
+                  "2026-11-25 09:00 or 2026-11-25)", a->pos[1]);
+        return;
+    }
+    d->clock = c;
+    double now = clock_now(&d->clock);
+    char iso[32], today[11];
+    struct ymd t;
+    clock_format(now, iso);
+    clock_date_of(now, &t);
+    format_date(&t, today);
+    log_info("clock moved", "now=%s user=%s", iso, log_q(ctx->user));
+    scan_clock_changed(d->scan);
+    if (d->deliver)
+        deliver_kick(d->deliver);       /* held messages may be due now */
+    cmd_reply(ctx, json_pack("{s:s, s:s}", "now", iso, "today", today));
+}
+
+const struct cmd_entry cmd_clock_entry = {
+    "clock", "set TIME", "move the daemon's clock (test mode only: keyprojd --now) and scan",
+    LEVEL_ADMIN, 0, 2, 2, NULL, clock_exec,
+};

@@ -1,0 +1,226 @@
+/* cmd_export: `export projects|milestones [filters]` — the ledger as a CSV
+ * file that Excel in China opens correctly (UTF-8 with a byte order mark,
+ * CRLF line ends) and that `import` takes back unchanged: the headers are
+ * the Chinese ones the import knows, the values its vocabulary (省, 产业,
+ * 已完成 …). Columns the import does not know (节点ID, 项目名称 of a
+ * milestone …) are there for the reader; the import lists them as ignored.
+ *
+ * The answer's data is {"file": "<the CSV>"}: keyprojctl writes a file's
+ * bytes as they are (no escaping, no added newline). */
+#include "ac_config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "cmd_util.h"
+#include "csv.h"
+#include "daemon.h"
+#include "db.h"
+#include "util.h"
+#include "values.h"
+
+extern const struct cmd_entry cmd_export_entry;
+
+#define UTF8_BOM "\xEF\xBB\xBF"
+
+enum col_kind {
+    COL_TEXT,   /* as stored */
+    COL_ENUM,   /* a canonical enum name, written as its Chinese label */
+    COL_BOOL,   /* 是 / 否 */
+};
+
+struct col {
+    const char *header;
+    enum col_kind kind;
+};
+
+/* In the order of the SELECT lists below. */
+static const struct col project_cols[] = {
+    { "项目编号", COL_TEXT }, { "项目名称", COL_TEXT }, { "年度", COL_TEXT }, { "级别", COL_ENUM },
+    { "县区", COL_TEXT }, { "领域", COL_ENUM }, { "类别", COL_ENUM }, { "状态", COL_ENUM },
+    { "建设单位", COL_TEXT }, { "责任单位", COL_TEXT }, { "分包领导", COL_TEXT }, { "领导职务", COL_TEXT },
+    { "联系电话", COL_TEXT }, { "联系人", COL_TEXT }, { "联系人电话", COL_TEXT },
+    { "总投资（万元）", COL_TEXT }, { "年度计划投资（万元）", COL_TEXT },
+    { "计划开工", COL_TEXT }, { "计划竣工", COL_TEXT }, { "实际开工", COL_TEXT }, { "实际竣工", COL_TEXT },
+    { "当年竣工", COL_BOOL },
+    { NULL, 0 },
+};
+
+static const struct col milestone_cols[] = {
+    { "节点ID", COL_TEXT }, { "项目编号", COL_TEXT }, { "项目名称", COL_TEXT }, { "县区", COL_TEXT },
+    { "攻坚期", COL_TEXT }, { "节点类型", COL_ENUM }, { "节点内容", COL_TEXT }, { "完成时限", COL_TEXT },
+    { "责任单位", COL_TEXT }, { "完成情况", COL_ENUM }, { "实际完成时间", COL_TEXT }, { "备注", COL_TEXT },
+    { "免除原因", COL_TEXT },
+    { NULL, 0 },
+};
+
+struct export_job {
+    struct cmd_ctx *ctx;
+    const struct col *cols;
+};
+
+static void
+on_rows(void *arg, const PGresult *res, const char *err)
+{
+    struct export_job *job = arg;
+    if (err) {
+        cmd_error(job->ctx, "internal", NULL, "query failed: %s", err);
+        free(job);
+        return;
+    }
+    size_t ncols = 0;
+    while (job->cols[ncols].header)
+        ncols++;
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, UTF8_BOM);
+    for (size_t c = 0; c < ncols; c++) {
+        if (c > 0)
+            buf_putc(&b, ',');
+        csv_put_field(&b, job->cols[c].header);
+    }
+    buf_puts(&b, "\r\n");
+    int nr = PQntuples(res);
+    for (int r = 0; r < nr; r++) {
+        for (size_t c = 0; c < ncols; c++) {
+            if (c > 0)
+                buf_putc(&b, ',');
+            if (PQgetisnull(res, r, (int)c))
+                continue;
+            const char *v = PQgetvalue(res, r, (int)c);
+            switch (job->cols[c].kind) {
+            case COL_ENUM:
+                v = enum_label_zh(v);
+                break;
+            case COL_BOOL:
+                v = v[0] == 't' ? "是" : "否";
+                break;
+            case COL_TEXT:
+                break;
+            }
+            csv_put_field(&b, v);
+        }
+        buf_puts(&b, "\r\n");
+    }
+    json_t *file = json_pack("{s:s%}", "file", b.data, b.len);
+    if (file)
+        cmd_reply(job->ctx, file);
+    else    /* the database holds text, so only a bug gets here */
+        cmd_error(job->ctx, "internal", NULL, "the exported text is not valid UTF-8");
+    buf_free(&b);
+    free(job);
+}
+
+/* ---- projects ------------------------------------------------------------ */
+
+static void
+export_projects(struct cmd_call *c, struct export_job *job)
+{
+    const char *sector, *level, *category, *status;
+    if (!cmd_enum_opt(c, "sector", map_sector, sector_expected(), &sector)
+        || !cmd_enum_opt(c, "level", map_level, level_expected(), &level)
+        || !cmd_enum_opt(c, "category", map_category, category_expected(), &category)
+        || !cmd_enum_opt(c, "status", map_status, status_expected(), &status)) {
+        free(job);
+        return;
+    }
+    job->cols = project_cols;
+    const char *params[] = { cmd_opt(c->a, "county"), sector, level, category, status };
+    db_query(c->ctx->d->db,
+             "SELECT p.code, p.name, p.year, p.level, co.name, p.sector, p.category, p.status, p.owner, u.name,"
+             " l.name, l.title, l.mobile, k.name, k.mobile,"
+             " trim_scale(p.total_investment), trim_scale(p.annual_plan),"
+             " to_char(p.planned_start, 'YYYY-MM-DD'), to_char(p.planned_end, 'YYYY-MM-DD'),"
+             " to_char(p.actual_start, 'YYYY-MM-DD'), to_char(p.actual_end, 'YYYY-MM-DD'),"
+             " p.completes_this_year"
+             " FROM project p JOIN county co ON co.id = p.county_id LEFT JOIN unit u ON u.id = p.unit_id"
+             " LEFT JOIN person l ON l.id = p.leader_id LEFT JOIN person k ON k.id = p.contact_id"
+             " WHERE ($1::text IS NULL OR co.name = $1) AND ($2::text IS NULL OR p.sector = $2)"
+             " AND ($3::text IS NULL OR p.level = $3) AND ($4::text IS NULL OR p.category = $4)"
+             " AND ($5::text IS NULL OR p.status = $5)"
+             " ORDER BY co.name, p.code",
+             5, params, on_rows, job);
+}
+
+/* ---- milestones ------------------------------------------------------------ */
+
+static const char *
+map_milestone_filter(const char *s)
+{
+    if (strcmp(s, "overdue") == 0 || strcmp(s, "逾期") == 0 || strcmp(s, "超期") == 0)
+        return "overdue";
+    return map_milestone_status(s);
+}
+
+static void
+export_milestones(struct cmd_call *c, struct export_job *job)
+{
+    const char *status;
+    if (!cmd_enum_opt(c, "status", map_milestone_filter,
+                      "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)", &status)) {
+        free(job);
+        return;
+    }
+    char campaign[40], today[11];
+    const char *cp = cmd_opt(c->a, "campaign");
+    if (cp && parse_campaign(cp, campaign, sizeof campaign))
+        cp = campaign;
+    cmd_today(c->ctx, today);
+    job->cols = milestone_cols;
+    const char *params[] = { today, cp, status, cmd_opt(c->a, "county") };
+    /* The milestone's own unit (not the project's it falls back to in the
+     * views): what the import stores is what must come back. */
+    db_query(c->ctx->d->db,
+             "SELECT m.id, p.code, p.name, co.name, cp.code, m.kind, m.title, to_char(m.due_on, 'YYYY-MM-DD'),"
+             " u.name, m.status, to_char(m.done_on, 'YYYY-MM-DD'), m.note, m.waived_reason"
+             " FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
+             " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit u ON u.id = m.unit_id"
+             " WHERE ($2::text IS NULL OR cp.code = $2)"
+             " AND ($3::text IS NULL OR (CASE WHEN $3 = 'overdue' THEN m.status = 'pending' AND m.due_on < $1::date"
+             "      WHEN $3 = 'pending' THEN m.status = 'pending' AND m.due_on >= $1::date"
+             "      ELSE m.status = $3 END))"
+             " AND ($4::text IS NULL OR co.name = $4)"
+             " ORDER BY co.name, p.code, m.due_on, m.id",
+             4, params, on_rows, job);
+}
+
+/* ---- the command ----------------------------------------------------------- */
+
+static void
+export_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    struct cmd_call c = { ctx, &cmd_export_entry, NULL, a };
+    static const char *const project_only[] = { "sector", "level", "category", NULL };
+    static const char *const milestone_only[] = { "campaign", NULL };
+    bool projects = strcmp(a->pos[0], "projects") == 0;
+    if (!projects && strcmp(a->pos[0], "milestones") != 0) {
+        cmd_usage_error(&c, "unknown export kind '%s' (expected projects or milestones)", a->pos[0]);
+        return;
+    }
+    for (const char *const *o = projects ? milestone_only : project_only; *o; o++)
+        if (cmd_flag(a, *o)) {
+            cmd_usage_error(&c, "'export %s' takes no --%s", a->pos[0], *o);
+            return;
+        }
+    struct export_job *job = xcalloc(1, sizeof *job);
+    job->ctx = ctx;
+    if (projects)
+        export_projects(&c, job);
+    else
+        export_milestones(&c, job);
+}
+
+static const struct cmd_opt export_opts[] = {
+    { "county", true }, { "sector", true }, { "level", true }, { "category", true }, { "status", true },
+    { "campaign", true }, { NULL, false },
+};
+
+const struct cmd_entry cmd_export_entry = {
+    "export",
+    "projects [--county C] [--sector S] [--level L] [--category K] [--status S]"
+    " | milestones [--campaign 2026-B6] [--status pending|done|waived|overdue] [--county C]",
+    "the ledger as a CSV file for Excel (UTF-8 with BOM, Chinese headers) that import takes back unchanged; "
+    "keyprojctl export projects > 项目.csv",
+    LEVEL_OPERATOR, CMD_NEEDS_DB, 1, 1, export_opts, export_exec,
+};

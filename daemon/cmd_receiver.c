@@ -1,0 +1,65 @@
+/* cmd_receiver: `receiver test NAME` sends a test message to one receiver
+ * right now, through the same rendering, signing and HTTP path as alerts,
+ * and answers with what the receiver said. It never touches the outbox, so
+ * it works while the database is down. */
+#include "ac_config.h"
+
+#include <string.h>
+
+#include "cmd.h"
+#include "daemon.h"
+#include "deliver.h"
+#include "util.h"
+
+extern const struct cmd_entry cmd_receiver_entry;
+
+static void
+on_tested(void *arg, const struct deliver_test_result *r)
+{
+    struct cmd_ctx *ctx = arg;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:I}", "receiver", r->receiver, "type", r->type,
+                          "verdict", r->verdict, "http_status", (int)r->http_status, "error", r->error,
+                          "ms", (json_int_t)r->elapsed_ms);
+    if (r->retry_after >= 0)
+        json_object_set_new(o, "retry_after", json_integer(r->retry_after));
+    if (r->webhook_id)
+        json_object_set_new(o, "webhook_id", json_string(r->webhook_id));
+    cmd_reply(ctx, o);
+}
+
+static void
+receiver_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    if (strcmp(a->pos[0], "test") != 0) {
+        cmd_error(ctx, "usage", NULL, "unknown action '%s'; usage: receiver %s", a->pos[0],
+                  cmd_receiver_entry.usage);
+        return;
+    }
+    const struct config *cfg = ctx->d->cfg;
+    const struct receiver *rv = NULL;
+    for (size_t i = 0; i < cfg->n_receivers; i++)
+        if (strcmp(cfg->receivers[i].name, a->pos[1]) == 0)
+            rv = &cfg->receivers[i];
+    if (rv == NULL) {
+        struct buf names;
+        buf_init(&names);
+        for (size_t i = 0; i < cfg->n_receivers; i++)
+            buf_printf(&names, "%s%s", i ? ", " : "", cfg->receivers[i].name);
+        cmd_error(ctx, "not_found", NULL, "no receiver '%s' in the configuration (%s%s)", a->pos[1],
+                  cfg->n_receivers ? "it has: " : "it has none", names.data ? names.data : "");
+        buf_free(&names);
+        return;
+    }
+    char err[256];
+    if (!deliver_test(ctx->d->deliver, rv, ctx->user, on_tested, ctx, err, sizeof err))
+        cmd_error(ctx, "internal", NULL, "cannot send a test message to '%s': %s", rv->name, err);
+}
+
+/* The verdict is the answer: "ok", "retry" (the outbox would try again) or
+ * "permanent" (the outbox would give up: fix the configuration). */
+const struct cmd_entry cmd_receiver_entry = {
+    "receiver", "test NAME",
+    "send a test message to a receiver now (not through the outbox) and show its answer: "
+    "HTTP status, verdict ok / retry / permanent, error",
+    LEVEL_ADMIN, 0, 2, 2, NULL, receiver_exec,
+};

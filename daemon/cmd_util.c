@@ -1,0 +1,301 @@
+/* cmd_util: shared argument checks, subcommands and writes of the command
+ * files (see cmd_util.h). Knows nothing of what a command means. */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clock.h"
+#include "cmd_util.h"
+#include "daemon.h"
+#include "db.h"
+#include "util.h"
+#include "values.h"
+
+#define WRITE_MAX_ARGS 12
+
+static const char *
+level_name(enum cmd_level l)
+{
+    return l == LEVEL_ADMIN ? "admin" : l == LEVEL_OPERATOR ? "operator" : "none";
+}
+
+void
+cmd_usage_error(const struct cmd_call *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    const char *usage = c->sub ? c->sub->usage : c->e->usage;
+    cmd_error(c->ctx, "usage", NULL, "%s; usage: %s%s%s", msg, c->e->name, usage[0] ? " " : "", usage);
+    free(msg);
+}
+
+/* ---- subcommands ------------------------------------------------------ */
+
+static bool
+sub_takes(const struct cmd_sub *s, const char *opt)
+{
+    for (const char *const *o = s->opts; o && *o; o++)
+        if (strcmp(*o, opt) == 0)
+            return true;
+    return false;
+}
+
+static char *
+sub_names(const struct cmd_sub *subs)
+{
+    struct buf b;
+    buf_init(&b);
+    for (const struct cmd_sub *s = subs; s->name; s++) {
+        if (s != subs)
+            buf_puts(&b, s[1].name ? ", " : " or ");
+        buf_puts(&b, s->name);
+    }
+    return buf_steal(&b);
+}
+
+void
+cmd_run_sub(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_sub *subs,
+            const struct cmd_args *a, const char *dflt)
+{
+    const char *name = a->npos > 0 ? a->pos[0] : dflt;
+    struct cmd_call c = { ctx, e, NULL, a };
+    if (name == NULL) {
+        cmd_usage_error(&c, "'%s' needs an action", e->name);
+        return;
+    }
+    const struct cmd_sub *s = subs;
+    while (s->name && strcmp(s->name, name) != 0)
+        s++;
+    if (s->name == NULL) {
+        char *names = sub_names(subs);
+        cmd_usage_error(&c, "unknown %s action '%s' (expected %s)", e->name, name, names);
+        free(names);
+        return;
+    }
+    struct cmd_args sa = *a;   /* the positionals after the subcommand's name */
+    if (a->npos > 0) {
+        sa.pos = a->pos + 1;
+        sa.npos = a->npos - 1;
+    }
+    c.sub = s;
+    c.a = &sa;
+    if (ctx->level < s->level) {
+        cmd_error(ctx, "denied", NULL, "'%s %s' needs the %s level; user %s has %s", e->name, s->name,
+                  level_name(s->level), ctx->user, level_name(ctx->level));
+        return;
+    }
+    if (sa.npos < s->min_pos || sa.npos > s->max_pos) {
+        cmd_usage_error(&c, sa.npos < s->min_pos ? "missing argument" : "too many arguments");
+        return;
+    }
+    for (int i = 0; i < sa.nopt; i++)
+        if (!sub_takes(s, sa.opt[i].name)) {
+            cmd_usage_error(&c, "'%s %s' takes no --%s", e->name, s->name, sa.opt[i].name);
+            return;
+        }
+    s->exec(&c);
+}
+
+/* ---- argument checks -------------------------------------------------- */
+
+bool
+cmd_id_arg(const struct cmd_call *c, const char *what, const char *listing, const char *s, char out[24])
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = s[0] >= '0' && s[0] <= '9' ? strtoll(s, &end, 10) : 0;
+    if (v <= 0 || errno != 0 || *end != '\0') {
+        cmd_usage_error(c, "%s must be a whole number as '%s' shows it (got '%s')", what, listing, s);
+        return false;
+    }
+    snprintf(out, 24, "%lld", v);
+    return true;
+}
+
+bool
+cmd_date_arg(const struct cmd_call *c, const char *what, const char *s, char out[11])
+{
+    struct ymd d;
+    if (!parse_date(s, &d)) {
+        cmd_usage_error(c, "%s '%s' is not a date (like 2026-11-02, 2026/11/2 or 2026年11月2日)", what, s);
+        return false;
+    }
+    format_date(&d, out);
+    return true;
+}
+
+bool
+cmd_date_opt_or_today(const struct cmd_call *c, const char *opt, char out[11])
+{
+    const char *s = cmd_opt(c->a, opt);
+    if (s == NULL) {
+        cmd_today(c->ctx, out);
+        return true;
+    }
+    char what[40];
+    snprintf(what, sizeof what, "--%s", opt);
+    return cmd_date_arg(c, what, s, out);
+}
+
+bool
+cmd_has_text(const char *s)
+{
+    while (*s) {
+        if (strncmp(s, "\xe3\x80\x80", 3) == 0)
+            s += 3;
+        else if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+            s++;
+        else
+            return true;
+    }
+    return false;
+}
+
+bool
+cmd_required_text(const struct cmd_call *c, const char *opt, const char *why, const char **out)
+{
+    *out = cmd_opt(c->a, opt);
+    if (*out == NULL || !cmd_has_text(*out)) {
+        if (c->sub)
+            cmd_usage_error(c, "%s %s needs --%s TEXT (%s)", c->e->name, c->sub->name, opt, why);
+        else
+            cmd_usage_error(c, "%s needs --%s TEXT (%s)", c->e->name, opt, why);
+        return false;
+    }
+    return true;
+}
+
+bool
+cmd_optional_text(const struct cmd_call *c, const char *opt, const char **out)
+{
+    *out = cmd_opt(c->a, opt);
+    if (*out != NULL && !cmd_has_text(*out)) {
+        cmd_usage_error(c, "--%s is blank: leave it out, or say something", opt);
+        return false;
+    }
+    return true;
+}
+
+bool
+cmd_enum_opt(const struct cmd_call *c, const char *opt, const char *(*map)(const char *), const char *expected,
+             const char **out)
+{
+    const char *v = cmd_opt(c->a, opt);
+    *out = NULL;
+    if (v == NULL)
+        return true;
+    *out = map(v);
+    if (*out == NULL) {
+        cmd_error(c->ctx, "usage", NULL, "--%s: unknown value '%s' (expected one of %s)", opt, v, expected);
+        return false;
+    }
+    return true;
+}
+
+/* Length of a blank at s (ASCII, or the U+3000 a Chinese IME types), or 0. */
+static size_t
+blank_at(const char *s)
+{
+    if (*s == ' ' || *s == '\t')
+        return 1;
+    return strncmp(s, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
+}
+
+const char *
+cmd_term_map(const struct cmd_term *terms, const char *s)
+{
+    size_t n;
+    while ((n = blank_at(s)) > 0)
+        s += n;
+    size_t len = 0;
+    for (size_t i = 0; s[i];)   /* the length up to the trailing blanks */
+        if ((n = blank_at(s + i)) > 0)
+            i += n;
+        else
+            len = ++i;
+    if (len == 0)
+        return NULL;
+    for (const struct cmd_term *t = terms; t->name; t++) {
+        if (strlen(t->name) == len && strncasecmp(t->name, s, len) == 0)
+            return t->name;
+        for (const char *p = t->spellings; p && *p;) {
+            const char *bar = strchr(p, '|');
+            size_t plen = bar ? (size_t)(bar - p) : strlen(p);
+            if (plen == len && memcmp(p, s, len) == 0)
+                return t->name;
+            p += plen + (bar != NULL);
+        }
+    }
+    return NULL;
+}
+
+void
+cmd_today(const struct cmd_ctx *ctx, char out[11])
+{
+    struct ymd t;
+    clock_today(&ctx->d->clock, &t);
+    format_date(&t, out);
+}
+
+/* ---- answers ---------------------------------------------------------- */
+
+void
+cmd_on_rows(void *arg, const PGresult *res, const char *err)
+{
+    struct cmd_ctx *ctx = arg;
+    if (err)
+        cmd_error(ctx, "internal", NULL, "query failed: %s", err);
+    else
+        cmd_reply(ctx, cmd_rows_json(res));
+}
+
+/* The SQL functions answer {"ok": true, "data": …} or {"ok": false,
+ * "code": …, "message": …}: a refusal is data, so its audit row commits. */
+static void
+on_written(void *arg, const PGresult *res, const char *err)
+{
+    struct cmd_ctx *ctx = arg;
+    if (err) {
+        cmd_error(ctx, "internal", NULL, "the change failed, nothing was changed: %s", err);
+        return;
+    }
+    json_t *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+    json_t *data = json_object_get(out, "data");
+    const char *code = json_string_value(json_object_get(out, "code"));
+    const char *message = json_string_value(json_object_get(out, "message"));
+    if (json_is_true(json_object_get(out, "ok")) && data)
+        cmd_reply(ctx, json_incref(data));
+    else if (code && message)
+        cmd_error(ctx, code, NULL, "%s", message);
+    else
+        cmd_error(ctx, "internal", NULL, "the database answered something unreadable");
+    json_decref(out);
+}
+
+void
+cmd_run_write(struct cmd_ctx *ctx, const char *call, int n, const char *const *args)
+{
+    const char *params[WRITE_MAX_ARGS + 3];
+    char today[11], req[24];
+    if (n < 0 || n > WRITE_MAX_ARGS) {
+        cmd_error(ctx, "internal", NULL, "a write with %d parameters (at most %d)", n, WRITE_MAX_ARGS);
+        return;
+    }
+    cmd_today(ctx, today);
+    snprintf(req, sizeof req, "%lu", ctx->request_id);
+    for (int i = 0; i < n; i++)
+        params[i] = args[i];
+    params[n] = today;
+    params[n + 1] = ctx->user;
+    params[n + 2] = req;
+    char *sql = xasprintf("SELECT %s, $%d::date, $%d::text, $%d::text)::text", call, n + 1, n + 2, n + 3);
+    db_query(ctx->d->db, sql, n + 3, params, on_written, ctx);
+    free(sql);
+}

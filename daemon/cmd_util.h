@@ -1,0 +1,87 @@
+/* cmd_util: what the command files share — argument checks that answer the
+ * usage error themselves, subcommands ("problem add", "campaign show"),
+ * the business date, table answers, and the one-statement writes of the
+ * sql/0002 and 0005 functions. */
+#ifndef KEYPROJ_CMD_UTIL_H
+#define KEYPROJ_CMD_UTIL_H
+
+#include <stdbool.h>
+#include <libpq-fe.h>
+
+#include "cmd.h"
+
+struct cmd_sub;
+
+/* One command being run: the entry, the subcommand (NULL when the command
+ * has none) and its arguments (positionals after the subcommand's name). */
+struct cmd_call {
+    struct cmd_ctx *ctx;
+    const struct cmd_entry *e;
+    const struct cmd_sub *sub;
+    const struct cmd_args *a;
+};
+
+/* A subcommand: its own level, positionals and options, checked before it
+ * runs, so that "problem list --text x" is a usage error and "problem add"
+ * needs the admin level although "problem list" does not. */
+struct cmd_sub {
+    const char *name;
+    const char *usage;              /* after the command's name: "add CODE --category C …" */
+    enum cmd_level level;
+    int min_pos, max_pos;           /* after the subcommand's name */
+    const char *const *opts;        /* the options it takes, NULL-terminated; NULL: none */
+    void (*exec)(const struct cmd_call *c);
+};
+
+/* Runs the subcommand a->pos[0] names (dflt when there is no positional;
+ * NULL: one is required) after checking its level, positionals and options. */
+void cmd_run_sub(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_sub *subs,
+                 const struct cmd_args *a, const char *dflt);
+
+/* A usage error with the usage line of the command (or subcommand). */
+void cmd_usage_error(const struct cmd_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Each check below answers the usage error itself and returns false. */
+
+/* A positive whole number that fits a bigint, canonical in out ("0012" →
+ * "12"). what names it ("milestone ID"), listing the command showing ids. */
+bool cmd_id_arg(const struct cmd_call *c, const char *what, const char *listing, const char *s, char out[24]);
+/* A date as the spreadsheets write it, as YYYY-MM-DD in out. */
+bool cmd_date_arg(const struct cmd_call *c, const char *what, const char *s, char out[11]);
+/* --opt DATE, or today when absent. */
+bool cmd_date_opt_or_today(const struct cmd_call *c, const char *opt, char out[11]);
+/* True when s has something besides blanks (ASCII or U+3000). */
+bool cmd_has_text(const char *s);
+/* An option that must say something, like --reason (why: what it is for). */
+bool cmd_required_text(const struct cmd_call *c, const char *opt, const char *why, const char **out);
+/* A text option that may be absent; given, it must not be blank. */
+bool cmd_optional_text(const struct cmd_call *c, const char *opt, const char **out);
+/* An enum option mapped to its canonical name (NULL when absent); an
+ * unknown value is a usage error listing the expected ones. */
+bool cmd_enum_opt(const struct cmd_call *c, const char *opt, const char *(*map)(const char *),
+                  const char *expected, const char **out);
+
+/* A vocabulary: each canonical name with the other spellings people use,
+ * '|'-separated ("资金|融资"). Terminated by a NULL name. */
+struct cmd_term {
+    const char *name;
+    const char *spellings;
+};
+/* The canonical name s means (the name in any case, or a spelling;
+ * surrounding blanks ignored), or NULL. */
+const char *cmd_term_map(const struct cmd_term *terms, const char *s);
+
+/* The business date of the daemon's clock, YYYY-MM-DD. */
+void cmd_today(const struct cmd_ctx *ctx, char out[11]);
+
+/* A db_result_fn answering the rows as a table (arg: the cmd_ctx). */
+void cmd_on_rows(void *arg, const PGresult *res, const char *err);
+
+/* Runs call, a write function and its first n (at most 12) parameters
+ * with their types ("keyproj_milestone_done($1::bigint, $2::date, $3::text"),
+ * completed with the three every write function takes last: today, the
+ * actor and the request id. Answers what the function answers: its data,
+ * or its refusal ({"ok": false, "code", "message"}) as that error. */
+void cmd_run_write(struct cmd_ctx *ctx, const char *call, int n, const char *const *args);
+
+#endif

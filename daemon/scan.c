@@ -1,0 +1,441 @@
+/* scan: when the engine scans, and the batch loop of one scan. Each phase
+ * (scan_parts.c, scan_project.c) selects at most scan_batch_rows rows whose
+ * next_check_on has come, builds their decisions with rules.c, and its one
+ * write statement commits the rows' new state, the alerts and their
+ * deliveries together: a crash leaves either all of a batch or none of it,
+ * and UNIQUE(kind, subject, stage) makes a re-run insert nothing. It must
+ * never read the system clock for a decision, nor run two scans at once. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "db.h"
+#include "log.h"
+#include "scan.h"
+#include "scan_phase.h"
+#include "util.h"
+
+/* Milestones first and fully, then the other parts of a project, then
+ * the projects, whose light folds in what the parts just wrote; campaign
+ * targets last. The probe in run_begin asks in the same order. */
+static const struct scan_phase *const phases[SCAN_PHASES] = {
+    &scan_phase_milestones, &scan_phase_problems, &scan_phase_approvals, &scan_phase_projects,
+    &scan_phase_campaigns,
+};
+#define PHASE_PROJECTS 3
+
+struct waiter {
+    struct waiter *next;
+    scan_done_fn fn;
+    void *arg;
+};
+
+struct scanner {
+    struct daemon *d;
+    struct event *start_ev;         /* deferred start: never from inside a callback */
+    struct event *day_ev;           /* the next business-day boundary */
+    struct event *safety_ev;        /* alerts.scan_interval_seconds */
+    bool running, again;
+    struct db_query *inflight;
+    struct waiter *waiters;         /* told when the running scan ends */
+    struct waiter *next_waiters;    /* told when the next scan ends */
+
+    /* the scan in progress */
+    struct scan_ctx ctx;
+    size_t phase;
+    int batch_rows, batch_limit;
+    int retries;                    /* batches redone after a deadlock */
+    bool due[SCAN_PHASES];          /* the phase may have rows to check */
+    bool warned_campaigns;
+    double started;                 /* system clock, for the duration only */
+    double t_query, t_select, t_build;  /* the batch's timings (debug log) */
+    struct scan_stats cur, last;
+    unsigned long scans;
+};
+
+static void select_next(struct scanner *s);
+
+bool
+scan_may_run(const struct scanner *s)
+{
+    /* Later: && this instance holds the leader lock (DESIGN.md). */
+    return s->d->db_ready;
+}
+
+/* ---- the end of a scan ---------------------------------------------------- */
+
+static void
+tell(struct waiter **list, const struct scan_stats *st)
+{
+    struct waiter *w = *list;
+    *list = NULL;
+    while (w) {
+        struct waiter *next = w->next;
+        w->fn(w->arg, st);
+        free(w);
+        w = next;
+    }
+}
+
+static void
+run_end(struct scanner *s, const char *err)
+{
+    struct scan_stats *st = &s->cur;
+    st->ms = (clock_now(NULL) - s->started) * 1000.0;
+    st->number = ++s->scans;
+    strlcpy_k(st->error, err ? err : "", sizeof st->error);
+    s->last = *st;
+    s->running = false;
+    if (err)
+        log_warn("scan failed", "today=%s examined=%ld alerts=%ld error=%s", st->today, st->examined,
+                 st->alerts, log_q(err));
+    else
+        log_msg(st->examined > 0 ? LOG_INFO : LOG_DEBUG, "scan finished",
+                "today=%s examined=%ld alerts=%ld deliveries=%ld ms=%.1f", st->today, st->examined,
+                st->alerts, st->deliveries, st->ms);
+    tell(&s->waiters, &s->last);
+    if (s->again)
+        event_active(s->start_ev, EV_TIMEOUT, 0);
+}
+
+/* ---- one batch: select, build, write -------------------------------------- */
+
+static void
+on_written(void *arg, const PGresult *res, const char *err)
+{
+    struct scanner *s = arg;
+    s->inflight = NULL;
+    if (err && strstr(err, "deadlock detected") != NULL && s->retries < 3) {
+        /* Two scanners locking the same rows (no leader yet): the batch
+         * was rolled back whole; read it again. */
+        s->retries++;
+        log_warn("scan batch redone after a deadlock", "phase=%s", phases[s->phase]->name);
+        select_next(s);
+        return;
+    }
+    if (err) {
+        run_end(s, err);
+        return;
+    }
+    long written = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    log_debug("scan batch", "phase=%s rows=%d written=%ld alerts=%s select_ms=%.1f build_ms=%.1f write_ms=%.1f",
+              phases[s->phase]->name, s->batch_rows, written, PQgetvalue(res, 0, 1), s->t_select * 1000.0,
+              s->t_build * 1000.0, (clock_now(NULL) - s->t_query) * 1000.0);
+    if (written > 0 && s->phase < PHASE_PROJECTS)
+        s->due[PHASE_PROJECTS] = true;     /* a part's light may have moved its project */
+    s->cur.alerts += strtol(PQgetvalue(res, 0, 1), NULL, 10);
+    s->cur.deliveries += strtol(PQgetvalue(res, 0, 2), NULL, 10);
+    /* A full batch may have left more behind; one whose every row was
+     * edited meanwhile (nothing written) is left to the NOTIFY that edit
+     * sent, so that a hot row cannot hold the scan in a loop. */
+    if (s->batch_rows < s->batch_limit || written == 0)
+        s->phase++;
+    select_next(s);
+}
+
+static void
+write_batch(struct scanner *s, const PGresult *res)
+{
+    const struct scan_phase *ph = phases[s->phase];
+    struct scan_batch b = { json_array(), json_array() };
+    double t0 = clock_now(NULL);
+    s->ctx.cfg = s->d->cfg;         /* a reload between batches takes effect */
+    ph->build(&s->ctx, res, &b);
+    char *rows = json_dumps(b.rows, JSON_COMPACT);
+    char *alerts = json_dumps(b.alerts, JSON_COMPACT);
+    json_decref(b.rows);
+    json_decref(b.alerts);
+    const char *params[] = { rows, alerts, s->ctx.now_iso, s->ctx.today_s };
+    s->t_query = clock_now(NULL);
+    s->t_build = s->t_query - t0;
+    s->inflight = db_query(s->d->db, ph->write_sql, ph->write_params, params, on_written, s);
+    free(rows);
+    free(alerts);
+}
+
+static void
+on_selected(void *arg, const PGresult *res, const char *err)
+{
+    struct scanner *s = arg;
+    s->inflight = NULL;
+    if (err) {
+        run_end(s, err);
+        return;
+    }
+    int n = PQntuples(res);
+    s->t_select = clock_now(NULL) - s->t_query;
+    s->cur.examined += n;
+    s->cur.phase_examined[s->phase] += n;
+    s->batch_rows = n;
+    if (n == 0) {
+        s->phase++;
+        select_next(s);
+        return;
+    }
+    write_batch(s, res);
+}
+
+static void
+month_start(struct ymd d, int back, char out[11])
+{
+    int mi = d.y * 12 + (d.m - 1) - back;
+    struct ymd f = { mi / 12, mi % 12 + 1, 1 };
+    format_date(&f, out);
+}
+
+static void
+select_next(struct scanner *s)
+{
+    while (s->phase < SCAN_PHASES && !s->due[s->phase])
+        s->phase++;
+    if (s->phase == SCAN_PHASES) {
+        run_end(s, NULL);
+        return;
+    }
+    if (!scan_may_run(s)) {
+        run_end(s, "the database is not ready");
+        return;
+    }
+    const struct scan_phase *ph = phases[s->phase];
+    char limit[16], reports[16], this_month[11], last_month[11];
+    s->batch_limit = s->d->cfg->scan_batch;
+    snprintf(limit, sizeof limit, "%d", s->batch_limit);
+    snprintf(reports, sizeof reports, "%zu", rules_reports_needed(&s->d->cfg->rules));
+    month_start(s->ctx.today, 0, this_month);
+    month_start(s->ctx.today, 1, last_month);
+    const char *params[] = { s->ctx.today_s, limit, reports, this_month, last_month };
+    s->t_query = clock_now(NULL);
+    s->inflight = db_query(s->d->db, ph->select_sql, ph->select_params, params, on_selected, s);
+}
+
+static void
+on_probed(void *arg, const PGresult *res, const char *err)
+{
+    struct scanner *s = arg;
+    s->inflight = NULL;
+    if (err) {
+        run_end(s, err);
+        return;
+    }
+    for (int i = 0; i < SCAN_PHASES; i++)
+        s->due[i] = PQgetvalue(res, 0, i)[0] == 't';
+    if (s->due[SCAN_PHASES - 1] && PQgetvalue(res, 0, SCAN_PHASES)[0] != 't') {
+        s->due[SCAN_PHASES - 1] = false;
+        if (!s->warned_campaigns)
+            log_warn("campaign targets are not judged: the schema lacks keyproj_campaign_actuals", "%s", "");
+        s->warned_campaigns = true;
+    }
+    select_next(s);
+}
+
+static void
+run_begin(struct scanner *s)
+{
+    s->running = true;
+    s->again = false;
+    s->waiters = s->next_waiters;
+    s->next_waiters = NULL;
+    double now = clock_now(&s->d->clock);
+    memset(&s->cur, 0, sizeof s->cur);
+    s->cur.at = now;
+    s->ctx.cfg = s->d->cfg;
+    clock_date_of(now, &s->ctx.today);
+    format_date(&s->ctx.today, s->ctx.today_s);
+    clock_format(now, s->ctx.now_iso);
+    strlcpy_k(s->cur.today, s->ctx.today_s, sizeof s->cur.today);
+    s->started = clock_now(NULL);
+    s->phase = 0;
+    s->retries = 0;
+    log_debug("scan started", "today=%s", s->ctx.today_s);
+    /* One cheap round trip first: in the steady state nothing is due and
+     * the scan ends here, without planning the phases' selects. */
+    const char *params[] = { s->ctx.today_s };
+    s->inflight = db_query(s->d->db,
+                           "SELECT EXISTS (SELECT 1 FROM milestone WHERE next_check_on <= $1::date),"
+                           " EXISTS (SELECT 1 FROM problem WHERE next_check_on <= $1::date),"
+                           " EXISTS (SELECT 1 FROM approval WHERE next_check_on <= $1::date),"
+                           " EXISTS (SELECT 1 FROM project WHERE next_check_on <= $1::date),"
+                           " EXISTS (SELECT 1 FROM campaign_target WHERE next_check_on <= $1::date),"
+                           /* what campaigns achieved is counted by 0005_admin.sql */
+                           " to_regprocedure('keyproj_campaign_actuals(date, date, bigint, text)') IS NOT NULL",
+                           1, params, on_probed, s);
+}
+
+static void
+on_start(evutil_socket_t fd, short what, void *arg)
+{
+    struct scanner *s = arg;
+    if (s->running) {
+        s->again = true;
+        return;
+    }
+    if (!scan_may_run(s)) {
+        /* scan_db_ready kicks again; requests cannot wait that long */
+        struct scan_stats st;
+        memset(&st, 0, sizeof st);
+        strlcpy_k(st.error, "the database is not ready", sizeof st.error);
+        tell(&s->next_waiters, &st);
+        s->again = false;
+        return;
+    }
+    run_begin(s);
+}
+
+/* ---- when to scan ----------------------------------------------------------- */
+
+void
+scan_kick(struct scanner *s, const char *why)
+{
+    log_debug("scan wanted", "why=%s running=%s", why, s->running ? "yes" : "no");
+    if (s->running)
+        s->again = true;
+    else
+        event_active(s->start_ev, EV_TIMEOUT, 0);
+}
+
+static void
+arm_day(struct scanner *s)
+{
+    struct ymd today, next;
+    clock_today(&s->d->clock, &today);
+    days_to_ymd(ymd_to_days(&today) + 1, &next);
+    /* a hair past midnight, so that the scan surely sees the new date */
+    double wait = clock_day_start(&next) - clock_now(&s->d->clock) + 0.05;
+    if (wait < 0.05)
+        wait = 0.05;
+    struct timeval tv = { (time_t)wait, (suseconds_t)((wait - (double)(time_t)wait) * 1e6) };
+    evtimer_add(s->day_ev, &tv);
+}
+
+static void
+on_day(evutil_socket_t fd, short what, void *arg)
+{
+    struct scanner *s = arg;
+    arm_day(s);
+    scan_kick(s, "new business day");
+}
+
+static void
+arm_safety(struct scanner *s)
+{
+    struct timeval tv = { s->d->cfg->scan_interval, 0 };
+    evtimer_add(s->safety_ev, &tv);
+}
+
+static void
+on_safety(evutil_socket_t fd, short what, void *arg)
+{
+    struct scanner *s = arg;
+    arm_safety(s);          /* re-read each time: a reload may change it */
+    if (scan_may_run(s))
+        scan_kick(s, "safety interval");
+}
+
+static void
+on_listen(void *arg, const PGresult *res, const char *err)
+{
+    if (err)
+        log_warn("cannot LISTEN for changes: scans rely on the timers", "error=%s", log_q(err));
+}
+
+void
+scan_db_ready(struct scanner *s)
+{
+    /* LISTEN lasts as long as the session: again after each reconnect */
+    db_query(s->d->db, "LISTEN keyproj_changed", 0, NULL, on_listen, s);
+    scan_kick(s, "database ready");
+}
+
+void
+scan_notify(struct scanner *s, const char *channel)
+{
+    if (strcmp(channel, "keyproj_changed") == 0 && scan_may_run(s))
+        scan_kick(s, "database changed");
+}
+
+void
+scan_clock_changed(struct scanner *s)
+{
+    arm_day(s);
+    if (scan_may_run(s))
+        scan_kick(s, "clock moved");
+}
+
+bool
+scan_request(struct scanner *s, scan_done_fn fn, void *arg)
+{
+    if (!scan_may_run(s))
+        return false;
+    struct waiter *w = xcalloc(1, sizeof *w);
+    w->fn = fn;
+    w->arg = arg;
+    w->next = s->next_waiters;
+    s->next_waiters = w;
+    scan_kick(s, "requested");
+    return true;
+}
+
+/* ---- life and status ------------------------------------------------------ */
+
+struct scanner *
+scan_new(struct daemon *d)
+{
+    struct scanner *s = xcalloc(1, sizeof *s);
+    s->d = d;
+    s->start_ev = event_new(d->base, -1, 0, on_start, s);
+    s->day_ev = evtimer_new(d->base, on_day, s);
+    s->safety_ev = evtimer_new(d->base, on_safety, s);
+    arm_day(s);
+    arm_safety(s);
+    return s;
+}
+
+void
+scan_free(struct scanner *s)
+{
+    if (s == NULL)
+        return;
+    db_cancel(s->inflight);
+    struct scan_stats st = s->cur;
+    strlcpy_k(st.error, "keyprojd is stopping", sizeof st.error);
+    tell(&s->waiters, &st);
+    tell(&s->next_waiters, &st);
+    event_free(s->start_ev);
+    event_free(s->day_ev);
+    event_free(s->safety_ev);
+    free(s);
+}
+
+const struct scan_stats *
+scan_last(const struct scanner *s)
+{
+    return s->scans > 0 ? &s->last : NULL;
+}
+
+bool
+scan_running(const struct scanner *s)
+{
+    return s->running;
+}
+
+json_t *
+scan_stats_json(const struct scan_stats *st)
+{
+    char at[32];
+    clock_format(st->at, at);
+    json_t *by = json_object();
+    for (size_t i = 0; i < SCAN_PHASES; i++)
+        json_object_set_new(by, phases[i]->name, json_integer(st->phase_examined[i]));
+    json_t *o = json_pack("{s:I, s:s, s:s, s:f, s:I, s:I, s:I, s:o}",
+                          "number", (json_int_t)st->number, "at", at, "today", st->today,
+                          "duration_ms", (double)(long)(st->ms * 10.0 + 0.5) / 10.0,
+                          "examined", (json_int_t)st->examined, "alerts", (json_int_t)st->alerts,
+                          "deliveries", (json_int_t)st->deliveries, "examined_by_phase", by);
+    if (st->error[0])
+        json_object_set_new(o, "error", json_string(st->error));
+    return o;
+}

@@ -1,0 +1,226 @@
+/* scan_alert: how the engine's phases read result rows and turn rules
+ * decisions into alert rows: payload, one-line message, receivers. The
+ * routing is decided here, once, when the alert is written; it never
+ * looks at the clock or the database. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "scan_phase.h"
+#include "text.h"
+#include "util.h"
+
+struct ymd
+scan_date(const PGresult *res, int row, int col)
+{
+    struct ymd d = { 0, 0, 0 };
+    if (PQgetisnull(res, row, col))
+        return d;
+    const char *v = PQgetvalue(res, row, col);
+    if (sscanf(v, "%4d-%2d-%2d", &d.y, &d.m, &d.d) != 3 || !ymd_valid(&d))
+        d = (struct ymd){ 0, 0, 0 };    /* infinity, or a year past 2200 */
+    return d;
+}
+
+const char *
+scan_str(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+double
+scan_num(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0.0 : strtod(PQgetvalue(res, row, col), NULL);
+}
+
+long long
+scan_id(const PGresult *res, int row, int col)
+{
+    return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+enum rules_light
+scan_light(const PGresult *res, int row, int col)
+{
+    const char *v = scan_str(res, row, col);
+    return str_eq(v, "red") ? RULES_RED : str_eq(v, "yellow") ? RULES_YELLOW : RULES_GREEN;
+}
+
+int
+scan_col(const PGresult *res, const char *name)
+{
+    int c = PQfnumber(res, name);
+    if (c < 0) {
+        /* a phase's SELECT and its reader disagree: a bug, not data */
+        log_error("scan: column missing from a phase's select", "column=%s", name);
+        abort();
+    }
+    return c;
+}
+
+void
+scan_project_cols(const PGresult *res, struct scan_project_cols *pc)
+{
+    pc->id = scan_col(res, "project_id");
+    pc->code = scan_col(res, "code");
+    pc->name = scan_col(res, "project_name");
+    pc->county = scan_col(res, "county");
+    pc->sector = scan_col(res, "sector");
+    pc->level = scan_col(res, "level");
+    pc->unit = scan_col(res, "project_unit");
+    pc->leader = scan_col(res, "leader");
+    pc->mobile = scan_col(res, "leader_mobile");
+}
+
+static json_t *
+str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *
+scan_project_json(const PGresult *res, int row, const struct scan_project_cols *pc)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "code", str_or_null(scan_str(res, row, pc->code)));
+    json_object_set_new(o, "name", str_or_null(scan_str(res, row, pc->name)));
+    json_object_set_new(o, "county", str_or_null(scan_str(res, row, pc->county)));
+    json_object_set_new(o, "sector", str_or_null(scan_str(res, row, pc->sector)));
+    json_object_set_new(o, "level", str_or_null(scan_str(res, row, pc->level)));
+    json_object_set_new(o, "unit", str_or_null(scan_str(res, row, pc->unit)));
+    json_object_set_new(o, "leader", str_or_null(scan_str(res, row, pc->leader)));
+    json_object_set_new(o, "leader_mobile", str_or_null(scan_str(res, row, pc->mobile)));
+    return o;
+}
+
+json_t *
+scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, int row,
+             int id_col, int xmin_col, struct ymd next, const char *light)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(scan_id(res, row, id_col)));
+    json_object_set_new(o, "x", json_string(PQgetvalue(res, row, xmin_col)));
+    if (next.y != 0) {
+        /* The rules promise a later day; should one ever not, a row due
+         * today again would be selected by every batch of this scan. */
+        if (ymd_to_days(&next) <= ymd_to_days(&c->today))
+            days_to_ymd(ymd_to_days(&c->today) + 1, &next);
+        char d[11];
+        format_date(&next, d);
+        json_object_set_new(o, "next", json_string(d));
+    } else {
+        json_object_set_new(o, "next", json_null());
+    }
+    if (light)
+        json_object_set_new(o, "light", json_string(light));
+    json_array_append_new(b->rows, o);
+    return o;
+}
+
+static bool
+fits(const struct matcher *m, const char *v)
+{
+    if (m->n == 0)
+        return true;
+    for (size_t i = 0; v != NULL && i < m->n; i++)
+        if (strcmp(m->v[i], v) == 0)
+            return true;
+    return false;
+}
+
+static json_t *
+receivers_for(const struct config *cfg, const char *county, const char *sector,
+              const char *level, const char *kind, const char *light, const char *tier)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < cfg->n_receivers; i++) {
+        const struct receiver *rv = &cfg->receivers[i];
+        if (fits(&rv->county, county) && fits(&rv->sector, sector) && fits(&rv->level, level) &&
+            fits(&rv->kind, kind) && fits(&rv->light, light) && fits(&rv->stage, tier))
+            json_array_append_new(a, json_string(rv->name));
+    }
+    return a;
+}
+
+void
+scan_add_alert_scoped(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
+                      const char *subject, const struct rules_decision *dec, long long project_id,
+                      const char *county, const char *sector, const char *level,
+                      json_t *payload, const char *message)
+{
+    const char *kind = rules_kind_name(dec->kind);
+    const char *light = rules_light_name(dec->light);
+    const char *tier = rules_tier_name(dec->tier);
+    char since[11];
+    format_date(&dec->since, since);
+    json_object_set_new(payload, "type", json_string(kind));
+    json_object_set_new(payload, "stage", json_string(dec->stage));
+    json_object_set_new(payload, "light", json_string(light));
+    json_object_set_new(payload, "tier", json_integer(dec->tier));
+    json_object_set_new(payload, "tier_name", json_string(tier));
+    json_object_set_new(payload, "since", json_string(since));
+    json_object_set_new(payload, "days_late", json_integer(dec->days_late));
+    json_object_set_new(payload, "message", json_string(message));
+
+    json_t *a = json_object();
+    json_object_set_new(a, "row_id", json_integer(row_id));
+    json_object_set_new(a, "kind", json_string(kind));
+    json_object_set_new(a, "subject", json_string(subject));
+    json_object_set_new(a, "stage", json_string(dec->stage));
+    json_object_set_new(a, "light", json_string(light));
+    json_object_set_new(a, "project_id", project_id ? json_integer(project_id) : json_null());
+    json_object_set_new(a, "payload", payload);
+    json_object_set_new(a, "receivers", receivers_for(c->cfg, county, sector, level, kind, light, tier));
+    json_array_append_new(b->alerts, a);
+}
+
+void
+scan_add_alert(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
+               const char *subject, const struct rules_decision *dec,
+               const PGresult *res, int row, const struct scan_project_cols *pc,
+               json_t *payload, const char *message)
+{
+    json_object_set_new(payload, "project", scan_project_json(res, row, pc));
+    scan_add_alert_scoped(c, b, row_id, subject, dec, scan_id(res, row, pc->id),
+                          scan_str(res, row, pc->county), scan_str(res, row, pc->sector),
+                          scan_str(res, row, pc->level), payload, message);
+}
+
+char *
+scan_project_label(const PGresult *res, int row, const struct scan_project_cols *pc)
+{
+    const char *county = scan_str(res, row, pc->county);
+    const char *name = scan_str(res, row, pc->name);
+    return xasprintf("%s%s%s", county ? county : "", county ? " " : "", name ? name : "");
+}
+
+void
+scan_unit_suffix(const char *unit, char *out, size_t outlen)
+{
+    if (unit == NULL || unit[0] == '\0')
+        out[0] = '\0';
+    else
+        snprintf(out, outlen, "，责任单位：%s", unit);
+}
+
+char *
+scan_cut(const char *s, size_t max_cols)
+{
+    if (s == NULL)
+        return xstrdup("");
+    /* one line: a description typed with line breaks stays one message line */
+    char *flat = xstrdup(s);
+    for (char *p = flat; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    if (text_width(flat) <= max_cols)
+        return flat;
+    size_t n = text_prefix_for_width(flat, max_cols - 1);
+    char *out = xasprintf("%.*s…", (int)n, flat);
+    free(flat);
+    return out;
+}

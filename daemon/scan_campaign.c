@@ -1,0 +1,133 @@
+/* scan_campaign: the engine's last phase, 双月攻坚 and other campaign
+ * targets. Each target row holds up to four measures (starts,
+ * completions, investment, approvals); each is judged by rules_campaign
+ * against what the target's scope achieved in the window, as
+ * keyproj_campaign_actuals (sql/0005_admin.sql) counts it, the same
+ * figures the administrators' campaign views show. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_phase.h"
+#include "util.h"
+#include "values.h"
+
+struct measure {
+    const char *name;           /* subject suffix and payload "measure" */
+    const char *target, *actual;    /* columns */
+    const char *label;          /* 开工 */
+    const char *unit;           /* 个 */
+    int decimals;               /* how the figures print */
+};
+
+static const struct measure measures[] = {
+    { "starts", "starts", "a_starts", "开工", "个", 0 },
+    { "completions", "completions", "a_completions", "竣工", "个", 0 },
+    { "investment", "investment", "a_investment", "完成投资", "万元", 0 },
+    { "approvals", "approvals", "a_approvals", "联审联批办结率", "%", 1 },
+};
+
+static struct ymd
+earlier(struct ymd a, struct ymd b)
+{
+    if (a.y == 0)
+        return b;
+    if (b.y == 0)
+        return a;
+    return ymd_to_days(&a) <= ymd_to_days(&b) ? a : b;
+}
+
+/* "涧西区·产业", "全市" */
+static void
+scope_label(const char *county, const char *sector, char *out, size_t outlen)
+{
+    snprintf(out, outlen, "%s%s%s", county ? county : "全市", sector ? "·" : "",
+             sector ? enum_label_zh(sector) : "");
+}
+
+static char *
+message(const struct measure *m, const struct rules_decision *dec, const char *campaign,
+        const char *scope, double target, double actual, const char *first, const char *last)
+{
+    char t[48], a[48];
+    snprintf(t, sizeof t, "%.*f", m->decimals, target);
+    snprintf(a, sizeof a, "%.*f", m->decimals, actual);
+    if (dec->kind == RULES_CAMPAIGN_MISSED)
+        return xasprintf("【攻坚未完成】%s %s %s目标%s%s，实际完成%s%s（攻坚期%s至%s）", campaign, scope,
+                         m->label, t, m->unit, a, m->unit, first, last);
+    struct ymd l;
+    sscanf(last, "%4d-%2d-%2d", &l.y, &l.m, &l.d);
+    return xasprintf("【攻坚预警】%s %s %s目标%s%s，目前完成%s%s，距攻坚期结束还有%ld天", campaign, scope,
+                     m->label, t, m->unit, a, m->unit, ymd_to_days(&l) - ymd_to_days(&dec->since));
+}
+
+static void
+campaigns_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+{
+    int id = scan_col(res, "id"), x = scan_col(res, "xmin"), county = scan_col(res, "county"),
+        sector = scan_col(res, "sector"), code = scan_col(res, "campaign"),
+        name = scan_col(res, "campaign_name"), first = scan_col(res, "starts_on"),
+        last = scan_col(res, "ends_on");
+    for (int i = 0; i < PQntuples(res); i++) {
+        struct rules_campaign rc = { scan_date(res, i, first), scan_date(res, i, last), 0, 0 };
+        struct ymd next = { 0, 0, 0 };
+        struct rules_out outs[ARRAY_LEN(measures)];
+        for (size_t k = 0; k < ARRAY_LEN(measures); k++) {
+            int tc = scan_col(res, measures[k].target), ac = scan_col(res, measures[k].actual);
+            outs[k].n = 0;
+            if (PQgetisnull(res, i, tc) || PQgetisnull(res, i, ac))
+                continue;           /* no target, or nothing to measure (no approval items) */
+            rc.target = scan_num(res, i, tc);
+            rc.actual = scan_num(res, i, ac);
+            rules_campaign(&c->cfg->rules, &rc, c->today, &outs[k]);
+            next = earlier(next, outs[k].next);
+        }
+        scan_add_row(c, b, res, i, id, x, next, NULL);
+        char scope[200];
+        scope_label(scan_str(res, i, county), scan_str(res, i, sector), scope, sizeof scope);
+        for (size_t k = 0; k < ARRAY_LEN(measures); k++) {
+            const struct measure *m = &measures[k];
+            for (size_t n = 0; n < outs[k].n; n++) {
+                const struct rules_decision *dec = &outs[k].d[n];
+                double target = scan_num(res, i, scan_col(res, m->target));
+                double actual = scan_num(res, i, scan_col(res, m->actual));
+                char subject[64];
+                snprintf(subject, sizeof subject, "campaign_target:%s/%s", PQgetvalue(res, i, id), m->name);
+                char *msg = message(m, dec, scan_str(res, i, name), scope, target, actual,
+                                    PQgetvalue(res, i, first), PQgetvalue(res, i, last));
+                const char *cty = scan_str(res, i, county), *sec = scan_str(res, i, sector);
+                json_t *payload = json_pack("{s:{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:f, s:f}}", "campaign",
+                                            "code", PQgetvalue(res, i, code), "name", scan_str(res, i, name),
+                                            "starts_on", PQgetvalue(res, i, first),
+                                            "ends_on", PQgetvalue(res, i, last),
+                                            "county", cty ? json_string(cty) : json_null(),
+                                            "sector", sec ? json_string(sec) : json_null(),
+                                            "measure", m->name, "target", target, "actual", actual);
+                scan_add_alert_scoped(c, b, scan_id(res, i, id), subject, dec, 0, cty, sec, NULL,
+                                      payload, msg);
+                free(msg);
+            }
+        }
+    }
+}
+
+const struct scan_phase scan_phase_campaigns = {
+    "campaigns",
+    "SELECT t.id, t.xmin, t.starts, t.completions, t.investment, t.approvals, t.sector,"
+    " co.name AS county, cp.code AS campaign, cp.name AS campaign_name, cp.starts_on, cp.ends_on,"
+    " act.starts AS a_starts, act.completions AS a_completions, act.investment AS a_investment,"
+    " act.approvals AS a_approvals"
+    " FROM" DUE_ROWS("campaign_target", "t") " JOIN campaign cp ON cp.id = t.campaign_id"
+    " LEFT JOIN county co ON co.id = t.county_id"
+    " CROSS JOIN LATERAL keyproj_campaign_actuals(cp.starts_on, cp.ends_on, t.county_id, t.sector) act"
+    " ORDER BY t.id",
+    2,
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, x xid, next date))"
+    ", upd AS (UPDATE campaign_target t SET next_check_on = r.next FROM r"
+    "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"
+    SCAN_WRITE_ALERTS SCAN_WRITE_COUNTS,
+    3,
+    campaigns_build,
+};

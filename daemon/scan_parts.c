@@ -1,0 +1,234 @@
+/* scan_parts: the engine's phases for the rows below a project —
+ * milestones (节点), problems (问题清单) and approvals (联审联批): what
+ * each selects, how its rows become rules input, and the alerts' payloads
+ * and messages. A milestone or problem whose light changed marks its
+ * project for a check in the same statement, so the project phase (after
+ * these) folds the new light in. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_phase.h"
+#include "util.h"
+
+/* The state write of a part with a light: a row edited since it was read
+ * (xmin moved on) is left alone, with its alerts: its reset to
+ * '-infinity' stands, and the next batch reads it afresh. */
+#define PART_WRITE(table) \
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)" \
+    "   AS r(id bigint, x xid, next date, light text, moved boolean))" \
+    ", upd AS (UPDATE " table " t SET next_check_on = r.next, light = r.light FROM r" \
+    "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id, t.project_id, r.moved)" \
+    ", prj AS (UPDATE project p SET next_check_on = '-infinity'" \
+    "   FROM (SELECT DISTINCT project_id FROM upd WHERE moved) u" \
+    "   WHERE p.id = u.project_id AND p.next_check_on IS DISTINCT FROM '-infinity' RETURNING p.id)" \
+    SCAN_WRITE_ALERTS SCAN_WRITE_COUNTS
+
+static void
+part_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, int row,
+         int id_col, int xmin_col, int light_col, const struct rules_out *out)
+{
+    const char *light = rules_light_name(out->light);
+    json_t *o = scan_add_row(c, b, res, row, id_col, xmin_col, out->next, light);
+    json_object_set_new(o, "moved", json_boolean(!str_eq(scan_str(res, row, light_col), light)));
+}
+
+/* ---- milestones ---------------------------------------------------------- */
+
+static char *
+milestone_message(const struct rules_decision *dec, const char *label, const char *title,
+                  const char *due, const char *unit, long days_left)
+{
+    char tail[256];
+    scan_unit_suffix(unit, tail, sizeof tail);
+    switch (dec->kind) {
+    case RULES_MILESTONE_OVERDUE:
+        return xasprintf("【逾期】%s「%s」已逾期%d天（完成时限%s%s）", label, title, dec->days_late, due, tail);
+    case RULES_MILESTONE_DUE_SOON:
+        if (days_left > 0)
+            return xasprintf("【临期】%s「%s」还有%ld天到期（完成时限%s%s）", label, title, days_left, due, tail);
+        return xasprintf("【临期】%s「%s」今天到期（完成时限%s%s）", label, title, due, tail);
+    default:
+        if (dec->light == RULES_RED)
+            return xasprintf("【封冻】%s「%s」主体仍未完工，已进入冬季停工期（完成时限%s%s）",
+                             label, title, due, tail);
+        return xasprintf("【封冻预警】%s「%s」尚未完成，冬季停工期将至（完成时限%s%s）",
+                         label, title, due, tail);
+    }
+}
+
+static void
+milestones_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+{
+    struct scan_project_cols pc;
+    scan_project_cols(res, &pc);
+    int id = scan_col(res, "id"), x = scan_col(res, "xmin"), kind = scan_col(res, "kind"),
+        status = scan_col(res, "status"), due = scan_col(res, "due_on"),
+        title = scan_col(res, "title"), light = scan_col(res, "light"),
+        campaign = scan_col(res, "campaign"), unit = scan_col(res, "unit");
+    for (int i = 0; i < PQntuples(res); i++) {
+        struct rules_milestone m = {
+            .kind = scan_str(res, i, kind),
+            .status = scan_str(res, i, status),
+            .due_on = scan_date(res, i, due),
+        };
+        struct rules_out out;
+        rules_milestone(&c->cfg->rules, &m, c->today, &out);
+        part_row(c, b, res, i, id, x, light, &out);
+        if (out.n == 0)
+            continue;
+        char subject[40], *label = scan_project_label(res, i, &pc);
+        snprintf(subject, sizeof subject, "milestone:%s", PQgetvalue(res, i, id));
+        const char *u = scan_str(res, i, unit) ? scan_str(res, i, unit) : scan_str(res, i, pc.unit);
+        long due_day = ymd_to_days(&m.due_on);
+        for (size_t k = 0; k < out.n; k++) {
+            const struct rules_decision *dec = &out.d[k];
+            long since = ymd_to_days(&dec->since);
+            json_t *ms = json_object();
+            json_object_set_new(ms, "id", json_integer(scan_id(res, i, id)));
+            json_object_set_new(ms, "title", json_string(scan_str(res, i, title)));
+            json_object_set_new(ms, "kind", json_string(m.kind));
+            json_object_set_new(ms, "due", json_string(PQgetvalue(res, i, due)));
+            json_object_set_new(ms, "days_overdue", json_integer(since - due_day));
+            json_object_set_new(ms, "campaign", json_string(scan_str(res, i, campaign)));
+            json_object_set_new(ms, "unit", u ? json_string(u) : json_null());
+            json_t *payload = json_pack("{s:o}", "milestone", ms);
+            char *msg = milestone_message(dec, label, scan_str(res, i, title), PQgetvalue(res, i, due),
+                                          u, due_day - since);
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, payload, msg);
+            free(msg);
+        }
+        free(label);
+    }
+}
+
+const struct scan_phase scan_phase_milestones = {
+    "milestones",
+    "SELECT m.id, m.xmin, m.kind, m.status, m.due_on, m.title, m.light, cp.code AS campaign,"
+    " mu.name AS unit," PROJECT_SELECT
+    " FROM" DUE_ROWS("milestone", "m") PROJECT_JOIN("m.project_id")
+    " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id ORDER BY m.id",
+    2,
+    PART_WRITE("milestone"),
+    3,
+    milestones_build,
+};
+
+/* ---- problems ------------------------------------------------------------ */
+
+static void
+problems_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+{
+    struct scan_project_cols pc;
+    scan_project_cols(res, &pc);
+    int id = scan_col(res, "id"), x = scan_col(res, "xmin"), severity = scan_col(res, "severity"),
+        status = scan_col(res, "status"), reported = scan_col(res, "reported_on"),
+        limit = scan_col(res, "time_limit"), light = scan_col(res, "light"),
+        desc = scan_col(res, "description"), category = scan_col(res, "category"),
+        unit = scan_col(res, "unit");
+    for (int i = 0; i < PQntuples(res); i++) {
+        struct rules_problem p = {
+            .severity = scan_str(res, i, severity),
+            .status = scan_str(res, i, status),
+            .reported_on = scan_date(res, i, reported),
+            .time_limit = scan_date(res, i, limit),
+        };
+        struct rules_out out;
+        rules_problem(&c->cfg->rules, &p, c->today, &out);
+        part_row(c, b, res, i, id, x, light, &out);
+        for (size_t k = 0; k < out.n; k++) {
+            const struct rules_decision *dec = &out.d[k];
+            char subject[40], limit_s[11], tail[256];
+            snprintf(subject, sizeof subject, "problem:%s", PQgetvalue(res, i, id));
+            /* the stage names the limit the rules used (given or by severity) */
+            memcpy(limit_s, dec->stage, 10);
+            limit_s[10] = '\0';
+            const char *u = scan_str(res, i, unit) ? scan_str(res, i, unit) : scan_str(res, i, pc.unit);
+            scan_unit_suffix(u, tail, sizeof tail);
+            char *label = scan_project_label(res, i, &pc), *what = scan_cut(scan_str(res, i, desc), 40);
+            char *msg = dec->light == RULES_RED
+                ? xasprintf("【问题逾期】%s 问题「%s」超过办结时限%d天仍未解决（时限%s%s）",
+                            label, what, dec->days_late, limit_s, tail)
+                : xasprintf("【问题逾期】%s 问题「%s」已超过办结时限（时限%s%s）", label, what, limit_s, tail);
+            json_t *payload = json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:o}}", "problem",
+                                        "id", (json_int_t)scan_id(res, i, id),
+                                        "category", scan_str(res, i, category),
+                                        "severity", p.severity, "description", what,
+                                        "time_limit", limit_s, "unit", u ? json_string(u) : json_null());
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, payload, msg);
+            free(msg);
+            free(what);
+            free(label);
+        }
+    }
+}
+
+const struct scan_phase scan_phase_problems = {
+    "problems",
+    "SELECT pr.id, pr.xmin, pr.category, pr.severity, pr.description, pr.status, pr.reported_on,"
+    " pr.time_limit, pr.light, u.name AS unit," PROJECT_SELECT
+    " FROM" DUE_ROWS("problem", "pr") PROJECT_JOIN("pr.project_id")
+    " LEFT JOIN unit u ON u.id = pr.unit_id ORDER BY pr.id",
+    2,
+    PART_WRITE("problem"),
+    3,
+    problems_build,
+};
+
+/* ---- approvals: alerts only, no light (doc/alerts.md) ---------------------- */
+
+static void
+approvals_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+{
+    struct scan_project_cols pc;
+    scan_project_cols(res, &pc);
+    int id = scan_col(res, "id"), x = scan_col(res, "xmin"), status = scan_col(res, "status"),
+        planned = scan_col(res, "planned_on"), item = scan_col(res, "item"), unit = scan_col(res, "unit");
+    for (int i = 0; i < PQntuples(res); i++) {
+        struct rules_approval a = {
+            .status = scan_str(res, i, status),
+            .planned_on = scan_date(res, i, planned),
+        };
+        struct rules_out out;
+        rules_approval(&c->cfg->rules, &a, c->today, &out);
+        scan_add_row(c, b, res, i, id, x, out.next, NULL);
+        for (size_t k = 0; k < out.n; k++) {
+            const struct rules_decision *dec = &out.d[k];
+            char subject[40], tail[256];
+            snprintf(subject, sizeof subject, "approval:%s", PQgetvalue(res, i, id));
+            const char *u = scan_str(res, i, unit);
+            if (u)
+                snprintf(tail, sizeof tail, "，审批单位：%s", u);
+            else
+                tail[0] = '\0';
+            char *label = scan_project_label(res, i, &pc);
+            char *msg = xasprintf("【审批逾期】%s「%s」已逾期%d天（计划办结%s%s）", label,
+                                  scan_str(res, i, item), dec->days_late, PQgetvalue(res, i, planned), tail);
+            json_t *payload = json_pack("{s:{s:I, s:s, s:s, s:i, s:o}}", "approval",
+                                        "id", (json_int_t)scan_id(res, i, id),
+                                        "item", scan_str(res, i, item),
+                                        "planned_on", PQgetvalue(res, i, planned),
+                                        "days_overdue", dec->days_late,
+                                        "unit", u ? json_string(u) : json_null());
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, payload, msg);
+            free(msg);
+            free(label);
+        }
+    }
+}
+
+const struct scan_phase scan_phase_approvals = {
+    "approvals",
+    "SELECT ap.id, ap.xmin, ap.item, ap.status, ap.planned_on, u.name AS unit," PROJECT_SELECT
+    " FROM" DUE_ROWS("approval", "ap") PROJECT_JOIN("ap.project_id")
+    " LEFT JOIN unit u ON u.id = ap.unit_id ORDER BY ap.id",
+    2,
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, x xid, next date))"
+    ", upd AS (UPDATE approval t SET next_check_on = r.next FROM r"
+    "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"
+    SCAN_WRITE_ALERTS SCAN_WRITE_COUNTS,
+    3,
+    approvals_build,
+};

@@ -1,0 +1,129 @@
+/* scan_phase: what the engine's phases share (internal to scan*.c). A
+ * phase selects the rows due for a check, runs the rules on each and
+ * fills one batch: every row's new state and the alerts to insert; scan.c
+ * then writes the batch with the phase's single statement. */
+#ifndef KEYPROJ_SCAN_PHASE_H
+#define KEYPROJ_SCAN_PHASE_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "rules.h"
+#include "values.h"
+
+/* One scan's fixed view of time and settings. */
+struct scan_ctx {
+    const struct config *cfg;
+    struct ymd today;
+    char today_s[11];
+    char now_iso[32];
+};
+
+struct scan_batch {
+    json_t *rows;       /* [{id, x (xmin seen), next, light, …}] */
+    json_t *alerts;     /* [{row_id, kind, subject, stage, light, project_id, payload, receivers}] */
+};
+
+/* The columns every phase selects about a row's project. */
+struct scan_project_cols {
+    int id, code, name, county, sector, level, unit, leader, mobile;
+};
+
+struct scan_phase {
+    const char *name;           /* "milestones": the key in `scan`'s counts */
+    /* $1 today, $2 batch size, [$3 reports needed]: rows with
+     * next_check_on <= today, at most $2 of them. */
+    const char *select_sql;
+    int select_params;
+    /* $1 rows, $2 alerts (jsonb), $3 now, [$4 today] → one row:
+     * written, alerts, deliveries. */
+    const char *write_sql;
+    int write_params;
+    void (*build)(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b);
+};
+
+extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
+    scan_phase_approvals, scan_phase_projects, scan_phase_campaigns;
+
+/* The part shared by every write statement, after a CTE "upd" that
+ * returns the ids (as id) of the rows whose state was written: the alerts
+ * of those rows (ON CONFLICT: a stage already raised is not raised again),
+ * the deliveries of the alerts actually inserted, and the counts. */
+#define SCAN_WRITE_ALERTS \
+    ", a AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS a(row_id bigint, kind text," \
+    "   subject text, stage text, light text, project_id bigint, payload jsonb, receivers text[]))" \
+    ", ins AS (INSERT INTO alert (kind, subject, stage, light, project_id, created_at, payload)" \
+    "   SELECT a.kind, a.subject, a.stage, a.light, a.project_id, $3::timestamptz, a.payload" \
+    "     FROM a JOIN upd ON upd.id = a.row_id" \
+    "   ON CONFLICT (kind, subject, stage) DO NOTHING" \
+    "   RETURNING id, kind, subject, stage, project_id, payload)" \
+    ", dlv AS (INSERT INTO delivery (alert_id, receiver, next_attempt_at, created_at)" \
+    "   SELECT ins.id, r.name, $3::timestamptz, $3::timestamptz" \
+    "     FROM ins JOIN a USING (kind, subject, stage) CROSS JOIN LATERAL unnest(a.receivers) AS r(name)" \
+    "   RETURNING alert_id)"
+#define SCAN_WRITE_COUNTS \
+    " SELECT (SELECT count(*) FROM upd) AS written, (SELECT count(*) FROM ins) AS alerts," \
+    " (SELECT count(*) FROM dlv) AS deliveries"
+
+/* The project columns every phase selects (scan_project_cols). */
+#define PROJECT_SELECT \
+    " p.id AS project_id, p.code, p.name AS project_name, c.name AS county, p.sector, p.level," \
+    " pu.name AS project_unit, l.name AS leader, l.mobile AS leader_mobile"
+#define PROJECT_REFS \
+    " JOIN county c ON c.id = p.county_id" \
+    " LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
+#define PROJECT_JOIN(fk) " JOIN project p ON p.id = " fk PROJECT_REFS
+
+/* The rows due (whole rows, with the xmin the write will check), oldest
+ * check first, straight from the partial index: a derived table with its
+ * own LIMIT, so the planner never scans the table to join back to it. */
+#define DUE_ROWS(table, alias) \
+    " (SELECT d.*, d.xmin FROM " table " d WHERE d.next_check_on <= $1::date" \
+    " ORDER BY d.next_check_on, d.id LIMIT $2::int) " alias
+
+/* ---- helpers (scan_alert.c) -------------------------------------------- */
+
+/* A date column ("2026-11-20"); y == 0 for NULL or infinity. */
+struct ymd scan_date(const PGresult *res, int row, int col);
+const char *scan_str(const PGresult *res, int row, int col);   /* NULL for SQL NULL */
+double scan_num(const PGresult *res, int row, int col);        /* 0 for NULL */
+long long scan_id(const PGresult *res, int row, int col);
+enum rules_light scan_light(const PGresult *res, int row, int col); /* NULL = green */
+int scan_col(const PGresult *res, const char *name);            /* aborts if missing */
+
+void scan_project_cols(const PGresult *res, struct scan_project_cols *pc);
+/* {code, name, county, sector, level, unit, leader, leader_mobile} */
+json_t *scan_project_json(const PGresult *res, int row, const struct scan_project_cols *pc);
+
+/* Appends the row's new state: {id, x, next, light?} (light NULL: none).
+ * next after today, or null for "never". Returns the object to add to. */
+json_t *scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, int row,
+                     int id_col, int xmin_col, struct ymd next, const char *light);
+
+/* Appends one alert of row row_id. payload (stolen) gets the common
+ * members (type, stage, light, tier, tier_name, since, days_late, message,
+ * project); message is one Chinese line. Receivers are chosen here: every
+ * receiver whose match fits (county, sector, level, kind, light, tier). */
+void scan_add_alert(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
+                    const char *subject, const struct rules_decision *dec,
+                    const PGresult *res, int row, const struct scan_project_cols *pc,
+                    json_t *payload, const char *message);
+
+/* The same for an alert about no single project (a campaign target):
+ * project_id 0 = none; county, sector, level route it (NULL: a
+ * receiver matching on that field does not get it). */
+void scan_add_alert_scoped(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
+                           const char *subject, const struct rules_decision *dec, long long project_id,
+                           const char *county, const char *sector, const char *level,
+                           json_t *payload, const char *message);
+
+/* "涧西区 某某项目": how messages name a project. Caller frees. */
+char *scan_project_label(const PGresult *res, int row, const struct scan_project_cols *pc);
+/* "（…，责任单位：X）" tail pieces: ", 责任单位：X" or "" when unit is NULL. */
+void scan_unit_suffix(const char *unit, char *out, size_t outlen);
+/* s cut to at most max_cols display columns, with "…" when cut. Caller frees. */
+char *scan_cut(const char *s, size_t max_cols);
+
+#endif

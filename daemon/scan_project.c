@@ -1,0 +1,292 @@
+/* scan_project: the engine's project phase. Runs after the parts, so a
+ * project's light is the worst of its own rules (start, completion,
+ * investment, report, stalled) and of the lights its milestones and
+ * problems were just given; stores it with its reasons and month; and
+ * raises project.repeated_red with a supervision order (督办函) in the
+ * same statement as the alert. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan_phase.h"
+#include "util.h"
+
+/* Days a supervision order gives the unit to reply. */
+#define SUPERVISION_REPLY_DAYS 7
+/* More reports than the rules could ever ask for (rules_reports_needed). */
+#define MAX_REPORTS 16
+
+/* Reads "{2026-10,2026-09}" and "{1234.5,1000}" (newest first). */
+static size_t
+parse_reports(const char *months, const char *ytds, struct rules_report *out, size_t max)
+{
+    size_t n = 0;
+    if (months == NULL || ytds == NULL)
+        return 0;
+    const char *m = months + (*months == '{'), *y = ytds + (*ytds == '{');
+    while (n < max && *m && *m != '}' && *y && *y != '}') {
+        struct rules_report *r = &out[n];
+        char *end;
+        if (sscanf(m, "%4d-%2d", &r->y, &r->m) != 2)
+            break;
+        r->ytd = strtod(y, &end);
+        n++;
+        m = strchr(m, ',');
+        y = strchr(end, ',');
+        if (m == NULL || y == NULL)
+            break;
+        m++;
+        y++;
+    }
+    return n;
+}
+
+struct cols {
+    int id, x, year, status, category, pstart, pend, astart, aend, plan, months, ytds,
+        cumulative, m_light, p_light, last, before_last;
+};
+
+static void
+find_cols(const PGresult *res, struct cols *k)
+{
+    k->id = scan_col(res, "id");
+    k->x = scan_col(res, "xmin");
+    k->year = scan_col(res, "year");
+    k->status = scan_col(res, "status");
+    k->category = scan_col(res, "category");
+    k->pstart = scan_col(res, "planned_start");
+    k->pend = scan_col(res, "planned_end");
+    k->astart = scan_col(res, "actual_start");
+    k->aend = scan_col(res, "actual_end");
+    k->plan = scan_col(res, "annual_plan");
+    k->months = scan_col(res, "months");
+    k->ytds = scan_col(res, "ytds");
+    k->cumulative = scan_col(res, "planned_cumulative");
+    k->m_light = scan_col(res, "milestone_light");
+    k->p_light = scan_col(res, "problem_light");
+    k->last = scan_col(res, "light_last");
+    k->before_last = scan_col(res, "light_before_last");
+}
+
+static enum rules_light
+rank_light(const PGresult *res, int row, int col)
+{
+    const char *v = scan_str(res, row, col);
+    return v == NULL ? RULES_GREEN : v[0] == '2' ? RULES_RED : v[0] == '1' ? RULES_YELLOW : RULES_GREEN;
+}
+
+/* Everything a project's messages may quote. */
+struct facts {
+    const PGresult *res;
+    int row;
+    const struct cols *k;
+    const struct rules_project *p;
+    const char *label;
+    char unit_paren[300];           /* "（责任单位：X）" or "" */
+    struct ymd today;
+};
+
+static void
+month_name(struct ymd d, int back, char out[16])
+{
+    int mi = d.y * 12 + (d.m - 1) - back;
+    snprintf(out, 16, "%04d-%02d", mi / 12, mi % 12 + 1);
+}
+
+static char *
+investment_message(const struct facts *f, json_t *payload)
+{
+    const struct rules_project *p = f->p;
+    const struct rules_report *r = &p->reports[0];
+    double expected = p->has_planned_cumulative ? p->planned_cumulative / p->annual_plan : r->m / 12.0;
+    double actual = r->ytd / p->annual_plan;
+    char month[16];
+    snprintf(month, sizeof month, "%04d-%02d", r->y, r->m);
+    json_object_set_new(payload, "investment",
+                        json_pack("{s:s, s:f, s:f, s:f, s:f, s:f}", "month", month, "ytd", r->ytd,
+                                  "annual_plan", p->annual_plan, "planned_percent", expected * 100.0,
+                                  "actual_percent", actual * 100.0,
+                                  "behind_points", (expected - actual) * 100.0));
+    return xasprintf("【投资滞后】%s 截至%s累计完成投资%.0f万元，为年度计划的%.1f%%，落后序时进度%.1f个百分点%s",
+                     f->label, month, r->ytd, actual * 100.0, (expected - actual) * 100.0, f->unit_paren);
+}
+
+static char *
+project_message(const struct facts *f, const struct rules_config *cfg,
+                const struct rules_decision *dec, json_t *payload)
+{
+    const PGresult *res = f->res;
+    char month[8];
+    memcpy(month, dec->stage, 7);
+    month[7] = '\0';
+    switch (dec->kind) {
+    case RULES_START_OVERDUE:
+        return xasprintf("【应开未开】%s 计划%s开工，至今未开工（已超%d天）%s", f->label,
+                         PQgetvalue(res, f->row, f->k->pstart), dec->days_late, f->unit_paren);
+    case RULES_COMPLETION_OVERDUE:
+        return xasprintf("【应竣未竣】%s 计划%s竣工，至今未竣工（已超%d天）%s", f->label,
+                         PQgetvalue(res, f->row, f->k->pend), dec->days_late, f->unit_paren);
+    case RULES_INVESTMENT_LAGGING:
+        return investment_message(f, payload);
+    case RULES_REPORT_MISSING:
+        if (dec->light == RULES_RED)
+            return xasprintf("【月报未报】%s 已连续%d个月未报投资月报（最近应报：%s）%s", f->label,
+                             cfg->report_red_periods, month, f->unit_paren);
+        return xasprintf("【月报未报】%s %s投资月报逾期未报%s", f->label, month, f->unit_paren);
+    case RULES_PROGRESS_STALLED:
+        return xasprintf("【进度停滞】%s 截至%s连续%d个月投资无实质进展%s", f->label, month,
+                         dec->light == RULES_RED ? cfg->stalled_red_reports : cfg->stalled_yellow_reports,
+                         f->unit_paren);
+    default: {
+        char before[16], reply[11];
+        struct ymd due;
+        month_name(f->today, 2, before);
+        days_to_ymd(ymd_to_days(&f->today) + SUPERVISION_REPLY_DAYS, &due);
+        format_date(&due, reply);
+        const char *unit = scan_str(res, f->row, scan_col(res, "project_unit"));
+        json_object_set_new(payload, "supervision",
+                            json_pack("{s:s, s:o, s:s}", "kind", "supervision", "to_unit",
+                                      unit ? json_string(unit) : json_null(), "reply_due", reply));
+        return xasprintf("【连续红灯】%s %s、%s连续两个月亮红灯，已向%s发督办函，请于%s前反馈", f->label,
+                         before, month, unit ? unit : "责任单位", reply);
+    }
+    }
+}
+
+static json_t *
+reasons_json(const struct rules_parts *parts)
+{
+    enum rules_part why[RULES_PART_COUNT];
+    size_t n = rules_light_reasons(parts, why);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(rules_part_name(why[i])));
+    return a;
+}
+
+static struct ymd
+earlier(struct ymd a, struct ymd b)
+{
+    if (a.y == 0)
+        return b;
+    if (b.y == 0)
+        return a;
+    return ymd_to_days(&a) <= ymd_to_days(&b) ? a : b;
+}
+
+static void
+one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct cols *k,
+            const struct scan_project_cols *pc, struct scan_batch *b)
+{
+    const struct rules_config *cfg = &c->cfg->rules;
+    struct rules_report reps[MAX_REPORTS];
+    struct rules_project p = {
+        .year = atoi(PQgetvalue(res, i, k->year)),
+        .status = scan_str(res, i, k->status),
+        .category = scan_str(res, i, k->category),
+        .planned_start = scan_date(res, i, k->pstart),
+        .planned_end = scan_date(res, i, k->pend),
+        .actual_start = scan_date(res, i, k->astart),
+        .actual_end = scan_date(res, i, k->aend),
+        .annual_plan = scan_num(res, i, k->plan),
+        .has_planned_cumulative = !PQgetisnull(res, i, k->cumulative),
+        .planned_cumulative = scan_num(res, i, k->cumulative),
+        .reports = reps,
+        .n_reports = parse_reports(scan_str(res, i, k->months), scan_str(res, i, k->ytds), reps, MAX_REPORTS),
+    };
+    struct rules_out out, rr;
+    struct rules_parts parts;
+    rules_parts_init(&parts);
+    rules_project(cfg, &p, c->today, &out, &parts);
+    parts.light[RULES_PART_MILESTONE] = rank_light(res, i, k->m_light);
+    parts.light[RULES_PART_PROBLEM] = rank_light(res, i, k->p_light);
+    enum rules_light light = rules_light_fold(&parts);
+    rules_repeated_red(cfg, scan_light(res, i, k->last), scan_light(res, i, k->before_last), c->today, &rr);
+
+    char month[11];
+    snprintf(month, sizeof month, "%04d-%02d-01", c->today.y, c->today.m);
+    json_t *row = scan_add_row(c, b, res, i, k->id, k->x, earlier(out.next, rr.next), rules_light_name(light));
+    json_object_set_new(row, "reasons", reasons_json(&parts));
+    json_object_set_new(row, "month", json_string(month));
+
+    for (size_t n = 0; n < rr.n && out.n < RULES_MAX_DECISIONS; n++)
+        out.d[out.n++] = rr.d[n];
+    if (out.n == 0)
+        return;
+    struct facts f = { res, i, k, &p, NULL, "", c->today };
+    char *label = scan_project_label(res, i, pc);
+    f.label = label;
+    const char *unit = scan_str(res, i, pc->unit);
+    if (unit)
+        snprintf(f.unit_paren, sizeof f.unit_paren, "（责任单位：%s）", unit);
+    char subject[80];
+    snprintf(subject, sizeof subject, "project:%s", PQgetvalue(res, i, pc->code));
+    for (size_t n = 0; n < out.n; n++) {
+        json_t *payload = json_object();
+        json_object_set_new(payload, "light_reasons", reasons_json(&parts));
+        json_object_set_new(payload, "project_light", json_string(rules_light_name(light)));
+        char *msg = project_message(&f, cfg, &out.d[n], payload);
+        scan_add_alert(c, b, scan_id(res, i, k->id), subject, &out.d[n], res, i, pc, payload, msg);
+        free(msg);
+    }
+    free(label);
+}
+
+static void
+projects_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+{
+    struct scan_project_cols pc;
+    struct cols k;
+    scan_project_cols(res, &pc);
+    find_cols(res, &k);
+    for (int i = 0; i < PQntuples(res); i++)
+        one_project(c, res, i, &k, &pc, b);
+}
+
+#define PART_LIGHT(table, alias) \
+    "(SELECT max(CASE " alias ".light WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END)" \
+    " FROM " table " " alias " WHERE " alias ".project_id = p.id)"
+/* The light at the end of the month before $4 (or $5): the latest month
+ * with a row before it. */
+#define LIGHT_BEFORE(param) \
+    "(SELECT h.light FROM project_light_month h WHERE h.project_id = p.id AND h.month < " param \
+    " ORDER BY h.month DESC LIMIT 1)"
+
+const struct scan_phase scan_phase_projects = {
+    "projects",
+    "SELECT p.year, p.status, p.category, p.planned_start, p.planned_end, p.actual_start,"
+    " p.actual_end, p.annual_plan, p.xmin, p.id," PROJECT_SELECT ", rep.months, rep.ytds,"
+    " (SELECT ip.planned_cumulative FROM investment_plan ip"
+    "   WHERE ip.project_id = p.id AND ip.month = rep.latest) AS planned_cumulative,"
+    " " PART_LIGHT("milestone", "m") " AS milestone_light,"
+    " " PART_LIGHT("problem", "pr") " AS problem_light,"
+    " " LIGHT_BEFORE("$4::date") " AS light_last,"
+    " " LIGHT_BEFORE("$5::date") " AS light_before_last"
+    " FROM" DUE_ROWS("project", "p") PROJECT_REFS
+    " LEFT JOIN LATERAL (SELECT array_agg(to_char(r.month, 'YYYY-MM') ORDER BY r.month DESC) AS months,"
+    "   array_agg(r.ytd ORDER BY r.month DESC) AS ytds, max(r.month) AS latest"
+    "   FROM (SELECT month, ytd FROM investment_report WHERE project_id = p.id"
+    "         ORDER BY month DESC LIMIT $3::int) r) rep ON true"
+    " ORDER BY p.id",
+    5,
+    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
+    "   AS r(id bigint, x xid, next date, light text, reasons text[], month date))"
+    ", upd AS (UPDATE project t SET next_check_on = r.next, light = r.light, light_reasons = r.reasons,"
+    "   light_at = CASE WHEN t.light IS DISTINCT FROM r.light THEN $3::timestamptz ELSE t.light_at END"
+    "   FROM r WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"
+    ", hist AS (INSERT INTO project_light_month (project_id, month, light)"
+    "   SELECT r.id, r.month, r.light FROM r JOIN upd ON upd.id = r.id"
+    "   ON CONFLICT (project_id, month) DO UPDATE SET light = EXCLUDED.light)"
+    SCAN_WRITE_ALERTS
+    ", sup AS (INSERT INTO supervision_order (project_id, kind, to_unit_id, issued_on, reply_due,"
+    "   reason, alert_id, created_at)"
+    "   SELECT ins.project_id, 'supervision', p.unit_id, $4::date,"
+    "     (ins.payload->'supervision'->>'reply_due')::date, ins.payload->>'message', ins.id, $3::timestamptz"
+    "     FROM ins JOIN project p ON p.id = ins.project_id"
+    "    WHERE ins.kind = 'project.repeated_red')"
+    SCAN_WRITE_COUNTS,
+    4,
+    projects_build,
+};
