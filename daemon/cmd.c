@@ -14,17 +14,20 @@
 #include "daemon.h"
 #include "log.h"
 #include "migrate.h"
+#include "status_cache.h"
 #include "util.h"
 
 extern const struct cmd_entry cmd_scan_entry, cmd_clock_entry;
 extern const struct cmd_entry cmd_help_entry, cmd_version_entry, cmd_status_entry,
     cmd_import_entry, cmd_projects_entry, cmd_project_entry, cmd_milestones_entry;
 extern const struct cmd_entry cmd_overdue_entry, cmd_due_entry;
+extern const struct cmd_entry cmd_stats_entry, cmd_rank_entry;
 extern const struct cmd_entry cmd_done_entry, cmd_waive_entry, cmd_reschedule_entry, cmd_reopen_entry,
     cmd_report_entry, cmd_start_entry, cmd_complete_entry;
 extern const struct cmd_entry cmd_problem_entry, cmd_approval_entry, cmd_orders_entry, cmd_order_entry,
     cmd_campaign_entry, cmd_audit_entry, cmd_export_entry, cmd_reload_entry;
 extern const struct cmd_entry cmd_deliveries_entry, cmd_retry_entry, cmd_silence_entry, cmd_receiver_entry;
+extern const struct cmd_entry cmd_alerts_entry, cmd_receivers_entry, cmd_test_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_help_entry,
@@ -35,6 +38,8 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_milestones_entry,
     &cmd_overdue_entry,
     &cmd_due_entry,
+    &cmd_stats_entry,
+    &cmd_rank_entry,
     &cmd_import_entry,
     &cmd_scan_entry,
     &cmd_clock_entry,
@@ -57,6 +62,9 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_retry_entry,
     &cmd_silence_entry,
     &cmd_receiver_entry,
+    &cmd_alerts_entry,
+    &cmd_receivers_entry,
+    &cmd_test_entry,
     NULL,
 };
 
@@ -163,6 +171,8 @@ void
 cmd_reply(struct cmd_ctx *ctx, json_t *data)
 {
     ctx->result = "ok";
+    if (ctx->may_write)
+        status_cache_invalidate(ctx->d, true);
     json_t *r = json_object();
     json_object_set_new(r, "ok", json_true());
     json_object_set_new(r, "data", data ? data : json_null());
@@ -177,6 +187,8 @@ cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fm
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
     ctx->result = code;
+    if (ctx->may_write)
+        status_cache_invalidate(ctx->d, true);
     json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
     if (details)
         json_object_set_new(e, "details", details);
@@ -221,6 +233,10 @@ cmd_dispatch(struct cmd_ctx *ctx)
         free(a.pos);
         return;
     }
+    /* Whatever an admin runs, and whatever anyone runs against the database
+     * at the admin level, may change what status counts: once it answers,
+     * the next status waits for counts that include it. */
+    ctx->may_write = e->level == LEVEL_ADMIN || (ctx->level == LEVEL_ADMIN && (e->flags & CMD_NEEDS_DB));
     /* Positionals point into ctx->tok, which outlives the command. */
     e->exec(ctx, &a);
     free(a.pos);

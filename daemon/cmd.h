@@ -50,6 +50,7 @@ struct cmd_ctx {
     unsigned long request_id;
     double started;
     const char *result;     /* for the log line: "ok" or the error code */
+    bool may_write;         /* its answer drops status's cached counts (status_cache.h) */
 };
 
 struct cmd_entry {

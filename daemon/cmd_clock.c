@@ -30,7 +30,9 @@ static void
 scan_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     if (!scan_request(ctx->d->scan, on_scanned, ctx))
-        cmd_error(ctx, "unavailable", NULL, "this keyprojd may not scan now (the database is not ready)");
+        cmd_error(ctx, "unavailable", NULL,
+                  ctx->d->db_ready ? "this keyprojd is a standby: another instance is the leader and scans"
+                                   : "this keyprojd may not scan now (the database is not ready)");
 }
 
 const struct cmd_entry cmd_scan_entry = {

@@ -11,7 +11,7 @@
 #include "deliver.h"
 #include "util.h"
 
-extern const struct cmd_entry cmd_receiver_entry;
+extern const struct cmd_entry cmd_receiver_entry, cmd_test_entry;
 
 static void
 on_tested(void *arg, const struct deliver_test_result *r)
@@ -28,24 +28,19 @@ on_tested(void *arg, const struct deliver_test_result *r)
 }
 
 static void
-receiver_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+test_receiver(struct cmd_ctx *ctx, const char *name)
 {
-    if (strcmp(a->pos[0], "test") != 0) {
-        cmd_error(ctx, "usage", NULL, "unknown action '%s'; usage: receiver %s", a->pos[0],
-                  cmd_receiver_entry.usage);
-        return;
-    }
     const struct config *cfg = ctx->d->cfg;
     const struct receiver *rv = NULL;
     for (size_t i = 0; i < cfg->n_receivers; i++)
-        if (strcmp(cfg->receivers[i].name, a->pos[1]) == 0)
+        if (strcmp(cfg->receivers[i].name, name) == 0)
             rv = &cfg->receivers[i];
     if (rv == NULL) {
         struct buf names;
         buf_init(&names);
         for (size_t i = 0; i < cfg->n_receivers; i++)
             buf_printf(&names, "%s%s", i ? ", " : "", cfg->receivers[i].name);
-        cmd_error(ctx, "not_found", NULL, "no receiver '%s' in the configuration (%s%s)", a->pos[1],
+        cmd_error(ctx, "not_found", NULL, "no receiver '%s' in the configuration (%s%s)", name,
                   cfg->n_receivers ? "it has: " : "it has none", names.data ? names.data : "");
         buf_free(&names);
         return;
@@ -55,6 +50,23 @@ receiver_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         cmd_error(ctx, "internal", NULL, "cannot send a test message to '%s': %s", rv->name, err);
 }
 
+static void
+receiver_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    if (strcmp(a->pos[0], "test") != 0) {
+        cmd_error(ctx, "usage", NULL, "unknown action '%s'; usage: receiver %s", a->pos[0],
+                  cmd_receiver_entry.usage);
+        return;
+    }
+    test_receiver(ctx, a->pos[1]);
+}
+
+static void
+test_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    test_receiver(ctx, a->pos[0]);
+}
+
 /* The verdict is the answer: "ok", "retry" (the outbox would try again) or
  * "permanent" (the outbox would give up: fix the configuration). */
 const struct cmd_entry cmd_receiver_entry = {
@@ -62,4 +74,11 @@ const struct cmd_entry cmd_receiver_entry = {
     "send a test message to a receiver now (not through the outbox) and show its answer: "
     "HTTP status, verdict ok / retry / permanent, error",
     LEVEL_ADMIN, 0, 2, 2, NULL, receiver_exec,
+};
+
+/* The spelling of the same command. */
+const struct cmd_entry cmd_test_entry = {
+    "test", "RECEIVER",
+    "the same as 'receiver test RECEIVER': send a test message now and show the receiver's answer",
+    LEVEL_ADMIN, 0, 1, 1, NULL, test_exec,
 };

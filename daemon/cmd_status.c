@@ -5,7 +5,6 @@
 
 #include <stdlib.h>
 #include <unistd.h>
-#include <libpq-fe.h>
 
 #include "clock.h"
 #include "cmd.h"
@@ -14,6 +13,7 @@
 #include "db.h"
 #include "migrate.h"
 #include "scan.h"
+#include "status_cache.h"
 #include "util.h"
 
 static const char *
@@ -56,6 +56,7 @@ base_status(const struct daemon *d)
         /* flat keys, short enough to keep the status table's layout */
         const struct scan_stats *last = scan_last(d->scan);
         char at[32];
+        json_object_set_new(o, "role", json_string(scan_role(d->scan)));
         json_object_set_new(o, "scanning", json_boolean(scan_running(d->scan)));
         if (last) {
             clock_format(last->at, at);
@@ -75,16 +76,21 @@ struct status_job {
     json_t *out;
 };
 
+/* The counts come from status_cache.c: no database round trip per call. */
 static void
-on_counts(void *arg, const PGresult *res, const char *err)
+on_counts(void *arg, json_t *counts, const char *err)
 {
     struct status_job *job = arg;
     if (err) {
         json_object_set_new(job->out, "counts_error", json_string(err));
     } else {
-        json_t *rows = cmd_rows_json(res);
-        json_object_update(job->out, json_array_get(rows, 0));
-        json_decref(rows);
+        json_object_update(job->out, counts);
+        /* the outbox's oldest pending delivery, aged now, not when counted */
+        json_t *epoch = json_object_get(job->out, "oldest_pending_epoch");
+        double age = json_is_number(epoch) ? clock_now(NULL) - json_number_value(epoch) : 0;
+        json_object_set_new(job->out, "delivery_oldest_s",
+                            json_is_number(epoch) ? json_integer((json_int_t)(age > 0 ? age : 0)) : json_null());
+        json_object_del(job->out, "oldest_pending_epoch");
     }
     cmd_reply(job->ctx, job->out);
     free(job);
@@ -102,19 +108,7 @@ status_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     struct status_job *job = xcalloc(1, sizeof *job);
     job->ctx = ctx;
     job->out = out;
-    const char *today = json_string_value(json_object_get(out, "today"));
-    const char *params[] = { today };
-    db_query(d->db,
-             "SELECT (SELECT count(*) FROM project) AS projects,"
-             " count(*) FILTER (WHERE status = 'pending') AS milestones_pending,"
-             " count(*) FILTER (WHERE status = 'done') AS milestones_done,"
-             " count(*) FILTER (WHERE status = 'waived') AS milestones_waived,"
-             " count(*) FILTER (WHERE status = 'pending' AND due_on < $1::date) AS milestones_overdue,"
-             " (SELECT count(*) FROM alert) AS alerts,"
-             " (SELECT count(*) FROM alert WHERE light = 'red') AS alerts_red,"
-             " (SELECT count(*) FROM delivery WHERE status = 'pending') AS deliveries_pending"
-             " FROM milestone",
-             1, params, on_counts, job);
+    status_cache_get(d, json_string_value(json_object_get(out, "today")), on_counts, job);
 }
 
 const struct cmd_entry cmd_status_entry = {

@@ -487,7 +487,8 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
         "stalled_yellow_reports", "stalled_red_reports", "stalled_min_change",
         "stalled_min_percent", "approval_red_days", "problem_days", "problem_major_days",
         "campaign_risk_days", "escalate_leader_days", "escalate_office_days",
-        "scan_interval_seconds", "scan_batch_rows", "hold_on_rest_days", NULL,
+        "scan_interval_seconds", "scan_batch_rows", "hold_on_rest_days", "leader_retry_seconds",
+        "digest_time", "weekly_day", NULL,
     };
     const config_setting_t *g = member(ld, root, "alerts", CONFIG_TYPE_GROUP);
     if (g)
@@ -495,11 +496,19 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
     load_rules(ld, g, known, cfg);
     cfg->scan_interval = get_int(ld, g, "scan_interval_seconds", 300, 1, 86400);
     cfg->scan_batch = get_int(ld, g, "scan_batch_rows", 5000, 1, 100000);
+    cfg->leader_retry = get_int(ld, g, "leader_retry_seconds", 5, 1, 3600);
     cfg->quiet_hours = get_string(ld, g, "quiet_hours", "22:00-08:00");
     cfg->holidays = get_string(ld, g, "holidays", NULL);
     const config_setting_t *hold = member(ld, g, "hold_on_rest_days", CONFIG_TYPE_BOOL);
     cfg->hold_on_rest_days = hold ? config_setting_get_bool(hold) : true;
     load_holidays(ld, g ? config_setting_get_member(g, "holidays") : NULL, cfg);
+    char *dt = get_string(ld, g, "digest_time", "");
+    cfg->digest_min = -1;
+    if (!ld->failed && dt[0] != '\0' && (strlen(dt) != 5 || !parse_hhmm(dt, &cfg->digest_min)))
+        fail(ld, config_setting_get_member(g, "digest_time"),
+             "alerts.digest_time: expected \"HH:MM\" like \"08:30\", or \"\" for no daily digest (got '%s')", dt);
+    free(dt);
+    cfg->weekly_day = get_int(ld, g, "weekly_day", 1, 0, 7);
     cfg->quiet_start_min = cfg->quiet_end_min = -1;
     if (ld->failed || cfg->quiet_hours[0] == '\0')
         return;
@@ -582,7 +591,7 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
 {
     static const char *const known[] = {
         "name", "type", "url", "secret", "proxy", "max_concurrency",
-        "rate_per_minute", "timeout_seconds", "match", NULL,
+        "rate_per_minute", "timeout_seconds", "match", "digest_window_seconds", "reds_only_at_once", NULL,
     };
     static const char *const match_known[] = {
         "county", "sector", "level", "kind", "light", "stage", NULL,
@@ -603,6 +612,11 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
     rv->max_concurrency = get_int(ld, r, "max_concurrency", chat ? 1 : 4, 1, 256);
     rv->rate_per_minute = get_int(ld, r, "rate_per_minute", chat ? 20 : 600, 1, 100000);
     rv->timeout_seconds = get_int(ld, r, "timeout_seconds", 20, 1, 600);
+    rv->digest_window_seconds = get_int(ld, r, "digest_window_seconds", 60, 0, 3600);
+    const config_setting_t *reds = member(ld, r, "reds_only_at_once", CONFIG_TYPE_BOOL);
+    rv->reds_only_at_once = reds ? config_setting_get_bool(reds) : false;
+    if (rv->reds_only_at_once && cfg->digest_min < 0)
+        fail(ld, reds, "%s.reds_only_at_once: the rest would wait for a daily digest: set alerts.digest_time", path);
     const config_setting_t *m = member(ld, r, "match", CONFIG_TYPE_GROUP);
     if (m) {
         check_known(ld, m, match_known);

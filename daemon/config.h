@@ -38,6 +38,8 @@ struct receiver {
     int max_concurrency;
     int rate_per_minute;
     int timeout_seconds;
+    int digest_window_seconds;  /* chat: alerts due within it go out as one message */
+    bool reds_only_at_once;     /* chat: reds at once, the rest after the next daily digest */
     struct matcher county, sector, level, kind, light, stage;
 };
 
@@ -65,6 +67,7 @@ struct config {
     struct rules_config rules;
     int scan_interval;          /* seconds between safety scans */
     int scan_batch;             /* rows per scan statement */
+    int leader_retry;           /* seconds between a standby's tries for the leader lock */
     int due_soon_days[8];
     size_t n_due_soon_days;
     int overdue_repeat_days;
@@ -74,6 +77,8 @@ struct config {
     char *holidays;             /* path or NULL */
     struct holidays *rest_days; /* the file, read at load; NULL: weekends only */
     bool hold_on_rest_days;     /* hold messages on weekends and holidays */
+    int digest_min;             /* daily digest: minutes after local midnight; -1 none */
+    int weekly_day;             /* weekly summary: ISO weekday 1-7 (first working day from it); 0 none */
 
     size_t n_receivers;
     struct receiver *receivers;

@@ -14,6 +14,7 @@ struct db;
 struct control;
 struct deliverer;
 struct scanner;
+struct status_cache;
 
 struct daemon {
     struct event_base *base;
@@ -32,6 +33,7 @@ struct daemon {
     struct control *ctl;
     struct deliverer *deliver;     /* the outbox worker (own connection) */
     struct scanner *scan;          /* the alert engine (scan.c) */
+    struct status_cache *stcache;  /* status's counts (status_cache.c), made on first use */
     unsigned long next_request_id;
 
     struct event *sig_hup, *sig_term, *sig_int;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -24,6 +25,7 @@
 #include "migrate.h"
 #include "notify.h"
 #include "scan.h"
+#include "status_cache.h"
 #include "util.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/keyproj/keyprojd.conf"
@@ -90,6 +92,7 @@ on_db_notify(void *arg, const char *channel, const char *payload)
     struct daemon *d = arg;
     log_debug("database notification", "channel=%s payload=%s", log_q(channel), log_q(payload));
     scan_notify(d->scan, channel);
+    status_cache_invalidate(d, false);
 }
 
 char *
@@ -183,6 +186,7 @@ daemon_free(struct daemon *d)
     deliver_free(d->deliver);
     scan_free(d->scan);
     db_free(d->db);
+    status_cache_free(d);
     if (d->sig_hup) {
         event_free(d->sig_hup);
         event_free(d->sig_term);
@@ -268,6 +272,13 @@ main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
+        /* The file may hold the database password and webhook secrets. */
+        struct stat st;
+        if (stat(d.config_path, &st) == 0 && (st.st_mode & S_IROTH))
+            fprintf(stderr,
+                    "keyprojd: warning: %s is readable by others (mode %04o) and may hold secrets: "
+                    "chmod 0640 it (owner root, group keyproj)\n",
+                    d.config_path, (unsigned)(st.st_mode & 07777));
         printf("%s: ok\n", d.config_path);
         config_free(d.cfg);
         return 0;

@@ -1,5 +1,7 @@
 /* migrate: an asynchronous walk lock → ensure schema_version → read the
- * version → apply each newer migration in its own transaction → unlock.
+ * versions applied → apply each missing migration, in order, in its own
+ * transaction → unlock. A migration is identified by its number, so one
+ * numbered below an applied one (merged later) is still applied once.
  * A failed step stops the walk; the daemon stays up and says why. */
 #include "ac_config.h"
 
@@ -19,8 +21,9 @@ struct run {
     struct db *db;
     migrate_done_fn done;
     void *arg;
-    int version;
+    int version;            /* the highest applied */
     size_t next;
+    bool *applied;          /* per migrations[] entry */
 };
 
 static void step_apply(struct run *r);
@@ -35,6 +38,7 @@ static void
 finish(struct run *r, const char *err)
 {
     r->done(r->arg, r->version, err);
+    free(r->applied);
     free(r);
 }
 
@@ -80,7 +84,9 @@ on_applied(void *arg, const PGresult *res, const char *err)
         return;
     }
     log_info("schema migration applied", "version=%d name=%s", m->version, m->name);
-    r->version = m->version;
+    if (m->version > r->version)
+        r->version = m->version;
+    r->applied[r->next] = true;
     r->next++;
     step_apply(r);
 }
@@ -88,7 +94,7 @@ on_applied(void *arg, const PGresult *res, const char *err)
 static void
 step_apply(struct run *r)
 {
-    while (r->next < n_migrations && migrations[r->next].version <= r->version)
+    while (r->next < n_migrations && r->applied[r->next])
         r->next++;
     if (r->next == n_migrations) {
         unlock(r, on_unlocked, r);
@@ -109,7 +115,16 @@ on_version(void *arg, const PGresult *res, const char *err)
         fail(r, "reading schema_version", err);
         return;
     }
-    r->version = atoi(PQgetvalue(res, 0, 0));
+    r->version = 0;
+    r->applied = xcalloc(n_migrations + 1, sizeof(bool));
+    for (int i = 0; i < PQntuples(res); i++) {
+        int v = atoi(PQgetvalue(res, i, 0));
+        if (v > r->version)
+            r->version = v;
+        for (size_t m = 0; m < n_migrations; m++)
+            if (migrations[m].version == v)
+                r->applied[m] = true;
+    }
     if (r->version > migrate_latest()) {
         char msg[200];
         snprintf(msg, sizeof msg,
@@ -131,7 +146,7 @@ on_ensured(void *arg, const PGresult *res, const char *err)
         fail(r, "creating schema_version", err);
         return;
     }
-    db_query(r->db, "SELECT coalesce(max(version), 0) FROM schema_version", 0, NULL, on_version, r);
+    db_query(r->db, "SELECT version FROM schema_version", 0, NULL, on_version, r);
 }
 
 static void

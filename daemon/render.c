@@ -185,6 +185,7 @@ kind_label(const char *kind)
         {"progress.stalled", "进度停滞"}, {"campaign.at_risk", "攻坚目标预警"},
         {"campaign.missed", "攻坚目标未完成"}, {"milestone.freeze", "封冻前主体未完工"},
         {"project.repeated_red", "连续红灯"}, {"digest", "汇总"}, {"test", "测试消息"},
+        {"rank", "排名"},
     };
     for (size_t i = 0; kind != NULL && i < ARRAY_LEN(labels); i++)
         if (strcmp(labels[i][0], kind) == 0)
@@ -383,6 +384,8 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
         put_field(&b, "", jstr(a->data, "project", "county"));
         put_field(&b, "", a->message != NULL && a->message[0] != '\0'
                               ? a->message : jstr(a->data, "project", "name"));
+        if (a->id > 0)  /* to look it up: keyprojctl alerts, deliveries */
+            buf_printf(&b, "｜编号：%" PRId64, a->id);
         add_item(m, &b);
     }
     free(order);

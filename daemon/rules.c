@@ -653,6 +653,16 @@ ONE_PROJECT_RULE(rules_investment_lagging, rule_investment)
 ONE_PROJECT_RULE(rules_report_missing, rule_report)
 ONE_PROJECT_RULE(rules_progress_stalled, rule_stalled)
 
+struct ymd
+rules_reports_from(const struct rules_config *cfg, struct ymd entered)
+{
+    long mi = month_of(entered.y, entered.m) - 1;
+    if (report_late_from(cfg, mi) <= day_of(&entered))
+        mi++;           /* last month's report was late already */
+    struct ymd r = { (int)(mi / 12), (int)(mi % 12) + 1, 1 };
+    return r;
+}
+
 size_t
 rules_reports_needed(const struct rules_config *cfg)
 {

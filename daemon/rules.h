@@ -191,6 +191,11 @@ void rules_progress_stalled(const struct rules_config *cfg, const struct rules_p
                             struct ymd today, struct rules_out *out);
 /* How many of a project's latest reports the project rules look at. */
 size_t rules_reports_needed(const struct rules_config *cfg);
+/* The first month a project that entered the ledger on business date
+ * entered owes a report for (day 1 of it): the earliest month whose report
+ * was not yet late on that day. A report already late when the project
+ * arrived is never owed (doc/alerts.md, "Which reports are owed"). */
+struct ymd rules_reports_from(const struct rules_config *cfg, struct ymd entered);
 
 void rules_approval(const struct rules_config *cfg, const struct rules_approval *a,
                     struct ymd today, struct rules_out *out);

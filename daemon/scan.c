@@ -4,7 +4,14 @@
  * write statement commits the rows' new state, the alerts and their
  * deliveries together: a crash leaves either all of a batch or none of it,
  * and UNIQUE(kind, subject, stage) makes a re-run insert nothing. It must
- * never read the system clock for a decision, nor run two scans at once. */
+ * never read the system clock for a decision, nor run two scans at once.
+ *
+ * Several keyprojd may share one database; only the leader scans. The
+ * leader holds a session advisory lock (LEADER_LOCK) on the main
+ * connection: it is taken when the database becomes ready, a standby tries
+ * again every alerts.leader_retry_seconds, and it is lost with the session
+ * (a killed daemon's or a dropped connection's lock is released by
+ * PostgreSQL), so that another instance takes over within seconds. */
 #include "ac_config.h"
 
 #include <stdio.h>
@@ -28,6 +35,11 @@ static const struct scan_phase *const phases[SCAN_PHASES] = {
 };
 #define PHASE_PROJECTS 3
 
+/* The leader's advisory lock: not the migration lock (7391001, migrate.c)
+ * nor the import's (hashtextextended('keyproj.import', 0)). */
+#define LEADER_LOCK "7391002"
+#define SCAN_STANDBY_ERROR "this keyprojd is a standby: another instance is the leader and scans"
+
 struct waiter {
     struct waiter *next;
     scan_done_fn fn;
@@ -39,6 +51,9 @@ struct scanner {
     struct event *start_ev;         /* deferred start: never from inside a callback */
     struct event *day_ev;           /* the next business-day boundary */
     struct event *safety_ev;        /* alerts.scan_interval_seconds */
+    struct event *leader_ev;        /* a standby's next try for the lock */
+    bool leader;                    /* holds LEADER_LOCK on this session */
+    struct db_query *lead_q;        /* the try in flight */
     bool running, again;
     struct db_query *inflight;
     struct waiter *waiters;         /* told when the running scan ends */
@@ -62,8 +77,63 @@ static void select_next(struct scanner *s);
 bool
 scan_may_run(const struct scanner *s)
 {
-    /* Later: && this instance holds the leader lock (DESIGN.md). */
-    return s->d->db_ready;
+    return s->d->db_ready && s->leader;
+}
+
+const char *
+scan_role(const struct scanner *s)
+{
+    return scan_may_run(s) ? "leader" : "standby";
+}
+
+static void try_lead(struct scanner *s);
+static void tell(struct waiter **list, const struct scan_stats *st);
+
+static void
+arm_leader_retry(struct scanner *s)
+{
+    struct timeval tv = { s->d->cfg->leader_retry, 0 };
+    evtimer_add(s->leader_ev, &tv);
+}
+
+static void
+on_lead(void *arg, const PGresult *res, const char *err)
+{
+    struct scanner *s = arg;
+    s->lead_q = NULL;
+    if (err == NULL && PQgetvalue(res, 0, 0)[0] == 't') {
+        s->leader = true;
+        log_info("leader: this instance scans", "lock=%s", LEADER_LOCK);
+        scan_kick(s, "became leader");
+        return;
+    }
+    if (err)
+        log_warn("cannot try for the leader lock", "error=%s", log_q(err));
+    else
+        log_debug("standby: another instance holds the leader lock", "retry_seconds=%d",
+                  s->d->cfg->leader_retry);
+    arm_leader_retry(s);
+    if (!s->running) {
+        /* requests that came while the answer was awaited */
+        struct scan_stats st;
+        memset(&st, 0, sizeof st);
+        strlcpy_k(st.error, SCAN_STANDBY_ERROR, sizeof st.error);
+        tell(&s->next_waiters, &st);
+    }
+}
+
+static void
+try_lead(struct scanner *s)
+{
+    if (s->leader || s->lead_q != NULL || !s->d->db_ready)
+        return;
+    s->lead_q = db_query(s->d->db, "SELECT pg_try_advisory_lock(" LEADER_LOCK ")", 0, NULL, on_lead, s);
+}
+
+static void
+on_leader_retry(evutil_socket_t fd, short what, void *arg)
+{
+    try_lead(arg);
 }
 
 /* ---- the end of a scan ---------------------------------------------------- */
@@ -110,8 +180,9 @@ on_written(void *arg, const PGresult *res, const char *err)
     struct scanner *s = arg;
     s->inflight = NULL;
     if (err && strstr(err, "deadlock detected") != NULL && s->retries < 3) {
-        /* Two scanners locking the same rows (no leader yet): the batch
-         * was rolled back whole; read it again. */
+        /* Rows locked by another writer (an edit, or a leader being
+         * replaced whose last batch is still running): the batch was
+         * rolled back whole; read it again. */
         s->retries++;
         log_warn("scan batch redone after a deadlock", "phase=%s", phases[s->phase]->name);
         select_next(s);
@@ -141,20 +212,30 @@ static void
 write_batch(struct scanner *s, const PGresult *res)
 {
     const struct scan_phase *ph = phases[s->phase];
-    struct scan_batch b = { json_array(), json_array() };
+    struct scan_batch b = { json_array(), 0, { { 0 } } };
     double t0 = clock_now(NULL);
     s->ctx.cfg = s->d->cfg;         /* a reload between batches takes effect */
+    for (int i = 0; i < SCAN_A_COLS; i++)
+        buf_init(&b.a[i]);
     ph->build(&s->ctx, res, &b);
     char *rows = json_dumps(b.rows, JSON_COMPACT);
-    char *alerts = json_dumps(b.alerts, JSON_COMPACT);
     json_decref(b.rows);
-    json_decref(b.alerts);
-    const char *params[] = { rows, alerts, s->ctx.now_iso, s->ctx.today_s };
+    char *cols[SCAN_A_COLS];
+    for (int i = 0; i < SCAN_A_COLS; i++) {
+        cols[i] = xasprintf("{%s}", b.a[i].data ? b.a[i].data : "");
+        buf_free(&b.a[i]);
+    }
+    const char *params[SCAN_WRITE_PARAMS] = {
+        rows, cols[SCAN_A_ROW], s->ctx.now_iso, s->ctx.today_s, cols[SCAN_A_KIND], cols[SCAN_A_SUBJECT],
+        cols[SCAN_A_STAGE], cols[SCAN_A_LIGHT], cols[SCAN_A_PROJECT], cols[SCAN_A_PAYLOAD],
+        cols[SCAN_A_RECEIVERS],
+    };
     s->t_query = clock_now(NULL);
     s->t_build = s->t_query - t0;
-    s->inflight = db_query(s->d->db, ph->write_sql, ph->write_params, params, on_written, s);
+    s->inflight = db_query(s->d->db, ph->write_sql, SCAN_WRITE_PARAMS, params, on_written, s);
     free(rows);
-    free(alerts);
+    for (int i = 0; i < SCAN_A_COLS; i++)
+        free(cols[i]);
 }
 
 static void
@@ -252,14 +333,14 @@ run_begin(struct scanner *s)
     s->retries = 0;
     log_debug("scan started", "today=%s", s->ctx.today_s);
     /* One cheap round trip first: in the steady state nothing is due and
-     * the scan ends here, without planning the phases' selects. */
+     * the scan ends here, without planning the phases' selects. min() is
+     * the first entry of the partial index whatever the statistics say
+     * (after a burst, stale ones made EXISTS scan the whole table). */
     const char *params[] = { s->ctx.today_s };
     s->inflight = db_query(s->d->db,
-                           "SELECT EXISTS (SELECT 1 FROM milestone WHERE next_check_on <= $1::date),"
-                           " EXISTS (SELECT 1 FROM problem WHERE next_check_on <= $1::date),"
-                           " EXISTS (SELECT 1 FROM approval WHERE next_check_on <= $1::date),"
-                           " EXISTS (SELECT 1 FROM project WHERE next_check_on <= $1::date),"
-                           " EXISTS (SELECT 1 FROM campaign_target WHERE next_check_on <= $1::date),"
+#define DUE_PROBE(table) "coalesce((SELECT min(next_check_on) FROM " table ") <= $1::date, false)"
+                           "SELECT " DUE_PROBE("milestone") ", " DUE_PROBE("problem") ", "
+                           DUE_PROBE("approval") ", " DUE_PROBE("project") ", " DUE_PROBE("campaign_target") ","
                            /* what campaigns achieved is counted by 0005_admin.sql */
                            " to_regprocedure('keyproj_campaign_actuals(date, date, bigint, text)') IS NOT NULL",
                            1, params, on_probed, s);
@@ -345,9 +426,15 @@ on_listen(void *arg, const PGresult *res, const char *err)
 void
 scan_db_ready(struct scanner *s)
 {
-    /* LISTEN lasts as long as the session: again after each reconnect */
+    /* LISTEN and the leader lock last as long as the session: again after
+     * each reconnect (a new session holds no lock yet) */
+    if (s->leader)
+        log_warn("leader no more: the database session was lost", "%s", "");
+    s->leader = false;
+    db_cancel(s->lead_q);
+    s->lead_q = NULL;
     db_query(s->d->db, "LISTEN keyproj_changed", 0, NULL, on_listen, s);
-    scan_kick(s, "database ready");
+    try_lead(s);
 }
 
 void
@@ -368,14 +455,17 @@ scan_clock_changed(struct scanner *s)
 bool
 scan_request(struct scanner *s, scan_done_fn fn, void *arg)
 {
-    if (!scan_may_run(s))
+    /* Just connected, the answer about the lock on its way: wait for it. */
+    bool deciding = s->d->db_ready && !s->leader && s->lead_q != NULL;
+    if (!scan_may_run(s) && !deciding)
         return false;
     struct waiter *w = xcalloc(1, sizeof *w);
     w->fn = fn;
     w->arg = arg;
     w->next = s->next_waiters;
     s->next_waiters = w;
-    scan_kick(s, "requested");
+    if (!deciding)
+        scan_kick(s, "requested");
     return true;
 }
 
@@ -389,6 +479,7 @@ scan_new(struct daemon *d)
     s->start_ev = event_new(d->base, -1, 0, on_start, s);
     s->day_ev = evtimer_new(d->base, on_day, s);
     s->safety_ev = evtimer_new(d->base, on_safety, s);
+    s->leader_ev = evtimer_new(d->base, on_leader_retry, s);
     arm_day(s);
     arm_safety(s);
     return s;
@@ -407,6 +498,8 @@ scan_free(struct scanner *s)
     event_free(s->start_ev);
     event_free(s->day_ev);
     event_free(s->safety_ev);
+    event_free(s->leader_ev);
+    db_cancel(s->lead_q);
     free(s);
 }
 

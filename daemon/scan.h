@@ -33,10 +33,16 @@ struct scanner *scan_new(struct daemon *d);
 /* Cancels the scan in flight; requests still waiting are told it failed. */
 void scan_free(struct scanner *s);
 
-/* The one place that says whether this instance may scan now. */
+/* The one place that says whether this instance may scan now: the
+ * database is ready and this instance is the leader (holds the leader
+ * lock on its session). Digests and other once-per-database work ask it
+ * too. */
 bool scan_may_run(const struct scanner *s);
+/* "leader" or "standby" (for status). */
+const char *scan_role(const struct scanner *s);
 
-/* The database is ready (connected and migrated): LISTEN, then scan. */
+/* The database is ready (connected and migrated): LISTEN, try for the
+ * leader lock, and scan once leader. */
 void scan_db_ready(struct scanner *s);
 /* A NOTIFY arrived on the daemon's connection. */
 void scan_notify(struct scanner *s, const char *channel);

@@ -132,18 +132,49 @@ fits(const struct matcher *m, const char *v)
     return false;
 }
 
-static json_t *
+/* One element of an array literal, quoted: "…" with " and \ escaped. */
+static void
+lit_quoted(struct buf *b, const char *s)
+{
+    if (b->len > 0)
+        buf_putc(b, ',');
+    buf_putc(b, '"');
+    for (const char *p = s;; ) {
+        size_t n = strcspn(p, "\"\\");
+        buf_append(b, p, n);
+        p += n;
+        if (*p == '\0')
+            break;
+        buf_putc(b, '\\');
+        buf_putc(b, *p++);
+    }
+    buf_putc(b, '"');
+}
+
+static void
+lit_raw(struct buf *b, const char *s)
+{
+    if (b->len > 0)
+        buf_putc(b, ',');
+    buf_puts(b, s);
+}
+
+/* The receivers' names as an array literal of its own: {"a","b"}. */
+static char *
 receivers_for(const struct config *cfg, const char *county, const char *sector,
               const char *level, const char *kind, const char *light, const char *tier)
 {
-    json_t *a = json_array();
+    struct buf names;
+    buf_init(&names);
     for (size_t i = 0; i < cfg->n_receivers; i++) {
         const struct receiver *rv = &cfg->receivers[i];
         if (fits(&rv->county, county) && fits(&rv->sector, sector) && fits(&rv->level, level) &&
             fits(&rv->kind, kind) && fits(&rv->light, light) && fits(&rv->stage, tier))
-            json_array_append_new(a, json_string(rv->name));
+            lit_quoted(&names, rv->name);
     }
-    return a;
+    char *out = xasprintf("{%s}", names.data ? names.data : "");
+    buf_free(&names);
+    return out;
 }
 
 void
@@ -166,16 +197,24 @@ scan_add_alert_scoped(const struct scan_ctx *c, struct scan_batch *b, long long 
     json_object_set_new(payload, "days_late", json_integer(dec->days_late));
     json_object_set_new(payload, "message", json_string(message));
 
-    json_t *a = json_object();
-    json_object_set_new(a, "row_id", json_integer(row_id));
-    json_object_set_new(a, "kind", json_string(kind));
-    json_object_set_new(a, "subject", json_string(subject));
-    json_object_set_new(a, "stage", json_string(dec->stage));
-    json_object_set_new(a, "light", json_string(light));
-    json_object_set_new(a, "project_id", project_id ? json_integer(project_id) : json_null());
-    json_object_set_new(a, "payload", payload);
-    json_object_set_new(a, "receivers", receivers_for(c->cfg, county, sector, level, kind, light, tier));
-    json_array_append_new(b->alerts, a);
+    char num[32];
+    snprintf(num, sizeof num, "%lld", row_id);
+    lit_raw(&b->a[SCAN_A_ROW], num);
+    lit_quoted(&b->a[SCAN_A_KIND], kind);
+    lit_quoted(&b->a[SCAN_A_SUBJECT], subject);
+    lit_quoted(&b->a[SCAN_A_STAGE], dec->stage);
+    lit_quoted(&b->a[SCAN_A_LIGHT], light);
+    if (project_id)
+        snprintf(num, sizeof num, "%lld", project_id);
+    lit_raw(&b->a[SCAN_A_PROJECT], project_id ? num : "NULL");
+    char *text = json_dumps(payload, JSON_COMPACT);
+    json_decref(payload);
+    lit_quoted(&b->a[SCAN_A_PAYLOAD], text);
+    free(text);
+    char *rcv = receivers_for(c->cfg, county, sector, level, kind, light, tier);
+    lit_quoted(&b->a[SCAN_A_RECEIVERS], rcv);
+    free(rcv);
+    b->n_alerts++;
 }
 
 void

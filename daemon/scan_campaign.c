@@ -124,10 +124,9 @@ const struct scan_phase scan_phase_campaigns = {
     " CROSS JOIN LATERAL keyproj_campaign_actuals(cp.starts_on, cp.ends_on, t.county_id, t.sector) act"
     " ORDER BY t.id",
     2,
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, x xid, next date))"
+    SCAN_WRITE_BEGIN " AS r(id bigint, x xid, next date))"
     ", upd AS (UPDATE campaign_target t SET next_check_on = r.next FROM r"
     "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"
     SCAN_WRITE_ALERTS SCAN_WRITE_COUNTS,
-    3,
     campaigns_build,
 };

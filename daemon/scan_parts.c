@@ -17,7 +17,7 @@
  * (xmin moved on) is left alone, with its alerts: its reset to
  * '-infinity' stands, and the next batch reads it afresh. */
 #define PART_WRITE(table) \
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)" \
+    SCAN_WRITE_BEGIN \
     "   AS r(id bigint, x xid, next date, light text, moved boolean))" \
     ", upd AS (UPDATE " table " t SET next_check_on = r.next, light = r.light FROM r" \
     "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id, t.project_id, r.moved)" \
@@ -112,7 +112,6 @@ const struct scan_phase scan_phase_milestones = {
     " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id ORDER BY m.id",
     2,
     PART_WRITE("milestone"),
-    3,
     milestones_build,
 };
 
@@ -173,7 +172,6 @@ const struct scan_phase scan_phase_problems = {
     " LEFT JOIN unit u ON u.id = pr.unit_id ORDER BY pr.id",
     2,
     PART_WRITE("problem"),
-    3,
     problems_build,
 };
 
@@ -225,10 +223,9 @@ const struct scan_phase scan_phase_approvals = {
     " FROM" DUE_ROWS("approval", "ap") PROJECT_JOIN("ap.project_id")
     " LEFT JOIN unit u ON u.id = ap.unit_id ORDER BY ap.id",
     2,
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(id bigint, x xid, next date))"
+    SCAN_WRITE_BEGIN " AS r(id bigint, x xid, next date))"
     ", upd AS (UPDATE approval t SET next_check_on = r.next FROM r"
     "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"
     SCAN_WRITE_ALERTS SCAN_WRITE_COUNTS,
-    3,
     approvals_build,
 };

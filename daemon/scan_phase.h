@@ -10,6 +10,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "util.h"
 #include "rules.h"
 #include "values.h"
 
@@ -21,9 +22,16 @@ struct scan_ctx {
     char now_iso[32];
 };
 
+/* The alerts' columns, each the inside of a PostgreSQL array literal
+ * ("1,2,3" / "\"a\",\"b\""): the write statement unnests them, typed, with
+ * no JSON document to parse around them. */
+enum { SCAN_A_ROW, SCAN_A_KIND, SCAN_A_SUBJECT, SCAN_A_STAGE, SCAN_A_LIGHT, SCAN_A_PROJECT,
+       SCAN_A_PAYLOAD, SCAN_A_RECEIVERS, SCAN_A_COLS };
+
 struct scan_batch {
     json_t *rows;       /* [{id, x (xmin seen), next, light, …}] */
-    json_t *alerts;     /* [{row_id, kind, subject, stage, light, project_id, payload, receivers}] */
+    size_t n_alerts;
+    struct buf a[SCAN_A_COLS];
 };
 
 /* The columns every phase selects about a row's project. */
@@ -37,23 +45,37 @@ struct scan_phase {
      * next_check_on <= today, at most $2 of them. */
     const char *select_sql;
     int select_params;
-    /* $1 rows, $2 alerts (jsonb), $3 now, [$4 today] → one row:
-     * written, alerts, deliveries. */
+    /* $1 rows (jsonb), $2 the alerts' row ids, $3 now, $4 today, $5…$11
+     * the alerts' other columns (SCAN_WRITE_ALERTS) → one row: written,
+     * alerts, deliveries. */
     const char *write_sql;
-    int write_params;
     void (*build)(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b);
 };
 
 extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
     scan_phase_approvals, scan_phase_projects, scan_phase_campaigns;
 
+/* How every write statement begins: "WITH lk …, r AS (SELECT * FROM lk,
+ * <the rows' state $1>" — the phase goes on with " AS r(columns))". lk
+ * takes the import's advisory lock shared before any row is locked (r, and
+ * so every CTE that writes, needs it first): an import (which holds it
+ * exclusively, 0001_init.sql) and a scan batch take turns instead of
+ * locking the same projects in different orders and deadlocking — which
+ * two daemons on one database, one importing while the other scans,
+ * otherwise did. */
+#define SCAN_WRITE_BEGIN \
+    "WITH lk AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtextextended('keyproj.import', 0)))" \
+    ", r AS (SELECT r.* FROM lk, jsonb_to_recordset($1::jsonb)"
+
 /* The part shared by every write statement, after a CTE "upd" that
  * returns the ids (as id) of the rows whose state was written: the alerts
  * of those rows (ON CONFLICT: a stage already raised is not raised again),
  * the deliveries of the alerts actually inserted, and the counts. */
+#define SCAN_WRITE_PARAMS 11
 #define SCAN_WRITE_ALERTS \
-    ", a AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS a(row_id bigint, kind text," \
-    "   subject text, stage text, light text, project_id bigint, payload jsonb, receivers text[]))" \
+    ", a AS (SELECT * FROM unnest($2::bigint[], $5::text[], $6::text[], $7::text[], $8::text[]," \
+    "   $9::bigint[], $10::jsonb[], $11::text[])" \
+    "   AS a(row_id, kind, subject, stage, light, project_id, payload, receivers))" \
     ", ins AS (INSERT INTO alert (kind, subject, stage, light, project_id, created_at, payload)" \
     "   SELECT a.kind, a.subject, a.stage, a.light, a.project_id, $3::timestamptz, a.payload" \
     "     FROM a JOIN upd ON upd.id = a.row_id" \
@@ -61,11 +83,12 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
     "   RETURNING id, kind, subject, stage, project_id, payload)" \
     ", dlv AS (INSERT INTO delivery (alert_id, receiver, next_attempt_at, created_at)" \
     "   SELECT ins.id, r.name, $3::timestamptz, $3::timestamptz" \
-    "     FROM ins JOIN a USING (kind, subject, stage) CROSS JOIN LATERAL unnest(a.receivers) AS r(name)" \
+    "     FROM ins JOIN a USING (kind, subject, stage)" \
+    "     CROSS JOIN LATERAL unnest(a.receivers::text[]) AS r(name)" \
     "   RETURNING alert_id)"
 #define SCAN_WRITE_COUNTS \
     " SELECT (SELECT count(*) FROM upd) AS written, (SELECT count(*) FROM ins) AS alerts," \
-    " (SELECT count(*) FROM dlv) AS deliveries"
+    " (SELECT count(*) FROM dlv) AS deliveries, $4::date AS today"
 
 /* The project columns every phase selects (scan_project_cols). */
 #define PROJECT_SELECT \

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "scan_phase.h"
 #include "util.h"
 
@@ -45,7 +46,7 @@ parse_reports(const char *months, const char *ytds, struct rules_report *out, si
 
 struct cols {
     int id, x, year, status, category, pstart, pend, astart, aend, plan, months, ytds,
-        cumulative, m_light, p_light, last, before_last;
+        cumulative, m_light, p_light, last, before_last, entered, created;
 };
 
 static void
@@ -68,6 +69,8 @@ find_cols(const PGresult *res, struct cols *k)
     k->p_light = scan_col(res, "problem_light");
     k->last = scan_col(res, "light_last");
     k->before_last = scan_col(res, "light_before_last");
+    k->entered = scan_col(res, "entered_on");
+    k->created = scan_col(res, "created_epoch");
 }
 
 static enum rules_light
@@ -176,12 +179,29 @@ earlier(struct ymd a, struct ymd b)
     return ymd_to_days(&a) <= ymd_to_days(&b) ? a : b;
 }
 
+/* The business date the project entered the ledger: as first recorded by
+ * a scan, or (first judgement) the earlier of its creation's business
+ * date and today. */
+static struct ymd
+entered_on(const struct scan_ctx *c, const PGresult *res, int i, const struct cols *k)
+{
+    struct ymd e = scan_date(res, i, k->entered);
+    if (e.y != 0)
+        return e;
+    if (!PQgetisnull(res, i, k->created))
+        clock_date_of(strtod(PQgetvalue(res, i, k->created), NULL), &e);
+    if (e.y == 0 || ymd_to_days(&e) > ymd_to_days(&c->today))
+        e = c->today;
+    return e;
+}
+
 static void
 one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct cols *k,
             const struct scan_project_cols *pc, struct scan_batch *b)
 {
     const struct rules_config *cfg = &c->cfg->rules;
     struct rules_report reps[MAX_REPORTS];
+    struct ymd entered = entered_on(c, res, i, k);
     struct rules_project p = {
         .year = atoi(PQgetvalue(res, i, k->year)),
         .status = scan_str(res, i, k->status),
@@ -194,6 +214,7 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
         .has_planned_cumulative = !PQgetisnull(res, i, k->cumulative),
         .planned_cumulative = scan_num(res, i, k->cumulative),
         .reports = reps,
+        .reports_from = rules_reports_from(cfg, entered),
         .n_reports = parse_reports(scan_str(res, i, k->months), scan_str(res, i, k->ytds), reps, MAX_REPORTS),
     };
     struct rules_out out, rr;
@@ -210,6 +231,9 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
     json_t *row = scan_add_row(c, b, res, i, k->id, k->x, earlier(out.next, rr.next), rules_light_name(light));
     json_object_set_new(row, "reasons", reasons_json(&parts));
     json_object_set_new(row, "month", json_string(month));
+    char entered_s[11];
+    format_date(&entered, entered_s);
+    json_object_set_new(row, "entered", json_string(entered_s));
 
     for (size_t n = 0; n < rr.n && out.n < RULES_MAX_DECISIONS; n++)
         out.d[out.n++] = rr.d[n];
@@ -257,7 +281,8 @@ projects_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch 
 const struct scan_phase scan_phase_projects = {
     "projects",
     "SELECT p.year, p.status, p.category, p.planned_start, p.planned_end, p.actual_start,"
-    " p.actual_end, p.annual_plan, p.xmin, p.id," PROJECT_SELECT ", rep.months, rep.ytds,"
+    " p.actual_end, p.annual_plan, p.xmin, p.id, p.entered_on,"
+    " extract(epoch FROM p.created_at) AS created_epoch," PROJECT_SELECT ", rep.months, rep.ytds,"
     " (SELECT ip.planned_cumulative FROM investment_plan ip"
     "   WHERE ip.project_id = p.id AND ip.month = rep.latest) AS planned_cumulative,"
     " " PART_LIGHT("milestone", "m") " AS milestone_light,"
@@ -271,10 +296,11 @@ const struct scan_phase scan_phase_projects = {
     "         ORDER BY month DESC LIMIT $3::int) r) rep ON true"
     " ORDER BY p.id",
     5,
-    "WITH r AS (SELECT * FROM jsonb_to_recordset($1::jsonb)"
-    "   AS r(id bigint, x xid, next date, light text, reasons text[], month date))"
+    SCAN_WRITE_BEGIN
+    "   AS r(id bigint, x xid, next date, light text, reasons text[], month date, entered date))"
     ", upd AS (UPDATE project t SET next_check_on = r.next, light = r.light, light_reasons = r.reasons,"
-    "   light_at = CASE WHEN t.light IS DISTINCT FROM r.light THEN $3::timestamptz ELSE t.light_at END"
+    "   light_at = CASE WHEN t.light IS DISTINCT FROM r.light THEN $3::timestamptz ELSE t.light_at END,"
+    "   entered_on = coalesce(t.entered_on, r.entered)"
     "   FROM r WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"
     ", hist AS (INSERT INTO project_light_month (project_id, month, light)"
     "   SELECT r.id, r.month, r.light FROM r JOIN upd ON upd.id = r.id"
@@ -287,6 +313,5 @@ const struct scan_phase scan_phase_projects = {
     "     FROM ins JOIN project p ON p.id = ins.project_id"
     "    WHERE ins.kind = 'project.repeated_red')"
     SCAN_WRITE_COUNTS,
-    4,
     projects_build,
 };

@@ -24,9 +24,12 @@ write_config "
 alerts = { quiet_hours = \"\"; };
 receivers = (
   { name = \"audit\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\"; },
-  { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; },
-  { name = \"jianxi\"; type = \"dingtalk\"; url = \"$base/dingtalk?access_token=test-token\"; secret = \"SECdingtalk\"; },
-  { name = \"feishu\"; type = \"feishu\"; url = \"$base/feishu/test-hook\"; secret = \"feishu-secret\"; },
+  { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0; },
+  { name = \"jianxi\"; type = \"dingtalk\"; url = \"$base/dingtalk?access_token=test-token\"; secret = \"SECdingtalk\";
+    digest_window_seconds = 0; },
+  { name = \"feishu\"; type = \"feishu\"; url = \"$base/feishu/test-hook\"; secret = \"feishu-secret\"; digest_window_seconds = 0; },
+  { name = \"slowbot\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; rate_per_minute = 2; digest_window_seconds = 0; },
+  { name = \"group\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 3; },
   { name = \"flaky\"; type = \"json\"; url = \"$base/fail/500\"; secret = \"$secret\"; },
   { name = \"gone\"; type = \"json\"; url = \"$base/fail/410\"; secret = \"$secret\"; }
 );"
@@ -37,7 +40,7 @@ wait_ready
 alert() {
     local kind=$1 subject=$2; shift 2
     local id
-    id=$(sql "INSERT INTO alert (kind, subject, stage, light, payload) VALUES ('$kind', '$subject', 's1', 'red',
+    id=$(sql "INSERT INTO alert (kind, subject, stage, light, payload) VALUES ('$kind', '$subject', 's1', '${LIGHT:-red}',
         '{\"message\": \"【逾期】涧西区 测试项目「主体封顶」已逾期4天\", \"tier\": 1,
           \"project\": {\"code\": \"T-1\", \"name\": \"测试项目\", \"county\": \"涧西区\", \"sector\": \"industry\",
                         \"level\": \"city\", \"unit\": \"涧西区政府\", \"leader\": \"王某\", \"leader_mobile\": \"13800000001\"},
@@ -81,14 +84,98 @@ expect_eq "a 410 is dead at once" "dead|410" \
     "$(sql "SELECT status || '|' || last_http_status FROM delivery WHERE alert_id = $id AND receiver = 'gone'")"
 expect_contains "the dead letter is logged for the operators" "receiver=gone" "$(grep 'level=error' "$T_LOG")"
 
-# A chat robot gets at most its rate limit (20 a minute); the rest wait.
-for i in $(seq 1 25); do alert milestone.due_soon "milestone:$((100 + i))" office >/dev/null; done
-wait_for "SELECT count(*) FROM delivery WHERE receiver = 'office' AND status = 'delivered'" 20 ||
-    fail "rate-limited receiver did not get its 20"
-sleep 0.5
-expect_eq "no more than 20 a minute to one robot" 20 "$(received /wecom)"
-expect_eq "the rest wait, not lost" 6 "$(sql "SELECT count(*) FROM delivery WHERE receiver = 'office' AND status = 'pending'")"
+# A json receiver gets each alert as its own request, at once.
+before=$(received /json)
+for i in 1 2 3 4 5; do alert milestone.due_soon "milestone:$((200 + i))" audit >/dev/null; done
+wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+          WHERE d.receiver = 'audit' AND d.status = 'delivered' AND a.subject LIKE 'milestone:20_'" 5 ||
+    fail "json alerts not delivered"
+expect_eq "a json receiver gets one request per alert" $((before + 5)) "$(received /json)"
+
+# A chat robot gets at most its rate limit, one merged message being one
+# token; the rest wait (rate_per_minute = 2 here).
+wecom_before=$(received /wecom)
+id=$(alert milestone.due_soon milestone:301 slowbot)
+wait_for "SELECT status FROM delivery WHERE alert_id = $id" delivered || fail "slowbot: first not delivered"
+id=$(alert milestone.due_soon milestone:302 slowbot)
+wait_for "SELECT status FROM delivery WHERE alert_id = $id" delivered || fail "slowbot: second not delivered"
+for i in 3 4 5; do alert milestone.due_soon "milestone:30$i" slowbot >/dev/null; done
+sleep 1
+expect_eq "no more than its rate to one robot" $((wecom_before + 2)) "$(received /wecom)"
+expect_eq "the rest wait, not lost" 3 "$(sql "SELECT count(*) FROM delivery WHERE receiver = 'slowbot' AND status = 'pending'")"
+expect_eq "… with no attempt used" 0 "$(sql "SELECT sum(attempts) FROM delivery WHERE receiver = 'slowbot' AND status = 'pending'")"
 expect_eq "the robot never had to refuse (45009)" 0 "$(grep -c 45009 "$T_DIR/receiver.err" || true)"
+
+# Grouping: what becomes due within a chat receiver's window goes out as
+# ONE message listing all of it, reds first; every row is marked together.
+messages() {    # messages → the /wecom messages' markdown, one JSON list
+    python3 -c 'import json,sys,urllib.request
+print(json.dumps([(e["json"].get("markdown") or e["json"].get("text") or {}).get("content", "")
+                  for e in json.load(urllib.request.urlopen(sys.argv[1]))], ensure_ascii=False))' \
+        "$base/_received?path=/wecom"
+}
+n0=$(received /wecom)
+for i in 1 2 3 4 5; do
+    LIGHT=$([ $((i % 2)) = 1 ] && echo yellow || echo red) alert milestone.overdue "milestone:$((400 + i))" group >/dev/null
+done
+wait_for "SELECT count(*) FROM delivery WHERE receiver = 'group' AND status = 'delivered'" 5 ||
+    fail "grouped alerts not delivered: $(sql "SELECT status || ' ' || coalesce(last_error, '') FROM delivery WHERE receiver = 'group'")"
+expect_eq "five alerts in one window: one chat message" $((n0 + 1)) "$(received /wecom)"
+last=$(messages | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1])')
+expect_contains "… that counts them" "共 5 条：红灯 2 条，黄灯 3 条" "$last"
+expect_eq "… lists every one, reds first" "红灯 红灯 黄灯 黄灯 黄灯" \
+    "$(echo "$last" | grep -o '^[0-9]*\. 【.灯】' | sed 's/.*【\(..\)】/\1/' | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "every row delivered together, one attempt each, each its own row" "5|1|5" \
+    "$(sql "SELECT count(*) || '|' || count(DISTINCT delivered_at) || '|' || sum(attempts) FROM delivery WHERE receiver = 'group'")"
+expect_contains "the merge is logged" "rows=5" "$(grep 'merged deliveries' "$T_LOG")"
+
+# Over the robot's size limit (WeCom markdown: 4096 bytes): split into
+# several messages, none too long, together listing every alert once.
+n0=$(received /wecom)
+sql "WITH a AS (INSERT INTO alert (kind, subject, stage, light, payload)
+        SELECT 'milestone.overdue', 'milestone:' || (500 + i), 's1', CASE WHEN i % 3 = 0 THEN 'red' ELSE 'yellow' END,
+               jsonb_build_object('message', '涧西区 第' || i || '个测试项目「主体结构封顶」已逾期 4 天，请分包领导督促',
+                                  'project', jsonb_build_object('county', '涧西区'))
+          FROM generate_series(1, 60) AS i RETURNING id)
+     INSERT INTO delivery (alert_id, receiver) SELECT id, 'group' FROM a" >/dev/null
+wait_for "SELECT count(*) FROM delivery WHERE receiver = 'group' AND status = 'delivered'" 65 ||
+    fail "split alerts not delivered"
+got=$(messages | python3 -c 'import json,re,sys
+m = json.load(sys.stdin)[int(sys.argv[1]):]
+ids = [x for c in m for x in re.findall(r"编号：(\d+)", c)]
+print(len(m) > 1, max(len(c.encode()) for c in m) <= 4096, len(ids), len(set(ids)),
+      all("【红灯】" not in c.split("【黄灯】", 1)[1] for c in m if "【黄灯】" in c))' "$n0")
+expect_eq "sixty alerts: several messages, each within 4096 bytes, listing all 60 once, reds before yellows" \
+    "True True 60 60 True" "$got"
+
+# The control commands: alerts, receivers, test.
+py() {
+    python3 -c 'import json, sys
+d = json.load(sys.stdin)
+r = eval(sys.argv[1])
+print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)' "$1"
+}
+out=$(kpctl --json alerts --kind milestone.overdue --light 黄 --limit 2) || fail "alerts: $out"
+expect_eq "alerts --kind --light --limit: newest first, filtered" "2 milestone.overdue yellow True" \
+    "$(echo "$out" | py '"%d %s %s %s" % (len(d), d[0]["kind"], d[1]["light"], d[0]["id"] > d[1]["id"])')"
+expect_eq "… with how its deliveries stand" "delivered 1" "$(echo "$out" | py 'd[0]["deliveries"]')"
+out=$(kpctl --json alerts --county 涧西区 --since -1h --limit 10000) || fail "alerts --county: $out"
+expect_eq "alerts --county --since" 77 "$(echo "$out" | py 'len(d)')"
+kpctl alerts --kind nosuch >/dev/null 2>"$T_DIR/err" && fail "alerts --kind nosuch succeeded"
+expect_contains "an unknown kind is a usage error naming the kinds" "milestone.overdue" "$(cat "$T_DIR/err")"
+out=$(kpctl --json receivers) || fail "receivers: $out"
+expect_eq "receivers: every configured one, in order, with its type" \
+    "audit:json office:wecom jianxi:dingtalk feishu:feishu slowbot:wecom group:wecom flaky:json gone:json" \
+    "$(echo "$out" | py '" ".join(r["receiver"] + ":" + r["type"] for r in d)')"
+expect_eq "… its backlog: pending, dead" "1 0 0 1" \
+    "$(echo "$out" | py '"%d %d %d %d" % tuple([r for r in d if r["receiver"] == x][0][k] for x, k in (("flaky", "pending"), ("flaky", "dead"), ("gone", "pending"), ("gone", "dead")))')"
+expect_eq "… last success, last error" "True HTTP 410" \
+    "$(echo "$out" | py '"%s %s" % ([r for r in d if r["receiver"] == "group"][0]["last_success"] is not None, [r for r in d if r["receiver"] == "gone"][0]["last_error"][:8])')"
+expect_not_contains "… never a URL" "127.0.0.1" "$out"
+expect_not_contains "… never a secret" "SECdingtalk" "$out"
+out=$(kpctl --json test audit) || fail "test audit: $out"
+expect_eq "test RECEIVER sends a test message and shows the answer" "ok 204" \
+    "$(echo "$out" | py '"%s %s" % (d["verdict"], d["http_status"])')"
 
 # Secrets never reach the log.
 expect_not_contains "no secret in the log" "$secret" "$(cat "$T_LOG")"

@@ -183,7 +183,7 @@ for preload in "" "$bc"; do
     expect_completion "keyprojctl --j" "--json" "$preload"
     expect_completion "keyprojctl -s /run/x.sock --csv -t 5 ov" "overdue" "$preload"
     expect_completion "keyprojctl milestones --status " "done overdue pending waived" "$preload"
-    expect_completion "keyprojctl help sta" "start status" "$preload"
+    expect_completion "keyprojctl help sta" "start stats status" "$preload"
     expect_completion "keyprojctl done 12 --" "--date --note" "$preload"
     ok "global options, commands after them, option values, help COMMAND$with"
 done

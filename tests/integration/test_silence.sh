@@ -29,10 +29,10 @@ import json, re, sys, urllib.request
 ids = []
 for e in json.load(urllib.request.urlopen(sys.argv[1])):
     m = re.fullmatch(r"msg_(\d+)", e.get("webhook_id") or "")
-    if not m:
-        m = re.search(r"编号：(\d+)", json.dumps(e["json"], ensure_ascii=False))
     if m:
         ids.append(m.group(1))
+    else:   # a robot's message, one alert or several merged
+        ids += re.findall(r"编号：(\d+)", json.dumps(e["json"], ensure_ascii=False))
 print(" ".join(ids))
 PY
 }
@@ -65,10 +65,10 @@ config() {
 alerts = { quiet_hours = \"22:00-08:00\"; holidays = \"holidays.conf\"; hold_on_rest_days = $hold; };
 receivers = (
   { name = \"audit\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\"; $only },
-  { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; $only },
+  { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0; $only },
   { name = \"flaky\"; type = \"json\"; url = \"$flaky_url\"; secret = \"$secret\"; $only },
   { name = \"gone\"; type = \"json\"; url = \"$gone_url\"; secret = \"$secret\"; $only },
-  { name = \"broken\"; type = \"wecom\"; url = \"$base/fail/500\"; $only }
+  { name = \"broken\"; type = \"wecom\"; url = \"$base/fail/500\"; digest_window_seconds = 0; $only }
 );"
 }
 # logged PATTERN — waits (bounded) until the daemon's log has a line matching PATTERN.

@@ -2,6 +2,8 @@
  * Council published it, every mistake in a holiday file is named by
  * FILE:LINE, and a held message goes out at the next working day's end of
  * quiet hours — never never. Dates in Asia/Shanghai. */
+#include "ac_config.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

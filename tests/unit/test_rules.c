@@ -752,6 +752,60 @@ test_report_missing(void **state)
     run_projects(rules_report_missing, cases, ARRAY_LEN(cases));
 }
 
+/* A project enters the ledger late in the year (the demo's projects, imported
+ * on 2026-11-25 before their reports): no report whose due day had already
+ * passed is owed; the first one owed is the one still to come. */
+static void
+test_reports_from_entry(void **state)
+{
+    (void)state;
+    const struct {
+        int line;
+        tweak_fn *tweak;
+        struct ymd entered, from;
+    } cases[] = {
+        /* October's report is due by 11-05: owed by a project entered on 11-05, not 11-06 */
+        { __LINE__, NULL, D(2026, 11, 3), D(2026, 10, 1) },
+        { __LINE__, NULL, D(2026, 11, 5), D(2026, 10, 1) },
+        { __LINE__, NULL, D(2026, 11, 6), D(2026, 11, 1) },
+        { __LINE__, NULL, D(2026, 11, 25), D(2026, 11, 1) },
+        /* the year turns: December's report (due 01-05) */
+        { __LINE__, NULL, D(2027, 1, 1), D(2026, 12, 1) },
+        { __LINE__, NULL, D(2027, 1, 6), D(2027, 1, 1) },
+        /* a due day past the month's end: February's last day */
+        { __LINE__, report_due_30, D(2026, 2, 28), D(2026, 1, 1) },
+        { __LINE__, report_due_30, D(2026, 3, 1), D(2026, 2, 1) },
+        { __LINE__, report_due_31, D(2026, 4, 30), D(2026, 3, 1) },
+        { __LINE__, report_due_31, D(2026, 5, 1), D(2026, 4, 1) },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct rules_config cfg = config(cases[i].tweak);
+        struct ymd got = rules_reports_from(&cfg, cases[i].entered);
+        if (got.y != cases[i].from.y || got.m != cases[i].from.m || got.d != 1)
+            fail_msg("line %d: reports_from %04d-%02d-%02d", cases[i].line, got.y, got.m, got.d);
+    }
+    /* The half-imported ledger: projects entered 2026-11-25 with no report
+     * yet owe nothing until December 6 (November's report), and then only
+     * yellow — never red for the months before they arrived. */
+    struct rules_config cfg = config(NULL);
+    struct rules_project p = { .year = 2026, .status = "building", .category = "new", .annual_plan = 1000,
+                               .reports_from = rules_reports_from(&cfg, D(2026, 11, 25)) };
+    struct rules_out out;
+    struct rules_parts parts;
+    rules_parts_init(&parts);
+    rules_project(&cfg, &p, D(2026, 11, 25), &out, &parts);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(parts.light[RULES_PART_REPORT], RULES_GREEN);
+    assert_int_equal(parts.light[RULES_PART_INVESTMENT], RULES_GREEN);   /* no report: nothing to judge */
+    assert_int_equal(out.next.y, 2026);
+    assert_int_equal(out.next.m, 12);
+    assert_int_equal(out.next.d, 6);
+    rules_report_missing(&cfg, &p, D(2026, 12, 6), &out);
+    assert_int_equal(out.n, 1);
+    assert_string_equal(out.d[0].stage, "2026-11/yellow");
+    assert_int_equal(out.d[0].light, RULES_YELLOW);
+}
+
 static void
 stalled_abs_only(struct rules_config *cfg)
 {
@@ -1350,6 +1404,7 @@ main(void)
         cmocka_unit_test(test_completion_overdue),
         cmocka_unit_test(test_investment_lagging),
         cmocka_unit_test(test_report_missing),
+        cmocka_unit_test(test_reports_from_entry),
         cmocka_unit_test(test_progress_stalled),
         cmocka_unit_test(test_project_all_rules),
         cmocka_unit_test(test_repeated_red),

@@ -1,0 +1,90 @@
+#!/bin/bash
+# Figures for the alert engine (issue 5): a large generated ledger
+# (BENCH_SCAN_SIZE projects, default 20000) imported, scanned to a steady
+# state; then a scan with nothing new, and the burst: BENCH_SCAN_BURST
+# (default 10000) pending milestones made due today, the clock set one day
+# forward, so that they all become newly overdue in one scan. Against it,
+# in the same run, the time PostgreSQL takes for the equivalent single
+# INSERT INTO alert … SELECT of the same rows (in a rolled-back
+# transaction); the ratio is the figure. Run by bench/run inside
+# pg_virtualenv (BENCH_BUILD, BENCH_TOP).
+set -euo pipefail
+size=${BENCH_SCAN_SIZE:-20000}
+burst=${BENCH_SCAN_BURST:-10000}
+work=$(mktemp -d)
+pid=
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null && wait $pid 2>/dev/null; rm -rf "$work"; dropdb --if-exists kp_bench_scan >/dev/null 2>&1' EXIT
+createdb kp_bench_scan
+cat > "$work/k.conf" <<CONF
+timezone = "Asia/Shanghai";
+database = { conninfo = "dbname=kp_bench_scan"; };
+control = { socket = "$work/ctl.sock"; admins = [ "$(id -un)" ]; };
+alerts = { quiet_hours = ""; };
+CONF
+"$BENCH_BUILD/data/keyproj-gen" --size "$size" --out "$work" 2>/dev/null
+"$BENCH_BUILD/keyprojd" -c "$work/k.conf" --now 2026-11-25T09:00:00+08:00 2>"$work/d.log" &
+pid=$!
+ctl="$BENCH_BUILD/keyprojctl -s $work/ctl.sock"
+for i in $(seq 1 100); do $ctl --json status 2>/dev/null | grep -q '"role": "leader"' && break; sleep 0.1; done
+ms() { python3 -c 'import json,sys; d=json.load(sys.stdin); print("%s %s %s" % (d["duration_ms"], d["examined"], d["alerts"]))'; }
+# steady: the median of 5 scans with nothing to do
+steady() {
+    local n
+    for n in 1 2 3 4 5; do sleep 0.2; $ctl --json scan | ms; done |
+        sort -n | sed -n 3p
+}
+psq() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d kp_bench_scan "$@"; }
+for k in projects milestones plans reports; do $ctl import $k "$work/$k.csv" >/dev/null; done
+read -r full_ms full_rows full_alerts <<<"$($ctl --json scan | ms)"
+# the burst's rows: pending milestones due later, made due today (their
+# due_soon alerts are raised by this settling scan, not the burst)
+psq -c "UPDATE milestone SET due_on = '2026-11-25' WHERE id IN (SELECT id FROM milestone
+         WHERE status = 'pending' AND due_on > '2026-11-25' ORDER BY id LIMIT $burst)" >/dev/null
+$ctl scan >/dev/null
+psq -c "VACUUM ANALYZE" >/dev/null
+$ctl scan >/dev/null
+read -r steady_ms steady_rows _ <<<"$(steady)"
+n_ms=$(psq -c "SELECT count(*) FROM milestone")
+printf '%-44s %s ms (%s rows examined; %s projects, %s milestones)\n' "scan, nothing new (median of 5)" "$steady_ms" "$steady_rows" "$size" "$n_ms"
+printf '%-44s %s ms (%s rows, %s alerts)\n' "scan, everything (first after import)" "$full_ms" "$full_rows" "$full_alerts"
+# moving the clock starts the burst's scan; status tells how it went
+$ctl clock set 2026-11-26T00:30:00+08:00 >/dev/null
+for i in $(seq 1 600); do
+    st=$($ctl --json status)
+    echo "$st" | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if not d["scanning"] and d.get("last_scan_at", "").startswith("2026-11-26") else 1)' && break
+    sleep 0.1
+done
+read -r burst_ms burst_rows burst_alerts <<<"$(echo "$st" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["last_scan_ms"], d["last_scan_examined"], d["last_scan_alerts"])')"
+printf '%-44s %s ms (%s rows examined, %s alerts, %.0f alerts/s)\n' "scan, burst of newly overdue milestones" \
+    "$burst_ms" "$burst_rows" "$burst_alerts" "$(python3 -c "print($burst_alerts / ($burst_ms / 1000.0))")"
+read -r after_ms after_rows _ <<<"$(steady)"
+printf '%-44s %s ms (%s rows examined)\n' "scan, nothing new, after the burst" "$after_ms" "$after_rows"
+kill $pid; wait $pid || true; pid=
+# The same alerts by one INSERT … SELECT: same rows, same columns, a
+# payload of the same shape and message built by PostgreSQL; rolled back.
+raw_ms=$(psq <<'SQL' | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+BEGIN;
+DELETE FROM alert WHERE kind = 'milestone.overdue' AND stage = '2026-11-25/overdue-1';
+\timing on
+INSERT INTO alert (kind, subject, stage, light, project_id, created_at, payload)
+SELECT 'milestone.overdue', 'milestone:' || m.id, to_char(m.due_on, 'YYYY-MM-DD') || '/overdue-1', 'yellow', p.id,
+       '2026-11-26T00:30:00+08:00',
+       jsonb_build_object('milestone', jsonb_build_object('id', m.id, 'title', m.title, 'kind', m.kind,
+             'due', m.due_on, 'days_overdue', 1, 'campaign', cp.code, 'unit', coalesce(mu.name, pu.name)),
+         'project', jsonb_build_object('code', p.code, 'name', p.name, 'county', c.name, 'sector', p.sector,
+             'level', p.level, 'unit', pu.name, 'leader', l.name, 'leader_mobile', l.mobile),
+         'type', 'milestone.overdue', 'stage', to_char(m.due_on, 'YYYY-MM-DD') || '/overdue-1', 'light', 'yellow',
+         'tier', 1, 'tier_name', 'unit', 'since', '2026-11-26', 'days_late', 1,
+         'message', format('【逾期】%s %s「%s」已逾期%s天（完成时限%s，责任单位：%s）', c.name, p.name, m.title, 1,
+                           m.due_on, coalesce(mu.name, pu.name)))
+  FROM milestone m JOIN project p ON p.id = m.project_id JOIN county c ON c.id = p.county_id
+  LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id
+  JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id
+ WHERE m.status = 'pending' AND m.due_on = '2026-11-25';
+\timing off
+ROLLBACK;
+SQL
+)
+printf '%-44s %s ms (the same rows: one INSERT … SELECT)\n' "PostgreSQL alone, the burst's alerts" "$raw_ms"
+printf '%-44s %.2f (target >= 0.8)\n' "burst ratio (INSERT … SELECT time / scan time)" \
+    "$(python3 -c "print($raw_ms / $burst_ms)")"

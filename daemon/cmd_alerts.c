@@ -1,0 +1,203 @@
+/* cmd_alerts: what was decided and where it is going — `alerts` lists the
+ * alerts (newest first, filtered by kind, light, county, time), each with
+ * how its deliveries stand; `receivers` lists the configured receivers with
+ * their backlog, last success and last error (never a URL or a secret). */
+#include "ac_config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <libpq-fe.h>
+
+#include "clock.h"
+#include "cmd.h"
+#include "daemon.h"
+#include "db.h"
+#include "rules.h"
+#include "timearg.h"
+#include "util.h"
+
+#define LIST_DEFAULT 100
+#define LIST_MAX 10000
+
+extern const struct cmd_entry cmd_alerts_entry, cmd_receivers_entry;
+
+static void usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    cmd_error(ctx, "usage", NULL, "%s; usage: %s %s", msg, e->name, e->usage);
+    free(msg);
+}
+
+static void
+on_rows(void *arg, const PGresult *res, const char *err)
+{
+    struct cmd_ctx *ctx = arg;
+    if (err)
+        cmd_error(ctx, "internal", NULL, "query failed: %s", err);
+    else
+        cmd_reply(ctx, cmd_rows_json(res));
+}
+
+/* ---- alerts ------------------------------------------------------------- */
+
+static const char *
+kind_of(const char *s)
+{
+    for (int k = 0; k < RULES_KIND_COUNT; k++)
+        if (strcmp(s, rules_kind_name((enum rules_kind)k)) == 0)
+            return rules_kind_name((enum rules_kind)k);
+    return strcmp(s, "digest") == 0 ? "digest" : NULL;
+}
+
+static const char *
+light_of(const char *s)
+{
+    static const char *const lights[][3] = {
+        { "green", "绿", "绿灯" }, { "yellow", "黄", "黄灯" }, { "red", "红", "红灯" },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(lights); i++)
+        if (strcasecmp(s, lights[i][0]) == 0 || strcmp(s, lights[i][1]) == 0 || strcmp(s, lights[i][2]) == 0)
+            return lights[i][0];
+    return NULL;
+}
+
+static void
+alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    const struct cmd_entry *e = &cmd_alerts_entry;
+    const char *kind = cmd_opt(a, "kind"), *light = cmd_opt(a, "light"), *county = cmd_opt(a, "county");
+    if (kind && (kind = kind_of(kind)) == NULL) {
+        struct buf b;
+        buf_init(&b);
+        for (int k = 0; k < RULES_KIND_COUNT; k++)
+            buf_printf(&b, "%s, ", rules_kind_name((enum rules_kind)k));
+        usage_error(ctx, e, "--kind: unknown kind '%s' (expected %sdigest)", cmd_opt(a, "kind"), b.data);
+        buf_free(&b);
+        return;
+    }
+    if (light && (light = light_of(light)) == NULL) {
+        usage_error(ctx, e, "--light: unknown light '%s' (expected red, yellow, green or 红, 黄, 绿)",
+                    cmd_opt(a, "light"));
+        return;
+    }
+    char since_s[32], limit[16];
+    const char *since = NULL, *s = cmd_opt(a, "since");
+    if (s) {
+        double t;
+        if (!timearg_parse(s, clock_now(&ctx->d->clock), &t)) {
+            usage_error(ctx, e, "--since: cannot read '%s' (expected -1d, -12h, 2026-11-01 or 2026-11-01T08:00)", s);
+            return;
+        }
+        snprintf(since_s, sizeof since_s, "%.3f", t);
+        since = since_s;
+    }
+    const char *l = cmd_opt(a, "limit");
+    char *end = NULL;
+    errno = 0;
+    long n = l == NULL ? LIST_DEFAULT : l[0] >= '0' && l[0] <= '9' ? strtol(l, &end, 10) : -1;
+    if (n < 1 || n > LIST_MAX || errno != 0 || (end && *end != '\0')) {
+        usage_error(ctx, e, "--limit: expected a number of rows from 1 to %d (got '%s')", LIST_MAX, l);
+        return;
+    }
+    snprintf(limit, sizeof limit, "%ld", n);
+    const char *params[] = { ctx->d->cfg->timezone, kind, light, county, since, limit };
+    /* The project's current county decides; the payload stands in for a
+     * project deleted since. "deliveries": how its rows stand, by status. */
+    db_query(ctx->d->db,
+             "SELECT a.id, a.kind, a.stage, a.light,"
+             " coalesce(p.code, a.payload #>> '{project,code}') AS project,"
+             " coalesce(co.name, a.payload #>> '{project,county}') AS county,"
+             " keyproj_local(a.created_at, $1) AS created,"
+             " a.payload ->> 'message' AS message,"
+             " (SELECT string_agg(x.status || ' ' || x.c, ', ' ORDER BY x.status)"
+             "    FROM (SELECT d.status, count(*) AS c FROM delivery d WHERE d.alert_id = a.id"
+             "          GROUP BY d.status) x) AS deliveries"
+             " FROM alert a LEFT JOIN project p ON p.id = a.project_id LEFT JOIN county co ON co.id = p.county_id"
+             " WHERE ($2::text IS NULL OR a.kind = $2) AND ($3::text IS NULL OR a.light = $3)"
+             " AND ($4::text IS NULL OR coalesce(co.name, a.payload #>> '{project,county}') = $4)"
+             " AND ($5::float8 IS NULL OR a.created_at >= to_timestamp($5::float8))"
+             " ORDER BY a.id DESC LIMIT $6::int",
+             6, params, on_rows, ctx);
+}
+
+static const struct cmd_opt alerts_opts[] = {
+    { "kind", true }, { "light", true }, { "county", true }, { "since", true }, { "limit", true },
+    { NULL, false },
+};
+
+const struct cmd_entry cmd_alerts_entry = {
+    "alerts", "[--kind K] [--light L] [--county C] [--since T] [--limit N]",
+    "the alerts decided, newest first (default 100): kind, stage, light, project, county, "
+    "and how their deliveries stand",
+    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, alerts_opts, alerts_exec,
+};
+
+/* ---- receivers ---------------------------------------------------------- */
+
+static void
+receivers_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    (void)a;
+    const struct config *cfg = ctx->d->cfg;
+    struct buf names, types, rates, wins;
+    buf_init(&names);
+    buf_init(&types);
+    buf_init(&rates);
+    buf_init(&wins);
+    buf_putc(&names, '{');
+    buf_putc(&types, '{');
+    buf_putc(&rates, '{');
+    buf_putc(&wins, '{');
+    for (size_t i = 0; i < cfg->n_receivers; i++) {   /* names are [A-Za-z0-9._-]: no quoting needed */
+        const struct receiver *rv = &cfg->receivers[i];
+        bool chat = strcmp(rv->type, "json") != 0;
+        buf_printf(&names, "%s\"%s\"", i ? "," : "", rv->name);
+        buf_printf(&types, "%s\"%s\"", i ? "," : "", rv->type);
+        buf_printf(&rates, "%s%d", i ? "," : "", rv->rate_per_minute);
+        if (chat)
+            buf_printf(&wins, "%s%d", i ? "," : "", rv->digest_window_seconds);
+        else
+            buf_printf(&wins, "%sNULL", i ? "," : "");
+    }
+    buf_putc(&names, '}');
+    buf_putc(&types, '}');
+    buf_putc(&rates, '}');
+    buf_putc(&wins, '}');
+    const char *params[] = { cfg->timezone, names.data, types.data, rates.data, wins.data };
+    /* In configuration order. last_error: of the newest delivery that has
+     * one (pending for a retry, or dead). */
+    db_query(ctx->d->db,
+             "SELECT r.name AS receiver, r.type, r.rate AS rate_per_minute, r.win AS window_seconds,"
+             " (SELECT count(*) FROM delivery d WHERE d.receiver = r.name AND d.status = 'pending') AS pending,"
+             " (SELECT count(*) FROM delivery d WHERE d.receiver = r.name AND d.status = 'dead') AS dead,"
+             " (SELECT count(*) FROM delivery d WHERE d.receiver = r.name AND d.status = 'silenced') AS silenced,"
+             " keyproj_local((SELECT max(d.delivered_at) FROM delivery d WHERE d.receiver = r.name"
+             "   AND d.status = 'delivered'), $1) AS last_success,"
+             " (SELECT d.last_error FROM delivery d WHERE d.receiver = r.name AND d.last_error IS NOT NULL"
+             "   AND d.status IN ('pending', 'dead') ORDER BY d.id DESC LIMIT 1) AS last_error"
+             " FROM unnest($2::text[], $3::text[], $4::int[], $5::int[]) WITH ORDINALITY AS r(name, type, rate, win, o)"
+             " ORDER BY r.o",
+             5, params, on_rows, ctx);
+    buf_free(&names);
+    buf_free(&types);
+    buf_free(&rates);
+    buf_free(&wins);
+}
+
+const struct cmd_entry cmd_receivers_entry = {
+    "receivers", "",
+    "the configured receivers: type, rate, chat window, backlog (pending, dead, silenced), "
+    "last success and last error",
+    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, NULL, receivers_exec,
+};

@@ -1,0 +1,33 @@
+/* status_cache: the counts `status` shows (projects, milestones, alerts,
+ * the outbox), kept in memory so that a status call answers without a
+ * database round trip. Refreshed in the background at most ~1 s apart while
+ * status is being asked; a NOTIFY keyproj_changed refreshes it at once (the
+ * old value is served meanwhile); a command that may write through the
+ * control socket drops it, so the next status waits for counts that include
+ * that write. */
+#ifndef KEYPROJ_STATUS_CACHE_H
+#define KEYPROJ_STATUS_CACHE_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+struct daemon;
+
+/* counts is borrowed (copy what you keep); NULL with err on failure. */
+typedef void (*status_counts_fn)(void *arg, json_t *counts, const char *err);
+
+/* Calls fn now when a usable value is cached (today: the business date the
+ * overdue count is for), else once the refresh it starts is done. The
+ * database must be ready. Creates the cache on first use. */
+void status_cache_get(struct daemon *d, const char *today, status_counts_fn fn, void *arg);
+
+/* hard: a write through the socket; the next status waits for fresh counts.
+ * Otherwise (NOTIFY): refresh now, keep serving the old value meanwhile.
+ * No-op before the first status. */
+void status_cache_invalidate(struct daemon *d, bool hard);
+
+/* After db_free (which fails the refresh in flight and so answers its
+ * waiters). */
+void status_cache_free(struct daemon *d);
+
+#endif

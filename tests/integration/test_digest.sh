@@ -1,0 +1,167 @@
+#!/bin/bash
+# Daily digests: at alerts.digest_time on a working day (the holiday
+# calendar decides, 调休 included) every receiver gets one digest — what is
+# overdue, what is due this week, the lights of its projects (its match
+# filters) — a `digest` event for json receivers, one chat message for the
+# robots; written as alerts through the outbox, once per receiver and day
+# whatever restarts do; none on a rest day. The daemon's clock is set.
+. "$top_srcdir/tests/integration/lib.sh"
+
+secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+python3 "$top_srcdir/tests/receivers/receiver.py" --json-secret "$secret" > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
+T_EXTRA_PIDS=$!
+for i in $(seq 1 100); do [ -s "$T_DIR/receiver.out" ] && break; sleep 0.05; done
+port=$(head -n 1 "$T_DIR/receiver.out")
+[ -n "$port" ] || fail "receiver did not start"
+base="http://127.0.0.1:$port"
+
+# digests PATH → the digest messages received there, one per line: the json
+# events' titles, the robots' first line.
+digests() {
+    python3 - "$base/_received?path=$1" <<'PY'
+import json, sys, urllib.request
+for e in json.load(urllib.request.urlopen(sys.argv[1])):
+    j = e.get("json") or {}
+    if j.get("type") == "digest":
+        print("%s|%d" % (j["data"]["title"], j["data"]["count"]))
+    elif "markdown" in j and "每日汇总" in j["markdown"]["content"]:
+        print(j["markdown"]["content"].split("\n")[0])
+PY
+}
+wait_for() {    # wait_for SQL EXPECTED — bounded
+    for i in $(seq 1 200); do
+        [ "$(sql "$1")" = "$2" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+set_clock() {
+    kpctl clock set "$1" >/dev/null || fail "clock set $1"
+}
+
+cp "$top_srcdir/etc/holidays.conf" "$T_DIR/holidays.conf"
+create_db
+# Filtered to a kind these projects never raise, so only digests flow.
+only='match = { kind = [ "campaign.missed" ]; };'
+write_config "
+alerts = { quiet_hours = \"\"; holidays = \"holidays.conf\"; digest_time = \"08:30\"; };
+receivers = (
+  { name = \"audit\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\"; $only },
+  { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0; $only },
+  { name = \"reds\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0;
+    reds_only_at_once = true; $only }
+);"
+start_daemon --now 2026-11-25T08:00:00+08:00      # a working Wednesday
+wait_ready
+kpctl import projects "$DEMO/projects.csv" >/dev/null || fail "import projects"
+for k in plans reports; do kpctl import $k "$DEMO/$k.csv" >/dev/null || fail "import $k"; done
+digest_count() { sql "SELECT count(*) FROM alert WHERE kind = 'digest'"; }
+
+sleep 0.5
+expect_eq "before 08:30 there is no digest" 0 "$(digest_count)"
+
+set_clock 2026-11-25T08:30:00+08:00
+wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+          WHERE a.kind = 'digest' AND a.stage LIKE 'daily:%' AND d.status = 'delivered'" 3 ||
+    fail "digests not delivered: $(sql "SELECT d.receiver || ' ' || d.status || ' ' || coalesce(d.last_error, '')
+                                         FROM delivery d JOIN alert a ON a.id = d.alert_id WHERE a.kind = 'digest'")"
+expect_eq "at 08:30 on a working day: one digest alert per receiver" \
+    "receiver:audit daily:2026-11-25 receiver:office daily:2026-11-25 receiver:reds daily:2026-11-25" \
+    "$(sql "SELECT string_agg(subject || ' ' || stage, ' ' ORDER BY subject) FROM alert WHERE kind = 'digest' AND stage LIKE 'daily:%'")"
+over=$(sql "SELECT count(*) FROM milestone WHERE status = 'pending' AND due_on < '2026-11-25'")
+week=$(sql "SELECT count(*) FROM milestone WHERE status = 'pending' AND due_on BETWEEN '2026-11-25' AND '2026-11-29'")
+n=$((over + week)); [ "$n" -gt 500 ] && n=500
+j=$(digests /json)
+expect_contains "the json receiver got a digest event: overdue, due this week, lights" \
+    "每日汇总 2026-11-25｜逾期 $over 项，本周到期 $week 项｜项目红灯" "$j"
+daily=$(echo "$j" | grep 每日汇总)
+expect_eq "… listing each of them" "$n" "${daily##*|}"
+expect_contains "the robot got it as one message" "每日汇总 2026-11-25｜逾期 $over 项" "$(digests /wecom)"
+wid=$(python3 -c 'import json,sys,urllib.request
+print([e["webhook_id"] for e in json.load(urllib.request.urlopen(sys.argv[1])) if e["json"]["type"] == "digest" and e["json"]["data"]["title"].startswith("每日汇总")][0])' \
+      "$base/_received?path=/json")
+expect_eq "its webhook-id is the digest alert's" "msg_$(sql "SELECT id FROM alert WHERE kind = 'digest' AND subject = 'receiver:audit' AND stage LIKE 'daily:%'")" "$wid"
+
+# The weekly summary: first working day of the week from weekly_day (Monday);
+# this daemon first runs on Wednesday, so it writes that week's then.
+wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+          WHERE a.stage = 'weekly:2026-W48' AND d.status = 'delivered'" 3 || fail "no weekly summaries"
+ok "one weekly summary per receiver for the week (stage weekly:2026-W48)"
+expect_contains "… titled with the week and the ranked month" "周报 2026-W48｜10 月投资完成排名" "$(digests /json)"
+counties=$(sql "SELECT count(DISTINCT county_id) FROM project WHERE year = 2026 AND annual_plan > 0")
+expect_eq "… ranking every county with planned investment" "$counties" \
+    "$(sql "SELECT jsonb_array_length(payload->'items') FROM alert WHERE subject = 'receiver:audit' AND stage = 'weekly:2026-W48'")"
+expect_eq "… 城区组 and 县组 ranked apart, each from 1" "$(sql "SELECT count(DISTINCT grp) FROM county c WHERE EXISTS
+        (SELECT 1 FROM project p WHERE p.county_id = c.id AND p.year = 2026 AND p.annual_plan > 0)")" \
+    "$(sql "SELECT count(DISTINCT i->>'group') FROM alert a, jsonb_array_elements(a.payload->'items') i
+            WHERE a.subject = 'receiver:audit' AND a.stage = 'weekly:2026-W48' AND (i->>'rank')::int = 1")"
+expect_eq "… in group order: 城区组 first" "城区组" \
+    "$(sql "SELECT payload->'items'->0->>'group' FROM alert WHERE subject = 'receiver:audit' AND stage = 'weekly:2026-W48'")"
+
+# Idempotent: a restart the same morning writes nothing new.
+stop_daemon
+start_daemon --now 2026-11-25T08:45:00+08:00
+wait_ready
+logged_once() { grep -c "digest written" "$T_LOG"; }
+sleep 1
+expect_eq "a restart the same day: still one digest and one weekly summary per receiver" 6 "$(digest_count)"
+expect_eq "… and nothing sent twice" 2 "$(digests /json | wc -l)"
+
+# reds_only_at_once: a red goes at once, a yellow waits for the next digest.
+alert() {       # alert LIGHT SUBJECT → id; one delivery to "reds", due at the daemon's time
+    local id
+    id=$(sql "INSERT INTO alert (kind, subject, stage, light, created_at, payload)
+              VALUES ('milestone.overdue', '$2', 's1', '$1', '2026-11-25T08:45:00+08:00',
+                      '{\"message\": \"测试 $2\", \"project\": {\"county\": \"涧西区\"}}') RETURNING id" | head -n 1)
+    sql "INSERT INTO delivery (alert_id, receiver, next_attempt_at) VALUES ($id, 'reds', '2026-11-25T08:45:00+08:00')" >/dev/null
+    echo "$id"
+}
+red=$(alert red reds:1)
+yellow=$(alert yellow reds:2)
+wait_for "SELECT status FROM delivery WHERE alert_id = $red" delivered || fail "the red was not sent at once"
+ok "reds_only_at_once: a red goes at once"
+sleep 0.5
+expect_eq "… a yellow waits for the daily digest, not attempted" "pending 0" \
+    "$(sql "SELECT status || ' ' || attempts FROM delivery WHERE alert_id = $yellow")"
+set_clock 2026-11-26T08:30:05+08:00
+wait_for "SELECT status FROM delivery WHERE alert_id = $yellow" delivered || fail "the yellow did not go after the digest"
+ok "… and goes out after the next day's digest"
+expect_eq "the next day of the same week: no second weekly summary" 3 \
+    "$(sql "SELECT count(*) FROM alert WHERE stage = 'weekly:2026-W48'")"
+
+# A county-filtered receiver's digest covers only its county's projects.
+county=$(sql "SELECT c.name FROM county c JOIN project p ON p.county_id = c.id GROUP BY c.name ORDER BY count(*) DESC LIMIT 1")
+stop_daemon
+write_config "
+alerts = { quiet_hours = \"\"; holidays = \"holidays.conf\"; digest_time = \"08:30\"; };
+receivers = (
+  { name = \"audit\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\"; $only },
+  { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0; $only },
+  { name = \"reds\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0;
+    reds_only_at_once = true; $only },
+  { name = \"county\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\";
+    match = { county = [ \"$county\" ]; kind = [ \"campaign.missed\" ]; }; }
+);"
+# A holiday (国庆): no digest.
+start_daemon --now 2026-10-02T08:30:00+08:00
+wait_ready
+sleep 1
+expect_eq "on a holiday (国庆) no digest" 0 "$(sql "SELECT count(*) FROM alert WHERE kind = 'digest' AND stage = 'daily:2026-10-02'")"
+# A Saturday that is a working day (调休): digests.
+set_clock 2026-10-10T08:30:05+08:00
+wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+          WHERE a.stage = 'daily:2026-10-10' AND d.status = 'delivered'" 4 || fail "no digests on the 调休 Saturday"
+ok "a Saturday made a working day (调休) gets its digests"
+cnt=$(sql "SELECT count(*) FROM milestone m JOIN project p ON p.id = m.project_id JOIN county c ON c.id = p.county_id
+           WHERE m.status = 'pending' AND m.due_on <= '2026-10-11' AND c.name = '$county'")
+[ "$cnt" -gt 500 ] && cnt=500
+expect_eq "the county receiver's digest lists only its county's milestones" "$cnt" \
+    "$(sql "SELECT jsonb_array_length(payload->'items') FROM alert WHERE subject = 'receiver:county' AND stage = 'daily:2026-10-10'")"
+expect_eq "… every item in that county" "0" \
+    "$(sql "SELECT count(*) FROM alert a, jsonb_array_elements(a.payload->'items') i
+            WHERE a.subject = 'receiver:county' AND a.stage = 'daily:2026-10-10' AND i #>> '{project,county}' <> '$county'")"
+# An ordinary Saturday: none.
+set_clock 2026-11-28T08:30:05+08:00
+sleep 1
+expect_eq "on an ordinary Saturday no digest" 0 "$(sql "SELECT count(*) FROM alert WHERE kind = 'digest' AND stage = 'daily:2026-11-28'")"
+stop_daemon

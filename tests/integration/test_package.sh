@@ -1,0 +1,152 @@
+#!/bin/bash
+# The Debian package as an installer gets it: `dpkg-buildpackage -us -uc -b`
+# builds keyproj_*.deb from a copy of the source tree (the tree itself may be
+# read-only), and the .deb holds the binaries, the conffiles (keyprojd.conf
+# mode 0640), the hardened unit, the man pages and the completion; its
+# maintainer scripts parse; lintian, where installed, reports no error.
+# No PostgreSQL needed (the package build runs the unit tests; the
+# PostgreSQL tests skip themselves there).
+set -u
+: "${top_srcdir:?}" "${top_builddir:?}"
+
+T_DIR=$top_builddir/tests/tmp/test_package.$$
+T_CHECKS=0
+
+if [ -n "${KEYPROJ_PACKAGE_BUILD:-}" ]; then
+    echo "SKIP: inside the package's own build (debian/rules)"
+    exit 77
+fi
+for tool in dpkg-buildpackage dpkg-deb dh fakeroot; do
+    if ! command -v "$tool" > /dev/null; then
+        echo "SKIP: $tool not installed (scripts/deps installs dpkg-dev, debhelper, fakeroot)"
+        exit 77
+    fi
+done
+
+mkdir -p "$T_DIR"
+trap 'rc=$?; [ "$rc" -eq 0 ] && rm -rf "$T_DIR"; exit "$rc"' EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+ok() {
+    T_CHECKS=$((T_CHECKS + 1))
+    echo "ok $T_CHECKS - $*"
+}
+
+# ---- a clean copy of the source tree ------------------------------------------
+# From git what it tracks plus new files it does not ignore (so no build
+# directory or in-tree build comes along); from a release tree, everything.
+SRC=$T_DIR/src/keyproj
+mkdir -p "$SRC"
+if [ -e "$top_srcdir/.git" ] && command -v git > /dev/null; then
+    (cd "$top_srcdir" && git ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+        tar --null -T - -cf -) | tar -C "$SRC" -xf - || fail "cannot copy the source tree"
+else
+    # (Not the build directory when it is inside, as distcheck's _build is.)
+    rel=$(realpath --relative-to="$top_srcdir" "$top_builddir")
+    case $rel in .. | ../* | .) rel=build ;; esac
+    tar -C "$top_srcdir" --exclude="./$rel" --exclude=./build --exclude=./tests/tmp --exclude=./autom4te.cache -cf - . |
+        tar -C "$SRC" -xf - || fail "cannot copy the source tree"
+fi
+chmod -R u+w "$SRC"
+[ -f "$SRC/debian/control" ] || fail "the source tree has no debian/"
+
+# ---- dpkg-buildpackage ---------------------------------------------------------
+# Out of the enclosing make's jobserver and test database.
+unset MAKEFLAGS MFLAGS MAKELEVEL PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE
+jobs=$(nproc 2> /dev/null || echo 2)
+start=$(date +%s)
+(cd "$SRC" && DEB_BUILD_OPTIONS="parallel=$jobs" dpkg-buildpackage -us -uc -b) > "$T_DIR/build.log" 2>&1 ||
+    fail "dpkg-buildpackage failed: $(tail -n 40 "$T_DIR/build.log")"
+secs=$(($(date +%s) - start))
+debs=("$T_DIR"/src/keyproj_*.deb)
+[ -f "${debs[0]}" ] || fail "dpkg-buildpackage made no keyproj_*.deb"
+DEB=${debs[0]}
+grep -q "^PASS: tests/unit/test_config" "$T_DIR/build.log" || fail "the package build did not run the unit tests"
+grep -q "^SKIP: tests/integration/test_package.sh" "$T_DIR/build.log" || fail "the package build ran test_package.sh"
+grep -q "^SKIP: tests/integration/test_schema.sh" "$T_DIR/build.log" ||
+    fail "the package build did not skip the PostgreSQL tests"
+if grep -n 'warning:' "$T_DIR/build.log" | grep -v 'dpkg-\|dh_\|lintian'; then
+    fail "the package build has compiler warnings"
+fi
+ok "dpkg-buildpackage -us -uc -b builds $(basename "$DEB") in ${secs}s, running the unit tests, no warnings"
+
+# ---- what the .deb holds ---------------------------------------------------------
+ROOT=$T_DIR/root
+dpkg-deb -x "$DEB" "$ROOT" || fail "dpkg-deb -x failed"
+# path  mode  (owner root:root throughout: postinst gives keyprojd.conf group keyproj)
+while read -r path mode; do
+    [ -e "$ROOT$path" ] || fail "the package lacks $path"
+    got=$(stat -c %a "$ROOT$path")
+    [ "$got" = "$mode" ] || fail "$path has mode $got, expected $mode"
+done << 'LIST'
+/usr/sbin/keyprojd 755
+/usr/bin/keyprojctl 755
+/etc/keyproj/keyprojd.conf 640
+/etc/keyproj/holidays.conf 644
+/lib/systemd/system/keyprojd.service 644
+/usr/share/man/man1/keyprojctl.1.gz 644
+/usr/share/man/man5/keyprojd.conf.5.gz 644
+/usr/share/man/man8/keyprojd.8.gz 644
+/usr/share/bash-completion/completions/keyprojctl 644
+/usr/share/keyproj/sql/0001_init.sql 644
+/usr/share/doc/keyproj/operations.md.gz 644
+/usr/share/doc/keyproj/copyright 644
+LIST
+owners=$(dpkg-deb -c "$DEB" | awk '{ print $2 }' | sort -u)
+[ "$owners" = "root/root" ] || fail "files not owned by root/root: $owners"
+ok "the .deb holds keyprojd, keyprojctl, keyprojd.conf (0640), holidays.conf, the unit, three man pages, the completion, the SQL"
+
+unit=$ROOT/lib/systemd/system/keyprojd.service
+grep -qxF "ExecStart=/usr/sbin/keyprojd -c /etc/keyproj/keyprojd.conf" "$unit" ||
+    fail "the unit does not start /usr/sbin/keyprojd with /etc/keyproj/keyprojd.conf"
+grep -qxF "User=keyproj" "$unit" && grep -qxF "RuntimeDirectory=keyprojd" "$unit" ||
+    fail "the unit does not run as keyproj with RuntimeDirectory=keyprojd"
+if command -v systemd-analyze > /dev/null; then
+    sed -e "s|/usr/sbin/keyprojd|$ROOT/usr/sbin/keyprojd|g" "$unit" > "$T_DIR/keyprojd.service"
+    out=$(systemd-analyze verify --man=no "$T_DIR/keyprojd.service" 2>&1) && [ -z "$out" ] ||
+        fail "systemd-analyze verify on the packaged unit: $out"
+fi
+"$ROOT/usr/sbin/keyprojd" --version | grep -q '^keyprojd ' || fail "the packaged keyprojd does not run"
+(cd "$ROOT/etc/keyproj" && chmod 0640 keyprojd.conf && "$ROOT/usr/sbin/keyprojd" --check-config -c keyprojd.conf > /dev/null 2>&1) ||
+    fail "the packaged keyprojd.conf does not pass --check-config"
+ok "the packaged unit runs /usr/sbin/keyprojd as keyproj, verifies, and the packaged config passes --check-config"
+
+# ---- control data ------------------------------------------------------------------
+CTL=$T_DIR/control
+dpkg-deb -e "$DEB" "$CTL" || fail "dpkg-deb -e failed"
+info=$(dpkg-deb -I "$DEB")
+for f in /etc/keyproj/keyprojd.conf /etc/keyproj/holidays.conf; do
+    grep -qxF "$f" "$CTL/conffiles" || fail "$f is not a conffile"
+done
+case "$info" in *conffiles*) ;; *) fail "dpkg-deb -I lists no conffiles" ;; esac
+for s in postinst postrm prerm; do
+    [ -f "$CTL/$s" ] || fail "the package has no $s"
+    sh -n "$CTL/$s" || fail "$s does not parse"
+done
+grep -q 'adduser --system' "$CTL/postinst" && grep -q 'addgroup --system --quiet keyproj-admin' "$CTL/postinst" ||
+    fail "postinst does not create the keyproj user and the keyproj-admin group"
+grep -q 'dpkg-statoverride --update --add root keyproj 0640 "$CONF"' "$CTL/postinst" ||
+    fail "postinst does not give keyprojd.conf root:keyproj 0640"
+grep -q 'deb-systemd-helper' "$CTL/postinst" || fail "postinst does not enable the unit"
+grep -qi 'dropdb\|psql' "$CTL/postrm" "$CTL/prerm" && fail "the maintainer scripts touch the database"
+depends=$(dpkg-deb -f "$DEB" Depends)
+case "$depends" in *adduser*libpq5*|*libpq5*adduser*) ;; *) fail "Depends lacks adduser or libpq5: $depends" ;; esac
+ok "dpkg-deb -I lists both conffiles; postinst, prerm and postrm parse (sh -n); postinst makes keyproj, keyproj-admin and the 0640 override"
+
+# ---- lintian ----------------------------------------------------------------------
+if command -v lintian > /dev/null; then
+    lintian --no-tag-display-limit "$DEB" > "$T_DIR/lintian.log" 2>&1
+    if grep '^E:' "$T_DIR/lintian.log"; then
+        fail "lintian reports errors"
+    fi
+    ok "lintian reports no errors ($(grep -c '^W:' "$T_DIR/lintian.log") warnings)"
+else
+    echo "ok $((T_CHECKS += 1)) - # SKIP lintian not installed"
+fi
+
+echo "1..$T_CHECKS"

@@ -1,0 +1,134 @@
+#!/bin/bash
+# stats and rank on the demo data, each figure checked against SQL written
+# independently of the daemon's (per-county GROUP BY, DISTINCT ON for the
+# latest report), in each output format.
+. "$top_srcdir/tests/integration/lib.sh"
+
+create_db
+write_config
+start_daemon --now 2026-11-25T10:00:00+08:00
+wait_ready
+for kind in projects milestones plans reports; do
+    kpctl import $kind "$DEMO/$kind.csv" >/dev/null || fail "import $kind"
+done
+kpctl scan >/dev/null || fail "scan"    # the lights settle
+TODAY=2026-11-25
+MONTH=2026-10-01     # the default month: the one before today's
+
+py() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# ---- stats by county: milestones ----------------------------------------
+kpctl --json stats > "$T_DIR/stats.json" || fail "stats"
+got=$(py '"\n".join("%s|%d|%d|%d" % (r["county"], r["milestones_due"], r["milestones_done"], r["milestones_overdue"]) for r in d if r["county"] != "合计")' < "$T_DIR/stats.json")
+want=$(sql "SELECT co.name || '|' || count(m.id) FILTER (WHERE m.status <> 'waived' AND m.due_on < '$TODAY')
+                  || '|' || count(m.id) FILTER (WHERE m.status = 'done' AND m.due_on < '$TODAY')
+                  || '|' || count(m.id) FILTER (WHERE m.status = 'pending' AND m.due_on < '$TODAY')
+            FROM county co JOIN project p ON p.county_id = co.id AND p.year = 2026
+            LEFT JOIN milestone m ON m.project_id = p.id
+            GROUP BY co.name ORDER BY co.name COLLATE \"C\"")
+got_sorted=$(echo "$got" | LC_ALL=C sort)
+expect_eq "stats: milestones due/done/overdue per county" "$want" "$got_sorted"
+expect_eq "stats: the total row's overdue is status's" "$(status_field milestones_overdue)" \
+    "$(py '[r for r in d if r["county"] == "合计"][0]["milestones_overdue"]' < "$T_DIR/stats.json")"
+expect_eq "stats: completion rate = done / due" \
+    "$(sql "SELECT round(100.0 * count(*) FILTER (WHERE status = 'done') / count(*), 1) FROM milestone
+            WHERE status <> 'waived' AND due_on < '$TODAY'")" \
+    "$(py '[r for r in d if r["county"] == "合计"][0]["completion_rate"]' < "$T_DIR/stats.json")"
+
+# ---- investment against plan and 序时进度 --------------------------------
+INV="WITH latest AS (SELECT DISTINCT ON (project_id) project_id, ytd FROM investment_report
+                     WHERE month >= '2026-01-01' AND month <= '$MONTH' ORDER BY project_id, month DESC),
+      x AS (SELECT co.name AS county, co.grp, p.annual_plan AS plan, coalesce(l.ytd, 0) AS ytd,
+                   coalesce(ip.planned_cumulative, p.annual_plan * 10 / 12) AS due
+            FROM project p JOIN county co ON co.id = p.county_id
+            LEFT JOIN latest l ON l.project_id = p.id
+            LEFT JOIN investment_plan ip ON ip.project_id = p.id AND ip.month = '$MONTH'
+            WHERE p.year = 2026 AND p.annual_plan > 0)"
+for c in 涧西区 洛宁县; do
+    expect_eq "stats: $c invested, rate, 序时进度 and points" \
+        "$(sql "$INV SELECT round(sum(ytd), 2)::float8 || '|' || round(100 * sum(ytd) / sum(plan), 1)
+                || '|' || round(100 * sum(due) / sum(plan), 1) || '|' || round(100 * (sum(ytd) - sum(due)) / sum(plan), 1)
+                FROM x WHERE county = '$c'" | sed 's/\.0|/|/g; s/\.0$//')" \
+        "$(py '["|".join(str(v) for v in [round(r["invested"], 2), r["investment_rate"], r["schedule_rate"], r["points_vs_schedule"]]) for r in d if r["county"] == "'$c'"][0]' < "$T_DIR/stats.json" | sed 's/\.0|/|/g; s/\.0$//')"
+done
+expect_eq "stats: total annual plan" "$(sql "SELECT round(sum(annual_plan), 2)::float8 FROM project WHERE year = 2026 AND annual_plan > 0")" \
+    "$(py 'round([r for r in d if r["county"] == "合计"][0]["annual_plan"], 2)' < "$T_DIR/stats.json" | sed 's/\.0$//')"
+
+# ---- starts, completions, lights ----------------------------------------
+expect_eq "stats: starts planned and done by today" \
+    "$(sql "SELECT count(*) || '|' || count(*) FILTER (WHERE actual_start IS NOT NULL) FROM project
+            WHERE year = 2026 AND planned_start >= '2026-01-01' AND planned_start <= '$TODAY'")" \
+    "$(py '"%d|%d" % tuple([(r["starts_planned"], r["starts_done"]) for r in d if r["county"] == "合计"][0])' < "$T_DIR/stats.json")"
+expect_eq "stats: completions planned and done by today" \
+    "$(sql "SELECT count(*) || '|' || count(*) FILTER (WHERE actual_end IS NOT NULL) FROM project
+            WHERE year = 2026 AND planned_end >= '2026-01-01' AND planned_end <= '$TODAY'")" \
+    "$(py '"%d|%d" % tuple([(r["completions_planned"], r["completions_done"]) for r in d if r["county"] == "合计"][0])' < "$T_DIR/stats.json")"
+expect_eq "stats: lights" \
+    "$(sql "SELECT count(*) FILTER (WHERE light = 'red') || '|' || count(*) FILTER (WHERE light = 'yellow')
+            || '|' || count(*) FILTER (WHERE light = 'green') FROM project WHERE year = 2026")" \
+    "$(py '"%d|%d|%d" % tuple([(r["red"], r["yellow"], r["green"]) for r in d if r["county"] == "合计"][0])' < "$T_DIR/stats.json")"
+
+# ---- other groupings, a campaign ----------------------------------------
+expect_eq "stats --by sector: one row per sector and a total" \
+    "$(sql "SELECT string_agg(sector, ',' ORDER BY sector COLLATE \"C\") FROM (SELECT DISTINCT sector FROM project WHERE year = 2026) s"),合计" \
+    "$(kpctl --json stats --by sector | py '",".join(r["sector"] for r in d)')"
+expect_eq "stats --by leader: the projects add up" "$(sql "SELECT count(*) FROM project WHERE year = 2026")" \
+    "$(kpctl --json stats --by leader | py 'sum(r["projects"] for r in d if r["leader"] != "合计")')"
+expect_eq "stats --campaign 2026-B6: its milestones only" \
+    "$(sql "SELECT count(*) || '|' || count(*) FILTER (WHERE m.status = 'pending')
+            FROM milestone m JOIN campaign c ON c.id = m.campaign_id
+            WHERE c.code = '2026-B6' AND m.status <> 'waived' AND m.due_on < '$TODAY'")" \
+    "$(kpctl --json stats --campaign 2026年第6期 | py '"%d|%d" % tuple([(r["milestones_due"], r["milestones_overdue"]) for r in d if r["county"] == "合计"][0])')"
+expect_eq "stats --campaign: starts planned in its window" \
+    "$(sql "SELECT count(*) FROM project WHERE year = 2026 AND planned_start BETWEEN '2026-11-01' AND '2026-12-31'")" \
+    "$(kpctl --json stats --campaign 2026-B6 | py '[r for r in d if r["county"] == "合计"][0]["starts_planned"]')"
+kpctl stats --campaign 2099-B1 >/dev/null 2>"$T_DIR/err"; rc=$?
+expect_eq "stats: an unknown campaign is refused" 1 "$rc"
+expect_contains "… saying which" "2099-B1" "$(cat "$T_DIR/err")"
+kpctl stats --by town >/dev/null 2>&1; rc=$?
+expect_eq "stats --by town is a usage error" 2 "$rc"
+kpctl rank --month 2026-13 >/dev/null 2>&1; rc=$?
+expect_eq "rank --month 2026-13 is a usage error" 2 "$rc"
+
+# ---- rank -----------------------------------------------------------------
+kpctl --json rank > "$T_DIR/rank.json" || fail "rank"
+expect_eq "rank: 城区组, 县组, 功能区组 in that order" "城区组,县组,功能区组" \
+    "$(py '",".join(dict.fromkeys(r["group"] for r in d))' < "$T_DIR/rank.json")"
+expect_eq "rank: each group holds its counties" \
+    "$(sql "SELECT string_agg(name, ',' ORDER BY name COLLATE \"C\") FROM county WHERE grp = 'county'
+            AND EXISTS (SELECT 1 FROM project p WHERE p.county_id = county.id AND p.year = 2026 AND p.annual_plan > 0)")" \
+    "$(py '",".join(sorted((r["county"] for r in d if r["group"] == "县组"), key=lambda s: s.encode()))' < "$T_DIR/rank.json")"
+expect_eq "rank: 县组's first is the county furthest ahead of 序时进度" \
+    "$(sql "$INV SELECT county FROM x WHERE grp = 'county' GROUP BY county ORDER BY (sum(ytd) - sum(due)) / sum(plan) DESC LIMIT 1")" \
+    "$(py '[r["county"] for r in d if r["group"] == "县组" and r["rank"] == 1][0]' < "$T_DIR/rank.json")"
+expect_eq "rank: ranks run 1…n with points falling within each group" "True" \
+    "$(py 'all([r["rank"] for r in d if r["group"] == g] == list(range(1, 1 + sum(r["group"] == g for r in d))) and
+               all(a["points_vs_schedule"] >= b["points_vs_schedule"] for a, b in zip([r for r in d if r["group"] == g], [r for r in d if r["group"] == g][1:]))
+               for g in ("城区组", "县组", "功能区组"))' < "$T_DIR/rank.json")"
+expect_eq "rank --month 2026-09 (2026年9月) ranks September" "2026-09 2026-09" \
+    "$(kpctl --json rank --month 2026-09 | py 'd[0]["month"]') $(kpctl --json rank --month 2026年9月 | py 'd[-1]["month"]')"
+expect_eq "rank: 涧西区's September rate against SQL" \
+    "$(sql "WITH latest AS (SELECT DISTINCT ON (project_id) project_id, ytd FROM investment_report
+                            WHERE month BETWEEN '2026-01-01' AND '2026-09-01' ORDER BY project_id, month DESC)
+            SELECT round(100 * sum(coalesce(l.ytd, 0)) / sum(p.annual_plan), 1) FROM project p
+            JOIN county co ON co.id = p.county_id LEFT JOIN latest l ON l.project_id = p.id
+            WHERE co.name = '涧西区' AND p.year = 2026 AND p.annual_plan > 0")" \
+    "$(kpctl --json rank --month 2026-09 | py '[r["investment_rate"] for r in d if r["county"] == "涧西区"][0]')"
+
+# ---- formats ----------------------------------------------------------------
+expect_eq "rank --csv: a header and one line per county" \
+    "group,rank,county,month,projects,annual_plan,invested,investment_rate,schedule_rate,points_vs_schedule $(($(py 'len(d)' < "$T_DIR/rank.json") + 1))" \
+    "$(kpctl --csv rank | head -1 | tr -d '\r\357\273\277') $(kpctl --csv rank | wc -l)"
+table=$(kpctl stats --by level)
+expect_contains "stats table: a header" "milestones_overdue" "$table"
+expect_contains "… and the total row" "合计" "$table"
+
+# ---- status: cached counts that follow writes --------------------------------
+st=$(kpctl --json status)
+expect_eq "status: outbox figures" "True True True" \
+    "$(echo "$st" | py '" ".join(str(k in d) for k in ("deliveries_pending", "deliveries_dead", "delivery_oldest_s"))')"
+o0=$(status_field milestones_overdue)
+sql "UPDATE milestone SET status = 'done', done_on = '$TODAY'
+     WHERE id = (SELECT min(id) FROM milestone WHERE status = 'pending' AND due_on < '$TODAY')" >/dev/null
+for i in $(seq 1 30); do [ "$(status_field milestones_overdue)" = $((o0 - 1)) ] && break; sleep 0.1; done
+expect_eq "status: a change made outside the daemon shows within a few seconds" $((o0 - 1)) "$(status_field milestones_overdue)"
