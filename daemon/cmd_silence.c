@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
 #include "rules.h"
@@ -143,31 +144,6 @@ has_text(const char *s)
     return false;
 }
 
-/* ---- answers ----------------------------------------------------------------- */
-
-/* The SQL functions answer {"ok": true, "data": …} or {"ok": false, "code",
- * "message"}: a refusal is data, so its audit row commits. */
-static void
-on_written(void *arg, const PGresult *res, const char *err)
-{
-    struct cmd_ctx *ctx = arg;
-    if (err) {
-        cmd_error(ctx, "internal", NULL, "the change failed, nothing was changed: %s", err);
-        return;
-    }
-    json_t *out = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
-    json_t *data = json_object_get(out, "data");
-    const char *code = json_string_value(json_object_get(out, "code"));
-    const char *message = json_string_value(json_object_get(out, "message"));
-    if (json_is_true(json_object_get(out, "ok")) && data)
-        cmd_reply(ctx, json_incref(data));
-    else if (code && message)
-        cmd_error(ctx, code, NULL, "%s", message);
-    else
-        cmd_error(ctx, "internal", NULL, "the database answered something unreadable");
-    json_decref(out);
-}
-
 static void
 on_listed(void *arg, const PGresult *res, const char *err)
 {
@@ -268,7 +244,7 @@ silence_add(struct cmd_ctx *ctx, const struct cmd_args *a)
     db_query(ctx->d->db,
              "SELECT keyproj_silence_add($1::jsonb, to_timestamp($2::float8), $3, to_timestamp($4::float8),"
              " $5, $6, $7)::text",
-             7, params, on_written, ctx);
+             7, params, cmd_on_written, ctx);
     free(matchers);
 }
 
@@ -327,7 +303,7 @@ silence_del(struct cmd_ctx *ctx, const struct cmd_args *a)
     snprintf(req, sizeof req, "%lu", ctx->request_id);
     const char *params[] = { id, n, ctx->d->cfg->timezone, ctx->user, req };
     db_query(ctx->d->db, "SELECT keyproj_silence_del($1::bigint, to_timestamp($2::float8), $3, $4, $5)::text", 5,
-             params, on_written, ctx);
+             params, cmd_on_written, ctx);
 }
 
 static void

@@ -258,8 +258,8 @@ cmd_on_rows(void *arg, const PGresult *res, const char *err)
 
 /* The SQL functions answer {"ok": true, "data": …} or {"ok": false,
  * "code": …, "message": …}: a refusal is data, so its audit row commits. */
-static void
-on_written(void *arg, const PGresult *res, const char *err)
+void
+cmd_on_written(void *arg, const PGresult *res, const char *err)
 {
     struct cmd_ctx *ctx = arg;
     if (err) {
@@ -296,6 +296,6 @@ cmd_run_write(struct cmd_ctx *ctx, const char *call, int n, const char *const *a
     params[n + 1] = ctx->user;
     params[n + 2] = req;
     char *sql = xasprintf("SELECT %s, $%d::date, $%d::text, $%d::text)::text", call, n + 1, n + 2, n + 3);
-    db_query(ctx->d->db, sql, n + 3, params, on_written, ctx);
+    db_query(ctx->d->db, sql, n + 3, params, cmd_on_written, ctx);
     free(sql);
 }

@@ -77,6 +77,10 @@ void cmd_today(const struct cmd_ctx *ctx, char out[11]);
 /* A db_result_fn answering the rows as a table (arg: the cmd_ctx). */
 void cmd_on_rows(void *arg, const PGresult *res, const char *err);
 
+/* The callback of a write function's statement: answers its data, or its
+ * refusal ({"ok": false, "code", "message"}) as that error. arg is the ctx. */
+void cmd_on_written(void *arg, const PGresult *res, const char *err);
+
 /* Runs call, a write function and its first n (at most 12) parameters
  * with their types ("keyproj_milestone_done($1::bigint, $2::date, $3::text"),
  * completed with the three every write function takes last: today, the
