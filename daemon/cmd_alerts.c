@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
 #include "rules.h"
@@ -24,30 +25,6 @@
 #define LIST_MAX 10000
 
 extern const struct cmd_entry cmd_alerts_entry, cmd_receivers_entry;
-
-static void usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    cmd_error(ctx, "usage", NULL, "%s; usage: %s %s", msg, e->name, e->usage);
-    free(msg);
-}
-
-static void
-on_rows(void *arg, const PGresult *res, const char *err)
-{
-    struct cmd_ctx *ctx = arg;
-    if (err)
-        cmd_error(ctx, "internal", NULL, "query failed: %s", err);
-    else
-        cmd_reply(ctx, cmd_rows_json(res));
-}
 
 /* ---- alerts ------------------------------------------------------------- */
 
@@ -82,12 +59,12 @@ alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         buf_init(&b);
         for (int k = 0; k < RULES_KIND_COUNT; k++)
             buf_printf(&b, "%s, ", rules_kind_name((enum rules_kind)k));
-        usage_error(ctx, e, "--kind: unknown kind '%s' (expected %sdigest)", cmd_opt(a, "kind"), b.data);
+        cmd_usage_for(ctx, e, "--kind: unknown kind '%s' (expected %sdigest)", cmd_opt(a, "kind"), b.data);
         buf_free(&b);
         return;
     }
     if (light && (light = light_of(light)) == NULL) {
-        usage_error(ctx, e, "--light: unknown light '%s' (expected red, yellow, green or 红, 黄, 绿)",
+        cmd_usage_for(ctx, e, "--light: unknown light '%s' (expected red, yellow, green or 红, 黄, 绿)",
                     cmd_opt(a, "light"));
         return;
     }
@@ -96,7 +73,7 @@ alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     if (s) {
         double t;
         if (!timearg_parse(s, clock_now(&ctx->d->clock), &t)) {
-            usage_error(ctx, e, "--since: cannot read '%s' (expected -1d, -12h, 2026-11-01 or 2026-11-01T08:00)", s);
+            cmd_usage_for(ctx, e, "--since: cannot read '%s' (expected -1d, -12h, 2026-11-01 or 2026-11-01T08:00)", s);
             return;
         }
         snprintf(since_s, sizeof since_s, "%.3f", t);
@@ -107,7 +84,7 @@ alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     errno = 0;
     long n = l == NULL ? LIST_DEFAULT : l[0] >= '0' && l[0] <= '9' ? strtol(l, &end, 10) : -1;
     if (n < 1 || n > LIST_MAX || errno != 0 || (end && *end != '\0')) {
-        usage_error(ctx, e, "--limit: expected a number of rows from 1 to %d (got '%s')", LIST_MAX, l);
+        cmd_usage_for(ctx, e, "--limit: expected a number of rows from 1 to %d (got '%s')", LIST_MAX, l);
         return;
     }
     snprintf(limit, sizeof limit, "%ld", n);
@@ -128,7 +105,7 @@ alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
              " AND ($4::text IS NULL OR coalesce(co.name, a.payload #>> '{project,county}') = $4)"
              " AND ($5::float8 IS NULL OR a.created_at >= to_timestamp($5::float8))"
              " ORDER BY a.id DESC LIMIT $6::int",
-             6, params, on_rows, ctx);
+             6, params, cmd_on_rows, ctx);
 }
 
 static const struct cmd_opt alerts_opts[] = {
@@ -188,7 +165,7 @@ receivers_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
              "   AND d.status IN ('pending', 'dead') ORDER BY d.id DESC LIMIT 1) AS last_error"
              " FROM unnest($2::text[], $3::text[], $4::int[], $5::int[]) WITH ORDINALITY AS r(name, type, rate, win, o)"
              " ORDER BY r.o",
-             5, params, on_rows, ctx);
+             5, params, cmd_on_rows, ctx);
     buf_free(&names);
     buf_free(&types);
     buf_free(&rates);

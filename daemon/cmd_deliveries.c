@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
 #include "deliver.h"
@@ -24,20 +25,6 @@
 #define LIST_MAX 10000
 
 extern const struct cmd_entry cmd_deliveries_entry, cmd_retry_entry;
-
-static void usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    cmd_error(ctx, "usage", NULL, "%s; usage: %s %s", msg, e->name, e->usage);
-    free(msg);
-}
 
 /* --since T as "seconds since the epoch" text, or NULL when absent. False
  * after a usage error was sent. */
@@ -51,7 +38,7 @@ since_arg(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_args 
         return true;
     double t;
     if (!timearg_parse(s, clock_now(&ctx->d->clock), &t)) {
-        usage_error(ctx, e, "--since: cannot read '%s' (expected -1d, -12h, 2026-11-01 or 2026-11-01T08:00)", s);
+        cmd_usage_for(ctx, e, "--since: cannot read '%s' (expected -1d, -12h, 2026-11-01 or 2026-11-01T08:00)", s);
         return false;
     }
     snprintf(out, 32, "%.3f", t);
@@ -71,23 +58,13 @@ receiver_known(const struct config *cfg, const char *name)
 /* ---- deliveries ------------------------------------------------------------ */
 
 static void
-on_rows(void *arg, const PGresult *res, const char *err)
-{
-    struct cmd_ctx *ctx = arg;
-    if (err)
-        cmd_error(ctx, "internal", NULL, "query failed: %s", err);
-    else
-        cmd_reply(ctx, cmd_rows_json(res));
-}
-
-static void
 deliveries_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     const struct cmd_entry *e = &cmd_deliveries_entry;
     const char *status = cmd_opt(a, "status"), *receiver = cmd_opt(a, "receiver"), *since;
     if (status && strcmp(status, "pending") && strcmp(status, "delivered") && strcmp(status, "dead") &&
         strcmp(status, "silenced")) {
-        usage_error(ctx, e, "--status: unknown status '%s' (expected pending, delivered, dead or silenced)", status);
+        cmd_usage_for(ctx, e, "--status: unknown status '%s' (expected pending, delivered, dead or silenced)", status);
         return;
     }
     char since_s[32], limit[16];
@@ -98,7 +75,7 @@ deliveries_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     errno = 0;
     long n = l == NULL ? LIST_DEFAULT : l[0] >= '0' && l[0] <= '9' ? strtol(l, &end, 10) : -1;
     if (n < 1 || n > LIST_MAX || errno != 0 || (end && *end != '\0')) {
-        usage_error(ctx, e, "--limit: expected a number of rows from 1 to %d (got '%s')", LIST_MAX, l);
+        cmd_usage_for(ctx, e, "--limit: expected a number of rows from 1 to %d (got '%s')", LIST_MAX, l);
         return;
     }
     snprintf(limit, sizeof limit, "%ld", n);
@@ -116,7 +93,7 @@ deliveries_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
              " WHERE ($2::text IS NULL OR d.status = $2) AND ($3::text IS NULL OR d.receiver = $3)"
              " AND ($4::float8 IS NULL OR d.created_at >= to_timestamp($4::float8))"
              " ORDER BY d.id DESC LIMIT $5::int",
-             5, params, on_rows, ctx);
+             5, params, cmd_on_rows, ctx);
 }
 
 static const struct cmd_opt deliveries_opts[] = {
@@ -171,7 +148,7 @@ retry_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     char since_s[32], id[24] = "";
     if (a->npos == 1) {
         if (a->nopt > 0) {
-            usage_error(ctx, e, "give either a delivery ID or --dead/--receiver/--since, not both");
+            cmd_usage_for(ctx, e, "give either a delivery ID or --dead/--receiver/--since, not both");
             return;
         }
         const char *s = a->pos[0];
@@ -179,12 +156,12 @@ retry_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         errno = 0;
         long long v = s[0] >= '0' && s[0] <= '9' ? strtoll(s, &end, 10) : 0;
         if (v <= 0 || errno != 0 || *end != '\0') {
-            usage_error(ctx, e, "delivery ID must be a whole number as 'deliveries' shows it (got '%s')", s);
+            cmd_usage_for(ctx, e, "delivery ID must be a whole number as 'deliveries' shows it (got '%s')", s);
             return;
         }
         snprintf(id, sizeof id, "%lld", v);
     } else if (a->nopt == 0) {
-        usage_error(ctx, e, "say which deliveries: an ID, or --dead (every dead letter), --receiver R, --since T");
+        cmd_usage_for(ctx, e, "say which deliveries: an ID, or --dead (every dead letter), --receiver R, --since T");
         return;
     }
     if (!since_arg(ctx, e, a, since_s, &since))

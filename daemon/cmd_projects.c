@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
 #include "util.h"
@@ -37,16 +38,6 @@ today_str(const struct cmd_ctx *ctx, char out[11])
     struct ymd t;
     clock_today(&ctx->d->clock, &t);
     format_date(&t, out);
-}
-
-static void
-on_rows(void *arg, const PGresult *res, const char *err)
-{
-    struct cmd_ctx *ctx = arg;
-    if (err)
-        cmd_error(ctx, "internal", NULL, "query failed: %s", err);
-    else
-        cmd_reply(ctx, cmd_rows_json(res));
 }
 
 /* ---- projects ---------------------------------------------------------- */
@@ -78,7 +69,7 @@ projects_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
              " AND ($4::text IS NULL OR p.level = $4) AND ($5::text IS NULL OR p.category = $5)"
              " AND ($6::text IS NULL OR p.status = $6)"
              " ORDER BY c.name, p.code",
-             6, params, on_rows, ctx);
+             6, params, cmd_on_rows, ctx);
 }
 
 static const struct cmd_opt projects_opts[] = {
@@ -213,7 +204,7 @@ milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
              "      ELSE m.status = $3 END))"
              " AND ($4::text IS NULL OR co.name = $4)"
              " ORDER BY m.due_on, p.code, m.id",
-             4, params, on_rows, ctx);
+             4, params, cmd_on_rows, ctx);
 }
 
 static const struct cmd_opt milestones_opts[] = {

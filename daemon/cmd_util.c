@@ -247,6 +247,17 @@ cmd_today(const struct cmd_ctx *ctx, char out[11])
 /* ---- answers ---------------------------------------------------------- */
 
 void
+cmd_usage_for(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    cmd_error(ctx, "usage", NULL, "%s; usage: %s %s", msg, e->name, e->usage);
+    free(msg);
+}
+
+void
 cmd_on_rows(void *arg, const PGresult *res, const char *err)
 {
     struct cmd_ctx *ctx = arg;

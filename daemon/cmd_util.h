@@ -75,6 +75,10 @@ const char *cmd_term_map(const struct cmd_term *terms, const char *s);
 void cmd_today(const struct cmd_ctx *ctx, char out[11]);
 
 /* A db_result_fn answering the rows as a table (arg: the cmd_ctx). */
+/* A usage error for entry e: "<what is wrong>; usage: NAME USAGE". */
+void cmd_usage_for(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 void cmd_on_rows(void *arg, const PGresult *res, const char *err);
 
 /* The callback of a write function's statement: answers its data, or its
