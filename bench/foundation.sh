@@ -39,7 +39,7 @@ for cmd in (b"version", b"status", b"overdue"):
     dt = time.time() - t
     print("%-44s %.0f/s (%.2f ms each)" % ("control socket '%s' round trips, 1 client" % cmd.decode(), n / dt, 1000 * dt / n))
 PY
-# The reference for status (DESIGN.md Targets): one libpq connection's round trips.
+# The reference for status (the design target): one libpq connection's round trips.
 echo 'SELECT 1;' > "$work/select1.sql"
 tps=$(pgbench -n -c 1 -T 3 -f "$work/select1.sql" kp_bench 2>/dev/null | awk '/^tps/ { printf "%.0f", $3 }')
 printf '%-44s %s/s\n' "libpq 'SELECT 1' round trips, 1 connection" "$tps"

@@ -84,7 +84,7 @@ month_text(long mi, char out[8])
 void
 rules_config_default(struct rules_config *cfg)
 {
-    /* DOMAIN.md's published defaults */
+    /* the published defaults (doc/alerts.md) */
     *cfg = (struct rules_config){
         .due_soon_days = { 7, 3, 1 },
         .n_due_soon_days = 3,

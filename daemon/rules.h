@@ -36,7 +36,7 @@ enum rules_kind {
     RULES_KIND_COUNT,
 };
 
-/* Escalation ladder (DOMAIN.md): who an alert goes to. */
+/* Escalation ladder (doc/alerts.md): who an alert goes to. */
 enum rules_tier {
     RULES_TIER_UNIT,                /* 0: the responsible unit's group */
     RULES_TIER_LEADER,              /* 1: the leader holding the package */

@@ -334,7 +334,7 @@ out_close(struct out *o, bool keep)
     return ok;
 }
 
-/* ---- vocabulary (DOMAIN.md, "Synthetic data that looks real") -------- */
+/* ---- vocabulary: names and places that look like a real ledger --------- */
 
 enum sector { SEC_IND, SEC_URB, SEC_INF, SEC_LIV, SEC_ECO, SEC_N };
 static const char *const sector_zh[SEC_N] = { "产业", "城建", "基础设施", "民生", "生态" };
@@ -472,7 +472,7 @@ static const char *const halfway[N_INVEST + 1] = {
     [N_BANK] = "护岸工程过半",
 };
 
-/* DOMAIN.md's node chains with a few intermediate nodes, so that a project
+/* The usual node chains with a few intermediate nodes, so that a project
  * several years long still has a handful in this year. A step's pos < 0 is
  * days before the start, else per mille of the way from start to end. */
 struct step {

@@ -1,5 +1,5 @@
 -- 0001_init.sql — keyproj's first migration: the whole data model of
--- DESIGN.md ("Data model"), the triggers that keep it honest, the import
+-- the data model, the triggers that keep it honest, the import
 -- functions the daemon calls, and small helpers for `status`.
 --
 -- Applied by daemon/migrate.c inside ONE transaction, which also records it
@@ -16,7 +16,7 @@
 --   * money: 万元, numeric(16,4) (the import accepts up to 4 decimals), >= 0.
 --   * business dates: date; instants: timestamptz.
 --   * Rules never read the clock: anything that decides "is it late?" takes
---     today/now as a parameter (DESIGN.md "Time"). Only bookkeeping
+--     today/now as a parameter (doc/alerts.md). Only bookkeeping
 --     timestamps (created_at, updated_at, audit_log.at, reported_at) use
 --     now(), the transaction's start time.
 
@@ -548,7 +548,7 @@ $$;
 -- The alert engine LISTENs on 'keyproj_changed'; the payload is the table
 -- name. Statement level: a 100,000-row import sends one notification per
 -- table, and PostgreSQL folds identical notifications of one transaction
--- into one. Beyond the tables DESIGN.md names, investment_plan and the
+-- into one. Beyond the core tables, investment_plan and the
 -- campaign tables also feed rules (investment.lagging, campaign.at_risk).
 CREATE FUNCTION keyproj_notify_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -9,7 +9,7 @@
 -- audit row that records the refused attempt.
 --
 -- Every function takes today (the business date from clock.c; never
--- current_date, DESIGN.md "Time"), the actor (the peer's user name) and the
+-- current_date, doc/alerts.md), the actor (the peer's user name) and the
 -- request id, and returns (json, not jsonb, to keep the members in the
 -- order a reader wants them)
 --   {"ok": true, "data": {...}}  or  {"ok": false, "code": "not_found" |

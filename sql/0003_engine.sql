@@ -6,7 +6,7 @@
 --
 -- A scan reads only rows whose next_check_on <= today (partial indexes),
 -- writes each row's next date back together with the alerts it raised, and
--- so costs what changed, not the size of the tables (DESIGN.md "Time").
+-- so costs what changed, not the size of the tables (doc/alerts.md).
 -- next_check_on: NULL = nothing can change with time alone; '-infinity' =
 -- check at the next scan (new or edited rows). The indexes hold id too: a
 -- scan takes rows in (next_check_on, id) order, so that two scanners lock

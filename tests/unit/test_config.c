@@ -14,7 +14,7 @@
 #include "config.h"
 #include "util.h"
 
-/* DESIGN.md's example, filled in the way a city's project office would. */
+/* The documented example configuration, filled in the way a city's project office would. */
 static const char full_conf[] =
     "timezone = \"Asia/Urumqi\";\n"                                          /*  1 */
     "log_level = \"debug\";\n"                                               /*  2 */
@@ -483,7 +483,7 @@ test_rule_keys(void **state)
     assert_int_equal(cfg->scan_batch, 1000);
     config_free(cfg);
 
-    /* absent: DOMAIN.md's defaults, the same as rules_config_default */
+    /* absent: the published defaults, the same as rules_config_default */
     cfg = load_ok("");
     struct rules_config def;
     rules_config_default(&def);

@@ -427,7 +427,7 @@ test_bad_cells(void **state)
     import_result_free(&r);
 }
 
-/* DESIGN.md's example error, word for word as keyprojctl shows it. */
+/* The documented example error, word for word as keyprojctl shows it. */
 static void
 test_error_shape_from_design(void **state)
 {

@@ -231,7 +231,7 @@ test_dingtalk_exact(void **state)
     struct receiver rv = rcv("dingtalk", DING_URL, "this is secret");
     struct render_request rq;
     render_ok(&rv, &a, 1599360473000LL, &rq);
-    /* DOMAIN.md's DingTalk vector, appended as is (not encoded twice) */
+    /* The DingTalk test vector, appended as is (not encoded twice) */
     assert_string_equal(rq.url, DING_URL "&timestamp=1599360473000"
                         "&sign=hXZTWifRGHclNuZSKxoXc%2F%2Fsh51SWfVfRIhcdeKs63I%3D");
     assert_headers(&rq, (const char *const[]){ "Content-Type: application/json", NULL });
@@ -267,7 +267,7 @@ test_feishu_exact(void **state)
     render_ok(&rv, &a, 1599360473000LL, &rq);
     assert_string_equal(rq.url, FEISHU_URL);
     assert_headers(&rq, (const char *const[]){ "Content-Type: application/json", NULL });
-    /* DOMAIN.md's Feishu vector, in the body */
+    /* The Feishu test vector, in the body */
     assert_string_equal(rq.body,
         "{\"timestamp\":\"1599360473\",\"sign\":\"l1N0gAcBjdwBvGm1xMjOF0XSyaLRpR7tuO5dHfhAYc8=\","
         "\"msg_type\":\"post\",\"content\":{\"post\":{\"zh_cn\":{\"title\":\"【绿灯】节点逾期｜洛阳新材料产业园\","

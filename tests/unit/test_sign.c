@@ -1,4 +1,4 @@
-/* Unit tests for sign.c: the three test vectors of DOMAIN.md exactly, key
+/* Unit tests for sign.c: the three published test vectors exactly, key
  * rotation, and what malformed secrets produce. */
 #include <stdarg.h>
 #include <stddef.h>
