@@ -109,6 +109,24 @@ status_field() {
     kpctl --json status | field "$1"
 }
 
+# py EXPR — a Python expression over the JSON on stdin (bound to d);
+# lists and objects are printed as JSON.
+py() {
+    python3 -c 'import json, sys
+d = json.load(sys.stdin)
+r = eval(sys.argv[1])
+print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)' "$1"
+}
+
+# run ARGS… — keyprojctl --json: the answer (or the error object) in $out,
+# the message on standard error in $err, the exit status in $rc (a refusal
+# is part of the story, not a failure).
+run() {
+    out=$(kpctl --json "$@" 2>"$T_DIR/stderr")
+    rc=$?
+    err=$(sed 's/^keyprojctl: //' "$T_DIR/stderr")
+}
+
 kpctl() {
     "$KEYPROJCTL" -s "$T_SOCK" "$@"
 }

@@ -11,22 +11,6 @@
 TODAY=2026-11-25
 me=$(id -un)
 
-# py EXPR — a Python expression over the JSON on stdin (bound to d).
-py() {
-    python3 -c 'import json, sys
-d = json.load(sys.stdin)
-r = eval(sys.argv[1])
-print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)' "$1"
-}
-
-# run ARGS… — keyprojctl --json: the answer (or the error object) in $out,
-# the message on standard error in $err, the exit status in $rc.
-run() {
-    out=$(kpctl --json "$@" 2>"$T_DIR/stderr")
-    rc=$?
-    err=$(sed 's/^keyprojctl: //' "$T_DIR/stderr")
-}
-
 audits() {
     sql 'SELECT count(*) FROM audit_log'
 }

@@ -149,12 +149,6 @@ expect_eq "sixty alerts: several messages, each within 4096 bytes, listing all 6
     "True True 60 60 True" "$got"
 
 # The control commands: alerts, receivers, test.
-py() {
-    python3 -c 'import json, sys
-d = json.load(sys.stdin)
-r = eval(sys.argv[1])
-print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)' "$1"
-}
 out=$(kpctl --json alerts --kind milestone.overdue --light 黄 --limit 2) || fail "alerts: $out"
 expect_eq "alerts --kind --light --limit: newest first, filtered" "2 milestone.overdue yellow True" \
     "$(echo "$out" | py '"%d %s %s %s" % (len(d), d[0]["kind"], d[1]["light"], d[0]["id"] > d[1]["id"])')"

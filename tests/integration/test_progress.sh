@@ -10,23 +10,6 @@
 TODAY=2026-11-25
 me=$(id -un)
 
-# py EXPR — a Python expression over the JSON on stdin (bound to d).
-py() {
-    python3 -c 'import json, sys
-d = json.load(sys.stdin)
-r = eval(sys.argv[1])
-print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)' "$1"
-}
-
-# run ARGS… — runs keyprojctl --json: the answer (or the error object) in
-# $out, the message on standard error in $err, the exit status in $rc (a
-# refusal is part of the story, not a failure).
-run() {
-    out=$(kpctl --json "$@" 2>"$T_DIR/stderr")
-    rc=$?
-    err=$(sed 's/^keyprojctl: //' "$T_DIR/stderr")
-}
-
 # dec EXPR — exact decimal arithmetic on amounts (D is Decimal), printed
 # the way trim_scale prints them: 1234.5, 1200.
 dec() {

@@ -37,22 +37,6 @@ print(" ".join(ids))
 PY
 }
 
-# py EXPR — a Python expression over the JSON on stdin (bound to d).
-py() {
-    python3 -c 'import json, sys
-d = json.load(sys.stdin)
-r = eval(sys.argv[1])
-print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)' "$1"
-}
-
-# run ARGS… — keyprojctl --json: answer or error object in $out, message in
-# $err, exit status in $rc.
-run() {
-    out=$(kpctl --json "$@" 2>"$T_DIR/stderr")
-    rc=$?
-    err=$(sed 's/^keyprojctl: //' "$T_DIR/stderr")
-}
-
 # The receivers only take the kinds these hand-written alerts have, so
 # whatever the alert engine raises from the imported projects goes nowhere.
 only='match = { kind = [ "milestone.overdue", "milestone.due_soon" ]; };'
