@@ -180,6 +180,15 @@ cmd_reply(struct cmd_ctx *ctx, json_t *data)
 }
 
 void
+cmd_reply_text(struct cmd_ctx *ctx, const char *data)
+{
+    ctx->result = "ok";
+    if (ctx->may_write)
+        status_cache_invalidate(ctx->d, true);
+    control_respond_ok_text(ctx, data);
+}
+
+void
 cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fmt, ...)
 {
     va_list ap;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_filter.h"
 #include "cmd_util.h"
 #include "csv.h"
 #include "daemon.h"
@@ -117,30 +118,32 @@ on_rows(void *arg, const PGresult *res, const char *err)
 static void
 export_projects(struct cmd_call *c, struct export_job *job)
 {
-    const char *sector, *level, *category, *status;
-    if (!cmd_enum_opt(c, "sector", map_sector, sector_expected(), &sector)
-        || !cmd_enum_opt(c, "level", map_level, level_expected(), &level)
+    struct cmd_filters f;
+    const char *category, *status;
+    if (!cmd_filters_read(c, &f)
         || !cmd_enum_opt(c, "category", map_category, category_expected(), &category)
         || !cmd_enum_opt(c, "status", map_status, status_expected(), &status)) {
         free(job);
         return;
     }
     job->cols = project_cols;
-    const char *params[] = { cmd_opt(c->a, "county"), sector, level, category, status };
-    db_query(c->ctx->d->db,
-             "SELECT p.code, p.name, p.year, p.level, co.name, p.sector, p.category, p.status, p.owner, u.name,"
-             " l.name, l.title, l.mobile, k.name, k.mobile,"
-             " trim_scale(p.total_investment), trim_scale(p.annual_plan),"
-             " to_char(p.planned_start, 'YYYY-MM-DD'), to_char(p.planned_end, 'YYYY-MM-DD'),"
-             " to_char(p.actual_start, 'YYYY-MM-DD'), to_char(p.actual_end, 'YYYY-MM-DD'),"
-             " p.completes_this_year"
-             " FROM project p JOIN county co ON co.id = p.county_id LEFT JOIN unit u ON u.id = p.unit_id"
-             " LEFT JOIN person l ON l.id = p.leader_id LEFT JOIN person k ON k.id = p.contact_id"
-             " WHERE ($1::text IS NULL OR co.name = $1) AND ($2::text IS NULL OR p.sector = $2)"
-             " AND ($3::text IS NULL OR p.level = $3) AND ($4::text IS NULL OR p.category = $4)"
-             " AND ($5::text IS NULL OR p.status = $5)"
-             " ORDER BY co.name, p.code",
-             5, params, on_rows, job);
+    const char *params[2 + FILTER_N] = { category, status };
+    cmd_filters_params(&f, params + 2);
+    char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 3);
+    char *sql = xasprintf(
+        "SELECT p.code, p.name, p.year, p.level, co.name, p.sector, p.category, p.status, p.owner, pu.name,"
+        " l.name, l.title, l.mobile, k.name, k.mobile,"
+        " trim_scale(p.total_investment), trim_scale(p.annual_plan),"
+        " to_char(p.planned_start, 'YYYY-MM-DD'), to_char(p.planned_end, 'YYYY-MM-DD'),"
+        " to_char(p.actual_start, 'YYYY-MM-DD'), to_char(p.actual_end, 'YYYY-MM-DD'),"
+        " p.completes_this_year"
+        " FROM project p JOIN county co ON co.id = p.county_id LEFT JOIN unit pu ON pu.id = p.unit_id"
+        " LEFT JOIN person l ON l.id = p.leader_id LEFT JOIN person k ON k.id = p.contact_id"
+        " WHERE ($1::text IS NULL OR p.category = $1) AND ($2::text IS NULL OR p.status = $2)%s"
+        " ORDER BY co.name, p.code", where);
+    cmd_filters_query(c->ctx, &f, sql, 2 + FILTER_N, params, on_rows, job, free);
+    free(sql);
+    free(where);
 }
 
 /* ---- milestones ------------------------------------------------------------ */
@@ -156,33 +159,36 @@ map_milestone_filter(const char *s)
 static void
 export_milestones(struct cmd_call *c, struct export_job *job)
 {
+    struct cmd_filters f;
     const char *status;
-    if (!cmd_enum_opt(c, "status", map_milestone_filter,
-                      "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)", &status)) {
+    if (!cmd_filters_read(c, &f)
+        || !cmd_enum_opt(c, "status", map_milestone_filter,
+                         "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)", &status)) {
         free(job);
         return;
     }
-    char campaign[40], today[11];
-    const char *cp = cmd_opt(c->a, "campaign");
-    if (cp && parse_campaign(cp, campaign, sizeof campaign))
-        cp = campaign;
+    char today[11];
     cmd_today(c->ctx, today);
     job->cols = milestone_cols;
-    const char *params[] = { today, cp, status, cmd_opt(c->a, "county") };
-    /* The milestone's own unit (not the project's it falls back to in the
-     * views): what the import stores is what must come back. */
-    db_query(c->ctx->d->db,
-             "SELECT m.id, p.code, p.name, co.name, cp.code, m.kind, m.title, to_char(m.due_on, 'YYYY-MM-DD'),"
-             " u.name, m.status, to_char(m.done_on, 'YYYY-MM-DD'), m.note, m.waived_reason"
-             " FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
-             " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit u ON u.id = m.unit_id"
-             " WHERE ($2::text IS NULL OR cp.code = $2)"
-             " AND ($3::text IS NULL OR (CASE WHEN $3 = 'overdue' THEN m.status = 'pending' AND m.due_on < $1::date"
-             "      WHEN $3 = 'pending' THEN m.status = 'pending' AND m.due_on >= $1::date"
-             "      ELSE m.status = $3 END))"
-             " AND ($4::text IS NULL OR co.name = $4)"
-             " ORDER BY co.name, p.code, m.due_on, m.id",
-             4, params, on_rows, job);
+    const char *params[2 + FILTER_N] = { today, status };
+    cmd_filters_params(&f, params + 2);
+    char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 3);
+    /* The milestone's own unit in the file (not the project's it falls back
+     * to in the views): what the import stores is what must come back. The
+     * --unit filter is still the unit answerable, as everywhere. */
+    char *sql = xasprintf(
+        "SELECT m.id, p.code, p.name, co.name, cp.code, m.kind, m.title, to_char(m.due_on, 'YYYY-MM-DD'),"
+        " mu.name, m.status, to_char(m.done_on, 'YYYY-MM-DD'), m.note, m.waived_reason"
+        " FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
+        " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id"
+        " LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
+        " WHERE ($2::text IS NULL OR (CASE WHEN $2 = 'overdue' THEN m.status = 'pending' AND m.due_on < $1::date"
+        "      WHEN $2 = 'pending' THEN m.status = 'pending' AND m.due_on >= $1::date"
+        "      ELSE m.status = $2 END))%s"
+        " ORDER BY co.name, p.code, m.due_on, m.id", where);
+    cmd_filters_query(c->ctx, &f, sql, 2 + FILTER_N, params, on_rows, job, free);
+    free(sql);
+    free(where);
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -191,18 +197,15 @@ static void
 export_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     struct cmd_call c = { ctx, &cmd_export_entry, NULL, a };
-    static const char *const project_only[] = { "sector", "level", "category", NULL };
-    static const char *const milestone_only[] = { "campaign", NULL };
     bool projects = strcmp(a->pos[0], "projects") == 0;
     if (!projects && strcmp(a->pos[0], "milestones") != 0) {
         cmd_usage_error(&c, "unknown export kind '%s' (expected projects or milestones)", a->pos[0]);
         return;
     }
-    for (const char *const *o = projects ? milestone_only : project_only; *o; o++)
-        if (cmd_flag(a, *o)) {
-            cmd_usage_error(&c, "'export %s' takes no --%s", a->pos[0], *o);
-            return;
-        }
+    if (!projects && cmd_flag(a, "category")) {     /* a milestone has a kind, not a category */
+        cmd_usage_error(&c, "'export milestones' takes no --category");
+        return;
+    }
     struct export_job *job = xcalloc(1, sizeof *job);
     job->ctx = ctx;
     if (projects)
@@ -212,14 +215,13 @@ export_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 static const struct cmd_opt export_opts[] = {
-    { "county", true }, { "sector", true }, { "level", true }, { "category", true }, { "status", true },
-    { "campaign", true }, { NULL, false },
+    CMD_FILTER_OPTS, { "category", true }, { "status", true }, { NULL, false },
 };
 
 const struct cmd_entry cmd_export_entry = {
     "export",
-    "projects [--county C] [--sector S] [--level L] [--category K] [--status S]"
-    " | milestones [--campaign 2026-B6] [--status pending|done|waived|overdue] [--county C]",
+    "projects|milestones " CMD_FILTER_USAGE " [--campaign 2026-B6]"
+    " [--category K (projects)] [--status S (projects) | pending|done|waived|overdue (milestones)]",
     "the ledger as a CSV file for Excel (UTF-8 with BOM, Chinese headers) that import takes back unchanged; "
     "keyprojctl export projects > 项目.csv",
     LEVEL_OPERATOR, CMD_NEEDS_DB, 1, 1, export_opts, export_exec,

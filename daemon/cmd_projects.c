@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmd_filter.h"
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
@@ -40,46 +41,50 @@ today_str(const struct cmd_ctx *ctx, char out[11])
     format_date(&t, out);
 }
 
+extern const struct cmd_entry cmd_projects_entry, cmd_milestones_entry;
+
 /* ---- projects ---------------------------------------------------------- */
 
 #define PROJECT_COLUMNS \
-    "SELECT p.code, p.name, c.name AS county, p.level, p.sector, p.category, p.status, p.light," \
+    "SELECT p.code, p.name, co.name AS county, p.level, p.sector, p.category, p.status, p.light," \
     " l.name AS leader, p.total_investment, p.annual_plan," \
     " (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id" \
     "   AND r.month >= date_trunc('year', $1::date) AND r.month < date_trunc('month', $1::date)" \
     "   ORDER BY r.month DESC LIMIT 1) AS ytd_investment" \
-    " FROM project p JOIN county c ON c.id = p.county_id" \
-    " LEFT JOIN person l ON l.id = p.leader_id"
+    " FROM project p JOIN county co ON co.id = p.county_id" \
+    " LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
 
 static void
 projects_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    const char *sector, *level, *category, *status;
-    if (!enum_filter(ctx, a, "sector", map_sector, sector_expected, &sector) ||
-        !enum_filter(ctx, a, "level", map_level, level_expected, &level) ||
+    struct cmd_call c = { ctx, &cmd_projects_entry, NULL, a };
+    struct cmd_filters f;
+    const char *category, *status;
+    if (!cmd_filters_read(&c, &f) ||
         !enum_filter(ctx, a, "category", map_category, category_expected, &category) ||
         !enum_filter(ctx, a, "status", map_status, status_expected, &status))
         return;
     char today[11];
     today_str(ctx, today);
-    const char *params[] = { today, cmd_opt(a, "county"), sector, level, category, status };
-    db_query(ctx->d->db,
-             PROJECT_COLUMNS
-             " WHERE ($2::text IS NULL OR c.name = $2) AND ($3::text IS NULL OR p.sector = $3)"
-             " AND ($4::text IS NULL OR p.level = $4) AND ($5::text IS NULL OR p.category = $5)"
-             " AND ($6::text IS NULL OR p.status = $6)"
-             " ORDER BY c.name, p.code",
-             6, params, cmd_on_rows, ctx);
+    const char *params[3 + FILTER_N] = { today, category, status };
+    cmd_filters_params(&f, params + 3);
+    char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
+    char *sql = xasprintf(PROJECT_COLUMNS
+                          " WHERE ($2::text IS NULL OR p.category = $2) AND ($3::text IS NULL OR p.status = $3)%s"
+                          " ORDER BY co.name, p.code", where);
+    cmd_filters_query(ctx, &f, sql, 3 + FILTER_N, params, cmd_on_rows, ctx, NULL);
+    free(sql);
+    free(where);
 }
 
 static const struct cmd_opt projects_opts[] = {
-    { "county", true }, { "sector", true }, { "level", true },
-    { "category", true }, { "status", true }, { NULL, false },
+    CMD_FILTER_OPTS, { "category", true }, { "status", true }, { NULL, false },
 };
 
 const struct cmd_entry cmd_projects_entry = {
-    "projects", "[--county C] [--sector S] [--level L] [--category K] [--status S]",
-    "list projects (values in Chinese or English: --sector 产业, --level 省)",
+    "projects", CMD_FILTER_USAGE " [--campaign C] [--category K] [--status S]",
+    "list projects (values in Chinese or English: --sector 产业, --level 省, --light 红); "
+    "--campaign: those with a milestone in it",
     LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, projects_opts, projects_exec,
 };
 
@@ -183,36 +188,39 @@ milestone_filter_expected(void)
 static void
 milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
+    struct cmd_call c = { ctx, &cmd_milestones_entry, NULL, a };
+    struct cmd_filters f;
     const char *status;
-    if (!enum_filter(ctx, a, "status", map_milestone_filter, milestone_filter_expected, &status))
+    if (!cmd_filters_read(&c, &f) ||
+        !enum_filter(ctx, a, "status", map_milestone_filter, milestone_filter_expected, &status))
         return;
-    char campaign[40];
-    const char *c = cmd_opt(a, "campaign");
-    if (c && parse_campaign(c, campaign, sizeof campaign))
-        c = campaign;
     char today[11];
     today_str(ctx, today);
-    const char *params[] = { today, c, status, cmd_opt(a, "county") };
-    db_query(ctx->d->db,
-             "SELECT m.id, p.code AS project, p.name AS project_name, co.name AS county, cp.code AS campaign,"
-             " m.kind, m.title, m.due_on AS due," MILESTONE_STATUS " AS status, m.done_on, u.name AS unit"
-             " FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
-             " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit u ON u.id = m.unit_id"
-             " WHERE ($2::text IS NULL OR cp.code = $2)"
-             " AND ($3::text IS NULL OR (CASE WHEN $3 = 'overdue' THEN m.status = 'pending' AND m.due_on < $1::date"
-             "      WHEN $3 = 'pending' THEN m.status = 'pending' AND m.due_on >= $1::date"
-             "      ELSE m.status = $3 END))"
-             " AND ($4::text IS NULL OR co.name = $4)"
-             " ORDER BY m.due_on, p.code, m.id",
-             4, params, cmd_on_rows, ctx);
+    const char *params[2 + FILTER_N] = { today, status };
+    cmd_filters_params(&f, params + 2);
+    char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 3);
+    char *sql = xasprintf(
+        "SELECT m.id, p.code AS project, p.name AS project_name, co.name AS county, cp.code AS campaign,"
+        " m.kind, m.title, m.due_on AS due," MILESTONE_STATUS " AS status, m.done_on, mu.name AS unit"
+        " FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
+        " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id"
+        " LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
+        " WHERE ($2::text IS NULL OR (CASE WHEN $2 = 'overdue' THEN m.status = 'pending' AND m.due_on < $1::date"
+        "      WHEN $2 = 'pending' THEN m.status = 'pending' AND m.due_on >= $1::date"
+        "      ELSE m.status = $2 END))%s"
+        " ORDER BY m.due_on, p.code, m.id", where);
+    cmd_filters_query(ctx, &f, sql, 2 + FILTER_N, params, cmd_on_rows, ctx, NULL);
+    free(sql);
+    free(where);
 }
 
 static const struct cmd_opt milestones_opts[] = {
-    { "campaign", true }, { "status", true }, { "county", true }, { NULL, false },
+    CMD_FILTER_OPTS, { "status", true }, { NULL, false },
 };
 
 const struct cmd_entry cmd_milestones_entry = {
-    "milestones", "[--campaign 2026-B6] [--status pending|done|waived|overdue] [--county C]",
-    "list milestones (节点); 'pending' means not yet due, 'overdue' past its date",
+    "milestones", CMD_FILTER_USAGE " [--campaign 2026-B6] [--status pending|done|waived|overdue]",
+    "list milestones (节点); 'pending' means not yet due, 'overdue' past its date; "
+    "--unit is the unit answerable (the milestone's, else its project's)",
     LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, milestones_opts, milestones_exec,
 };

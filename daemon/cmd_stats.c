@@ -20,7 +20,12 @@
  *     completions likewise with the planned and actual end;
  *   lights: projects by their current light;
  *   --campaign narrows milestones to the campaign and starts/completions to
- *     its window; the investment figures stay year-to-date. */
+ *     its window; the investment figures stay year-to-date;
+ *   --county, --sector, --level, --unit (the project's), --leader and
+ *     --light narrow the projects counted, on top of --by;
+ *   rank takes the same filters but --county (it ranks the counties) and
+ *     --campaign (its figures are the year's investment: --month chooses
+ *     the month). */
 #include "ac_config.h"
 
 #include <stdio.h>
@@ -30,6 +35,7 @@
 
 #include "clock.h"
 #include "cmd.h"
+#include "cmd_filter.h"
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
@@ -88,51 +94,6 @@ static const struct {
     { "leader", "coalesce(l.name, '(无)')" },
 };
 
-struct stats_job {
-    struct cmd_ctx *ctx;
-    char *sql;
-    char today[11], month[11];
-    char *campaign;
-};
-
-static void
-stats_job_free(struct stats_job *job)
-{
-    free(job->sql);
-    free(job->campaign);
-    free(job);
-}
-
-static void
-on_stats(void *arg, const PGresult *res, const char *err)
-{
-    struct stats_job *job = arg;
-    cmd_on_rows(job->ctx, res, err);
-    stats_job_free(job);
-}
-
-static void
-stats_run(struct stats_job *job)
-{
-    const char *params[] = { job->today, job->month, job->campaign };
-    db_query(job->ctx->d->db, job->sql, 3, params, on_stats, job);
-}
-
-static void
-on_campaign(void *arg, const PGresult *res, const char *err)
-{
-    struct stats_job *job = arg;
-    if (err) {
-        cmd_error(job->ctx, "internal", NULL, "query failed: %s", err);
-        stats_job_free(job);
-    } else if (PQntuples(res) == 0) {
-        cmd_error(job->ctx, "not_found", NULL, "no campaign '%s' (campaign list shows them)", job->campaign);
-        stats_job_free(job);
-    } else {
-        stats_run(job);
-    }
-}
-
 static void
 stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
@@ -147,20 +108,19 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
             return;
         }
     }
-    struct stats_job *job = xcalloc(1, sizeof *job);
-    job->ctx = ctx;
-    if (!report_month(&c, job->month)) {
-        stats_job_free(job);
+    struct cmd_filters f;
+    char today[11], month[11];
+    if (!cmd_filters_read(&c, &f) || !report_month(&c, month))
         return;
-    }
-    cmd_today(ctx, job->today);
-    const char *camp = cmd_opt(a, "campaign");
-    if (camp) {
-        char code[40];
-        job->campaign = xstrdup(parse_campaign(camp, code, sizeof code) ? code : camp);
-    }
-    /* $1 today, $2 the month M, $3 the campaign code or NULL */
-    job->sql = xasprintf(
+    cmd_today(ctx, today);
+    /* $1 today, $2 the month M, $3 the campaign code or NULL, $4 … the
+     * filters on projects but the campaign's, which narrows milestones and
+     * the windows of starts and completions instead. */
+    const char *params[3 + FILTER_N] = { today, month, f.v[FILTER_CAMPAIGN] };
+    cmd_filters_params(&f, params + 3);
+    params[3 + FILTER_CAMPAIGN] = NULL;
+    char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
+    char *sql = xasprintf(
         "WITH s AS (SELECT $1::date AS today, c.id AS campaign_id, c.starts_on, c.ends_on"
         "   FROM (SELECT 1) one LEFT JOIN campaign c ON c.code = $3::text),"
         " per AS (SELECT %s AS grp, p.light,"
@@ -182,7 +142,7 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "    FROM milestone m WHERE m.project_id = p.id"
         "     AND (s.campaign_id IS NULL OR m.campaign_id = s.campaign_id)) ms ON true"
         INVESTMENT_JOINS
-        "  WHERE p.year = extract(year FROM $2::date))"
+        "  WHERE p.year = extract(year FROM $2::date)%s)"
         " SELECT CASE WHEN grouping(grp) = 1 THEN '合计' ELSE grp END AS %s,"
         "  count(*) AS projects,"
         "  sum(due)::bigint AS milestones_due, sum(done)::bigint AS milestones_done,"
@@ -196,23 +156,20 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "  count(*) FILTER (WHERE light = 'yellow') AS yellow,"
         "  count(*) FILTER (WHERE light = 'green') AS green"
         " FROM per GROUP BY GROUPING SETS ((grp), ()) ORDER BY grouping(grp), grp",
-        stats_by[i].expr, stats_by[i].name);
-    if (job->campaign) {
-        const char *params[] = { job->campaign };
-        db_query(ctx->d->db, "SELECT 1 FROM campaign WHERE code = $1", 1, params, on_campaign, job);
-    } else {
-        stats_run(job);
-    }
+        stats_by[i].expr, where, stats_by[i].name);
+    cmd_filters_query(ctx, &f, sql, 3 + FILTER_N, params, cmd_on_rows, ctx, NULL);
+    free(sql);
+    free(where);
 }
 
 static const struct cmd_opt stats_opts[] = {
-    { "by", true }, { "campaign", true }, { "month", true }, { NULL, false },
+    { "by", true }, CMD_FILTER_OPTS, { "month", true }, { NULL, false },
 };
 
 const struct cmd_entry cmd_stats_entry = {
-    "stats", "[--by county|sector|level|unit|leader] [--campaign C] [--month M]",
+    "stats", "[--by county|sector|level|unit|leader] " CMD_FILTER_USAGE " [--campaign C] [--month M]",
     "milestones due/done/overdue, investment against plan and 序时进度, starts, completions and lights, "
-    "by county (or sector, level, unit, leader) with a total",
+    "by county (or sector, level, unit, leader) with a total; the filters narrow the projects counted",
     LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, stats_opts, stats_exec,
 };
 
@@ -227,30 +184,43 @@ static void
 rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     struct cmd_call c = { ctx, &cmd_rank_entry, NULL, a };
+    struct cmd_filters f;
     char month[11];
-    if (!report_month(&c, month))
+    if (!cmd_filters_read(&c, &f) || !report_month(&c, month))
         return;
-    const char *params[] = { month, month };    /* $2: as the shared fragments read it */
-    db_query(ctx->d->db,
-             "WITH per AS (SELECT co.name AS county, co.grp," INVESTMENT_PER_PROJECT
-             "  FROM project p JOIN county co ON co.id = p.county_id" INVESTMENT_JOINS
-             "  WHERE p.year = extract(year FROM $1::date) AND p.annual_plan > 0),"
-             " agg AS (SELECT county, grp, count(*) AS projects," INVESTMENT_FIGURES ","
-             "   sum(ytd) / sum(plan) AS rate, (sum(ytd) - sum(plan_to_date)) / sum(plan) AS points"
-             "  FROM per GROUP BY county, grp)"
-             " SELECT CASE grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END"
-             "   AS \"group\","
-             "  rank() OVER (PARTITION BY grp ORDER BY points DESC, rate DESC) AS rank, county,"
-             "  to_char($1::date, 'YYYY-MM') AS month, projects, annual_plan, invested,"
-             "  investment_rate, schedule_rate, points_vs_schedule"
-             " FROM agg ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), rank, county",
-             2, params, cmd_on_rows, ctx);
+    const char *params[2 + FILTER_N] = { month, month };    /* $2: as the shared fragments read it */
+    cmd_filters_params(&f, params + 2);
+    char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 3);
+    char *sql = xasprintf(
+        "WITH per AS (SELECT co.name AS county, co.grp," INVESTMENT_PER_PROJECT
+        "  FROM project p JOIN county co ON co.id = p.county_id"
+        "  LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id" INVESTMENT_JOINS
+        "  WHERE p.year = extract(year FROM $1::date) AND p.annual_plan > 0%s),"
+        " agg AS (SELECT county, grp, count(*) AS projects," INVESTMENT_FIGURES ","
+        "   sum(ytd) / sum(plan) AS rate, (sum(ytd) - sum(plan_to_date)) / sum(plan) AS points"
+        "  FROM per GROUP BY county, grp)"
+        " SELECT CASE grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END"
+        "   AS \"group\","
+        "  rank() OVER (PARTITION BY grp ORDER BY points DESC, rate DESC) AS rank, county,"
+        "  to_char($1::date, 'YYYY-MM') AS month, projects, annual_plan, invested,"
+        "  investment_rate, schedule_rate, points_vs_schedule"
+        " FROM agg ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), rank, county",
+        where);
+    cmd_filters_query(ctx, &f, sql, 2 + FILTER_N, params, cmd_on_rows, ctx, NULL);
+    free(sql);
+    free(where);
 }
 
-static const struct cmd_opt rank_opts[] = { { "month", true }, { NULL, false } };
+/* Not --county: rank ranks the counties (stats --county shows one); not
+ * --campaign: the figures are the year's investment, --month picks M. */
+static const struct cmd_opt rank_opts[] = {
+    { "sector", true }, { "level", true }, { "unit", true }, { "leader", true }, { "light", true },
+    { "month", true }, { NULL, false },
+};
 
 const struct cmd_entry cmd_rank_entry = {
-    "rank", "[--month M]",
-    "the monthly bulletin: counties ranked by investment against 序时进度, 城区组, 县组 and 功能区组 apart",
+    "rank", "[--sector S] [--level L] [--unit U] [--leader L] [--light red|yellow|green] [--month M]",
+    "the monthly bulletin: counties ranked by investment against 序时进度, 城区组, 县组 and 功能区组 apart; "
+    "the filters narrow the projects counted",
     LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, rank_opts, rank_exec,
 };

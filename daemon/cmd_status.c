@@ -4,6 +4,7 @@
 #include "ac_config.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -73,26 +74,83 @@ base_status(const struct daemon *d)
 
 struct status_job {
     struct cmd_ctx *ctx;
-    json_t *out;
 };
 
-/* The counts come from status_cache.c: no database round trip per call. */
+/* What an answer shows besides the counts (status_cache.h keeps the last
+ * rendering with its key): whole seconds of the daemon's clock (now,
+ * uptime) and of real time (delivery_oldest_s), and the state of the
+ * configuration, the socket, the schema and the scanner. */
+struct status_key {
+    long now_s, real_s;
+    const void *cfg, *timezone, *role, *last;
+    unsigned long scans;
+    int clients, schema_version;
+    bool running;
+};
+_Static_assert(sizeof(struct status_key) <= STATUS_RENDER_KEY, "status_key outgrew its slot");
+
+static void
+status_key_of(const struct daemon *d, struct status_key *k)
+{
+    memset(k, 0, sizeof *k);    /* padding too: keys are compared with memcmp */
+    k->now_s = (long)clock_now(&d->clock);
+    k->real_s = (long)clock_now(NULL);
+    k->cfg = d->cfg;
+    k->timezone = d->cfg->timezone;
+    k->clients = control_clients(d->ctl);
+    k->schema_version = d->schema_version;
+    if (d->scan) {
+        const struct scan_stats *last = scan_last(d->scan);
+        k->role = scan_role(d->scan);
+        k->last = last;
+        k->scans = last ? last->number : 0;
+        k->running = scan_running(d->scan);
+    }
+}
+
+/* The whole answer's data, counts (borrowed) included; a new reference. */
+static json_t *
+full_status(const struct daemon *d, json_t *counts)
+{
+    json_t *out = base_status(d);
+    json_object_update(out, counts);
+    /* the outbox's oldest pending delivery, aged now, not when counted */
+    json_t *epoch = json_object_get(out, "oldest_pending_epoch");
+    double age = json_is_number(epoch) ? clock_now(NULL) - json_number_value(epoch) : 0;
+    json_object_set_new(out, "delivery_oldest_s",
+                        json_is_number(epoch) ? json_integer((json_int_t)(age > 0 ? age : 0)) : json_null());
+    json_object_del(out, "oldest_pending_epoch");
+    return out;
+}
+
+/* The counts come from status_cache.c: no database round trip per call;
+ * the answer rendered from them is served again while nothing it shows
+ * has changed. */
 static void
 on_counts(void *arg, json_t *counts, const char *err)
 {
     struct status_job *job = arg;
+    struct daemon *d = job->ctx->d;
     if (err) {
-        json_object_set_new(job->out, "counts_error", json_string(err));
-    } else {
-        json_object_update(job->out, counts);
-        /* the outbox's oldest pending delivery, aged now, not when counted */
-        json_t *epoch = json_object_get(job->out, "oldest_pending_epoch");
-        double age = json_is_number(epoch) ? clock_now(NULL) - json_number_value(epoch) : 0;
-        json_object_set_new(job->out, "delivery_oldest_s",
-                            json_is_number(epoch) ? json_integer((json_int_t)(age > 0 ? age : 0)) : json_null());
-        json_object_del(job->out, "oldest_pending_epoch");
+        json_t *out = base_status(d);
+        json_object_set_new(out, "counts_error", json_string(err));
+        cmd_reply(job->ctx, out);
+        free(job);
+        return;
     }
-    cmd_reply(job->ctx, job->out);
+    struct status_key k;
+    status_key_of(d, &k);
+    struct status_render *r = status_cache_render(d);
+    if (r->text == NULL || r->counts != counts || memcmp(r->key, &k, sizeof k) != 0) {
+        json_t *out = full_status(d, counts);
+        free(r->text);
+        r->text = json_dumps(out, JSON_COMPACT | JSON_REAL_PRECISION(15));
+        json_decref(out);
+        json_decref(r->counts);
+        r->counts = json_incref(counts);
+        memcpy(r->key, &k, sizeof k);
+    }
+    cmd_reply_text(job->ctx, r->text);
     free(job);
 }
 
@@ -100,15 +158,17 @@ static void
 status_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     struct daemon *d = ctx->d;
-    json_t *out = base_status(d);
     if (!d->db_ready) {
-        cmd_reply(ctx, out);
+        cmd_reply(ctx, base_status(d));
         return;
     }
+    char today[11];
+    struct ymd t;
+    clock_date_of(clock_now(&d->clock), &t);
+    format_date(&t, today);
     struct status_job *job = xcalloc(1, sizeof *job);
     job->ctx = ctx;
-    job->out = out;
-    status_cache_get(d, json_string_value(json_object_get(out, "today")), on_counts, job);
+    status_cache_get(d, today, on_counts, job);
 }
 
 const struct cmd_entry cmd_status_entry = {

@@ -3,6 +3,7 @@
  * signing secrets) are never copied into messages. */
 #include "ac_config.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <grp.h>
@@ -311,7 +312,7 @@ load_control(struct loader *ld, const config_setting_t *root, struct config *cfg
 {
     static const char *const known[] = {
         "socket", "group", "mode", "admins", "operators", "max_clients",
-        "max_line_bytes", "max_body_bytes", "max_args", "idle_timeout_seconds", NULL,
+        "max_line_bytes", "max_body_bytes", "max_answer_bytes", "max_args", "idle_timeout_seconds", NULL,
     };
     const config_setting_t *g = member(ld, root, "control", CONFIG_TYPE_GROUP);
     if (g)
@@ -324,6 +325,7 @@ load_control(struct loader *ld, const config_setting_t *root, struct config *cfg
     cfg->ctl_max_clients = get_int(ld, g, "max_clients", 64, 1, 10000);
     cfg->ctl_max_line = (size_t)get_int(ld, g, "max_line_bytes", 8192, 256, 1 << 20);
     cfg->ctl_max_body = (size_t)get_int(ld, g, "max_body_bytes", 256 << 20, 1024, 1 << 30);
+    cfg->ctl_max_answer = (size_t)get_int(ld, g, "max_answer_bytes", 64 << 20, 1024, 1 << 30);
     cfg->ctl_max_args = get_int(ld, g, "max_args", 64, 4, 4096);
     cfg->ctl_idle_timeout = get_int(ld, g, "idle_timeout_seconds", 30, 1, 86400);
     if (ld->failed)
@@ -488,7 +490,7 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
         "stalled_min_percent", "approval_red_days", "problem_days", "problem_major_days",
         "campaign_risk_days", "escalate_leader_days", "escalate_office_days",
         "scan_interval_seconds", "scan_batch_rows", "hold_on_rest_days", "leader_retry_seconds",
-        "digest_time", "weekly_day", NULL,
+        "digest_time", "weekly_day", "drain_seconds", NULL,
     };
     const config_setting_t *g = member(ld, root, "alerts", CONFIG_TYPE_GROUP);
     if (g)
@@ -509,6 +511,7 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
              "alerts.digest_time: expected \"HH:MM\" like \"08:30\", or \"\" for no daily digest (got '%s')", dt);
     free(dt);
     cfg->weekly_day = get_int(ld, g, "weekly_day", 1, 0, 7);
+    cfg->drain_seconds = get_int(ld, g, "drain_seconds", 10, 0, 300);
     cfg->quiet_start_min = cfg->quiet_end_min = -1;
     if (ld->failed || cfg->quiet_hours[0] == '\0')
         return;
@@ -670,6 +673,88 @@ load_receivers(struct loader *ld, const config_setting_t *root, struct config *c
     }
 }
 
+/* "127.0.0.1:9464" or "[::1]:9464" → host (allocated) and port. Numeric
+ * addresses only: what is bound is what was written, with no resolver at
+ * start-up. */
+static bool
+parse_listen(const char *s, char **host, int *port)
+{
+    const char *colon, *h = s;
+    size_t hlen;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL || close[1] != ':')
+            return false;
+        h = s + 1;
+        hlen = (size_t)(close - h);
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (colon == NULL)
+            return false;
+        hlen = (size_t)(colon - s);
+    }
+    const char *p = colon + 1;
+    size_t plen = strlen(p);
+    if (plen == 0 || plen > 5 || strspn(p, "0123456789") != plen || hlen == 0 || hlen >= 64)
+        return false;
+    long v = strtol(p, NULL, 10);
+    if (v < 1 || v > 65535)
+        return false;
+    char a[64];
+    unsigned char bin[16];
+    memcpy(a, h, hlen);
+    a[hlen] = '\0';
+    if (inet_pton(s[0] == '[' ? AF_INET6 : AF_INET, a, bin) != 1)
+        return false;
+    *host = xstrdup(a);
+    *port = (int)v;
+    return true;
+}
+
+static void
+load_metrics(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    static const char *const known[] = { "listen", NULL };
+    const config_setting_t *g = member(ld, root, "metrics", CONFIG_TYPE_GROUP);
+    if (g)
+        check_known(ld, g, known);
+    cfg->metrics_listen = get_string(ld, g, "listen", NULL);
+    if (ld->failed || cfg->metrics_listen == NULL)
+        return;
+    if (cfg->metrics_listen[0] == '\0') {     /* "": off, like no key */
+        free(cfg->metrics_listen);
+        cfg->metrics_listen = NULL;
+        return;
+    }
+    if (!parse_listen(cfg->metrics_listen, &cfg->metrics_host, &cfg->metrics_port))
+        fail(ld, config_setting_get_member(g, "listen"),
+             "metrics.listen: expected a numeric address and port like \"127.0.0.1:9464\" or \"[::1]:9464\" "
+             "(got '%s')", cfg->metrics_listen);
+}
+
+/* log = { syslog = true; facility = "daemon"; ident = "keyprojd"; }; —
+ * the level stays the top-level log_level. */
+static void
+load_log(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    static const char *const known[] = { "syslog", "facility", "ident", NULL };
+    const config_setting_t *g = member(ld, root, "log", CONFIG_TYPE_GROUP);
+    if (g)
+        check_known(ld, g, known);
+    const config_setting_t *on = member(ld, g, "syslog", CONFIG_TYPE_BOOL);
+    cfg->log_syslog = on ? config_setting_get_bool(on) : false;
+    char *fac = get_string(ld, g, "facility", "daemon");
+    cfg->log_ident = get_string(ld, g, "ident", "keyprojd");
+    if (!ld->failed && !log_facility_parse(fac, &cfg->log_facility))
+        fail(ld, config_setting_get_member(g, "facility"), "log.facility: unknown facility '%s' (expected %s)",
+             fac, log_facilities_expected());
+    free(fac);
+    if (!ld->failed && (cfg->log_ident[0] == '\0' || strlen(cfg->log_ident) > 32))
+        fail(ld, config_setting_get_member(g, "ident"), "log.ident: expected 1 to 32 bytes (got '%s')",
+             cfg->log_ident);
+}
+
 static struct config *
 load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
 {
@@ -680,7 +765,7 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
         return NULL;
     }
     static const char *const known[] = {
-        "timezone", "log_level", "database", "control", "alerts", "receivers", NULL,
+        "timezone", "log_level", "log", "database", "control", "alerts", "receivers", "metrics", NULL,
     };
     const config_setting_t *root = config_root_setting(lc);
     struct config *cfg = xcalloc(1, sizeof *cfg);
@@ -692,10 +777,12 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
         fail(&ld, config_setting_get_member(root, "log_level"),
              "log_level: expected error, warn, info or debug (got '%s')", lvl);
     free(lvl);
+    load_log(&ld, root, cfg);
     load_database(&ld, root, cfg);
     load_control(&ld, root, cfg);
     load_alerts(&ld, root, cfg);
     load_receivers(&ld, root, cfg);
+    load_metrics(&ld, root, cfg);
     if (ld.failed) {
         config_free(cfg);
         return NULL;
@@ -761,6 +848,7 @@ config_free(struct config *cfg)
         return;
     free(cfg->path);
     free(cfg->timezone);
+    free(cfg->log_ident);
     free(cfg->db_conninfo);
     free(cfg->ctl_socket);
     free(cfg->ctl_group);
@@ -772,5 +860,7 @@ config_free(struct config *cfg)
     for (size_t i = 0; i < cfg->n_receivers; i++)
         receiver_free(&cfg->receivers[i]);
     free(cfg->receivers);
+    free(cfg->metrics_listen);
+    free(cfg->metrics_host);
     free(cfg);
 }

@@ -47,6 +47,9 @@ struct config {
     char *path;
     char *timezone;
     enum log_level log_level;
+    bool log_syslog;            /* log to syslog instead of stderr */
+    int log_facility;           /* a syslog facility code (log_facility_parse) */
+    char *log_ident;
 
     char *db_conninfo;          /* may hold a password: never log it */
     int db_reconnect_max;       /* seconds, upper bound of the backoff */
@@ -59,6 +62,7 @@ struct config {
     int ctl_max_clients;
     size_t ctl_max_line;
     size_t ctl_max_body;
+    size_t ctl_max_answer;      /* the largest answer a client may be sent (its pending output) */
     int ctl_max_args;
     int ctl_idle_timeout;       /* seconds */
 
@@ -79,9 +83,15 @@ struct config {
     bool hold_on_rest_days;     /* hold messages on weekends and holidays */
     int digest_min;             /* daily digest: minutes after local midnight; -1 none */
     int weekly_day;             /* weekly summary: ISO weekday 1-7 (first working day from it); 0 none */
+    int drain_seconds;          /* on SIGTERM: how long deliveries in flight may take to finish */
 
     size_t n_receivers;
     struct receiver *receivers;
+
+    /* metrics.listen: the Prometheus listener (metrics_http.c); NULL: off */
+    char *metrics_listen;       /* as written, for messages */
+    char *metrics_host;         /* numeric IPv4 or IPv6 address, without brackets */
+    int metrics_port;
 };
 
 /* Loads and validates path. Returns a new config (free with config_free), or

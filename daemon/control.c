@@ -1,7 +1,12 @@
 /* control: the control socket's listener and per-client state machine
  * (line → optional body → busy → writing → line). One client can never
  * make the daemon buffer more than its bounds, block the loop, or outlive
- * its idle timeout; a command outliving its client is fine. */
+ * its idle timeout; a command outliving its client is fine. A client's
+ * next request is taken only once its last answer is flushed, so what it
+ * has pending is one answer, at most max_answer_bytes, however much it
+ * pipelines; what it sends meanwhile waits in the input buffer, bounded by
+ * the read high-watermark (reading stays enabled: switching it off and on
+ * for each request cost two epoll_ctl calls per round trip). */
 #include "ac_config.h"
 
 #include <errno.h>
@@ -38,6 +43,7 @@ struct client {
     enum cmd_level level;
     struct cmd_ctx *ctx;      /* request being read or served */
     size_t body_len;
+    bool peer_closed;         /* it shut down its side: answer what it sent, then close */
 };
 
 struct control {
@@ -82,14 +88,26 @@ client_free(struct client *cl)
     free(cl);
 }
 
-static void
-write_json(struct client *cl, json_t *resp)
+static char *
+dump_json(const json_t *resp)
 {
-    char *s = json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    return json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(15));
+}
+
+/* Queues one answer line (s, from dump_json), taken. */
+static void
+write_line(struct client *cl, char *s)
+{
     struct evbuffer *out = bufferevent_get_output(cl->bev);
     evbuffer_add(out, s, strlen(s));
     evbuffer_add(out, "\n", 1);
     free(s);
+}
+
+static void
+write_json(struct client *cl, const json_t *resp)
+{
+    write_line(cl, dump_json(resp));
 }
 
 static json_t *
@@ -130,7 +148,6 @@ static void
 dispatch(struct client *cl)
 {
     cl->state = ST_BUSY;
-    bufferevent_disable(cl->bev, EV_READ);
     cmd_dispatch(cl->ctx);
 }
 
@@ -255,16 +272,36 @@ on_write(struct bufferevent *bev, void *arg)
     }
     if (cl->state != ST_WRITING)
         return;
-    /* The answer is flushed: take the next request (maybe already here). */
+    /* The answer is flushed: take the next request (maybe already here),
+     * with the idle time counted from now. */
+    const struct config *cfg = cl->ctl->d->cfg;
+    struct timeval idle = { cfg->ctl_idle_timeout, 0 };
     cl->state = ST_LINE;
-    bufferevent_enable(cl->bev, EV_READ);
+    bufferevent_set_timeouts(bev, &idle, &idle);
     on_read(bev, cl);
+    if (cl->peer_closed && cl->state == ST_LINE)
+        client_free(cl);
 }
 
 static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct client *cl = arg;
+    bool serving = cl->state == ST_BUSY || cl->state == ST_WRITING;
+    if ((what & BEV_EVENT_EOF) && serving) {
+        /* "echo status | socat - UNIX-CONNECT:…" shuts its side down after
+         * the request and still reads the answer. */
+        cl->peer_closed = true;
+        bufferevent_disable(bev, EV_READ);
+        return;
+    }
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && serving) {
+        /* Quiet while its command runs or its answer goes out: expected.
+         * libevent stopped reading on the timeout; read on. */
+        if (!cl->peer_closed)
+            bufferevent_enable(bev, EV_READ);
+        return;
+    }
     if (what & BEV_EVENT_TIMEOUT) {
         if (cl->state == ST_LINE || cl->state == ST_BODY) {
             bufferevent_set_timeouts(bev, NULL, NULL);
@@ -273,33 +310,73 @@ on_event(struct bufferevent *bev, short what, void *arg)
                                                 : "idle too long: connection closed");
             return;
         }
-        log_info("control client not reading its answer: closed", "user=%s", log_q(cl->user));
+        log_info("control client not reading its answer: closed", "user=%s pending_bytes=%zu",
+                 log_q(cl->user), evbuffer_get_length(bufferevent_get_output(bev)));
     }
     client_free(cl);
 }
 
-void
-control_respond(struct cmd_ctx *ctx, json_t *resp)
+/* s, the answer's line (taken), or a too_large error in its place when it
+ * is over max_answer_bytes: the client keeps its connection and may narrow
+ * the request. Returns a new string. */
+static char *
+bounded_line(struct cmd_ctx *ctx, char *s)
+{
+    size_t max = ctx->d->cfg->ctl_max_answer;
+    size_t n = strlen(s) + 1;
+    if (n <= max)
+        return s;
+    free(s);
+    ctx->result = "too_large";
+    char m[200];
+    snprintf(m, sizeof m, "the answer (%zu bytes) is larger than the limit of %zu bytes "
+             "(control.max_answer_bytes): narrow it with filters", n, max);
+    json_t *e = error_json("too_large", m);
+    s = dump_json(e);
+    json_decref(e);
+    return s;
+}
+
+/* Logs the request, sends line (taken; NULL when the client is gone) and
+ * frees ctx. */
+static void
+respond_line(struct cmd_ctx *ctx, char *line)
 {
     struct client *cl = ctx->client;
-    double ms = (clock_now(NULL) - ctx->started) * 1000.0;
-    log_msg(strcmp(ctx->result, "ok") == 0 ? LOG_DEBUG : LOG_INFO, "control request",
-            "req=%lu user=%s cmd=%s result=%s ms=%.1f%s", ctx->request_id, log_q(ctx->user),
-            log_q(ctx->tok.argc > 0 ? ctx->tok.argv[0] : ""), ctx->result, ms,
-            cl ? "" : " client=gone");
+    enum log_level lvl = strcmp(ctx->result, "ok") == 0 ? LOG_DEBUG : LOG_INFO;
+    if (lvl <= log_get_level()) {
+        double ms = (clock_now(NULL) - ctx->started) * 1000.0;
+        log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f%s", ctx->request_id,
+                log_q(ctx->user), log_q(ctx->tok.argc > 0 ? ctx->tok.argv[0] : ""), ctx->result, ms,
+                cl ? "" : " client=gone");
+    }
     if (cl) {
-        write_json(cl, resp);
+        write_line(cl, line);
         cl->ctx = NULL;
         cl->body_len = 0;
         /* on_write runs once the answer is flushed and takes the next
          * request, from the loop rather than recursively from here. */
         cl->state = ST_WRITING;
     }
-    json_decref(resp);
     tokens_free(&ctx->tok);
     free(ctx->body);
     free(ctx->user);
     free(ctx);
+}
+
+void
+control_respond(struct cmd_ctx *ctx, json_t *resp)
+{
+    char *line = ctx->client ? bounded_line(ctx, dump_json(resp)) : NULL;
+    json_decref(resp);
+    respond_line(ctx, line);
+}
+
+void
+control_respond_ok_text(struct cmd_ctx *ctx, const char *data)
+{
+    char *line = ctx->client ? bounded_line(ctx, xasprintf("{\"ok\":true,\"data\":%s}", data)) : NULL;
+    respond_line(ctx, line);
 }
 
 /* ---- peers ------------------------------------------------------------ */

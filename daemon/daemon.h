@@ -15,6 +15,8 @@ struct control;
 struct deliverer;
 struct scanner;
 struct status_cache;
+struct metrics;
+struct metrics_http;
 
 struct daemon {
     struct event_base *base;
@@ -34,6 +36,8 @@ struct daemon {
     struct deliverer *deliver;     /* the outbox worker (own connection) */
     struct scanner *scan;          /* the alert engine (scan.c) */
     struct status_cache *stcache;  /* status's counts (status_cache.c), made on first use */
+    struct metrics *metrics;       /* Prometheus counters (metrics.c); always kept */
+    struct metrics_http *metrics_http; /* the metrics.listen listener, or NULL when off */
     unsigned long next_request_id;
 
     struct event *sig_hup, *sig_term, *sig_int;

@@ -5,7 +5,9 @@
  * slots; the others keep being claimed and sent. A chat receiver gets
  * what became due within its window merged into one message (one token);
  * json receivers one request per alert. Daily digests and weekly summaries
- * are written here too, as alerts, at alerts.digest_time. */
+ * are written too (deliver_digest.c), as alerts. Claims run on one
+ * connection, verdicts are written in batches on another (deliver_batch.c);
+ * a row is never sent twice by this daemon while its verdict is unwritten. */
 #include "ac_config.h"
 
 #include <math.h>
@@ -20,9 +22,12 @@
 #include "daemon.h"
 #include "db.h"
 #include "deliver.h"
+#include "deliver_batch.h"
+#include "deliver_digest.h"
 #include "holidays.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "render.h"
 #include "util.h"
 
@@ -31,11 +36,22 @@
 static const int retry_schedule[] = { 5, 300, 1800, 7200, 18000, 36000, 36000 };
 #define MAX_AGE_SECONDS (48 * 3600)
 #define MAX_IN_FLIGHT 256
-#define LEASE_MARGIN_SECONDS 60
+/* A lease is twice the receiver's timeout plus this: a claimed row waits at
+ * most one request's time in its receiver's queue (or is released), then
+ * takes at most the timeout, and its verdict is written well within it. */
+#define LEASE_MARGIN_SECONDS 30
+/* json receivers: rows claimed ahead of free slots, so a claim's round
+ * trip does not leave the slots idle: what the receiver's slots get through
+ * in QUEUE_SECONDS at its recent pace, at least one row per slot. */
+#define QUEUE_SECONDS 0.5
+#define QUEUE_MAX 512
+#define SECOND_CLAIM_MIN 64         /* rows: below that, wait for the running claim instead */
 #define POLL_SECONDS 30             /* other daemons' rows, expired leases */
 #define GROUP_ROWS_PER_MESSAGE 40   /* chat: rows claimed per message the receiver may take */
 #define GROUP_ROWS_MAX 200          /* chat: rows claimed at most per receiver and claim */
-#define DIGEST_LATE_SECONDS (6 * 3600)  /* a daily digest not written by then is skipped */
+#define DRAIN_WRITE_SECONDS 3       /* after the drain bound: for the last verdicts to be written */
+
+struct attempt;
 
 /* Rate limits and Retry-After are about the receiver's real time, so they
  * run on the system clock (real_now); everything about business time —
@@ -48,27 +64,44 @@ struct rstate {
     double refilled_at;             /* real time */
     double blocked_until;           /* real time: a receiver said "slow down" */
     int msg_cap;                    /* chat: messages the claim in flight may send */
+    struct attempt *qhead, *qtail;  /* claimed and rendered, waiting for a slot */
+    int queued;
+    double pace_ms;                 /* a request's recent duration (moving average); 0: none yet */
+    int claim_rows;                 /* rows asked for by the claims in flight */
 };
 
 struct deliverer {
     struct daemon *d;
-    struct db *db;
+    struct db *db;                  /* claims, LISTEN, digests */
+    struct db *vdb;                 /* verdicts (vb) */
+    struct vbatch *vb;
     struct http *http;
-    bool db_up;
-    bool claiming;                  /* a claim query is in flight */
+    bool db_up, vdb_up;
+    struct db *cdb;                 /* a second claim connection: a claim may start while one runs */
+    bool cdb_up;
+    int claims;                     /* claim queries in flight, 0 to 2 */
+    bool claim_busy[2];             /* per claim connection: db, cdb */
+    bool chat_claiming;             /* a claim in flight takes chat receivers' rows */
     bool again;                     /* kicked during a claim */
     struct event *timer;
     char worker[96];
     struct rstate *rs;
     size_t nrs;
     size_t in_flight;
+    struct attempt *live;           /* every attempt not yet freed: its rows are ours */
     unsigned long long delivered, retried, dead, silenced;
     double held_until;              /* 0 when nothing is held */
-    char digest_done[16];           /* the business date whose daily digests were written */
+    struct digester digests;        /* deliver_digest.c */
+    bool draining, closing;
+    struct event *drain_timer;
+    int drain_phase;                /* 1: requests may finish; 2: writing the last verdicts */
+    void (*drained)(void *arg);
+    void *drained_arg;
 };
 
 /* One request: one delivery row, or (chat receivers) several rows merged
- * into one message, whose verdict they all share. */
+ * into one message, whose verdict they all share. delivery=ID attempt=N
+ * (and webhook_id= for json receivers) tie its log lines together. */
 struct attempt {
     struct deliverer *dl;
     long long id;                   /* the first row */
@@ -77,27 +110,40 @@ struct attempt {
     char *receiver;
     int attempts;                   /* the most of any row: it sets the retry schedule */
     double first_attempt;           /* the earliest of any row: the maximum age counts from here */
+    double lease_end;               /* daemon clock */
+    char webhook_id[32];            /* json: "msg_<alert id>"; "" otherwise */
+    struct render_request rq;       /* queued: what to send */
+    bool rendered;
+    struct attempt *qnext;          /* in its receiver's queue */
+    struct attempt *lprev, *lnext;  /* in dl->live */
 };
 
 static void
 attempt_free(struct attempt *at)
 {
+    struct deliverer *dl = at->dl;
+    if (at->lprev != NULL)
+        at->lprev->lnext = at->lnext;
+    else
+        dl->live = at->lnext;
+    if (at->lnext != NULL)
+        at->lnext->lprev = at->lprev;
+    if (at->rendered)
+        render_request_free(&at->rq);
     free(at->receiver);
     free(at->ids);
     free(at);
 }
 
-/* "{1,2,3}": rows as a bigint[] parameter. */
-static char *
-id_array(const long long *ids, size_t n)
+/* The log fields that name an attempt: delivery=ID attempt=N [webhook_id=…],
+ * in a static buffer valid until the next call. */
+static const char *
+attempt_fields(const struct attempt *at)
 {
-    struct buf b;
-    buf_init(&b);
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < n; i++)
-        buf_printf(&b, "%s%lld", i ? "," : "", ids[i]);
-    buf_putc(&b, '}');
-    return buf_steal(&b);
+    static char f[128];
+    snprintf(f, sizeof f, "delivery=%lld attempt=%d%s%s", at->id, at->attempts, at->webhook_id[0] ? " webhook_id=" : "",
+             at->webhook_id);
+    return f;
 }
 
 static bool
@@ -153,9 +199,13 @@ put_cut(struct buf *b, bool first, const struct config *cfg, const struct receiv
 
 static void claim(struct deliverer *dl);
 static void arm(struct deliverer *dl, double seconds);
+static struct attempt *dequeue(struct rstate *r);
+static void release(struct attempt *at, const char *why);
 
-/* The claim's last column: the silence that held the row back, or NULL. */
+/* The claim's columns: the silence that held the row back (or NULL), and
+ * the lease's end. */
 #define COL_SILENCE 10
+#define COL_LEASE 11
 
 static double
 now_of(const struct deliverer *dl)
@@ -205,8 +255,16 @@ rebuild_states(struct deliverer *dl)
             rs[i].refilled_at = now;
         }
     }
-    for (size_t i = 0; i < dl->nrs; i++)
+    for (size_t i = 0; i < dl->nrs; i++) {
+        /* A receiver gone from the configuration: its queued rows go back. */
+        bool kept = false;
+        for (size_t j = 0; j < cfg->n_receivers && !kept; j++)
+            kept = strcmp(rs[j].name, dl->rs[i].name) == 0;
+        struct attempt *at;
+        while (!kept && (at = dequeue(&dl->rs[i])) != NULL)
+            release(at, "receiver_removed");
         free(dl->rs[i].name);
+    }
     free(dl->rs);
     dl->rs = rs;
     dl->nrs = cfg->n_receivers;
@@ -270,50 +328,35 @@ refill(struct rstate *r, const struct receiver *rv, double now)
 
 /* ---- verdicts ----------------------------------------------------------- */
 
+static void check_drained(struct deliverer *dl);
+
 static void
-on_recorded(void *arg, const PGresult *res, const char *err)
+on_recorded(void *arg, const char *err)
 {
     struct attempt *at = arg;
-    if (err)
-        log_warn("could not record a delivery outcome: it will be sent again when its lease ends",
-                 "delivery=%lld rows=%zu receiver=%s error=%s", at->id, at->n, at->receiver, log_q(err));
-    attempt_free(at);
-}
-
-static void
-record(struct attempt *at, const char *status, double next, const char *error, long http_status)
-{
     struct deliverer *dl = at->dl;
-    char now[32], nxt[32], st[16];
-    char *id = id_array(at->ids, at->n);
-    snprintf(now, sizeof now, "%.3f", now_of(dl));
-    snprintf(nxt, sizeof nxt, "%.3f", next);
-    snprintf(st, sizeof st, "%ld", http_status);
-    const char *params[] = { id, status, now, nxt, error, http_status >= 100 && http_status <= 599 ? st : NULL,
-                             dl->worker };
-    db_query(dl->db,
-             "UPDATE delivery SET status = $2,"
-             " delivered_at = CASE WHEN $2 = 'delivered' THEN to_timestamp($3::float8) END,"
-             " next_attempt_at = CASE WHEN $2 = 'pending' THEN to_timestamp($4::float8) ELSE next_attempt_at END,"
-             " last_error = $5, last_http_status = $6::int, claimed_by = NULL, claimed_until = NULL"
-             " WHERE id = ANY($1::bigint[]) AND claimed_by = $7",
-             7, params, on_recorded, at);
-    free(id);
+    if (err && !dl->closing)
+        log_warn("could not record a delivery outcome: it will be sent again when its lease ends",
+                 "receiver=%s %s rows=%zu error=%s", at->receiver, attempt_fields(at), at->n, log_q(err));
+    attempt_free(at);
+    check_drained(dl);
 }
 
-/* Rows claimed but not sent (the receiver's rate allowed fewer messages
- * than the merged rows needed): back to the queue as they were. */
+/* Queues at's verdict for the next batch; at is freed once it is written. */
 static void
-release(struct deliverer *dl, const long long *ids, size_t n)
+record(struct attempt *at, enum verdict v, double next, const char *error, long http_status)
 {
-    char *id = id_array(ids, n);
-    const char *params[] = { id, dl->worker };
-    db_query(dl->db,
-             "UPDATE delivery SET claimed_by = NULL, claimed_until = NULL, attempts = attempts - 1,"
-             " first_attempt_at = CASE WHEN attempts = 1 THEN NULL ELSE first_attempt_at END"
-             " WHERE id = ANY($1::bigint[]) AND claimed_by = $2",
-             2, params, NULL, NULL);
-    free(id);
+    vbatch_add(at->dl->vb, at->ids, at->n, v, now_of(at->dl), next, error, http_status, on_recorded, at);
+}
+
+/* Rows claimed but not sent (a rate limit, a queue that waited too long,
+ * stopping): back to the queue as they were, the attempt not counted. */
+static void
+release(struct attempt *at, const char *why)
+{
+    log_info("delivery released unsent", "receiver=%s %s rows=%zu reason=%s", at->receiver, attempt_fields(at),
+             at->n, why);
+    record(at, V_RELEASED, 0, NULL, 0);
 }
 
 static double
@@ -339,9 +382,11 @@ judge(struct attempt *at, const struct receiver *rv, const struct http_result *r
     double now = now_of(dl);
     if (v.ok) {
         dl->delivered += at->n;
-        log_info("delivered", "receiver=%s delivery=%lld rows=%zu attempt=%d http=%ld ms=%ld", rv->name, at->id,
-                 at->n, at->attempts, res->status, res->elapsed_ms);
-        record(at, "delivered", now, NULL, res->status);
+        metrics_delivery(dl->d->metrics, rv->name, "delivered", at->n, res->status ? res->elapsed_ms : -1);
+        if (log_get_level() >= LOG_INFO)    /* the one line per delivery: not even formatted when off */
+            log_info("delivered", "receiver=%s %s rows=%zu http=%ld ms=%ld", rv->name, attempt_fields(at), at->n,
+                     res->status, res->elapsed_ms);
+        record(at, V_DELIVERED, now, NULL, res->status);
         return;
     }
     if (v.retry_after > 0) {
@@ -352,18 +397,124 @@ judge(struct attempt *at, const struct receiver *rv, const struct http_result *r
     double delay = v.permanent ? -1 : retry_delay(at->attempts, v.retry_after);
     if (delay < 0 || now + delay - at->first_attempt > MAX_AGE_SECONDS) {
         dl->dead += at->n;
+        metrics_delivery(dl->d->metrics, rv->name, "dead", at->n, res->status ? res->elapsed_ms : -1);
         log_error(v.permanent ? "receiver refused the delivery for good: check its configuration"
                               : "delivery given up after its last attempt",
-                  "receiver=%s delivery=%lld rows=%zu attempt=%d http=%ld error=%s", rv->name, at->id, at->n,
-                  at->attempts, res->status, log_q(v.error));
-        record(at, "dead", now, v.error, res->status);
+                  "receiver=%s %s rows=%zu http=%ld error=%s", rv->name, attempt_fields(at), at->n,
+                  res->status, log_q(v.error));
+        record(at, V_DEAD, now, v.error, res->status);
         return;
     }
     dl->retried += at->n;
-    log_warn("delivery failed: will retry",
-             "receiver=%s delivery=%lld rows=%zu attempt=%d http=%ld retry_in=%.0f error=%s",
-             rv->name, at->id, at->n, at->attempts, res->status, delay, log_q(v.error));
-    record(at, "pending", now + delay, v.error, res->status);
+    metrics_delivery(dl->d->metrics, rv->name, "retry", at->n, res->status ? res->elapsed_ms : -1);
+    log_warn("delivery failed: will retry", "receiver=%s %s rows=%zu http=%ld retry_in=%.0f error=%s", rv->name,
+             attempt_fields(at), at->n, res->status, delay, log_q(v.error));
+    record(at, V_PENDING, now + delay, v.error, res->status);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static int
+queue_bound(const struct receiver *rv, const struct rstate *r)
+{
+    if (is_chat(rv))
+        return 0;
+    double pace = r->pace_ms > 1 ? r->pace_ms : 1;
+    double q = rv->max_concurrency * (QUEUE_SECONDS * 1000 / pace);
+    if (r->pace_ms <= 0 || q < rv->max_concurrency)
+        q = rv->max_concurrency;
+    return q > QUEUE_MAX ? QUEUE_MAX : (int)q;
+}
+
+static int
+lease_seconds(const struct receiver *rv)
+{
+    return 2 * rv->timeout_seconds + LEASE_MARGIN_SECONDS;
+}
+
+static void
+enqueue(struct rstate *r, struct attempt *at)
+{
+    at->qnext = NULL;
+    if (r->qtail != NULL)
+        r->qtail->qnext = at;
+    else
+        r->qhead = at;
+    r->qtail = at;
+    r->queued++;
+}
+
+static struct attempt *
+dequeue(struct rstate *r)
+{
+    struct attempt *at = r->qhead;
+    if (at == NULL)
+        return NULL;
+    r->qhead = at->qnext;
+    if (r->qhead == NULL)
+        r->qtail = NULL;
+    r->queued--;
+    at->qnext = NULL;
+    return at;
+}
+
+static void on_sent(void *arg, const struct http_result *res);
+
+/* Posts at's rendered request (its rows claimed). */
+static void
+post(struct deliverer *dl, struct attempt *at, const struct receiver *rv)
+{
+    struct http_request hr = {
+        .url = at->rq.url, .headers = (const char *const *)at->rq.headers, .body = at->rq.body,
+        .body_len = at->rq.body_len, .proxy = rv->proxy, .timeout_ms = rv->timeout_seconds * 1000L,
+    };
+    int rc = http_post(dl->http, &hr, on_sent, at);
+    render_request_free(&at->rq);
+    at->rendered = false;
+    if (rc != 0) {
+        log_warn("delivery could not start: will retry", "receiver=%s %s rows=%zu", rv->name, attempt_fields(at),
+                 at->n);
+        metrics_delivery(dl->d->metrics, at->receiver, "retry", at->n, -1);
+        record(at, V_PENDING, now_of(dl) + 5, "request could not be started", 0);
+        return;
+    }
+    if (log_get_level() >= LOG_DEBUG)
+        log_debug("delivery sent", "receiver=%s %s rows=%zu bytes=%zu", rv->name, attempt_fields(at), at->n,
+                  hr.body_len);
+    dl->in_flight++;
+    struct rstate *r = rstate_named(dl, rv->name);
+    if (r)
+        r->in_flight++;
+}
+
+/* Sends from r's queue while rv has free slots. A row whose lease would
+ * end before its request could is released instead: no row is ever sent
+ * on a lease another daemon may already have taken over. A receiver that
+ * asked for a pause (Retry-After) gets nothing more: its queue goes back. */
+static void
+pump(struct deliverer *dl, struct rstate *r, const struct receiver *rv)
+{
+    bool paused = r->blocked_until > real_now();
+    while (r->qhead != NULL && (paused || dl->draining ||
+                                (r->in_flight < rv->max_concurrency && dl->in_flight < MAX_IN_FLIGHT))) {
+        struct attempt *at = dequeue(r);
+        if (dl->draining)
+            release(at, "stopping");
+        else if (paused)
+            release(at, "receiver_paused");
+        else if (now_of(dl) + rv->timeout_seconds + LEASE_MARGIN_SECONDS / 2.0 > at->lease_end)
+            release(at, "lease_too_short");
+        else
+            post(dl, at, rv);
+    }
+}
+
+static void
+pump_all(struct deliverer *dl)
+{
+    const struct config *cfg = dl->d->cfg;
+    for (size_t i = 0; i < dl->nrs && i < cfg->n_receivers; i++)
+        pump(dl, &dl->rs[i], &cfg->receivers[i]);
 }
 
 static void
@@ -376,17 +527,25 @@ on_sent(void *arg, const struct http_result *res)
     if (r)
         r->in_flight--;
     const struct receiver *rv = receiver_named(dl, at->receiver);
-    if (res->cancelled || rv == NULL) {
-        /* Stopping, or the receiver left the config: the lease expires and
-         * whoever serves this receiver sends it again. */
-        attempt_free(at);
-        return;
+    if (dl->closing) {
+        attempt_free(at);       /* the lease ends on its own */
+    } else if (res->cancelled) {
+        release(at, "stopping");
+    } else if (rv == NULL) {
+        release(at, "receiver_removed");
+    } else {
+        if (r != NULL)
+            r->pace_ms = r->pace_ms <= 0 ? (double)res->elapsed_ms : 0.9 * r->pace_ms + 0.1 * (double)res->elapsed_ms;
+        judge(at, rv, res);
+        if (r != NULL) {
+            pump(dl, r, rv);
+            /* Claim again once the queue runs low, not after every answer. */
+            if (r->queued <= queue_bound(rv, r) / 2)
+                claim(dl);
+        }
     }
-    judge(at, rv, res);
-    claim(dl);
+    check_drained(dl);
 }
-
-/* ---- sending ------------------------------------------------------------ */
 
 /* The alert as the renderers see it, from the claimed row's columns; the
  * caller decrefs *payload. */
@@ -409,27 +568,9 @@ view_of(const PGresult *res, int row, struct alert_view *v, json_t **payload)
         v->message = v->kind;
 }
 
-/* Posts rq for at (its rows already claimed); takes at. */
-static void
-post(struct deliverer *dl, struct attempt *at, const struct receiver *rv, struct render_request *rq)
-{
-    struct http_request hr = {
-        .url = rq->url, .headers = (const char *const *)rq->headers, .body = rq->body,
-        .body_len = rq->body_len, .proxy = rv->proxy, .timeout_ms = rv->timeout_seconds * 1000L,
-    };
-    if (http_post(dl->http, &hr, on_sent, at) != 0) {
-        log_warn("delivery could not start: will retry", "receiver=%s delivery=%lld rows=%zu", rv->name,
-                 at->id, at->n);
-        record(at, "pending", now_of(dl) + 5, "request could not be started", 0);
-    } else {
-        dl->in_flight++;
-        struct rstate *r = rstate_named(dl, rv->name);
-        if (r)
-            r->in_flight++;
-    }
-    render_request_free(rq);
-}
-
+/* The claim's columns: 0 id, 1 receiver, 2 attempts, 3 first attempt,
+ * 4 alert id, 5 kind, 6 stage, 7 light, 8 created, 9 payload, 10 silence,
+ * 11 lease end (epoch). */
 static struct attempt *
 attempt_new(struct deliverer *dl, const char *receiver, const PGresult *res, const int *rows, size_t n)
 {
@@ -442,13 +583,40 @@ attempt_new(struct deliverer *dl, const char *receiver, const PGresult *res, con
         at->ids[i] = strtoll(PQgetvalue(res, rows[i], 0), NULL, 10);
         int a = atoi(PQgetvalue(res, rows[i], 2));
         double f = strtod(PQgetvalue(res, rows[i], 3), NULL);
+        double l = strtod(PQgetvalue(res, rows[i], COL_LEASE), NULL);
         if (i == 0 || a > at->attempts)
             at->attempts = a;
         if (i == 0 || f < at->first_attempt)
             at->first_attempt = f;
+        if (i == 0 || l < at->lease_end)
+            at->lease_end = l;
     }
     at->id = at->ids[0];
+    at->lnext = dl->live;
+    if (dl->live != NULL)
+        dl->live->lprev = at;
+    dl->live = at;
     return at;
+}
+
+/* "{1,2,3}": the rows this daemon holds (queued, in flight or their
+ * verdict unwritten) whose lease has run out by its clock: the claim skips
+ * them all the same. Rows with a live lease it skips anyway. */
+static char *
+held_ids(const struct deliverer *dl)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_putc(&b, '{');
+    bool first = true;
+    double now = now_of(dl);
+    for (const struct attempt *at = dl->live; at != NULL; at = at->lnext)
+        for (size_t i = 0; i < at->n && at->lease_end <= now + 1; i++) {
+            buf_printf(&b, "%s%lld", first ? "" : ",", at->ids[i]);
+            first = false;
+        }
+    buf_putc(&b, '}');
+    return buf_steal(&b);
 }
 
 /* A daily digest alert (kind "digest"): its payload's items as one
@@ -479,36 +647,41 @@ render_digest_alert(const struct receiver *rv, const struct alert_view *a, const
     return ok;
 }
 
+/* Renders one claimed row into its receiver's queue (or records it dead
+ * when it cannot be rendered). */
 static void
-send_row(struct deliverer *dl, const PGresult *res, int row)
+queue_row(struct deliverer *dl, const PGresult *res, int row)
 {
     const char *name = PQgetvalue(res, row, 1);
     struct attempt *at = attempt_new(dl, name, res, &row, 1);
     const struct receiver *rv = receiver_named(dl, at->receiver);
+    struct rstate *r = rstate_named(dl, at->receiver);
     json_t *payload;
     struct alert_view v;
     view_of(res, row, &v, &payload);
-    struct render_request rq;
+    if (rv != NULL && !is_chat(rv))
+        snprintf(at->webhook_id, sizeof at->webhook_id, "msg_%lld", (long long)v.id);
     char err[200];
-    memset(&rq, 0, sizeof rq);
     /* Signatures carry the real time, whatever the test clock says: the
      * receiver checks them against its own clock. */
     bool ok;
     if (strcmp(v.kind, "digest") == 0)
-        ok = rv != NULL && render_digest_alert(rv, &v, payload, &rq, err, sizeof err);
+        ok = rv != NULL && render_digest_alert(rv, &v, payload, &at->rq, err, sizeof err);
     else
-        ok = rv != NULL && render_alert(rv, &v, (int64_t)(clock_now(NULL) * 1000), &rq, err, sizeof err);
+        ok = rv != NULL && render_alert(rv, &v, (int64_t)(clock_now(NULL) * 1000), &at->rq, err, sizeof err);
     json_decref(payload);
-    if (!ok) {
-        if (rv == NULL)
+    if (!ok || r == NULL) {
+        if (rv == NULL || r == NULL)
             snprintf(err, sizeof err, "receiver is no longer configured");
         dl->dead++;
-        log_error("delivery cannot be rendered", "receiver=%s delivery=%lld error=%s", at->receiver, at->id,
+        metrics_delivery(dl->d->metrics, at->receiver, "dead", 1, -1);
+        log_error("delivery cannot be rendered", "receiver=%s %s error=%s", at->receiver, attempt_fields(at),
                   log_q(err));
-        record(at, "dead", now_of(dl), err, 0);
+        record(at, V_DEAD, now_of(dl), err, 0);
         return;
     }
-    post(dl, at, rv, &rq);
+    at->rendered = true;
+    enqueue(r, at);
 }
 
 static int
@@ -568,26 +741,26 @@ send_group(struct deliverer *dl, const struct receiver *rv, struct rstate *r, co
         at_row += take;
         if (!ok) {
             dl->dead += at->n;
-            log_error("delivery cannot be rendered", "receiver=%s delivery=%lld rows=%zu error=%s", rv->name,
-                      at->id, at->n, log_q(err));
-            record(at, "dead", now_of(dl), err, 0);
+            metrics_delivery(dl->d->metrics, rv->name, "dead", at->n, -1);
+            log_error("delivery cannot be rendered", "receiver=%s %s rows=%zu error=%s", rv->name,
+                      attempt_fields(at), at->n, log_q(err));
+            record(at, V_DEAD, now_of(dl), err, 0);
             continue;
         }
         if (take > 1)
-            log_info("merged deliveries into one message", "receiver=%s delivery=%lld rows=%zu", rv->name,
-                     at->id, take);
+            log_info("merged deliveries into one message", "receiver=%s %s rows=%zu", rv->name, attempt_fields(at),
+                     take);
         r->tokens -= 1;     /* one message, one token */
         sent++;
-        post(dl, at, rv, &rq);
+        at->rq = rq;
+        at->rendered = true;
+        post(dl, at, rv);
     }
     if (at_row < n) {
-        long long *ids = xreallocarray(NULL, n - at_row, sizeof *ids);
-        for (size_t i = at_row; i < n; i++)
-            ids[i - at_row] = strtoll(PQgetvalue(res, rows[i], 0), NULL, 10);
         log_info("rate limit: merged deliveries wait for the next message", "receiver=%s rows=%zu", rv->name,
                  n - at_row);
-        release(dl, ids, n - at_row);
-        free(ids);
+        struct attempt *rest = attempt_new(dl, rv->name, res, rows + at_row, n - at_row);
+        record(rest, V_RELEASED, 0, NULL, 0);
     }
     for (size_t i = 0; i < n; i++)
         json_decref(payloads[i]);
@@ -614,27 +787,105 @@ on_next_due(void *arg, const PGresult *res, const char *err)
     arm(dl, wait < POLL_SECONDS ? wait : POLL_SECONDS);
 }
 
+/* Nothing more is due now: sleep until the earliest pending row. */
+static void
+sleep_until_due(struct deliverer *dl)
+{
+    struct buf names, wins, cuts;
+    buf_init(&names);
+    buf_init(&wins);
+    buf_init(&cuts);
+    buf_putc(&names, '{');
+    buf_putc(&wins, '{');
+    buf_putc(&cuts, '{');
+    const struct config *cfg = dl->d->cfg;
+    double now = now_of(dl);
+    for (size_t i = 0; i < cfg->n_receivers; i++) {
+        buf_printf(&names, "%s\"%s\"", i ? "," : "", cfg->receivers[i].name);
+        buf_printf(&wins, "%s%d", i ? "," : "", window_of(&cfg->receivers[i]));
+        put_cut(&cuts, i == 0, cfg, &cfg->receivers[i], now);
+    }
+    buf_putc(&names, '}');
+    buf_putc(&wins, '}');
+    buf_putc(&cuts, '}');
+    const char *params[] = { names.data, wins.data, cuts.data };
+    /* A row leased by another daemon is due again when its lease ends;
+     * a chat receiver's row when its window has passed. */
+    db_query(dl->db,
+             "SELECT extract(epoch FROM min(greatest(d.next_attempt_at + make_interval(secs => w.win),"
+             "   coalesce(d.claimed_until, d.next_attempt_at))))"
+             " FROM unnest($1::text[], $2::int[], $3::float8[]) AS w(receiver, win, cut)"
+             " JOIN delivery d ON d.receiver = w.receiver AND d.status = 'pending'"
+             " WHERE " NOT_HELD_FOR_DIGEST,
+             3, params, on_next_due, dl);
+    buf_free(&names);
+    buf_free(&wins);
+    buf_free(&cuts);
+}
+
+/* A claim in flight: on which connection, and how many rows it asked of
+ * each receiver (they count against its room until the answer). */
+struct claim_ctx {
+    struct deliverer *dl;
+    int conn;
+    double sent;                    /* real time, for the debug log */
+    size_t n;
+    char **names;
+    int *caps;
+    bool has_chat;
+};
+
+static void
+claim_ctx_end(struct claim_ctx *c)
+{
+    struct deliverer *dl = c->dl;
+    dl->claims--;
+    dl->claim_busy[c->conn] = false;
+    if (c->has_chat)
+        dl->chat_claiming = false;
+    for (size_t i = 0; i < c->n; i++) {
+        struct rstate *r = rstate_named(dl, c->names[i]);
+        if (r != NULL)
+            r->claim_rows -= c->caps[i];
+        free(c->names[i]);
+    }
+    free(c->names);
+    free(c->caps);
+    free(c);
+}
+
 static void
 on_claimed(void *arg, const PGresult *res, const char *err)
 {
-    struct deliverer *dl = arg;
-    dl->claiming = false;
+    struct claim_ctx *c = arg;
+    struct deliverer *dl = c->dl;
+    double sent = c->sent;
+    claim_ctx_end(c);
     if (err) {
-        log_warn("claiming deliveries failed", "error=%s", log_q(err));
-        arm(dl, 5);
+        if (!dl->closing)
+            log_warn("claiming deliveries failed", "error=%s", log_q(err));
+        if (!dl->draining && !dl->closing)
+            arm(dl, 5);
+        check_drained(dl);
         return;
     }
     int n = PQntuples(res);
+    log_debug("deliveries claimed", "rows=%d ms=%.1f in_flight=%zu", n, (real_now() - sent) * 1000, dl->in_flight);
     bool silenced = false;
     int *group = xreallocarray(NULL, (size_t)n + 1, sizeof *group);
     for (int i = 0; i < n; i++) {
         if (!PQgetisnull(res, i, COL_SILENCE)) {
             /* Not sent: it used no token and no slot, so claim again. */
             dl->silenced++;
+            metrics_delivery(dl->d->metrics, PQgetvalue(res, i, 1), "silenced", 1, -1);
             silenced = true;
             log_info("delivery silenced", "receiver=%s delivery=%s alert=%s kind=%s silence=%s",
                      PQgetvalue(res, i, 1), PQgetvalue(res, i, 0), PQgetvalue(res, i, 4),
                      PQgetvalue(res, i, 5), PQgetvalue(res, i, COL_SILENCE));
+            continue;
+        }
+        if (dl->draining) {     /* claimed as the signal came: not sent */
+            release(attempt_new(dl, PQgetvalue(res, i, 1), res, &i, 1), "stopping");
             continue;
         }
         const struct receiver *rv = receiver_named(dl, PQgetvalue(res, i, 1));
@@ -643,11 +894,11 @@ on_claimed(void *arg, const PGresult *res, const char *err)
         struct rstate *r = rstate_named(dl, PQgetvalue(res, i, 1));
         if (r)
             r->tokens -= 1;     /* every attempt counts, failed ones too */
-        send_row(dl, res, i);
+        queue_row(dl, res, i);
     }
     /* Chat receivers: one message for what became due within the window. */
     bool released = false;
-    for (size_t k = 0; k < dl->nrs && k < dl->d->cfg->n_receivers; k++) {
+    for (size_t k = 0; !dl->draining && k < dl->nrs && k < dl->d->cfg->n_receivers; k++) {
         const struct receiver *rv = &dl->d->cfg->receivers[k];
         if (!is_chat(rv))
             continue;
@@ -663,6 +914,11 @@ on_claimed(void *arg, const PGresult *res, const char *err)
             released = true;
     }
     free(group);
+    pump_all(dl);
+    if (dl->draining) {
+        check_drained(dl);
+        return;
+    }
     if (released)
         dl->again = true;
     if (dl->again || silenced) {
@@ -670,48 +926,19 @@ on_claimed(void *arg, const PGresult *res, const char *err)
         claim(dl);
         return;
     }
-    /* Nothing more is due now: sleep until the earliest pending row. */
-    if (n == 0) {
-        struct buf names;
-        buf_init(&names);
-        struct buf wins, cuts;
-        buf_init(&wins);
-        buf_init(&cuts);
-        buf_putc(&names, '{');
-        buf_putc(&wins, '{');
-        buf_putc(&cuts, '{');
-        const struct config *cfg = dl->d->cfg;
-        double now = now_of(dl);
-        for (size_t i = 0; i < cfg->n_receivers; i++) {
-            buf_printf(&names, "%s\"%s\"", i ? "," : "", cfg->receivers[i].name);
-            buf_printf(&wins, "%s%d", i ? "," : "", window_of(&cfg->receivers[i]));
-            put_cut(&cuts, i == 0, cfg, &cfg->receivers[i], now);
-        }
-        buf_putc(&names, '}');
-        buf_putc(&wins, '}');
-        buf_putc(&cuts, '}');
-        const char *params[] = { names.data, wins.data, cuts.data };
-        /* A row leased by another daemon is due again when its lease ends;
-         * a chat receiver's row when its window has passed. */
-        db_query(dl->db,
-                 "SELECT extract(epoch FROM min(greatest(d.next_attempt_at + make_interval(secs => w.win),"
-                 "   coalesce(d.claimed_until, d.next_attempt_at))))"
-                 " FROM unnest($1::text[], $2::int[], $3::float8[]) AS w(receiver, win, cut)"
-                 " JOIN delivery d ON d.receiver = w.receiver AND d.status = 'pending'"
-                 " WHERE " NOT_HELD_FOR_DIGEST,
-                 3, params, on_next_due, dl);
-        buf_free(&names);
-        buf_free(&wins);
-        buf_free(&cuts);
-    }
+    if (n == 0)
+        sleep_until_due(dl);
 }
 
-/* How many rows each receiver may take now, as two parallel arrays in
- * PostgreSQL's text form; returns the total, and the soonest a blocked
- * receiver frees up in *wake. */
+/* How many rows each receiver may take now, as parallel arrays in
+ * PostgreSQL's text form (and in c); returns the total, and the soonest a
+ * blocked receiver frees up in *wake. A json receiver takes rows for its
+ * free slots and its queue, less what a claim in flight asked for; a chat
+ * receiver for the messages it may send, in one claim at a time (its merge
+ * takes what one claim brings). */
 static int
 capacities(struct deliverer *dl, double now, struct buf *names, struct buf *caps, struct buf *wins,
-           struct buf *cuts, double *wake)
+           struct buf *cuts, struct buf *leases, double *wake, struct claim_ctx *c)
 {
     const struct config *cfg = dl->d->cfg;
     int total = 0;
@@ -719,9 +946,12 @@ capacities(struct deliverer *dl, double now, struct buf *names, struct buf *caps
     buf_puts(caps, "{");
     buf_puts(wins, "{");
     buf_puts(cuts, "{");
+    buf_puts(leases, "{");
     for (size_t i = 0; i < cfg->n_receivers && i < dl->nrs; i++) {
         const struct receiver *rv = &cfg->receivers[i];
         struct rstate *r = &dl->rs[i];
+        if (is_chat(rv) && dl->chat_claiming)
+            continue;
         r->msg_cap = 0;
         refill(r, rv, now);
         if (r->blocked_until > now) {
@@ -729,9 +959,9 @@ capacities(struct deliverer *dl, double now, struct buf *names, struct buf *caps
                 *wake = r->blocked_until - now;
             continue;
         }
-        int cap = rv->max_concurrency - r->in_flight;
-        if (cap > (int)r->tokens)
-            cap = (int)r->tokens;
+        int cap = rv->max_concurrency - r->in_flight + queue_bound(rv, r) - r->queued - r->claim_rows;
+        if (cap > (int)r->tokens - r->claim_rows)
+            cap = (int)r->tokens - r->claim_rows;
         if (cap <= 0) {
             double need = (1.0 - r->tokens) * 60.0 / rv->rate_per_minute;
             if (r->in_flight < rv->max_concurrency && need < *wake)
@@ -744,223 +974,39 @@ capacities(struct deliverer *dl, double now, struct buf *names, struct buf *caps
         buf_printf(names, "%s\"%s\"", total ? "," : "", rv->name);
         buf_printf(caps, "%s%d", total ? "," : "", cap);
         buf_printf(wins, "%s%d", total ? "," : "", window_of(rv));
+        buf_printf(leases, "%s%d", total ? "," : "", lease_seconds(rv));
         put_cut(cuts, total == 0, cfg, rv, now_of(dl));
         total += cap;
+        c->names = xreallocarray(c->names, c->n + 1, sizeof *c->names);
+        c->caps = xreallocarray(c->caps, c->n + 1, sizeof *c->caps);
+        c->names[c->n] = xstrdup(rv->name);
+        c->caps[c->n++] = cap;
+        c->has_chat = c->has_chat || is_chat(rv);
     }
     buf_puts(names, "}");
     buf_puts(caps, "}");
     buf_puts(wins, "}");
     buf_puts(cuts, "}");
+    buf_puts(leases, "}");
     return total;
-}
-
-/* ---- daily digests ------------------------------------------------------ */
-
-/* A receiver's match list as a text[] ('{}': any). Values are county
- * names and vocabulary words; quoted with their quotes and backslashes
- * escaped. */
-static char *
-text_array(const struct matcher *m)
-{
-    struct buf b;
-    buf_init(&b);
-    buf_putc(&b, '{');
-    for (size_t i = 0; i < m->n; i++) {
-        buf_puts(&b, i ? ",\"" : "\"");
-        for (const char *p = m->v[i]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                buf_putc(&b, '\\');
-            buf_putc(&b, *p);
-        }
-        buf_putc(&b, '"');
-    }
-    buf_putc(&b, '}');
-    return buf_steal(&b);
-}
-
-static void
-on_digest(void *arg, const PGresult *res, const char *err)
-{
-    struct deliverer *dl = arg;
-    if (err) {
-        log_warn("could not write the daily digest: will try again", "error=%s", log_q(err));
-        dl->digest_done[0] = '\0';
-        arm(dl, 60);
-        return;
-    }
-    if (PQntuples(res) > 0)
-        log_info("digest written", "receiver=%s alert=%s", PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
-}
-
-/* The weekly summary, before the project meeting: on the first working
- * day of the ISO week from alerts.weekly_day (Monday by default), at
- * digest_time, one per receiver and week (stage "weekly:IYYY-Www"): the
- * county ranking of last month's investment against 序时进度 (城区组, 县组
- * and 功能区组 apart), and the counts of the receiver's overdue and
- * due-this-week milestones and project lights. */
-static void
-weekly_write(struct deliverer *dl, const char *t, const char *date)
-{
-    const struct config *cfg = dl->d->cfg;
-    char wd[8], yel[32], red[32];
-    snprintf(wd, sizeof wd, "%d", cfg->weekly_day);
-    snprintf(yel, sizeof yel, "%g", cfg->rules.lag_yellow_points);
-    snprintf(red, sizeof red, "%g", cfg->rules.lag_red_points);
-    for (size_t i = 0; i < cfg->n_receivers; i++) {
-        const struct receiver *rv = &cfg->receivers[i];
-        char *county = text_array(&rv->county), *sector = text_array(&rv->sector), *level = text_array(&rv->level);
-        const char *params[] = { rv->name, t, county, sector, level, date, wd, yel, red };
-        db_query(dl->db,
-                 "WITH s AS (SELECT $6::date AS today, (date_trunc('month', $6::date) - interval '1 month')::date AS month"
-                 "   WHERE extract(isodow FROM $6::date) >= $7::int),"
-                 " p AS (SELECT p.id, p.light FROM project p JOIN county c ON c.id = p.county_id"
-                 "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))"
-                 "   AND (cardinality($4::text[]) = 0 OR p.sector = ANY($4::text[]))"
-                 "   AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))),"
-                 " m AS (SELECT m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
-                 "   WHERE m.status = 'pending' AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
-                 " per AS (SELECT co.name AS county, co.grp, p.annual_plan AS plan, coalesce(rep.ytd, 0) AS ytd,"
-                 "   coalesce(ip.planned_cumulative, p.annual_plan * extract(month FROM s.month) / 12) AS plan_to_date"
-                 "   FROM s CROSS JOIN project p JOIN county co ON co.id = p.county_id"
-                 "   LEFT JOIN LATERAL (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id"
-                 "     AND r.month BETWEEN date_trunc('year', s.month)::date AND s.month ORDER BY r.month DESC LIMIT 1) rep ON true"
-                 "   LEFT JOIN investment_plan ip ON ip.project_id = p.id AND ip.month = s.month"
-                 "   WHERE p.year = extract(year FROM s.month) AND p.annual_plan > 0),"
-                 " agg AS (SELECT county, grp, 100 * sum(ytd) / sum(plan) AS rate,"
-                 "   100 * sum(plan_to_date) / sum(plan) AS sched, 100 * (sum(ytd) - sum(plan_to_date)) / sum(plan) AS points"
-                 "   FROM per GROUP BY county, grp),"
-                 " r AS (SELECT *, CASE grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END AS gname,"
-                 "   rank() OVER (PARTITION BY grp ORDER BY points DESC, rate DESC) AS rk FROM agg),"
-                 /* no "light" on a ranking line: a digest lists reds first, a ranking keeps its order */
-                 " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object('kind', 'rank',"
-                 "     'lag_light', CASE WHEN points > -$8::numeric THEN 'green' WHEN points > -$9::numeric THEN 'yellow' ELSE 'red' END,"
-                 "     'message', format('%s第 %s 名：完成 %s%%，序时 %s%%，%s %s 个百分点', gname, rk,"
-                 "        round(rate, 1), round(sched, 1), CASE WHEN points >= 0 THEN '超' ELSE '落后' END, abs(round(points, 1))),"
-                 "     'project', jsonb_build_object('county', county), 'group', gname, 'rank', rk,"
-                 "     'investment_rate', round(rate, 1), 'schedule_rate', round(sched, 1), 'points_vs_schedule', round(points, 1))"
-                 "     ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), rk, county), '[]'::jsonb) AS j FROM r),"
-                 " l AS (SELECT count(*) FILTER (WHERE light = 'red') AS r, count(*) FILTER (WHERE light = 'yellow') AS y,"
-                 "   count(*) FILTER (WHERE light = 'green') AS g FROM p),"
-                 " a AS (INSERT INTO alert (kind, subject, stage, light, created_at, payload)"
-                 "   SELECT 'digest', 'receiver:' || $1, 'weekly:' || to_char($6::date, 'IYYY-\"W\"IW'), NULL,"
-                 "     to_timestamp($2::float8),"
-                 "     jsonb_build_object('title', format('周报 %s｜%s 月投资完成排名｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
-                 "         to_char($6::date, 'IYYY-\"W\"IW'), extract(month FROM s.month),"
-                 "         (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue), l.r, l.y, l.g),"
-                 "       'digest', 'weekly', 'date', $6, 'receiver', $1, 'month', to_char(s.month, 'YYYY-MM'),"
-                 "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
-                 "       'due_this_week', (SELECT count(*) FROM m WHERE NOT overdue),"
-                 "       'lights', jsonb_build_object('red', l.r, 'yellow', l.y, 'green', l.g),"
-                 "       'items', items.j)"
-                 "   FROM s, items, l"
-                 "   ON CONFLICT (kind, subject, stage) DO NOTHING RETURNING id)"
-                 " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
-                 " SELECT id, $1, to_timestamp($2::float8) FROM a RETURNING alert_id, receiver",
-                 9, params, on_digest, dl);
-        free(county);
-        free(sector);
-        free(level);
-    }
-}
-
-/* At alerts.digest_time on working days (the holiday calendar decides),
- * one digest alert per receiver for that day — kind "digest", subject
- * "receiver:NAME", stage "daily:DATE" — with its delivery, in one
- * statement; UNIQUE(kind, subject, stage) makes it once per day whatever
- * restarts or other daemons do. Then it goes through the outbox like any
- * alert (holds, silences, retries). Sets the wake-up for the next one. */
-static void
-digest_check(struct deliverer *dl)
-{
-    const struct config *cfg = dl->d->cfg;
-    if (cfg->digest_min < 0)
-        return;
-    double now = now_of(dl);
-    struct ymd today;
-    clock_date_of(now, &today);
-    double at = clock_day_start(&today) + cfg->digest_min * 60.0;
-    char date[16];
-    snprintf(date, sizeof date, "%04d-%02d-%02d", today.y, today.m, today.d);
-    if (now < at) {
-        arm(dl, at - now);
-        return;
-    }
-    /* the next one: tomorrow at the same time */
-    struct ymd tomorrow;
-    clock_date_of(clock_day_start(&today) + 36 * 3600.0, &tomorrow);
-    arm(dl, clock_day_start(&tomorrow) + cfg->digest_min * 60.0 - now);
-    if (strcmp(dl->digest_done, date) == 0)
-        return;
-    snprintf(dl->digest_done, sizeof dl->digest_done, "%s", date);
-    /* A daemon started (or a database back) later the same morning still
-     * writes the day's digest; one started in the evening does not send a
-     * stale one: that day is skipped. */
-    if (holidays_rest_day(cfg->rest_days, &today) || now - at > DIGEST_LATE_SECONDS)
-        return;
-    char t[32];
-    snprintf(t, sizeof t, "%.3f", now);
-    for (size_t i = 0; i < cfg->n_receivers; i++) {
-        const struct receiver *rv = &cfg->receivers[i];
-        char *county = text_array(&rv->county), *sector = text_array(&rv->sector), *level = text_array(&rv->level);
-        const char *params[] = { rv->name, t, county, sector, level, date };
-        /* overdue: pending and due before today; due this week: today to
-         * Sunday; the lights of the receiver's projects in the title. */
-        db_query(dl->db,
-                 "WITH p AS (SELECT p.id, p.code, p.name, p.light, c.name AS county FROM project p"
-                 "   JOIN county c ON c.id = p.county_id"
-                 "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))"
-                 "   AND (cardinality($4::text[]) = 0 OR p.sector = ANY($4::text[]))"
-                 "   AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))),"
-                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county,"
-                 "   m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
-                 "   WHERE m.status = 'pending'"
-                 "   AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
-                 " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object("
-                 "     'kind', CASE WHEN overdue THEN 'milestone.overdue' ELSE 'milestone.due_soon' END,"
-                 "     'light', coalesce(light, CASE WHEN overdue THEN 'red' ELSE 'yellow' END),"
-                 "     'message', CASE WHEN overdue THEN format('%s「%s」已逾期 %s 天', name, title, $6::date - due_on)"
-                 "       ELSE format('%s「%s」%s 到期', name, title, to_char(due_on, 'MM-DD')) END,"
-                 "     'project', jsonb_build_object('code', code, 'name', name, 'county', county),"
-                 "     'milestone', jsonb_build_object('id', id, 'title', title, 'due', due_on))"
-                 "     ORDER BY NOT overdue, due_on, id), '[]'::jsonb) AS j,"
-                 "   count(*) FILTER (WHERE overdue) AS n_over, count(*) FILTER (WHERE NOT overdue) AS n_week"
-                 "   FROM (SELECT * FROM m ORDER BY NOT overdue, due_on, id LIMIT 500) x),"
-                 " l AS (SELECT count(*) FILTER (WHERE light = 'red') AS r, count(*) FILTER (WHERE light = 'yellow') AS y,"
-                 "   count(*) FILTER (WHERE light = 'green') AS g FROM p),"
-                 " a AS (INSERT INTO alert (kind, subject, stage, light, created_at, payload)"
-                 "   SELECT 'digest', 'receiver:' || $1, 'daily:' || $6, NULL, to_timestamp($2::float8),"
-                 "     jsonb_build_object('title', format('每日汇总 %s｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
-                 "         $6, (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue),"
-                 "         l.r, l.y, l.g),"
-                 "       'digest', 'daily', 'date', $6, 'receiver', $1,"
-                 "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
-                 "       'due_this_week', (SELECT count(*) FROM m WHERE NOT overdue),"
-                 "       'lights', jsonb_build_object('red', l.r, 'yellow', l.y, 'green', l.g),"
-                 "       'items', items.j)"
-                 "   FROM items, l"
-                 "   ON CONFLICT (kind, subject, stage) DO NOTHING RETURNING id)"
-                 " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
-                 " SELECT id, $1, to_timestamp($2::float8) FROM a RETURNING alert_id, receiver",
-                 6, params, on_digest, dl);
-        free(county);
-        free(sector);
-        free(level);
-    }
-    if (cfg->weekly_day > 0)
-        weekly_write(dl, t, date);
 }
 
 static void
 claim(struct deliverer *dl)
 {
     struct daemon *d = dl->d;
-    if (!dl->db_up || !d->db_ready || d->stopping || dl->http == NULL)
+    if (!dl->db_up || !dl->vdb_up || !d->db_ready || d->stopping || dl->draining || dl->http == NULL)
         return;
-    if (dl->claiming) {
+    /* A claim on each connection at most (the second only while the first
+     * runs, and only when its answer would leave the queues short). */
+    int conn = !dl->claim_busy[0] ? 0 : dl->cdb_up && !dl->claim_busy[1] ? 1 : -1;
+    if (conn < 0) {
         dl->again = true;
         return;
     }
-    digest_check(dl);
+    double next_digest = digest_check(&dl->digests, dl->d->cfg, now_of(dl));
+    if (next_digest >= 0)
+        arm(dl, next_digest);
     double now = now_of(dl);
     double held = hold_left(dl, now);
     if (held > 0) {
@@ -969,60 +1015,58 @@ claim(struct deliverer *dl)
     }
     if (dl->in_flight >= MAX_IN_FLIGHT)
         return;     /* on_sent claims again as slots free up */
-    struct buf names, caps, wins, cuts;
+    struct buf names, caps, wins, cuts, leases;
     buf_init(&names);
     buf_init(&caps);
     buf_init(&wins);
     buf_init(&cuts);
+    buf_init(&leases);
     double wake = POLL_SECONDS;
-    int total = capacities(dl, real_now(), &names, &caps, &wins, &cuts, &wake);
+    struct claim_ctx *c = xcalloc(1, sizeof *c);
+    c->dl = dl;
+    c->conn = conn;
+    int total = capacities(dl, real_now(), &names, &caps, &wins, &cuts, &leases, &wake, c);
+    if (total > 0 && dl->claims > 0 && total < SECOND_CLAIM_MIN) {
+        dl->again = true;       /* the running claim's answer claims again */
+        total = 0;
+    }
     if (total == 0) {
+        for (size_t i = 0; i < c->n; i++)
+            free(c->names[i]);
+        free(c->names);
+        free(c->caps);
+        free(c);
         arm(dl, wake);
     } else {
-        char t[32], lease[16];
+        char t[32];
         snprintf(t, sizeof t, "%.3f", now);
-        snprintf(lease, sizeof lease, "%d", 600 + LEASE_MARGIN_SECONDS);
-        const char *params[] = { t, names.data, caps.data, dl->worker, lease, wins.data, cuts.data };
-        dl->claiming = true;
+        char *held_rows = held_ids(dl);
+        const char *params[] = { t, names.data, caps.data, dl->worker, leases.data, wins.data, cuts.data, held_rows };
+        dl->claims++;
+        dl->claim_busy[conn] = true;
+        if (c->has_chat)
+            dl->chat_claiming = true;
+        c->sent = real_now();
+        for (size_t i = 0; i < c->n; i++) {
+            struct rstate *r = rstate_named(dl, c->names[i]);
+            if (r != NULL)
+                r->claim_rows += c->caps[i];
+        }
         /* The silence is decided here, when the row is due, so a silence
          * added after the alert was written still holds it, and one that
          * ended lets later alerts through. A silenced row takes no lease
-         * and no attempt. */
-        db_query(dl->db,
-                 "WITH want AS (SELECT * FROM unnest($2::text[], $3::int[], $6::int[], $7::float8[])"
-                 "   AS w(receiver, cap, win, cut)),"
-                 " c AS (SELECT x.id, x.alert_id FROM want w CROSS JOIN LATERAL ("
-                 "   SELECT d.id, d.alert_id FROM delivery d WHERE d.receiver = w.receiver AND d.status = 'pending'"
-                 "   AND d.next_attempt_at <= to_timestamp($1::float8)"
-                 "   AND (d.claimed_until IS NULL OR d.claimed_until < to_timestamp($1::float8))"
-                 "   AND " NOT_HELD_FOR_DIGEST
-                 /* a chat receiver: only once its oldest due row has waited out the window */
-                 "   AND (w.win = 0 OR EXISTS (SELECT 1 FROM delivery e WHERE e.receiver = w.receiver"
-                 "     AND e.status = 'pending' AND e.next_attempt_at <= to_timestamp($1::float8) - make_interval(secs => w.win)"
-                 "     AND (e.claimed_until IS NULL OR e.claimed_until < to_timestamp($1::float8))))"
-                 "   ORDER BY d.next_attempt_at LIMIT w.cap FOR UPDATE SKIP LOCKED) x),"
-                 " s AS (SELECT c.id, keyproj_silence_for(c.alert_id, to_timestamp($1::float8)) AS silence FROM c)"
-                 " UPDATE delivery d SET"
-                 "   status = CASE WHEN s.silence IS NULL THEN d.status ELSE 'silenced' END,"
-                 "   silence_id = s.silence,"
-                 "   silenced_at = CASE WHEN s.silence IS NOT NULL THEN to_timestamp($1::float8) END,"
-                 "   claimed_by = CASE WHEN s.silence IS NULL THEN $4 END,"
-                 "   claimed_until = CASE WHEN s.silence IS NULL"
-                 "     THEN to_timestamp($1::float8) + make_interval(secs => $5::int) END,"
-                 "   attempts = d.attempts + CASE WHEN s.silence IS NULL THEN 1 ELSE 0 END,"
-                 "   first_attempt_at = CASE WHEN s.silence IS NULL"
-                 "     THEN coalesce(d.first_attempt_at, to_timestamp($1::float8)) ELSE d.first_attempt_at END"
-                 " FROM s, alert a WHERE d.id = s.id AND a.id = d.alert_id"
-                 " RETURNING d.id, d.receiver, d.attempts, extract(epoch FROM d.first_attempt_at),"
-                 "   a.id, a.kind, a.stage, a.light,"
-                 "   to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), a.payload::text,"
-                 "   d.silence_id",
-                 7, params, on_claimed, dl);
+         * and no attempt (sql/0010_delivery_batch.sql). */
+        db_query(conn == 0 ? dl->db : dl->cdb,
+                 "SELECT * FROM keyproj_claim_deliveries(to_timestamp($1::float8), $4, $2::text[], $3::int[],"
+                 " $6::int[], $7::float8[], $5::int[], $8::bigint[])",
+                 8, params, on_claimed, c);
+        free(held_rows);
     }
     buf_free(&names);
     buf_free(&caps);
     buf_free(&wins);
     buf_free(&cuts);
+    buf_free(&leases);
 }
 
 static void
@@ -1036,7 +1080,6 @@ on_db_state(void *arg, enum db_state state)
 {
     struct deliverer *dl = arg;
     dl->db_up = state == DB_UP;
-    dl->claiming = false;
     if (dl->db_up) {
         db_query(dl->db, "LISTEN keyproj_delivery", 0, NULL, NULL, NULL);
         arm(dl, 0);
@@ -1044,9 +1087,31 @@ on_db_state(void *arg, enum db_state state)
 }
 
 static void
+on_cdb_state(void *arg, enum db_state state)
+{
+    struct deliverer *dl = arg;
+    dl->cdb_up = state == DB_UP;
+}
+
+static void
+on_vdb_state(void *arg, enum db_state state)
+{
+    struct deliverer *dl = arg;
+    dl->vdb_up = state == DB_UP;
+    if (dl->vdb_up)
+        arm(dl, 0);
+}
+
+static void
 on_notify(void *arg, const char *channel, const char *payload)
 {
     claim(arg);
+}
+
+static void
+on_digest_wake(void *arg, double seconds)
+{
+    arm(arg, seconds);
 }
 
 struct deliverer *
@@ -1064,7 +1129,15 @@ deliver_new(struct daemon *d)
     dl->timer = evtimer_new(d->base, on_timer, dl);
     rebuild_states(dl);
     dl->db = db_new(d->base, "deliver", d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_db_state, on_notify, dl);
+    dl->digests.db = dl->db;
+    dl->digests.wake = on_digest_wake;
+    dl->digests.arg = dl;
+    dl->cdb = db_new(d->base, "deliver2", d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_cdb_state, NULL, dl);
+    dl->vdb = db_new(d->base, "verdicts", d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_vdb_state, NULL, dl);
+    dl->vb = vbatch_new(d->base, dl->vdb, dl->worker);
     db_start(dl->db);
+    db_start(dl->cdb);
+    db_start(dl->vdb);
     return dl;
 }
 
@@ -1080,19 +1153,94 @@ deliver_reconfigure(struct deliverer *dl)
 {
     rebuild_states(dl);
     db_reconfigure(dl->db, dl->d->cfg->db_conninfo, dl->d->cfg->db_reconnect_max);
+    db_reconfigure(dl->cdb, dl->d->cfg->db_conninfo, dl->d->cfg->db_reconnect_max);
+    db_reconfigure(dl->vdb, dl->d->cfg->db_conninfo, dl->d->cfg->db_reconnect_max);
+    pump_all(dl);
     claim(dl);
 }
 
 void
 deliver_stats(const struct deliverer *dl, struct deliver_stats *out)
 {
-    out->connected = dl->db_up;
+    out->connected = dl->db_up && dl->vdb_up;
     out->in_flight = dl->in_flight;
     out->delivered = dl->delivered;
     out->retried = dl->retried;
     out->dead = dl->dead;
     out->silenced = dl->silenced;
     out->held_until = dl->held_until;
+}
+
+/* ---- stopping ----------------------------------------------------------- */
+
+/* Drained: no request in flight, no claim unanswered, every verdict and
+ * release written (or failed: those rows wait out their lease). */
+static void
+check_drained(struct deliverer *dl)
+{
+    if (!dl->draining || dl->drained == NULL)
+        return;
+    if (dl->drain_phase < 3 && (dl->in_flight > 0 || dl->claims > 0 || vbatch_waiting(dl->vb) > 0))
+        return;
+    for (size_t i = 0; i < dl->nrs && dl->drain_phase < 3; i++)
+        if (dl->rs[i].qhead != NULL)
+            return;
+    void (*done)(void *) = dl->drained;
+    dl->drained = NULL;
+    if (dl->drain_timer != NULL)
+        evtimer_del(dl->drain_timer);
+    log_info("deliveries drained", "delivered=%llu retried=%llu dead=%llu", dl->delivered, dl->retried, dl->dead);
+    done(dl->drained_arg);
+}
+
+static void
+on_drain_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct deliverer *dl = arg;
+    (void)fd;
+    (void)what;
+    if (dl->drain_phase == 1) {
+        /* The bound: what is still in flight is cut off and released (the
+         * receiver may have it: the next daemon sends it again with the
+         * same webhook-id). The last writes get a little longer. */
+        log_warn("stopping: requests still in flight at the drain bound are released", "in_flight=%zu",
+                 dl->in_flight);
+        dl->drain_phase = 2;
+        struct timeval tv = { DRAIN_WRITE_SECONDS, 0 };
+        evtimer_add(dl->drain_timer, &tv);
+        http_cancel_all(dl->http);
+    } else {
+        log_warn("stopping before every outcome was written: those rows wait out their lease", "waiting=%zu",
+                 vbatch_waiting(dl->vb));
+        dl->drain_phase = 3;
+    }
+    check_drained(dl);
+}
+
+void
+deliver_drain(struct deliverer *dl, int bound_seconds, void (*done)(void *arg), void *arg)
+{
+    if (dl == NULL || dl->draining) {
+        if (dl == NULL)
+            done(arg);
+        return;
+    }
+    dl->draining = true;
+    dl->drained = done;
+    dl->drained_arg = arg;
+    dl->drain_phase = 1;
+    evtimer_del(dl->timer);
+    log_info("stopping: no more claims; waiting for the requests in flight", "in_flight=%zu bound_seconds=%d",
+             dl->in_flight, bound_seconds);
+    for (size_t i = 0; i < dl->nrs; i++) {
+        struct attempt *at;
+        while ((at = dequeue(&dl->rs[i])) != NULL)
+            release(at, "stopping");
+    }
+    dl->drain_timer = evtimer_new(dl->d->base, on_drain_timer, dl);
+    struct timeval tv = { bound_seconds, 0 };
+    evtimer_add(dl->drain_timer, &tv);
+    check_drained(dl);
 }
 
 /* ---- receiver test ------------------------------------------------------ */
@@ -1190,9 +1338,22 @@ deliver_free(struct deliverer *dl)
 {
     if (dl == NULL)
         return;
+    dl->closing = true;
     http_free(dl->http);    /* cancels in-flight sends; their leases expire */
+    db_free(dl->vdb);       /* answers a verdict write in flight (vb still alive) */
+    vbatch_free(dl->vb);
+    db_free(dl->cdb);
     db_free(dl->db);
+    for (size_t i = 0; i < dl->nrs; i++) {
+        struct attempt *at;
+        while ((at = dequeue(&dl->rs[i])) != NULL)
+            attempt_free(at);
+    }
+    while (dl->live != NULL)
+        attempt_free(dl->live);
     event_free(dl->timer);
+    if (dl->drain_timer)
+        event_free(dl->drain_timer);
     for (size_t i = 0; i < dl->nrs; i++)
         free(dl->rs[i].name);
     free(dl->rs);

@@ -18,7 +18,13 @@ struct deliverer *deliver_new(struct daemon *d);
 void deliver_kick(struct deliverer *dl);
 /* The configuration changed (receivers may have come or gone). */
 void deliver_reconfigure(struct deliverer *dl);
-/* Stops claiming; in-flight sends end or their leases expire. */
+/* SIGTERM: stops claiming at once, releases the rows claimed but not sent
+ * (lease ended, attempt not counted), lets the requests in flight finish
+ * for up to bound_seconds and writes their verdicts; what is still in
+ * flight then is cut off and released. Calls done(arg) once all that is
+ * written (a few seconds more at most), or at once when dl is NULL. */
+void deliver_drain(struct deliverer *dl, int bound_seconds, void (*done)(void *arg), void *arg);
+/* Stops claiming; in-flight sends are cut off and their leases expire. */
 void deliver_free(struct deliverer *dl);
 
 struct deliver_stats {

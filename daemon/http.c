@@ -20,6 +20,9 @@
 
 /* Idle connections kept for reuse, over all receivers. */
 #define HTTP_MAX_CACHED_CONNECTIONS 64
+/* Easy handles kept for reuse (curl_easy_reset): setting one up costs more
+ * than a request to a local receiver. */
+#define HTTP_SPARE_HANDLES 64
 
 /* A socket curl asked us to watch. */
 struct sock {
@@ -52,6 +55,8 @@ struct http {
     struct xfer *xfers;
     struct sock *socks;
     size_t n_xfers;
+    CURL *spare[HTTP_SPARE_HANDLES];
+    size_t n_spare;
     bool closing;
 };
 
@@ -102,11 +107,15 @@ on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
         h->socks = s;
         curl_multi_assign(h->multi, fd, s);
     }
-    if (s->ev != NULL)
-        event_free(s->ev);
     short flags = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
                   ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
-    s->ev = event_new(h->base, fd, flags, on_event, s);
+    if (s->ev == NULL) {
+        s->ev = event_new(h->base, fd, flags, on_event, s);
+    } else {
+        /* the same socket, other interests: reuse the event */
+        event_del(s->ev);
+        event_assign(s->ev, h->base, fd, flags, on_event, s);
+    }
     if (s->ev == NULL || event_add(s->ev, NULL) != 0)
         return -1;
     return 0;
@@ -142,7 +151,13 @@ unlink_xfer(struct xfer *x)
 static void
 xfer_free(struct xfer *x)
 {
-    curl_easy_cleanup(x->easy);
+    struct http *h = x->h;
+    if (!h->closing && h->n_spare < HTTP_SPARE_HANDLES) {
+        curl_easy_reset(x->easy);
+        h->spare[h->n_spare++] = x->easy;
+    } else {
+        curl_easy_cleanup(x->easy);
+    }
     curl_slist_free_all(x->headers);
     buf_free(&x->body);
     free(x->url);
@@ -329,16 +344,26 @@ http_free(struct http *h)
     if (h == NULL)
         return;
     h->closing = true;
-    while (h->xfers != NULL)
-        finish(h->xfers, CURLE_ABORTED_BY_CALLBACK, true);
+    http_cancel_all(h);
     /* Closing cached connections may still call on_socket (REMOVE) and
      * on_timer_request: everything they touch is alive until after this. */
     curl_multi_cleanup(h->multi);
+    while (h->n_spare > 0)
+        curl_easy_cleanup(h->spare[--h->n_spare]);
     while (h->socks != NULL)
         sock_free(h->socks);
     event_free(h->timer);
     free(h);
     curl_global_cleanup();
+}
+
+void
+http_cancel_all(struct http *h)
+{
+    if (h == NULL)
+        return;
+    while (h->xfers != NULL)
+        finish(h->xfers, CURLE_ABORTED_BY_CALLBACK, true);
 }
 
 size_t
@@ -410,7 +435,7 @@ http_post(struct http *h, const struct http_request *rq, http_done_fn done, void
     x->started_ms = mono_ms();
     x->url = xstrdup(rq->url);
     buf_init(&x->body);
-    x->easy = curl_easy_init();
+    x->easy = h->n_spare > 0 ? h->spare[--h->n_spare] : curl_easy_init();
     if (x->easy == NULL) {
         free(x->url);
         free(x);

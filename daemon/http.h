@@ -55,6 +55,10 @@ struct http *http_new(struct event_base *base);
  * is freed. NULL is ignored. */
 void http_free(struct http *h);
 
+/* Ends every request in flight now (done called with cancelled); h stays
+ * usable. Not from inside a done callback. NULL is ignored. */
+void http_cancel_all(struct http *h);
+
 /* Starts a POST. Returns 0, or -1 when it cannot start (bad arguments, body
  * too large, shutting down); done is then not called. There is no queue
  * here: callers bound their own concurrency (per receiver). */

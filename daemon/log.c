@@ -9,9 +9,11 @@
 #include <sys/time.h>
 
 #include "log.h"
+#include "log_syslog.h"
 
 static enum log_level cur_level = LOG_INFO;
 static bool journal_prefix;
+static bool to_syslog;
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 static const int syslog_prio[] = { 3, 4, 6, 7 };
@@ -48,6 +50,28 @@ void
 log_set_journal(bool on)
 {
     journal_prefix = on;
+}
+
+void
+log_set_syslog(bool on, const char *ident, int facility)
+{
+    if (on)
+        log_syslog_open(ident, facility);
+    else
+        log_syslog_close();
+    to_syslog = on;
+}
+
+bool
+log_facility_parse(const char *name, int *facility)
+{
+    return log_syslog_facility(name, facility);
+}
+
+const char *
+log_facilities_expected(void)
+{
+    return log_syslog_facilities();
 }
 
 const char *
@@ -90,7 +114,9 @@ log_msg(enum log_level level, const char *msg, const char *fields, ...)
 
     char line[4096];
     size_t o = 0;
-    if (journal_prefix) {
+    if (to_syslog) {
+        /* syslog stamps the time and carries the priority itself */
+    } else if (journal_prefix) {
         o += (size_t)snprintf(line, sizeof line, "<%d>", syslog_prio[level]);
     } else {
         struct timeval tv;
@@ -114,6 +140,11 @@ log_msg(enum log_level level, const char *msg, const char *fields, ...)
     }
     if (o > sizeof line - 2)
         o = sizeof line - 2;
+    if (to_syslog) {
+        line[o] = '\0';
+        log_syslog_write((int)level, line);
+        return;
+    }
     line[o++] = '\n';
     fwrite(line, 1, o, stderr);
     fflush(stderr);

@@ -1,5 +1,6 @@
-/* log: one line per event on stderr (the journal under systemd), as
- * key=value fields after a level and a message. Secrets must never be passed
+/* log: one line per event on stderr (the journal under systemd) or, when
+ * the configuration asks, to syslog, as key=value fields after a level and
+ * a message. Secrets must never be passed
  * here: callers log receiver names, never URLs with keys or secrets. */
 #ifndef KEYPROJ_LOG_H
 #define KEYPROJ_LOG_H
@@ -14,6 +15,14 @@ enum log_level log_get_level(void);
 bool log_level_parse(const char *s, enum log_level *out);
 /* Prefix each line with <N> syslog priorities (systemd's SyslogLevelPrefix). */
 void log_set_journal(bool on);
+/* Sends the lines to syslog (ident, facility from log_facility_parse)
+ * instead of stderr, with the priority of each level and the line without
+ * its timestamp; off: back to stderr. */
+void log_set_syslog(bool on, const char *ident, int facility);
+/* The facility code of "daemon", "local0" …; false when unknown. */
+bool log_facility_parse(const char *name, int *facility);
+/* The names log_facility_parse takes, for messages. */
+const char *log_facilities_expected(void);
 
 /* msg is a short human sentence; fields (optional, printf-style) follow as
  * key=value pairs. */

@@ -22,6 +22,8 @@
 #include "db.h"
 #include "deliver.h"
 #include "log.h"
+#include "metrics.h"
+#include "metrics_http.h"
 #include "migrate.h"
 #include "notify.h"
 #include "scan.h"
@@ -107,19 +109,38 @@ daemon_reload(struct daemon *d)
     if (strcmp(cfg->ctl_socket, d->cfg->ctl_socket) != 0)
         log_warn("control.socket changed: takes effect at the next restart", "path=%s",
                  log_q(d->cfg->ctl_socket));
+    /* Like the socket, the metrics address stays what was bound at start. */
+    const char *ml_old = d->cfg->metrics_listen ? d->cfg->metrics_listen : "";
+    if (strcmp(cfg->metrics_listen ? cfg->metrics_listen : "", ml_old) != 0)
+        log_warn("metrics.listen changed: takes effect at the next restart", "listen=%s", log_q(ml_old));
     struct config *old = d->cfg;
     /* Keep the socket path we actually listen on, so status stays true. */
     free(cfg->ctl_socket);
     cfg->ctl_socket = xstrdup(old->ctl_socket);
+    free(cfg->metrics_listen);
+    free(cfg->metrics_host);
+    cfg->metrics_listen = old->metrics_listen ? xstrdup(old->metrics_listen) : NULL;
+    cfg->metrics_host = old->metrics_host ? xstrdup(old->metrics_host) : NULL;
+    cfg->metrics_port = old->metrics_port;
+    for (size_t i = 0; i < cfg->n_receivers; i++)
+        metrics_receiver(d->metrics, cfg->receivers[i].name);
     d->cfg = cfg;
     config_free(old);
     log_set_level(cfg->log_level);
+    log_set_syslog(cfg->log_syslog, cfg->log_ident, cfg->log_facility);
     clock_set_zone(cfg->timezone);
     control_apply_config(d->ctl);
     db_reconfigure(d->db, cfg->db_conninfo, cfg->db_reconnect_max);
     deliver_reconfigure(d->deliver);
     log_info("configuration reloaded", "path=%s receivers=%zu", log_q(cfg->path), cfg->n_receivers);
     return NULL;
+}
+
+static void
+on_drained(void *arg)
+{
+    struct daemon *d = arg;
+    event_base_loopexit(d->base, NULL);
 }
 
 static void
@@ -132,10 +153,17 @@ on_signal(evutil_socket_t sig, short what, void *arg)
         notify_send("READY=1");
         return;
     }
+    if (d->stopping) {      /* a second signal: do not wait for the drain */
+        log_info("stopping now", "signal=%s", sig == SIGTERM ? "TERM" : "INT");
+        event_base_loopexit(d->base, NULL);
+        return;
+    }
     log_info("stopping", "signal=%s", sig == SIGTERM ? "TERM" : "INT");
     notify_send("STOPPING=1");
     d->stopping = true;
-    event_base_loopexit(d->base, NULL);
+    /* Deliveries in flight finish (within alerts.drain_seconds) and their
+     * outcomes are written before the loop ends. */
+    deliver_drain(d->deliver, d->cfg->drain_seconds, on_drained, d);
 }
 
 /* --migrate: the same asynchronous walk, with the loop run until it ends. */
@@ -182,11 +210,13 @@ run_migrate_only(struct daemon *d)
 static void
 daemon_free(struct daemon *d)
 {
+    metrics_http_free(d->metrics_http);
     control_free(d->ctl);
     deliver_free(d->deliver);
     scan_free(d->scan);
     db_free(d->db);
     status_cache_free(d);
+    metrics_free(d->metrics);
     if (d->sig_hup) {
         event_free(d->sig_hup);
         event_free(d->sig_term);
@@ -204,6 +234,13 @@ run(struct daemon *d)
     char err[512];
     d->ctl = control_new(d, err, sizeof err);
     if (d->ctl == NULL) {
+        log_error("cannot start", "error=%s", log_q(err));
+        return 1;
+    }
+    d->metrics = metrics_new();
+    for (size_t i = 0; i < d->cfg->n_receivers; i++)
+        metrics_receiver(d->metrics, d->cfg->receivers[i].name);
+    if (d->cfg->metrics_listen && (d->metrics_http = metrics_http_new(d, err, sizeof err)) == NULL) {
         log_error("cannot start", "error=%s", log_q(err));
         return 1;
     }
@@ -284,6 +321,7 @@ main(int argc, char **argv)
         return 0;
     }
     log_set_level(d.cfg->log_level);
+    log_set_syslog(d.cfg->log_syslog, d.cfg->log_ident, d.cfg->log_facility);
     clock_set_zone(d.cfg->timezone);
     if (now && !clock_set(&d.clock, now)) {
         fprintf(stderr, "keyprojd: --now: cannot read '%s' (expected 2026-11-25T09:00:00+08:00)\n", now);

@@ -158,11 +158,16 @@ on_locked(void *arg, const PGresult *res, const char *err)
         free(r);
         return;
     }
+    /* Created only when missing: CREATE TABLE IF NOT EXISTS is refused on
+     * a read-only database (default_transaction_read_only, a hot standby)
+     * even when the table exists, and an up-to-date schema needs no write. */
     db_exec_script(r->db,
-                   "CREATE TABLE IF NOT EXISTS schema_version ("
+                   "DO $$ BEGIN IF to_regclass('schema_version') IS NULL THEN"
+                   " CREATE TABLE schema_version ("
                    " version integer PRIMARY KEY,"
                    " name text NOT NULL,"
-                   " applied_at timestamptz NOT NULL DEFAULT now())",
+                   " applied_at timestamptz NOT NULL DEFAULT now());"
+                   " END IF; END $$",
                    on_ensured, r);
 }
 

@@ -22,6 +22,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
+#include "metrics.h"
 #include "scan.h"
 #include "scan_phase.h"
 #include "util.h"
@@ -68,6 +69,7 @@ struct scanner {
     bool warned_campaigns;
     double started;                 /* system clock, for the duration only */
     double t_query, t_select, t_build;  /* the batch's timings (debug log) */
+    double t_batch;                 /* when the batch's select was sent */
     struct scan_stats cur, last;
     unsigned long scans;
 };
@@ -165,8 +167,9 @@ run_end(struct scanner *s, const char *err)
                  st->alerts, log_q(err));
     else
         log_msg(st->examined > 0 ? LOG_INFO : LOG_DEBUG, "scan finished",
-                "today=%s examined=%ld alerts=%ld deliveries=%ld ms=%.1f", st->today, st->examined,
-                st->alerts, st->deliveries, st->ms);
+                "today=%s examined=%ld alerts=%ld deliveries=%ld ms=%.1f milestones_ms=%.1f projects_ms=%.1f",
+                st->today, st->examined, st->alerts, st->deliveries, st->ms, st->phase_ms[0],
+                st->phase_ms[PHASE_PROJECTS]);
     tell(&s->waiters, &s->last);
     if (s->again)
         event_active(s->start_ev, EV_TIMEOUT, 0);
@@ -199,7 +202,9 @@ on_written(void *arg, const PGresult *res, const char *err)
     if (written > 0 && s->phase < PHASE_PROJECTS)
         s->due[PHASE_PROJECTS] = true;     /* a part's light may have moved its project */
     s->cur.alerts += strtol(PQgetvalue(res, 0, 1), NULL, 10);
+    metrics_alerts_json(s->d->metrics, PQgetvalue(res, 0, 4));
     s->cur.deliveries += strtol(PQgetvalue(res, 0, 2), NULL, 10);
+    s->cur.phase_ms[s->phase] += (clock_now(NULL) - s->t_batch) * 1000.0;
     /* A full batch may have left more behind; one whose every row was
      * edited meanwhile (nothing written) is left to the NOTIFY that edit
      * sent, so that a hot row cannot hold the scan in a loop. */
@@ -249,10 +254,12 @@ on_selected(void *arg, const PGresult *res, const char *err)
     }
     int n = PQntuples(res);
     s->t_select = clock_now(NULL) - s->t_query;
+    s->t_batch = s->t_query;
     s->cur.examined += n;
     s->cur.phase_examined[s->phase] += n;
     s->batch_rows = n;
     if (n == 0) {
+        s->cur.phase_ms[s->phase] += s->t_select * 1000.0;
         s->phase++;
         select_next(s);
         return;
@@ -523,11 +530,15 @@ scan_stats_json(const struct scan_stats *st)
     json_t *by = json_object();
     for (size_t i = 0; i < SCAN_PHASES; i++)
         json_object_set_new(by, phases[i]->name, json_integer(st->phase_examined[i]));
+    json_t *ms = json_object();
+    for (size_t i = 0; i < SCAN_PHASES; i++)
+        json_object_set_new(ms, phases[i]->name, json_real((double)(long)(st->phase_ms[i] * 10.0 + 0.5) / 10.0));
     json_t *o = json_pack("{s:I, s:s, s:s, s:f, s:I, s:I, s:I, s:o}",
                           "number", (json_int_t)st->number, "at", at, "today", st->today,
                           "duration_ms", (double)(long)(st->ms * 10.0 + 0.5) / 10.0,
                           "examined", (json_int_t)st->examined, "alerts", (json_int_t)st->alerts,
                           "deliveries", (json_int_t)st->deliveries, "examined_by_phase", by);
+    json_object_set_new(o, "ms_by_phase", ms);
     if (st->error[0])
         json_object_set_new(o, "error", json_string(st->error));
     return o;

@@ -23,6 +23,7 @@ struct scan_stats {
     long examined;                  /* rows read (due for a check) */
     long alerts, deliveries;        /* rows inserted */
     long phase_examined[SCAN_PHASES];
+    double phase_ms[SCAN_PHASES];   /* time spent in each phase (select, build, write) */
     char error[256];                /* "" when it ran to the end */
 };
 
@@ -55,7 +56,8 @@ void scan_clock_changed(struct scanner *s);
 bool scan_request(struct scanner *s, scan_done_fn fn, void *arg);
 
 /* {number, at, today, duration_ms, examined, alerts, deliveries,
- *  examined_by_phase: {milestones, …}, error?}. New reference. */
+ *  examined_by_phase: {milestones, …}, ms_by_phase: {milestones, …}, error?}.
+ * New reference. */
 json_t *scan_stats_json(const struct scan_stats *st);
 /* The last finished scan's stats, or NULL before the first one. */
 const struct scan_stats *scan_last(const struct scanner *s);

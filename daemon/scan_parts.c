@@ -3,7 +3,9 @@
  * each selects, how its rows become rules input, and the alerts' payloads
  * and messages. A milestone or problem whose light changed marks its
  * project for a check in the same statement, so the project phase (after
- * these) folds the new light in. */
+ * these) folds the new light in — only when that can change the project
+ * (0009_part_lights.sql): the new light is worse than the part light the
+ * project last folded in, or the old one was that light. */
 #include "ac_config.h"
 
 #include <stdio.h>
@@ -15,15 +17,22 @@
 
 /* The state write of a part with a light: a row edited since it was read
  * (xmin moved on) is left alone, with its alerts: its reset to
- * '-infinity' stands, and the next batch reads it afresh. */
-#define PART_WRITE(table) \
+ * '-infinity' stands, and the next batch reads it afresh. A project whose
+ * part light (plight, the column the project phase keeps) is unknown, is
+ * beaten by a new light, or was made by an old one, is marked. Why the
+ * others need no judgement: were the project's part light stale, the
+ * change that made it so marked the project already. */
+#define PART_WRITE(table, plight) \
     SCAN_WRITE_BEGIN \
-    "   AS r(id bigint, x xid, next date, light text, moved boolean))" \
+    "   AS r(id bigint, x xid, next date, light text, was text, moved boolean))" \
     ", upd AS (UPDATE " table " t SET next_check_on = r.next, light = r.light FROM r" \
-    "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id, t.project_id, r.moved)" \
+    "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id, t.project_id, r.light, r.was, r.moved)" \
     ", prj AS (UPDATE project p SET next_check_on = '-infinity'" \
-    "   FROM (SELECT DISTINCT project_id FROM upd WHERE moved) u" \
-    "   WHERE p.id = u.project_id AND p.next_check_on IS DISTINCT FROM '-infinity' RETURNING p.id)" \
+    "   FROM (SELECT project_id, max(keyproj_light_rank(light)) AS hi, max(keyproj_light_rank(was)) AS old" \
+    "         FROM upd WHERE moved GROUP BY project_id) u" \
+    "   WHERE p.id = u.project_id AND p.next_check_on IS DISTINCT FROM '-infinity'" \
+    "     AND (p." plight " IS NULL OR u.hi > keyproj_light_rank(p." plight ")" \
+    "          OR u.old >= keyproj_light_rank(p." plight ")) RETURNING p.id)" \
     SCAN_WRITE_ALERTS SCAN_WRITE_COUNTS
 
 static void
@@ -31,8 +40,10 @@ part_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, in
          int id_col, int xmin_col, int light_col, const struct rules_out *out)
 {
     const char *light = rules_light_name(out->light);
+    const char *was = scan_str(res, row, light_col);
     json_t *o = scan_add_row(c, b, res, row, id_col, xmin_col, out->next, light);
-    json_object_set_new(o, "moved", json_boolean(!str_eq(scan_str(res, row, light_col), light)));
+    json_object_set_new(o, "was", was ? json_string(was) : json_null());
+    json_object_set_new(o, "moved", json_boolean(!str_eq(was, light)));
 }
 
 /* ---- milestones ---------------------------------------------------------- */
@@ -111,7 +122,7 @@ const struct scan_phase scan_phase_milestones = {
     " FROM" DUE_ROWS("milestone", "m") PROJECT_JOIN("m.project_id")
     " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id ORDER BY m.id",
     2,
-    PART_WRITE("milestone"),
+    PART_WRITE("milestone", "milestone_light"),
     milestones_build,
 };
 
@@ -171,7 +182,7 @@ const struct scan_phase scan_phase_problems = {
     " FROM" DUE_ROWS("problem", "pr") PROJECT_JOIN("pr.project_id")
     " LEFT JOIN unit u ON u.id = pr.unit_id ORDER BY pr.id",
     2,
-    PART_WRITE("problem"),
+    PART_WRITE("problem", "problem_light"),
     problems_build,
 };
 

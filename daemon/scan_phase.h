@@ -70,7 +70,8 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
 /* The part shared by every write statement, after a CTE "upd" that
  * returns the ids (as id) of the rows whose state was written: the alerts
  * of those rows (ON CONFLICT: a stage already raised is not raised again),
- * the deliveries of the alerts actually inserted, and the counts. */
+ * the deliveries of the alerts actually inserted, and the counts (the
+ * alerts also by kind, {kind: n}, for /metrics). */
 #define SCAN_WRITE_PARAMS 11
 #define SCAN_WRITE_ALERTS \
     ", a AS (SELECT * FROM unnest($2::bigint[], $5::text[], $6::text[], $7::text[], $8::text[]," \
@@ -88,7 +89,8 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
     "   RETURNING alert_id)"
 #define SCAN_WRITE_COUNTS \
     " SELECT (SELECT count(*) FROM upd) AS written, (SELECT count(*) FROM ins) AS alerts," \
-    " (SELECT count(*) FROM dlv) AS deliveries, $4::date AS today"
+    " (SELECT count(*) FROM dlv) AS deliveries, $4::date AS today," \
+    " (SELECT json_object_agg(kind, n) FROM (SELECT kind, count(*) AS n FROM ins GROUP BY kind) k) AS by_kind"
 
 /* The project columns every phase selects (scan_project_cols). */
 #define PROJECT_SELECT \

@@ -230,6 +230,8 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
     snprintf(month, sizeof month, "%04d-%02d-01", c->today.y, c->today.m);
     json_t *row = scan_add_row(c, b, res, i, k->id, k->x, earlier(out.next, rr.next), rules_light_name(light));
     json_object_set_new(row, "reasons", reasons_json(&parts));
+    json_object_set_new(row, "mlight", json_string(rules_light_name(parts.light[RULES_PART_MILESTONE])));
+    json_object_set_new(row, "plight", json_string(rules_light_name(parts.light[RULES_PART_PROBLEM])));
     json_object_set_new(row, "month", json_string(month));
     char entered_s[11];
     format_date(&entered, entered_s);
@@ -297,8 +299,10 @@ const struct scan_phase scan_phase_projects = {
     " ORDER BY p.id",
     5,
     SCAN_WRITE_BEGIN
-    "   AS r(id bigint, x xid, next date, light text, reasons text[], month date, entered date))"
+    "   AS r(id bigint, x xid, next date, light text, reasons text[], month date, entered date,"
+    "        mlight text, plight text))"
     ", upd AS (UPDATE project t SET next_check_on = r.next, light = r.light, light_reasons = r.reasons,"
+    "   milestone_light = r.mlight, problem_light = r.plight,"
     "   light_at = CASE WHEN t.light IS DISTINCT FROM r.light THEN $3::timestamptz ELSE t.light_at END,"
     "   entered_on = coalesce(t.entered_on, r.entered)"
     "   FROM r WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"

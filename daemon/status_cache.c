@@ -35,10 +35,14 @@ struct status_cache {
     bool again;                /* dropped while in flight: refresh once more */
     char want_today[11];
     struct waiter *waiters, **tail;
+    struct status_render render;
 };
 
 static const char COUNTS_SQL[] =
     "SELECT (SELECT count(*) FROM project) AS projects,"
+    " (SELECT count(*) FROM project WHERE light = 'red') AS projects_red,"
+    " (SELECT count(*) FROM project WHERE light = 'yellow') AS projects_yellow,"
+    " (SELECT count(*) FROM project WHERE light = 'green') AS projects_green,"
     " count(*) FILTER (WHERE status = 'pending') AS milestones_pending,"
     " count(*) FILTER (WHERE status = 'done') AS milestones_done,"
     " count(*) FILTER (WHERE status = 'waived') AS milestones_waived,"
@@ -185,6 +189,12 @@ status_cache_invalidate(struct daemon *d, bool hard)
         refresh(c);
 }
 
+struct status_render *
+status_cache_render(struct daemon *d)
+{
+    return &cache_of(d)->render;
+}
+
 void
 status_cache_free(struct daemon *d)
 {
@@ -194,6 +204,8 @@ status_cache_free(struct daemon *d)
     answer_waiters(c, NULL, "daemon stopping");
     event_free(c->tick);
     json_decref(c->counts);
+    json_decref(c->render.counts);
+    free(c->render.text);
     free(c);
     d->stcache = NULL;
 }

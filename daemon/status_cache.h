@@ -1,5 +1,5 @@
-/* status_cache: the counts `status` shows (projects, milestones, alerts,
- * the outbox), kept in memory so that a status call answers without a
+/* status_cache: the counts `status` and /metrics show (projects and their
+ * lights, milestones, alerts, the outbox), kept in memory so that a status call answers without a
  * database round trip. Refreshed in the background at most ~1 s apart while
  * status is being asked; a NOTIFY keyproj_changed refreshes it at once (the
  * old value is served meanwhile); a command that may write through the
@@ -25,6 +25,20 @@ void status_cache_get(struct daemon *d, const char *today, status_counts_fn fn, 
  * Otherwise (NOTIFY): refresh now, keep serving the old value meanwhile.
  * No-op before the first status. */
 void status_cache_invalidate(struct daemon *d, bool hard);
+
+/* The last status answer rendered as JSON text (cmd_status.c), kept here
+ * with the counts it was rendered from (a reference, so that new counts
+ * never share its address) and a key for the rest of what it shows; served
+ * again while both are the same. Rendering it each time cost more than the
+ * rest of a status round trip. */
+#define STATUS_RENDER_KEY 96
+struct status_render {
+    json_t *counts;
+    unsigned char key[STATUS_RENDER_KEY];
+    char *text;                 /* NULL: nothing rendered yet */
+};
+/* The slot, owned by the cache (creates the cache on first use). */
+struct status_render *status_cache_render(struct daemon *d);
 
 /* After db_free (which fails the refresh in flight and so answers its
  * waiters). */

@@ -331,6 +331,11 @@ static const struct term kind_terms[] = {
     {"approval", {"审批", "手续", "要件"}},
     {"other", {"其他"}},
 };
+static const struct term light_terms[] = {
+    {"red", {"红", "红灯"}},
+    {"yellow", {"黄", "黄灯"}},
+    {"green", {"绿", "绿灯"}},
+};
 static const struct term mstatus_terms[] = {
     {"pending", {"未完成", "进行中", "待完成", "否"}},
     {"done", {"已完成", "完成", "是"}},
@@ -350,6 +355,7 @@ static const struct vocab statuses = VOCAB(status_terms,
 static const struct vocab kinds = VOCAB(kind_terms,
     "开工, 主体, 封顶, 竣工, 投产, 投资, 审批, 其他 (or start, structure, "
     "topping, completion, operation, investment, approval, other)");
+static const struct vocab lights = VOCAB(light_terms, "红, 黄, 绿 (or red, yellow, green)");
 static const struct vocab mstatuses = VOCAB(mstatus_terms,
     "未完成, 已完成, 免除 (or pending, done, waived)");
 
@@ -408,6 +414,18 @@ map_milestone_status(const char *s)
 }
 
 const char *
+map_project_light(const char *s)
+{
+    return lookup(&lights, s);
+}
+
+const char *
+project_light_expected(void)
+{
+    return lights.expected;
+}
+
+const char *
 level_expected(void)
 {
     return levels.expected;
@@ -449,7 +467,7 @@ enum_label_zh(const char *canonical)
     /* Names shared by two vocabularies (preliminary, other) have the same
      * label in both, so the first match is the answer. */
     static const struct vocab *const all[] = {
-        &levels, &sectors, &categories, &statuses, &kinds, &mstatuses,
+        &levels, &sectors, &categories, &statuses, &kinds, &mstatuses, &lights,
     };
     for (size_t i = 0; i < ARRAY_LEN(all); i++)
         for (size_t j = 0; j < all[i]->n; j++)

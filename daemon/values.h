@@ -42,6 +42,8 @@ const char *map_category(const char *s);  /* new | continuing | preliminary */
 const char *map_status(const char *s);    /* preliminary | building | suspended | completed | operating */
 const char *map_milestone_kind(const char *s); /* start | structure | topping | completion | operation | investment | approval | other */
 const char *map_milestone_status(const char *s); /* pending | done | waived */
+const char *map_project_light(const char *s);     /* red | yellow | green (a project's light) */
+const char *project_light_expected(void);
 const char *level_expected(void);
 const char *sector_expected(void);
 const char *category_expected(void);

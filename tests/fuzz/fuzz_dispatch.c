@@ -48,6 +48,20 @@ control_respond(struct cmd_ctx *ctx, json_t *resp)
     answers++;
 }
 
+/* The same for an answer whose data is already JSON text. */
+void
+control_respond_ok_text(struct cmd_ctx *ctx, const char *data)
+{
+    json_error_t jerr;
+    json_t *d = json_loads(data, JSON_DECODE_ANY, &jerr);
+    if (d == NULL)
+        abort();        /* cached text that is not JSON */
+    json_t *r = json_object();
+    json_object_set_new(r, "ok", json_true());
+    json_object_set_new(r, "data", d);
+    control_respond(ctx, r);
+}
+
 int
 control_clients(const struct control *c)
 {

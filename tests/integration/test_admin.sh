@@ -444,8 +444,43 @@ expect_eq "export projects --county" "$(sql "SELECT count(*) FROM project p JOIN
 expect_eq "export milestones --campaign 2026年第6期 --status 逾期" \
     "$(sql "SELECT count(*) $B6 AND m.status = 'pending' AND m.due_on < '$TODAY'")" \
     "$(kpctl export milestones --campaign 2026年第6期 --status 逾期 > "$T_DIR/m1.csv" && csv_rows "$T_DIR/m1.csv")"
-run export projects --campaign 2026-B6
-expect_eq "a milestones filter on projects is a usage error" 2 "$rc"
+# Every listing filter, as the views take it; the file in both forms.
+P_FROM="FROM project p JOIN county co ON co.id = p.county_id LEFT JOIN unit pu ON pu.id = p.unit_id
+        LEFT JOIN person l ON l.id = p.leader_id"
+M_FROM="FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id
+        JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id
+        LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
+kpctl scan >/dev/null || fail "scan"
+f_unit=$(sql "SELECT pu.name $P_FROM WHERE pu.name IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+f_leader=$(sql "SELECT l.name $P_FROM WHERE l.name IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+f_light=$(sql "SELECT light FROM project WHERE light IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+# file_rows ARGS… — the data rows of the exported file, from the CSV and from --json.
+file_rows() {
+    kpctl export "$@" > "$T_DIR/f.csv" || fail "export $*"
+    kpctl --json export "$@" | python3 -c 'import json, sys; sys.stdout.write(json.load(sys.stdin)["file"])' > "$T_DIR/f.json.csv"
+    echo "$(csv_rows "$T_DIR/f.csv") $(csv_rows "$T_DIR/f.json.csv")"
+}
+for f in "county|$county1|co.name = '$county1'" "sector|基础设施|p.sector = 'infrastructure'" \
+         "level|市|p.level = 'city'" "leader|$f_leader|l.name = '$f_leader'" "light|$f_light|p.light = '$f_light'"; do
+    IFS='|' read -r opt val cond <<< "$f"
+    n=$(sql "SELECT count(*) $P_FROM WHERE $cond")
+    [ "$n" -gt 0 ] || fail "export --$opt $val: SQL keeps nothing"
+    expect_eq "export projects --$opt $val" "$n $n" "$(file_rows projects --"$opt" "$val")"
+    n=$(sql "SELECT count(*) $M_FROM WHERE $cond")
+    expect_eq "export milestones --$opt $val" "$n $n" "$(file_rows milestones --"$opt" "$val")"
+done
+n=$(sql "SELECT count(*) $P_FROM WHERE pu.name = '$f_unit'")
+expect_eq "export projects --unit: the project's unit" "$n $n" "$(file_rows projects --unit "$f_unit")"
+n=$(sql "SELECT count(*) $M_FROM WHERE coalesce(mu.name, pu.name) = '$f_unit'")
+expect_eq "export milestones --unit: the unit answerable" "$n $n" "$(file_rows milestones --unit "$f_unit")"
+n=$(sql "SELECT count(*) FROM project p WHERE EXISTS (SELECT 1 $B6 AND m.project_id = p.id)")
+expect_eq "export projects --campaign: those with a milestone in it" "$n $n" "$(file_rows projects --campaign 2026-B6)"
+run export milestones --category 续建
+expect_eq "a projects-only filter on milestones is a usage error" 2 "$rc"
+run export projects --light purple
+expect_eq "an unknown light is a usage error" 2 "$rc"
+run export milestones --county 涧西
+expect_eq "an unknown county is refused" "1 not_found" "$rc $(echo "$out" | field code)"
 run export problems
 expect_eq "an unknown kind is a usage error" 2 "$rc"
 

@@ -1,13 +1,14 @@
 #!/bin/bash
-# Nothing is lost when keyprojd dies mid-burst: a few hundred deliveries to a
+# Nothing is lost when keyprojd dies mid-burst: a couple of thousand deliveries to a
 # json receiver, SIGKILL in the middle, restart; at the receiver every alert
 # arrived at least once, and only what was in flight at the kill (claimed,
 # outcome not recorded) may have arrived twice — with the same webhook-id.
-# A killed daemon's leases end on their own (claimed_until, 11 minutes):
-# the restarted one runs its clock past them (--now) instead of sleeping.
+# A killed daemon's leases end on their own (claimed_until: twice the
+# receiver's timeout plus 30 s): the restarted one runs its clock past them
+# (--now) instead of sleeping.
 . "$top_srcdir/tests/integration/lib.sh"
 
-N=300
+N=2000
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 python3 "$top_srcdir/tests/receivers/receiver.py" --json-secret "$secret" > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
 T_EXTRA_PIDS=$!

@@ -178,6 +178,18 @@ echo "# new milestone stages on 2026-11-26: $(sql "SELECT string_agg(s || ' ' ||
 expect_eq "nothing raised twice" 0 "$(sql "SELECT count(*) - count(DISTINCT (kind, subject, stage)) FROM alert")"
 second=$(kpctl --json scan)
 expect_eq "and the day's second scan examines nothing" 0 "$(echo "$second" | j 'd["examined"]')"
+# A project is judged again only when a part's new light can change it
+# (0009_part_lights.sql); what it holds must still equal its parts.
+stale_parts() {
+    sql "SELECT count(*) FROM project p
+          WHERE p.milestone_light IS DISTINCT FROM (SELECT CASE max(keyproj_light_rank(m.light)) WHEN 2 THEN 'red'
+                   WHEN 1 THEN 'yellow' ELSE 'green' END FROM milestone m WHERE m.project_id = p.id)
+             OR p.problem_light IS DISTINCT FROM (SELECT CASE max(keyproj_light_rank(q.light)) WHEN 2 THEN 'red'
+                   WHEN 1 THEN 'yellow' ELSE 'green' END FROM problem q WHERE q.project_id = p.id)
+             OR keyproj_light_rank(p.light)
+                < greatest(keyproj_light_rank(p.milestone_light), keyproj_light_rank(p.problem_light))"
+}
+expect_eq "after the next day's scan every project holds its parts' lights" 0 "$(stale_parts)"
 
 # ---- edits made straight in SQL reach the engine through NOTIFY ----------
 kpctl clock set 2026-11-26T09:00:00+08:00 >/dev/null
@@ -302,4 +314,16 @@ expect_eq "the day after the window: campaign.missed, red" "2026-12-31 red" \
 expect_contains "…saying so in Chinese" "【攻坚未完成】" \
     "$(sql "SELECT payload->>'message' FROM alert WHERE subject = 'campaign_target:$tid/starts' AND kind = 'campaign.missed'")"
 expect_eq "and then nothing more to check for it" "" "$(sql "SELECT next_check_on FROM campaign_target WHERE id = $tid")"
+expect_eq "after edits and a month of scans every project still holds its parts' lights" 0 "$(stale_parts)"
 stop_daemon || fail "keyprojd did not stop cleanly"
+
+# A report arriving while a scan batch judges an already-marked project
+# must still move the project's row (0011_recheck_always.sql), or the
+# batch's verdict, made without the report, would be written over it.
+pid=$(sql "SELECT id FROM project ORDER BY id LIMIT 1")
+sql "UPDATE project SET next_check_on = '-infinity' WHERE id = $pid" >/dev/null
+x1=$(sql "SELECT xmin FROM project WHERE id = $pid")
+sql "INSERT INTO investment_report (project_id, month, amount, ytd) VALUES ($pid, '2027-02-01', 1, 1)" >/dev/null
+x2=$(sql "SELECT xmin FROM project WHERE id = $pid")
+[ -n "$x1" ] && [ "$x1" != "$x2" ] || fail "a report for a marked project left its row as the batch read it ($x1 → $x2)"
+ok "a report for a project already marked still moves its row, so a batch judging it leaves it for the next"

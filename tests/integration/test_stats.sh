@@ -123,6 +123,70 @@ table=$(kpctl stats --by level)
 expect_contains "stats table: a header" "milestones_overdue" "$table"
 expect_contains "… and the total row" "合计" "$table"
 
+# ---- filters narrow the projects counted, on top of --by ---------------------
+P_FROM="FROM project p JOIN county co ON co.id = p.county_id LEFT JOIN unit pu ON pu.id = p.unit_id
+        LEFT JOIN person l ON l.id = p.leader_id WHERE p.year = 2026"
+F_COUNTY=$(sql "SELECT co.name $P_FROM GROUP BY co.name ORDER BY count(*) DESC, co.name LIMIT 1")
+F_UNIT=$(sql "SELECT pu.name $P_FROM AND pu.name IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+F_LEADER=$(sql "SELECT l.name $P_FROM AND l.name IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+# total ARGS… — the 合计 row's projects|overdue as JSON and as CSV, and the
+# table's number of rows: "P|O P|O N".
+total() {
+    local j c t
+    j=$(kpctl --json stats "$@" | py '"%d|%d" % [(r["projects"], r["milestones_overdue"]) for r in d if "合计" in r.values()][0]')
+    c=$(kpctl --csv stats "$@" | python3 -c 'import csv, sys
+r = [r for r in csv.DictReader(sys.stdin) if "合计" in r.values()][0]
+print("%s|%s" % (r["projects"], r["milestones_overdue"]))')
+    t=$(kpctl stats "$@" | sed -n 's/^(\([0-9]*\) rows\{0,1\})$/\1/p')
+    echo "$j $c $t"
+}
+for f in "county|$F_COUNTY|co.name = '$F_COUNTY'|sector" "sector|城建|p.sector = 'urban'|county" \
+         "level|市|p.level = 'city'|county" "unit|$F_UNIT|pu.name = '$F_UNIT'|leader" \
+         "leader|$F_LEADER|l.name = '$F_LEADER'|unit" "light|黄|p.light = 'yellow'|level"; do
+    IFS='|' read -r opt val cond by <<< "$f"
+    po=$(sql "SELECT count(*) || '|' || coalesce(sum((SELECT count(*) FROM milestone m WHERE m.project_id = p.id
+                AND m.status = 'pending' AND m.due_on < '$TODAY')), 0) $P_FROM AND $cond")
+    case $by in
+        county) groups=$(sql "SELECT count(DISTINCT co.name) + 1 $P_FROM AND $cond") ;;
+        sector | level) groups=$(sql "SELECT count(DISTINCT p.$by) + 1 $P_FROM AND $cond") ;;
+        unit) groups=$(sql "SELECT count(DISTINCT coalesce(pu.name, '')) + 1 $P_FROM AND $cond") ;;
+        leader) groups=$(sql "SELECT count(DISTINCT coalesce(l.name, '')) + 1 $P_FROM AND $cond") ;;
+    esac
+    [ "${po%%|*}" -gt 0 ] || fail "stats --$opt $val: SQL keeps no project"
+    expect_eq "stats --by $by --$opt $val: projects and overdue (JSON, CSV), rows (table)" \
+        "$po $po $groups" "$(total --by "$by" --"$opt" "$val")"
+done
+expect_eq "stats --campaign with --county: its milestones of that county" \
+    "$(sql "SELECT count(*) FROM milestone m JOIN campaign c ON c.id = m.campaign_id JOIN project p ON p.id = m.project_id
+            JOIN county co ON co.id = p.county_id
+            WHERE c.code = '2026-B6' AND m.status = 'pending' AND m.due_on < '$TODAY' AND p.year = 2026 AND co.name = '$F_COUNTY'")" \
+    "$(kpctl --json stats --campaign 2026-B6 --county "$F_COUNTY" | py '[r["milestones_overdue"] for r in d if r["county"] == "合计"][0]')"
+kpctl stats --light purple >/dev/null 2>"$T_DIR/err"; rc=$?
+expect_eq "stats --light purple is a usage error" 2 "$rc"
+kpctl stats --county 涧西 >/dev/null 2>"$T_DIR/err"; rc=$?
+expect_eq "stats --county 涧西 (no such county) is refused, naming it" "1 True" \
+    "$rc $(grep -q "no county '涧西'" "$T_DIR/err" && echo True)"
+
+# rank: --sector, --level, --unit, --leader, --light narrow the projects ranked.
+for f in "level|省|p.level = 'province'" "sector|产业|p.sector = 'industry'" "light|green|p.light = 'green'" \
+         "leader|$F_LEADER|p.leader_id = (SELECT id FROM person WHERE name = '$F_LEADER')"; do
+    IFS='|' read -r opt val cond <<< "$f"
+    want=$(sql "WITH x AS (SELECT co.name AS county FROM project p JOIN county co ON co.id = p.county_id
+                           WHERE p.year = 2026 AND p.annual_plan > 0 AND $cond)
+                SELECT count(*) || '|' || count(DISTINCT county) FROM x")
+    j=$(kpctl --json rank --"$opt" "$val" | py '"%d|%d" % (sum(r["projects"] for r in d), len(d))')
+    c=$(kpctl --csv rank --"$opt" "$val" | python3 -c 'import csv, sys
+d = list(csv.DictReader(sys.stdin)); print("%d|%d" % (sum(int(r["projects"]) for r in d), len(d)))')
+    t=$(kpctl rank --"$opt" "$val" | sed -n 's/^(\([0-9]*\) rows\{0,1\})$/\1/p')
+    expect_eq "rank --$opt $val: projects and counties (JSON, CSV, table)" "$want $want ${want#*|}" "$j $c $t"
+done
+kpctl rank --county 涧西区 >/dev/null 2>"$T_DIR/err"; rc=$?
+expect_eq "rank --county is a usage error (rank ranks the counties)" 2 "$rc"
+kpctl rank --campaign 2026-B6 >/dev/null 2>"$T_DIR/err"; rc=$?
+expect_eq "rank --campaign is a usage error (its figures are the year's)" 2 "$rc"
+kpctl rank --level 县 >/dev/null 2>"$T_DIR/err"; rc=$?
+expect_eq "rank --level 县 is a usage error" 2 "$rc"
+
 # ---- status: cached counts that follow writes --------------------------------
 st=$(kpctl --json status)
 expect_eq "status: outbox figures" "True True True" \

@@ -79,4 +79,82 @@ print(len(rows) == len(js) and all(r["title"] == j["title"] and r["project"] == 
 PY
 )
 expect_eq "CSV and JSON agree" True "$same"
+# ---- every filter, on every listing, in each form, against SQL -----------------
+kpctl scan >/dev/null || fail "scan"    # the lights settle
+
+# forms ARGS… — the number of rows as JSON, as CSV and as a table: "J C T".
+forms() {
+    local j c t
+    j=$(kpctl --json "$@" | py 'len(d)') || fail "$* --json"
+    c=$(kpctl --csv "$@" | python3 -c 'import csv, sys; print(len(list(csv.DictReader(sys.stdin))))') || fail "$* --csv"
+    t=$(kpctl "$@" | sed -n 's/^(\([0-9]*\) rows\{0,1\})$/\1/p; s/^(no rows)$/0/p') || fail "$* (table)"
+    echo "$j $c $t"
+}
+thrice() { echo "$1 $1 $1"; }
+
+P_FROM="FROM project p JOIN county co ON co.id = p.county_id LEFT JOIN unit pu ON pu.id = p.unit_id
+        LEFT JOIN person l ON l.id = p.leader_id"
+M_FROM="FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id
+        JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id
+        LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
+OVERDUE="m.status = 'pending' AND m.due_on < '2026-11-25'"
+DUE30="m.status = 'pending' AND m.due_on BETWEEN '2026-11-25' AND '2026-12-25'"
+
+# One value per filter that keeps some rows but not all.
+F_COUNTY=$(sql "SELECT co.name $P_FROM GROUP BY co.name ORDER BY count(*) DESC, co.name LIMIT 1")
+F_UNIT=$(sql "SELECT coalesce(mu.name, pu.name) $M_FROM WHERE $OVERDUE GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+F_LEADER=$(sql "SELECT l.name $P_FROM WHERE l.name IS NOT NULL GROUP BY l.name ORDER BY count(*) DESC, l.name LIMIT 1")
+F_LIGHT=$(sql "SELECT light $P_FROM WHERE light IS NOT NULL GROUP BY light ORDER BY count(*) FILTER (WHERE light <> 'green') DESC LIMIT 1")
+F_LIGHT_ZH=$(case "$F_LIGHT" in red) echo 红灯 ;; yellow) echo 黄 ;; *) echo 绿 ;; esac)
+[ -n "$F_COUNTY" ] && [ -n "$F_UNIT" ] && [ -n "$F_LEADER" ] && [ -n "$F_LIGHT" ] || fail "the demo data lacks a filter value"
+# option | value as typed (Chinese where the import takes it) | the SQL condition
+FILTERS=(
+    "county|$F_COUNTY|co.name = '$F_COUNTY'"
+    "sector|民生|p.sector = 'livelihood'"
+    "level|省|p.level = 'province'"
+    "leader|$F_LEADER|l.name = '$F_LEADER'"
+    "light|$F_LIGHT_ZH|p.light = '$F_LIGHT'"
+)
+total_p=$(sql "SELECT count(*) FROM project")
+for f in "${FILTERS[@]}" "unit|$F_UNIT|pu.name = '$F_UNIT'" \
+         "campaign|2026年第6期|EXISTS (SELECT 1 FROM milestone m JOIN campaign c ON c.id = m.campaign_id WHERE m.project_id = p.id AND c.code = '2026-B6')"; do
+    IFS='|' read -r opt val cond <<< "$f"
+    want=$(sql "SELECT count(*) $P_FROM WHERE $cond")
+    [ "$want" -gt 0 ] && [ "$want" -lt "$total_p" ] || fail "projects --$opt $val: SQL keeps $want of $total_p"
+    expect_eq "projects --$opt $val (JSON, CSV, table)" "$(thrice "$want")" "$(forms projects --"$opt" "$val")"
+done
+for f in "${FILTERS[@]}" "unit|$F_UNIT|coalesce(mu.name, pu.name) = '$F_UNIT'" "campaign|2026-B6|cp.code = '2026-B6'"; do
+    IFS='|' read -r opt val cond <<< "$f"
+    expect_eq "milestones --$opt $val (JSON, CSV, table)" \
+        "$(thrice "$(sql "SELECT count(*) $M_FROM WHERE $cond")")" "$(forms milestones --"$opt" "$val")"
+    want=$(sql "SELECT count(*) $M_FROM WHERE $OVERDUE AND $cond")
+    [ "$want" -gt 0 ] || fail "overdue --$opt $val: SQL keeps none"
+    expect_eq "overdue --$opt $val (JSON, CSV, table)" "$(thrice "$want")" "$(forms overdue --"$opt" "$val")"
+    expect_eq "due --within 30 --$opt $val (JSON, CSV, table)" \
+        "$(thrice "$(sql "SELECT count(*) $M_FROM WHERE $DUE30 AND $cond")")" "$(forms due --within 30 --"$opt" "$val")"
+done
+expect_eq "filters combine: overdue --county --light --level" \
+    "$(thrice "$(sql "SELECT count(*) $M_FROM WHERE $OVERDUE AND co.name = '$F_COUNTY' AND p.light = '$F_LIGHT' AND p.level = 'city'")")" \
+    "$(forms overdue --county "$F_COUNTY" --light "$F_LIGHT" --level city)"
+expect_eq "--light $F_LIGHT_ZH and --light $F_LIGHT agree" \
+    "$(kpctl --json projects --light "$F_LIGHT" | md5sum)" "$(kpctl --json projects --light "$F_LIGHT_ZH" | md5sum)"
+
+# A value nobody uses is an error that says so, never an empty table.
+run projects --light purple
+expect_eq "--light purple is a usage error" 2 "$rc"
+expect_contains "… listing the lights" "红, 黄, 绿" "$err"
+run overdue --level foo
+expect_eq "--level foo is a usage error" 2 "$rc"
+expect_contains "… listing the levels" "省, 市" "$err"
+run due --sector 航天
+expect_eq "--sector 航天 is a usage error" "2 True" "$rc $(case "$err" in *产业*) echo True ;; esac)"
+run milestones --county 涧西
+expect_eq "--county 涧西 (no such county) is refused" "1 not_found" "$rc $(echo "$out" | field code)"
+expect_contains "… naming it" "no county '涧西'" "$err"
+run overdue --leader 无名氏
+expect_eq "--leader nobody is refused" "1 no leader '无名氏'" "$rc $(echo "$err" | grep -o "no leader '无名氏'")"
+run projects --unit 无此单位
+expect_eq "--unit nobody is refused" 1 "$rc"
+run projects --campaign 2099-B1
+expect_eq "--campaign 2099-B1 is refused" 1 "$rc"
 stop_daemon

@@ -174,6 +174,8 @@ class Handler(BaseHTTPRequestHandler):
     # ---- Standard Webhooks -------------------------------------------
 
     def standard_webhooks(self, body):
+        if STATE.args.json_delay_ms:
+            STATE.stop.wait(STATE.args.json_delay_ms / 1000)   # a receiver with some latency
         h = self.headers
         msg_id, ts, sigs = h.get("webhook-id"), h.get("webhook-timestamp"), h.get("webhook-signature")
         if not (msg_id and ts and sigs):
@@ -353,7 +355,8 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(429, {"error": "slow down"}, headers=[("Retry-After", n)])
         elif mode == "slow":
             STATE.stop.wait(int(query.get("ms", ["1000"])[0]) / 1000)
-            STATE.record({"path": "/fail/slow", "body": body.decode(errors="replace")})
+            STATE.record({"path": "/fail/slow", "webhook_id": self.headers.get("webhook-id"),
+                          "body": body.decode(errors="replace")})
             self.answer(204)
         elif mode == "big":
             self.answer(200, b"x" * int(query.get("bytes", ["100000"])[0]), "text/plain")
@@ -366,6 +369,12 @@ class Handler(BaseHTTPRequestHandler):
             # SO_LINGER 0: close sends a RST instead of a FIN.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+            self.close_connection = True
+        elif mode == "nothttp":
+            # Something else listens there (an SSH or SMTP server): a
+            # greeting that is not HTTP at all, then the connection closes.
+            self.wfile.write(b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n")
+            self.wfile.flush()
             self.close_connection = True
         elif mode == "hang":
             STATE.stop.wait(STATE.args.hang_seconds)
@@ -396,6 +405,7 @@ def main():
     p.add_argument("--json-secret", action="append", default=[],
                    help="whsec_… secret for /json (repeat for rotation)")
     p.add_argument("--tolerance", type=int, default=300, help="webhook-timestamp tolerance, s")
+    p.add_argument("--json-delay-ms", type=int, default=0, help="answer each /json request this late")
     p.add_argument("--wecom-key", default="test-key")
     p.add_argument("--wecom-limit", type=int, default=20, help="messages per rolling minute")
     p.add_argument("--dingtalk-token", default="test-token")

@@ -222,6 +222,9 @@ test_map_vocabularies(void **state)
     MAPS(map_milestone_status, "pending", "未完成", "进行中", "待完成", "否", "Pending");
     MAPS(map_milestone_status, "done", "已完成", "完成", "是", "DONE");
     MAPS(map_milestone_status, "waived", "免除", "取消", "不再考核", "waived");
+    MAPS(map_project_light, "red", "红", "红灯", "red", "Red", " 红 ");
+    MAPS(map_project_light, "yellow", "黄", "黄灯", "YELLOW");
+    MAPS(map_project_light, "green", "绿", "绿灯", "green");
 }
 
 static void
@@ -238,6 +241,8 @@ test_map_refuses(void **state)
     assert_null(map_category("building"));      /* a status, not a category */
     assert_null(map_status("new"));
     assert_null(map_milestone_status("yes"));
+    assert_null(map_project_light("purple"));
+    assert_null(map_project_light("红黄"));
 }
 
 /* Every label an error message offers must be accepted, or the message
@@ -280,6 +285,7 @@ test_expected_lists(void **state)
     assert_expected_consistent(map_status, status_expected());
     assert_expected_consistent(map_milestone_kind, milestone_kind_expected());
     assert_expected_consistent(map_milestone_status, milestone_status_expected());
+    assert_expected_consistent(map_project_light, project_light_expected());
 }
 
 static void

@@ -1,0 +1,214 @@
+/* deliver_batch: the outbox's verdicts, written in batches — one
+ * UPDATE … FROM unnest(…) per batch. A batch goes out as soon as the
+ * connection is free; what arrives meanwhile waits for the next one, so
+ * under load a batch holds what a round trip lets accumulate and when idle
+ * a verdict is written at once. A failed write changes nothing: the rows
+ * keep their lease and come back when it ends. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "clock.h"
+#include "db.h"
+#include "deliver_batch.h"
+#include "log.h"
+#include "util.h"
+
+struct item {
+    struct item *next;
+    vbatch_fn done;
+    void *arg;
+};
+
+/* One statement's rows, as PostgreSQL array literals. */
+struct batch {
+    struct vbatch *owner;
+    struct buf ids, verdicts, ats, nexts, errors, https;
+    size_t rows;
+    struct item *items, *last;
+    size_t n_items;
+    double sent;                    /* real time, for the debug log */
+};
+
+struct vbatch {
+    struct db *db;
+    char *worker;
+    struct event *flush_ev;
+    struct batch *open;             /* filling */
+    struct batch *writing;          /* sent, not answered */
+    size_t waiting;
+};
+
+static const char *const verdict_names[] = { "delivered", "pending", "dead", "released" };
+
+static struct batch *
+batch_new(struct vbatch *b)
+{
+    struct batch *t = xcalloc(1, sizeof *t);
+    t->owner = b;
+    buf_init(&t->ids);
+    buf_init(&t->verdicts);
+    buf_init(&t->ats);
+    buf_init(&t->nexts);
+    buf_init(&t->errors);
+    buf_init(&t->https);
+    return t;
+}
+
+/* Tells each item its outcome and frees the batch. */
+static void
+batch_end(struct batch *t, const char *err)
+{
+    struct item *it = t->items;
+    t->owner->waiting -= t->n_items;
+    while (it != NULL) {
+        struct item *next = it->next;
+        it->done(it->arg, err);
+        free(it);
+        it = next;
+    }
+    buf_free(&t->ids);
+    buf_free(&t->verdicts);
+    buf_free(&t->ats);
+    buf_free(&t->nexts);
+    buf_free(&t->errors);
+    buf_free(&t->https);
+    free(t);
+}
+
+/* An element of a text[] literal: quoted, with " and \ escaped; NULL bare. */
+static void
+put_text(struct buf *b, const char *s)
+{
+    if (s == NULL) {
+        buf_puts(b, "NULL");
+        return;
+    }
+    buf_putc(b, '"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            buf_putc(b, '\\');
+        buf_putc(b, *s);
+    }
+    buf_putc(b, '"');
+}
+
+static void
+on_written(void *arg, const PGresult *res, const char *err)
+{
+    struct batch *t = arg;
+    struct vbatch *b = t->owner;
+    (void)res;
+    b->writing = NULL;
+    if (err)
+        log_warn("could not record delivery outcomes: their rows are sent again when their lease ends",
+                 "rows=%zu error=%s", t->rows, log_q(err));
+    else
+        log_debug("delivery outcomes recorded", "rows=%zu ms=%.1f", t->rows, (clock_now(NULL) - t->sent) * 1000);
+    batch_end(t, err);
+    if (b->open != NULL)
+        event_active(b->flush_ev, EV_TIMEOUT, 0);
+}
+
+static void
+flush(struct vbatch *b)
+{
+    if (b->writing != NULL || b->open == NULL)
+        return;
+    struct batch *t = b->open;
+    b->open = NULL;
+    if (t->rows == 0) {
+        batch_end(t, NULL);
+        return;
+    }
+    b->writing = t;
+    t->sent = clock_now(NULL);
+    struct buf *arrays[] = { &t->ids, &t->verdicts, &t->ats, &t->nexts, &t->errors, &t->https };
+    for (size_t i = 0; i < ARRAY_LEN(arrays); i++)
+        buf_putc(arrays[i], '}');
+    const char *params[] = { t->ids.data, t->verdicts.data, t->ats.data, t->nexts.data,
+                             t->errors.data, t->https.data, b->worker };
+    /* Only the lease holder writes (sql/0010_delivery_batch.sql). */
+    db_query(b->db,
+             "SELECT keyproj_record_deliveries($7, $1::bigint[], $2::text[], $3::float8[], $4::float8[],"
+             " $5::text[], $6::int[])",
+             7, params, on_written, t);
+}
+
+static void
+on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    flush(arg);
+}
+
+struct vbatch *
+vbatch_new(struct event_base *base, struct db *db, const char *worker)
+{
+    struct vbatch *b = xcalloc(1, sizeof *b);
+    b->db = db;
+    b->worker = xstrdup(worker);
+    b->flush_ev = event_new(base, -1, 0, on_flush, b);
+    return b;
+}
+
+void
+vbatch_free(struct vbatch *b)
+{
+    if (b == NULL)
+        return;
+    /* Free the connection first: it answers a write in flight, whose
+     * batch still points here. */
+    if (b->open != NULL)
+        batch_end(b->open, "daemon stopping");
+    event_free(b->flush_ev);
+    free(b->worker);
+    free(b);
+}
+
+void
+vbatch_add(struct vbatch *b, const long long *ids, size_t n, enum verdict v, double at, double next,
+           const char *error, long http_status, vbatch_fn done, void *arg)
+{
+    if (b->open == NULL)
+        b->open = batch_new(b);
+    struct batch *t = b->open;
+    for (size_t i = 0; i < n; i++) {
+        bool first = t->rows == 0;
+        const char *sep = first ? "{" : ",";
+        buf_printf(&t->ids, "%s%lld", sep, ids[i]);
+        buf_printf(&t->verdicts, "%s%s", sep, verdict_names[v]);
+        buf_printf(&t->ats, "%s%.3f", sep, at);
+        buf_printf(&t->nexts, "%s%.3f", sep, next);
+        buf_puts(&t->errors, sep);
+        put_text(&t->errors, error);
+        if (http_status >= 100 && http_status <= 599)
+            buf_printf(&t->https, "%s%ld", sep, http_status);
+        else
+            buf_printf(&t->https, "%sNULL", sep);
+        t->rows++;
+    }
+    struct item *it = xcalloc(1, sizeof *it);
+    it->done = done;
+    it->arg = arg;
+    if (t->last != NULL)
+        t->last->next = it;
+    else
+        t->items = it;
+    t->last = it;
+    t->n_items++;
+    b->waiting++;
+    if (b->writing == NULL)
+        event_active(b->flush_ev, EV_TIMEOUT, 0);
+}
+
+size_t
+vbatch_waiting(const struct vbatch *b)
+{
+    return b->waiting;
+}

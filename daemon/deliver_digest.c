@@ -1,0 +1,211 @@
+/* deliver_digest: the daily digest and the weekly summary, written as
+ * alerts (kind "digest") with their deliveries at alerts.digest_time on
+ * working days, once per receiver and day (or week) whatever restarts or
+ * other daemons do; then they go through the outbox like any alert. It
+ * sends nothing itself. */
+#include "ac_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "clock.h"
+#include "config.h"
+#include "db.h"
+#include "deliver_digest.h"
+#include "holidays.h"
+#include "log.h"
+#include "util.h"
+
+#define DIGEST_LATE_SECONDS (6 * 3600)  /* a daily digest not written by then is skipped */
+
+/* A receiver's match list as a text[] ('{}': any). Values are county
+ * names and vocabulary words; quoted with their quotes and backslashes
+ * escaped. */
+static char *
+text_array(const struct matcher *m)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_putc(&b, '{');
+    for (size_t i = 0; i < m->n; i++) {
+        buf_puts(&b, i ? ",\"" : "\"");
+        for (const char *p = m->v[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                buf_putc(&b, '\\');
+            buf_putc(&b, *p);
+        }
+        buf_putc(&b, '"');
+    }
+    buf_putc(&b, '}');
+    return buf_steal(&b);
+}
+
+static void
+on_digest(void *arg, const PGresult *res, const char *err)
+{
+    struct digester *g = arg;
+    if (err) {
+        log_warn("could not write the daily digest: will try again", "error=%s", log_q(err));
+        g->done[0] = '\0';
+        g->wake(g->arg, 60);
+        return;
+    }
+    if (PQntuples(res) > 0)
+        log_info("digest written", "receiver=%s alert=%s", PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
+}
+
+/* The weekly summary, before the project meeting: on the first working
+ * day of the ISO week from alerts.weekly_day (Monday by default), at
+ * digest_time, one per receiver and week (stage "weekly:IYYY-Www"): the
+ * county ranking of last month's investment against 序时进度 (城区组, 县组
+ * and 功能区组 apart), and the counts of the receiver's overdue and
+ * due-this-week milestones and project lights. */
+static void
+weekly_write(struct digester *g, const struct config *cfg, const char *t, const char *date)
+{
+    char wd[16], yel[32], red[32];
+    snprintf(wd, sizeof wd, "%d", cfg->weekly_day);
+    snprintf(yel, sizeof yel, "%g", cfg->rules.lag_yellow_points);
+    snprintf(red, sizeof red, "%g", cfg->rules.lag_red_points);
+    for (size_t i = 0; i < cfg->n_receivers; i++) {
+        const struct receiver *rv = &cfg->receivers[i];
+        char *county = text_array(&rv->county), *sector = text_array(&rv->sector), *level = text_array(&rv->level);
+        const char *params[] = { rv->name, t, county, sector, level, date, wd, yel, red };
+        db_query(g->db,
+                 "WITH s AS (SELECT $6::date AS today, (date_trunc('month', $6::date) - interval '1 month')::date AS month"
+                 "   WHERE extract(isodow FROM $6::date) >= $7::int),"
+                 " p AS (SELECT p.id, p.light FROM project p JOIN county c ON c.id = p.county_id"
+                 "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))"
+                 "   AND (cardinality($4::text[]) = 0 OR p.sector = ANY($4::text[]))"
+                 "   AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))),"
+                 " m AS (SELECT m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
+                 "   WHERE m.status = 'pending' AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
+                 " per AS (SELECT co.name AS county, co.grp, p.annual_plan AS plan, coalesce(rep.ytd, 0) AS ytd,"
+                 "   coalesce(ip.planned_cumulative, p.annual_plan * extract(month FROM s.month) / 12) AS plan_to_date"
+                 "   FROM s CROSS JOIN project p JOIN county co ON co.id = p.county_id"
+                 "   LEFT JOIN LATERAL (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id"
+                 "     AND r.month BETWEEN date_trunc('year', s.month)::date AND s.month ORDER BY r.month DESC LIMIT 1) rep ON true"
+                 "   LEFT JOIN investment_plan ip ON ip.project_id = p.id AND ip.month = s.month"
+                 "   WHERE p.year = extract(year FROM s.month) AND p.annual_plan > 0),"
+                 " agg AS (SELECT county, grp, 100 * sum(ytd) / sum(plan) AS rate,"
+                 "   100 * sum(plan_to_date) / sum(plan) AS sched, 100 * (sum(ytd) - sum(plan_to_date)) / sum(plan) AS points"
+                 "   FROM per GROUP BY county, grp),"
+                 " r AS (SELECT *, CASE grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END AS gname,"
+                 "   rank() OVER (PARTITION BY grp ORDER BY points DESC, rate DESC) AS rk FROM agg),"
+                 /* no "light" on a ranking line: a digest lists reds first, a ranking keeps its order */
+                 " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object('kind', 'rank',"
+                 "     'lag_light', CASE WHEN points > -$8::numeric THEN 'green' WHEN points > -$9::numeric THEN 'yellow' ELSE 'red' END,"
+                 "     'message', format('%s第 %s 名：完成 %s%%，序时 %s%%，%s %s 个百分点', gname, rk,"
+                 "        round(rate, 1), round(sched, 1), CASE WHEN points >= 0 THEN '超' ELSE '落后' END, abs(round(points, 1))),"
+                 "     'project', jsonb_build_object('county', county), 'group', gname, 'rank', rk,"
+                 "     'investment_rate', round(rate, 1), 'schedule_rate', round(sched, 1), 'points_vs_schedule', round(points, 1))"
+                 "     ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), rk, county), '[]'::jsonb) AS j FROM r),"
+                 " l AS (SELECT count(*) FILTER (WHERE light = 'red') AS r, count(*) FILTER (WHERE light = 'yellow') AS y,"
+                 "   count(*) FILTER (WHERE light = 'green') AS g FROM p),"
+                 " a AS (INSERT INTO alert (kind, subject, stage, light, created_at, payload)"
+                 "   SELECT 'digest', 'receiver:' || $1, 'weekly:' || to_char($6::date, 'IYYY-\"W\"IW'), NULL,"
+                 "     to_timestamp($2::float8),"
+                 "     jsonb_build_object('title', format('周报 %s｜%s 月投资完成排名｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
+                 "         to_char($6::date, 'IYYY-\"W\"IW'), extract(month FROM s.month),"
+                 "         (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue), l.r, l.y, l.g),"
+                 "       'digest', 'weekly', 'date', $6, 'receiver', $1, 'month', to_char(s.month, 'YYYY-MM'),"
+                 "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
+                 "       'due_this_week', (SELECT count(*) FROM m WHERE NOT overdue),"
+                 "       'lights', jsonb_build_object('red', l.r, 'yellow', l.y, 'green', l.g),"
+                 "       'items', items.j)"
+                 "   FROM s, items, l"
+                 "   ON CONFLICT (kind, subject, stage) DO NOTHING RETURNING id)"
+                 " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
+                 " SELECT id, $1, to_timestamp($2::float8) FROM a RETURNING alert_id, receiver",
+                 9, params, on_digest, g);
+        free(county);
+        free(sector);
+        free(level);
+    }
+}
+
+/* At alerts.digest_time on working days (the holiday calendar decides),
+ * one digest alert per receiver for that day — kind "digest", subject
+ * "receiver:NAME", stage "daily:DATE" — with its delivery, in one
+ * statement; UNIQUE(kind, subject, stage) makes it once per day whatever
+ * restarts or other daemons do. Then it goes through the outbox like any
+ * alert (holds, silences, retries). */
+double
+digest_check(struct digester *g, const struct config *cfg, double now)
+{
+    if (cfg->digest_min < 0)
+        return -1;
+    struct ymd today;
+    clock_date_of(now, &today);
+    double at = clock_day_start(&today) + cfg->digest_min * 60.0;
+    char date[16];
+    snprintf(date, sizeof date, "%04d-%02d-%02d", today.y, today.m, today.d);
+    if (now < at)
+        return at - now;
+    /* the next one: tomorrow at the same time */
+    struct ymd tomorrow;
+    clock_date_of(clock_day_start(&today) + 36 * 3600.0, &tomorrow);
+    double next = clock_day_start(&tomorrow) + cfg->digest_min * 60.0 - now;
+    if (strcmp(g->done, date) == 0)
+        return next;
+    snprintf(g->done, sizeof g->done, "%s", date);
+    /* A daemon started (or a database back) later the same morning still
+     * writes the day's digest; one started in the evening does not send a
+     * stale one: that day is skipped. */
+    if (holidays_rest_day(cfg->rest_days, &today) || now - at > DIGEST_LATE_SECONDS)
+        return next;
+    char t[32];
+    snprintf(t, sizeof t, "%.3f", now);
+    for (size_t i = 0; i < cfg->n_receivers; i++) {
+        const struct receiver *rv = &cfg->receivers[i];
+        char *county = text_array(&rv->county), *sector = text_array(&rv->sector), *level = text_array(&rv->level);
+        const char *params[] = { rv->name, t, county, sector, level, date };
+        /* overdue: pending and due before today; due this week: today to
+         * Sunday; the lights of the receiver's projects in the title. */
+        db_query(g->db,
+                 "WITH p AS (SELECT p.id, p.code, p.name, p.light, c.name AS county FROM project p"
+                 "   JOIN county c ON c.id = p.county_id"
+                 "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))"
+                 "   AND (cardinality($4::text[]) = 0 OR p.sector = ANY($4::text[]))"
+                 "   AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))),"
+                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county,"
+                 "   m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
+                 "   WHERE m.status = 'pending'"
+                 "   AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
+                 " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object("
+                 "     'kind', CASE WHEN overdue THEN 'milestone.overdue' ELSE 'milestone.due_soon' END,"
+                 "     'light', coalesce(light, CASE WHEN overdue THEN 'red' ELSE 'yellow' END),"
+                 "     'message', CASE WHEN overdue THEN format('%s「%s」已逾期 %s 天', name, title, $6::date - due_on)"
+                 "       ELSE format('%s「%s」%s 到期', name, title, to_char(due_on, 'MM-DD')) END,"
+                 "     'project', jsonb_build_object('code', code, 'name', name, 'county', county),"
+                 "     'milestone', jsonb_build_object('id', id, 'title', title, 'due', due_on))"
+                 "     ORDER BY NOT overdue, due_on, id), '[]'::jsonb) AS j,"
+                 "   count(*) FILTER (WHERE overdue) AS n_over, count(*) FILTER (WHERE NOT overdue) AS n_week"
+                 "   FROM (SELECT * FROM m ORDER BY NOT overdue, due_on, id LIMIT 500) x),"
+                 " l AS (SELECT count(*) FILTER (WHERE light = 'red') AS r, count(*) FILTER (WHERE light = 'yellow') AS y,"
+                 "   count(*) FILTER (WHERE light = 'green') AS g FROM p),"
+                 " a AS (INSERT INTO alert (kind, subject, stage, light, created_at, payload)"
+                 "   SELECT 'digest', 'receiver:' || $1, 'daily:' || $6, NULL, to_timestamp($2::float8),"
+                 "     jsonb_build_object('title', format('每日汇总 %s｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
+                 "         $6, (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue),"
+                 "         l.r, l.y, l.g),"
+                 "       'digest', 'daily', 'date', $6, 'receiver', $1,"
+                 "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
+                 "       'due_this_week', (SELECT count(*) FROM m WHERE NOT overdue),"
+                 "       'lights', jsonb_build_object('red', l.r, 'yellow', l.y, 'green', l.g),"
+                 "       'items', items.j)"
+                 "   FROM items, l"
+                 "   ON CONFLICT (kind, subject, stage) DO NOTHING RETURNING id)"
+                 " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
+                 " SELECT id, $1, to_timestamp($2::float8) FROM a RETURNING alert_id, receiver",
+                 6, params, on_digest, g);
+        free(county);
+        free(sector);
+        free(level);
+    }
+    if (cfg->weekly_day > 0)
+        weekly_write(g, cfg, t, date);
+    return next;
+}

@@ -1,0 +1,54 @@
+# Helpers the fault tests share, on top of tests/integration/lib.sh (which
+# this sources). Sourced, not run.
+. "$top_srcdir/tests/integration/lib.sh"
+
+T_HELD=         # databases whose leader lock hold_leader holds
+
+# role SOCKET — "leader" or "standby" once the database is connected, else "".
+role() {
+    "$KEYPROJCTL" -s "$1" --json status 2>/dev/null |
+        python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("role", "") if d.get("database") == "connected" else "")' 2>/dev/null
+}
+
+# wait_role SOCKET ROLE — at most 10 s.
+wait_role() {
+    local i
+    for i in $(seq 1 100); do
+        [ "$(role "$1")" = "$2" ] && return 0
+        sleep 0.1
+    done
+    fail "$1 did not become $2 in 10 s (role: '$(role "$1")')"
+}
+
+# hold_leader DB — takes the leader lock in a session of its own, so that no
+# keyprojd scans while a ledger is imported file by file: each import wakes
+# the leader, and what a scan of half a ledger decides stays decided, which
+# would make two runs differ. release_leader DB gives it up.
+hold_leader() {
+    PGAPPNAME=keyproj_hold_leader psql -X -q -d "$1" -c "SELECT pg_advisory_lock(7391002)" \
+        -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+    T_HELD="$T_HELD $1"
+    local i
+    for i in $(seq 1 100); do
+        [ "$(psql -X -q -A -t -d "$1" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE l.locktype = 'advisory' AND l.objid = 7391002 AND l.granted
+              AND a.application_name = 'keyproj_hold_leader'")" = 1 ] && return 0
+        sleep 0.05
+    done
+    fail "could not take the leader lock of $1"
+}
+
+release_leader() {
+    psql -X -q -A -t -d "$1" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+        WHERE application_name = 'keyproj_hold_leader' AND datname = current_database()" >/dev/null
+}
+
+# Whatever happens, no held lock outlives the test (its session would keep
+# the database from being dropped).
+f_cleanup() {
+    local rc=$? db
+    for db in $T_HELD; do release_leader "$db" 2>/dev/null; done
+    (exit $rc)
+    t_cleanup
+}
+trap f_cleanup EXIT
