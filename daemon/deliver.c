@@ -494,6 +494,11 @@ post(struct deliverer *dl, struct attempt *at, const struct receiver *rv)
 static void
 pump(struct deliverer *dl, struct rstate *r, const struct receiver *rv)
 {
+    /* No verdict could be recorded: a row sent now would be sent again
+     * when its lease ends. The queue waits (its leases stand) until the
+     * verdicts' connection is back. */
+    if (!dl->vdb_up && !dl->draining)
+        return;
     bool paused = r->blocked_until > real_now();
     while (r->qhead != NULL && (paused || dl->draining ||
                                 (r->in_flight < rv->max_concurrency && dl->in_flight < MAX_IN_FLIGHT))) {
@@ -1098,8 +1103,10 @@ on_vdb_state(void *arg, enum db_state state)
 {
     struct deliverer *dl = arg;
     dl->vdb_up = state == DB_UP;
-    if (dl->vdb_up)
+    if (dl->vdb_up) {
+        pump_all(dl);
         arm(dl, 0);
+    }
 }
 
 static void

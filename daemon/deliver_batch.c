@@ -2,8 +2,10 @@
  * UPDATE … FROM unnest(…) per batch. A batch goes out as soon as the
  * connection is free; what arrives meanwhile waits for the next one, so
  * under load a batch holds what a round trip lets accumulate and when idle
- * a verdict is written at once. A failed write changes nothing: the rows
- * keep their lease and come back when it ends. */
+ * a verdict is written at once. A failed write changes nothing, and is
+ * tried again (the connection lost, the disk full) every RETRY_SECONDS for
+ * RETRY_FOR_SECONDS — within a lease, so that a short outage sends nothing
+ * twice; past that the rows keep their lease and come back when it ends. */
 #include "ac_config.h"
 
 #include <stdio.h>
@@ -17,6 +19,10 @@
 #include "deliver_batch.h"
 #include "log.h"
 #include "util.h"
+
+#define RETRY_SECONDS 1
+#define RETRY_FOR_SECONDS 45        /* the default lease is 70 s; a later write is still right:
+                                     * it touches only rows this daemon still holds */
 
 struct item {
     struct item *next;
@@ -32,6 +38,8 @@ struct batch {
     struct item *items, *last;
     size_t n_items;
     double sent;                    /* real time, for the debug log */
+    double first_sent;              /* real time of the first try */
+    bool closed;                    /* the arrays' closing braces are written */
 };
 
 struct vbatch {
@@ -40,6 +48,8 @@ struct vbatch {
     struct event *flush_ev;
     struct batch *open;             /* filling */
     struct batch *writing;          /* sent, not answered */
+    struct batch *failed;           /* to write again, at retry_ev */
+    struct event *retry_ev;
     size_t waiting;
 };
 
@@ -97,6 +107,30 @@ put_text(struct buf *b, const char *s)
     buf_putc(b, '"');
 }
 
+static void on_written(void *arg, const PGresult *res, const char *err);
+
+/* Sends t (not empty), the first time or again. */
+static void
+write_batch(struct vbatch *b, struct batch *t)
+{
+    b->writing = t;
+    t->sent = clock_now(NULL);
+    if (!t->closed) {
+        struct buf *arrays[] = { &t->ids, &t->verdicts, &t->ats, &t->nexts, &t->errors, &t->https };
+        for (size_t i = 0; i < ARRAY_LEN(arrays); i++)
+            buf_putc(arrays[i], '}');
+        t->closed = true;
+        t->first_sent = t->sent;
+    }
+    const char *params[] = { t->ids.data, t->verdicts.data, t->ats.data, t->nexts.data,
+                             t->errors.data, t->https.data, b->worker };
+    /* Only the lease holder writes (sql/0010_delivery_batch.sql). */
+    db_query(b->db,
+             "SELECT keyproj_record_deliveries($7, $1::bigint[], $2::text[], $3::float8[], $4::float8[],"
+             " $5::text[], $6::int[])",
+             7, params, on_written, t);
+}
+
 static void
 on_written(void *arg, const PGresult *res, const char *err)
 {
@@ -104,6 +138,16 @@ on_written(void *arg, const PGresult *res, const char *err)
     struct vbatch *b = t->owner;
     (void)res;
     b->writing = NULL;
+    if (err && clock_now(NULL) - t->first_sent < RETRY_FOR_SECONDS) {
+        /* The outcomes stand: write them again shortly (nothing else is
+         * written meanwhile, so verdicts keep their order). */
+        log_warn("could not record delivery outcomes: trying again", "rows=%zu retry_in=%d error=%s", t->rows,
+                 RETRY_SECONDS, log_q(err));
+        b->failed = t;
+        struct timeval tv = { RETRY_SECONDS, 0 };
+        evtimer_add(b->retry_ev, &tv);
+        return;
+    }
     if (err)
         log_warn("could not record delivery outcomes: their rows are sent again when their lease ends",
                  "rows=%zu error=%s", t->rows, log_q(err));
@@ -117,7 +161,7 @@ on_written(void *arg, const PGresult *res, const char *err)
 static void
 flush(struct vbatch *b)
 {
-    if (b->writing != NULL || b->open == NULL)
+    if (b->writing != NULL || b->failed != NULL || b->open == NULL)
         return;
     struct batch *t = b->open;
     b->open = NULL;
@@ -125,18 +169,19 @@ flush(struct vbatch *b)
         batch_end(t, NULL);
         return;
     }
-    b->writing = t;
-    t->sent = clock_now(NULL);
-    struct buf *arrays[] = { &t->ids, &t->verdicts, &t->ats, &t->nexts, &t->errors, &t->https };
-    for (size_t i = 0; i < ARRAY_LEN(arrays); i++)
-        buf_putc(arrays[i], '}');
-    const char *params[] = { t->ids.data, t->verdicts.data, t->ats.data, t->nexts.data,
-                             t->errors.data, t->https.data, b->worker };
-    /* Only the lease holder writes (sql/0010_delivery_batch.sql). */
-    db_query(b->db,
-             "SELECT keyproj_record_deliveries($7, $1::bigint[], $2::text[], $3::float8[], $4::float8[],"
-             " $5::text[], $6::int[])",
-             7, params, on_written, t);
+    write_batch(b, t);
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    struct vbatch *b = arg;
+    (void)fd;
+    (void)what;
+    struct batch *t = b->failed;
+    b->failed = NULL;
+    if (t != NULL)
+        write_batch(b, t);
 }
 
 static void
@@ -154,6 +199,7 @@ vbatch_new(struct event_base *base, struct db *db, const char *worker)
     b->db = db;
     b->worker = xstrdup(worker);
     b->flush_ev = event_new(base, -1, 0, on_flush, b);
+    b->retry_ev = evtimer_new(base, on_retry, b);
     return b;
 }
 
@@ -166,7 +212,10 @@ vbatch_free(struct vbatch *b)
      * batch still points here. */
     if (b->open != NULL)
         batch_end(b->open, "daemon stopping");
+    if (b->failed != NULL)
+        batch_end(b->failed, "daemon stopping");
     event_free(b->flush_ev);
+    event_free(b->retry_ev);
     free(b->worker);
     free(b);
 }

@@ -4,6 +4,17 @@
 
 T_HELD=         # databases whose leader lock hold_leader holds
 
+# wait_for SECONDS SQL EXPECTED — bounded poll until SQL answers EXPECTED
+# (an error, the database being down, counts as not yet).
+wait_for() {
+    local i
+    for i in $(seq 1 $(($1 * 20))); do
+        [ "$(sql "$2" 2>/dev/null)" = "$3" ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
 # role SOCKET — "leader" or "standby" once the database is connected, else "".
 role() {
     "$KEYPROJCTL" -s "$1" --json status 2>/dev/null |

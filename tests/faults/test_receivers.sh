@@ -7,19 +7,13 @@
 # 5 h, 10 h, 10 h; the clock is moved to each retry, not waited for) until
 # it is dead, while a healthy receiver configured alongside gets every alert
 # at once; keyprojd's memory stays bounded and it leaks no descriptor.
-. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/faults/lib.sh"
 
 N=20                    # alerts; each goes to every receiver
 RSS_GROWTH_KB=16384     # bounds on keyprojd's memory (RssAnon) over the failing rounds:
 RSS_MAX_KB=131072       # growth, and in all (with AddressSanitizer's shadow and a 4 MB quarantine)
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-python3 "$top_srcdir/tests/receivers/receiver.py" --json-secret "$secret" --hang-seconds 5 \
-    > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
-T_EXTRA_PIDS=$!
-for i in $(seq 1 100); do [ -s "$T_DIR/receiver.out" ] && break; sleep 0.05; done
-port=$(head -n 1 "$T_DIR/receiver.out")
-[ -n "$port" ] || fail "receiver did not start"
-base="http://127.0.0.1:$port"
+start_receiver --json-secret "$secret" --hang-seconds 5
 # A port nothing listens on: bound, then closed.
 closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
@@ -48,14 +42,6 @@ clock=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 start_daemon --now "$clock"
 wait_ready
 
-wait_for() {    # wait_for SECONDS SQL EXPECTED — bounded poll
-    local i
-    for i in $(seq 1 $(($1 * 20))); do
-        [ "$(sql "$2")" = "$3" ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
 # alerts K SUBJECT-PREFIX RECEIVERS-SQL-LIST — K alerts, each with a delivery per receiver
 alerts() {
     sql "WITH a AS (INSERT INTO alert (kind, subject, stage, light, payload)

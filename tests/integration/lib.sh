@@ -28,8 +28,16 @@ mkdir -p "$T_DIR"
 t_cleanup() {
     local rc=$?
     [ -n "$T_PID" ] && kill "$T_PID" 2>/dev/null && wait "$T_PID" 2>/dev/null
-    for p in $T_EXTRA_PIDS; do kill "$p" 2>/dev/null; done
+    for p in $T_EXTRA_PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
     dropdb --if-exists "$T_DB" >/dev/null 2>&1
+    # A sanitizer's report (a leak at exit, a bad access, undefined
+    # behaviour) in any log of the test fails it, however the daemons ended.
+    local san='ERROR: (AddressSanitizer|LeakSanitizer)|\.c:[0-9]+:[0-9]+: runtime error:'
+    if grep -rqE "$san" "$T_DIR" 2>/dev/null; then
+        echo "FAIL: a sanitizer reported an error:" >&2
+        grep -rhE -A 25 "$san" "$T_DIR" 2>/dev/null | head -n 80 >&2
+        rc=1
+    fi
     if [ "$rc" -eq 0 ]; then
         rm -rf "$T_DIR"
     else
@@ -163,6 +171,18 @@ stop_daemon() {
     local rc=$?
     T_PID=
     return $rc
+}
+
+# start_receiver ARGS… — tests/receivers/receiver.py with ARGS in the
+# background (stopped when the test ends); sets port, and base: its URL.
+start_receiver() {
+    python3 "$top_srcdir/tests/receivers/receiver.py" "$@" > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
+    T_EXTRA_PIDS="$T_EXTRA_PIDS $!"
+    local i
+    for i in $(seq 1 100); do [ -s "$T_DIR/receiver.out" ] && break; sleep 0.05; done
+    port=$(head -n 1 "$T_DIR/receiver.out")
+    [ -n "$port" ] || fail "receiver did not start: $(cat "$T_DIR/receiver.err")"
+    base="http://127.0.0.1:$port"
 }
 
 # The state of the ledger as one checksum, to prove a refused import

@@ -7,13 +7,8 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-python3 "$top_srcdir/tests/receivers/receiver.py" --json-secret "$secret" \
-    --dingtalk-secret SECdingtalk --feishu-secret feishu-secret > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
-T_EXTRA_PIDS=$!
-for i in $(seq 1 100); do [ -s "$T_DIR/receiver.out" ] && break; sleep 0.05; done
-port=$(head -n 1 "$T_DIR/receiver.out")
-[ -n "$port" ] || fail "receiver did not start"
-base="http://127.0.0.1:$port"
+start_receiver --json-secret "$secret" \
+    --dingtalk-secret SECdingtalk --feishu-secret feishu-secret
 received() {    # received PATH → how many messages the receiver accepted there
     python3 -c 'import json,sys,urllib.request; print(len(json.load(urllib.request.urlopen(sys.argv[1]))))' \
         "$base/_received?path=$1"

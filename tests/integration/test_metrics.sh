@@ -124,12 +124,7 @@ T_EXTRA_PIDS=
 
 # ---- on: a day of the demo, a few deliveries ------------------------------
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-python3 "$top_srcdir/tests/receivers/receiver.py" --json-secret "$secret" > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
-T_EXTRA_PIDS=$!
-for i in $(seq 1 100); do [ -s "$T_DIR/receiver.out" ] && break; sleep 0.05; done
-rport=$(head -n 1 "$T_DIR/receiver.out")
-[ -n "$rport" ] || fail "receiver did not start"
-base="http://127.0.0.1:$rport"
+start_receiver --json-secret "$secret"
 mport=$(free_port)
 murl="http://127.0.0.1:$mport"
 # The scans' alerts match no receiver (no such county): the deliveries

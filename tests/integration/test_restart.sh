@@ -10,12 +10,7 @@
 
 N=2000
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-python3 "$top_srcdir/tests/receivers/receiver.py" --json-secret "$secret" > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
-T_EXTRA_PIDS=$!
-for i in $(seq 1 100); do [ -s "$T_DIR/receiver.out" ] && break; sleep 0.05; done
-port=$(head -n 1 "$T_DIR/receiver.out")
-[ -n "$port" ] || fail "receiver did not start"
-base="http://127.0.0.1:$port"
+start_receiver --json-secret "$secret"
 wait_for() {    # wait_for SQL TEST — bounded (20 s): until SQL's answer passes the test
     for i in $(seq 1 400); do
         [ "$(sql "$1")" $2 ] && return 0

@@ -9,13 +9,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-python3 "$top_srcdir/tests/receivers/receiver.py" --json-secret "$secret" \
-    > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
-T_EXTRA_PIDS=$!
-for i in $(seq 1 100); do [ -s "$T_DIR/receiver.out" ] && break; sleep 0.05; done
-port=$(head -n 1 "$T_DIR/receiver.out")
-[ -n "$port" ] || fail "receiver did not start"
-base="http://127.0.0.1:$port"
+start_receiver --json-secret "$secret"
 
 create_db
 write_config "
