@@ -86,4 +86,8 @@ void cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const cha
 struct pg_result;
 json_t *cmd_rows_json(const void *pgresult);
 
+/* Ends the imports still running (each on its own connection), answering
+ * them that keyprojd is stopping: before the control socket is freed. */
+void cmd_import_stop(void);
+
 #endif

@@ -1,7 +1,15 @@
 /* cmd_import: `import projects|milestones|reports|plans` with the file as
  * the request body. Validation happens here in full before the database
  * sees anything; the merge is one SQL call, so one import is one
- * transaction and a bad file changes nothing. */
+ * transaction and a bad file changes nothing.
+ *
+ * The call goes over a connection of the import's own, closed when it
+ * ends: libpq keeps an output buffer as large as the largest statement it
+ * ever sent (a 100,000-row file makes a parameter of ~50 MB), which the
+ * main connection would hold for the daemon's life; and the main
+ * connection's queue (scans, other commands) does not wait for a long
+ * import. Each stage's copy of the file is freed as soon as the next one
+ * exists, so the peak is about two of them. */
 #include "ac_config.h"
 
 #include <malloc.h>
@@ -9,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
+#include <event2/event.h>
 
 #include "cmd.h"
 #include "daemon.h"
@@ -18,15 +27,33 @@
 #include "util.h"
 
 struct import_job {
+    struct import_job *next;        /* the imports running (shutdown ends them) */
     struct cmd_ctx *ctx;
     struct import_result res;
     enum import_kind kind;
     bool dry_run;
+    size_t nrows;
+    char *rows;                     /* the rows parameter, until sent */
+    struct db *db;                  /* the import's own connection */
+    bool sent, answered, closing;
+    struct event *end_ev;           /* frees the job outside db's callbacks */
 };
+
+static struct import_job *running;
 
 static void
 job_free(struct import_job *job)
 {
+    for (struct import_job **p = &running; *p; p = &(*p)->next)
+        if (*p == job) {
+            *p = job->next;
+            break;
+        }
+    if (!job->closing)
+        db_free(job->db);
+    if (job->end_ev)
+        event_free(job->end_ev);
+    free(job->rows);
     import_result_free(&job->res);
     free(job);
     /* A big file leaves the heap full of freed JSON nodes; give the pages
@@ -34,6 +61,26 @@ job_free(struct import_job *job)
     malloc_trim(0);
 }
 
+static void
+on_end(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    job_free(arg);
+}
+
+/* The answer is given: free the job and its connection from the loop (not
+ * from inside the connection's own callback), or at once when the
+ * connection is being freed already. */
+static void
+job_end(struct import_job *job)
+{
+    if (job->closing || job->end_ev == NULL) {
+        job_free(job);
+        return;
+    }
+    event_active(job->end_ev, EV_TIMEOUT, 0);
+}
 static void
 reply_errors(struct cmd_ctx *ctx, struct import_result *res)
 {
@@ -51,9 +98,10 @@ on_merged(void *arg, const PGresult *pg, const char *err)
 {
     struct import_job *job = arg;
     struct cmd_ctx *ctx = job->ctx;
+    job->answered = true;
     if (err) {
         cmd_error(ctx, "internal", NULL, "import failed, nothing was imported: %s", err);
-        job_free(job);
+        job_end(job);
         return;
     }
     json_error_t jerr;
@@ -77,12 +125,58 @@ on_merged(void *arg, const PGresult *pg, const char *err)
         if (json_array_size(job->res.ignored) > 0)
             json_object_set(out, "ignored_columns", job->res.ignored);
         log_info("import done", "req=%lu user=%s kind=%s dry_run=%d rows=%zu", ctx->request_id,
-                 log_q(ctx->user), import_kind_name(job->kind), job->dry_run,
-                 json_array_size(job->res.rows));
+                 log_q(ctx->user), import_kind_name(job->kind), job->dry_run, job->nrows);
         cmd_reply(ctx, json_incref(out));
     }
     json_decref(out);
-    job_free(job);
+    job_end(job);
+}
+
+/* The import's connection came up (send the call) or could not be made. */
+static void
+on_import_db(void *arg, enum db_state state)
+{
+    struct import_job *job = arg;
+    if (job->sent || job->answered || job->closing)
+        return;                     /* a loss after sending: on_merged hears of it */
+    if (state == DB_UP) {
+        char req[24];
+        snprintf(req, sizeof req, "%lu", job->ctx->request_id);
+        const char *params[] = { import_kind_name(job->kind), job->rows, job->ctx->user,
+                                 job->dry_run ? "true" : "false", req };
+        /* keyproj_import_req sets keyproj.request_id for the audit rows,
+         * then imports: one statement, one transaction. */
+        db_query(job->db, "SELECT keyproj_import_req($1, $2::jsonb, $3, $4::boolean, $5)::text", 5, params,
+                 on_merged, job);
+        job->sent = true;
+        free(job->rows);
+        job->rows = NULL;
+    } else if (state == DB_DOWN) {
+        cmd_error(job->ctx, "unavailable", NULL, "the database is not available: %s; nothing was imported",
+                  db_last_error(job->db));
+        job->answered = true;
+        job_end(job);
+    }
+}
+
+void
+cmd_import_stop(void)
+{
+    while (running != NULL) {
+        struct import_job *job = running;
+        running = job->next;
+        job->next = NULL;
+        job->closing = true;
+        struct db *db = job->db;
+        if (job->sent && !job->answered) {
+            db_free(db);            /* on_merged hears "daemon stopping" and frees the job */
+        } else {
+            db_free(db);
+            if (!job->answered)
+                cmd_error(job->ctx, "unavailable", NULL, "keyprojd is stopping; nothing was imported");
+            job_free(job);
+        }
+    }
 }
 
 static void
@@ -119,15 +213,27 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         job_free(job);
         return;
     }
-    char *rows = json_dumps(job->res.rows, JSON_COMPACT);
-    char req[24];
-    snprintf(req, sizeof req, "%lu", ctx->request_id);
-    const char *params[] = { import_kind_name(kind), rows, ctx->user, job->dry_run ? "true" : "false", req };
-    /* keyproj_import_req sets keyproj.request_id for the audit rows, then
-     * imports: one statement, one transaction. */
-    db_query(ctx->d->db, "SELECT keyproj_import_req($1, $2::jsonb, $3, $4::boolean, $5)::text", 5, params,
-             on_merged, job);
-    free(rows);
+    /* The file, then its rows as JSON, are no longer needed once the
+     * parameter is made. */
+    free(ctx->body);
+    ctx->body = NULL;
+    ctx->body_len = 0;
+    job->nrows = json_array_size(job->res.rows);
+    job->rows = json_dumps(job->res.rows, JSON_COMPACT);
+    json_decref(job->res.rows);
+    job->res.rows = NULL;
+    malloc_trim(0);
+    if (job->rows == NULL) {
+        cmd_error(ctx, "internal", NULL, "out of memory building the import; nothing was imported");
+        job_free(job);
+        return;
+    }
+    const struct config *cfg = ctx->d->cfg;
+    job->end_ev = event_new(ctx->d->base, -1, 0, on_end, job);
+    job->db = db_new(ctx->d->base, "import", cfg->db_conninfo, cfg->db_reconnect_max, on_import_db, NULL, job);
+    job->next = running;
+    running = job;
+    db_start(job->db);
 }
 
 static const struct cmd_opt import_opts[] = {

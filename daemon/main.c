@@ -211,6 +211,7 @@ static void
 daemon_free(struct daemon *d)
 {
     metrics_http_free(d->metrics_http);
+    cmd_import_stop();
     control_free(d->ctl);
     deliver_free(d->deliver);
     scan_free(d->scan);
