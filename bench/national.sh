@@ -1,0 +1,186 @@
+#!/bin/bash
+# Figures at national scale: a generated ledger of BENCH_NATIONAL_SIZE
+# projects (default 100,000: about 812k milestones, the generator's 8.1 per
+# project) imported through keyprojctl, against `psql \copy` of the same
+# projects file into a plain table of text columns in the same run; where
+# the import's time goes; the first full scan and the steady scan; overdue,
+# whole and for one county; control socket round trips; keyprojd's memory
+# idle and at its peak after each step. Plans and reports are not imported
+# (1.2M and 1.0M rows: minutes more, and the milestone phase does not read
+# them). Run by bench/run inside pg_virtualenv (or alone: pg_virtualenv -t
+# env BENCH_BUILD=… BENCH_TOP=… bash bench/national.sh). About 5 minutes at
+# the default size on 2 busy cores.
+set -euo pipefail
+size=${BENCH_NATIONAL_SIZE:-100000}
+county=${BENCH_NATIONAL_COUNTY:-涧西区}
+db=kp_bench_national
+work=$(mktemp -d)
+pid=
+hold=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    [ -n "$hold" ] && kill "$hold" 2>/dev/null && wait "$hold" 2>/dev/null
+    rm -rf "$work"
+    dropdb --if-exists --force $db >/dev/null 2>&1
+}
+trap cleanup EXIT
+psq() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db "$@"; }
+line() { printf '%-50s %s\n' "$1" "$2"; }
+secs() { python3 -c 'import sys,time; print("%.3f" % time.monotonic())'; }
+# The daemon's resident set now, and its peak (VmHWM) since the last call:
+# writing 5 to clear_refs resets the peak, so each step shows its own.
+mem() {
+    awk '/^VmRSS/ { r = $2 } /^RssAnon/ { a = $2 } /^VmHWM/ { h = $2 }
+         END { printf "VmRSS %.1f MB, RssAnon %.1f MB, peak VmHWM %.1f MB", r / 1024, a / 1024, h / 1024 }' \
+        "/proc/$pid/status"
+    { echo 5 > "/proc/$pid/clear_refs"; } 2>/dev/null || printf ' (since start: peak not resettable here)'
+}
+memline() { line "  keyprojd memory after $1" "$(mem)"; }
+
+t0=$(secs)
+"$BENCH_BUILD/data/keyproj-gen" --size "$size" --out "$work" 2>/dev/null
+n_prj=$(($(wc -l < "$work/projects.csv") - 1))
+n_ms=$(($(wc -l < "$work/milestones.csv") - 1))
+line "national data set (keyproj-gen --size $size)" \
+    "$n_prj projects, $n_ms milestones, $(du -m "$work/projects.csv" | cut -f1) + $(du -m "$work/milestones.csv" | cut -f1) MB, generated in $(python3 -c "print('%.1f' % ($(secs) - $t0))") s"
+
+createdb $db
+# Function timings: keyproj_import_projects' own time is the SQL part of
+# the import (pg_stat_user_functions).
+psq -c "ALTER DATABASE $db SET track_functions = 'pl'"
+# A session holding the leader's lock (scan.c) keeps keyprojd a standby
+# while the data goes in, so that the first full scan runs alone, on all of
+# it, when the lock is let go.
+psql -X -q -d $db -c "SET application_name = 'kp_bench_hold'; SELECT pg_advisory_lock(7391002), pg_sleep(3600)" \
+    >/dev/null 2>&1 &
+hold=$!
+held() { [ "$(psq -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7391002 AND granted")" = 1 ]; }
+for _ in $(seq 1 100); do held && break; sleep 0.1; done
+held || { echo "bench/national.sh: could not take the leader's lock" >&2; exit 1; }
+cat > "$work/k.conf" <<CONF
+timezone = "Asia/Shanghai";
+database = { conninfo = "dbname=$db"; };
+control = { socket = "$work/ctl.sock"; admins = [ "$(id -un)" ]; };
+alerts = { quiet_hours = ""; leader_retry_seconds = 1; };
+CONF
+"$BENCH_BUILD/keyprojd" -c "$work/k.conf" --now 2026-11-25T09:00:00+08:00 2>"$work/d.log" &
+pid=$!
+ctl="$BENCH_BUILD/keyprojctl -s $work/ctl.sock"
+for _ in $(seq 1 100); do $ctl --json status 2>/dev/null | grep -q '"role": "standby"' && break; sleep 0.1; done
+$ctl --json status 2>/dev/null | grep -q '"role": "standby"' ||
+    { echo "bench/national.sh: keyprojd did not come up as a standby: $(tail -n 3 "$work/d.log")" >&2; exit 1; }
+sleep 0.5
+line "keyprojd memory, idle, empty database" "$(mem)"
+
+# ---- import of the projects, against \copy of the same file ------------
+ncols=$(head -n 1 "$work/projects.csv" | python3 -c 'import csv,sys; print(len(next(csv.reader(sys.stdin))))')
+psq -c "CREATE TABLE copy_projects ($(seq -f 'c%g text' -s ', ' 1 "$ncols"))"
+t0=$(secs)
+psq -c "\\copy copy_projects FROM '$work/projects.csv' WITH (FORMAT csv, HEADER true)"
+copy_s=$(python3 -c "print('%.2f' % ($(secs) - $t0))")
+psq -c "DROP TABLE copy_projects"
+t0=$(secs)
+$ctl import projects "$work/projects.csv" >/dev/null
+imp_s=$(python3 -c "print('%.2f' % ($(secs) - $t0))")
+# (a backend reports its function timings when idle, within a few seconds)
+for _ in $(seq 1 150); do
+    sql_s=$(psq -c "SELECT round(total_time::numeric / 1000, 2) FROM pg_stat_user_functions WHERE funcname = 'keyproj_import_projects'")
+    [ -n "$sql_s" ] && break
+    sleep 0.1
+done
+[ -n "$sql_s" ] || { echo "bench/national.sh: no function timings for the import" >&2; exit 1; }
+line "psql \\copy of projects.csv, $ncols text columns" "$copy_s s ($n_prj rows)"
+line "import of projects.csv through keyprojctl" "$imp_s s ($n_prj rows)"
+line "import ratio (\\copy time / import time)" "$(python3 -c "print('%.3f' % ($copy_s / $imp_s))") (target >= 0.8)"
+memline "the projects import"
+
+# Where the import's time goes. keyproj_import_projects' own time is the
+# SQL; the rest is keyprojd (CSV parsing, validation, the rows as JSON) and
+# handing PostgreSQL a JSON document of the whole file. Within the SQL, in
+# a rolled-back transaction: the same rows written into a copy of the
+# table with its indexes and checks (the write itself), again with its
+# four foreign keys (their per-row checks), and the same number of audit
+# rows; staging, parsing and validation are what is left.
+split=$(psq <<'SQL' | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tr '\n' ' '
+BEGIN;
+CREATE TABLE kp_x (LIKE project INCLUDING ALL);
+\timing on
+INSERT INTO kp_x OVERRIDING SYSTEM VALUE SELECT * FROM project;
+\timing off
+TRUNCATE kp_x;
+ALTER TABLE kp_x ADD FOREIGN KEY (county_id) REFERENCES county, ADD FOREIGN KEY (unit_id) REFERENCES unit,
+    ADD FOREIGN KEY (leader_id) REFERENCES person, ADD FOREIGN KEY (contact_id) REFERENCES person;
+\timing on
+INSERT INTO kp_x OVERRIDING SYSTEM VALUE SELECT * FROM project;
+INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+SELECT actor, action, subject, new, result, request_id FROM audit_log WHERE subject LIKE 'project:%';
+\timing off
+ROLLBACK;
+SQL
+)
+read -r write_ms fk_ms audit_ms <<<"$split"
+python3 - "$imp_s" "$sql_s" "$write_ms" "$fk_ms" "$audit_ms" <<'PY'
+import sys
+imp, sql, write, fk, audit = (float(x) for x in sys.argv[1:])
+write, fk, audit = write / 1000, fk / 1000, audit / 1000
+fk -= write
+rest = sql - write - fk - audit
+def l(k, v): print('%-50s %s' % (k, v))
+l('  keyprojd side (CSV, validation, JSON, transfer)', '%.1f s (%.0f%%)' % (imp - sql, 100 * (imp - sql) / imp))
+l('  SQL keyproj_import_projects', '%.1f s (%.0f%%), of which:' % (sql, 100 * sql / imp))
+l('    rows + 10 indexes + checks into project', '%.1f s (%.0f%%)' % (write, 100 * write / imp))
+l('    4 foreign keys, checked per row', '%.1f s (%.0f%%)' % (fk, 100 * fk / imp))
+l('    one audit row per project', '%.1f s (%.0f%%)' % (audit, 100 * audit / imp))
+l('    staging, parsing, validation, the rest', '%.1f s (%.0f%%)' % (rest, 100 * rest / imp))
+PY
+
+t0=$(secs)
+$ctl import milestones "$work/milestones.csv" >/dev/null
+line "import of milestones.csv through keyprojctl" "$(python3 -c "print('%.1f' % ($(secs) - $t0))") s ($n_ms rows)"
+memline "the milestones import"
+
+# ---- scans --------------------------------------------------------------
+psq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kp_bench_hold'" >/dev/null
+wait "$hold" 2>/dev/null || true
+hold=
+for _ in $(seq 1 3000); do grep -q 'msg="scan finished"' "$work/d.log" && break; sleep 0.2; done
+grep -q 'msg="scan finished"' "$work/d.log" ||
+    { echo "bench/national.sh: no scan finished within 10 minutes: $(tail -n 3 "$work/d.log")" >&2; exit 1; }
+read -r full_ms full_rows full_alerts <<<"$(grep 'msg="scan finished"' "$work/d.log" | head -n 1 |
+    sed -n 's/.* examined=\([0-9]*\) alerts=\([0-9]*\) .* ms=\([0-9.]*\) .*/\3 \1 \2/p')"
+line "scan, everything (first, as the new leader)" \
+    "$(printf '%.1f s (%s rows examined, %s alerts)' "$(python3 -c "print($full_ms / 1000)")" "$full_rows" "$full_alerts")"
+read -r ms_ms prj_ms <<<"$(grep 'msg="scan finished"' "$work/d.log" | head -n 1 |
+    sed -n 's/.* milestones_ms=\([0-9.]*\) projects_ms=\([0-9.]*\).*/\1 \2/p')"
+line "  of which the milestone phase, the project phase" \
+    "$(python3 -c "print('%.1f s, %.1f s' % ($ms_ms / 1000, $prj_ms / 1000))")"
+memline "the first scan"
+ms() { python3 -c 'import json,sys; d=json.load(sys.stdin); print("%s %s" % (d["duration_ms"], d["examined"]))'; }
+# as autovacuum would leave the tables, as in bench/scan.sh
+psq -c "VACUUM ANALYZE" >/dev/null
+$ctl scan >/dev/null
+read -r steady_ms steady_rows <<<"$(for _ in 1 2 3 4 5; do sleep 0.2; $ctl --json scan | ms; done | sort -n | sed -n 3p)"
+line "scan, nothing new (median of 5)" "$steady_ms ms ($steady_rows rows examined; target <= 10 ms)"
+memline "the scans"
+
+# ---- views --------------------------------------------------------------
+over() {    # over ARGS… → "ROWS BYTES MS" of one overdue answer through keyprojctl
+    local t b
+    t=$(secs)
+    $ctl --json overdue "$@" > "$work/over.json"
+    b=$(python3 -c "print('%.0f' % (1000 * ($(secs) - $t)))")
+    echo "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$work/over.json") $(wc -c < "$work/over.json") $b"
+}
+read -r o_rows o_bytes o_ms <<<"$(over)"
+line "overdue, whole data set, keyprojctl --json" \
+    "$o_ms ms ($o_rows rows, $(python3 -c "print('%.1f' % ($o_bytes / 1048576))") MB of JSON)"
+memline "one overdue"
+"$BENCH_BUILD/bench/ctlbench" "$work/ctl.sock" 5 overdue | sed 's/^/  /'
+memline "overdue, repeated"
+read -r c_rows c_bytes c_ms <<<"$(over --county "$county")"
+line "overdue --county C, keyprojctl --json" "$c_ms ms ($c_rows rows, $((c_bytes / 1024)) kB of JSON; C = $county)"
+"$BENCH_BUILD/bench/ctlbench" "$work/ctl.sock" 3 "overdue --county $county" | sed 's/^/  /'
+"$BENCH_BUILD/bench/ctlbench" "$work/ctl.sock" 3 status version
+memline "ctlbench"
+sleep 1
+line "keyprojd memory, idle, national data loaded" "$(mem)"
