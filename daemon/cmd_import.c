@@ -202,7 +202,7 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     job->ctx = ctx;
     job->kind = kind;
     job->dry_run = cmd_flag(a, "dry-run");
-    import_parse(kind, ctx->body, ctx->body_len, enc, &job->res);
+    import_parse_text(kind, ctx->body, ctx->body_len, enc, &job->res);
     if (job->res.fatal) {
         cmd_error(ctx, "invalid", NULL, "%s; nothing was imported", job->res.fatal);
         job_free(job);
@@ -213,21 +213,15 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         job_free(job);
         return;
     }
-    /* The file, then its rows as JSON, are no longer needed once the
-     * parameter is made. */
+    /* The file is no longer needed once its rows are text (each row's
+     * JSON object was freed as soon as it was dumped). */
     free(ctx->body);
     ctx->body = NULL;
     ctx->body_len = 0;
-    job->nrows = json_array_size(job->res.rows);
-    job->rows = json_dumps(job->res.rows, JSON_COMPACT);
-    json_decref(job->res.rows);
-    job->res.rows = NULL;
+    job->nrows = job->res.nrows;
+    job->rows = job->res.rows_text;
+    job->res.rows_text = NULL;
     malloc_trim(0);
-    if (job->rows == NULL) {
-        cmd_error(ctx, "internal", NULL, "out of memory building the import; nothing was imported");
-        job_free(job);
-        return;
-    }
     const struct config *cfg = ctx->d->cfg;
     job->end_ev = event_new(ctx->d->base, -1, 0, on_end, job);
     job->db = db_new(ctx->d->base, "import", cfg->db_conninfo, cfg->db_reconnect_max, on_import_db, NULL, job);

@@ -468,12 +468,12 @@ convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, cons
     return o;
 }
 
-void
-import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
-             struct import_result *r)
+static void
+parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc, struct import_result *r,
+      struct buf *text_rows)
 {
     memset(r, 0, sizeof *r);
-    r->rows = json_array();
+    r->rows = text_rows ? NULL : json_array();
     r->errors = json_array();
     r->columns = json_object();
     r->ignored = json_array();
@@ -507,10 +507,24 @@ import_parse(enum import_kind kind, const char *data, size_t len, enum text_enco
             if (row_blank(&csv->rows[i]))
                 continue;
             json_t *o = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, r);
-            if (o)
+            if (o == NULL)
+                continue;
+            r->nrows++;
+            if (text_rows == NULL) {
                 json_array_append_new(r->rows, o);
+                continue;
+            }
+            char *t = json_dumps(o, JSON_COMPACT);
+            json_decref(o);
+            if (t == NULL) {
+                r->fatal = xstrdup("out of memory while preparing the rows");
+                break;
+            }
+            buf_putc(text_rows, r->nrows == 1 ? '[' : ',');
+            buf_puts(text_rows, t);
+            free(t);
         }
-        if (json_array_size(r->rows) == 0 && r->nerrors == 0)
+        if (r->nrows == 0 && r->nerrors == 0 && r->fatal == NULL)
             r->fatal = xstrdup("the file has a header but no data rows");
     }
     free(col_field);
@@ -518,9 +532,32 @@ import_parse(enum import_kind kind, const char *data, size_t len, enum text_enco
 }
 
 void
+import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+             struct import_result *r)
+{
+    parse(kind, data, len, enc, r, NULL);
+}
+
+void
+import_parse_text(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+                  struct import_result *r)
+{
+    struct buf b;
+    buf_init(&b);
+    parse(kind, data, len, enc, r, &b);
+    if (r->nrows > 0 && r->fatal == NULL) {
+        buf_putc(&b, ']');
+        r->rows_text = buf_steal(&b);
+    } else {
+        buf_free(&b);
+    }
+}
+
+void
 import_result_free(struct import_result *r)
 {
     free(r->fatal);
+    free(r->rows_text);
     json_decref(r->rows);
     json_decref(r->errors);
     json_decref(r->columns);

@@ -23,6 +23,8 @@ const char *import_kinds_expected(void);
 struct import_result {
     char *fatal;            /* file-level problem (encoding, CSV, header), or NULL */
     json_t *rows;           /* array of objects with canonical keys and "line" */
+    char *rows_text;        /* import_parse_text: the same array as compact JSON text */
+    size_t nrows;
     json_t *errors;         /* array of {line, column, message}; empty when fine */
     size_t nerrors;         /* all errors, even past IMPORT_MAX_ERRORS listed */
     json_t *columns;        /* canonical name → header as written in the file */
@@ -33,6 +35,12 @@ struct import_result {
 /* Fills out (free with import_result_free) from data[0..len). */
 void import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
                   struct import_result *out);
+/* The same, but the rows come as text in rows_text (rows stays NULL):
+ * each row's object is dumped and freed as soon as it is made, so a large
+ * file never has all its rows as JSON objects at once (they take ~20× the
+ * file's size). */
+void import_parse_text(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+                       struct import_result *out);
 void import_result_free(struct import_result *r);
 /* Adds an error in the same shape as the parser's (for errors found later,
  * by the database), with the column named as the file names it. */

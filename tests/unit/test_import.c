@@ -21,10 +21,30 @@
 #define KINDS "开工, 主体, 封顶, 竣工, 投产, 投资, 审批, 其他 (or start, structure, topping, " \
               "completion, operation, investment, approval, other)"
 
+/* Parses csv both ways: the rows as objects (r) and as text
+ * (import_parse_text, what the daemon sends), which must agree. */
 static void
 parse(enum import_kind kind, const char *csv, struct import_result *r)
 {
     import_parse(kind, csv, strlen(csv), ENC_AUTO, r);
+    struct import_result t;
+    import_parse_text(kind, csv, strlen(csv), ENC_AUTO, &t);
+    assert_null(t.rows);
+    assert_int_equal(t.nrows, json_array_size(r->rows));
+    assert_int_equal(t.nerrors, r->nerrors);
+    assert_true((t.fatal == NULL) == (r->fatal == NULL));
+    assert_true(json_equal(t.errors, r->errors));
+    if (t.nrows == 0 || t.fatal != NULL) {
+        assert_null(t.rows_text);
+    } else {
+        json_error_t jerr;
+        json_t *rows = json_loads(t.rows_text, 0, &jerr);
+        if (rows == NULL)
+            fail_msg("rows_text is not JSON (%s): %.200s", jerr.text, t.rows_text);
+        assert_true(json_equal(rows, r->rows));
+        json_decref(rows);
+    }
+    import_result_free(&t);
 }
 
 /* got must equal the JSON text want (object key order does not matter). */
