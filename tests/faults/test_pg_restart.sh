@@ -5,8 +5,11 @@
 # is back keyprojd reconnects on its own and every alert reaches the
 # receiver at least once. Only what was in flight at the stop (sent, its
 # outcome not recorded) may arrive twice, with the same webhook-id; no row
-# is marked delivered that the receiver did not get. The leases of the rows
-# in flight end on their own (11 minutes): the clock is moved past them.
+# is marked delivered that the receiver did not get. While no outcome can
+# be recorded the queue sends nothing more, and outcomes that could not be
+# written are written again once the database is back: in practice
+# nothing arrives twice. A row whose outcome was lost anyway waits for its
+# lease to end (70 s): the clock is moved past it.
 #
 # `make check` runs the tests against one shared PostgreSQL, which this test
 # must not stop: it runs a private cluster of its own (initdb, pg_ctl) on a

@@ -17,6 +17,13 @@ T_NAME=$(basename "$0" .sh)
 T_DIR="$top_builddir/tests/tmp/$T_NAME.$$"
 T_DB="kp_$(echo "$T_NAME" | tr -c 'a-z0-9_\n' _)_$$"
 T_SOCK="$T_DIR/control.sock"
+T_SOCKDIR=
+if [ ${#T_SOCK} -ge 100 ]; then
+    # A Unix socket's path must fit in 108 bytes; a deep build tree (the
+    # package built inside make distcheck) does not leave room.
+    T_SOCKDIR=$(mktemp -d "${TMPDIR:-/tmp}/kp.XXXXXX")
+    T_SOCK="$T_SOCKDIR/control.sock"
+fi
 T_CONF="$T_DIR/keyprojd.conf"
 T_LOG="$T_DIR/keyprojd.log"
 T_PID=
@@ -30,6 +37,7 @@ t_cleanup() {
     [ -n "$T_PID" ] && kill "$T_PID" 2>/dev/null && wait "$T_PID" 2>/dev/null
     for p in $T_EXTRA_PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
     dropdb --if-exists "$T_DB" >/dev/null 2>&1
+    [ -n "$T_SOCKDIR" ] && rm -rf "$T_SOCKDIR"
     # A sanitizer's report (a leak at exit, a bad access, undefined
     # behaviour) in any log of the test fails it, however the daemons ended.
     local san='ERROR: (AddressSanitizer|LeakSanitizer)|\.c:[0-9]+:[0-9]+: runtime error:'
