@@ -81,6 +81,7 @@ job_end(struct import_job *job)
     }
     event_active(job->end_ev, EV_TIMEOUT, 0);
 }
+
 static void
 reply_errors(struct cmd_ctx *ctx, struct import_result *res)
 {
