@@ -4,7 +4,6 @@
  * their backlog, last success and last error (never a URL or a secret). */
 #include "ac_config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +11,11 @@
 #include <strings.h>
 #include <libpq-fe.h>
 
-#include "clock.h"
 #include "cmd.h"
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
 #include "rules.h"
-#include "timearg.h"
 #include "util.h"
 
 #define LIST_DEFAULT 100
@@ -69,25 +66,10 @@ alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         return;
     }
     char since_s[32], limit[16];
-    const char *since = NULL, *s = cmd_opt(a, "since");
-    if (s) {
-        double t;
-        if (!timearg_parse(s, clock_now(&ctx->d->clock), &t)) {
-            cmd_usage_for(ctx, e, "--since: cannot read '%s' (expected -1d, -12h, 2026-11-01 or 2026-11-01T08:00)", s);
-            return;
-        }
-        snprintf(since_s, sizeof since_s, "%.3f", t);
-        since = since_s;
-    }
-    const char *l = cmd_opt(a, "limit");
-    char *end = NULL;
-    errno = 0;
-    long n = l == NULL ? LIST_DEFAULT : l[0] >= '0' && l[0] <= '9' ? strtol(l, &end, 10) : -1;
-    if (n < 1 || n > LIST_MAX || errno != 0 || (end && *end != '\0')) {
-        cmd_usage_for(ctx, e, "--limit: expected a number of rows from 1 to %d (got '%s')", LIST_MAX, l);
+    const char *since;
+    const struct cmd_call c = { ctx, e, NULL, a };
+    if (!cmd_since_opt(&c, since_s, &since) || !cmd_limit_opt(&c, LIST_DEFAULT, LIST_MAX, limit))
         return;
-    }
-    snprintf(limit, sizeof limit, "%ld", n);
     const char *params[] = { ctx->d->cfg->timezone, kind, light, county, since, limit };
     /* The project's current county decides; the payload stands in for a
      * project deleted since. "deliveries": how its rows stand, by status. */

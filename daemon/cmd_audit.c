@@ -3,7 +3,6 @@
  * id that ties a row to keyprojd's log line. Read-only; operators may look. */
 #include "ac_config.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,30 +48,12 @@ since_arg(const struct cmd_call *c, char out[32])
     return true;
 }
 
-static bool
-limit_arg(const struct cmd_call *c, char out[16])
-{
-    const char *s = cmd_opt(c->a, "limit");
-    long n = AUDIT_DEFAULT_LIMIT;
-    if (s != NULL) {
-        char *end = NULL;
-        errno = 0;
-        n = s[0] >= '0' && s[0] <= '9' ? strtol(s, &end, 10) : -1;
-        if (n < 1 || n > AUDIT_MAX_LIMIT || errno != 0 || *end != '\0') {
-            cmd_usage_error(c, "--limit: expected a number of rows from 1 to %d (got '%s')", AUDIT_MAX_LIMIT, s);
-            return false;
-        }
-    }
-    snprintf(out, 16, "%ld", n);
-    return true;
-}
-
 static void
 audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     struct cmd_call c = { ctx, &cmd_audit_entry, NULL, a };
     char since[32], limit[16];
-    if (!since_arg(&c, since) || !limit_arg(&c, limit))
+    if (!since_arg(&c, since) || !cmd_limit_opt(&c, AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT, limit))
         return;
     const char *params[] = {
         ctx->d->cfg->timezone, since[0] ? since : NULL, cmd_opt(a, "actor"), cmd_opt(a, "action"),

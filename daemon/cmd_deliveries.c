@@ -5,7 +5,6 @@
  * outbox worker (deliver.c) is kicked and does. */
 #include "ac_config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,33 +17,12 @@
 #include "daemon.h"
 #include "db.h"
 #include "deliver.h"
-#include "timearg.h"
 #include "util.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 10000
 
 extern const struct cmd_entry cmd_deliveries_entry, cmd_retry_entry;
-
-/* --since T as "seconds since the epoch" text, or NULL when absent. False
- * after a usage error was sent. */
-static bool
-since_arg(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_args *a, char out[32],
-          const char **param)
-{
-    const char *s = cmd_opt(a, "since");
-    *param = NULL;
-    if (s == NULL)
-        return true;
-    double t;
-    if (!timearg_parse(s, clock_now(&ctx->d->clock), &t)) {
-        cmd_usage_for(ctx, e, "--since: cannot read '%s' (expected -1d, -12h, 2026-11-01 or 2026-11-01T08:00)", s);
-        return false;
-    }
-    snprintf(out, 32, "%.3f", t);
-    *param = out;
-    return true;
-}
 
 static bool
 receiver_known(const struct config *cfg, const char *name)
@@ -68,17 +46,9 @@ deliveries_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         return;
     }
     char since_s[32], limit[16];
-    if (!since_arg(ctx, e, a, since_s, &since))
+    const struct cmd_call c = { ctx, e, NULL, a };
+    if (!cmd_since_opt(&c, since_s, &since) || !cmd_limit_opt(&c, LIST_DEFAULT, LIST_MAX, limit))
         return;
-    const char *l = cmd_opt(a, "limit");
-    char *end = NULL;
-    errno = 0;
-    long n = l == NULL ? LIST_DEFAULT : l[0] >= '0' && l[0] <= '9' ? strtol(l, &end, 10) : -1;
-    if (n < 1 || n > LIST_MAX || errno != 0 || (end && *end != '\0')) {
-        cmd_usage_for(ctx, e, "--limit: expected a number of rows from 1 to %d (got '%s')", LIST_MAX, l);
-        return;
-    }
-    snprintf(limit, sizeof limit, "%ld", n);
     const char *params[] = { ctx->d->cfg->timezone, status, receiver, since, limit };
     /* Newest first. "next" only means something for pending rows, "done"
      * is when a row stopped moving (delivered, dead or silenced). */
@@ -146,25 +116,19 @@ retry_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     const struct config *cfg = ctx->d->cfg;
     const char *receiver = cmd_opt(a, "receiver"), *since;
     char since_s[32], id[24] = "";
+    const struct cmd_call c = { ctx, e, NULL, a };
     if (a->npos == 1) {
         if (a->nopt > 0) {
             cmd_usage_for(ctx, e, "give either a delivery ID or --dead/--receiver/--since, not both");
             return;
         }
-        const char *s = a->pos[0];
-        char *end = NULL;
-        errno = 0;
-        long long v = s[0] >= '0' && s[0] <= '9' ? strtoll(s, &end, 10) : 0;
-        if (v <= 0 || errno != 0 || *end != '\0') {
-            cmd_usage_for(ctx, e, "delivery ID must be a whole number as 'deliveries' shows it (got '%s')", s);
+        if (!cmd_id_arg(&c, "delivery ID", "deliveries", a->pos[0], id))
             return;
-        }
-        snprintf(id, sizeof id, "%lld", v);
     } else if (a->nopt == 0) {
         cmd_usage_for(ctx, e, "say which deliveries: an ID, or --dead (every dead letter), --receiver R, --since T");
         return;
     }
-    if (!since_arg(ctx, e, a, since_s, &since))
+    if (!cmd_since_opt(&c, since_s, &since))
         return;
     if (receiver && !receiver_known(cfg, receiver)) {
         cmd_error(ctx, "not_found", NULL, "no receiver '%s' in the configuration", receiver);

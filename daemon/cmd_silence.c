@@ -129,21 +129,6 @@ add_matcher(struct cmd_ctx *ctx, json_t *m, const struct cmd_args *a, const char
     return ok;
 }
 
-/* True when s has something besides blanks (ASCII or U+3000). */
-static bool
-has_text(const char *s)
-{
-    while (*s) {
-        if (strncmp(s, "\xe3\x80\x80", 3) == 0)
-            s += 3;
-        else if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-            s++;
-        else
-            return true;
-    }
-    return false;
-}
-
 static void
 on_listed(void *arg, const PGresult *res, const char *err)
 {
@@ -229,7 +214,7 @@ silence_add(struct cmd_ctx *ctx, const struct cmd_args *a)
                       "everyone; silence for a shorter time and renew it if still needed", shown, SILENCE_MAX_DAYS);
         return;
     }
-    if (comment == NULL || !has_text(comment)) {
+    if (comment == NULL || !cmd_has_text(comment)) {
         json_decref(m);
         usage_error(ctx, "a silence needs --comment TEXT (why, and who asked: it goes into the audit log)");
         return;

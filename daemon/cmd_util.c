@@ -13,6 +13,7 @@
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
+#include "timearg.h"
 #include "util.h"
 #include "values.h"
 
@@ -142,6 +143,41 @@ cmd_date_opt_or_today(const struct cmd_call *c, const char *opt, char out[11])
     char what[40];
     snprintf(what, sizeof what, "--%s", opt);
     return cmd_date_arg(c, what, s, out);
+}
+
+bool
+cmd_limit_opt(const struct cmd_call *c, long def, long max, char out[16])
+{
+    const char *s = cmd_opt(c->a, "limit");
+    long n = def;
+    if (s != NULL) {
+        char *end = NULL;
+        errno = 0;
+        n = s[0] >= '0' && s[0] <= '9' ? strtol(s, &end, 10) : -1;
+        if (n < 1 || n > max || errno != 0 || (end && *end != '\0')) {
+            cmd_usage_error(c, "--limit: expected a number of rows from 1 to %ld (got '%s')", max, s);
+            return false;
+        }
+    }
+    snprintf(out, 16, "%ld", n);
+    return true;
+}
+
+bool
+cmd_since_opt(const struct cmd_call *c, char out[32], const char **param)
+{
+    const char *s = cmd_opt(c->a, "since");
+    *param = NULL;
+    if (s == NULL)
+        return true;
+    double t;
+    if (!timearg_parse(s, clock_now(&c->ctx->d->clock), &t)) {
+        cmd_usage_error(c, "--since: cannot read '%s' (expected -1d, -12h, 2026-11-01 or 2026-11-01T08:00)", s);
+        return false;
+    }
+    snprintf(out, 32, "%.3f", t);
+    *param = out;
+    return true;
 }
 
 bool

@@ -50,6 +50,11 @@ bool cmd_id_arg(const struct cmd_call *c, const char *what, const char *listing,
 bool cmd_date_arg(const struct cmd_call *c, const char *what, const char *s, char out[11]);
 /* --opt DATE, or today when absent. */
 bool cmd_date_opt_or_today(const struct cmd_call *c, const char *opt, char out[11]);
+/* --limit N: a number of rows from 1 to max, def when absent, in out. */
+bool cmd_limit_opt(const struct cmd_call *c, long def, long max, char out[16]);
+/* --since -1d|-12h|DATE|TIME (timearg.h) as unix seconds in out, *param
+ * pointing at it; *param NULL when absent. */
+bool cmd_since_opt(const struct cmd_call *c, char out[32], const char **param);
 /* True when s has something besides blanks (ASCII or U+3000). */
 bool cmd_has_text(const char *s);
 /* An option that must say something, like --reason (why: what it is for). */

@@ -166,6 +166,21 @@ out=$(kpctl --json test audit) || fail "test audit: $out"
 expect_eq "test RECEIVER sends a test message and shows the answer" "ok 204" \
     "$(echo "$out" | py '"%s %s" % (d["verdict"], d["http_status"])')"
 
+# The listings' and retry's arguments: a bad one is a usage error (exit 2)
+# saying what is expected.
+for args in "deliveries --limit 0|--limit: expected a number of rows from 1 to 10000" \
+            "alerts --limit 12x|--limit: expected a number of rows from 1 to 10000" \
+            "audit --limit 99999999|--limit: expected a number of rows from 1 to" \
+            "alerts --since yesterday|--since: cannot read 'yesterday'" \
+            "deliveries --since 2026-13-01|--since: cannot read '2026-13-01'" \
+            "retry --since soon|--since: cannot read 'soon'" \
+            "retry 12abc|delivery ID must be a whole number as 'deliveries' shows it (got '12abc')"; do
+    # shellcheck disable=SC2086
+    run ${args%%|*}
+    expect_eq "${args%%|*}: a usage error" 2 "$rc"
+    expect_contains "${args%%|*}: says what is expected" "${args#*|}" "$err"
+done
+
 # Secrets never reach the log.
 expect_not_contains "no secret in the log" "$secret" "$(cat "$T_LOG")"
 expect_not_contains "no robot key in the log" "test-key" "$(cat "$T_LOG")"
