@@ -16,31 +16,6 @@
 #include "util.h"
 #include "values.h"
 
-/* Maps an enum filter value, or replies with a usage error and returns false. */
-static bool
-enum_filter(struct cmd_ctx *ctx, const struct cmd_args *a, const char *opt,
-            const char *(*map)(const char *), const char *(*expected)(void), const char **out)
-{
-    const char *v = cmd_opt(a, opt);
-    *out = NULL;
-    if (v == NULL)
-        return true;
-    *out = map(v);
-    if (*out == NULL) {
-        cmd_error(ctx, "usage", NULL, "--%s: unknown value '%s' (expected one of %s)", opt, v, expected());
-        return false;
-    }
-    return true;
-}
-
-static void
-today_str(const struct cmd_ctx *ctx, char out[11])
-{
-    struct ymd t;
-    clock_today(&ctx->d->clock, &t);
-    format_date(&t, out);
-}
-
 extern const struct cmd_entry cmd_projects_entry, cmd_milestones_entry;
 
 /* ---- projects ---------------------------------------------------------- */
@@ -61,11 +36,11 @@ projects_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     struct cmd_filters f;
     const char *category, *status;
     if (!cmd_filters_read(&c, &f) ||
-        !enum_filter(ctx, a, "category", map_category, category_expected, &category) ||
-        !enum_filter(ctx, a, "status", map_status, status_expected, &status))
+        !cmd_enum_opt(&c, "category", map_category, category_expected(), &category) ||
+        !cmd_enum_opt(&c, "status", map_status, status_expected(), &status))
         return;
     char today[11];
-    today_str(ctx, today);
+    cmd_today(ctx, today);
     const char *params[3 + FILTER_N] = { today, category, status };
     cmd_filters_params(&f, params + 3);
     char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
@@ -130,7 +105,7 @@ on_project(void *arg, const PGresult *res, const char *err)
     job->project = json_incref(json_array_get(rows, 0));
     json_decref(rows);
     char today[11];
-    today_str(ctx, today);
+    cmd_today(ctx, today);
     const char *params[] = { today, job->code };
     db_query(ctx->d->db,
              "SELECT m.id, cp.code AS campaign, m.kind, m.title, m.due_on AS due," MILESTONE_STATUS " AS status,"
@@ -148,7 +123,7 @@ project_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     job->ctx = ctx;
     strlcpy_k(job->code, a->pos[0], sizeof job->code);
     char today[11];
-    today_str(ctx, today);
+    cmd_today(ctx, today);
     const char *params[] = { today, a->pos[0] };
     db_query(ctx->d->db,
              "SELECT p.code, p.name, p.year, p.level, c.name AS county, p.sector, p.category, p.status,"
@@ -192,10 +167,10 @@ milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     struct cmd_filters f;
     const char *status;
     if (!cmd_filters_read(&c, &f) ||
-        !enum_filter(ctx, a, "status", map_milestone_filter, milestone_filter_expected, &status))
+        !cmd_enum_opt(&c, "status", map_milestone_filter, milestone_filter_expected(), &status))
         return;
     char today[11];
-    today_str(ctx, today);
+    cmd_today(ctx, today);
     const char *params[2 + FILTER_N] = { today, status };
     cmd_filters_params(&f, params + 2);
     char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 3);

@@ -34,14 +34,6 @@ extern const struct cmd_entry cmd_overdue_entry, cmd_due_entry;
     " m.due_on AS due, co.name AS county, p.code AS project, p.name AS project_name, m.title," \
     " cp.code AS campaign, coalesce(mu.name, pu.name) AS unit, l.name AS leader"
 
-static void
-today_str(const struct cmd_ctx *ctx, char out[11])
-{
-    struct ymd t;
-    clock_today(&ctx->d->clock, &t);
-    format_date(&t, out);
-}
-
 /* ---- overdue ------------------------------------------------------------ */
 
 static void
@@ -52,7 +44,7 @@ overdue_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     if (!cmd_filters_read(&c, &f))
         return;
     char today[11];
-    today_str(ctx, today);
+    cmd_today(ctx, today);
     const char *params[1 + FILTER_N] = { today };
     cmd_filters_params(&f, params + 1);
     char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 2);
@@ -103,7 +95,7 @@ due_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     if (!within_days(ctx, a, days) || !cmd_filters_read(&c, &f))
         return;
     char today[11];
-    today_str(ctx, today);
+    cmd_today(ctx, today);
     const char *params[2 + FILTER_N] = { today, days };
     cmd_filters_params(&f, params + 2);
     char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 3);

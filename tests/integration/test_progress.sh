@@ -76,6 +76,12 @@ expect_eq "overdue --campaign takes 2026年第5期 for 2026-B5" \
 run overdue --sector 航天
 expect_eq "an unknown sector is a usage error (exit 2)" 2 "$rc"
 expect_contains "and says what is expected" "unknown value '航天'" "$err"
+run projects --status 烂尾
+expect_eq "an unknown project status is a usage error (exit 2)" 2 "$rc"
+expect_contains "…naming it and the choices" "--status: unknown value '烂尾' (expected one of" "$err"
+run milestones --status later
+expect_eq "an unknown milestone status is a usage error (exit 2)" 2 "$rc"
+expect_contains "…naming it" "--status: unknown value 'later'" "$err"
 
 # ---- done -------------------------------------------------------------------
 
