@@ -1,15 +1,18 @@
 /* cmd_import: `import projects|milestones|reports|plans` with the file as
  * the request body. Validation happens here in full before the database
- * sees anything; the merge is one SQL call, so one import is one
- * transaction and a bad file changes nothing.
+ * sees anything; then, in one transaction on a connection of the import's
+ * own (0012_import_copy.sql):
  *
- * The call goes over a connection of the import's own, closed when it
- * ends: libpq keeps an output buffer as large as the largest statement it
- * ever sent (a 100,000-row file makes a parameter of ~50 MB), which the
- * main connection would hold for the daemon's life; and the main
- * connection's queue (scans, other commands) does not wait for a long
- * import. Each stage's copy of the file is freed as soon as the next one
- * exists, so the peak is about two of them. */
+ *   BEGIN; SELECT keyproj_import_open(…)      -- the staging table
+ *   COPY pg_temp.kp_src (…) FROM STDIN          -- the rows, streamed
+ *   SELECT keyproj_import_staged(…)             -- checked, classified, written
+ *   COMMIT                                      -- only when nothing was refused
+ *
+ * so one import is one transaction and a bad file changes nothing. The
+ * rows go as COPY text about the file's own size, streamed a chunk at a
+ * time (db_copy_in); the connection is closed when the import ends, so
+ * whatever libpq allocated for it goes too, and the main connection's
+ * queue (scans, other commands) does not wait for a long import. */
 #include "ac_config.h"
 
 #include <malloc.h>
@@ -33,9 +36,11 @@ struct import_job {
     enum import_kind kind;
     bool dry_run;
     size_t nrows;
-    char *rows;                     /* the rows parameter, until sent */
+    char *copy;                     /* the rows as COPY text, until handed to db */
+    size_t copy_len;
     struct db *db;                  /* the import's own connection */
     bool sent, answered, closing;
+    json_t *out;                    /* the import's result, until committed */
     struct event *end_ev;           /* frees the job outside db's callbacks */
 };
 
@@ -53,7 +58,8 @@ job_free(struct import_job *job)
         db_free(job->db);
     if (job->end_ev)
         event_free(job->end_ev);
-    free(job->rows);
+    free(job->copy);
+    json_decref(job->out);
     import_result_free(&job->res);
     free(job);
     /* A big file leaves the heap full of freed JSON nodes; give the pages
@@ -95,22 +101,68 @@ reply_errors(struct cmd_ctx *ctx, struct import_result *res)
 }
 
 static void
-on_merged(void *arg, const PGresult *pg, const char *err)
+reply_done(struct import_job *job, json_t *out)
+{
+    struct cmd_ctx *ctx = job->ctx;
+    json_object_del(out, "errors");
+    json_object_set_new(out, "dry_run", json_boolean(job->dry_run));
+    json_object_set_new(out, "encoding", json_string(text_encoding_name(job->res.encoding)));
+    if (json_array_size(job->res.ignored) > 0)
+        json_object_set(out, "ignored_columns", job->res.ignored);
+    log_info("import done", "req=%lu user=%s kind=%s dry_run=%d rows=%zu", ctx->request_id,
+             log_q(ctx->user), import_kind_name(job->kind), job->dry_run, job->nrows);
+    cmd_reply(ctx, json_incref(out));
+}
+
+/* A step failed before COMMIT was sent: the transaction is not committed
+ * and ends with the connection. */
+static void
+fail(struct import_job *job, const char *err)
+{
+    job->answered = true;
+    cmd_error(job->ctx, "internal", NULL, "import failed, nothing was imported: %s", err);
+    job_end(job);
+}
+
+static void
+on_committed(void *arg, const PGresult *pg, const char *err)
 {
     struct import_job *job = arg;
-    struct cmd_ctx *ctx = job->ctx;
+    (void)pg;
     job->answered = true;
     if (err) {
-        cmd_error(ctx, "internal", NULL, "import failed, nothing was imported: %s", err);
-        job_end(job);
+        /* A COMMIT that failed with an answer rolled back; one whose
+         * connection went away may have committed or not. */
+        if (db_state(job->db) == DB_UP)
+            cmd_error(job->ctx, "internal", NULL, "import failed, nothing was imported: %s", err);
+        else
+            cmd_error(job->ctx, "unavailable", NULL,
+                      "the database connection was lost while the import committed (%s): whether it was "
+                      "applied is unknown; run the import again (an import already applied changes nothing)",
+                      err);
+    } else {
+        reply_done(job, job->out);
+    }
+    job_end(job);
+}
+
+static void
+on_staged(void *arg, const PGresult *pg, const char *err)
+{
+    struct import_job *job = arg;
+    if (err) {
+        fail(job, err);
         return;
     }
     json_error_t jerr;
     json_t *out = json_loads(PQgetvalue(pg, 0, 0), 0, &jerr);
     json_t *errors = json_object_get(out, "errors");
     if (out == NULL || !json_is_object(out)) {
-        cmd_error(ctx, "internal", NULL, "import returned an unreadable result");
-    } else if (json_array_size(errors) > 0) {
+        json_decref(out);
+        fail(job, "the import returned an unreadable result");
+        return;
+    }
+    if (json_array_size(errors) > 0) {
         size_t i;
         json_t *e;
         json_array_foreach(errors, i, e) {
@@ -118,40 +170,72 @@ on_merged(void *arg, const PGresult *pg, const char *err)
                              json_string_value(json_object_get(e, "column")),
                              json_string_value(json_object_get(e, "message")));
         }
-        reply_errors(ctx, &job->res);
-    } else {
-        json_object_del(out, "errors");
-        json_object_set_new(out, "dry_run", json_boolean(job->dry_run));
-        json_object_set_new(out, "encoding", json_string(text_encoding_name(job->res.encoding)));
-        if (json_array_size(job->res.ignored) > 0)
-            json_object_set(out, "ignored_columns", job->res.ignored);
-        log_info("import done", "req=%lu user=%s kind=%s dry_run=%d rows=%zu", ctx->request_id,
-                 log_q(ctx->user), import_kind_name(job->kind), job->dry_run, job->nrows);
-        cmd_reply(ctx, json_incref(out));
+        json_decref(out);
+        job->answered = true;
+        reply_errors(job->ctx, &job->res);
+        job_end(job);
+        return;
     }
-    json_decref(out);
-    job_end(job);
+    if (job->dry_run) {             /* nothing to commit: the connection's end rolls back */
+        job->answered = true;
+        reply_done(job, out);
+        json_decref(out);
+        job_end(job);
+        return;
+    }
+    job->out = out;
+    db_exec_script(job->db, "COMMIT", on_committed, job);
 }
 
-/* The import's connection came up (send the call) or could not be made. */
+static void
+on_copied(void *arg, const PGresult *pg, const char *err)
+{
+    struct import_job *job = arg;
+    (void)pg;
+    if (err) {
+        fail(job, err);
+        return;
+    }
+    char req[24];
+    snprintf(req, sizeof req, "%lu", job->ctx->request_id);
+    const char *params[] = { import_kind_name(job->kind), job->ctx->user, job->dry_run ? "true" : "false", req };
+    db_query(job->db, "SELECT keyproj_import_staged($1, $2, $3::boolean, $4)::text", 4, params, on_staged, job);
+}
+
+static void
+on_opened(void *arg, const PGresult *pg, const char *err)
+{
+    struct import_job *job = arg;
+    if (err) {
+        fail(job, err);
+        return;
+    }
+    char *sql = xasprintf("COPY pg_temp.kp_src (%s) FROM STDIN", PQgetvalue(pg, 0, 0));
+    db_copy_in(job->db, sql, job->copy, job->copy_len, on_copied, job);
+    job->copy = NULL;               /* db's now */
+    free(sql);
+}
+
+/* The import's connection came up (start the transaction) or could not
+ * be made. */
 static void
 on_import_db(void *arg, enum db_state state)
 {
     struct import_job *job = arg;
     if (job->sent || job->answered || job->closing)
-        return;                     /* a loss after sending: on_merged hears of it */
+        return;                     /* a loss after sending: the step's callback hears of it */
     if (state == DB_UP) {
-        char req[24];
-        snprintf(req, sizeof req, "%lu", job->ctx->request_id);
-        const char *params[] = { import_kind_name(job->kind), job->rows, job->ctx->user,
-                                 job->dry_run ? "true" : "false", req };
-        /* keyproj_import_req sets keyproj.request_id for the audit rows,
-         * then imports: one statement, one transaction. */
-        db_query(job->db, "SELECT keyproj_import_req($1, $2::jsonb, $3, $4::boolean, $5)::text", 5, params,
-                 on_merged, job);
+        /* The kind's columns as a text[] literal: plain ASCII names. */
+        struct buf cols;
+        buf_init(&cols);
+        for (size_t i = 0; import_column(job->kind, i); i++)
+            buf_printf(&cols, "%s%s", i ? "," : "{", import_column(job->kind, i));
+        buf_putc(&cols, '}');
+        const char *params[] = { import_kind_name(job->kind), cols.data };
+        db_exec_script(job->db, "BEGIN", NULL, NULL);
+        db_query(job->db, "SELECT keyproj_import_open($1, $2::text[])", 2, params, on_opened, job);
+        buf_free(&cols);
         job->sent = true;
-        free(job->rows);
-        job->rows = NULL;
     } else if (state == DB_DOWN) {
         cmd_error(job->ctx, "unavailable", NULL, "the database is not available: %s; nothing was imported",
                   db_last_error(job->db));
@@ -170,7 +254,7 @@ cmd_import_stop(void)
         job->closing = true;
         struct db *db = job->db;
         if (job->sent && !job->answered) {
-            db_free(db);            /* on_merged hears "daemon stopping" and frees the job */
+            db_free(db);            /* the step's callback hears "daemon stopping" and frees the job */
         } else {
             db_free(db);
             if (!job->answered)
@@ -203,7 +287,7 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     job->ctx = ctx;
     job->kind = kind;
     job->dry_run = cmd_flag(a, "dry-run");
-    import_parse_text(kind, ctx->body, ctx->body_len, enc, &job->res);
+    import_parse_copy(kind, ctx->body, ctx->body_len, enc, &job->res);
     if (job->res.fatal) {
         cmd_error(ctx, "invalid", NULL, "%s; nothing was imported", job->res.fatal);
         job_free(job);
@@ -214,14 +298,14 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         job_free(job);
         return;
     }
-    /* The file is no longer needed once its rows are text (each row's
-     * JSON object was freed as soon as it was dumped). */
+    /* The file is no longer needed once its rows are COPY text. */
     free(ctx->body);
     ctx->body = NULL;
     ctx->body_len = 0;
     job->nrows = job->res.nrows;
-    job->rows = job->res.rows_text;
-    job->res.rows_text = NULL;
+    job->copy = job->res.copy;
+    job->copy_len = job->res.copy_len;
+    job->res.copy = NULL;
     malloc_trim(0);
     const struct config *cfg = ctx->d->cfg;
     job->end_ev = event_new(ctx->d->base, -1, 0, on_end, job);

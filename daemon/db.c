@@ -17,6 +17,8 @@ struct db_query {
     int nparams;
     char **values;
     bool script;
+    char *copy;                /* db_copy_in: the data, until sent */
+    size_t copy_len, copy_off;
     db_result_fn fn;
     void *arg;
 };
@@ -41,13 +43,18 @@ struct db {
 
     struct db_query *head, *tail;
     struct db_query *inflight;
+    bool copying;              /* the in-flight query is sending COPY data */
     PGresult *result;          /* kept result of the in-flight query */
     char *error;               /* first error of the in-flight query */
     char last_error[256];
 };
 
+/* COPY data goes to libpq this much at a time. */
+#define DB_COPY_CHUNK (256 * 1024)
+
 static void on_io(evutil_socket_t fd, short what, void *arg);
 static void send_next(struct db *db);
+static void flush(struct db *db);
 
 static void
 query_free(struct db_query *q)
@@ -56,6 +63,7 @@ query_free(struct db_query *q)
         free(q->values[i]);
     free(q->values);
     free(q->sql);
+    free(q->copy);
     free(q);
 }
 
@@ -119,6 +127,7 @@ close_conn(struct db *db)
         db->io = NULL;
     }
     event_del(db->flush_ev);
+    db->copying = false;
     if (db->conn) {
         PQfinish(db->conn);
         db->conn = NULL;
@@ -229,9 +238,66 @@ drain_notifies(struct db *db)
 }
 
 static void
+wait_writable(struct db *db)
+{
+    event_assign(db->flush_ev, db->base, PQsocket(db->conn), EV_WRITE, on_io, db);
+    event_add(db->flush_ev, NULL);
+}
+
+/* Sends the in-flight COPY's data, a chunk at a time and only while
+ * libpq's output buffer is empty, so that the buffer never holds more than
+ * a chunk (libpq would otherwise grow it to the whole data); then ends the
+ * COPY. Waits for the socket when it is full. */
+static void
+copy_push(struct db *db)
+{
+    struct db_query *q = db->inflight;
+    for (;;) {
+        int r = PQflush(db->conn);
+        if (r < 0) {
+            lost(db, PQerrorMessage(db->conn));
+            return;
+        }
+        if (r == 1) {
+            wait_writable(db);
+            return;
+        }
+        if (q->copy_off == q->copy_len)
+            break;
+        size_t n = q->copy_len - q->copy_off;
+        if (n > DB_COPY_CHUNK)
+            n = DB_COPY_CHUNK;
+        if (PQputCopyData(db->conn, q->copy + q->copy_off, (int)n) != 1) {
+            lost(db, PQerrorMessage(db->conn));
+            return;
+        }
+        q->copy_off += n;
+    }
+    if (PQputCopyEnd(db->conn, NULL) != 1) {
+        lost(db, PQerrorMessage(db->conn));
+        return;
+    }
+    free(q->copy);
+    q->copy = NULL;
+    db->copying = false;
+    flush(db);
+}
+
+static void
 take_result(struct db *db, PGresult *res)
 {
     ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COPY_IN) {
+        PQclear(res);
+        if (db->inflight->copy == NULL) {   /* a COPY nobody gave data for */
+            PQputCopyEnd(db->conn, "keyprojd: no data for this COPY");
+            flush(db);
+            return;
+        }
+        db->copying = true;
+        copy_push(db);
+        return;
+    }
     if (st == PGRES_FATAL_ERROR) {
         if (db->error == NULL) {
             const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -255,7 +321,7 @@ on_readable(struct db *db)
         return;
     }
     drain_notifies(db);
-    while (db->inflight && !PQisBusy(db->conn)) {
+    while (db->inflight && !db->copying && !PQisBusy(db->conn)) {
         PGresult *res = PQgetResult(db->conn);
         if (res == NULL) {
             finish_query(db, NULL);
@@ -291,7 +357,15 @@ on_io(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (what & EV_WRITE) {
-        flush(db);
+        if (db->copying) {
+            copy_push(db);
+            if (db->state != DB_UP)
+                return;
+            if (!db->copying)       /* its result may be read already */
+                what |= EV_READ;
+        } else {
+            flush(db);
+        }
         if (db->state != DB_UP)
             return;
     }
@@ -363,6 +437,19 @@ db_exec_script(struct db *db, const char *sql, db_result_fn fn, void *arg)
     struct db_query *q = xcalloc(1, sizeof *q);
     q->sql = xstrdup(sql);
     q->script = true;
+    q->fn = fn;
+    q->arg = arg;
+    return enqueue(db, q);
+}
+
+struct db_query *
+db_copy_in(struct db *db, const char *sql, char *data, size_t len, db_result_fn fn, void *arg)
+{
+    struct db_query *q = xcalloc(1, sizeof *q);
+    q->sql = xstrdup(sql);
+    q->script = true;
+    q->copy = data;
+    q->copy_len = len;
     q->fn = fn;
     q->arg = arg;
     return enqueue(db, q);

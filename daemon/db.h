@@ -42,6 +42,11 @@ struct db_query *db_query(struct db *db, const char *sql, int nparams,
                           const char *const *values, db_result_fn fn, void *arg);
 /* Queues a text of several statements without parameters (migrations). */
 struct db_query *db_exec_script(struct db *db, const char *sql, db_result_fn fn, void *arg);
+/* Queues a COPY … FROM STDIN (sql, text format) with its data, which db
+ * takes (freed once sent, or with the query); the data is streamed as the
+ * socket takes it. The callback gets the COPY's own result. */
+struct db_query *db_copy_in(struct db *db, const char *sql, char *data, size_t len,
+                            db_result_fn fn, void *arg);
 /* Forgets the callback of a queued or running query (its owner is gone);
  * the query itself still completes. */
 void db_cancel(struct db_query *q);

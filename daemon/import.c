@@ -81,6 +81,11 @@ static const struct field plan_fields[] = {
     { NULL, 0, false, NULL },
 };
 
+_Static_assert(ARRAY_LEN(project_fields) - 1 <= IMPORT_MAX_FIELDS &&
+               ARRAY_LEN(milestone_fields) - 1 <= IMPORT_MAX_FIELDS &&
+               ARRAY_LEN(report_fields) - 1 <= IMPORT_MAX_FIELDS &&
+               ARRAY_LEN(plan_fields) - 1 <= IMPORT_MAX_FIELDS, "raise IMPORT_MAX_FIELDS");
+
 static const char *const kind_names[] = { "projects", "milestones", "reports", "plans" };
 static const struct field *const kind_fields[] = { project_fields, milestone_fields, report_fields, plan_fields };
 
@@ -283,19 +288,20 @@ parse_bool(const char *s)
     return -1;
 }
 
-static json_t *
+static char *
 mapped(const char *(*map)(const char *), const char *(*expected)(void), const char *what,
        const char *v, struct import_result *r, long line, const char *col)
 {
     const char *c = map(v);
     if (c)
-        return json_string(c);
+        return xstrdup(c);
     add_error(r, line, col, "unknown %s '%s' (expected one of %s)", what, v, expected());
     return NULL;
 }
 
-/* Converts one non-blank cell; NULL (with an error recorded) when invalid. */
-static json_t *
+/* Converts one non-blank cell to its canonical text; NULL (with an error
+ * recorded) when invalid. */
+static char *
 convert(const struct field *f, const char *v, struct import_result *r, long line, const char *col)
 {
     char tmp[64];
@@ -307,13 +313,13 @@ convert(const struct field *f, const char *v, struct import_result *r, long line
             add_error(r, line, col, "text longer than 500 bytes");
             return NULL;
         }
-        return json_string(v);
+        return xstrdup(v);
     case F_CODE:
         if (strlen(v) > 64 || strpbrk(v, " \t") != NULL) {
             add_error(r, line, col, "'%s' is not a project code (at most 64 characters, no blanks)", v);
             return NULL;
         }
-        return json_string(v);
+        return xstrdup(v);
     case F_YEAR: {
         char *end;
         long yv = strtol(v, &end, 10);
@@ -323,7 +329,7 @@ convert(const struct field *f, const char *v, struct import_result *r, long line
             add_error(r, line, col, "'%s' is not a year like 2026", v);
             return NULL;
         }
-        return json_integer(yv);
+        return xasprintf("%ld", yv);
     }
     case F_LEVEL: return mapped(map_level, level_expected, "level", v, r, line, col);
     case F_SECTOR: return mapped(map_sector, sector_expected, "sector", v, r, line, col);
@@ -338,35 +344,34 @@ convert(const struct field *f, const char *v, struct import_result *r, long line
         }
         char out[11];
         format_date(&d, out);
-        return json_string(out);
+        return xstrdup(out);
     }
     case F_AMOUNT:
         if (!parse_amount(v, tmp, sizeof tmp)) {
             add_error(r, line, col, "'%s' is not an amount in 万元 (a number ≥ 0, like 12500 or 3,200.50)", v);
             return NULL;
         }
-        return json_string(tmp);
+        return xstrdup(tmp);
     case F_PHONE:
         if (!phone_ok(v)) {
             add_error(r, line, col, "'%s' is not a phone number", v);
             return NULL;
         }
-        return json_string(v);
+        return xstrdup(v);
     case F_BOOL: {
         int b = parse_bool(v);
         if (b < 0) {
             add_error(r, line, col, "'%s' is not 是 or 否 (yes or no)", v);
             return NULL;
         }
-        return json_boolean(b);
+        return xstrdup(b ? "true" : "false");
     }
     case F_MONTH:
         if (!parse_month(v, &y, &m)) {
             add_error(r, line, col, "'%s' is not a month (expected 2026-10 or 2026年10月)", v);
             return NULL;
         }
-        snprintf(tmp, sizeof tmp, "%04d-%02d-01", y, m);
-        return json_string(tmp);
+        return xasprintf("%04d-%02d-01", y, m);
     case F_CAMPAIGN:
         if (!parse_campaign(v, tmp, sizeof tmp)) {
             if (strlen(v) > 32) {
@@ -374,9 +379,9 @@ convert(const struct field *f, const char *v, struct import_result *r, long line
                 return NULL;
             }
             /* Not a two-month code: a named push (百日攻坚 …) that must exist. */
-            return json_string(v);
+            return xstrdup(v);
         }
-        return json_string(tmp);
+        return xstrdup(tmp);
     }
     return NULL;
 }
@@ -394,43 +399,89 @@ row_blank(const struct csv_row *row)
     return true;
 }
 
+/* One converted row: each field's canonical text (NULL: blank), and
+ * whether the field was given at all (a column of the file, or filled in
+ * by check_row). */
+struct row {
+    long line;
+    size_t nf;
+    char *v[IMPORT_MAX_FIELDS];
+    bool set[IMPORT_MAX_FIELDS];
+};
+
+static void
+row_clear(struct row *w)
+{
+    for (size_t f = 0; f < w->nf; f++) {
+        free(w->v[f]);
+        w->v[f] = NULL;
+        w->set[f] = false;
+    }
+}
+
+/* The index of a field of the kind (a name from the tables above). */
+static size_t
+field_index(enum import_kind kind, const char *name)
+{
+    const struct field *fields = kind_fields[kind];
+    for (size_t f = 0; fields[f].name; f++)
+        if (strcmp(fields[f].name, name) == 0)
+            return f;
+    abort();    /* a typo in this file, caught by the first test */
+}
+
+static const char *
+row_get(const struct row *w, enum import_kind kind, const char *name)
+{
+    return w->v[field_index(kind, name)];
+}
+
+static void
+row_put(struct row *w, enum import_kind kind, const char *name, const char *value)
+{
+    size_t f = field_index(kind, name);
+    free(w->v[f]);
+    w->v[f] = xstrdup(value);
+    w->set[f] = true;
+}
+
 /* Cross-field rules a single cell cannot see. */
 static void
-check_row(enum import_kind kind, json_t *o, struct import_result *r, long line)
+check_row(enum import_kind kind, struct row *w, struct import_result *r)
 {
     if (kind == IMPORT_MILESTONES) {
-        json_t *c = json_object_get(o, "campaign");
-        const char *due = json_string_value(json_object_get(o, "due"));
-        if ((c == NULL || json_is_null(c)) && due) {
+        const char *due = row_get(w, kind, "due");
+        if (row_get(w, kind, "campaign") == NULL && due) {
             struct ymd d;
             char code[16];
             if (parse_date(due, &d)) {
                 campaign_of_date(&d, code, sizeof code);
-                json_object_set_new(o, "campaign", json_string(code));
+                row_put(w, kind, "campaign", code);
             }
         }
-        const char *st = json_string_value(json_object_get(o, "status"));
-        json_t *done_on = json_object_get(o, "done_on");
-        if (done_on && !json_is_null(done_on) && st == NULL)
-            json_object_set_new(o, "status", json_string("done"));
-        else if (st && strcmp(st, "done") != 0 && done_on && !json_is_null(done_on))
-            import_add_error(r, line, "done_on", "a completion date is given but the node is not done");
+        const char *st = row_get(w, kind, "status");
+        bool done_on = row_get(w, kind, "done_on") != NULL;
+        if (done_on && st == NULL)
+            row_put(w, kind, "status", "done");
+        else if (st && strcmp(st, "done") != 0 && done_on)
+            import_add_error(r, w->line, "done_on", "a completion date is given but the node is not done");
     }
     if (kind == IMPORT_PROJECTS) {
-        const char *ps = json_string_value(json_object_get(o, "planned_start"));
-        const char *pe = json_string_value(json_object_get(o, "planned_end"));
+        const char *ps = row_get(w, kind, "planned_start");
+        const char *pe = row_get(w, kind, "planned_end");
         if (ps && pe && strcmp(pe, ps) < 0)
-            import_add_error(r, line, "planned_end", "planned completion is before the planned start");
+            import_add_error(r, w->line, "planned_end", "planned completion is before the planned start");
     }
 }
 
-static json_t *
+/* Fills w from the CSV row; false (errors recorded) when any cell is bad. */
+static bool
 convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, const int *col_field,
-            const struct csv_row *header, struct import_result *r)
+            const struct csv_row *header, struct import_result *r, struct row *w)
 {
     const struct field *fields = kind_fields[kind];
-    long line = (long)row->line;
     size_t before = r->nerrors;
+    w->line = (long)row->line;
     /* Spreadsheets often leave trailing empty cells; only text past the
      * header's last column is an error. */
     for (size_t c = ncols; c < row->nfields; c++) {
@@ -438,42 +489,84 @@ convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, cons
         bool blank = v[0] == '\0';
         free(v);
         if (!blank) {
-            add_error(r, line, NULL, "%zu fields but the header has %zu", row->nfields, ncols);
-            return NULL;
+            add_error(r, w->line, NULL, "%zu fields but the header has %zu", row->nfields, ncols);
+            return false;
         }
     }
-    json_t *o = json_object();
-    json_object_set_new(o, "line", json_integer(line));
     for (size_t c = 0; c < ncols; c++) {
         if (col_field[c] < 0)
             continue;
         const struct field *f = &fields[col_field[c]];
-        const char *col = header->fields[c];
         char *v = trim(c < row->nfields ? row->fields[c] : "");
-        json_t *j = NULL;
+        w->set[col_field[c]] = true;
         if (v[0] == '\0') {
             if (f->required)
-                add_error(r, line, col, "required value is empty");
+                add_error(r, w->line, header->fields[c], "required value is empty");
         } else {
-            j = convert(f, v, r, line, col);
+            w->v[col_field[c]] = convert(f, v, r, w->line, header->fields[c]);
         }
-        json_object_set_new(o, f->name, j ? j : json_null());
         free(v);
     }
-    check_row(kind, o, r, line);
-    if (r->nerrors != before) {
-        json_decref(o);
-        return NULL;
+    check_row(kind, w, r);
+    return r->nerrors == before;
+}
+
+/* The row as a JSON object of the fields given: year an integer, yes/no a
+ * boolean, blanks null, everything else a string. */
+static json_t *
+row_json(enum import_kind kind, const struct row *w)
+{
+    const struct field *fields = kind_fields[kind];
+    json_t *o = json_object();
+    json_object_set_new(o, "line", json_integer(w->line));
+    for (size_t f = 0; f < w->nf; f++) {
+        if (!w->set[f])
+            continue;
+        const char *v = w->v[f];
+        json_t *j = v == NULL ? json_null()
+                  : fields[f].type == F_YEAR ? json_integer(strtol(v, NULL, 10))
+                  : fields[f].type == F_BOOL ? json_boolean(strcmp(v, "true") == 0)
+                  : json_string(v);
+        json_object_set_new(o, fields[f].name, j);
     }
     return o;
 }
 
+/* The row as one line of COPY text: ord, line, then every field of the
+ * kind in order (\N for blank or not given), tab separated, with
+ * backslash, tab, newline and carriage return escaped. */
+static void
+row_copy(const struct row *w, size_t ord, struct buf *out)
+{
+    buf_printf(out, "%zu\t%ld", ord, w->line);
+    for (size_t f = 0; f < w->nf; f++) {
+        buf_putc(out, '\t');
+        const char *v = w->v[f];
+        if (v == NULL) {
+            buf_puts(out, "\\N");
+            continue;
+        }
+        const char *run = v;
+        for (const char *p = v; *p; p++) {
+            char esc = *p == '\\' ? '\\' : *p == '\t' ? 't' : *p == '\n' ? 'n' : *p == '\r' ? 'r' : 0;
+            if (esc == 0)
+                continue;
+            buf_append(out, run, (size_t)(p - run));
+            buf_putc(out, '\\');
+            buf_putc(out, esc);
+            run = p + 1;
+        }
+        buf_puts(out, run);
+    }
+    buf_putc(out, '\n');
+}
+
 static void
 parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc, struct import_result *r,
-      struct buf *text_rows)
+      struct buf *copy)
 {
     memset(r, 0, sizeof *r);
-    r->rows = text_rows ? NULL : json_array();
+    r->rows = copy ? NULL : json_array();
     r->errors = json_array();
     r->columns = json_object();
     r->ignored = json_array();
@@ -502,27 +595,21 @@ parse(enum import_kind kind, const char *data, size_t len, enum text_encoding en
     }
     const struct csv_row *header = &csv->rows[first];
     int *col_field = xcalloc(header->nfields + 1, sizeof(int));
+    struct row w = { 0 };
+    w.nf = import_ncolumns(kind);
     if (map_header(kind_fields[kind], header, col_field, r)) {
         for (size_t i = first + 1; i < csv->nrows; i++) {
             if (row_blank(&csv->rows[i]))
                 continue;
-            json_t *o = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, r);
-            if (o == NULL)
-                continue;
-            r->nrows++;
-            if (text_rows == NULL) {
-                json_array_append_new(r->rows, o);
-                continue;
+            bool ok = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, r, &w);
+            if (ok) {
+                r->nrows++;
+                if (copy == NULL)
+                    json_array_append_new(r->rows, row_json(kind, &w));
+                else if (r->nerrors == 0)   /* a file with errors sends nothing */
+                    row_copy(&w, r->nrows, copy);
             }
-            char *t = json_dumps(o, JSON_COMPACT);
-            json_decref(o);
-            if (t == NULL) {
-                r->fatal = xstrdup("out of memory while preparing the rows");
-                break;
-            }
-            buf_putc(text_rows, r->nrows == 1 ? '[' : ',');
-            buf_puts(text_rows, t);
-            free(t);
+            row_clear(&w);
         }
         if (r->nrows == 0 && r->nerrors == 0 && r->fatal == NULL)
             r->fatal = xstrdup("the file has a header but no data rows");
@@ -539,25 +626,40 @@ import_parse(enum import_kind kind, const char *data, size_t len, enum text_enco
 }
 
 void
-import_parse_text(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+import_parse_copy(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
                   struct import_result *r)
 {
     struct buf b;
     buf_init(&b);
     parse(kind, data, len, enc, r, &b);
-    if (r->nrows > 0 && r->fatal == NULL) {
-        buf_putc(&b, ']');
-        r->rows_text = buf_steal(&b);
+    if (r->nerrors == 0 && r->fatal == NULL) {
+        r->copy_len = b.len;
+        r->copy = buf_steal(&b);
     } else {
         buf_free(&b);
     }
+}
+
+size_t
+import_ncolumns(enum import_kind kind)
+{
+    size_t n = 0;
+    while (kind_fields[kind][n].name)
+        n++;
+    return n;
+}
+
+const char *
+import_column(enum import_kind kind, size_t i)
+{
+    return i < import_ncolumns(kind) ? kind_fields[kind][i].name : NULL;
 }
 
 void
 import_result_free(struct import_result *r)
 {
     free(r->fatal);
-    free(r->rows_text);
+    free(r->copy);
     json_decref(r->rows);
     json_decref(r->errors);
     json_decref(r->columns);

@@ -19,11 +19,13 @@ const char *import_kind_name(enum import_kind kind);
 const char *import_kinds_expected(void);
 
 #define IMPORT_MAX_ERRORS 200
+#define IMPORT_MAX_FIELDS 24   /* the most columns a kind has */
 
 struct import_result {
     char *fatal;            /* file-level problem (encoding, CSV, header), or NULL */
     json_t *rows;           /* array of objects with canonical keys and "line" */
-    char *rows_text;        /* import_parse_text: the same array as compact JSON text */
+    char *copy;             /* import_parse_copy: the rows as COPY text, or NULL */
+    size_t copy_len;
     size_t nrows;
     json_t *errors;         /* array of {line, column, message}; empty when fine */
     size_t nerrors;         /* all errors, even past IMPORT_MAX_ERRORS listed */
@@ -35,12 +37,16 @@ struct import_result {
 /* Fills out (free with import_result_free) from data[0..len). */
 void import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
                   struct import_result *out);
-/* The same, but the rows come as text in rows_text (rows stays NULL):
- * each row's object is dumped and freed as soon as it is made, so a large
- * file never has all its rows as JSON objects at once (they take ~20× the
- * file's size). */
-void import_parse_text(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+/* The same, but the rows come as the text of a COPY … FROM STDIN (text
+ * format) into the columns "ord, line" and then every column of the kind
+ * (import_column), in copy (rows stays NULL); made only when the file has
+ * no error. No JSON object is made: a large file costs about its own size
+ * again, not ~20× it. */
+void import_parse_copy(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
                        struct import_result *out);
+/* The kind's columns (canonical names), in COPY order: i from 0 until NULL. */
+size_t import_ncolumns(enum import_kind kind);
+const char *import_column(enum import_kind kind, size_t i);
 void import_result_free(struct import_result *r);
 /* Adds an error in the same shape as the parser's (for errors found later,
  * by the database), with the column named as the file names it. */

@@ -114,4 +114,19 @@ out=$(printf '%s\n%s\n' "code,name,year,level,county,sector,category" "STDIN-1,�
 expect_eq "import from stdin" 1 "$(echo "$out" | field inserted)"
 out=$(kpctl import projects --encoding utf-8 "$T_DIR/gb.csv" 2>&1); rc=$?
 expect_eq "forcing the wrong encoding is refused" 1 "$rc"
+
+# The rows travel as COPY text: backslashes, tabs, quotes and line breaks
+# inside a cell must arrive as written, and NULL-looking text stay text.
+printf '%s\n%s\n' 'code,name,year,level,county,sector,category,owner,联系人' \
+    '"ESC-1","路\N桥	工程 C:\temp\x ""一期""
+二标段",2026,city,涧西区,industry,new,\N,\\' > "$T_DIR/esc.csv"
+kpctl import projects "$T_DIR/esc.csv" >/dev/null || fail "import of cells with escapes"
+expect_eq "cell text with backslash, tab, quote and newline stored as written" \
+    "$(printf '路\\N桥\t工程 C:\\temp\\x "一期"\n二标段|\\N|\\\\')" \
+    "$(sql "SELECT p.name || '|' || p.owner || '|' || ps.name FROM project p JOIN person ps ON ps.id = p.contact_id WHERE p.code = 'ESC-1'")"
+# The staging interface refuses what it does not know.
+out=$(sql "SELECT keyproj_import_open('projects', '{code,no_such_column}')" 2>&1) && fail "unknown COPY column accepted"
+expect_eq "keyproj_import_open names an unknown column" 1 "$(echo "$out" | grep -c "projects has no column 'no_such_column'")"
+out=$(sql "SELECT keyproj_import_staged('projects', 'test', false, NULL)" 2>&1) && fail "staged import without rows accepted"
+expect_eq "keyproj_import_staged without staged rows is refused" 1 "$(echo "$out" | grep -c "no staged rows")"
 stop_daemon

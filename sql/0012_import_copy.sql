@@ -1,0 +1,1105 @@
+-- 0012_import_copy.sql — imports staged by COPY instead of one JSON
+-- document.
+--
+-- keyprojd used to send a whole file's rows as one jsonb parameter: twice
+-- the file's size as JSON text in keyprojd, the same again in libpq's
+-- output buffer, then parsed by PostgreSQL into a jsonb value and taken
+-- apart again into the staging table pg_temp.kp_src. Now keyprojd streams
+-- the rows (already validated and canonical) with COPY straight into
+-- kp_src, in one transaction:
+--
+--   BEGIN;
+--   SELECT keyproj_import_open(kind, columns);   -- creates kp_src, returns the COPY column list
+--   COPY pg_temp.kp_src (…) FROM STDIN;
+--   SELECT keyproj_import_staged(kind, actor, dry_run, request_id);
+--   COMMIT;
+--
+-- The per-kind functions of 0001 are split at the point where kp_src is
+-- full: keyproj_import_<kind>_src(actor, dry_run) is the old body from
+-- there on, unchanged; keyproj_import_<kind>(rows, actor, dry_run) fills
+-- kp_src from the JSON document as before and calls it. So keyproj_import()
+-- (the SQL interface) and the COPY path validate, classify and write with
+-- the very same statements.
+--
+-- Applied by migrate.c inside one transaction: no BEGIN/COMMIT here.
+
+-- Creates the empty staging table pg_temp.kp_src of an import of p_kind
+-- (dropping one left by an earlier import in this transaction) and, given
+-- the canonical column names a file gives (import.c's names), returns the
+-- column list for COPY: "ord, line, " and the staging column of each, in
+-- the order given. ord numbers the rows from 1, line is the file's line.
+CREATE FUNCTION keyproj_import_open(p_kind text, p_columns text[]) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_cols text;
+    v_list text;
+    v_bad  text;
+BEGIN
+    v_cols := CASE p_kind
+        WHEN 'projects' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, code text, name text, year_t text, level text, county text, sector text, category text, status text, owner text, unit text, leader text, leader_title text, leader_mobile text, contact text, contact_title text, contact_mobile text, ti_t text, ap_t text, ps_t text, pe_t text, as_t text, ae_t text, cty_t text'
+        WHEN 'milestones' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, campaign text, kind text, title_t text, due_t text, unit text, status text, done_t text, note text, waived_reason text'
+        WHEN 'reports' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, month_t text, amount_t text, ytd_t text, since_t text, progress text'
+        WHEN 'plans' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, month_t text, pc_t text'
+    END;
+    IF v_cols IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_open: unknown kind %', coalesce(quote_literal(p_kind), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'kind is one of projects, milestones, reports, plans';
+    END IF;
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_src;
+    END IF;
+    EXECUTE format('CREATE TEMP TABLE kp_src (%s) ON COMMIT DROP', v_cols);
+    IF p_columns IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WITH names(kind, key, col) AS (VALUES
+        ('projects', 'code', 'code'),
+        ('projects', 'name', 'name'),
+        ('projects', 'year', 'year_t'),
+        ('projects', 'level', 'level'),
+        ('projects', 'county', 'county'),
+        ('projects', 'sector', 'sector'),
+        ('projects', 'category', 'category'),
+        ('projects', 'status', 'status'),
+        ('projects', 'owner', 'owner'),
+        ('projects', 'unit', 'unit'),
+        ('projects', 'leader', 'leader'),
+        ('projects', 'leader_title', 'leader_title'),
+        ('projects', 'leader_mobile', 'leader_mobile'),
+        ('projects', 'contact', 'contact'),
+        ('projects', 'contact_title', 'contact_title'),
+        ('projects', 'contact_mobile', 'contact_mobile'),
+        ('projects', 'total_investment', 'ti_t'),
+        ('projects', 'annual_plan', 'ap_t'),
+        ('projects', 'planned_start', 'ps_t'),
+        ('projects', 'planned_end', 'pe_t'),
+        ('projects', 'actual_start', 'as_t'),
+        ('projects', 'actual_end', 'ae_t'),
+        ('projects', 'completes_this_year', 'cty_t'),
+        ('milestones', 'project', 'project'),
+        ('milestones', 'campaign', 'campaign'),
+        ('milestones', 'kind', 'kind'),
+        ('milestones', 'title', 'title_t'),
+        ('milestones', 'due', 'due_t'),
+        ('milestones', 'unit', 'unit'),
+        ('milestones', 'status', 'status'),
+        ('milestones', 'done_on', 'done_t'),
+        ('milestones', 'note', 'note'),
+        ('milestones', 'waived_reason', 'waived_reason'),
+        ('reports', 'project', 'project'),
+        ('reports', 'month', 'month_t'),
+        ('reports', 'amount', 'amount_t'),
+        ('reports', 'ytd', 'ytd_t'),
+        ('reports', 'since_start', 'since_t'),
+        ('reports', 'progress', 'progress'),
+        ('plans', 'project', 'project'),
+        ('plans', 'month', 'month_t'),
+        ('plans', 'planned_cumulative', 'pc_t')
+    )
+    SELECT string_agg(n.col, ', ' ORDER BY g.i), min(g.key) FILTER (WHERE n.col IS NULL)
+      INTO v_list, v_bad
+      FROM unnest(p_columns) WITH ORDINALITY AS g(key, i)
+      LEFT JOIN names n ON n.kind = p_kind AND n.key = g.key;
+    IF v_bad IS NOT NULL OR cardinality(p_columns) = 0 THEN
+        RAISE EXCEPTION 'keyproj_import_open: % has no column %', p_kind, coalesce(quote_literal(v_bad), '(none given)')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN 'ord, line, ' || v_list;
+END
+$fn$;
+
+-- Imports the rows COPY put into pg_temp.kp_src: the same checks of the
+-- arguments as keyproj_import(), the request id for the audit rows, one
+-- import at a time (the advisory lock), then the kind's staged import.
+-- Returns what keyproj_import() returns. The caller commits.
+CREATE FUNCTION keyproj_import_staged(p_kind text, p_actor text, p_dry_run boolean, p_req text)
+RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    a text := nullif(btrim(p_actor), '');
+BEGIN
+    IF p_kind IS NULL OR p_kind NOT IN ('projects', 'milestones', 'reports', 'plans') THEN
+        RAISE EXCEPTION 'keyproj_import_staged: unknown kind %', coalesce(quote_literal(p_kind), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF to_regclass('pg_temp.kp_src') IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_staged: no staged rows (call keyproj_import_open and COPY first)'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF a IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_staged: actor is required (it goes into audit_log)'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_dry_run IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_staged: dry_run must be true or false'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM set_config('keyproj.request_id', coalesce(p_req, ''), true);
+    IF NOT p_dry_run THEN   -- as keyproj_import(): one import at a time
+        PERFORM pg_advisory_xact_lock(hashtextextended('keyproj.import', 0));
+    END IF;
+    RETURN CASE p_kind
+        WHEN 'projects'   THEN keyproj_import_projects_src(a, p_dry_run)
+        WHEN 'milestones' THEN keyproj_import_milestones_src(a, p_dry_run)
+        WHEN 'reports'    THEN keyproj_import_reports_src(a, p_dry_run)
+        WHEN 'plans'      THEN keyproj_import_plans_src(a, p_dry_run)
+    END;
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------
+-- The staged imports: the bodies of 0001's keyproj_import_<kind> from the
+-- point where kp_src is full.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION keyproj_import_projects_src(p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.projects';
+    v_extra  jsonb;
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    ANALYZE pg_temp.kp_src;
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    -- MATERIALIZED: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; inlined, each would parse again.
+    WITH typed AS MATERIALIZED (
+        SELECT s.*,
+               CASE WHEN s.year_t ~ '^[0-9]{4}$' AND s.year_t::int BETWEEN 2000 AND 2100
+                    THEN s.year_t::int END AS year,
+               keyproj_parse_money(s.ti_t)::numeric(16,4) AS ti,
+               keyproj_parse_money(s.ap_t)::numeric(16,4) AS ap,
+               keyproj_parse_date(s.ps_t) AS ps,
+               keyproj_parse_date(s.pe_t) AS pe,
+               keyproj_parse_date(s.as_t) AS as_,
+               keyproj_parse_date(s.ae_t) AS ae,
+               CASE WHEN s.cty_t IN ('true', 't', '1', 'yes', 'y') THEN true
+                    WHEN s.cty_t IN ('false', 'f', '0', 'no', 'n') THEN false END AS cty,
+               CASE WHEN s.code IS NOT NULL
+                    THEN row_number() OVER k END AS dup_n,
+               first_value(s.line) OVER k AS dup_first
+          FROM pg_temp.kp_src s
+        -- COLLATE "C": finding duplicates needs byte order only, and the
+        -- locale's collation makes this sort several times slower
+        WINDOW k AS (PARTITION BY s.code COLLATE "C" ORDER BY s.ord)
+    ), ex AS (   -- the existing project, seen the way the import sees it
+        SELECT t.*, pr.id AS pid,
+               pr.name AS o_name, pr.year AS o_year, pr.level AS o_level, oc.name AS o_county,
+               pr.sector AS o_sector, pr.category AS o_category, pr.status AS o_status,
+               pr.owner AS o_owner, ou.name AS o_unit,
+               ol.name AS o_leader, ol.title AS o_leader_title, ol.mobile AS o_leader_mobile,
+               ok.name AS o_contact, ok.title AS o_contact_title, ok.mobile AS o_contact_mobile,
+               pr.total_investment AS o_ti, pr.annual_plan AS o_ap,
+               pr.planned_start AS o_ps, pr.planned_end AS o_pe,
+               pr.actual_start AS o_as, pr.actual_end AS o_ae,
+               pr.completes_this_year AS o_cty,
+               (cy.id IS NOT NULL) AS county_exists
+          FROM typed t
+          LEFT JOIN project pr ON pr.code = t.code
+          LEFT JOIN county oc ON oc.id = pr.county_id
+          LEFT JOIN unit ou ON ou.id = pr.unit_id
+          LEFT JOIN person ol ON ol.id = pr.leader_id
+          LEFT JOIN person ok ON ok.id = pr.contact_id
+          LEFT JOIN county cy ON cy.name = t.county
+    ), pn AS (
+        -- People by name, stored or named with a mobile in this file, to
+        -- resolve a name given without a mobile. (Reads kp_src, not typed:
+        -- every CTE here is referenced once, so the planner streams one
+        -- pipeline of hash joins instead of materialising wide rows.)
+        SELECT name, count(*) AS n, min(mobile) AS mobile
+          FROM (SELECT name, mobile FROM person
+                UNION
+                SELECT leader, leader_mobile FROM pg_temp.kp_src WHERE leader IS NOT NULL AND leader_mobile IS NOT NULL
+                UNION
+                SELECT contact, contact_mobile FROM pg_temp.kp_src WHERE contact IS NOT NULL AND contact_mobile IS NOT NULL) x
+         GROUP BY name
+    ), pt AS (
+        -- Each person's title as this import leaves it: the one the file
+        -- gives (contradictions are refused below), else the stored one.
+        -- So a line naming a person without a title shows the title another
+        -- line gives. One lookup table: two joins below instead of four.
+        SELECT name, mobile_key, coalesce(min(ftitle), min(ptitle)) AS title
+          FROM (SELECT name, coalesce(mobile, '') AS mobile_key, NULL::text AS ftitle, title AS ptitle
+                  FROM person
+                UNION ALL
+                SELECT leader, coalesce(leader_mobile, ''), leader_title, NULL
+                  FROM pg_temp.kp_src WHERE leader IS NOT NULL AND leader_title IS NOT NULL
+                UNION ALL
+                SELECT contact, coalesce(contact_mobile, ''), contact_title, NULL
+                  FROM pg_temp.kp_src WHERE contact IS NOT NULL AND contact_title IS NOT NULL) x
+         GROUP BY 1, 2
+    ), res AS (
+        -- Which person a (name, mobile) means. Name without mobile: the
+        -- project's current person if the name matches, else the only person
+        -- of that name (in the table or in this file), else the
+        -- (name, no mobile) person.
+        SELECT x.*,
+               coalesce(x.leader, x.o_leader) AS f_leader,
+               CASE WHEN x.leader IS NULL THEN x.o_leader_mobile
+                    WHEN x.leader_mobile IS NOT NULL THEN x.leader_mobile
+                    WHEN x.leader = x.o_leader THEN x.o_leader_mobile
+                    WHEN lpn.n = 1 THEN lpn.mobile END AS f_leader_mobile,
+               coalesce(x.contact, x.o_contact) AS f_contact,
+               CASE WHEN x.contact IS NULL THEN x.o_contact_mobile
+                    WHEN x.contact_mobile IS NOT NULL THEN x.contact_mobile
+                    WHEN x.contact = x.o_contact THEN x.o_contact_mobile
+                    WHEN cpn.n = 1 THEN cpn.mobile END AS f_contact_mobile
+          FROM ex x
+          LEFT JOIN pn lpn ON lpn.name = x.leader
+          LEFT JOIN pn cpn ON cpn.name = x.contact
+    ), fin AS (
+        -- A person's title: given on this line, else as pt says.
+        SELECT r.*,
+               CASE WHEN r.leader IS NULL THEN r.o_leader_title
+                    ELSE coalesce(r.leader_title, lt.title) END AS f_leader_title,
+               CASE WHEN r.contact IS NULL THEN r.o_contact_title
+                    ELSE coalesce(r.contact_title, ct.title) END AS f_contact_title,
+               coalesce(r.status, r.o_status,
+                        CASE r.category WHEN 'continuing' THEN 'building' ELSE 'preliminary' END) AS f_status,
+               coalesce(r.owner, r.o_owner) AS f_owner,
+               coalesce(r.unit, r.o_unit) AS f_unit,
+               coalesce(r.ti, r.o_ti) AS f_ti,
+               coalesce(r.ap, r.o_ap) AS f_ap,
+               coalesce(r.ps, r.o_ps) AS f_ps,
+               coalesce(r.pe, r.o_pe) AS f_pe,
+               coalesce(r.as_, r.o_as) AS f_as,
+               coalesce(r.ae, r.o_ae) AS f_ae,
+               coalesce(r.cty, r.o_cty, false) AS f_cty
+          FROM res r
+          LEFT JOIN pt lt ON r.leader IS NOT NULL AND lt.name = r.f_leader
+                         AND lt.mobile_key = coalesce(r.f_leader_mobile, '')
+          LEFT JOIN pt ct ON r.contact IS NOT NULL AND ct.name = r.f_contact
+                         AND ct.mobile_key = coalesce(r.f_contact_mobile, '')
+    )
+    -- Only what the writes need: the stage is written to a temporary table,
+    -- and its width is most of the cost of that write.
+    SELECT f.ord, f.line, f.code, f.name, f.year, f.level, f.county, f.county_exists, f.sector,
+           f.category, f.unit, f.leader, f.leader_title, f.contact, f.contact_title, f.pid,
+           f.f_status, f.f_owner, f.f_unit, f.f_leader, f.f_leader_mobile, f.f_leader_title,
+           f.f_contact, f.f_contact_mobile, f.f_contact_title, f.f_ti, f.f_ap, f.f_ps, f.f_pe,
+           f.f_as, f.f_ae, f.f_cty,
+           f.o_name, f.o_year, f.o_level, f.o_county, f.o_sector, f.o_category, f.o_status,
+           f.o_owner, f.o_unit, f.o_leader, f.o_leader_title, f.o_leader_mobile, f.o_contact,
+           f.o_contact_title, f.o_contact_mobile, f.o_ti, f.o_ap, f.o_ps, f.o_pe, f.o_as, f.o_ae,
+           f.o_cty,
+           CASE WHEN NOT f.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN f.code IS NULL THEN keyproj_err('code', 'code is required')
+                    WHEN NOT keyproj_is_code(f.code, 64) THEN
+                        keyproj_err('code', format('code ''%s'' must be 1 to 64 characters without blanks', f.code))
+                    WHEN f.dup_n > 1 THEN
+                        keyproj_err('code', format('duplicate code ''%s'' (already on line %s)', f.code, f.dup_first)) END,
+               CASE WHEN f.name IS NULL THEN keyproj_err('name', 'name is required') END,
+               CASE WHEN f.year_t IS NULL THEN keyproj_err('year', 'year is required')
+                    WHEN f.year IS NULL THEN keyproj_err('year', format('year ''%s'' is not a year between 2000 and 2100', f.year_t)) END,
+               keyproj_enum_err('level', f.level, '{province,city}', true),
+               CASE WHEN f.county IS NULL THEN keyproj_err('county', 'county is required')
+                    WHEN NOT f.county_exists AND keyproj_county_group(f.county) IS NULL THEN
+                        keyproj_err('county', format('unknown county ''%s'': not a 县/市/区 or zone name, add it to table county first', f.county)) END,
+               keyproj_enum_err('sector', f.sector, '{industry,urban,infrastructure,livelihood,ecology,other}', true),
+               keyproj_enum_err('category', f.category, '{new,continuing,preliminary}', true),
+               keyproj_enum_err('status', f.status, '{preliminary,building,suspended,completed,operating}', false),
+               CASE WHEN f.leader IS NULL AND (f.leader_mobile IS NOT NULL OR f.leader_title IS NOT NULL) THEN
+                        keyproj_err('leader', 'leader_mobile/leader_title given without leader') END,
+               CASE WHEN NOT keyproj_is_phone(f.leader_mobile) THEN
+                        keyproj_err('leader_mobile', format('leader_mobile ''%s'' is not a phone number', f.leader_mobile)) END,
+               CASE WHEN f.contact IS NULL AND (f.contact_mobile IS NOT NULL OR f.contact_title IS NOT NULL) THEN
+                        keyproj_err('contact', 'contact_mobile/contact_title given without contact') END,
+               CASE WHEN NOT keyproj_is_phone(f.contact_mobile) THEN
+                        keyproj_err('contact_mobile', format('contact_mobile ''%s'' is not a phone number', f.contact_mobile)) END,
+               keyproj_money_err('total_investment', f.ti_t, f.ti, false),
+               keyproj_money_err('annual_plan', f.ap_t, f.ap, false),
+               keyproj_date_err('planned_start', f.ps_t, f.ps, false),
+               keyproj_date_err('planned_end', f.pe_t, f.pe, false),
+               CASE WHEN f.f_pe < f.f_ps THEN
+                        keyproj_err('planned_end', format('planned_end %s is before planned_start %s', f.f_pe, f.f_ps)) END,
+               keyproj_date_err('actual_start', f.as_t, f.as_, false),
+               keyproj_date_err('actual_end', f.ae_t, f.ae, false),
+               CASE WHEN f.f_ae < f.f_as THEN
+                        keyproj_err('actual_end', format('actual_end %s is before actual_start %s', f.f_ae, f.f_as)) END,
+               CASE WHEN f.cty_t IS NOT NULL AND f.cty IS NULL THEN
+                        keyproj_err('completes_this_year', format('completes_this_year ''%s'' is not true or false', f.cty_t)) END
+           ], NULL) END AS errs,
+           CASE WHEN f.pid IS NULL THEN 'insert'
+                WHEN (f.name, f.year, f.level, f.county, f.sector, f.category, f.f_status, f.f_owner,
+                      f.f_unit, f.f_leader, f.f_leader_mobile, f.f_leader_title,
+                      f.f_contact, f.f_contact_mobile, f.f_contact_title,
+                      f.f_ti, f.f_ap, f.f_ps, f.f_pe, f.f_as, f.f_ae, f.f_cty)
+                     IS DISTINCT FROM
+                     (f.o_name, f.o_year, f.o_level, f.o_county, f.o_sector, f.o_category, f.o_status, f.o_owner,
+                      f.o_unit, f.o_leader, f.o_leader_mobile, f.o_leader_title,
+                      f.o_contact, f.o_contact_mobile, f.o_contact_title,
+                      f.o_ti, f.o_ap, f.o_ps, f.o_pe, f.o_as, f.o_ae, f.o_cty)
+                THEN 'update' ELSE 'unchanged' END AS action
+      FROM fin f;
+
+    -- Cross-row: one person may not be given two titles in one file (the
+    -- last would win and the next identical import would "update" again).
+    SELECT coalesce(jsonb_agg(jsonb_build_object(
+               'ord', ord, 'line', line, 'column', col,
+               'message', format('%s ''%s'' for %s%s contradicts ''%s'' on line %s',
+                                 col, title, name, coalesce(' (' || mobile || ')', ''), t1, l1))), '[]')
+      INTO v_extra
+      FROM (SELECT x.*, first_value(title) OVER w AS t1, first_value(line) OVER w AS l1
+              FROM (SELECT ord, line, 'leader_title' AS col, f_leader AS name, f_leader_mobile AS mobile,
+                           leader_title AS title
+                      FROM pg_temp.kp_stage WHERE leader IS NOT NULL AND leader_title IS NOT NULL
+                    UNION ALL
+                    SELECT ord, line, 'contact_title', f_contact, f_contact_mobile, contact_title
+                      FROM pg_temp.kp_stage WHERE contact IS NOT NULL AND contact_title IS NOT NULL) x
+            WINDOW w AS (PARTITION BY name COLLATE "C", coalesce(mobile, '') COLLATE "C"
+                         ORDER BY ord, col DESC)) y
+     WHERE title <> t1;
+
+    v_errors := keyproj_stage_errors(v_extra);
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        RETURN keyproj_import_result('projects', p_dry_run, v_errors);
+    END IF;
+    -- Nothing to write: return before touching any table. (Even a 0-row
+    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO v_ins, v_upd FROM pg_temp.kp_stage;
+    IF v_ins + v_upd = 0 THEN
+        RETURN keyproj_import_result('projects', p_dry_run, NULL);
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+
+    -- Reference rows first: counties, units, people. NOT EXISTS before ON
+    -- CONFLICT so that known names do not even draw an identity value.
+    WITH ins AS (
+        INSERT INTO county (name, grp)
+        SELECT DISTINCT s.county, keyproj_county_group(s.county)
+          FROM pg_temp.kp_stage s
+         WHERE s.action <> 'unchanged' AND NOT s.county_exists
+        ON CONFLICT (name) DO NOTHING
+        RETURNING name, grp)
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'county:' || name, jsonb_build_object('name', name, 'grp', grp), 'ok', v_req
+      FROM ins;
+
+    WITH ins AS (
+        INSERT INTO unit (name)
+        SELECT DISTINCT s.f_unit
+          FROM pg_temp.kp_stage s
+         WHERE s.action <> 'unchanged' AND s.unit IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
+        ON CONFLICT (name) DO NOTHING
+        RETURNING name)
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'unit:' || name, jsonb_build_object('name', name), 'ok', v_req
+      FROM ins;
+
+    IF to_regclass('pg_temp.kp_people') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_people;
+    END IF;
+    CREATE TEMP TABLE kp_people ON COMMIT DROP AS
+    SELECT name, mobile, max(title) AS title   -- at most one distinct given title (checked above)
+      FROM (SELECT f_leader AS name, f_leader_mobile AS mobile, leader_title AS title
+              FROM pg_temp.kp_stage WHERE action <> 'unchanged' AND leader IS NOT NULL
+            UNION ALL
+            SELECT f_contact, f_contact_mobile, contact_title
+              FROM pg_temp.kp_stage WHERE action <> 'unchanged' AND contact IS NOT NULL) x
+     GROUP BY name, mobile;
+
+    WITH ins AS (
+        INSERT INTO person (name, mobile, title)
+        SELECT w.name, w.mobile, w.title
+          FROM pg_temp.kp_people w
+         WHERE NOT EXISTS (SELECT 1 FROM person p
+                            WHERE p.name = w.name AND coalesce(p.mobile, '') = coalesce(w.mobile, ''))
+        ON CONFLICT (name, mobile) DO NOTHING
+        RETURNING name, mobile, title)
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'person:' || name || coalesce('/' || mobile, ''),
+           jsonb_strip_nulls(jsonb_build_object('name', name, 'mobile', mobile, 'title', title)), 'ok', v_req
+      FROM ins;
+
+    WITH upd AS (   -- the self-join "o" still shows the title before the update
+        UPDATE person p SET title = w.title
+          FROM pg_temp.kp_people w, person o
+         WHERE p.name = w.name AND coalesce(p.mobile, '') = coalesce(w.mobile, '')
+           AND o.id = p.id
+           AND w.title IS NOT NULL AND p.title IS DISTINCT FROM w.title
+        RETURNING p.name, p.mobile, w.title, o.title AS old_title)
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'person:' || name || coalesce('/' || mobile, ''),
+           jsonb_build_object('title', old_title), jsonb_build_object('title', title), 'ok', v_req
+      FROM upd;
+
+    -- The projects.
+    IF v_ins > 0 THEN
+        INSERT INTO project (code, name, year, level, county_id, sector, category, status, owner,
+                             unit_id, leader_id, contact_id, total_investment, annual_plan,
+                             planned_start, planned_end, actual_start, actual_end, completes_this_year)
+        SELECT s.code, s.name, s.year, s.level, cy.id, s.sector, s.category, s.f_status, s.f_owner,
+               u.id, lp.id, cp.id, s.f_ti, s.f_ap, s.f_ps, s.f_pe, s.f_as, s.f_ae, s.f_cty
+          FROM pg_temp.kp_stage s
+          JOIN county cy ON cy.name = s.county
+          LEFT JOIN unit u ON u.name = s.f_unit
+          LEFT JOIN person lp ON lp.name = s.f_leader AND coalesce(lp.mobile, '') = coalesce(s.f_leader_mobile, '')
+          LEFT JOIN person cp ON cp.name = s.f_contact AND coalesce(cp.mobile, '') = coalesce(s.f_contact_mobile, '')
+         WHERE s.action = 'insert'
+         ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE project p
+           SET name = s.name, year = s.year, level = s.level, county_id = s.county_id,
+               sector = s.sector, category = s.category, status = s.f_status, owner = s.f_owner,
+               unit_id = s.unit_id, leader_id = s.leader_id, contact_id = s.contact_id,
+               total_investment = s.f_ti, annual_plan = s.f_ap,
+               planned_start = s.f_ps, planned_end = s.f_pe, actual_start = s.f_as, actual_end = s.f_ae,
+               completes_this_year = s.f_cty
+          FROM (SELECT s.*, cy.id AS county_id, u.id AS unit_id, lp.id AS leader_id, cp.id AS contact_id
+                  FROM pg_temp.kp_stage s
+                  JOIN county cy ON cy.name = s.county
+                  LEFT JOIN unit u ON u.name = s.f_unit
+                  LEFT JOIN person lp ON lp.name = s.f_leader
+                                     AND coalesce(lp.mobile, '') = coalesce(s.f_leader_mobile, '')
+                  LEFT JOIN person cp ON cp.name = s.f_contact
+                                     AND coalesce(cp.mobile, '') = coalesce(s.f_contact_mobile, '')
+                 WHERE s.action = 'update') s
+         WHERE p.id = s.pid;
+    END IF;
+
+    -- One audit row per written project: what was inserted (columns given) …
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'project:' || s.code,
+           jsonb_strip_nulls(jsonb_build_object(
+               'name', s.name,
+               'year', s.year,
+               'level', s.level,
+               'county', s.county,
+               'sector', s.sector,
+               'category', s.category,
+               'status', s.f_status,
+               'owner', s.f_owner,
+               'unit', s.f_unit,
+               'leader', s.f_leader,
+               'leader_title', s.f_leader_title,
+               'leader_mobile', s.f_leader_mobile,
+               'contact', s.f_contact,
+               'contact_title', s.f_contact_title,
+               'contact_mobile', s.f_contact_mobile,
+               'total_investment', s.f_ti,
+               'annual_plan', s.f_ap,
+               'planned_start', s.f_ps,
+               'planned_end', s.f_pe,
+               'actual_start', s.f_as,
+               'actual_end', s.f_ae,
+               'completes_this_year', s.f_cty)),
+           'ok', v_req
+      FROM pg_temp.kp_stage s
+     WHERE s.action = 'insert'
+     ORDER BY s.ord;
+
+    -- … or the changed columns only, before and after. (Built per key with
+    -- jsonb_object_agg: fine for the rows that change, far too slow to use
+    -- for every inserted row.)
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'project:' || s.code, d.old, d.new, 'ok', v_req
+      FROM pg_temp.kp_stage s
+     CROSS JOIN LATERAL (
+        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
+          FROM (VALUES
+            ('name', to_jsonb(s.o_name), to_jsonb(s.name)),
+            ('year', to_jsonb(s.o_year), to_jsonb(s.year)),
+            ('level', to_jsonb(s.o_level), to_jsonb(s.level)),
+            ('county', to_jsonb(s.o_county), to_jsonb(s.county)),
+            ('sector', to_jsonb(s.o_sector), to_jsonb(s.sector)),
+            ('category', to_jsonb(s.o_category), to_jsonb(s.category)),
+            ('status', to_jsonb(s.o_status), to_jsonb(s.f_status)),
+            ('owner', to_jsonb(s.o_owner), to_jsonb(s.f_owner)),
+            ('unit', to_jsonb(s.o_unit), to_jsonb(s.f_unit)),
+            ('leader', to_jsonb(s.o_leader), to_jsonb(s.f_leader)),
+            ('leader_title', to_jsonb(s.o_leader_title), to_jsonb(s.f_leader_title)),
+            ('leader_mobile', to_jsonb(s.o_leader_mobile), to_jsonb(s.f_leader_mobile)),
+            ('contact', to_jsonb(s.o_contact), to_jsonb(s.f_contact)),
+            ('contact_title', to_jsonb(s.o_contact_title), to_jsonb(s.f_contact_title)),
+            ('contact_mobile', to_jsonb(s.o_contact_mobile), to_jsonb(s.f_contact_mobile)),
+            ('total_investment', to_jsonb(s.o_ti), to_jsonb(s.f_ti)),
+            ('annual_plan', to_jsonb(s.o_ap), to_jsonb(s.f_ap)),
+            ('planned_start', to_jsonb(s.o_ps), to_jsonb(s.f_ps)),
+            ('planned_end', to_jsonb(s.o_pe), to_jsonb(s.f_pe)),
+            ('actual_start', to_jsonb(s.o_as), to_jsonb(s.f_as)),
+            ('actual_end', to_jsonb(s.o_ae), to_jsonb(s.f_ae)),
+            ('completes_this_year', to_jsonb(s.o_cty), to_jsonb(s.f_cty))
+          ) v(k, o, n)
+         WHERE o IS DISTINCT FROM n) d
+     WHERE s.action = 'update'
+     ORDER BY s.ord;
+
+    RETURN keyproj_import_result('projects', p_dry_run, NULL);
+END
+$fn$;
+
+CREATE FUNCTION keyproj_import_milestones_src(p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.milestones';
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    ANALYZE pg_temp.kp_src;
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    -- MATERIALIZED: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; inlined, each would parse again.
+    WITH typed AS MATERIALIZED (
+        SELECT s.*,
+               coalesce(s.title_t, keyproj_milestone_kind_zh(s.kind)) AS title,
+               keyproj_parse_date(s.due_t) AS due,
+               keyproj_parse_date(s.done_t) AS done_on
+          FROM pg_temp.kp_src s
+    ), ex AS (
+        SELECT t.*, pr.id AS pid, c.id AS cid,
+               (c.id IS NULL AND keyproj_is_bimonthly_code(t.campaign)) AS campaign_new,
+               coalesce(c.name, CASE WHEN keyproj_is_bimonthly_code(t.campaign) THEN
+                   format('%s年第%s期双月攻坚', substr(t.campaign, 1, 4), substr(t.campaign, 7, 1)) END) AS c_name,
+               coalesce(c.starts_on, keyproj_bimonthly_start(t.campaign)) AS c_starts,
+               coalesce(c.ends_on, keyproj_bimonthly_end(t.campaign)) AS c_ends,
+               m.id AS mid, m.due_on AS o_due, ou.name AS o_unit, m.status AS o_status,
+               m.done_on AS o_done_on, m.note AS o_note, m.waived_reason AS o_waived_reason,
+               CASE WHEN t.project IS NOT NULL AND t.campaign IS NOT NULL AND t.kind IS NOT NULL
+                         AND t.title IS NOT NULL
+                    THEN row_number() OVER k END AS dup_n,
+               first_value(t.line) OVER k AS dup_first
+          FROM typed t
+          LEFT JOIN project pr ON pr.code = t.project
+          LEFT JOIN campaign c ON c.code = t.campaign
+          LEFT JOIN milestone m ON m.project_id = pr.id AND m.campaign_id = c.id
+                               AND m.kind = t.kind AND m.title = t.title
+          LEFT JOIN unit ou ON ou.id = m.unit_id
+        WINDOW k AS (PARTITION BY t.project COLLATE "C", t.campaign COLLATE "C",
+                                  t.kind COLLATE "C", t.title COLLATE "C" ORDER BY t.ord)
+    ), fin AS (
+        SELECT x.*,
+               coalesce(x.unit, x.o_unit) AS f_unit,
+               coalesce(x.note, x.o_note) AS f_note,
+               -- a completion date alone means "done"
+               coalesce(x.status, CASE WHEN x.done_on IS NOT NULL THEN 'done' END,
+                        x.o_status, 'pending') AS f_status
+          FROM ex x
+    ), fin2 AS (
+        SELECT f.*,
+               CASE WHEN f.f_status = 'done' THEN coalesce(f.done_on, f.o_done_on) END AS f_done_on,
+               CASE WHEN f.f_status = 'waived' THEN coalesce(f.waived_reason, f.o_waived_reason) END AS f_waived_reason
+          FROM fin f
+    )
+    SELECT f.*,
+           CASE WHEN NOT f.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN f.project IS NULL THEN keyproj_err('project', 'project is required')
+                    WHEN f.pid IS NULL THEN keyproj_err('project', format('unknown project code ''%s''', f.project)) END,
+               CASE WHEN f.campaign IS NULL THEN keyproj_err('campaign', 'campaign is required')
+                    WHEN f.cid IS NULL AND NOT f.campaign_new THEN
+                        keyproj_err('campaign', format('unknown campaign ''%s'' (only two-month codes like 2026-B6 are created automatically)', f.campaign)) END,
+               keyproj_enum_err('kind', f.kind, '{start,structure,topping,completion,operation,investment,approval,other}', true),
+               CASE WHEN f.kind = 'other' AND f.title_t IS NULL THEN
+                        keyproj_err('title', 'title is required for kind other') END,
+               CASE WHEN f.dup_n > 1 THEN
+                        keyproj_err('title', format('duplicate milestone %s/%s/%s/%s (already on line %s)',
+                                                    f.project, f.campaign, f.kind, f.title, f.dup_first)) END,
+               CASE WHEN f.due_t IS NULL THEN keyproj_err('due', 'due is required')
+                    WHEN f.due IS NULL THEN keyproj_err('due', format('due ''%s'' is not a valid date (YYYY-MM-DD)', f.due_t))
+                    WHEN f.c_starts IS NOT NULL AND (f.due < f.c_starts OR f.due > f.c_ends) THEN
+                        keyproj_err('due', format('due %s is outside campaign %s (%s to %s)',
+                                                  to_char(f.due, 'YYYY-MM-DD'), f.campaign,
+                                                  to_char(f.c_starts, 'YYYY-MM-DD'), to_char(f.c_ends, 'YYYY-MM-DD'))) END,
+               keyproj_enum_err('status', f.status, '{pending,done,waived}', false),
+               keyproj_date_err('done_on', f.done_t, f.done_on, false),
+               CASE WHEN f.f_status = 'done' AND f.f_done_on IS NULL AND f.done_t IS NULL THEN
+                        keyproj_err('done_on', 'status done needs done_on') END,
+               CASE WHEN f.done_t IS NOT NULL AND f.f_status <> 'done' THEN
+                        keyproj_err('done_on', format('done_on given but status is %s', f.f_status)) END,
+               CASE WHEN f.waived_reason IS NOT NULL AND f.f_status <> 'waived' THEN
+                        keyproj_err('waived_reason', format('waived_reason given but status is %s', f.f_status)) END
+           ], NULL) END AS errs,
+           CASE WHEN f.mid IS NULL THEN 'insert'
+                WHEN (f.due, f.f_unit, f.f_status, f.f_done_on, f.f_note, f.f_waived_reason)
+                     IS DISTINCT FROM
+                     (f.o_due, f.o_unit, f.o_status, f.o_done_on, f.o_note, f.o_waived_reason)
+                THEN 'update' ELSE 'unchanged' END AS action
+      FROM fin2 f;
+
+    v_errors := keyproj_stage_errors();
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        RETURN keyproj_import_result('milestones', p_dry_run, v_errors);
+    END IF;
+    -- Nothing to write: return before touching any table. (Even a 0-row
+    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO v_ins, v_upd FROM pg_temp.kp_stage;
+    IF v_ins + v_upd = 0 THEN
+        RETURN keyproj_import_result('milestones', p_dry_run, NULL);
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+
+    IF EXISTS (SELECT 1 FROM pg_temp.kp_stage WHERE campaign_new) THEN   -- (a 0-row INSERT would NOTIFY)
+        WITH ins AS (
+            INSERT INTO campaign (code, name, kind, starts_on, ends_on)
+            SELECT DISTINCT s.campaign, s.c_name, 'bimonthly', s.c_starts, s.c_ends
+              FROM pg_temp.kp_stage s
+             WHERE s.campaign_new
+            ON CONFLICT (code) DO NOTHING
+            RETURNING code, name, starts_on, ends_on)
+        INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+        SELECT p_actor, v_action, 'campaign:' || code,
+               jsonb_build_object('name', name, 'kind', 'bimonthly', 'starts_on', starts_on, 'ends_on', ends_on),
+               'ok', v_req
+          FROM ins;
+    END IF;
+
+    WITH ins AS (
+        INSERT INTO unit (name)
+        SELECT DISTINCT s.f_unit
+          FROM pg_temp.kp_stage s
+         WHERE s.action <> 'unchanged' AND s.unit IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
+        ON CONFLICT (name) DO NOTHING
+        RETURNING name)
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, 'unit:' || name, jsonb_build_object('name', name), 'ok', v_req
+      FROM ins;
+
+    IF v_ins > 0 THEN
+        INSERT INTO milestone (project_id, campaign_id, kind, title, due_on, unit_id, status,
+                               done_on, note, waived_reason)
+        SELECT s.pid, c.id, s.kind, s.title, s.due, u.id, s.f_status, s.f_done_on, s.f_note, s.f_waived_reason
+          FROM pg_temp.kp_stage s
+          JOIN campaign c ON c.code = s.campaign
+          LEFT JOIN unit u ON u.name = s.f_unit
+         WHERE s.action = 'insert'
+         ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE milestone m
+           SET due_on = s.due, unit_id = u.id, status = s.f_status, done_on = s.f_done_on,
+               note = s.f_note, waived_reason = s.f_waived_reason
+          FROM pg_temp.kp_stage s
+          LEFT JOIN unit u ON u.name = s.f_unit
+         WHERE s.action = 'update' AND m.id = s.mid;
+    END IF;
+
+    -- One audit row per written row: what was inserted (columns given) …
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title),
+           jsonb_strip_nulls(jsonb_build_object(
+               'due', s.due,
+               'unit', s.f_unit,
+               'status', s.f_status,
+               'done_on', s.f_done_on,
+               'note', s.f_note,
+               'waived_reason', s.f_waived_reason)),
+           'ok', v_req
+      FROM pg_temp.kp_stage s
+     WHERE s.action = 'insert'
+     ORDER BY s.ord;
+
+    -- … or the changed columns only, before and after. (Built per key with
+    -- jsonb_object_agg: fine for the rows that change, far too slow to use
+    -- for every inserted row.)
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title), d.old, d.new, 'ok', v_req
+      FROM pg_temp.kp_stage s
+     CROSS JOIN LATERAL (
+        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
+          FROM (VALUES
+            ('due', to_jsonb(s.o_due), to_jsonb(s.due)),
+            ('unit', to_jsonb(s.o_unit), to_jsonb(s.f_unit)),
+            ('status', to_jsonb(s.o_status), to_jsonb(s.f_status)),
+            ('done_on', to_jsonb(s.o_done_on), to_jsonb(s.f_done_on)),
+            ('note', to_jsonb(s.o_note), to_jsonb(s.f_note)),
+            ('waived_reason', to_jsonb(s.o_waived_reason), to_jsonb(s.f_waived_reason))
+          ) v(k, o, n)
+         WHERE o IS DISTINCT FROM n) d
+     WHERE s.action = 'update'
+     ORDER BY s.ord;
+
+    RETURN keyproj_import_result('milestones', p_dry_run, NULL);
+END
+$fn$;
+
+CREATE FUNCTION keyproj_import_reports_src(p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.reports';
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    ANALYZE pg_temp.kp_src;
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    -- MATERIALIZED: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; inlined, each would parse again.
+    WITH typed AS MATERIALIZED (
+        SELECT s.*,
+               CASE WHEN extract(day FROM keyproj_parse_month(s.month_t)) = 1
+                    THEN keyproj_parse_month(s.month_t) END AS month,
+               keyproj_parse_money(s.amount_t)::numeric(16,4) AS amount,
+               keyproj_parse_money(s.ytd_t)::numeric(16,4) AS ytd,
+               keyproj_parse_money(s.since_t)::numeric(16,4) AS since_start
+          FROM pg_temp.kp_src s
+    ), ex AS (
+        SELECT t.*, pr.id AS pid, (r.project_id IS NOT NULL) AS exists_,
+               r.amount AS o_amount, r.ytd AS o_ytd, r.since_start AS o_since, r.progress AS o_progress,
+               CASE WHEN pr.id IS NOT NULL AND t.month IS NOT NULL
+                    THEN row_number() OVER k END AS dup_n,
+               first_value(t.line) OVER k AS dup_first
+          FROM typed t
+          LEFT JOIN project pr ON pr.code = t.project
+          LEFT JOIN investment_report r ON r.project_id = pr.id AND r.month = t.month
+        WINDOW k AS (PARTITION BY pr.id, t.month ORDER BY t.ord)
+    ), merged AS (
+        -- Every month of the years this file touches, the file's rows taking
+        -- precedence over stored ones. ytd_known: a stored ytd, or one the
+        -- file gives.
+        SELECT x.ord, x.pid, x.month, x.amount, x.ytd AS ytd_known FROM ex x
+         WHERE x.pid IS NOT NULL AND x.month IS NOT NULL AND x.amount IS NOT NULL
+           AND x.dup_n = 1
+        UNION ALL
+        SELECT NULL, r.project_id, r.month, r.amount, r.ytd
+          FROM investment_report r
+          JOIN (SELECT DISTINCT pid, make_date(extract(year FROM month)::int, 1, 1) AS y0
+                  FROM ex WHERE pid IS NOT NULL AND month IS NOT NULL) k
+            ON r.project_id = k.pid AND r.month >= k.y0 AND r.month < (k.y0 + interval '1 year')::date
+         WHERE NOT EXISTS (SELECT 1 FROM ex x WHERE x.pid = r.project_id AND x.month = r.month)
+    ), anchored AS (
+        -- ytd not given = the latest earlier month of the year that has a
+        -- ytd, plus this year's amounts since then (with no such month: the
+        -- sum of the year's amounts so far). When every month is reported
+        -- this is "earlier months + this month"; when a sheet reports
+        -- January–February as one figure, the ytd stays cumulative instead
+        -- of dropping below an earlier month's. g numbers the runs that
+        -- start at each known ytd.
+        SELECT m.*, extract(year FROM m.month) AS yr,
+               count(m.ytd_known) OVER (PARTITION BY m.pid, extract(year FROM m.month) ORDER BY m.month) AS g
+          FROM merged m
+    ), cum AS (
+        SELECT ord,
+               coalesce(max(ytd_known - amount) OVER (PARTITION BY pid, yr, g), 0)
+               + sum(amount) OVER (PARTITION BY pid, yr, g ORDER BY month) AS run
+          FROM anchored
+    ), fin AS (
+        SELECT x.*,
+               coalesce(x.ytd, c.run)::numeric(16,4) AS f_ytd,
+               coalesce(x.since_start, x.o_since) AS f_since,
+               coalesce(x.progress, x.o_progress) AS f_progress
+          FROM ex x
+          LEFT JOIN cum c ON c.ord = x.ord
+    )
+    SELECT f.*,
+           CASE WHEN NOT f.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN f.project IS NULL THEN keyproj_err('project', 'project is required')
+                    WHEN f.pid IS NULL THEN keyproj_err('project', format('unknown project code ''%s''', f.project)) END,
+               keyproj_month_err('month', f.month_t),
+               CASE WHEN f.dup_n > 1 THEN
+                        keyproj_err('month', format('duplicate report for %s %s (already on line %s)',
+                                                    f.project, to_char(f.month, 'YYYY-MM'), f.dup_first)) END,
+               keyproj_money_err('amount', f.amount_t, f.amount, true),
+               keyproj_money_err('ytd', f.ytd_t, f.ytd, false),
+               keyproj_money_err('since_start', f.since_t, f.since_start, false),
+               CASE WHEN f.f_ytd < f.amount THEN
+                        keyproj_err('ytd', format('ytd %s is less than this month''s amount %s', f.f_ytd, f.amount)) END,
+               CASE WHEN f.f_since < f.f_ytd THEN
+                        keyproj_err('since_start', format('since_start %s is less than ytd %s', f.f_since, f.f_ytd)) END
+           ], NULL) END AS errs,
+           CASE WHEN NOT f.exists_ THEN 'insert'
+                WHEN (f.amount, f.f_ytd, f.f_since, f.f_progress)
+                     IS DISTINCT FROM (f.o_amount, f.o_ytd, f.o_since, f.o_progress)
+                THEN 'update' ELSE 'unchanged' END AS action
+      FROM fin f;
+
+    v_errors := keyproj_stage_errors();
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        RETURN keyproj_import_result('reports', p_dry_run, v_errors);
+    END IF;
+    -- Nothing to write: return before touching any table. (Even a 0-row
+    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO v_ins, v_upd FROM pg_temp.kp_stage;
+    IF v_ins + v_upd = 0 THEN
+        RETURN keyproj_import_result('reports', p_dry_run, NULL);
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+
+    IF v_ins > 0 THEN
+        INSERT INTO investment_report (project_id, month, amount, ytd, since_start, progress,
+                                       reported_at, reported_by)
+        SELECT s.pid, s.month, s.amount, s.f_ytd, s.f_since, s.f_progress, now(), p_actor
+          FROM pg_temp.kp_stage s
+         WHERE s.action = 'insert'
+         ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE investment_report r
+           SET amount = s.amount, ytd = s.f_ytd, since_start = s.f_since, progress = s.f_progress,
+               reported_at = now(), reported_by = p_actor
+          FROM pg_temp.kp_stage s
+         WHERE s.action = 'update' AND r.project_id = s.pid AND r.month = s.month;
+    END IF;
+
+    -- One audit row per written row: what was inserted (columns given) …
+    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
+    SELECT p_actor, v_action, format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')),
+           jsonb_strip_nulls(jsonb_build_object(
+               'amount', s.amount,
+               'ytd', s.f_ytd,
+               'since_start', s.f_since,
+               'progress', s.f_progress)),
+           'ok', v_req
+      FROM pg_temp.kp_stage s
+     WHERE s.action = 'insert'
+     ORDER BY s.ord;
+
+    -- … or the changed columns only, before and after. (Built per key with
+    -- jsonb_object_agg: fine for the rows that change, far too slow to use
+    -- for every inserted row.)
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')), d.old, d.new, 'ok', v_req
+      FROM pg_temp.kp_stage s
+     CROSS JOIN LATERAL (
+        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
+          FROM (VALUES
+            ('amount', to_jsonb(s.o_amount), to_jsonb(s.amount)),
+            ('ytd', to_jsonb(s.o_ytd), to_jsonb(s.f_ytd)),
+            ('since_start', to_jsonb(s.o_since), to_jsonb(s.f_since)),
+            ('progress', to_jsonb(s.o_progress), to_jsonb(s.f_progress))
+          ) v(k, o, n)
+         WHERE o IS DISTINCT FROM n) d
+     WHERE s.action = 'update'
+     ORDER BY s.ord;
+
+    RETURN keyproj_import_result('reports', p_dry_run, NULL);
+END
+$fn$;
+
+CREATE FUNCTION keyproj_import_plans_src(p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.plans';
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    ANALYZE pg_temp.kp_src;
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    -- MATERIALIZED: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; inlined, each would parse again.
+    WITH typed AS MATERIALIZED (
+        SELECT s.*,
+               CASE WHEN extract(day FROM keyproj_parse_month(s.month_t)) = 1
+                    THEN keyproj_parse_month(s.month_t) END AS month,
+               keyproj_parse_money(s.pc_t)::numeric(16,4) AS pc
+          FROM pg_temp.kp_src s
+    )
+    SELECT t.*, pr.id AS pid, ip.planned_cumulative AS o_pc,
+           CASE WHEN NOT t.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN t.project IS NULL THEN keyproj_err('project', 'project is required')
+                    WHEN pr.id IS NULL THEN keyproj_err('project', format('unknown project code ''%s''', t.project)) END,
+               keyproj_month_err('month', t.month_t),
+               CASE WHEN pr.id IS NOT NULL AND t.month IS NOT NULL
+                         AND row_number() OVER k > 1 THEN
+                        keyproj_err('month', format('duplicate plan for %s %s (already on line %s)',
+                                                    t.project, to_char(t.month, 'YYYY-MM'), first_value(t.line) OVER k)) END,
+               keyproj_money_err('planned_cumulative', t.pc_t, t.pc, true)
+           ], NULL) END AS errs,
+           CASE WHEN ip.project_id IS NULL THEN 'insert'
+                WHEN ip.planned_cumulative IS DISTINCT FROM t.pc THEN 'update'
+                ELSE 'unchanged' END AS action
+      FROM typed t
+      LEFT JOIN project pr ON pr.code = t.project
+      LEFT JOIN investment_plan ip ON ip.project_id = pr.id AND ip.month = t.month
+    WINDOW k AS (PARTITION BY pr.id, t.month ORDER BY t.ord);
+
+    v_errors := keyproj_stage_errors();
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        RETURN keyproj_import_result('plans', p_dry_run, v_errors);
+    END IF;
+    -- Nothing to write: return before touching any table. (Even a 0-row
+    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO v_ins, v_upd FROM pg_temp.kp_stage;
+    IF v_ins + v_upd = 0 THEN
+        RETURN keyproj_import_result('plans', p_dry_run, NULL);
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+
+    IF v_ins > 0 THEN
+        INSERT INTO investment_plan (project_id, month, planned_cumulative)
+        SELECT s.pid, s.month, s.pc FROM pg_temp.kp_stage s WHERE s.action = 'insert' ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE investment_plan ip SET planned_cumulative = s.pc
+          FROM pg_temp.kp_stage s
+         WHERE s.action = 'update' AND ip.project_id = s.pid AND ip.month = s.month;
+    END IF;
+
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')),
+           CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END,
+           jsonb_build_object('planned_cumulative', s.pc), 'ok', v_req
+      FROM pg_temp.kp_stage s
+     WHERE s.action IN ('insert', 'update')
+     ORDER BY s.ord;
+
+    RETURN keyproj_import_result('plans', p_dry_run, NULL);
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------
+-- The JSON interface, as before: kp_src from the document, then the same.
+-- ---------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION keyproj_import_projects(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM keyproj_import_open('projects', NULL);
+    INSERT INTO pg_temp.kp_src (ord, line, is_obj, code, name, year_t, level, county, sector, category, status, owner, unit, leader, leader_title, leader_mobile, contact, contact_title, contact_mobile, ti_t, ap_t, ps_t, pe_t, as_t, ae_t, cty_t)
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'code'), '') AS code,
+               nullif(btrim(e.j->>'name'), '') AS name,
+               nullif(btrim(e.j->>'year'), '') AS year_t,
+               nullif(btrim(e.j->>'level'), '') AS level,
+               nullif(btrim(e.j->>'county'), '') AS county,
+               nullif(btrim(e.j->>'sector'), '') AS sector,
+               nullif(btrim(e.j->>'category'), '') AS category,
+               nullif(btrim(e.j->>'status'), '') AS status,
+               nullif(btrim(e.j->>'owner'), '') AS owner,
+               nullif(btrim(e.j->>'unit'), '') AS unit,
+               nullif(btrim(e.j->>'leader'), '') AS leader,
+               nullif(btrim(e.j->>'leader_title'), '') AS leader_title,
+               nullif(btrim(e.j->>'leader_mobile'), '') AS leader_mobile,
+               nullif(btrim(e.j->>'contact'), '') AS contact,
+               nullif(btrim(e.j->>'contact_title'), '') AS contact_title,
+               nullif(btrim(e.j->>'contact_mobile'), '') AS contact_mobile,
+               nullif(btrim(e.j->>'total_investment'), '') AS ti_t,
+               nullif(btrim(e.j->>'annual_plan'), '') AS ap_t,
+               nullif(btrim(e.j->>'planned_start'), '') AS ps_t,
+               nullif(btrim(e.j->>'planned_end'), '') AS pe_t,
+               nullif(btrim(e.j->>'actual_start'), '') AS as_t,
+               nullif(btrim(e.j->>'actual_end'), '') AS ae_t,
+               lower(nullif(btrim(e.j->>'completes_this_year'), '')) AS cty_t
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    RETURN keyproj_import_projects_src(p_actor, p_dry_run);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION keyproj_import_milestones(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM keyproj_import_open('milestones', NULL);
+    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, campaign, kind, title_t, due_t, unit, status, done_t, note, waived_reason)
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'campaign'), '') AS campaign,
+               nullif(btrim(e.j->>'kind'), '') AS kind,
+               nullif(btrim(e.j->>'title'), '') AS title_t,
+               nullif(btrim(e.j->>'due'), '') AS due_t,
+               nullif(btrim(e.j->>'unit'), '') AS unit,
+               nullif(btrim(e.j->>'status'), '') AS status,
+               nullif(btrim(e.j->>'done_on'), '') AS done_t,
+               nullif(btrim(e.j->>'note'), '') AS note,
+               nullif(btrim(e.j->>'waived_reason'), '') AS waived_reason
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    RETURN keyproj_import_milestones_src(p_actor, p_dry_run);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION keyproj_import_reports(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM keyproj_import_open('reports', NULL);
+    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, month_t, amount_t, ytd_t, since_t, progress)
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'month'), '') AS month_t,
+               nullif(btrim(e.j->>'amount'), '') AS amount_t,
+               nullif(btrim(e.j->>'ytd'), '') AS ytd_t,
+               nullif(btrim(e.j->>'since_start'), '') AS since_t,
+               nullif(btrim(e.j->>'progress'), '') AS progress
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    RETURN keyproj_import_reports_src(p_actor, p_dry_run);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION keyproj_import_plans(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM keyproj_import_open('plans', NULL);
+    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, month_t, pc_t)
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'month'), '') AS month_t,
+               nullif(btrim(e.j->>'planned_cumulative'), '') AS pc_t
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    RETURN keyproj_import_plans_src(p_actor, p_dry_run);
+END
+$fn$;
