@@ -45,7 +45,7 @@ line "national data set (keyproj-gen --size $size)" \
     "$n_prj projects, $n_ms milestones, $(du -m "$work/projects.csv" | cut -f1) + $(du -m "$work/milestones.csv" | cut -f1) MB, generated in $(python3 -c "print('%.1f' % ($(secs) - $t0))") s"
 
 createdb $db
-# Function timings: keyproj_import_projects' own time is the SQL part of
+# Function timings: keyproj_import_staged's own time is the SQL part of
 # the import (pg_stat_user_functions).
 psq -c "ALTER DATABASE $db SET track_functions = 'pl'"
 # A session holding the leader's lock (scan.c) keeps keyprojd a standby
@@ -84,7 +84,7 @@ $ctl import projects "$work/projects.csv" >/dev/null
 imp_s=$(python3 -c "print('%.2f' % ($(secs) - $t0))")
 # (a backend reports its function timings when idle, within a few seconds)
 for _ in $(seq 1 150); do
-    sql_s=$(psq -c "SELECT round(total_time::numeric / 1000, 2) FROM pg_stat_user_functions WHERE funcname = 'keyproj_import_projects'")
+    sql_s=$(psq -c "SELECT round(total_time::numeric / 1000, 2) FROM pg_stat_user_functions WHERE funcname = 'keyproj_import_staged'")
     [ -n "$sql_s" ] && break
     sleep 0.1
 done
@@ -94,9 +94,9 @@ line "import of projects.csv through keyprojctl" "$imp_s s ($n_prj rows)"
 line "import ratio (\\copy time / import time)" "$(python3 -c "print('%.3f' % ($copy_s / $imp_s))") (target >= 0.8)"
 memline "the projects import"
 
-# Where the import's time goes. keyproj_import_projects' own time is the
-# SQL; the rest is keyprojd (CSV parsing, validation, the rows as JSON) and
-# handing PostgreSQL a JSON document of the whole file. Within the SQL, in
+# Where the import's time goes. keyproj_import_staged's own time is the
+# SQL; the rest is keyprojd (CSV parsing, validation, the rows as COPY
+# text) and the COPY into the staging table. Within the SQL, in
 # a rolled-back transaction: the same rows written into a copy of the
 # table with its indexes and checks (the write itself), again with its
 # four foreign keys (their per-row checks), and the same number of audit
@@ -126,8 +126,8 @@ write, fk, audit = write / 1000, fk / 1000, audit / 1000
 fk -= write
 rest = sql - write - fk - audit
 def l(k, v): print('%-50s %s' % (k, v))
-l('  keyprojd side (CSV, validation, JSON, transfer)', '%.1f s (%.0f%%)' % (imp - sql, 100 * (imp - sql) / imp))
-l('  SQL keyproj_import_projects', '%.1f s (%.0f%%), of which:' % (sql, 100 * sql / imp))
+l('  keyprojd side (CSV, validation, COPY of the rows)', '%.1f s (%.0f%%)' % (imp - sql, 100 * (imp - sql) / imp))
+l('  SQL keyproj_import_staged', '%.1f s (%.0f%%), of which:' % (sql, 100 * sql / imp))
 l('    rows + 10 indexes + checks into project', '%.1f s (%.0f%%)' % (write, 100 * write / imp))
 l('    4 foreign keys, checked per row', '%.1f s (%.0f%%)' % (fk, 100 * fk / imp))
 l('    one audit row per project', '%.1f s (%.0f%%)' % (audit, 100 * audit / imp))

@@ -287,7 +287,10 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     job->ctx = ctx;
     job->kind = kind;
     job->dry_run = cmd_flag(a, "dry-run");
-    import_parse_copy(kind, ctx->body, ctx->body_len, enc, &job->res);
+    char *body = ctx->body;         /* the parser's now: freed once converted */
+    ctx->body = NULL;
+    import_parse_copy(kind, body, ctx->body_len, enc, &job->res);
+    ctx->body_len = 0;
     if (job->res.fatal) {
         cmd_error(ctx, "invalid", NULL, "%s; nothing was imported", job->res.fatal);
         job_free(job);
@@ -298,10 +301,6 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         job_free(job);
         return;
     }
-    /* The file is no longer needed once its rows are COPY text. */
-    free(ctx->body);
-    ctx->body = NULL;
-    ctx->body_len = 0;
     job->nrows = job->res.nrows;
     job->copy = job->res.copy;
     job->copy_len = job->res.copy_len;

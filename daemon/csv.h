@@ -29,6 +29,10 @@ struct csv {
  * counted. Rows keep however many fields they have (the caller checks).
  * Fields keep their bytes as is; trimming is the caller's choice. */
 struct csv *csv_parse(const char *data, size_t len, char *err, size_t errlen);
+/* The same without a copy: takes data, which must have len + 1 bytes
+ * (data[len] is written), parses it in place and keeps it as the fields'
+ * storage; freed with the csv, or at once on failure. */
+struct csv *csv_parse_owned(char *data, size_t len, char *err, size_t errlen);
 void csv_free(struct csv *csv);
 
 /* Writes one field to out, quoted when it holds a comma, quote, CR or LF. */

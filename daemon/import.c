@@ -561,9 +561,10 @@ row_copy(const struct row *w, size_t ord, struct buf *out)
     buf_putc(out, '\n');
 }
 
+/* data is freed as soon as it is converted when owned is true. */
 static void
-parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc, struct import_result *r,
-      struct buf *copy)
+parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text_encoding enc,
+      struct import_result *r, struct buf *copy)
 {
     memset(r, 0, sizeof *r);
     r->rows = copy ? NULL : json_array();
@@ -573,12 +574,13 @@ parse(enum import_kind kind, const char *data, size_t len, enum text_encoding en
     char err[256];
     size_t ulen = 0;
     char *text = text_to_utf8(data, len, enc, &ulen, &r->encoding, err, sizeof err);
+    if (owned)
+        free((char *)data);
     if (text == NULL) {
         r->fatal = xstrdup(err);
         return;
     }
-    struct csv *csv = csv_parse(text, ulen, err, sizeof err);
-    free(text);
+    struct csv *csv = csv_parse_owned(text, ulen, err, sizeof err);    /* takes text */
     if (csv == NULL) {
         r->fatal = xstrdup(err);
         return;
@@ -622,16 +624,16 @@ void
 import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
              struct import_result *r)
 {
-    parse(kind, data, len, enc, r, NULL);
+    parse(kind, data, len, false, enc, r, NULL);
 }
 
 void
-import_parse_copy(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+import_parse_copy(enum import_kind kind, char *data, size_t len, enum text_encoding enc,
                   struct import_result *r)
 {
     struct buf b;
     buf_init(&b);
-    parse(kind, data, len, enc, r, &b);
+    parse(kind, data, len, true, enc, r, &b);
     if (r->nerrors == 0 && r->fatal == NULL) {
         r->copy_len = b.len;
         r->copy = buf_steal(&b);

@@ -40,9 +40,10 @@ void import_parse(enum import_kind kind, const char *data, size_t len, enum text
 /* The same, but the rows come as the text of a COPY … FROM STDIN (text
  * format) into the columns "ord, line" and then every column of the kind
  * (import_column), in copy (rows stays NULL); made only when the file has
- * no error. No JSON object is made: a large file costs about its own size
- * again, not ~20× it. */
-void import_parse_copy(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
+ * no error. Takes data (malloc'd), freed as soon as it is converted to
+ * UTF-8, whose buffer then holds the parsed fields. No JSON object is
+ * made: a large file costs about three times its size at the peak. */
+void import_parse_copy(enum import_kind kind, char *data, size_t len, enum text_encoding enc,
                        struct import_result *out);
 /* The kind's columns (canonical names), in COPY order: i from 0 until NULL. */
 size_t import_ncolumns(enum import_kind kind);

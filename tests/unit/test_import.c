@@ -51,7 +51,7 @@ parse(enum import_kind kind, const char *csv, struct import_result *r)
 {
     import_parse(kind, csv, strlen(csv), ENC_AUTO, r);
     struct import_result t;
-    import_parse_copy(kind, csv, strlen(csv), ENC_AUTO, &t);
+    import_parse_copy(kind, strdup(csv), strlen(csv), ENC_AUTO, &t);
     assert_null(t.rows);
     assert_int_equal(t.nrows, json_array_size(r->rows));
     assert_int_equal(t.nerrors, r->nerrors);
