@@ -120,7 +120,10 @@ static void
 fail(struct import_job *job, const char *err)
 {
     job->answered = true;
-    cmd_error(job->ctx, "internal", NULL, "import failed, nothing was imported: %s", err);
+    if (job->closing)
+        cmd_error(job->ctx, "unavailable", NULL, "keyprojd is stopping; nothing was imported");
+    else
+        cmd_error(job->ctx, "internal", NULL, "import failed, nothing was imported: %s", err);
     job_end(job);
 }
 
@@ -133,7 +136,7 @@ on_committed(void *arg, const PGresult *pg, const char *err)
     if (err) {
         /* A COMMIT that failed with an answer rolled back; one whose
          * connection went away may have committed or not. */
-        if (db_state(job->db) == DB_UP)
+        if (!job->closing && db_state(job->db) == DB_UP)
             cmd_error(job->ctx, "internal", NULL, "import failed, nothing was imported: %s", err);
         else
             cmd_error(job->ctx, "unavailable", NULL,
@@ -275,6 +278,10 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     if (ctx->body == NULL) {
         cmd_error(ctx, "usage", NULL, "import needs the file as a body: send --bytes N and the bytes "
                                       "(keyprojctl import %s FILE does this)", a->pos[0]);
+        return;
+    }
+    if (ctx->d->stopping) {
+        cmd_error(ctx, "unavailable", NULL, "keyprojd is stopping; nothing was imported");
         return;
     }
     enum text_encoding enc = ENC_AUTO;

@@ -576,13 +576,28 @@ control_new(struct daemon *d, char *err, size_t errlen)
     return c;
 }
 
+/* Sends what is queued for a client now, as far as the socket takes it
+ * without waiting: the loop that would have sent it has ended. (A socket
+ * bufferevent keeps its output's start frozen except while it writes.) */
+static void
+final_write(struct bufferevent *bev)
+{
+    struct evbuffer *out = bufferevent_get_output(bev);
+    evbuffer_unfreeze(out, 1);
+    while (evbuffer_get_length(out) > 0 && evbuffer_write(out, bufferevent_getfd(bev)) > 0)
+        ;
+}
+
 void
 control_free(struct control *c)
 {
     if (c == NULL)
         return;
-    while (c->clients)
+    while (c->clients) {
+        /* A last answer (keyprojd is stopping …) still goes out. */
+        final_write(c->clients->bev);
         client_free(c->clients);
+    }
     evconnlistener_free(c->lst);
     unlink(c->path);
     free(c->path);

@@ -161,6 +161,9 @@ on_signal(evutil_socket_t sig, short what, void *arg)
     log_info("stopping", "signal=%s", sig == SIGTERM ? "TERM" : "INT");
     notify_send("STOPPING=1");
     d->stopping = true;
+    /* An import not yet committed is rolled back and its client told so
+     * now, while the loop still runs to send the answer. */
+    cmd_import_stop();
     /* Deliveries in flight finish (within alerts.drain_seconds) and their
      * outcomes are written before the loop ends. */
     deliver_drain(d->deliver, d->cfg->drain_seconds, on_drained, d);

@@ -129,4 +129,31 @@ out=$(sql "SELECT keyproj_import_open('projects', '{code,no_such_column}')" 2>&1
 expect_eq "keyproj_import_open names an unknown column" 1 "$(echo "$out" | grep -c "projects has no column 'no_such_column'")"
 out=$(sql "SELECT keyproj_import_staged('projects', 'test', false, NULL)" 2>&1) && fail "staged import without rows accepted"
 expect_eq "keyproj_import_staged without staged rows is refused" 1 "$(echo "$out" | grep -c "no staged rows")"
+
+# Stopped in the middle of an import: the import is rolled back and its
+# client told so. (A session holding the import lock keeps the import
+# waiting inside its transaction, its rows already copied.)
+sql "SELECT pg_advisory_lock(hashtextextended('keyproj.import', 0)), pg_sleep(30)" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 1 100); do
+    [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+    sleep 0.05
+done
+printf '%s\n%s\n' "code,name,year,level,county,sector,category" "STOP-1,停止时导入,2026,city,涧西区,industry,new" > "$T_DIR/stop.csv"
+kpctl import projects "$T_DIR/stop.csv" > "$T_DIR/stop.out" 2>&1 &
+importer=$!
+for _ in $(seq 1 100); do
+    [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")" = 1 ] && break
+    sleep 0.05
+done
+expect_eq "the import waits for the lock" 1 "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")"
+stop_daemon || fail "keyprojd exited with an error while an import ran"
+rc=0; wait "$importer" || rc=$?
+expect_eq "the import's client is told keyprojd is stopping" "1|1" \
+    "$rc|$(grep -c "keyprojd is stopping; nothing was imported" "$T_DIR/stop.out")"
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+expect_eq "nothing of the stopped import was written" 0 "$(sql "SELECT count(*) FROM project WHERE code = 'STOP-1'")"
+start_daemon
+wait_ready
 stop_daemon
