@@ -14,7 +14,12 @@ CONF
 pid=$!
 ctl="$BENCH_BUILD/keyprojctl -s $work/ctl.sock"
 for i in $(seq 1 100); do $ctl --json status 2>/dev/null | grep -q '"database": "connected"' && break; sleep 0.1; done
-rss() { awk '/^(VmRSS|RssAnon|RssFile)/ { printf "%s %s kB  ", $1, $2 }' /proc/$pid/status; }
+# Pss: the shared library pages (most of VmRSS) counted in proportion to
+# the processes that map them — what the daemon really costs the machine.
+rss() {
+    awk '/^(VmRSS|RssAnon|RssFile)/ { printf "%s %s kB  ", $1, $2 }' /proc/$pid/status
+    awk '/^Pss:/ { printf "Pss: %s kB", $2 }' /proc/$pid/smaps_rollup 2>/dev/null || true
+}
 printf '%-44s %s\n' "keyprojd memory, idle, empty database" "$(rss)"
 for k in projects milestones plans reports; do
     rows=$(($(wc -l < "$BENCH_TOP/data/demo/$k.csv") - 1))
