@@ -142,6 +142,13 @@ expect_eq "done during read-only exits 1" 1 "$rc"
 expect_contains "… with a clear error" "read-only" "$err"
 echo "# $err"
 expect_eq "… and changes nothing" "$digest" "$(ledger_digest)"
+# an import (its rows stream into a temporary table first) is refused too
+sed 's/,2026,/,2027,/' "$DEMO/projects.csv" > "$T_DIR/projects_2027.csv"
+run import projects "$T_DIR/projects_2027.csv"
+expect_eq "an import during read-only exits 1" 1 "$rc"
+expect_contains "… with a clear error" "read-only" "$err"
+echo "# $err"
+expect_eq "… and changes nothing" "$digest 0" "$(ledger_digest) $(sql "SELECT count(*) FROM project WHERE year = 2027")"
 alerts 5 readonly
 sleep 1
 expect_eq "no delivery goes while claims cannot be written" "0 0" \
