@@ -44,6 +44,7 @@ struct client {
     enum cmd_level level;
     struct cmd_ctx *ctx;      /* request being read or served */
     size_t body_len;
+    size_t body_got;          /* of body_len, received into ctx->body so far */
     bool peer_closed;         /* it shut down its side: answer what it sent, then close */
 };
 
@@ -80,6 +81,7 @@ client_free(struct client *cl)
             cl->ctx->client = NULL;   /* the command finishes without us */
         } else {
             tokens_free(&cl->ctx->tok);
+            free(cl->ctx->body);    /* a body cut off by the client's leaving */
             free(cl->ctx->user);
             free(cl->ctx);
         }
@@ -243,9 +245,13 @@ read_line(struct client *cl)
         return;
     }
     if (r == 1) {
+        /* The body goes straight into its own buffer as it arrives: the
+         * input buffer never holds more than a read's worth of it, so a
+         * large file is in memory once, not twice. */
         cl->body_len = n;
+        cl->body_got = 0;
+        cl->ctx->body = xmalloc(n + 1);
         cl->state = ST_BODY;
-        bufferevent_setwatermark(cl->bev, EV_READ, 0, n + cfg->ctl_max_line);
         return;
     }
     dispatch(cl);
@@ -255,14 +261,14 @@ static void
 read_body(struct client *cl)
 {
     struct evbuffer *in = bufferevent_get_input(cl->bev);
-    if (evbuffer_get_length(in) < cl->body_len)
-        return;
     struct cmd_ctx *ctx = cl->ctx;
-    ctx->body = xmalloc(cl->body_len + 1);
-    evbuffer_remove(in, ctx->body, cl->body_len);
+    int got = evbuffer_remove(in, ctx->body + cl->body_got, cl->body_len - cl->body_got);
+    if (got > 0)
+        cl->body_got += (size_t)got;
+    if (cl->body_got < cl->body_len)
+        return;
     ctx->body[cl->body_len] = '\0';
     ctx->body_len = cl->body_len;
-    bufferevent_setwatermark(cl->bev, EV_READ, 0, cl->ctl->d->cfg->ctl_max_line + 1);
     dispatch(cl);
 }
 

@@ -5,6 +5,7 @@
 #include "ac_config.h"
 
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,12 @@ main(int argc, char **argv)
     }
     signal(SIGPIPE, SIG_IGN);
     log_set_journal(getenv("JOURNAL_STREAM") != NULL);
+    /* Blocks of 1 MiB and more (an import's file, a country's overdue
+     * list) are mapped on their own and go back to the system when freed.
+     * glibc would otherwise raise this threshold to the largest block
+     * freed so far (up to 32 MiB), and later large blocks would come from
+     * the heap and keep their pages after use. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
 
     char err[512];
     d.cfg = config_load(d.config_path, err, sizeof err);
