@@ -47,34 +47,56 @@ struct waiter {
     void *arg;
 };
 
+/* A batch's write sent and not answered yet, with its timings (debug log). */
+struct pending_write {
+    struct db_query *q;
+    int rows;
+    double select_ms, build_ms, sent_at;
+};
+
 struct scanner {
     struct daemon *d;
     struct event *start_ev;         /* deferred start: never from inside a callback */
     struct event *day_ev;           /* the next business-day boundary */
     struct event *safety_ev;        /* alerts.scan_interval_seconds */
     struct event *leader_ev;        /* a standby's next try for the lock */
+    struct event *build_ev;         /* builds the next slice of to_build */
     bool leader;                    /* holds LEADER_LOCK on this session */
     struct db_query *lead_q;        /* the try in flight */
     bool running, again;
-    struct db_query *inflight;
+    struct db_query *inflight;      /* the probe or select in flight (at most one) */
     struct waiter *waiters;         /* told when the running scan ends */
     struct waiter *next_waiters;    /* told when the next scan ends */
 
     /* the scan in progress */
     struct scan_ctx ctx;
     size_t phase;
-    int batch_rows, batch_limit;
+    int batch_limit;
     int retries;                    /* batches redone after a deadlock */
     bool due[SCAN_PHASES];          /* the phase may have rows to check */
+    bool last_select;               /* the phase sends no further select (see on_written) */
+    bool reread;                    /* a write was rolled back: select once more */
+    struct pending_write writes[2]; /* oldest first; the connection answers in order */
+    int n_writes;
+    PGresult *to_build;             /* a copy of the rows read last, built by build_ev */
+    PGresult *stash;                /* rows read while to_build was being built */
+    double stash_select_ms;
+    int built;                      /* its rows in batch so far */
+    struct scan_batch batch;        /* the batch being built */
+    double to_build_select_ms, build_ms;
     bool warned_campaigns;
     double started;                 /* system clock, for the duration only */
-    double t_query, t_select, t_build;  /* the batch's timings (debug log) */
-    double t_batch;                 /* when the batch's select was sent */
+    double t_phase;                 /* when the phase's first select was sent */
+    double t_select_sent;
     struct scan_stats cur, last;
     unsigned long scans;
 };
 
 static void select_next(struct scanner *s);
+static bool send_select(struct scanner *s, const char *exclude, bool first);
+static void batch_discard(struct scanner *s);
+static void selected(struct scanner *s, PGresult *own, double select_ms);
+static void on_written(void *arg, const PGresult *res, const char *err);
 
 bool
 scan_may_run(const struct scanner *s)
@@ -175,72 +197,218 @@ run_end(struct scanner *s, const char *err)
         event_active(s->start_ev, EV_TIMEOUT, 0);
 }
 
-/* ---- one batch: select, build, write -------------------------------------- */
+/* ---- the batches of a phase: select, build, write ------------------------
+ *
+ * A phase's batches are pipelined on the main connection, which runs its
+ * statements one at a time in the order they were sent: when batch k's
+ * rows are taken (on arrival, or once the write of batch k-1, still being
+ * built, has been sent), the select of batch k+1 is sent at once, then
+ * batch k is built and its write sent. PostgreSQL so runs S(k+1), W(k),
+ * S(k+2), W(k+1), … while keyprojd builds batch k+1 during W(k). Why the
+ * rows written are the same as with one batch at a time:
+ *  - S(k+1) runs after W(k-1) has committed and before W(k): batch k's
+ *    rows still look due to it, so it leaves out their ids. Rows of
+ *    earlier batches were written, or (rolled back, or edited so that the
+ *    xmin check skipped them) are still due and read again, as before.
+ *  - a write changes nothing that a later batch of its phase reads: its
+ *    own batch's rows, engine columns of their projects, the alerts,
+ *    deliveries and light history of its own rows. So the xmin a write
+ *    checks is still the one its select saw, unless someone else edited
+ *    the row — what the check is for.
+ *  - a phase's first select is sent only once every write before it has
+ *    been answered: the project phase sees all the marks of the parts.
+ *  - everything runs on the leader's session, whose lock stays held; a lost
+ *    session fails every statement still queued. */
+
+static void
+forget_pending(struct scanner *s)
+{
+    /* Statements already sent still run, each whole or not at all; only
+     * their answers are no longer awaited. */
+    db_cancel(s->inflight);
+    s->inflight = NULL;
+    for (int i = 0; i < s->n_writes; i++)
+        db_cancel(s->writes[i].q);
+    s->n_writes = 0;
+    if (s->to_build)
+        batch_discard(s);
+    PQclear(s->stash);
+    s->stash = NULL;
+}
+
+static void
+fail_run(struct scanner *s, const char *err)
+{
+    forget_pending(s);
+    run_end(s, err);
+}
+
+/* The phase goes on while a select or a write is awaited; then it reads
+ * once more (a batch was rolled back) or the next phase begins. */
+static void
+phase_step(struct scanner *s)
+{
+    if (s->inflight != NULL || s->n_writes > 0 || s->to_build != NULL || s->stash != NULL)
+        return;
+    if (s->reread) {
+        s->reread = false;
+        send_select(s, NULL, false);
+        return;
+    }
+    s->cur.phase_ms[s->phase] += (clock_now(NULL) - s->t_phase) * 1000.0;
+    s->phase++;
+    select_next(s);
+}
 
 static void
 on_written(void *arg, const PGresult *res, const char *err)
 {
     struct scanner *s = arg;
-    s->inflight = NULL;
+    struct pending_write w = s->writes[0];      /* answers come in the order sent */
+    s->writes[0] = s->writes[1];
+    s->n_writes--;
+    const char *name = phases[s->phase]->name;
     if (err && strstr(err, "deadlock detected") != NULL && s->retries < 3) {
         /* Rows locked by another writer (an edit, or a leader being
          * replaced whose last batch is still running): the batch was
-         * rolled back whole; read it again. */
+         * rolled back whole; its rows are due again and read again. */
         s->retries++;
-        log_warn("scan batch redone after a deadlock", "phase=%s", phases[s->phase]->name);
-        select_next(s);
+        s->reread = true;
+        log_warn("scan batch redone after a deadlock", "phase=%s", name);
+        phase_step(s);
         return;
     }
     if (err) {
-        run_end(s, err);
+        fail_run(s, err);
         return;
     }
     long written = strtol(PQgetvalue(res, 0, 0), NULL, 10);
     log_debug("scan batch", "phase=%s rows=%d written=%ld alerts=%s select_ms=%.1f build_ms=%.1f write_ms=%.1f",
-              phases[s->phase]->name, s->batch_rows, written, PQgetvalue(res, 0, 1), s->t_select * 1000.0,
-              s->t_build * 1000.0, (clock_now(NULL) - s->t_query) * 1000.0);
+              name, w.rows, written, PQgetvalue(res, 0, 1), w.select_ms, w.build_ms,
+              (clock_now(NULL) - w.sent_at) * 1000.0);
     if (written > 0 && s->phase < PHASE_PROJECTS)
         s->due[PHASE_PROJECTS] = true;     /* a part's light may have moved its project */
     s->cur.alerts += strtol(PQgetvalue(res, 0, 1), NULL, 10);
     metrics_alerts_json(s->d->metrics, PQgetvalue(res, 0, 4));
     s->cur.deliveries += strtol(PQgetvalue(res, 0, 2), NULL, 10);
-    s->cur.phase_ms[s->phase] += (clock_now(NULL) - s->t_batch) * 1000.0;
-    /* A full batch may have left more behind; one whose every row was
-     * edited meanwhile (nothing written) is left to the NOTIFY that edit
-     * sent, so that a hot row cannot hold the scan in a loop. */
-    if (s->batch_rows < s->batch_limit || written == 0)
-        s->phase++;
-    select_next(s);
+    /* A batch whose every row was edited meanwhile (nothing written) ends
+     * the phase: those rows are left to the NOTIFY the edit sent, so that
+     * a hot row cannot hold the scan in a loop. */
+    if (written == 0)
+        s->last_select = true;
+    phase_step(s);
+}
+
+/* ---- building a batch, slice by slice --------------------------------------
+ *
+ * A batch is built BUILD_SLICE_ROWS rows at a time, the event loop running
+ * between slices: the write sent just before (several MB of parameters)
+ * goes out while keyprojd builds, instead of waiting in libpq's buffer
+ * until the whole batch is built, with PostgreSQL idle meanwhile; and an
+ * answer that arrives during the build is taken at once. */
+#define BUILD_SLICE_ROWS 500
+
+static void
+batch_discard(struct scanner *s)
+{
+    event_del(s->build_ev);
+    PQclear(s->to_build);
+    s->to_build = NULL;
+    json_decref(s->batch.rows);
+    s->batch.rows = NULL;
+    for (int i = 0; i < SCAN_A_COLS; i++)
+        buf_free(&s->batch.a[i]);
+}
+
+/* Starts building a batch of the rows in res (taken). */
+static void
+batch_begin(struct scanner *s, PGresult *res, double select_ms)
+{
+    s->to_build = res;
+    s->built = 0;
+    s->to_build_select_ms = select_ms;
+    s->build_ms = 0;
+    s->batch.rows = json_array();
+    s->batch.n_alerts = 0;
+    for (int i = 0; i < SCAN_A_COLS; i++) {
+        buf_init(&s->batch.a[i]);
+        buf_putc(&s->batch.a[i], '{');
+    }
+    struct timeval now = { 0, 0 };
+    evtimer_add(s->build_ev, &now);
+}
+
+/* The batch is built: its one write statement. */
+static void
+batch_send(struct scanner *s)
+{
+    const struct scan_phase *ph = phases[s->phase];
+    struct scan_batch *b = &s->batch;
+    double t0 = clock_now(NULL);
+    char *rows = json_dumps(b->rows, JSON_COMPACT);
+    for (int i = 0; i < SCAN_A_COLS; i++)
+        buf_putc(&b->a[i], '}');
+    const char *params[SCAN_WRITE_PARAMS] = {
+        rows, b->a[SCAN_A_ROW].data, s->ctx.now_iso, s->ctx.today_s, b->a[SCAN_A_KIND].data,
+        b->a[SCAN_A_SUBJECT].data, b->a[SCAN_A_STAGE].data, b->a[SCAN_A_LIGHT].data,
+        b->a[SCAN_A_PROJECT].data, b->a[SCAN_A_PAYLOAD].data, b->a[SCAN_A_RECEIVERS].data,
+    };
+    if (s->n_writes == 2) {
+        /* S(k+1) is answered after W(k-1): never a third */
+        log_error("scan: a third write in flight", "phase=%s", ph->name);
+        abort();
+    }
+    struct pending_write *w = &s->writes[s->n_writes++];
+    w->rows = PQntuples(s->to_build);
+    w->select_ms = s->to_build_select_ms;
+    w->sent_at = clock_now(NULL);
+    w->build_ms = s->build_ms + (w->sent_at - t0) * 1000.0;
+    w->q = db_query(s->d->db, ph->write_sql, SCAN_WRITE_PARAMS, params, on_written, s);
+    free(rows);
+    batch_discard(s);
+    if (s->stash) {
+        PGresult *next = s->stash;
+        s->stash = NULL;
+        selected(s, next, s->stash_select_ms);
+    }
 }
 
 static void
-write_batch(struct scanner *s, const PGresult *res)
+on_build(evutil_socket_t fd, short what, void *arg)
 {
-    const struct scan_phase *ph = phases[s->phase];
-    struct scan_batch b = { json_array(), 0, { { 0 } } };
+    struct scanner *s = arg;
+    if (s->to_build == NULL)
+        return;
+    int n = PQntuples(s->to_build);
+    int to = n - s->built > BUILD_SLICE_ROWS ? s->built + BUILD_SLICE_ROWS : n;
     double t0 = clock_now(NULL);
-    s->ctx.cfg = s->d->cfg;         /* a reload between batches takes effect */
-    for (int i = 0; i < SCAN_A_COLS; i++)
-        buf_init(&b.a[i]);
-    ph->build(&s->ctx, res, &b);
-    char *rows = json_dumps(b.rows, JSON_COMPACT);
-    json_decref(b.rows);
-    char *cols[SCAN_A_COLS];
-    for (int i = 0; i < SCAN_A_COLS; i++) {
-        cols[i] = xasprintf("{%s}", b.a[i].data ? b.a[i].data : "");
-        buf_free(&b.a[i]);
+    s->ctx.cfg = s->d->cfg;         /* a reload takes effect from the next slice */
+    phases[s->phase]->build(&s->ctx, s->to_build, s->built, to, &s->batch);
+    s->built = to;
+    s->build_ms += (clock_now(NULL) - t0) * 1000.0;
+    if (s->built < n) {
+        struct timeval now = { 0, 0 };
+        evtimer_add(s->build_ev, &now);     /* a timer: the loop polls sockets first */
+        return;
     }
-    const char *params[SCAN_WRITE_PARAMS] = {
-        rows, cols[SCAN_A_ROW], s->ctx.now_iso, s->ctx.today_s, cols[SCAN_A_KIND], cols[SCAN_A_SUBJECT],
-        cols[SCAN_A_STAGE], cols[SCAN_A_LIGHT], cols[SCAN_A_PROJECT], cols[SCAN_A_PAYLOAD],
-        cols[SCAN_A_RECEIVERS],
-    };
-    s->t_query = clock_now(NULL);
-    s->t_build = s->t_query - t0;
-    s->inflight = db_query(s->d->db, ph->write_sql, SCAN_WRITE_PARAMS, params, on_written, s);
-    free(rows);
-    for (int i = 0; i < SCAN_A_COLS; i++)
-        free(cols[i]);
+    batch_send(s);
+}
+
+/* The batch's ids as an array literal "{1,2,3}". Caller frees. */
+static char *
+batch_ids_new(const PGresult *res)
+{
+    int id = scan_col(res, "id");
+    struct buf ids;
+    buf_init(&ids);
+    buf_putc(&ids, '{');
+    for (int i = 0; i < PQntuples(res); i++) {
+        if (i > 0)
+            buf_putc(&ids, ',');
+        buf_puts(&ids, PQgetvalue(res, i, id));
+    }
+    buf_putc(&ids, '}');
+    return buf_steal(&ids);
 }
 
 static void
@@ -249,22 +417,47 @@ on_selected(void *arg, const PGresult *res, const char *err)
     struct scanner *s = arg;
     s->inflight = NULL;
     if (err) {
-        run_end(s, err);
+        fail_run(s, err);
         return;
     }
-    int n = PQntuples(res);
-    s->t_select = clock_now(NULL) - s->t_query;
-    s->t_batch = s->t_query;
+    double select_ms = (clock_now(NULL) - s->t_select_sent) * 1000.0;
+    PGresult *own = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    if (own == NULL) {
+        log_error("scan: out of memory copying a batch", "rows=%d", PQntuples(res));
+        abort();
+    }
+    if (s->to_build != NULL) {
+        /* Taken once the batch being built is sent: the next select must
+         * come after that batch's write (see above). */
+        s->stash = own;
+        s->stash_select_ms = select_ms;
+        return;
+    }
+    selected(s, own, select_ms);
+}
+
+/* The rows of a select (own: the caller's copy, now the batch's). */
+static void
+selected(struct scanner *s, PGresult *own, double select_ms)
+{
+    int n = PQntuples(own);
     s->cur.examined += n;
     s->cur.phase_examined[s->phase] += n;
-    s->batch_rows = n;
-    if (n == 0) {
-        s->cur.phase_ms[s->phase] += s->t_select * 1000.0;
-        s->phase++;
-        select_next(s);
-        return;
+    if (n > 0 && n >= s->batch_limit && !s->last_select) {
+        /* a full batch may have left more behind: ask for them now */
+        char *ids = batch_ids_new(own);
+        bool sent = send_select(s, ids, false);
+        free(ids);
+        if (!sent) {
+            PQclear(own);
+            return;
+        }
     }
-    write_batch(s, res);
+    if (n > 0)
+        batch_begin(s, own, select_ms);
+    else
+        PQclear(own);
+    phase_step(s);
 }
 
 static void
@@ -273,6 +466,38 @@ month_start(struct ymd d, int back, char out[11])
     int mi = d.y * 12 + (d.m - 1) - back;
     struct ymd f = { mi / 12, mi % 12 + 1, 1 };
     format_date(&f, out);
+}
+
+/* The rows of a phase's first batch: PostgreSQL has nothing to do while
+ * keyprojd builds it (20–40 µs a row), so it is kept small. */
+#define FIRST_BATCH_ROWS 1000
+
+/* The phase's select; exclude ("{…}" or NULL) the ids of a batch selected
+ * but perhaps not written yet. False when the run has ended. */
+static bool
+send_select(struct scanner *s, const char *exclude, bool first)
+{
+    if (!scan_may_run(s)) {
+        fail_run(s, "the database is not ready");
+        return false;
+    }
+    const struct scan_phase *ph = phases[s->phase];
+    char limit[16], reports[16], this_month[11], last_month[11];
+    s->batch_limit = s->d->cfg->scan_batch;
+    if (first && s->batch_limit > FIRST_BATCH_ROWS)
+        s->batch_limit = FIRST_BATCH_ROWS;
+    snprintf(limit, sizeof limit, "%d", s->batch_limit);
+    snprintf(reports, sizeof reports, "%zu", rules_reports_needed(&s->d->cfg->rules));
+    month_start(s->ctx.today, 0, this_month);
+    month_start(s->ctx.today, 1, last_month);
+    const char *own[SCAN_SELECT_PARAMS] = { s->ctx.today_s, limit, reports, this_month, last_month };
+    const char *params[SCAN_SELECT_PARAMS + 1];
+    for (int i = 0; i < ph->select_params; i++)
+        params[i] = own[i];
+    params[ph->select_params] = exclude ? exclude : "{}";
+    s->t_select_sent = clock_now(NULL);
+    s->inflight = db_query(s->d->db, ph->select_sql, ph->select_params + 1, params, on_selected, s);
+    return true;
 }
 
 static void
@@ -284,20 +509,10 @@ select_next(struct scanner *s)
         run_end(s, NULL);
         return;
     }
-    if (!scan_may_run(s)) {
-        run_end(s, "the database is not ready");
-        return;
-    }
-    const struct scan_phase *ph = phases[s->phase];
-    char limit[16], reports[16], this_month[11], last_month[11];
-    s->batch_limit = s->d->cfg->scan_batch;
-    snprintf(limit, sizeof limit, "%d", s->batch_limit);
-    snprintf(reports, sizeof reports, "%zu", rules_reports_needed(&s->d->cfg->rules));
-    month_start(s->ctx.today, 0, this_month);
-    month_start(s->ctx.today, 1, last_month);
-    const char *params[] = { s->ctx.today_s, limit, reports, this_month, last_month };
-    s->t_query = clock_now(NULL);
-    s->inflight = db_query(s->d->db, ph->select_sql, ph->select_params, params, on_selected, s);
+    s->last_select = false;
+    s->reread = false;
+    s->t_phase = clock_now(NULL);
+    send_select(s, NULL, true);
 }
 
 static void
@@ -347,7 +562,8 @@ run_begin(struct scanner *s)
     s->inflight = db_query(s->d->db,
 #define DUE_PROBE(table) "coalesce((SELECT min(next_check_on) FROM " table ") <= $1::date, false)"
                            "SELECT " DUE_PROBE("milestone") ", " DUE_PROBE("problem") ", "
-                           DUE_PROBE("approval") ", " DUE_PROBE("project") ", " DUE_PROBE("campaign_target") ","
+                           DUE_PROBE("approval") ", (" DUE_PROBE("project")
+                           " OR EXISTS (SELECT FROM project_mark)), " DUE_PROBE("campaign_target") ","
                            /* what campaigns achieved is counted by 0005_admin.sql */
                            " to_regprocedure('keyproj_campaign_actuals(date, date, bigint, text)') IS NOT NULL",
                            1, params, on_probed, s);
@@ -487,6 +703,7 @@ scan_new(struct daemon *d)
     s->day_ev = evtimer_new(d->base, on_day, s);
     s->safety_ev = evtimer_new(d->base, on_safety, s);
     s->leader_ev = evtimer_new(d->base, on_leader_retry, s);
+    s->build_ev = evtimer_new(d->base, on_build, s);
     arm_day(s);
     arm_safety(s);
     return s;
@@ -497,7 +714,7 @@ scan_free(struct scanner *s)
 {
     if (s == NULL)
         return;
-    db_cancel(s->inflight);
+    forget_pending(s);
     struct scan_stats st = s->cur;
     strlcpy_k(st.error, "keyprojd is stopping", sizeof st.error);
     tell(&s->waiters, &st);
@@ -506,6 +723,7 @@ scan_free(struct scanner *s)
     event_free(s->day_ev);
     event_free(s->safety_ev);
     event_free(s->leader_ev);
+    event_free(s->build_ev);
     db_cancel(s->lead_q);
     free(s);
 }

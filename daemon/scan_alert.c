@@ -132,12 +132,19 @@ fits(const struct matcher *m, const char *v)
     return false;
 }
 
+/* After "{" or nothing, an element needs no comma before it. */
+static void
+lit_sep(struct buf *b)
+{
+    if (b->len > 0 && b->data[b->len - 1] != '{')
+        buf_putc(b, ',');
+}
+
 /* One element of an array literal, quoted: "…" with " and \ escaped. */
 static void
 lit_quoted(struct buf *b, const char *s)
 {
-    if (b->len > 0)
-        buf_putc(b, ',');
+    lit_sep(b);
     buf_putc(b, '"');
     for (const char *p = s;; ) {
         size_t n = strcspn(p, "\"\\");
@@ -154,8 +161,7 @@ lit_quoted(struct buf *b, const char *s)
 static void
 lit_raw(struct buf *b, const char *s)
 {
-    if (b->len > 0)
-        buf_putc(b, ',');
+    lit_sep(b);
     buf_puts(b, s);
 }
 

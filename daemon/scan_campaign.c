@@ -64,13 +64,13 @@ message(const struct measure *m, const struct rules_decision *dec, const char *c
 }
 
 static void
-campaigns_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+campaigns_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
 {
     int id = scan_col(res, "id"), x = scan_col(res, "xmin"), county = scan_col(res, "county"),
         sector = scan_col(res, "sector"), code = scan_col(res, "campaign"),
         name = scan_col(res, "campaign_name"), first = scan_col(res, "starts_on"),
         last = scan_col(res, "ends_on");
-    for (int i = 0; i < PQntuples(res); i++) {
+    for (int i = from; i < to; i++) {
         struct rules_campaign rc = { scan_date(res, i, first), scan_date(res, i, last), 0, 0 };
         struct ymd next = { 0, 0, 0 };
         struct rules_out outs[ARRAY_LEN(measures)];
@@ -119,7 +119,7 @@ const struct scan_phase scan_phase_campaigns = {
     " co.name AS county, cp.code AS campaign, cp.name AS campaign_name, cp.starts_on, cp.ends_on,"
     " act.starts AS a_starts, act.completions AS a_completions, act.investment AS a_investment,"
     " act.approvals AS a_approvals"
-    " FROM" DUE_ROWS("campaign_target", "t") " JOIN campaign cp ON cp.id = t.campaign_id"
+    " FROM" DUE_ROWS("campaign_target", "t", "$3") " JOIN campaign cp ON cp.id = t.campaign_id"
     " LEFT JOIN county co ON co.id = t.county_id"
     " CROSS JOIN LATERAL keyproj_campaign_actuals(cp.starts_on, cp.ends_on, t.county_id, t.sector) act"
     " ORDER BY t.id",

@@ -19,20 +19,22 @@
  * (xmin moved on) is left alone, with its alerts: its reset to
  * '-infinity' stands, and the next batch reads it afresh. A project whose
  * part light (plight, the column the project phase keeps) is unknown, is
- * beaten by a new light, or was made by an old one, is marked. Why the
- * others need no judgement: were the project's part light stale, the
- * change that made it so marked the project already. */
+ * beaten by a new light, or was made by an old one, is marked (a row in
+ * project_mark, 0013_project_marks.sql; one there already is written
+ * again, so that a project phase that read it before this batch keeps
+ * it). Why the others need no judgement: were the project's part light
+ * stale, the change that made it so marked the project already. */
 #define PART_WRITE(table, plight) \
     SCAN_WRITE_BEGIN \
     "   AS r(id bigint, x xid, next date, light text, was text, moved boolean))" \
     ", upd AS (UPDATE " table " t SET next_check_on = r.next, light = r.light FROM r" \
     "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id, t.project_id, r.light, r.was, r.moved)" \
-    ", prj AS (UPDATE project p SET next_check_on = '-infinity'" \
+    ", prj AS (INSERT INTO project_mark (project_id) SELECT u.project_id" \
     "   FROM (SELECT project_id, max(keyproj_light_rank(light)) AS hi, max(keyproj_light_rank(was)) AS old" \
-    "         FROM upd WHERE moved GROUP BY project_id) u" \
-    "   WHERE p.id = u.project_id AND p.next_check_on IS DISTINCT FROM '-infinity'" \
-    "     AND (p." plight " IS NULL OR u.hi > keyproj_light_rank(p." plight ")" \
-    "          OR u.old >= keyproj_light_rank(p." plight ")) RETURNING p.id)" \
+    "         FROM upd WHERE moved GROUP BY project_id) u JOIN project p ON p.id = u.project_id" \
+    "   WHERE p." plight " IS NULL OR u.hi > keyproj_light_rank(p." plight ")" \
+    "         OR u.old >= keyproj_light_rank(p." plight ")" \
+    "   ON CONFLICT (project_id) DO UPDATE SET project_id = EXCLUDED.project_id)" \
     SCAN_WRITE_ALERTS SCAN_WRITE_COUNTS
 
 static void
@@ -71,7 +73,7 @@ milestone_message(const struct rules_decision *dec, const char *label, const cha
 }
 
 static void
-milestones_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
 {
     struct scan_project_cols pc;
     scan_project_cols(res, &pc);
@@ -79,7 +81,7 @@ milestones_build(const struct scan_ctx *c, const PGresult *res, struct scan_batc
         status = scan_col(res, "status"), due = scan_col(res, "due_on"),
         title = scan_col(res, "title"), light = scan_col(res, "light"),
         campaign = scan_col(res, "campaign"), unit = scan_col(res, "unit");
-    for (int i = 0; i < PQntuples(res); i++) {
+    for (int i = from; i < to; i++) {
         struct rules_milestone m = {
             .kind = scan_str(res, i, kind),
             .status = scan_str(res, i, status),
@@ -119,7 +121,7 @@ const struct scan_phase scan_phase_milestones = {
     "milestones",
     "SELECT m.id, m.xmin, m.kind, m.status, m.due_on, m.title, m.light, cp.code AS campaign,"
     " mu.name AS unit," PROJECT_SELECT
-    " FROM" DUE_ROWS("milestone", "m") PROJECT_JOIN("m.project_id")
+    " FROM" DUE_ROWS("milestone", "m", "$3") PROJECT_JOIN("m.project_id")
     " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id ORDER BY m.id",
     2,
     PART_WRITE("milestone", "milestone_light"),
@@ -129,7 +131,7 @@ const struct scan_phase scan_phase_milestones = {
 /* ---- problems ------------------------------------------------------------ */
 
 static void
-problems_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+problems_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
 {
     struct scan_project_cols pc;
     scan_project_cols(res, &pc);
@@ -138,7 +140,7 @@ problems_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch 
         limit = scan_col(res, "time_limit"), light = scan_col(res, "light"),
         desc = scan_col(res, "description"), category = scan_col(res, "category"),
         unit = scan_col(res, "unit");
-    for (int i = 0; i < PQntuples(res); i++) {
+    for (int i = from; i < to; i++) {
         struct rules_problem p = {
             .severity = scan_str(res, i, severity),
             .status = scan_str(res, i, status),
@@ -179,7 +181,7 @@ const struct scan_phase scan_phase_problems = {
     "problems",
     "SELECT pr.id, pr.xmin, pr.category, pr.severity, pr.description, pr.status, pr.reported_on,"
     " pr.time_limit, pr.light, u.name AS unit," PROJECT_SELECT
-    " FROM" DUE_ROWS("problem", "pr") PROJECT_JOIN("pr.project_id")
+    " FROM" DUE_ROWS("problem", "pr", "$3") PROJECT_JOIN("pr.project_id")
     " LEFT JOIN unit u ON u.id = pr.unit_id ORDER BY pr.id",
     2,
     PART_WRITE("problem", "problem_light"),
@@ -189,13 +191,13 @@ const struct scan_phase scan_phase_problems = {
 /* ---- approvals: alerts only, no light (doc/alerts.md) ---------------------- */
 
 static void
-approvals_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+approvals_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
 {
     struct scan_project_cols pc;
     scan_project_cols(res, &pc);
     int id = scan_col(res, "id"), x = scan_col(res, "xmin"), status = scan_col(res, "status"),
         planned = scan_col(res, "planned_on"), item = scan_col(res, "item"), unit = scan_col(res, "unit");
-    for (int i = 0; i < PQntuples(res); i++) {
+    for (int i = from; i < to; i++) {
         struct rules_approval a = {
             .status = scan_str(res, i, status),
             .planned_on = scan_date(res, i, planned),
@@ -231,7 +233,7 @@ approvals_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch
 const struct scan_phase scan_phase_approvals = {
     "approvals",
     "SELECT ap.id, ap.xmin, ap.item, ap.status, ap.planned_on, u.name AS unit," PROJECT_SELECT
-    " FROM" DUE_ROWS("approval", "ap") PROJECT_JOIN("ap.project_id")
+    " FROM" DUE_ROWS("approval", "ap", "$3") PROJECT_JOIN("ap.project_id")
     " LEFT JOIN unit u ON u.id = ap.unit_id ORDER BY ap.id",
     2,
     SCAN_WRITE_BEGIN " AS r(id bigint, x xid, next date))"

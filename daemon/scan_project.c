@@ -45,7 +45,7 @@ parse_reports(const char *months, const char *ytds, struct rules_report *out, si
 }
 
 struct cols {
-    int id, x, year, status, category, pstart, pend, astart, aend, plan, months, ytds,
+    int id, x, mark_x, year, status, category, pstart, pend, astart, aend, plan, months, ytds,
         cumulative, m_light, p_light, last, before_last, entered, created;
 };
 
@@ -54,6 +54,7 @@ find_cols(const PGresult *res, struct cols *k)
 {
     k->id = scan_col(res, "id");
     k->x = scan_col(res, "xmin");
+    k->mark_x = scan_col(res, "mark_x");
     k->year = scan_col(res, "year");
     k->status = scan_col(res, "status");
     k->category = scan_col(res, "category");
@@ -229,6 +230,8 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
     char month[11];
     snprintf(month, sizeof month, "%04d-%02d-01", c->today.y, c->today.m);
     json_t *row = scan_add_row(c, b, res, i, k->id, k->x, earlier(out.next, rr.next), rules_light_name(light));
+    json_object_set_new(row, "mx", PQgetisnull(res, i, k->mark_x) ? json_null()
+                                                                   : json_string(PQgetvalue(res, i, k->mark_x)));
     json_object_set_new(row, "reasons", reasons_json(&parts));
     json_object_set_new(row, "mlight", json_string(rules_light_name(parts.light[RULES_PART_MILESTONE])));
     json_object_set_new(row, "plight", json_string(rules_light_name(parts.light[RULES_PART_PROBLEM])));
@@ -261,13 +264,13 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
 }
 
 static void
-projects_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch *b)
+projects_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
 {
     struct scan_project_cols pc;
     struct cols k;
     scan_project_cols(res, &pc);
     find_cols(res, &k);
-    for (int i = 0; i < PQntuples(res); i++)
+    for (int i = from; i < to; i++)
         one_project(c, res, i, &k, &pc, b);
 }
 
@@ -280,10 +283,23 @@ projects_build(const struct scan_ctx *c, const PGresult *res, struct scan_batch 
     "(SELECT h.light FROM project_light_month h WHERE h.project_id = p.id AND h.month < " param \
     " ORDER BY h.month DESC LIMIT 1)"
 
+/* The projects due: marked ones (project_mark, with the mark's xmin as
+ * mark_x) and those whose date has come, marked first, then as DUE_ROWS
+ * (whose columns these are, and whose $6 leaves out a batch not yet
+ * written). A project both marked and due counts once. */
+#define DUE_PROJECTS \
+    " (SELECT d.*, d.xmin, mk.xmin AS mark_x FROM (SELECT id FROM (" \
+    "   (SELECT id, next_check_on AS k FROM project WHERE next_check_on <= $1::date" \
+    "     AND id <> ALL($6::bigint[]) ORDER BY next_check_on, id LIMIT $2::int)" \
+    "   UNION ALL (SELECT project_id, '-infinity'::date FROM project_mark" \
+    "     WHERE project_id <> ALL($6::bigint[]) ORDER BY project_id LIMIT $2::int)) due" \
+    "   GROUP BY id ORDER BY min(k), id LIMIT $2::int) due" \
+    "   JOIN project d ON d.id = due.id LEFT JOIN project_mark mk ON mk.project_id = d.id) p"
+
 const struct scan_phase scan_phase_projects = {
     "projects",
     "SELECT p.year, p.status, p.category, p.planned_start, p.planned_end, p.actual_start,"
-    " p.actual_end, p.annual_plan, p.xmin, p.id, p.entered_on,"
+    " p.actual_end, p.annual_plan, p.xmin, p.mark_x, p.id, p.entered_on,"
     " extract(epoch FROM p.created_at) AS created_epoch," PROJECT_SELECT ", rep.months, rep.ytds,"
     " (SELECT ip.planned_cumulative FROM investment_plan ip"
     "   WHERE ip.project_id = p.id AND ip.month = rep.latest) AS planned_cumulative,"
@@ -291,7 +307,7 @@ const struct scan_phase scan_phase_projects = {
     " " PART_LIGHT("problem", "pr") " AS problem_light,"
     " " LIGHT_BEFORE("$4::date") " AS light_last,"
     " " LIGHT_BEFORE("$5::date") " AS light_before_last"
-    " FROM" DUE_ROWS("project", "p") PROJECT_REFS
+    " FROM" DUE_PROJECTS PROJECT_REFS
     " LEFT JOIN LATERAL (SELECT array_agg(to_char(r.month, 'YYYY-MM') ORDER BY r.month DESC) AS months,"
     "   array_agg(r.ytd ORDER BY r.month DESC) AS ytds, max(r.month) AS latest"
     "   FROM (SELECT month, ytd FROM investment_report WHERE project_id = p.id"
@@ -299,17 +315,19 @@ const struct scan_phase scan_phase_projects = {
     " ORDER BY p.id",
     5,
     SCAN_WRITE_BEGIN
-    "   AS r(id bigint, x xid, next date, light text, reasons text[], month date, entered date,"
+    "   AS r(id bigint, x xid, mx xid, next date, light text, reasons text[], month date, entered date,"
     "        mlight text, plight text))"
     ", upd AS (UPDATE project t SET next_check_on = r.next, light = r.light, light_reasons = r.reasons,"
     "   milestone_light = r.mlight, problem_light = r.plight,"
     "   light_at = CASE WHEN t.light IS DISTINCT FROM r.light THEN $3::timestamptz ELSE t.light_at END,"
     "   entered_on = coalesce(t.entered_on, r.entered)"
     "   FROM r WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"
+    ", unmark AS (DELETE FROM project_mark m USING upd JOIN r ON r.id = upd.id"
+    "   WHERE m.project_id = upd.id AND m.xmin = r.mx)"
     ", hist AS (INSERT INTO project_light_month (project_id, month, light)"
     "   SELECT r.id, r.month, r.light FROM r JOIN upd ON upd.id = r.id"
     "   ON CONFLICT (project_id, month) DO UPDATE SET light = EXCLUDED.light)"
-    SCAN_WRITE_ALERTS
+    SCAN_WRITE_ALERTS_RETURNING(", project_id, payload")
     ", sup AS (INSERT INTO supervision_order (project_id, kind, to_unit_id, issued_on, reply_due,"
     "   reason, alert_id, created_at)"
     "   SELECT ins.project_id, 'supervision', p.unit_id, $4::date,"
