@@ -25,6 +25,7 @@
 #include "metrics.h"
 #include "scan.h"
 #include "scan_phase.h"
+#include "status_cache.h"
 #include "util.h"
 
 /* Milestones first and fully, then the other parts of a project, then
@@ -184,6 +185,7 @@ run_end(struct scanner *s, const char *err)
     strlcpy_k(st->error, err ? err : "", sizeof st->error);
     s->last = *st;
     s->running = false;
+    status_cache_invalidate(s->d, false);   /* it is not refreshed while a scan runs */
     if (err)
         log_warn("scan failed", "today=%s examined=%ld alerts=%ld error=%s", st->today, st->examined,
                  st->alerts, log_q(err));

@@ -1,5 +1,8 @@
 /* status_cache: see status_cache.h. One refresh query at a time on the main
- * connection; waiters queue behind it. */
+ * connection; waiters queue behind it. No background refresh while a scan
+ * runs: its batches are written on the same connection, and the counts
+ * (~100 ms at 20,000 projects) once a second and at every NOTIFY slowed a
+ * burst's writes. */
 #include "ac_config.h"
 
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
+#include "scan.h"
 #include "status_cache.h"
 #include "util.h"
 
@@ -56,6 +60,12 @@ static const char COUNTS_SQL[] =
     " FROM milestone";
 
 static void refresh(struct status_cache *c);
+
+static bool
+scanning(const struct status_cache *c)
+{
+    return c->d->scan != NULL && scan_running(c->d->scan);
+}
 
 static void
 answer_waiters(struct status_cache *c, json_t *counts, const char *err)
@@ -125,7 +135,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
         c->counts = NULL;
         return;
     }
-    if (c->counts && now - c->fetched_at >= REFRESH_SECONDS * 0.9)
+    if (c->counts && now - c->fetched_at >= REFRESH_SECONDS * 0.9 && !scanning(c))
         refresh(c);
 }
 
@@ -157,7 +167,7 @@ status_cache_get(struct daemon *d, const char *today, status_counts_fn fn, void 
     memcpy(c->want_today, today, sizeof c->want_today - 1);
     c->want_today[sizeof c->want_today - 1] = '\0';
     if (c->counts) {
-        if (now - c->fetched_at >= REFRESH_SECONDS)
+        if (now - c->fetched_at >= REFRESH_SECONDS && !scanning(c))
             refresh(c);             /* in the background */
         fn(arg, c->counts, NULL);
         return;
@@ -185,7 +195,7 @@ status_cache_invalidate(struct daemon *d, bool hard)
         if (c->in_flight)
             c->again = true;
     }
-    if (c->last_asked > 0 && d->db_ready && c->want_today[0])
+    if (c->last_asked > 0 && d->db_ready && c->want_today[0] && (hard || !scanning(c)))
         refresh(c);
 }
 

@@ -4,7 +4,9 @@
  * status is being asked; a NOTIFY keyproj_changed refreshes it at once (the
  * old value is served meanwhile); a command that may write through the
  * control socket drops it, so the next status waits for counts that include
- * that write. */
+ * that write. While a scan runs nothing is refreshed in the background: the
+ * counts are those from before it (status says it is scanning) until the
+ * first tick after it. */
 #ifndef KEYPROJ_STATUS_CACHE_H
 #define KEYPROJ_STATUS_CACHE_H
 
