@@ -148,22 +148,13 @@ export_projects(struct cmd_call *c, struct export_job *job)
 
 /* ---- milestones ------------------------------------------------------------ */
 
-static const char *
-map_milestone_filter(const char *s)
-{
-    if (strcmp(s, "overdue") == 0 || strcmp(s, "逾期") == 0 || strcmp(s, "超期") == 0)
-        return "overdue";
-    return map_milestone_status(s);
-}
-
 static void
 export_milestones(struct cmd_call *c, struct export_job *job)
 {
     struct cmd_filters f;
     const char *status;
     if (!cmd_filters_read(c, &f)
-        || !cmd_enum_opt(c, "status", map_milestone_filter,
-                         "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)", &status)) {
+        || !cmd_enum_opt(c, "status", cmd_milestone_filter_map, CMD_MILESTONE_FILTER_EXPECTED, &status)) {
         free(job);
         return;
     }
@@ -182,9 +173,7 @@ export_milestones(struct cmd_call *c, struct export_job *job)
         " FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
         " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id"
         " LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
-        " WHERE ($2::text IS NULL OR (CASE WHEN $2 = 'overdue' THEN m.status = 'pending' AND m.due_on < $1::date"
-        "      WHEN $2 = 'pending' THEN m.status = 'pending' AND m.due_on >= $1::date"
-        "      ELSE m.status = $2 END))%s"
+        " WHERE " CMD_MILESTONE_FILTER_SQL("$1", "$2") "%s"
         " ORDER BY co.name, p.code, m.due_on, m.id", where);
     cmd_filters_query(c->ctx, &f, sql, 2 + FILTER_N, params, on_rows, job, free);
     free(sql);

@@ -346,3 +346,11 @@ cmd_run_write(struct cmd_ctx *ctx, const char *call, int n, const char *const *a
     db_query(ctx->d->db, sql, n + 3, params, cmd_on_written, ctx);
     free(sql);
 }
+
+const char *
+cmd_milestone_filter_map(const char *s)
+{
+    if (strcmp(s, "overdue") == 0 || strcmp(s, "逾期") == 0 || strcmp(s, "超期") == 0)
+        return "overdue";
+    return map_milestone_status(s);
+}

@@ -79,12 +79,23 @@ const char *cmd_term_map(const struct cmd_term *terms, const char *s);
 /* The business date of the daemon's clock, YYYY-MM-DD. */
 void cmd_today(const struct cmd_ctx *ctx, char out[11]);
 
-/* A db_result_fn answering the rows as a table (arg: the cmd_ctx). */
 /* A usage error for entry e: "<what is wrong>; usage: NAME USAGE". */
 void cmd_usage_for(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A db_result_fn answering the rows as a table (arg: the cmd_ctx). */
 void cmd_on_rows(void *arg, const PGresult *res, const char *err);
+
+/* --status on milestones (`milestones`, `export milestones`): a state
+ * (未完成, 已完成, 免除 …) or 逾期/overdue, canonical, for cmd_enum_opt; and
+ * its condition on milestone m, given the parameters holding today and the
+ * canonical value (NULL: any). "pending" is pending and not yet overdue. */
+const char *cmd_milestone_filter_map(const char *s);
+#define CMD_MILESTONE_FILTER_EXPECTED "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)"
+#define CMD_MILESTONE_FILTER_SQL(today, value) \
+    "(" value "::text IS NULL OR (CASE WHEN " value " = 'overdue' THEN m.status = 'pending' AND m.due_on < " \
+    today "::date WHEN " value " = 'pending' THEN m.status = 'pending' AND m.due_on >= " today "::date" \
+    " ELSE m.status = " value " END))"
 
 /* The callback of a write function's statement: answers its data, or its
  * refusal ({"ok": false, "code", "message"}) as that error. arg is the ctx. */

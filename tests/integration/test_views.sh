@@ -67,6 +67,10 @@ expect_eq "milestones --status overdue --county" \
     "$(sql "SELECT count(*) FROM milestone m JOIN project p ON p.id = m.project_id JOIN county c ON c.id = p.county_id WHERE m.status = 'pending' AND m.due_on < '2026-11-25' AND c.name = '$county'") True" "$n"
 n=$(kpctl --json milestones --campaign 2026-B6 --status 逾期 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(all(r["campaign"]=="2026-B6" for r in d))')
 expect_eq "milestones --campaign with a Chinese status" True "$n"
+# pending: not done and not yet overdue (the overdue ones have their own filter)
+n=$(kpctl --json milestones --status 未完成 --county "$county" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), all(r["status"]=="pending" and r["due"] >= "2026-11-25" for r in d))')
+expect_eq "milestones --status pending --county: not yet due" \
+    "$(sql "SELECT count(*) FROM milestone m JOIN project p ON p.id = m.project_id JOIN county c ON c.id = p.county_id WHERE m.status = 'pending' AND m.due_on >= '2026-11-25' AND c.name = '$county'") True" "$n"
 
 # CSV output parses back to the same rows as JSON.
 kpctl --csv milestones --county "$county" > "$T_DIR/m.csv"
