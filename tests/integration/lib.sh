@@ -193,6 +193,31 @@ start_receiver() {
     base="http://127.0.0.1:$port"
 }
 
+# received_tally INFLIGHT [DELIVERED] — what the receiver's json path got
+# against the outbox: "missing=N dups_outside_inflight=N
+# one_webhook_id_each=True|False delivered_not_received=N dups=N". INFLIGHT:
+# the alert ids whose send may have been repeated (a stop or a kill while
+# in flight); DELIVERED: the alert ids marked delivered (none: 0 missing).
+received_tally() {
+    python3 - "$base/_received?path=/json" "$1" "$(sql "SELECT string_agg(id::text, ' ') FROM alert")" "${2:-}" <<'PY'
+import collections, json, sys, urllib.request
+received = json.load(urllib.request.urlopen(sys.argv[1]))
+inflight = set(sys.argv[2].split())
+alerts = set(sys.argv[3].split())
+delivered = set(sys.argv[4].split())
+ids = collections.defaultdict(set)
+count = collections.Counter()
+for e in received:
+    a = str(json.loads(e["body"])["data"]["alert_id"])
+    ids[a].add(e["webhook_id"])
+    count[a] += 1
+dups = {a for a, c in count.items() if c > 1}
+print("missing=%d dups_outside_inflight=%d one_webhook_id_each=%s delivered_not_received=%d dups=%d" % (
+    len(alerts - set(count)), len(dups - inflight),
+    all(v == {"msg_" + a} for a, v in ids.items()), len(delivered - set(count)), len(dups)))
+PY
+}
+
 # The state of the ledger as one checksum, to prove a refused import
 # changed nothing.
 ledger_digest() {

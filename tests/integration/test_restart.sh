@@ -49,23 +49,7 @@ wait_for "SELECT count(*) FROM delivery WHERE status = 'delivered'" "= $N" ||
     fail "not everything delivered after the restart: $(sql "SELECT status, count(*) FROM delivery GROUP BY 1")"
 ok "after the restart every delivery is delivered"
 
-got=$(python3 - "$base/_received?path=/json" "$inflight" "$(sql "SELECT string_agg(id::text, ' ') FROM alert")" <<'PY'
-import collections, json, sys, urllib.request
-received = json.load(urllib.request.urlopen(sys.argv[1]))
-inflight = set(sys.argv[2].split())
-alerts = set(sys.argv[3].split())
-ids = collections.defaultdict(set)
-count = collections.Counter()
-for e in received:
-    a = str(json.loads(e["body"])["data"]["alert_id"])
-    ids[a].add(e["webhook_id"])
-    count[a] += 1
-missing = alerts - set(count)
-dups = {a for a, c in count.items() if c > 1}
-print("missing=%d dups_outside_inflight=%d one_webhook_id_each=%s dups=%d" % (
-    len(missing), len(dups - inflight), all(len(v) == 1 and v == {"msg_" + a} for a, v in ids.items()), len(dups)))
-PY
-)
+got=$(received_tally "$inflight")
 expect_contains "every alert arrived at least once" "missing=0" "$got"
 expect_contains "duplicates only for what was in flight" "dups_outside_inflight=0" "$got"
 expect_contains "every copy of an alert carries the same webhook-id" "one_webhook_id_each=True" "$got"
