@@ -61,7 +61,7 @@ cat > "$work/k.conf" <<CONF
 timezone = "Asia/Shanghai";
 database = { conninfo = "dbname=$db"; };
 control = { socket = "$work/ctl.sock"; admins = [ "$(id -un)" ]; };
-alerts = { quiet_hours = ""; leader_retry_seconds = 1; };
+alerts = { quiet_hours = ""; hold_on_rest_days = false; leader_retry_seconds = 1; };
 CONF
 "$BENCH_BUILD/keyprojd" -c "$work/k.conf" --now 2026-11-25T09:00:00+08:00 2>"$work/d.log" &
 pid=$!

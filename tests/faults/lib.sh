@@ -56,10 +56,8 @@ release_leader() {
 
 # Whatever happens, no held lock outlives the test (its session would keep
 # the database from being dropped).
-f_cleanup() {
-    local rc=$? db
+f_release_all() {
+    local db
     for db in $T_HELD; do release_leader "$db" 2>/dev/null; done
-    (exit $rc)
-    t_cleanup
 }
-trap f_cleanup EXIT
+at_exit f_release_all

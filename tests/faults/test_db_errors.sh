@@ -178,8 +178,12 @@ ok "… the scan succeeds"
 # ---- nothing lost: the same alerts as on a healthy database of its own --------
 REF_DB="${T_DB}_ref"
 createdb "$REF_DB" || fail "createdb $REF_DB"
-trap 'r=$?; [ -n "${REF_PID:-}" ] && kill "$REF_PID" 2>/dev/null && wait "$REF_PID" 2>/dev/null;
-      release_leader "$REF_DB" 2>/dev/null; dropdb --if-exists "$REF_DB" >/dev/null 2>&1; (exit $r); f_cleanup' EXIT
+ref_cleanup() {
+    [ -n "${REF_PID:-}" ] && kill "$REF_PID" 2>/dev/null && wait "$REF_PID" 2>/dev/null
+    release_leader "$REF_DB" 2>/dev/null
+    dropdb --if-exists "$REF_DB" >/dev/null 2>&1
+}
+at_exit ref_cleanup
 hold_leader "$REF_DB"
 sed -e "s|$T_SOCK|$T_DIR/ref.sock|" -e "s|dbname=$T_DB|dbname=$REF_DB|" "$T_CONF" > "$T_DIR/ref.conf"
 "$KEYPROJD" -c "$T_DIR/ref.conf" --now "$NOW" >>"$T_DIR/ref.log" 2>&1 &

@@ -39,7 +39,11 @@ receivers = (
 create_db
 REF_DB="${T_DB}_ref"
 createdb "$REF_DB" || fail "createdb $REF_DB"
-trap 'r=$?; release_leader "$REF_DB" 2>/dev/null; dropdb --if-exists "$REF_DB" >/dev/null 2>&1; (exit $r); f_cleanup' EXIT
+ref_cleanup() {
+    release_leader "$REF_DB" 2>/dev/null
+    dropdb --if-exists "$REF_DB" >/dev/null 2>&1
+}
+at_exit ref_cleanup
 
 start_other() { # start_other NAME DB — a further keyprojd (T_EXTRA_PIDS) on database DB
     local sock="$T_DIR/$1.sock"

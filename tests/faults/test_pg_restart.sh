@@ -56,8 +56,13 @@ export PGHOST="$PG_DIR" PGPORT="$PG_PORT" PGUSER=postgres
 unset PGPASSWORD PGDATABASE PGSERVICE
 
 . "$top_srcdir/tests/integration/lib.sh"
-trap 'r=$?; [ -n "$T_PID" ] && kill "$T_PID" 2>/dev/null && wait "$T_PID" 2>/dev/null; T_PID=;
-      pg_cleanup; (exit $r); t_cleanup' EXIT
+# The daemon goes before its cluster, so that it ends as it would in life.
+pg_test_cleanup() {
+    [ -n "$T_PID" ] && kill "$T_PID" 2>/dev/null && wait "$T_PID" 2>/dev/null
+    T_PID=
+    pg_cleanup
+}
+at_exit pg_test_cleanup
 
 N=300           # deliveries per burst
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw

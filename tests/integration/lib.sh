@@ -3,8 +3,7 @@
 # PGHOST, PGPORT, PGUSER, PGPASSWORD), its own directory, socket and
 # keyprojd, and cleans them up however it ends. Sourced, not run.
 
-set -u
-: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib/assert.sh"
 
 if [ -z "${PGHOST:-}" ] && [ -z "${PGPORT:-}" ]; then
     echo "SKIP: no PostgreSQL (run through scripts/test, or inside pg_virtualenv)"
@@ -13,8 +12,6 @@ fi
 
 KEYPROJD="$top_builddir/keyprojd"
 KEYPROJCTL="$top_builddir/keyprojctl"
-T_NAME=$(basename "$0" .sh)
-T_DIR="$top_builddir/tests/tmp/$T_NAME.$$"
 T_DB="kp_$(echo "$T_NAME" | tr -c 'a-z0-9_\n' _)_$$"
 T_SOCK="$T_DIR/control.sock"
 T_SOCKDIR=
@@ -27,64 +24,22 @@ fi
 T_CONF="$T_DIR/keyprojd.conf"
 T_LOG="$T_DIR/keyprojd.log"
 T_PID=
-T_CHECKS=0
-T_EXTRA_PIDS=
 
-mkdir -p "$T_DIR"
+# A daemon on the real clock that must send at any hour of any day says so:
+# put this in its config's alerts group (start_daemon refuses a daemon that
+# neither has --now nor states both holds).
+T_NO_HOLDS='quiet_hours = ""; hold_on_rest_days = false;'
 
-t_cleanup() {
-    local rc=$?
+t_daemon_cleanup() {
     [ -n "$T_PID" ] && kill "$T_PID" 2>/dev/null && wait "$T_PID" 2>/dev/null
-    for p in $T_EXTRA_PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
     dropdb --if-exists "$T_DB" >/dev/null 2>&1
     [ -n "$T_SOCKDIR" ] && rm -rf "$T_SOCKDIR"
-    # A sanitizer's report (a leak at exit, a bad access, undefined
-    # behaviour) in any log of the test fails it, however the daemons ended.
-    local san='ERROR: (AddressSanitizer|LeakSanitizer)|\.c:[0-9]+:[0-9]+: runtime error:'
-    if grep -rqE "$san" "$T_DIR" 2>/dev/null; then
-        echo "FAIL: a sanitizer reported an error:" >&2
-        grep -rhE -A 25 "$san" "$T_DIR" 2>/dev/null | head -n 80 >&2
-        rc=1
-    fi
-    if [ "$rc" -eq 0 ]; then
-        rm -rf "$T_DIR"
-    else
-        echo "--- keyprojd log ($T_LOG) ---"
-        tail -n 40 "$T_LOG" 2>/dev/null
-    fi
-    exit "$rc"
 }
-trap t_cleanup EXIT
+at_exit t_daemon_cleanup
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-ok() {
-    T_CHECKS=$((T_CHECKS + 1))
-    echo "ok $T_CHECKS - $*"
-}
-
-# expect_eq WHAT EXPECTED ACTUAL
-expect_eq() {
-    [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-    ok "$1"
-}
-
-# expect_contains WHAT NEEDLE HAYSTACK
-expect_contains() {
-    case "$3" in
-        *"$2"*) ok "$1" ;;
-        *) fail "$1: expected to find '$2' in: $3" ;;
-    esac
-}
-
-expect_not_contains() {
-    case "$3" in
-        *"$2"*) fail "$1: did not expect '$2' in: $3" ;;
-        *) ok "$1" ;;
-    esac
+on_failure() {
+    echo "--- keyprojd log ($T_LOG) ---"
+    tail -n 40 "$T_LOG" 2>/dev/null
 }
 
 # sql "SELECT …" → the single value, unaligned
@@ -101,9 +56,16 @@ conninfo() {
 }
 
 # write_config [EXTRA-LINES] — a config for this test's database and socket.
+# EXTRA-LINES without an alerts group get one that holds nothing
+# ($T_NO_HOLDS): a test's messages go out whatever the day and hour.
 write_config() {
     local admins="${T_ADMINS-\"$(id -un)\"}"
     local operators="${T_OPERATORS-}"
+    local holds=
+    case "${1:-}" in
+        *"alerts = {"*) ;;
+        *) holds="alerts = { $T_NO_HOLDS };" ;;
+    esac
     cat > "$T_CONF" <<CONF
 timezone = "Asia/Shanghai";
 log_level = "debug";
@@ -112,26 +74,13 @@ control = { socket = "$T_SOCK"; mode = "0660";
             admins = [ $admins ];
             operators = [ $operators ]; };
 ${1:-}
+$holds
 CONF
-}
-
-# field KEY — reads a JSON object on stdin and prints its member KEY.
-field() {
-    python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
 }
 
 # status_field KEY — one member of `status`.
 status_field() {
     kpctl --json status | field "$1"
-}
-
-# py EXPR — a Python expression over the JSON on stdin (bound to d);
-# lists and objects are printed as JSON.
-py() {
-    python3 -c 'import json, sys
-d = json.load(sys.stdin)
-r = eval(sys.argv[1])
-print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)' "$1"
 }
 
 # run ARGS… — keyprojctl --json: the answer (or the error object) in $out,
@@ -148,28 +97,31 @@ kpctl() {
 }
 
 # start_daemon [ARGS…] — starts keyprojd on $T_CONF; waits for its socket.
+# The daemon must own its calendar: --now among ARGS, or both holds
+# (quiet_hours, hold_on_rest_days) written in $T_CONF, so that no test
+# depends on the weekday or the hour it happens to run at.
 start_daemon() {
+    case " $* " in
+        *" --now "*) ;;
+        *) grep -q 'hold_on_rest_days' "$T_CONF" && grep -q 'quiet_hours' "$T_CONF" ||
+               fail "start_daemon: keyprojd would run on the real clock with the default holds: pass --now, or put \$T_NO_HOLDS (or explicit holds) in its alerts group" ;;
+    esac
     "$KEYPROJD" -c "$T_CONF" "$@" >>"$T_LOG" 2>&1 &
     T_PID=$!
-    local i
-    for i in $(seq 1 100); do
-        [ -S "$T_SOCK" ] && return 0
-        kill -0 "$T_PID" 2>/dev/null || fail "keyprojd exited during start-up: $(tail -n 5 "$T_LOG")"
-        sleep 0.05
-    done
-    fail "keyprojd did not create its socket"
+    wait_until 30 t_socket_up "$T_SOCK" "$T_PID" || fail "keyprojd did not create its socket in 30 s"
+}
+
+# t_socket_up SOCKET PID — the socket exists; fails the test if PID exited.
+t_socket_up() {
+    [ -S "$1" ] && return 0
+    kill -0 "$2" 2>/dev/null || fail "keyprojd exited during start-up: $(tail -n 5 "$T_LOG")"
+    return 1
 }
 
 # wait_ready — until status says the database is connected and migrated.
 wait_ready() {
-    local i
-    for i in $(seq 1 200); do
-        if [ "$(status_field database 2>/dev/null)" = connected ]; then
-            return 0
-        fi
-        sleep 0.05
-    done
-    fail "keyprojd did not become ready: $(kpctl status 2>&1)"
+    wait_until 60 is_eq connected status_field database ||
+        fail "keyprojd did not become ready in 60 s: $(kpctl status 2>&1)"
 }
 
 stop_daemon() {
@@ -186,8 +138,7 @@ stop_daemon() {
 start_receiver() {
     python3 "$top_srcdir/tests/receivers/receiver.py" "$@" > "$T_DIR/receiver.out" 2>"$T_DIR/receiver.err" &
     T_EXTRA_PIDS="$T_EXTRA_PIDS $!"
-    local i
-    for i in $(seq 1 100); do [ -s "$T_DIR/receiver.out" ] && break; sleep 0.05; done
+    wait_until 30 test -s "$T_DIR/receiver.out"
     port=$(head -n 1 "$T_DIR/receiver.out")
     [ -n "$port" ] || fail "receiver did not start: $(cat "$T_DIR/receiver.err")"
     base="http://127.0.0.1:$port"

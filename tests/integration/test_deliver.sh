@@ -16,7 +16,7 @@ received() {    # received PATH → how many messages the receiver accepted ther
 
 create_db
 write_config "
-alerts = { quiet_hours = \"\"; };
+alerts = { $T_NO_HOLDS };
 receivers = (
   { name = \"audit\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\"; },
   { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0; },

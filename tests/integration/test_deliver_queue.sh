@@ -10,7 +10,7 @@ secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 start_receiver --json-secret "$secret"
 create_db
 write_config "
-alerts = { quiet_hours = \"\"; };
+alerts = { $T_NO_HOLDS };
 receivers = (
   { name = \"burst\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\"; max_concurrency = 8;
     rate_per_minute = 100000; match = { kind = [ \"milestone.overdue\" ]; }; },

@@ -16,7 +16,7 @@ create_db
 # config MS DRAIN — one json receiver answering after MS milliseconds.
 config() {
     write_config "
-alerts = { quiet_hours = \"\"; drain_seconds = $2; };
+alerts = { $T_NO_HOLDS drain_seconds = $2; };
 receivers = (
   { name = \"slow\"; type = \"json\"; url = \"$base/fail/slow?ms=$1\"; secret = \"$secret\"; max_concurrency = 4; }
 );"

@@ -133,26 +133,29 @@ expect_eq "keyproj_import_staged without staged rows is refused" 1 "$(echo "$out
 # Stopped in the middle of an import: the import is rolled back and its
 # client told so. (A session holding the import lock keeps the import
 # waiting inside its transaction, its rows already copied.)
+# import_lock → "granted|waiting" sessions on the import lock of this
+# test's own database (other tests share the PostgreSQL instance).
+import_lock() {
+    sql "SELECT count(*) FILTER (WHERE granted) || '|' || count(*) FILTER (WHERE NOT granted) FROM pg_locks
+         WHERE locktype = 'advisory' AND objsubid = 1
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+           AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('keyproj.import', 0)"
+}
 sql "SELECT pg_advisory_lock(hashtextextended('keyproj.import', 0)), pg_sleep(30)" >/dev/null 2>&1 &
 holder=$!
-for _ in $(seq 1 100); do
-    [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
-    sleep 0.05
-done
+wait_until 30 is_eq "1|0" import_lock || fail "could not take the import lock: $(import_lock)"
 printf '%s\n%s\n' "code,name,year,level,county,sector,category" "STOP-1,停止时导入,2026,city,涧西区,industry,new" > "$T_DIR/stop.csv"
 kpctl import projects "$T_DIR/stop.csv" > "$T_DIR/stop.out" 2>&1 &
 importer=$!
-for _ in $(seq 1 100); do
-    [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")" = 1 ] && break
-    sleep 0.05
-done
-expect_eq "the import waits for the lock" 1 "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")"
+wait_until 30 is_eq "1|1" import_lock
+expect_eq "the import waits for the lock" "1|1" "$(import_lock)"
 stop_daemon || fail "keyprojd exited with an error while an import ran"
 rc=0; wait "$importer" || rc=$?
 expect_eq "the import's client is told keyprojd is stopping" "1|1" \
     "$rc|$(grep -c "keyprojd is stopping; nothing was imported" "$T_DIR/stop.out")"
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
-sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()" >/dev/null
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%pg_sleep(30)%'
+     AND pid <> pg_backend_pid()" >/dev/null
 expect_eq "nothing of the stopped import was written" 0 "$(sql "SELECT count(*) FROM project WHERE code = 'STOP-1'")"
 start_daemon
 wait_ready

@@ -88,7 +88,8 @@ got=$(counts "$T_DB")
 # ---- the same two days with one daemon on a database of its own ------------
 REF_DB="${T_DB}_ref"
 createdb "$REF_DB" || fail "createdb $REF_DB"
-trap 'r=$?; dropdb --if-exists "$REF_DB" >/dev/null 2>&1; (exit $r); t_cleanup' EXIT
+ref_cleanup() { dropdb --if-exists "$REF_DB" >/dev/null 2>&1; }
+at_exit ref_cleanup
 start_other c "$REF_DB"
 C="$T_DIR/c.sock"
 wait_role "$C" leader >/dev/null

@@ -21,7 +21,7 @@ wait_for() {    # wait_for SQL TEST — bounded (20 s): until SQL's answer passe
 
 create_db
 write_config "
-alerts = { quiet_hours = \"\"; };
+alerts = { $T_NO_HOLDS };
 receivers = (
   { name = \"audit\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\";
     rate_per_minute = 3000; max_concurrency = 4; match = { kind = [ \"campaign.missed\" ]; }; }

@@ -13,7 +13,7 @@ start_receiver --json-secret "$secret"
 
 create_db
 write_config "
-alerts = { quiet_hours = \"\"; };
+alerts = { $T_NO_HOLDS };
 receivers = (
   { name = \"flaky\"; type = \"json\"; url = \"$base/fail/500\"; secret = \"$secret\"; },
   { name = \"late\"; type = \"json\"; url = \"$base/fail/429?retry_after=108000\"; secret = \"$secret\"; },

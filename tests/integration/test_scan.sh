@@ -12,7 +12,7 @@
 T_ADMINS="\"$(id -un)\""
 # Small batches, so that a scan of the demo takes several of them.
 write_config '
-alerts = { scan_batch_rows = 500; };
+alerts = { scan_batch_rows = 500; quiet_hours = "22:00-08:00"; hold_on_rest_days = true; };
 receivers = (
   { name = "audit"; type = "json"; url = "http://127.0.0.1:9/hooks"; secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
     match = { kind = [ "milestone.overdue" ]; }; },

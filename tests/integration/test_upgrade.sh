@@ -23,7 +23,7 @@ t_upgrade_cleanup() {
     local db
     for db in $UP_DBS; do dropdb --if-exists "$db" >/dev/null 2>&1; done
 }
-trap 't_upgrade_cleanup; t_cleanup' EXIT
+at_exit t_upgrade_cleanup
 
 # dsql DB "SELECT …" — one value from database DB.
 dsql() {
