@@ -5,8 +5,7 @@
 # its entry in keyprojd.conf(5) (and the page's example is a valid file),
 # and `make install` puts pages, completion, unit and sample config where
 # they belong. No PostgreSQL needed.
-set -u
-: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib/assert.sh"
 # The pages hold Chinese: man renders them as UTF-8 only in a UTF-8 locale.
 export LC_ALL=C.UTF-8
 
@@ -15,26 +14,6 @@ MAN1=$top_builddir/doc/keyprojctl.1
 MAN5=$top_srcdir/doc/keyprojd.conf.5
 MAN8=$top_srcdir/doc/keyprojd.8
 COMPLETION=$top_builddir/etc/bash-completion/keyprojctl
-T_DIR=$top_builddir/tests/tmp/test_docs.$$
-T_CHECKS=0
-
-mkdir -p "$T_DIR"
-trap 'rc=$?; [ "$rc" -eq 0 ] && rm -rf "$T_DIR"; exit "$rc"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-ok() {
-    T_CHECKS=$((T_CHECKS + 1))
-    echo "ok $T_CHECKS - $*"
-}
-
-skip() {
-    T_CHECKS=$((T_CHECKS + 1))
-    echo "ok $T_CHECKS - # SKIP $*"
-}
 
 for f in "$KEYPROJD" "$MAN1" "$COMPLETION"; do
     [ -e "$f" ] || fail "$f is missing: run make first"

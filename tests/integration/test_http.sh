@@ -3,73 +3,30 @@
 # that an independent implementation verifies, robots' limits and error
 # codes, keep-alive, timeouts, a slow receiver not holding up another, and
 # every fault classified the way deliver.c needs. No PostgreSQL needed.
-set -u
-: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib/assert.sh"
 
 PROBE="$top_builddir/tests/http_probe"
 RECEIVER="$top_srcdir/tests/receivers/receiver.py"
-T_DIR="$top_builddir/tests/tmp/test_http.$$"
 NPM_DIR="$top_builddir/tests/tmp/npm-standardwebhooks"
-T_CHECKS=0
-T_PIDS=
 
 SW_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 SW_OTHER=whsec_b3RoZXItc2VjcmV0LWZvci1yb3RhdGlvbi10ZXN0cw==
 DT_SECRET=SEC3f1c9a0e7b2d4c6a8e0f1b3d5c7a9e1f
 FS_SECRET=feishu-test-secret
 
-mkdir -p "$T_DIR"
-
-t_cleanup() {
-    local rc=$?
-    for p in $T_PIDS; do
-        kill "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    if [ "$rc" -eq 0 ]; then
-        rm -rf "$T_DIR"
-    else
-        echo "--- last probe output ($T_DIR) ---"
-        tail -n 20 "$T_DIR/probe.out" "$T_DIR/probe.err" 2>/dev/null
-    fi
-    exit "$rc"
-}
-trap t_cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-ok() {
-    T_CHECKS=$((T_CHECKS + 1))
-    echo "ok $T_CHECKS - $*"
-}
-
-expect_eq() {
-    [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-    ok "$1"
-}
-
-expect_contains() {
-    case "$3" in
-        *"$2"*) ok "$1" ;;
-        *) fail "$1: expected to find '$2' in: $3" ;;
-    esac
+on_failure() {
+    echo "--- last probe output ($T_DIR) ---"
+    tail -n 20 "$T_DIR/probe.out" "$T_DIR/probe.err" 2>/dev/null
 }
 
 # start_receiver NAME ARGS… — starts receiver.py; its port goes to $PORT.
 start_receiver() {
-    local name=$1 i
+    local name=$1
     shift
     python3 "$RECEIVER" "$@" >"$T_DIR/$name.out" 2>"$T_DIR/$name.err" &
-    T_PIDS="$T_PIDS $!"
-    for i in $(seq 1 100); do
-        PORT=$(head -n 1 "$T_DIR/$name.out" 2>/dev/null)
-        [ -n "$PORT" ] && return 0
-        sleep 0.05
-    done
-    fail "receiver $name did not start: $(cat "$T_DIR/$name.err")"
+    T_EXTRA_PIDS="$T_EXTRA_PIDS $!"
+    wait_until 30 test -s "$T_DIR/$name.out" && PORT=$(head -n 1 "$T_DIR/$name.out") && [ -n "$PORT" ] ||
+        fail "receiver $name did not start: $(cat "$T_DIR/$name.err")"
 }
 
 # probe ARGS… — runs http_probe; its result lines are in $T_DIR/probe.out.

@@ -6,11 +6,7 @@
 # maintainer scripts parse; lintian, where installed, reports no error.
 # No PostgreSQL needed (the package build runs the unit tests; the
 # PostgreSQL tests skip themselves there).
-set -u
-: "${top_srcdir:?}" "${top_builddir:?}"
-
-T_DIR=$top_builddir/tests/tmp/test_package.$$
-T_CHECKS=0
+. "$top_srcdir/tests/lib/assert.sh"
 
 if [ -n "${KEYPROJ_PACKAGE_BUILD:-}" ]; then
     echo "SKIP: inside the package's own build (debian/rules)"
@@ -22,19 +18,6 @@ for tool in dpkg-buildpackage dpkg-deb dh fakeroot; do
         exit 77
     fi
 done
-
-mkdir -p "$T_DIR"
-trap 'rc=$?; [ "$rc" -eq 0 ] && rm -rf "$T_DIR"; exit "$rc"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-ok() {
-    T_CHECKS=$((T_CHECKS + 1))
-    echo "ok $T_CHECKS - $*"
-}
 
 # ---- a clean copy of the source tree ------------------------------------------
 # From git what it tracks plus new files it does not ignore (so no build

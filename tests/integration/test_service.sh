@@ -4,27 +4,11 @@
 # with the sample configuration, and `keyprojd --check-config` accepts the
 # sample, rejects a broken file with FILE:LINE, and warns (still exit 0) when
 # a file that may hold secrets is readable by others. No PostgreSQL needed.
-set -u
-: "${top_srcdir:?}" "${top_builddir:?}"
+. "$top_srcdir/tests/lib/assert.sh"
 
 KEYPROJD=$top_builddir/keyprojd
 UNIT_IN=$top_srcdir/etc/keyprojd.service.in
-T_DIR=$top_builddir/tests/tmp/test_service.$$
-T_CHECKS=0
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
-
-mkdir -p "$T_DIR"
-trap 'rc=$?; [ "$rc" -eq 0 ] && rm -rf "$T_DIR"; exit "$rc"' EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-
-ok() {
-    T_CHECKS=$((T_CHECKS + 1))
-    echo "ok $T_CHECKS - $*"
-}
 
 [ -x "$KEYPROJD" ] || fail "$KEYPROJD is missing: run make first"
 
