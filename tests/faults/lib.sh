@@ -7,12 +7,7 @@ T_HELD=         # databases whose leader lock hold_leader holds
 # wait_for SECONDS SQL EXPECTED — bounded poll until SQL answers EXPECTED
 # (an error, the database being down, counts as not yet).
 wait_for() {
-    local i
-    for i in $(seq 1 $(($1 * 20))); do
-        [ "$(sql "$2" 2>/dev/null)" = "$3" ] && return 0
-        sleep 0.05
-    done
-    return 1
+    wait_until "$1" sql_is "$3" "$2"
 }
 
 # role SOCKET — "leader" or "standby" once the database is connected, else "".
@@ -21,14 +16,9 @@ role() {
         python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("role", "") if d.get("database") == "connected" else "")' 2>/dev/null
 }
 
-# wait_role SOCKET ROLE — at most 10 s.
+# wait_role SOCKET ROLE — at most 30 s.
 wait_role() {
-    local i
-    for i in $(seq 1 100); do
-        [ "$(role "$1")" = "$2" ] && return 0
-        sleep 0.1
-    done
-    fail "$1 did not become $2 in 10 s (role: '$(role "$1")')"
+    wait_until 30 is_eq "$2" role "$1" || fail "$1 did not become $2 in 30 s (role: '$(role "$1")')"
 }
 
 # hold_leader DB — takes the leader lock in a session of its own, so that no
@@ -39,14 +29,9 @@ hold_leader() {
     PGAPPNAME=keyproj_hold_leader psql -X -q -d "$1" -c "SELECT pg_advisory_lock(7391002)" \
         -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
     T_HELD="$T_HELD $1"
-    local i
-    for i in $(seq 1 100); do
-        [ "$(psql -X -q -A -t -d "$1" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    wait_until 30 is_eq 1 psql -X -q -A -t -d "$1" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
               WHERE l.locktype = 'advisory' AND l.objid = 7391002 AND l.granted
-              AND a.application_name = 'keyproj_hold_leader'")" = 1 ] && return 0
-        sleep 0.05
-    done
-    fail "could not take the leader lock of $1"
+              AND a.application_name = 'keyproj_hold_leader'" || fail "could not take the leader lock of $1 in 30 s"
 }
 
 release_leader() {

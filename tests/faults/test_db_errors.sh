@@ -63,9 +63,9 @@ fault() {       # fault NAME on|off
 # ---- disk full when a delivery's outcome is recorded -----------------------
 fault outcome on
 alerts 10 outcome
-for i in $(seq 1 100); do [ "$(received outcome)" = 10 ] && break; sleep 0.05; done
+wait_until 30 is_eq "10" received outcome
 expect_eq "sent while the disk is full" 10 "$(received outcome)"
-for i in $(seq 1 100); do grep -q 'could not record delivery outcomes: trying again' "$T_LOG" && break; sleep 0.05; done
+wait_until 30 in_file 'could not record delivery outcomes: trying again' "$T_LOG"
 expect_contains "the failed write is logged, with the database's reason" "No space left on device" \
     "$(grep 'could not record delivery outcomes: trying again' "$T_LOG")"
 expect_eq "nothing marked delivered that the database could not record" "0 10" \
@@ -88,7 +88,7 @@ print(len(r), len({e["webhook_id"] for e in r}))' "$base/_received?path=/json" \
 # ---- disk full when deliveries are claimed ---------------------------------
 fault claim on
 alerts 10 claim
-for i in $(seq 1 100); do grep -q 'claiming deliveries failed' "$T_LOG" && break; sleep 0.05; done
+wait_until 30 in_file 'claiming deliveries failed' "$T_LOG"
 expect_contains "a failed claim is logged, with the database's reason" "No space left on device" \
     "$(grep 'claiming deliveries failed' "$T_LOG")"
 sleep 1
@@ -126,10 +126,11 @@ expect_eq "once the disk has room the scan succeeds" "" "$(status_field last_sca
 # ALTER DATABASE applies to new sessions: keyprojd's are ended, and it
 # reconnects into read-only ones. This shell's own sessions stay writable.
 export PGOPTIONS="-c default_transaction_read_only=off"
+not_connected() { [ "$(status_field database)" != connected ]; }
 kick_sessions() {
     sql "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
          WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name <> 'psql'" >/dev/null
-    for i in $(seq 1 100); do [ "$(status_field database)" != connected ] && break; sleep 0.02; done
+    wait_until 30 not_connected
     wait_ready
 }
 psql -X -q -d postgres -c "ALTER DATABASE \"$T_DB\" SET default_transaction_read_only = on" || fail "ALTER DATABASE"
@@ -189,11 +190,8 @@ sed -e "s|$T_SOCK|$T_DIR/ref.sock|" -e "s|dbname=$T_DB|dbname=$REF_DB|" "$T_CONF
 "$KEYPROJD" -c "$T_DIR/ref.conf" --now "$NOW" >>"$T_DIR/ref.log" 2>&1 &
 REF_PID=$!
 ref() { "$KEYPROJCTL" -s "$T_DIR/ref.sock" "$@"; }
-for i in $(seq 1 200); do
-    [ "$(ref --json status 2>/dev/null | field database 2>/dev/null)" = connected ] && break
-    [ $i = 200 ] && fail "the reference keyprojd did not become ready"
-    sleep 0.05
-done
+ref_database() { ref --json status 2>/dev/null | field database; }
+wait_until 60 is_eq connected ref_database || fail "the reference keyprojd did not become ready in 60 s"
 for kind in projects milestones plans reports; do
     ref import $kind "$DEMO/$kind.csv" >/dev/null || fail "reference import $kind"
 done

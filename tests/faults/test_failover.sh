@@ -15,7 +15,7 @@ receiver_start() {
     python3 "$top_srcdir/tests/receivers/receiver.py" --json-secret "$secret" "${@:2}" > "$T_DIR/$1.out" 2>"$T_DIR/$1.err" &
     T_EXTRA_PIDS="$T_EXTRA_PIDS $!"
     local i
-    for i in $(seq 1 100); do [ -s "$T_DIR/$1.out" ] && break; sleep 0.05; done
+    wait_until 30 test -s "$T_DIR/$1.out"
     [ -s "$T_DIR/$1.out" ] || fail "receiver $1 did not start"
     eval "base_$1=http://127.0.0.1:$(head -n 1 "$T_DIR/$1.out")"
 }
@@ -51,16 +51,11 @@ start_other() { # start_other NAME DB — a further keyprojd (T_EXTRA_PIDS) on d
     "$KEYPROJD" -c "$T_DIR/$1.conf" --now 2026-11-25T09:00:00+08:00 >>"$T_DIR/$1.log" 2>&1 &
     T_EXTRA_PIDS="$T_EXTRA_PIDS $!"
     local i
-    for i in $(seq 1 100); do [ -S "$sock" ] && return 0; sleep 0.05; done
+    wait_until 30 test -S "$sock" && return 0
     fail "keyprojd $1 did not create its socket"
 }
-wait_for() {    # wait_for DB SECONDS SQL EXPECTED — bounded poll
-    local i
-    for i in $(seq 1 $(($2 * 20))); do
-        [ "$(psql -X -q -A -t -d "$1" -c "$3")" = "$4" ] && return 0
-        sleep 0.05
-    done
-    return 1
+wait_for() {    # wait_for DB SECONDS SQL EXPECTED — until SQL on DB answers EXPECTED
+    wait_until "$2" is_eq "$4" psql -X -q -A -t -d "$1" -c "$3"
 }
 
 # Leases are judged on the claiming daemon's clock: before a clock is
@@ -117,10 +112,8 @@ sql "WITH a AS (INSERT INTO alert (kind, subject, stage, light, payload)
                jsonb_build_object('message', '测试 ' || i, 'project', jsonb_build_object('code', 'B-' || i))
           FROM generate_series(1, $N) AS i RETURNING id)
      INSERT INTO delivery (alert_id, receiver, next_attempt_at) SELECT id, 'burst', '-infinity' FROM a" >/dev/null
-for i in $(seq 1 400); do
-    [ $(($(received burst) - ref_burst)) -ge $((N / 8)) ] && break
-    sleep 0.02
-done
+burst_going() { [ $(($(received burst) - ref_burst)) -ge $((N / 8)) ]; }
+wait_until 30 burst_going
 sql "UPDATE milestone SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity'" >/dev/null
 kpctl scan >/dev/null 2>&1 &
 scan=$!

@@ -71,13 +71,9 @@ start_receiver --json-secret "$secret" --json-delay-ms 20
 received() {    # how many messages the receiver accepted (curl: polled, and quicker to start than python)
     curl -s "$base/_stats" | sed -n 's/.*"received": *\([0-9]*\).*/\1/p'
 }
-wait_for() {    # wait_for SECONDS SQL TEST — bounded: until SQL's answer passes the test
-    local i
-    for i in $(seq 1 $(($1 * 20))); do
-        [ "$(sql "$2" 2>/dev/null)" $3 ] && return 0
-        sleep 0.05
-    done
-    return 1
+burst_going() { [ $(($(received) - $1)) -ge $((N / 4)) ]; }   # burst_going BEFORE
+wait_for() {    # wait_for SECONDS SQL TEST — until SQL's answer passes the test (the database may be down)
+    wait_until "$1" sql_passes "$2" $3
 }
 
 create_db
@@ -101,15 +97,12 @@ burst() {
                    jsonb_build_object('message', '测试 ' || i, 'project', jsonb_build_object('code', 'P-' || i))
               FROM generate_series(1, $N) AS i RETURNING id)
          INSERT INTO delivery (alert_id, receiver) SELECT id, 'audit' FROM a" >/dev/null
-    for i in $(seq 1 400); do
-        [ $(($(received) - before)) -ge $((N / 4)) ] && break
-        sleep 0.02
-    done
+    wait_until 30 burst_going "$before"
     pg_stop "$2" || fail "pg_ctl stop -m $2"
     local got=$(($(received) - before))
     [ "$got" -lt "$N" ] || fail "the burst was over before PostgreSQL stopped: make it bigger"
     ok "$1: PostgreSQL stopped (-m $2) with $got of $N delivered"
-    for i in $(seq 1 100); do [ "$(status_field database)" = down ] && break; sleep 0.05; done
+    wait_until 30 is_eq "down" status_field database
     out=$(kpctl --json status) || fail "status failed with the database down: $out"
     expect_eq "$1: status answers with the database down" down "$(echo "$out" | field database)"
     why=$(echo "$out" | field database_error)
@@ -139,10 +132,13 @@ expect_contains "the loss was logged" "database connection lost" "$(cat "$T_LOG"
 settled="SELECT count(*) FROM delivery WHERE status <> 'delivered' AND claimed_by IS NULL"
 wait_for 20 "$settled" "= 0" || fail "deliveries did not resume: $(sql "SELECT status, claimed_by IS NULL, count(*) FROM delivery GROUP BY 1, 2")"
 held="SELECT count(*) FROM delivery WHERE status = 'pending' AND claimed_by IS NOT NULL"
-for i in $(seq 1 100); do
+# still: the leases held stay the same over 0.2 s and nothing is left unsettled.
+still() {
+    local a b
     a=$(sql "$held"); sleep 0.2; b=$(sql "$held")
-    [ "$a" = "$b" ] && [ "$(sql "$settled")" = 0 ] && break
-done
+    [ "$a" = "$b" ] && [ "$(sql "$settled")" = 0 ]
+}
+wait_until 30 still
 inflight=$(sql "SELECT coalesce(string_agg(alert_id::text, ' '), '') FROM delivery WHERE status = 'pending'")
 delivered=$(sql "SELECT coalesce(string_agg(alert_id::text, ' '), '') FROM delivery WHERE status = 'delivered'")
 lost_outcomes=$(grep -c 'could not record a delivery outcome' "$T_LOG")

@@ -47,6 +47,20 @@ sql() {
     psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$T_DB" -c "$1"
 }
 
+# sql_is EXPECTED SQL — SQL answers EXPECTED (an error, the database being
+# down, counts as not yet); for wait_until.
+sql_is() {
+    [ "$(sql "$2" 2>/dev/null)" = "$1" ]
+}
+
+# sql_passes SQL TEST… — SQL's answer passes `[ ANSWER TEST… ]`; for wait_until.
+sql_passes() {
+    local v
+    v=$(sql "$1" 2>/dev/null) || return 1
+    shift
+    [ "$v" "$@" ]
+}
+
 create_db() {
     createdb "$T_DB" || fail "createdb $T_DB"
 }

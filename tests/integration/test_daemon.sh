@@ -57,7 +57,7 @@ except socket.timeout:
     print("nothing")
 PY
 notify=$!
-for i in $(seq 1 100); do [ -S "$T_DIR/notify.sock" ] && break; sleep 0.05; done
+wait_until 30 test -S "$T_DIR/notify.sock"
 NOTIFY_SOCKET="$T_DIR/notify.sock" start_daemon
 wait $notify
 expect_eq "READY=1 sent to the service manager" "READY=1" "$(cat "$T_DIR/notify.out")"
@@ -80,13 +80,13 @@ ok "first daemon still answers"
 cp "$T_CONF" "$T_DIR/good.conf"
 echo 'log_level = "loud";' >> "$T_CONF"
 kill -HUP "$T_PID"
-for i in $(seq 1 50); do grep -q "reload failed" "$T_LOG" && break; sleep 0.05; done
+wait_until 30 in_file "reload failed" "$T_LOG"
 expect_contains "bad reload is reported" "reload failed: keeping the running configuration" "$(cat "$T_LOG")"
 kpctl status >/dev/null || fail "daemon down after a bad reload"
 ok "daemon answers after a bad reload"
 sed 's/log_level = "debug"/log_level = "info"/' "$T_DIR/good.conf" > "$T_CONF"
 kill -HUP "$T_PID"
-for i in $(seq 1 50); do grep -q "configuration reloaded" "$T_LOG" && break; sleep 0.05; done
+wait_until 30 in_file "configuration reloaded" "$T_LOG"
 expect_contains "good reload applies" "configuration reloaded" "$(cat "$T_LOG")"
 
 # --now sets the daemon's clock (tests never sleep for dates).

@@ -31,7 +31,7 @@ expect_eq "schema was migrated on connect" "$(status_field schema_expected)" "$(
 # Lose the connection: status still answers, then it comes back.
 kill "$relay"; wait "$relay" 2>/dev/null
 sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()" >/dev/null
-for i in $(seq 1 100); do [ "$(status_field database)" = down ] && break; sleep 0.05; done
+wait_until 30 is_eq "down" status_field database
 expect_eq "status shows the loss" down "$(status_field database)"
 socat TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr "$target" &
 relay=$!

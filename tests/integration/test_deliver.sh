@@ -46,12 +46,8 @@ alert() {
     done
     echo "$id"
 }
-wait_for() {    # wait_for SQL EXPECTED — bounded wait for the outbox to settle
-    for i in $(seq 1 200); do
-        [ "$(sql "$1")" = "$2" ] && return 0
-        sleep 0.05
-    done
-    return 1
+wait_for() {    # wait_for SQL EXPECTED — until SQL answers EXPECTED, at most 30 s
+    wait_until 30 sql_is "$2" "$1"
 }
 
 id=$(alert milestone.overdue milestone:1 audit office jianxi feishu)

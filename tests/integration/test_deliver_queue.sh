@@ -26,12 +26,8 @@ alerts() {      # alerts N RECEIVER → N alerts, each with its delivery
               FROM generate_series(1, $1) AS i RETURNING id)
          INSERT INTO delivery (alert_id, receiver) SELECT id, '$2' FROM a" >/dev/null
 }
-wait_for() {    # wait_for SQL EXPECTED — bounded (30 s)
-    for i in $(seq 1 600); do
-        [ "$(sql "$1")" = "$2" ] && return 0
-        sleep 0.05
-    done
-    return 1
+wait_for() {    # wait_for SQL EXPECTED — until SQL answers EXPECTED, at most 30 s
+    wait_until 30 sql_is "$2" "$1"
 }
 
 alerts 600 burst

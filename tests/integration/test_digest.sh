@@ -23,12 +23,8 @@ for e in json.load(urllib.request.urlopen(sys.argv[1])):
         print(j["markdown"]["content"].split("\n")[0])
 PY
 }
-wait_for() {    # wait_for SQL EXPECTED — bounded
-    for i in $(seq 1 200); do
-        [ "$(sql "$1")" = "$2" ] && return 0
-        sleep 0.05
-    done
-    return 1
+wait_for() {    # wait_for SQL EXPECTED — until SQL answers EXPECTED, at most 30 s
+    wait_until 30 sql_is "$2" "$1"
 }
 set_clock() {
     kpctl clock set "$1" >/dev/null || fail "clock set $1"

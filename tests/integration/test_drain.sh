@@ -37,12 +37,8 @@ alerts() {      # alerts N → N alerts, each with its delivery to "slow"
               FROM generate_series(1, $1) AS i RETURNING id)
          INSERT INTO delivery (alert_id, receiver) SELECT id, 'slow' FROM a" >/dev/null
 }
-wait_for() {    # wait_for COMMAND EXPECTED — bounded (15 s)
-    for i in $(seq 1 300); do
-        [ "$($1)" = "$2" ] && return 0
-        sleep 0.05
-    done
-    return 1
+wait_for() {    # wait_for COMMAND EXPECTED — until COMMAND prints EXPECTED, at most 30 s
+    wait_until 30 is_eq "$2" eval "$1"
 }
 # stop → SIGTERM, wait for the exit; the seconds it took in $secs
 stop() {

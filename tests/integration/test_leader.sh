@@ -21,15 +21,11 @@ j() {
 role() {    # role SOCKET
     "$KEYPROJCTL" -s "$1" --json status 2>/dev/null | j 'd.get("role", "") if d.get("database") == "connected" else ""'
 }
-wait_role() {   # wait_role SOCKET ROLE — at most 10 s; prints the seconds it took
-    local i t0 r
+wait_role() {   # wait_role SOCKET ROLE — at most 30 s; prints the seconds it took
+    local t0
     t0=$(date +%s.%N)
-    for i in $(seq 1 200); do
-        r=$(role "$1")
-        [ "$r" = "$2" ] && { python3 -c "print('%.1f' % ($(date +%s.%N) - $t0))"; return 0; }
-        sleep 0.05
-    done
-    fail "$1 did not become $2 in 10 s (role: '$r')"
+    wait_until 30 is_eq "$2" role "$1" || fail "$1 did not become $2 in 30 s (role: '$(role "$1")')"
+    python3 -c "print('%.1f' % ($(date +%s.%N) - $t0))"
 }
 # start_other NAME DB — a further keyprojd (T_EXTRA_PIDS) on database DB.
 start_other() {
@@ -38,7 +34,7 @@ start_other() {
     "$KEYPROJD" -c "$T_DIR/$1.conf" --now 2026-11-25T09:00:00+08:00 >>"$T_DIR/$1.log" 2>&1 &
     T_EXTRA_PIDS="$T_EXTRA_PIDS $!"
     local i
-    for i in $(seq 1 100); do [ -S "$sock" ] && return 0; sleep 0.05; done
+    wait_until 30 test -S "$sock" && return 0
     fail "keyprojd $1 did not create its socket"
 }
 counts() {  # counts DB

@@ -76,12 +76,8 @@ print(n)
 PY
 }
 
-wait_for() {    # wait_for SQL EXPECTED — bounded wait for the outbox to settle
-    for i in $(seq 1 200); do
-        [ "$(sql "$1")" = "$2" ] && return 0
-        sleep 0.05
-    done
-    return 1
+wait_for() {    # wait_for SQL EXPECTED — until SQL answers EXPECTED, at most 30 s
+    wait_until 30 sql_is "$2" "$1"
 }
 
 create_db
@@ -114,7 +110,7 @@ busy=$(free_port)
 python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(); print("ready", flush=True); time.sleep(60)' "$busy" > "$T_DIR/busy.out" &
 holder=$!
 T_EXTRA_PIDS="$holder"
-for i in $(seq 1 100); do [ -s "$T_DIR/busy.out" ] && break; sleep 0.05; done
+wait_until 30 test -s "$T_DIR/busy.out"
 write_config "metrics = { listen = \"127.0.0.1:$busy\"; };"
 "$KEYPROJD" -c "$T_CONF" >"$T_DIR/busy.log" 2>&1; rc=$?
 expect_eq "a taken metrics address stops the start" 1 "$rc"
@@ -142,7 +138,7 @@ receivers = (
 start_daemon --now 2026-11-25T09:00:00+08:00
 wait_ready
 expect_eq "metrics on: one TCP listener" 1 "$(tcp_listeners "$T_PID")"
-for i in $(seq 1 100); do [ "$(status_field role)" = leader ] && break; sleep 0.05; done
+wait_until 30 is_eq "leader" status_field role
 
 for kind in projects milestones plans reports; do
     kpctl import $kind "$DEMO/$kind.csv" >/dev/null || fail "import $kind"
@@ -172,11 +168,11 @@ mv() { echo "$m" | py "d['s'].get('$1')"; }
 # The outbox and project gauges come from the status cache, at most about
 # a second old: scrape until they have caught up with the writes above.
 want_counts="$(sql "SELECT count(*) FROM delivery WHERE status = 'pending'").0 $(sql "SELECT count(*) FROM project WHERE light = 'red'").0"
-for i in $(seq 1 50); do
+caught_up() {
     m=$(scrape "$murl/metrics")
-    [ "$(mv keyproj_outbox_pending) $(mv 'keyproj_projects{light=red}')" = "$want_counts" ] && break
-    sleep 0.1
-done
+    [ "$(mv keyproj_outbox_pending) $(mv 'keyproj_projects{light=red}')" = "$want_counts" ]
+}
+wait_until 30 caught_up
 expect_eq "Content-Type is the 0.0.4 text format" "text/plain; version=0.0.4; charset=utf-8" "$(echo "$m" | py "d['ctype']")"
 expect_eq "build_info carries the version" 1.0 "$(mv "keyproj_build_info{version=$("$KEYPROJD" -v | cut -d' ' -f2)}")"
 expect_eq "families have their Prometheus types" "counter counter histogram gauge gauge gauge" \
@@ -250,13 +246,14 @@ for s in idle + [extra]:
 PY
 )
 expect_eq "the 17th open connection: 503" "HTTP/1.1 503 Service Unavailable" "$capped"
-for i in $(seq 1 100); do [ "$(http GET "$murl/healthz" | cut -d'|' -f1)" = 200 ] && break; sleep 0.05; done
+healthz_status() { http GET "$murl/healthz" | cut -d'|' -f1; }
+wait_until 30 is_eq 200 healthz_status
 expect_eq "served again once they closed" "200" "$(http GET "$murl/healthz" | cut -d'|' -f1)"
 
 # A reload cannot move the listener: it says so, and the old address serves.
 sed -i "s/listen = \"127.0.0.1:$mport\"/listen = \"127.0.0.1:1\"/" "$T_CONF"
 kill -HUP "$T_PID"
-for i in $(seq 1 100); do grep -q "metrics.listen changed" "$T_LOG" && break; sleep 0.05; done
+wait_until 30 in_file "metrics.listen changed" "$T_LOG"
 expect_contains "a changed metrics.listen needs a restart, and the log says so" \
     "metrics.listen changed: takes effect at the next restart" "$(cat "$T_LOG")"
 expect_eq "the old address still serves" 200 "$(http GET "$murl/healthz" | cut -d'|' -f1)"
@@ -267,7 +264,7 @@ dead_port=$(free_port)
 T_CONNINFO="host=127.0.0.1 port=$dead_port user=${PGUSER:-postgres} dbname=$T_DB connect_timeout=2"
 write_config "metrics = { listen = \"127.0.0.1:$mport\"; };"
 start_daemon
-for i in $(seq 1 100); do [ "$(status_field database)" = down ] && break; sleep 0.05; done
+wait_until 30 is_eq "down" status_field database
 expect_eq "/healthz with the database down: 503 and why" "503|text/plain; charset=utf-8|database down" \
     "$(http GET "$murl/healthz")"
 m=$(scrape "$murl/metrics")

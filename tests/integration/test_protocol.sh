@@ -135,13 +135,11 @@ served0=$(grep -c 'cmd="export" result=ok' "$T_LOG")
 stuck 8 "export milestones" > "$T_DIR/stuck.out"
 stuck_pid=$!
 T_EXTRA_PIDS="$T_EXTRA_PIDS $stuck_pid"
-for i in $(seq 1 100); do [ -e "$T_DIR/sent" ] && break; sleep 0.05; done
+wait_until 30 test -e "$T_DIR/sent"
 [ -e "$T_DIR/sent" ] || fail "the stuck clients did not connect"
 # Wait until each stuck client has had its first answer queued.
-for i in $(seq 1 100); do
-    [ $(($(grep -c 'cmd="export" result=ok' "$T_LOG") - served0)) -ge 8 ] && break
-    sleep 0.05
-done
+served_all() { [ $(($(grep -c 'cmd="export" result=ok' "$T_LOG") - served0)) -ge 8 ]; }
+wait_until 30 served_all
 slow=$(python3 - "$KEYPROJCTL" "$T_SOCK" <<'PY'
 import subprocess, sys, time
 worst = 0
@@ -154,10 +152,8 @@ PY
 )
 expect_eq "8 clients stuck on 0.7 MB answers: version and status still answer within a second" fast "$slow"
 expect_eq "… while those clients are still connected" 0 "$(grep -c 'not reading its answer' "$T_LOG")"
-for i in $(seq 1 200); do
-    [ "$(grep -c 'not reading its answer' "$T_LOG")" -ge 8 ] && break
-    sleep 0.05
-done
+dropped_all() { [ "$(grep -c 'not reading its answer' "$T_LOG")" -ge 8 ]; }
+wait_until 30 dropped_all
 expect_eq "after the write timeout each stuck client is dropped and logged" 8 "$(grep -c 'not reading its answer' "$T_LOG")"
 expect_eq "… with what it left unread" 8 "$(grep 'not reading its answer' "$T_LOG" | grep -c 'pending_bytes=[1-9]')"
 served=$(($(grep -c 'cmd="export" result=ok' "$T_LOG") - served0))

@@ -11,12 +11,8 @@
 N=2000
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 start_receiver --json-secret "$secret"
-wait_for() {    # wait_for SQL TEST — bounded (20 s): until SQL's answer passes the test
-    for i in $(seq 1 400); do
-        [ "$(sql "$1")" $2 ] && return 0
-        sleep 0.05
-    done
-    return 1
+wait_for() {    # wait_for SQL TEST — until SQL's answer passes the test, at most 30 s
+    wait_until 30 sql_passes "$1" $2
 }
 
 create_db

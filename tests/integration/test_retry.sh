@@ -34,11 +34,8 @@ kpctl clock set 2026-11-25T10:00:01+08:00 >/dev/null
 
 # attempted RECEIVER N → waits until the row has N attempts and no lease
 attempted() {
-    for i in $(seq 1 200); do
-        [ "$(sql "SELECT attempts FROM delivery WHERE alert_id = $id AND receiver = '$1' AND claimed_by IS NULL")" = "$2" ] &&
-            return 0
-        sleep 0.05
-    done
+    wait_until 30 sql_is "$2" "SELECT attempts FROM delivery WHERE alert_id = $id AND receiver = '$1' AND claimed_by IS NULL" &&
+        return 0
     fail "$1: attempt $2 not recorded: $(sql "SELECT attempts || ' ' || status || ' ' || coalesce(last_error, '') FROM delivery WHERE alert_id = $id AND receiver = '$1'")"
 }
 field_of() {    # field_of RECEIVER COLUMN

@@ -28,13 +28,8 @@ j() {
 
 # wait_sql WHAT SQL EXPECTED — polls (at most 10 s) until SQL gives EXPECTED.
 wait_sql() {
-    local i v
-    for i in $(seq 1 100); do
-        v=$(sql "$2")
-        [ "$v" = "$3" ] && { ok "$1"; return 0; }
-        sleep 0.1
-    done
-    fail "$1: expected '$3', still '$v' after 10 s"
+    wait_until 30 sql_is "$3" "$2" && { ok "$1"; return 0; }
+    fail "$1: expected '$3', still '$(sql "$2")' after 30 s"
 }
 
 # ---- a production clock cannot be moved ---------------------------------
@@ -237,11 +232,9 @@ T_SOCK2="$T_DIR/control2.sock"
 sed -e "s|$T_SOCK|$T_SOCK2|" "$T_CONF" > "$T_DIR/second.conf"
 "$KEYPROJD" -c "$T_DIR/second.conf" --now 2026-11-27T09:00:00+08:00 >>"$T_DIR/second.log" 2>&1 &
 T_EXTRA_PIDS="$!"
-for i in $(seq 1 100); do [ -S "$T_SOCK2" ] && break; sleep 0.05; done
-for i in $(seq 1 100); do
-    [ "$("$KEYPROJCTL" -s "$T_SOCK2" --json status 2>/dev/null | j 'd.get("database")')" = connected ] && break
-    sleep 0.05
-done
+wait_until 30 test -S "$T_SOCK2"
+second_database() { "$KEYPROJCTL" -s "$T_SOCK2" --json status 2>/dev/null | j 'd.get("database")'; }
+wait_until 60 is_eq connected second_database || fail "the second keyprojd did not connect in 60 s"
 # … is a standby: the first one holds the leader lock and alone scans.
 out=$("$KEYPROJCTL" -s "$T_SOCK2" scan 2>&1); rc=$?
 expect_eq "a standby refuses to scan" 1 "$rc"

@@ -36,18 +36,13 @@ digest() {
 # for the scan that starts: the burst's, alone, with no scan after it that
 # could mend what it missed. Prints its alerts.
 burst_scan() {
-    local i st
     kpctl clock set 2026-11-26T00:30:00+08:00 >/dev/null || fail "clock set"
-    for i in $(seq 1 300); do
-        st=$(kpctl --json status)
-        if echo "$st" | py 'not d["scanning"] and d.get("last_scan_at", "").startswith("2026-11-26")' |
-                grep -qx True; then
-            echo "$st" | field last_scan_alerts
-            return 0
-        fi
-        sleep 0.1
-    done
-    fail "the burst's scan did not end within 30 s"
+    wait_until 60 burst_scan_over || fail "the burst's scan did not end within 60 s"
+    echo "$st" | field last_scan_alerts
+}
+burst_scan_over() {
+    st=$(kpctl --json status)
+    echo "$st" | py 'not d["scanning"] and d.get("last_scan_at", "").startswith("2026-11-26")' | grep -qx True
 }
 
 # ---- the ledger, settled on 2026-11-25 ------------------------------------

@@ -51,21 +51,14 @@ receivers = (
 }
 # logged PATTERN — waits (bounded) until the daemon's log has a line matching PATTERN.
 logged() {
-    for i in $(seq 1 100); do
-        grep -q -- "$1" "$T_LOG" && return 0
-        sleep 0.05
-    done
-    return 1
+    wait_until 30 in_file "$1" "$T_LOG"
 }
+reloads_beyond() { [ "$(grep -c 'configuration reloaded\|reload failed' "$T_LOG")" -gt "$1" ]; }
 reload() {      # reload — SIGHUP, then wait for the daemon to say it took it
     local before
     before=$(grep -c 'configuration reloaded\|reload failed' "$T_LOG")
     kill -HUP "$T_PID"
-    for i in $(seq 1 100); do
-        [ "$(grep -c 'configuration reloaded\|reload failed' "$T_LOG")" -gt "$before" ] && return 0
-        sleep 0.05
-    done
-    fail "no reload in the log"
+    wait_until 30 reloads_beyond "$before" || fail "no reload in the log"
 }
 
 NOW=2026-11-25T10:00:00+08:00       # a working Wednesday
@@ -117,10 +110,7 @@ alert() {
 # settled ALERT N — waits until N of the alert's deliveries stopped moving
 # (delivered, dead or silenced).
 settled() {
-    for i in $(seq 1 200); do
-        [ "$(sql "SELECT count(*) FROM delivery WHERE alert_id = $1 AND status <> 'pending'")" = "$2" ] && return 0
-        sleep 0.05
-    done
+    wait_until 30 sql_is "$2" "SELECT count(*) FROM delivery WHERE alert_id = $1 AND status <> 'pending'" && return 0
     fail "alert $1: not settled: $(sql "SELECT receiver || ' ' || status || ' ' || attempts || ' ' || coalesce(last_error, '')
                                          FROM delivery WHERE alert_id = $1")"
 }

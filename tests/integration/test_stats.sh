@@ -194,5 +194,5 @@ expect_eq "status: outbox figures" "True True True" \
 o0=$(status_field milestones_overdue)
 sql "UPDATE milestone SET status = 'done', done_on = '$TODAY'
      WHERE id = (SELECT min(id) FROM milestone WHERE status = 'pending' AND due_on < '$TODAY')" >/dev/null
-for i in $(seq 1 30); do [ "$(status_field milestones_overdue)" = $((o0 - 1)) ] && break; sleep 0.1; done
+wait_until 30 is_eq "$((o0 - 1))" status_field milestones_overdue
 expect_eq "status: a change made outside the daemon shows within a few seconds" $((o0 - 1)) "$(status_field milestones_overdue)"

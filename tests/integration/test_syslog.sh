@@ -68,7 +68,7 @@ for e in "$save"/* "$save"/.[!.]*; do
 done
 python3 "$T_DIR/receiver.py" "$T_DIR/syslog.out" "$T_DIR/receiver.ready" &
 rcv=$!
-for i in $(seq 1 100); do [ -e "$T_DIR/receiver.ready" ] && break; sleep 0.05; done
+wait_until 30 test -e "$T_DIR/receiver.ready"
 "$KEYPROJD" -c "$T_CONF" --now 2026-11-25T10:00:00+08:00 >>"$T_LOG" 2>&1 &
 echo $! > "$T_DIR/keyprojd.pid"
 rc=0
@@ -79,12 +79,13 @@ SH
 T_DIR="$T_DIR" T_CONF="$T_CONF" T_LOG="$T_LOG" KEYPROJD="$KEYPROJD" unshare -m --propagation private bash "$T_DIR/ns.sh" &
 ns=$!
 T_EXTRA_PIDS="$T_EXTRA_PIDS $ns"
-for i in $(seq 1 100); do [ -S "$T_SOCK" ] && [ -s "$T_DIR/keyprojd.pid" ] && break; sleep 0.05; done
+daemon_up() { [ -S "$T_SOCK" ] && [ -s "$T_DIR/keyprojd.pid" ]; }
+wait_until 30 daemon_up
 [ -S "$T_SOCK" ] || fail "keyprojd did not start in the namespace: $(cat "$T_LOG")"
 T_PID=$(cat "$T_DIR/keyprojd.pid")
 wait_ready
 kpctl bogus >/dev/null 2>&1   # a refused request: logged at info
-for i in $(seq 1 100); do grep -q 'cmd="bogus"' "$T_DIR/syslog.out" 2>/dev/null && break; sleep 0.05; done
+wait_until 30 in_file 'cmd="bogus"' "$T_DIR/syslog.out"
 # <PRI>TIMESTAMP IDENT[PID]: line — PRI = facility * 8 + severity; local3 = 19.
 started=$(grep -a 'msg="keyprojd started"' "$T_DIR/syslog.out" | head -n 1)
 expect_contains "keyprojd started reaches syslog with local3.info and the ident" "<158>" "$started"
@@ -96,7 +97,7 @@ expect_eq "nothing on stderr meanwhile" 0 "$(grep -c 'level=' "$T_LOG")"
 # A reload without the log block brings the lines back to stderr.
 write_config
 kpctl reload >/dev/null || fail "reload"
-for i in $(seq 1 100); do grep -q 'configuration reloaded' "$T_LOG" && break; sleep 0.05; done
+wait_until 30 in_file 'configuration reloaded' "$T_LOG"
 expect_contains "after a reload without syslog the lines are on stderr again" 'msg="configuration reloaded"' "$(cat "$T_LOG")"
 kill -TERM "$T_PID"
 wait "$ns"

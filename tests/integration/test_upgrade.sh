@@ -181,10 +181,8 @@ expect_contains "… saying which versions" "database schema version $((LATEST +
 expect_eq "… touching nothing" "$(echo "$snap" | sed "s/ schema_version:[^ ]* [^ ]*//")" \
     "$(whole | sed "s/ schema_version:[^ ]* [^ ]*//")"
 start_daemon
-for i in $(seq 1 100); do
-    [ -n "$(status_field database_error 2>/dev/null)" ] && break
-    sleep 0.05
-done
+has_database_error() { [ -n "$(status_field database_error 2>/dev/null)" ]; }
+wait_until 30 has_database_error
 expect_contains "the daemon stays up but says why in status" "newer than this keyprojd knows" "$(kpctl --json status)"
 run projects
 expect_eq "… and refuses the ledger's commands as unavailable" "1 unavailable" "$rc $(echo "$out" | field code)"
