@@ -38,7 +38,10 @@ alerts() {      # alerts N → N alerts, each with its delivery to "slow"
          INSERT INTO delivery (alert_id, receiver) SELECT id, 'slow' FROM a" >/dev/null
 }
 wait_for() {    # wait_for COMMAND EXPECTED — until COMMAND prints EXPECTED, at most 30 s
-    wait_until 30 is_eq "$2" eval "$1"
+    wait_until 30 prints "$1" "$2"
+}
+prints() {      # prints COMMAND EXPECTED — COMMAND, split into words, prints EXPECTED
+    [ "$($1)" = "$2" ]
 }
 # stop → SIGTERM, wait for the exit; the seconds it took in $secs
 stop() {
