@@ -65,6 +65,61 @@ create_db() {
     createdb "$T_DB" || fail "createdb $T_DB"
 }
 
+# create_demo_db — this test's database as a copy (createdb -T) of the demo
+# ledger: data/demo's projects, milestones, plans and reports imported by
+# this build's keyprojd, with no scan run. The first test to ask makes it,
+# once per PostgreSQL instance and build; the others wait for it.
+create_demo_db() {
+    local tpl
+    tpl="kp_demo_$(cat "$KEYPROJD" "$DEMO"/*.csv | md5sum | cut -c1-12)"
+    mkdir -p "$top_builddir/tests/tmp"
+    (
+        flock 9
+        [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$tpl'")" = 1 ] ||
+            t_make_demo_template "$tpl"
+    ) 9>"$top_builddir/tests/tmp/demo-template.lock" || fail "could not make the demo ledger's template"
+    createdb -T "$tpl" "$T_DB" || fail "createdb -T $tpl $T_DB"
+}
+
+# t_make_demo_template NAME — imports the demo into a database of its own
+# with a keyprojd that holds no leader lock (a session of this function's
+# holds it), then publishes it under NAME by renaming it.
+t_make_demo_template() {
+    local db="$1_making" dir="$T_DIR/demo-template" pid holder rc=0
+    mkdir -p "$dir"
+    dropdb --if-exists "$db" >/dev/null 2>&1
+    createdb "$db" || return 1
+    PGAPPNAME=keyproj_template_hold psql -X -q -d "$db" -c "SELECT pg_advisory_lock(7391002)" \
+        -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+    holder=$!
+    wait_until 30 is_eq 1 psql -X -A -t -d "$db" -c "SELECT count(*) FROM pg_locks
+        WHERE locktype = 'advisory' AND objid = 7391002 AND granted" || return 1
+    cat > "$dir/keyprojd.conf" <<CONF
+timezone = "Asia/Shanghai";
+database = { conninfo = "$(T_DB=$db conninfo)"; };
+control = { socket = "$dir/control.sock"; admins = [ "$(id -un)" ]; };
+alerts = { $T_NO_HOLDS };
+CONF
+    "$KEYPROJD" -c "$dir/keyprojd.conf" --now 2026-11-25T09:00:00+08:00 >>"$dir/keyprojd.log" 2>&1 &
+    pid=$!
+    wait_until 60 is_eq connected t_template_database "$dir/control.sock" || rc=1
+    local kind
+    for kind in projects milestones plans reports; do
+        [ $rc = 0 ] || break
+        "$KEYPROJCTL" -s "$dir/control.sock" import $kind "$DEMO/$kind.csv" >/dev/null 2>>"$dir/import.err" || rc=1
+    done
+    kill "$pid" && wait "$pid"
+    kill "$holder" 2>/dev/null
+    psql -X -q -d postgres -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db'" >/dev/null
+    wait "$holder" 2>/dev/null
+    [ $rc = 0 ] || { cat "$dir/import.err" "$dir/keyprojd.log" | tail -n 20 >&2; return 1; }
+    psql -X -q -d postgres -c "ALTER DATABASE \"$db\" RENAME TO \"$1\"" >/dev/null
+}
+
+t_template_database() {     # t_template_database SOCKET → database state in status
+    "$KEYPROJCTL" -s "$1" --json status 2>/dev/null | field database
+}
+
 conninfo() {
     echo "host=${PGHOST:-localhost} port=${PGPORT:-5432} user=${PGUSER:-postgres} dbname=$T_DB"
 }

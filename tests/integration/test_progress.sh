@@ -27,13 +27,10 @@ last_audit() {
     sql "SELECT $2 FROM audit_log WHERE subject = '$1' ORDER BY id DESC LIMIT 1"
 }
 
-create_db
+create_demo_db      # the demo ledger, imported
 write_config
 start_daemon --now "${TODAY}T10:00:00+08:00"
 wait_ready
-for kind in projects milestones plans reports; do
-    kpctl import $kind "$DEMO/$kind.csv" >/dev/null || fail "import $kind"
-done
 
 # ---- the overdue list -----------------------------------------------------
 

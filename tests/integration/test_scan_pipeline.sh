@@ -15,7 +15,7 @@ RECEIVERS='receivers = (
 );'
 write_config "alerts = { scan_batch_rows = 100; quiet_hours = \"\"; };
 $RECEIVERS"
-create_db
+create_demo_db      # the demo ledger, imported
 COPY_DB="${T_DB}_one"
 
 # Everything a scan writes, as one checksum (delivery attempts aside: the
@@ -48,9 +48,6 @@ burst_scan_over() {
 # ---- the ledger, settled on 2026-11-25 ------------------------------------
 start_daemon --now 2026-11-25T09:00:00+08:00
 wait_ready
-for kind in projects milestones plans reports; do
-    kpctl import $kind "$DEMO/$kind.csv" >/dev/null || fail "import $kind"
-done
 kpctl scan >/dev/null || fail "first scan"
 # The burst: pending milestones due later (in a campaign open on the day)
 # made due today; this scan raises their due-soon alerts.

@@ -4,13 +4,10 @@
 # latest report), in each output format.
 . "$top_srcdir/tests/integration/lib.sh"
 
-create_db
+create_demo_db      # the demo ledger, imported
 write_config
 start_daemon --now 2026-11-25T10:00:00+08:00
 wait_ready
-for kind in projects milestones plans reports; do
-    kpctl import $kind "$DEMO/$kind.csv" >/dev/null || fail "import $kind"
-done
 kpctl scan >/dev/null || fail "scan"    # the lights settle
 TODAY=2026-11-25
 MONTH=2026-10-01     # the default month: the one before today's

@@ -4,13 +4,10 @@
 # — in a table that lines up Chinese text, as JSON and as CSV.
 . "$top_srcdir/tests/integration/lib.sh"
 
-create_db
+create_demo_db      # the demo ledger, imported
 write_config
 start_daemon --now 2026-11-25T10:00:00+08:00
 wait_ready
-for kind in projects milestones plans reports; do
-    kpctl import $kind "$DEMO/$kind.csv" >/dev/null || fail "import $kind"
-done
 
 # Filters take Chinese or English values and agree with SQL.
 n=$(kpctl --json projects --county 涧西区 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
