@@ -98,6 +98,14 @@ on_db_notify(void *arg, const char *channel, const char *payload)
     status_cache_invalidate(d, false);
 }
 
+/* The status counts are not refreshed while a scan runs (status_cache.h):
+ * they catch up once it has ended. */
+static void
+on_scan_end(void *arg, const struct scan_stats *st)
+{
+    status_cache_invalidate(arg, false);
+}
+
 char *
 daemon_reload(struct daemon *d)
 {
@@ -259,7 +267,7 @@ run(struct daemon *d)
     d->db = db_new(d->base, "main", d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_db_state, on_db_notify, d);
     db_start(d->db);
     d->deliver = deliver_new(d);
-    d->scan = scan_new(d);
+    d->scan = scan_new(d, on_scan_end, d);
     log_info("keyprojd started", "version=%s pid=%ld schema=%d", PACKAGE_VERSION, (long)getpid(),
              migrate_latest());
     notify_send("READY=1");
