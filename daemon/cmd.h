@@ -81,11 +81,6 @@ void cmd_reply_text(struct cmd_ctx *ctx, const char *data);
 void cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Converts a query result to an array of objects (column names as keys,
- * numbers as numbers, booleans, json as json). Returns a new reference. */
-struct pg_result;
-json_t *cmd_rows_json(const void *pgresult);
-
 /* Ends the imports still running (each on its own connection), answering
  * them that keyprojd is stopping: before the control socket is freed. */
 void cmd_import_stop(void);

@@ -163,7 +163,7 @@ on_targets(void *arg, const PGresult *res, const char *err)
     } else {
         /* One row per target, or one row with no target (_tid null) for a
          * campaign that has none: the campaign exists, the list is empty. */
-        json_t *rows = cmd_rows_json(res), *out = json_array();
+        json_t *rows = db_rows_json(res), *out = json_array();
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row) {

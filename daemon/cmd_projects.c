@@ -79,7 +79,7 @@ on_project_milestones(void *arg, const PGresult *res, const char *err)
         cmd_error(job->ctx, "internal", NULL, "query failed: %s", err);
         json_decref(job->project);
     } else {
-        json_object_set_new(job->project, "milestones", cmd_rows_json(res));
+        json_object_set_new(job->project, "milestones", db_rows_json(res));
         cmd_reply(job->ctx, job->project);
     }
     free(job);
@@ -101,7 +101,7 @@ on_project(void *arg, const PGresult *res, const char *err)
         free(job);
         return;
     }
-    json_t *rows = cmd_rows_json(res);
+    json_t *rows = db_rows_json(res);
     job->project = json_incref(json_array_get(rows, 0));
     json_decref(rows);
     char today[11];

@@ -136,7 +136,7 @@ on_listed(void *arg, const PGresult *res, const char *err)
     if (err)
         cmd_error(ctx, "internal", NULL, "query failed: %s", err);
     else
-        cmd_reply(ctx, cmd_rows_json(res));
+        cmd_reply(ctx, db_rows_json(res));
 }
 
 /* ---- the command ----------------------------------------------------------- */

@@ -300,7 +300,7 @@ cmd_on_rows(void *arg, const PGresult *res, const char *err)
     if (err)
         cmd_error(ctx, "internal", NULL, "query failed: %s", err);
     else
-        cmd_reply(ctx, cmd_rows_json(res));
+        cmd_reply(ctx, db_rows_json(res));
 }
 
 /* The SQL functions answer {"ok": true, "data": …} or {"ok": false,

@@ -44,8 +44,8 @@ struct daemon {
     bool stopping;
 };
 
-/* Re-reads the configuration file; keeps the old one when the new is bad.
- * Returns NULL on success or an error message (caller frees). */
+/* daemon.c: re-reads the configuration file; keeps the old one when the
+ * new is bad. Returns NULL on success or an error message (caller frees). */
 char *daemon_reload(struct daemon *d);
 
 #endif

@@ -537,3 +537,56 @@ db_free(struct db *db)
     free(db->conninfo);
     free(db);
 }
+
+/* ---- result conversion ------------------------------------------------ */
+
+#define OID_BOOL 16
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define OID_JSON 114
+#define OID_FLOAT4 700
+#define OID_FLOAT8 701
+#define OID_NUMERIC 1700
+#define OID_JSONB 3802
+
+static json_t *
+value_json(const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return json_null();
+    const char *v = PQgetvalue(res, row, col);
+    switch (PQftype(res, col)) {
+    case OID_BOOL:
+        return json_boolean(v[0] == 't');
+    case OID_INT2:
+    case OID_INT4:
+    case OID_INT8:
+        return json_integer(strtoll(v, NULL, 10));
+    case OID_FLOAT4:
+    case OID_FLOAT8:
+    case OID_NUMERIC:
+        return json_real(strtod(v, NULL));
+    case OID_JSON:
+    case OID_JSONB: {
+        json_t *j = json_loads(v, JSON_DECODE_ANY, NULL);
+        return j ? j : json_string(v);
+    }
+    default:
+        return json_string(v);
+    }
+}
+
+json_t *
+db_rows_json(const PGresult *res)
+{
+    json_t *rows = json_array();
+    int nr = PQntuples(res), nf = PQnfields(res);
+    for (int r = 0; r < nr; r++) {
+        json_t *o = json_object();
+        for (int c = 0; c < nf; c++)
+            json_object_set_new(o, PQfname(res, c), value_json(res, r, c));
+        json_array_append_new(rows, o);
+    }
+    return rows;
+}

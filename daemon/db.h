@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <event2/event.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 
 struct db;
@@ -50,5 +51,9 @@ struct db_query *db_copy_in(struct db *db, const char *sql, char *data, size_t l
 /* Forgets the callback of a queued or running query (its owner is gone);
  * the query itself still completes. */
 void db_cancel(struct db_query *q);
+
+/* Converts a query result to an array of objects (column names as keys,
+ * numbers as numbers, booleans, json as json). Returns a new reference. */
+json_t *db_rows_json(const PGresult *res);
 
 #endif

@@ -1,23 +1,50 @@
-/* deliver_claim: which rows each receiver may take now (its free slots,
- * its queue, its rate tokens, its merge window), the claim on one of two
- * connections, and what comes back turned into requests: json rows
- * rendered into their receiver's queue, chat rows merged into messages.
- * It never sends a row whose lease it does not hold; deliver.c sends. */
+/* deliver_claim: see deliver_claim.h. A claim asks each receiver for the
+ * rows it may take now (deliver_queue.h keeps its slots, queue and tokens);
+ * its answer is rendered at once: json rows into their receiver's queue,
+ * chat rows merged into as many messages as the receiver's tokens allow,
+ * handed to the deliverer to send. */
 #include "ac_config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <libpq-fe.h>
 
 #include "clock.h"
+#include "config.h"
+#include "daemon.h"
 #include "db.h"
-#include "deliver_int.h"
+#include "deliver_claim.h"
+#include "deliver_queue.h"
 #include "holidays.h"
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
 #include "util.h"
+
+#define SECOND_CLAIM_MIN 64         /* rows: below that, wait for the running claim instead */
+#define POLL_SECONDS 30             /* other daemons' rows, expired leases */
+#define GROUP_ROWS_PER_MESSAGE 40   /* chat: rows claimed per message the receiver may take */
+#define GROUP_ROWS_MAX 200          /* chat: rows claimed at most per receiver and claim */
+
+struct claimer {
+    struct dqueue *q;
+    struct db *db, *cdb;            /* not owned */
+    char worker[96];
+    struct claim_hooks h;
+    int claims;                     /* claim queries in flight, 0 to 2 */
+    bool claim_busy[2];             /* per claim connection: db, cdb */
+    bool chat_claiming;             /* a claim in flight takes chat receivers' rows */
+    bool again;                     /* kicked during a claim */
+    double held_until;              /* 0 when nothing is held */
+};
+
+static void
+arm(struct claimer *cl, double seconds)
+{
+    cl->h.arm(cl->h.arg, seconds);
+}
 
 /* The latest daily digest moment at or before now (alerts.digest_time on
  * a working day), or 0 when there is none in the last 60 days. */
@@ -44,7 +71,7 @@ last_digest_at(const struct config *cfg, double now)
 static void
 put_cut(struct buf *b, bool first, const struct config *cfg, const struct receiver *rv, double now)
 {
-    double cut = rv->reds_only_at_once && dlv_is_chat(rv) ? last_digest_at(cfg, now) : -1;
+    double cut = rv->reds_only_at_once && dq_is_chat(rv) ? last_digest_at(cfg, now) : -1;
     if (cut < 0)
         buf_printf(b, "%sNULL", first ? "" : ",");
     else
@@ -88,13 +115,9 @@ view_of(const PGresult *res, int row, struct alert_view *v, json_t **payload)
  * 4 alert id, 5 kind, 6 stage, 7 light, 8 created, 9 payload, 10 silence,
  * 11 lease end (epoch). */
 static struct attempt *
-attempt_new(struct deliverer *dl, const char *receiver, const PGresult *res, const int *rows, size_t n)
+attempt_new(struct claimer *cl, const char *receiver, const PGresult *res, const int *rows, size_t n)
 {
-    struct attempt *at = xcalloc(1, sizeof *at);
-    at->dl = dl;
-    at->receiver = xstrdup(receiver);
-    at->ids = xreallocarray(NULL, n + 1, sizeof *at->ids);
-    at->n = n;
+    struct attempt *at = dq_attempt_new(cl->q, receiver, n);
     for (size_t i = 0; i < n; i++) {
         at->ids[i] = strtoll(PQgetvalue(res, rows[i], 0), NULL, 10);
         int a = atoi(PQgetvalue(res, rows[i], 2));
@@ -108,10 +131,6 @@ attempt_new(struct deliverer *dl, const char *receiver, const PGresult *res, con
             at->lease_end = l;
     }
     at->id = at->ids[0];
-    at->lnext = dl->live;
-    if (dl->live != NULL)
-        dl->live->lprev = at;
-    dl->live = at;
     return at;
 }
 
@@ -119,14 +138,14 @@ attempt_new(struct deliverer *dl, const char *receiver, const PGresult *res, con
  * verdict unwritten) whose lease has run out by its clock: the claim skips
  * them all the same. Rows with a live lease it skips anyway. */
 static char *
-held_ids(const struct deliverer *dl)
+held_ids(const struct claimer *cl)
 {
     struct buf b;
     buf_init(&b);
     buf_putc(&b, '{');
     bool first = true;
-    double now = dlv_now_of(dl);
-    for (const struct attempt *at = dl->live; at != NULL; at = at->lnext)
+    double now = dq_now(cl->q);
+    for (const struct attempt *at = cl->q->live; at != NULL; at = at->lnext)
         for (size_t i = 0; i < at->n && at->lease_end <= now + 1; i++) {
             buf_printf(&b, "%s%lld", first ? "" : ",", at->ids[i]);
             first = false;
@@ -166,16 +185,16 @@ render_digest_alert(const struct receiver *rv, const struct alert_view *a, const
 /* Renders one claimed row into its receiver's queue (or records it dead
  * when it cannot be rendered). */
 static void
-queue_row(struct deliverer *dl, const PGresult *res, int row)
+queue_row(struct claimer *cl, const PGresult *res, int row)
 {
     const char *name = PQgetvalue(res, row, 1);
-    struct attempt *at = attempt_new(dl, name, res, &row, 1);
-    const struct receiver *rv = dlv_receiver_named(dl, at->receiver);
-    struct rstate *r = dlv_rstate_named(dl, at->receiver);
+    struct attempt *at = attempt_new(cl, name, res, &row, 1);
+    const struct receiver *rv = dq_receiver(cl->q, at->receiver);
+    struct rstate *r = dq_rstate(cl->q, at->receiver);
     json_t *payload;
     struct alert_view v;
     view_of(res, row, &v, &payload);
-    if (rv != NULL && !dlv_is_chat(rv))
+    if (rv != NULL && !dq_is_chat(rv))
         snprintf(at->webhook_id, sizeof at->webhook_id, "msg_%lld", (long long)v.id);
     char err[200];
     /* Signatures carry the real time, whatever the test clock says: the
@@ -189,15 +208,15 @@ queue_row(struct deliverer *dl, const PGresult *res, int row)
     if (!ok || r == NULL) {
         if (rv == NULL || r == NULL)
             snprintf(err, sizeof err, "receiver is no longer configured");
-        dl->dead++;
-        metrics_delivery(dl->d->metrics, at->receiver, "dead", 1, -1);
-        log_error("delivery cannot be rendered", "receiver=%s %s error=%s", at->receiver, dlv_attempt_fields(at),
-                  log_q(err));
-        dlv_record(at, V_DEAD, dlv_now_of(dl), err, 0);
+        cl->q->dead++;
+        metrics_delivery(cl->q->d->metrics, at->receiver, "dead", 1, -1);
+        log_error("delivery cannot be rendered", "receiver=%s %s error=%s", at->receiver,
+                  dq_attempt_fields(at), log_q(err));
+        dq_record(at, V_DEAD, dq_now(cl->q), err, 0);
         return;
     }
     at->rendered = true;
-    dlv_enqueue(r, at);
+    dq_enqueue(r, at);
 }
 
 static int
@@ -212,7 +231,7 @@ light_rank(const char *light)
  * messages as fit the robot's size limit, at most msg_cap of them (one
  * token each); rows beyond that go back to the queue (true then). */
 static bool
-send_group(struct deliverer *dl, const struct receiver *rv, struct rstate *r, const PGresult *res,
+send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, const PGresult *res,
            const int *rows_in, size_t n)
 {
     int *rows = xreallocarray(NULL, n + 1, sizeof *rows);
@@ -227,7 +246,7 @@ send_group(struct deliverer *dl, const struct receiver *rv, struct rstate *r, co
         view_of(res, rows[i], &views[i], &payloads[i]);
     int64_t now_ms = (int64_t)(clock_now(NULL) * 1000);
     char when[32];
-    clock_format(dlv_now_of(dl), when);
+    clock_format(dq_now(cl->q), when);
     size_t at_row = 0;
     int sent = 0;
     while (at_row < n && sent < r->msg_cap) {
@@ -253,30 +272,30 @@ send_group(struct deliverer *dl, const struct receiver *rv, struct rstate *r, co
                                : render_digest(rv, &d, now_ms, &rq, err, sizeof err);
             }
         }
-        struct attempt *at = attempt_new(dl, rv->name, res, rows + at_row, take);
+        struct attempt *at = attempt_new(cl, rv->name, res, rows + at_row, take);
         at_row += take;
         if (!ok) {
-            dl->dead += at->n;
-            metrics_delivery(dl->d->metrics, rv->name, "dead", at->n, -1);
+            cl->q->dead += at->n;
+            metrics_delivery(cl->q->d->metrics, rv->name, "dead", at->n, -1);
             log_error("delivery cannot be rendered", "receiver=%s %s rows=%zu error=%s", rv->name,
-                      dlv_attempt_fields(at), at->n, log_q(err));
-            dlv_record(at, V_DEAD, dlv_now_of(dl), err, 0);
+                      dq_attempt_fields(at), at->n, log_q(err));
+            dq_record(at, V_DEAD, dq_now(cl->q), err, 0);
             continue;
         }
         if (take > 1)
-            log_info("merged deliveries into one message", "receiver=%s %s rows=%zu", rv->name, dlv_attempt_fields(at),
-                     take);
+            log_info("merged deliveries into one message", "receiver=%s %s rows=%zu", rv->name,
+                     dq_attempt_fields(at), take);
         r->tokens -= 1;     /* one message, one token */
         sent++;
         at->rq = rq;
         at->rendered = true;
-        dlv_post(dl, at, rv);
+        cl->h.post(cl->h.arg, at, rv);
     }
     if (at_row < n) {
         log_info("rate limit: merged deliveries wait for the next message", "receiver=%s rows=%zu", rv->name,
                  n - at_row);
-        struct attempt *rest = attempt_new(dl, rv->name, res, rows + at_row, n - at_row);
-        dlv_record(rest, V_RELEASED, 0, NULL, 0);
+        struct attempt *rest = attempt_new(cl, rv->name, res, rows + at_row, n - at_row);
+        dq_record(rest, V_RELEASED, 0, NULL, 0);
     }
     for (size_t i = 0; i < n; i++)
         json_decref(payloads[i]);
@@ -288,24 +307,53 @@ send_group(struct deliverer *dl, const struct receiver *rv, struct rstate *r, co
 
 /* ---- claiming ----------------------------------------------------------- */
 
+/* Seconds until messages may go out (quiet hours, rest days), or 0. Says
+ * so in the log once per hold. */
+static double
+hold_left(struct claimer *cl, double now)
+{
+    const struct config *cfg = cl->q->d->cfg;
+    struct send_window w = { cfg->rest_days, cfg->hold_on_rest_days, cfg->quiet_start_min,
+                             cfg->quiet_end_min };
+    double at = holidays_send_at(&w, now);
+    if (at <= now) {
+        if (cl->held_until > 0)
+            log_info("deliveries resume", "%s", "");
+        cl->held_until = 0;
+        return 0;
+    }
+    if (fabs(at - cl->held_until) >= 1) {
+        char until[32];
+        struct ymd today;
+        clock_format(at, until);
+        clock_date_of(now, &today);
+        bool rest = cfg->hold_on_rest_days && holidays_rest_day(cfg->rest_days, &today);
+        const char *name = holidays_name(cfg->rest_days, &today);
+        log_info("holding deliveries until the next allowed time", "until=%s reason=%s%s%s", until,
+                 rest ? "rest_day" : "quiet_hours", name ? " holiday=" : "", name ? log_q(name) : "");
+    }
+    cl->held_until = at;
+    return at - now;
+}
+
+
 static void
 on_next_due(void *arg, const PGresult *res, const char *err)
 {
-    struct deliverer *dl = arg;
+    struct claimer *cl = arg;
     if (err || PQgetisnull(res, 0, 0)) {
-        dlv_arm(dl, POLL_SECONDS);
+        arm(cl, POLL_SECONDS);
         return;
     }
-    double wait = strtod(PQgetvalue(res, 0, 0), NULL) - dlv_now_of(dl);
+    double wait = strtod(PQgetvalue(res, 0, 0), NULL) - dq_now(cl->q);
     /* Due but not claimable (a lease about to end): do not spin. */
     if (wait < 0.2)
         wait = 0.2;
-    dlv_arm(dl, wait < POLL_SECONDS ? wait : POLL_SECONDS);
+    arm(cl, wait < POLL_SECONDS ? wait : POLL_SECONDS);
 }
 
-/* Nothing more is due now: sleep until the earliest pending row. */
-static void
-sleep_until_due(struct deliverer *dl)
+void
+claim_sleep(struct claimer *cl)
 {
     struct buf names, wins, cuts;
     buf_init(&names);
@@ -314,11 +362,11 @@ sleep_until_due(struct deliverer *dl)
     buf_putc(&names, '{');
     buf_putc(&wins, '{');
     buf_putc(&cuts, '{');
-    const struct config *cfg = dl->d->cfg;
-    double now = dlv_now_of(dl);
+    const struct config *cfg = cl->q->d->cfg;
+    double now = dq_now(cl->q);
     for (size_t i = 0; i < cfg->n_receivers; i++) {
         buf_printf(&names, "%s\"%s\"", i ? "," : "", cfg->receivers[i].name);
-        buf_printf(&wins, "%s%d", i ? "," : "", dlv_window_of(&cfg->receivers[i]));
+        buf_printf(&wins, "%s%d", i ? "," : "", dq_window_of(&cfg->receivers[i]));
         put_cut(&cuts, i == 0, cfg, &cfg->receivers[i], now);
     }
     buf_putc(&names, '}');
@@ -327,13 +375,13 @@ sleep_until_due(struct deliverer *dl)
     const char *params[] = { names.data, wins.data, cuts.data };
     /* A row leased by another daemon is due again when its lease ends;
      * a chat receiver's row when its window has passed. */
-    db_query(dl->db,
+    db_query(cl->db,
              "SELECT extract(epoch FROM min(greatest(d.next_attempt_at + make_interval(secs => w.win),"
              "   coalesce(d.claimed_until, d.next_attempt_at))))"
              " FROM unnest($1::text[], $2::int[], $3::float8[]) AS w(receiver, win, cut)"
              " JOIN delivery d ON d.receiver = w.receiver AND d.status = 'pending'"
              " WHERE " NOT_HELD_FOR_DIGEST,
-             3, params, on_next_due, dl);
+             3, params, on_next_due, cl);
     buf_free(&names);
     buf_free(&wins);
     buf_free(&cuts);
@@ -342,7 +390,7 @@ sleep_until_due(struct deliverer *dl)
 /* A claim in flight: on which connection, and how many rows it asked of
  * each receiver (they count against its room until the answer). */
 struct claim_ctx {
-    struct deliverer *dl;
+    struct claimer *cl;
     int conn;
     double sent;                    /* real time, for the debug log */
     size_t n;
@@ -352,71 +400,76 @@ struct claim_ctx {
 };
 
 static void
-claim_ctx_end(struct claim_ctx *c)
+claim_ctx_free(struct claim_ctx *c)
 {
-    struct deliverer *dl = c->dl;
-    dl->claims--;
-    dl->claim_busy[c->conn] = false;
-    if (c->has_chat)
-        dl->chat_claiming = false;
-    for (size_t i = 0; i < c->n; i++) {
-        struct rstate *r = dlv_rstate_named(dl, c->names[i]);
-        if (r != NULL)
-            r->claim_rows -= c->caps[i];
+    for (size_t i = 0; i < c->n; i++)
         free(c->names[i]);
-    }
     free(c->names);
     free(c->caps);
     free(c);
 }
 
+/* The claim was answered: its rows no longer count against the room. */
 static void
-on_claimed(void *arg, const PGresult *res, const char *err)
+claim_ctx_end(struct claim_ctx *c)
 {
-    struct claim_ctx *c = arg;
-    struct deliverer *dl = c->dl;
-    double sent = c->sent;
-    claim_ctx_end(c);
-    if (err) {
-        if (!dl->closing)
-            log_warn("claiming deliveries failed", "error=%s", log_q(err));
-        if (!dl->draining && !dl->closing)
-            dlv_arm(dl, 5);
-        dlv_check_drained(dl);
-        return;
+    struct claimer *cl = c->cl;
+    cl->claims--;
+    cl->claim_busy[c->conn] = false;
+    if (c->has_chat)
+        cl->chat_claiming = false;
+    for (size_t i = 0; i < c->n; i++) {
+        struct rstate *r = dq_rstate(cl->q, c->names[i]);
+        if (r != NULL)
+            r->claim_rows -= c->caps[i];
     }
-    int n = PQntuples(res);
-    log_debug("deliveries claimed", "rows=%d ms=%.1f in_flight=%zu", n, (dlv_real_now() - sent) * 1000, dl->in_flight);
+    claim_ctx_free(c);
+}
+
+/* The claimed rows one by one: silenced ones counted, json rows (and
+ * digests) rendered into their receiver's queue; chat rows are left for
+ * send_groups. True when a row was silenced. */
+static bool
+take_rows(struct claimer *cl, const PGresult *res)
+{
     bool silenced = false;
-    int *group = xreallocarray(NULL, (size_t)n + 1, sizeof *group);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < PQntuples(res); i++) {
         if (!PQgetisnull(res, i, COL_SILENCE)) {
             /* Not sent: it used no token and no slot, so claim again. */
-            dl->silenced++;
-            metrics_delivery(dl->d->metrics, PQgetvalue(res, i, 1), "silenced", 1, -1);
+            cl->q->silenced++;
+            metrics_delivery(cl->q->d->metrics, PQgetvalue(res, i, 1), "silenced", 1, -1);
             silenced = true;
             log_info("delivery silenced", "receiver=%s delivery=%s alert=%s kind=%s silence=%s",
                      PQgetvalue(res, i, 1), PQgetvalue(res, i, 0), PQgetvalue(res, i, 4),
                      PQgetvalue(res, i, 5), PQgetvalue(res, i, COL_SILENCE));
             continue;
         }
-        if (dl->draining) {     /* claimed as the signal came: not sent */
-            dlv_release(attempt_new(dl, PQgetvalue(res, i, 1), res, &i, 1), "stopping");
+        if (cl->q->draining) {     /* claimed as the signal came: not sent */
+            dq_release(attempt_new(cl, PQgetvalue(res, i, 1), res, &i, 1), "stopping");
             continue;
         }
-        const struct receiver *rv = dlv_receiver_named(dl, PQgetvalue(res, i, 1));
-        if (rv != NULL && dlv_is_chat(rv) && strcmp(PQgetvalue(res, i, 5), "digest") != 0)
-            continue;           /* sent merged below */
-        struct rstate *r = dlv_rstate_named(dl, PQgetvalue(res, i, 1));
+        const struct receiver *rv = dq_receiver(cl->q, PQgetvalue(res, i, 1));
+        if (rv != NULL && dq_is_chat(rv) && strcmp(PQgetvalue(res, i, 5), "digest") != 0)
+            continue;           /* sent merged, by send_groups */
+        struct rstate *r = dq_rstate(cl->q, PQgetvalue(res, i, 1));
         if (r)
             r->tokens -= 1;     /* every attempt counts, failed ones too */
-        queue_row(dl, res, i);
+        queue_row(cl, res, i);
     }
-    /* Chat receivers: one message for what became due within the window. */
+    return silenced;
+}
+
+/* Chat receivers: one message for what became due within the window. True
+ * when rows went back (more than the receiver's tokens allowed). */
+static bool
+send_groups(struct claimer *cl, const PGresult *res)
+{
+    int n = PQntuples(res);
     bool released = false;
-    for (size_t k = 0; !dl->draining && k < dl->nrs && k < dl->d->cfg->n_receivers; k++) {
-        const struct receiver *rv = &dl->d->cfg->receivers[k];
-        if (!dlv_is_chat(rv))
+    int *group = xreallocarray(NULL, (size_t)n + 1, sizeof *group);
+    for (size_t k = 0; k < cl->q->nrs && k < cl->q->d->cfg->n_receivers; k++) {
+        const struct receiver *rv = &cl->q->d->cfg->receivers[k];
+        if (!dq_is_chat(rv))
             continue;
         size_t m = 0;
         for (int i = 0; i < n; i++)
@@ -425,25 +478,38 @@ on_claimed(void *arg, const PGresult *res, const char *err)
                 group[m++] = i;
         if (m == 0)
             continue;
-        struct rstate *r = dlv_rstate_named(dl, rv->name);
-        if (r && send_group(dl, rv, r, res, group, m))
+        struct rstate *r = dq_rstate(cl->q, rv->name);
+        if (r && send_group(cl, rv, r, res, group, m))
             released = true;
     }
     free(group);
-    dlv_pump_all(dl);
-    if (dl->draining) {
-        dlv_check_drained(dl);
+    return released;
+}
+
+static void
+on_claimed(void *arg, const PGresult *res, const char *err)
+{
+    struct claim_ctx *c = arg;
+    struct claimer *cl = c->cl;
+    double sent = c->sent;
+    claim_ctx_end(c);
+    struct claim_outcome o = { err, 0, false };
+    if (err) {
+        if (!cl->q->closing)
+            log_warn("claiming deliveries failed", "error=%s", log_q(err));
+        if (!cl->q->draining && !cl->q->closing)
+            arm(cl, 5);
+        cl->h.answered(cl->h.arg, &o);
         return;
     }
-    if (released)
-        dl->again = true;
-    if (dl->again || silenced) {
-        dl->again = false;
-        dlv_claim(dl);
-        return;
-    }
-    if (n == 0)
-        sleep_until_due(dl);
+    o.rows = PQntuples(res);
+    log_debug("deliveries claimed", "rows=%d ms=%.1f in_flight=%zu", o.rows, (clock_now(NULL) - sent) * 1000,
+              cl->q->in_flight);
+    bool silenced = take_rows(cl, res);
+    bool released = !cl->q->draining && send_groups(cl, res);
+    o.again = cl->again || silenced || released;
+    cl->again = false;
+    cl->h.answered(cl->h.arg, &o);
 }
 
 /* How many rows each receiver may take now, as parallel arrays in
@@ -453,29 +519,29 @@ on_claimed(void *arg, const PGresult *res, const char *err)
  * receiver for the messages it may send, in one claim at a time (its merge
  * takes what one claim brings). */
 static int
-capacities(struct deliverer *dl, double now, struct buf *names, struct buf *caps, struct buf *wins,
+capacities(struct claimer *cl, double now, struct buf *names, struct buf *caps, struct buf *wins,
            struct buf *cuts, struct buf *leases, double *wake, struct claim_ctx *c)
 {
-    const struct config *cfg = dl->d->cfg;
+    const struct config *cfg = cl->q->d->cfg;
     int total = 0;
     buf_puts(names, "{");
     buf_puts(caps, "{");
     buf_puts(wins, "{");
     buf_puts(cuts, "{");
     buf_puts(leases, "{");
-    for (size_t i = 0; i < cfg->n_receivers && i < dl->nrs; i++) {
+    for (size_t i = 0; i < cfg->n_receivers && i < cl->q->nrs; i++) {
         const struct receiver *rv = &cfg->receivers[i];
-        struct rstate *r = &dl->rs[i];
-        if (dlv_is_chat(rv) && dl->chat_claiming)
+        struct rstate *r = &cl->q->rs[i];
+        if (dq_is_chat(rv) && cl->chat_claiming)
             continue;
         r->msg_cap = 0;
-        dlv_refill(r, rv, now);
+        dq_refill(r, rv, now);
         if (r->blocked_until > now) {
             if (r->blocked_until - now < *wake)
                 *wake = r->blocked_until - now;
             continue;
         }
-        int cap = rv->max_concurrency - r->in_flight + dlv_queue_bound(rv, r) - r->queued - r->claim_rows;
+        int cap = rv->max_concurrency - r->in_flight + dq_queue_bound(rv, r) - r->queued - r->claim_rows;
         if (cap > (int)r->tokens - r->claim_rows)
             cap = (int)r->tokens - r->claim_rows;
         if (cap <= 0) {
@@ -485,19 +551,19 @@ capacities(struct deliverer *dl, double now, struct buf *names, struct buf *caps
             continue;
         }
         r->msg_cap = cap;
-        if (dlv_is_chat(rv))    /* rows, merged into at most cap messages */
+        if (dq_is_chat(rv))    /* rows, merged into at most cap messages */
             cap = cap * GROUP_ROWS_PER_MESSAGE < GROUP_ROWS_MAX ? cap * GROUP_ROWS_PER_MESSAGE : GROUP_ROWS_MAX;
         buf_printf(names, "%s\"%s\"", total ? "," : "", rv->name);
         buf_printf(caps, "%s%d", total ? "," : "", cap);
-        buf_printf(wins, "%s%d", total ? "," : "", dlv_window_of(rv));
-        buf_printf(leases, "%s%d", total ? "," : "", dlv_lease_seconds(rv));
-        put_cut(cuts, total == 0, cfg, rv, dlv_now_of(dl));
+        buf_printf(wins, "%s%d", total ? "," : "", dq_window_of(rv));
+        buf_printf(leases, "%s%d", total ? "," : "", dq_lease_seconds(rv));
+        put_cut(cuts, total == 0, cfg, rv, dq_now(cl->q));
         total += cap;
         c->names = xreallocarray(c->names, c->n + 1, sizeof *c->names);
         c->caps = xreallocarray(c->caps, c->n + 1, sizeof *c->caps);
         c->names[c->n] = xstrdup(rv->name);
         c->caps[c->n++] = cap;
-        c->has_chat = c->has_chat || dlv_is_chat(rv);
+        c->has_chat = c->has_chat || dq_is_chat(rv);
     }
     buf_puts(names, "}");
     buf_puts(caps, "}");
@@ -507,30 +573,55 @@ capacities(struct deliverer *dl, double now, struct buf *names, struct buf *caps
     return total;
 }
 
-void
-dlv_claim(struct deliverer *dl)
+/* Sends the claim c (its receivers' rooms in the arrays) on connection
+ * conn; c is freed when it is answered. */
+static void
+send_claim(struct claimer *cl, struct claim_ctx *c, double now, const char *names, const char *caps,
+           const char *wins, const char *cuts, const char *leases)
 {
-    struct daemon *d = dl->d;
-    if (!dl->db_up || !dl->vdb_up || !d->db_ready || d->stopping || dl->draining || dl->http == NULL)
-        return;
+    char t[32];
+    snprintf(t, sizeof t, "%.3f", now);
+    char *held_rows = held_ids(cl);
+    const char *params[] = { t, names, caps, cl->worker, leases, wins, cuts, held_rows };
+    cl->claims++;
+    cl->claim_busy[c->conn] = true;
+    if (c->has_chat)
+        cl->chat_claiming = true;
+    c->sent = clock_now(NULL);
+    for (size_t i = 0; i < c->n; i++) {
+        struct rstate *r = dq_rstate(cl->q, c->names[i]);
+        if (r != NULL)
+            r->claim_rows += c->caps[i];
+    }
+    /* The silence is decided here, when the row is due, so a silence
+     * added after the alert was written still holds it, and one that
+     * ended lets later alerts through. A silenced row takes no lease
+     * and no attempt (sql/0010_delivery_batch.sql). */
+    db_query(c->conn == 0 ? cl->db : cl->cdb,
+             "SELECT * FROM keyproj_claim_deliveries(to_timestamp($1::float8), $4, $2::text[], $3::int[],"
+             " $6::int[], $7::float8[], $5::int[], $8::bigint[])",
+             8, params, on_claimed, c);
+    free(held_rows);
+}
+
+void
+claim_run(struct claimer *cl)
+{
     /* A claim on each connection at most (the second only while the first
      * runs, and only when its answer would leave the queues short). */
-    int conn = !dl->claim_busy[0] ? 0 : dl->cdb_up && !dl->claim_busy[1] ? 1 : -1;
+    int conn = !cl->claim_busy[0] ? 0 : db_state(cl->cdb) == DB_UP && !cl->claim_busy[1] ? 1 : -1;
     if (conn < 0) {
-        dl->again = true;
+        cl->again = true;
         return;
     }
-    double next_digest = digest_check(&dl->digests, dl->d->cfg, dlv_now_of(dl));
-    if (next_digest >= 0)
-        dlv_arm(dl, next_digest);
-    double now = dlv_now_of(dl);
-    double held = dlv_hold_left(dl, now);
+    double now = dq_now(cl->q);
+    double held = hold_left(cl, now);
     if (held > 0) {
-        dlv_arm(dl, held);
+        arm(cl, held);
         return;
     }
-    if (dl->in_flight >= MAX_IN_FLIGHT)
-        return;     /* on_sent claims again as slots free up */
+    if (cl->q->in_flight >= DQ_MAX_IN_FLIGHT)
+        return;     /* the deliverer claims again as slots free up */
     struct buf names, caps, wins, cuts, leases;
     buf_init(&names);
     buf_init(&caps);
@@ -539,48 +630,53 @@ dlv_claim(struct deliverer *dl)
     buf_init(&leases);
     double wake = POLL_SECONDS;
     struct claim_ctx *c = xcalloc(1, sizeof *c);
-    c->dl = dl;
+    c->cl = cl;
     c->conn = conn;
-    int total = capacities(dl, dlv_real_now(), &names, &caps, &wins, &cuts, &leases, &wake, c);
-    if (total > 0 && dl->claims > 0 && total < SECOND_CLAIM_MIN) {
-        dl->again = true;       /* the running claim's answer claims again */
+    int total = capacities(cl, clock_now(NULL), &names, &caps, &wins, &cuts, &leases, &wake, c);
+    if (total > 0 && cl->claims > 0 && total < SECOND_CLAIM_MIN) {
+        cl->again = true;       /* the running claim's answer claims again */
         total = 0;
     }
     if (total == 0) {
-        for (size_t i = 0; i < c->n; i++)
-            free(c->names[i]);
-        free(c->names);
-        free(c->caps);
-        free(c);
-        dlv_arm(dl, wake);
+        claim_ctx_free(c);
+        arm(cl, wake);
     } else {
-        char t[32];
-        snprintf(t, sizeof t, "%.3f", now);
-        char *held_rows = held_ids(dl);
-        const char *params[] = { t, names.data, caps.data, dl->worker, leases.data, wins.data, cuts.data, held_rows };
-        dl->claims++;
-        dl->claim_busy[conn] = true;
-        if (c->has_chat)
-            dl->chat_claiming = true;
-        c->sent = dlv_real_now();
-        for (size_t i = 0; i < c->n; i++) {
-            struct rstate *r = dlv_rstate_named(dl, c->names[i]);
-            if (r != NULL)
-                r->claim_rows += c->caps[i];
-        }
-        /* The silence is decided here, when the row is due, so a silence
-         * added after the alert was written still holds it, and one that
-         * ended lets later alerts through. A silenced row takes no lease
-         * and no attempt (sql/0010_delivery_batch.sql). */
-        db_query(conn == 0 ? dl->db : dl->cdb,
-                 "SELECT * FROM keyproj_claim_deliveries(to_timestamp($1::float8), $4, $2::text[], $3::int[],"
-                 " $6::int[], $7::float8[], $5::int[], $8::bigint[])",
-                 8, params, on_claimed, c);
-        free(held_rows);
+        send_claim(cl, c, now, names.data, caps.data, wins.data, cuts.data, leases.data);
     }
     buf_free(&names);
     buf_free(&caps);
     buf_free(&wins);
     buf_free(&cuts);
     buf_free(&leases);
+}
+
+int
+claim_running(const struct claimer *cl)
+{
+    return cl->claims;
+}
+
+double
+claim_held_until(const struct claimer *cl)
+{
+    return cl->held_until;
+}
+
+struct claimer *
+claimer_new(struct dqueue *q, struct db *db, struct db *cdb, const char *worker,
+            const struct claim_hooks *hooks)
+{
+    struct claimer *cl = xcalloc(1, sizeof *cl);
+    cl->q = q;
+    cl->db = db;
+    cl->cdb = cdb;
+    strlcpy_k(cl->worker, worker, sizeof cl->worker);
+    cl->h = *hooks;
+    return cl;
+}
+
+void
+claimer_free(struct claimer *cl)
+{
+    free(cl);
 }

@@ -98,43 +98,12 @@ on_db_notify(void *arg, const char *channel, const char *payload)
     status_cache_invalidate(d, false);
 }
 
-char *
-daemon_reload(struct daemon *d)
+/* The status counts are not refreshed while a scan runs (status_cache.h):
+ * they catch up once it has ended. */
+static void
+on_scan_end(void *arg, const struct scan_stats *st)
 {
-    char err[512];
-    struct config *cfg = config_load(d->config_path, err, sizeof err);
-    if (cfg == NULL) {
-        log_error("reload failed: keeping the running configuration", "error=%s", log_q(err));
-        return xstrdup(err);
-    }
-    if (strcmp(cfg->ctl_socket, d->cfg->ctl_socket) != 0)
-        log_warn("control.socket changed: takes effect at the next restart", "path=%s",
-                 log_q(d->cfg->ctl_socket));
-    /* Like the socket, the metrics address stays what was bound at start. */
-    const char *ml_old = d->cfg->metrics_listen ? d->cfg->metrics_listen : "";
-    if (strcmp(cfg->metrics_listen ? cfg->metrics_listen : "", ml_old) != 0)
-        log_warn("metrics.listen changed: takes effect at the next restart", "listen=%s", log_q(ml_old));
-    struct config *old = d->cfg;
-    /* Keep the socket path we actually listen on, so status stays true. */
-    free(cfg->ctl_socket);
-    cfg->ctl_socket = xstrdup(old->ctl_socket);
-    free(cfg->metrics_listen);
-    free(cfg->metrics_host);
-    cfg->metrics_listen = old->metrics_listen ? xstrdup(old->metrics_listen) : NULL;
-    cfg->metrics_host = old->metrics_host ? xstrdup(old->metrics_host) : NULL;
-    cfg->metrics_port = old->metrics_port;
-    for (size_t i = 0; i < cfg->n_receivers; i++)
-        metrics_receiver(d->metrics, cfg->receivers[i].name);
-    d->cfg = cfg;
-    config_free(old);
-    log_set_level(cfg->log_level);
-    log_set_syslog(cfg->log_syslog, cfg->log_ident, cfg->log_facility);
-    clock_set_zone(cfg->timezone);
-    control_apply_config(d->ctl);
-    db_reconfigure(d->db, cfg->db_conninfo, cfg->db_reconnect_max);
-    deliver_reconfigure(d->deliver);
-    log_info("configuration reloaded", "path=%s receivers=%zu", log_q(cfg->path), cfg->n_receivers);
-    return NULL;
+    status_cache_invalidate(arg, false);
 }
 
 static void
@@ -259,7 +228,7 @@ run(struct daemon *d)
     d->db = db_new(d->base, "main", d->cfg->db_conninfo, d->cfg->db_reconnect_max, on_db_state, on_db_notify, d);
     db_start(d->db);
     d->deliver = deliver_new(d);
-    d->scan = scan_new(d);
+    d->scan = scan_new(d, on_scan_end, d);
     log_info("keyprojd started", "version=%s pid=%ld schema=%d", PACKAGE_VERSION, (long)getpid(),
              migrate_latest());
     notify_send("READY=1");

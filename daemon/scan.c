@@ -25,7 +25,6 @@
 #include "metrics.h"
 #include "scan.h"
 #include "scan_phase.h"
-#include "status_cache.h"
 #include "util.h"
 
 /* Milestones first and fully, then the other parts of a project, then
@@ -57,6 +56,8 @@ struct pending_write {
 
 struct scanner {
     struct daemon *d;
+    scan_done_fn on_end;            /* told of every scan's end (scan_new) */
+    void *on_end_arg;
     struct event *start_ev;         /* deferred start: never from inside a callback */
     struct event *day_ev;           /* the next business-day boundary */
     struct event *safety_ev;        /* alerts.scan_interval_seconds */
@@ -185,7 +186,8 @@ run_end(struct scanner *s, const char *err)
     strlcpy_k(st->error, err ? err : "", sizeof st->error);
     s->last = *st;
     s->running = false;
-    status_cache_invalidate(s->d, false);   /* it is not refreshed while a scan runs */
+    if (s->on_end)
+        s->on_end(s->on_end_arg, &s->last);
     if (err)
         log_warn("scan failed", "today=%s examined=%ld alerts=%ld error=%s", st->today, st->examined,
                  st->alerts, log_q(err));
@@ -697,10 +699,12 @@ scan_request(struct scanner *s, scan_done_fn fn, void *arg)
 /* ---- life and status ------------------------------------------------------ */
 
 struct scanner *
-scan_new(struct daemon *d)
+scan_new(struct daemon *d, scan_done_fn on_end, void *arg)
 {
     struct scanner *s = xcalloc(1, sizeof *s);
     s->d = d;
+    s->on_end = on_end;
+    s->on_end_arg = arg;
     s->start_ev = event_new(d->base, -1, 0, on_start, s);
     s->day_ev = evtimer_new(d->base, on_day, s);
     s->safety_ev = evtimer_new(d->base, on_safety, s);

@@ -27,10 +27,13 @@ struct scan_stats {
     char error[256];                /* "" when it ran to the end */
 };
 
-/* Told when the scan that includes a request ends (ok or not). */
+/* Told when a scan ends (ok or not): the one that includes a request, or
+ * (scan_new) every one. */
 typedef void (*scan_done_fn)(void *arg, const struct scan_stats *st);
 
-struct scanner *scan_new(struct daemon *d);
+/* on_end (may be NULL) is told each time a scan ends, before the
+ * requests waiting for it are: what the scan wrote is committed then. */
+struct scanner *scan_new(struct daemon *d, scan_done_fn on_end, void *arg);
 /* Cancels the scan in flight; requests still waiting are told it failed. */
 void scan_free(struct scanner *s);
 

@@ -11,7 +11,6 @@
 #include <event2/event.h>
 
 #include "clock.h"
-#include "cmd.h"
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
@@ -98,7 +97,7 @@ on_counts(void *arg, const PGresult *res, const char *err)
         refresh(c);
         return;
     }
-    json_t *rows = cmd_rows_json(res);
+    json_t *rows = db_rows_json(res);
     json_decref(c->counts);
     c->counts = json_incref(json_array_get(rows, 0));
     json_decref(rows);

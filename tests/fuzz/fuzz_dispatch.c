@@ -5,8 +5,8 @@
  * (every other command must answer "unavailable"). The first byte picks the
  * caller's level and whether a body came with the line; the rest is the
  * line. Every request must be answered exactly once, at once, with JSON
- * that serialises. Links keyprojd's objects (libkeyprojd.a) with the two
- * things main.c and control.c would provide stubbed below. */
+ * that serialises. Links keyprojd's objects (libkeyprojd.a) with what
+ * control.c and daemon.c would provide stubbed below. */
 #include "ac_config.h"
 
 #include <stdint.h>
@@ -68,7 +68,7 @@ control_clients(const struct control *c)
     return 0;
 }
 
-/* main.c's: nothing to re-read. */
+/* daemon.c's: nothing to re-read. */
 char *
 daemon_reload(struct daemon *d)
 {
