@@ -553,6 +553,10 @@ deliver_free(struct deliverer *dl)
     if (dl == NULL)
         return;
     dl->q.closing = true;
+    /* Nobody waits for a drain any more: an answer that arrives while the
+     * connections below are freed must not run the drain's check on a
+     * verdict batch already gone. */
+    dl->drained = NULL;
     http_free(dl->http);    /* cancels in-flight sends; their leases expire */
     db_free(dl->vdb);       /* answers a verdict write in flight (vb still alive) */
     vbatch_free(dl->vb);
