@@ -68,8 +68,8 @@ const struct cmd_entry *const cmd_table[] = {
     NULL,
 };
 
-static const char *
-level_name(enum cmd_level l)
+const char *
+cmd_level_name(enum cmd_level l)
 {
     return l == LEVEL_ADMIN ? "admin" : l == LEVEL_OPERATOR ? "operator" : "none";
 }
@@ -220,7 +220,7 @@ cmd_dispatch(struct cmd_ctx *ctx)
     }
     if (ctx->level < e->level) {
         cmd_error(ctx, "denied", NULL, "'%s' needs the %s level; user %s has %s", e->name,
-                  level_name(e->level), ctx->user, level_name(ctx->level));
+                  cmd_level_name(e->level), ctx->user, cmd_level_name(ctx->level));
         return;
     }
     if (ctx->body != NULL && !(e->flags & CMD_BODY)) {
@@ -318,7 +318,7 @@ help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         }
         char *u = usage_of(e);
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "command", e->name, "usage", u,
-                              "level", level_name(e->level), "summary", e->summary);
+                              "level", cmd_level_name(e->level), "summary", e->summary);
         free(u);
         cmd_reply(ctx, o);
         return;

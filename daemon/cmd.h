@@ -16,6 +16,9 @@ struct client;
 
 enum cmd_level { LEVEL_NONE = 0, LEVEL_OPERATOR = 1, LEVEL_ADMIN = 2 };
 
+/* "operator", "admin" (or "none"), as peers' levels are named everywhere. */
+const char *cmd_level_name(enum cmd_level l);
+
 #define CMD_NEEDS_DB 0x1    /* refused with "unavailable" while the database is not ready */
 #define CMD_BODY 0x2        /* carries a --bytes N body */
 

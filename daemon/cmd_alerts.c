@@ -8,15 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <libpq-fe.h>
 
 #include "cmd.h"
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
-#include "rules.h"
 #include "util.h"
+#include "values.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 10000
@@ -25,44 +24,21 @@ extern const struct cmd_entry cmd_alerts_entry, cmd_receivers_entry;
 
 /* ---- alerts ------------------------------------------------------------- */
 
-static const char *
-kind_of(const char *s)
-{
-    for (int k = 0; k < RULES_KIND_COUNT; k++)
-        if (strcmp(s, rules_kind_name((enum rules_kind)k)) == 0)
-            return rules_kind_name((enum rules_kind)k);
-    return strcmp(s, "digest") == 0 ? "digest" : NULL;
-}
-
-static const char *
-light_of(const char *s)
-{
-    static const char *const lights[][3] = {
-        { "green", "绿", "绿灯" }, { "yellow", "黄", "黄灯" }, { "red", "红", "红灯" },
-    };
-    for (size_t i = 0; i < ARRAY_LEN(lights); i++)
-        if (strcasecmp(s, lights[i][0]) == 0 || strcmp(s, lights[i][1]) == 0 || strcmp(s, lights[i][2]) == 0)
-            return lights[i][0];
-    return NULL;
-}
-
 static void
 alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     const struct cmd_entry *e = &cmd_alerts_entry;
     const char *kind = cmd_opt(a, "kind"), *light = cmd_opt(a, "light"), *county = cmd_opt(a, "county");
-    if (kind && (kind = kind_of(kind)) == NULL) {
-        struct buf b;
-        buf_init(&b);
-        for (int k = 0; k < RULES_KIND_COUNT; k++)
-            buf_printf(&b, "%s, ", rules_kind_name((enum rules_kind)k));
-        cmd_usage_for(ctx, e, "--kind: unknown kind '%s' (expected %sdigest)", cmd_opt(a, "kind"), b.data);
-        buf_free(&b);
+    if (kind && (kind = words_map(&words_alert_kind_digest, kind)) == NULL) {
+        char *expected = words_expected_new(&words_alert_kind_digest);
+        cmd_usage_for(ctx, e, "--kind: unknown kind '%s' (expected %s)", cmd_opt(a, "kind"), expected);
+        free(expected);
         return;
     }
-    if (light && (light = light_of(light)) == NULL) {
-        cmd_usage_for(ctx, e, "--light: unknown light '%s' (expected red, yellow, green or 红, 黄, 绿)",
-                    cmd_opt(a, "light"));
+    if (light && (light = words_map(&words_light, light)) == NULL) {
+        char *expected = words_expected_new(&words_light);
+        cmd_usage_for(ctx, e, "--light: unknown light '%s' (expected %s)", cmd_opt(a, "light"), expected);
+        free(expected);
         return;
     }
     char since_s[32], limit[16];

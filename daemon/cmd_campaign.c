@@ -291,7 +291,7 @@ campaign_target(const struct cmd_call *c)
         return;
     char starts_b[16], completions_b[16], investment_b[40], approvals_b[40];
     const char *sector, *starts, *completions, *investment, *approvals, *county = cmd_opt(c->a, "county");
-    bool ok = cmd_enum_opt(c, "sector", map_sector, sector_expected(), &sector)
+    bool ok = cmd_enum_opt(c, "sector", &words_sector, &sector)
               && count_value(c, "starts", starts_b, &starts)
               && count_value(c, "completions", completions_b, &completions)
               && investment_value(c, investment_b, &investment) && percent_value(c, approvals_b, &approvals);

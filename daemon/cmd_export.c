@@ -121,8 +121,8 @@ export_projects(struct cmd_call *c, struct export_job *job)
     struct cmd_filters f;
     const char *category, *status;
     if (!cmd_filters_read(c, &f)
-        || !cmd_enum_opt(c, "category", map_category, category_expected(), &category)
-        || !cmd_enum_opt(c, "status", map_status, status_expected(), &status)) {
+        || !cmd_enum_opt(c, "category", &words_category, &category)
+        || !cmd_enum_opt(c, "status", &words_status, &status)) {
         free(job);
         return;
     }
@@ -154,7 +154,7 @@ export_milestones(struct cmd_call *c, struct export_job *job)
     struct cmd_filters f;
     const char *status;
     if (!cmd_filters_read(c, &f)
-        || !cmd_enum_opt(c, "status", cmd_milestone_filter_map, CMD_MILESTONE_FILTER_EXPECTED, &status)) {
+        || !cmd_enum_opt(c, "status", &words_milestone_filter, &status)) {
         free(job);
         return;
     }

@@ -7,6 +7,7 @@
 #include "ac_config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -17,79 +18,17 @@
 
 extern const struct cmd_entry cmd_problem_entry, cmd_approval_entry, cmd_orders_entry, cmd_order_entry;
 
-/* ---- vocabularies -------------------------------------------------------- */
-
-static const struct cmd_term category_terms[] = {
-    { "funding", "资金|资金问题|融资" },
-    { "planning", "规划|规划问题" },
-    { "land", "用地|土地|用地问题" },
-    { "environment", "环保|环评|生态环保|环境" },
-    { "demolition", "征迁|征地拆迁|拆迁|征拆" },
-    { "approval", "审批|手续|审批手续" },
-    { "construction", "施工|建设|施工问题" },
-    { "other", "其他" },
-    { NULL, NULL },
-};
-#define CATEGORY_EXPECTED "资金, 规划, 用地, 环保, 征迁, 审批, 施工, 其他 (or funding, planning, land, " \
-    "environment, demolition, approval, construction, other)"
-
-static const struct cmd_term severity_terms[] = {
-    { "ordinary", "一般|普通" },
-    { "major", "重大|重要" },
-    { NULL, NULL },
-};
-#define SEVERITY_EXPECTED "一般, 重大 (or ordinary, major)"
-
-static const struct cmd_term problem_status_terms[] = {
-    { "open", "未解决|待解决|未销号" },
-    { "resolved", "已解决|已销号|解决" },
-    { "overdue", "逾期|超期" },
-    { NULL, NULL },
-};
-#define PROBLEM_STATUS_EXPECTED "未解决, 已解决, 逾期 (or open, resolved, overdue)"
-
-static const struct cmd_term approval_status_terms[] = {
-    { "pending", "未办结|办理中|未完成|待办" },
-    { "done", "已办结|已完成|完成|办结" },
-    { "waived", "免除|不需办理" },
-    { "overdue", "逾期|超期" },
-    { NULL, NULL },
-};
-#define APPROVAL_STATUS_EXPECTED "未办结, 已办结, 免除, 逾期 (or pending, done, waived, overdue)"
-
-static const struct cmd_term order_status_terms[] = {
-    { "open", "未回复|待回复" },
-    { "replied", "已回复|回复" },
-    { "overdue", "逾期|超期" },
-    { NULL, NULL },
-};
-#define ORDER_STATUS_EXPECTED "未回复, 已回复, 逾期 (or open, replied, overdue)"
-
-static const struct cmd_term order_kind_terms[] = {
-    { "reminder", "提醒函" },
-    { "supervision", "督办函" },
-    { "assignment", "交办函" },
-    { NULL, NULL },
-};
-#define ORDER_KIND_EXPECTED "提醒函, 督办函, 交办函 (or reminder, supervision, assignment)"
-
-static const char *term_category(const char *s) { return cmd_term_map(category_terms, s); }
-static const char *term_severity(const char *s) { return cmd_term_map(severity_terms, s); }
-static const char *term_problem_status(const char *s) { return cmd_term_map(problem_status_terms, s); }
-static const char *term_approval_status(const char *s) { return cmd_term_map(approval_status_terms, s); }
-static const char *term_order_status(const char *s) { return cmd_term_map(order_status_terms, s); }
-static const char *term_order_kind(const char *s) { return cmd_term_map(order_kind_terms, s); }
-
 /* A required enum option (add --category …): absent is a usage error. */
 static bool
-required_enum(const struct cmd_call *c, const char *opt, const char *(*map)(const char *), const char *expected,
-              const char **out)
+required_enum(const struct cmd_call *c, const char *opt, const struct words *words, const char **out)
 {
     if (cmd_opt(c->a, opt) == NULL) {
+        char *expected = words_expected_new(words);
         cmd_usage_error(c, "%s %s needs --%s (one of %s)", c->e->name, c->sub->name, opt, expected);
+        free(expected);
         return false;
     }
-    return cmd_enum_opt(c, opt, map, expected, out);
+    return cmd_enum_opt(c, opt, words, out);
 }
 
 /* The "13710" default time limits as keyprojd.conf sets them (alerts
@@ -108,8 +47,8 @@ problem_add(const struct cmd_call *c)
 {
     const char *category, *severity, *text, *unit, *limit_s = cmd_opt(c->a, "limit");
     char limit[11], days[12], major[12];
-    if (!required_enum(c, "category", term_category, CATEGORY_EXPECTED, &category)
-        || !required_enum(c, "severity", term_severity, SEVERITY_EXPECTED, &severity)
+    if (!required_enum(c, "category", &words_problem_category, &category)
+        || !required_enum(c, "severity", &words_problem_severity, &severity)
         || !cmd_required_text(c, "text", "what the problem is", &text)
         || !cmd_optional_text(c, "unit", &unit)
         || (limit_s && !cmd_date_arg(c, "--limit", limit_s, limit)))
@@ -138,10 +77,10 @@ static void
 problem_list(const struct cmd_call *c)
 {
     const char *status, *category, *severity, *sector;
-    if (!cmd_enum_opt(c, "status", term_problem_status, PROBLEM_STATUS_EXPECTED, &status)
-        || !cmd_enum_opt(c, "category", term_category, CATEGORY_EXPECTED, &category)
-        || !cmd_enum_opt(c, "severity", term_severity, SEVERITY_EXPECTED, &severity)
-        || !cmd_enum_opt(c, "sector", map_sector, sector_expected(), &sector))
+    if (!cmd_enum_opt(c, "status", &words_problem_status, &status)
+        || !cmd_enum_opt(c, "category", &words_problem_category, &category)
+        || !cmd_enum_opt(c, "severity", &words_problem_severity, &severity)
+        || !cmd_enum_opt(c, "sector", &words_sector, &sector))
         return;
     char today[11], days[12], major[12];
     cmd_today(c->ctx, today);
@@ -215,7 +154,7 @@ static void
 approval_list(const struct cmd_call *c)
 {
     const char *status;
-    if (!cmd_enum_opt(c, "status", term_approval_status, APPROVAL_STATUS_EXPECTED, &status))
+    if (!cmd_enum_opt(c, "status", &words_approval_status, &status))
         return;
     if (cmd_flag(c->a, "overdue")) {
         if (status && strcmp(status, "overdue") != 0) {
@@ -289,8 +228,8 @@ orders_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     struct cmd_call c = { ctx, &cmd_orders_entry, NULL, a };
     const char *status, *kind;
-    if (!cmd_enum_opt(&c, "status", term_order_status, ORDER_STATUS_EXPECTED, &status)
-        || !cmd_enum_opt(&c, "kind", term_order_kind, ORDER_KIND_EXPECTED, &kind))
+    if (!cmd_enum_opt(&c, "status", &words_order_status, &status)
+        || !cmd_enum_opt(&c, "kind", &words_order_kind, &kind))
         return;
     char today[11];
     cmd_today(ctx, today);

@@ -36,8 +36,8 @@ projects_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     struct cmd_filters f;
     const char *category, *status;
     if (!cmd_filters_read(&c, &f) ||
-        !cmd_enum_opt(&c, "category", map_category, category_expected(), &category) ||
-        !cmd_enum_opt(&c, "status", map_status, status_expected(), &status))
+        !cmd_enum_opt(&c, "category", &words_category, &category) ||
+        !cmd_enum_opt(&c, "status", &words_status, &status))
         return;
     char today[11];
     cmd_today(ctx, today);
@@ -153,7 +153,7 @@ milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     struct cmd_filters f;
     const char *status;
     if (!cmd_filters_read(&c, &f) ||
-        !cmd_enum_opt(&c, "status", cmd_milestone_filter_map, CMD_MILESTONE_FILTER_EXPECTED, &status))
+        !cmd_enum_opt(&c, "status", &words_milestone_filter, &status))
         return;
     char today[11];
     cmd_today(ctx, today);

@@ -18,7 +18,6 @@
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
-#include "rules.h"
 #include "timearg.h"
 #include "util.h"
 #include "values.h"
@@ -45,48 +44,12 @@ usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
 
 /* ---- matchers -------------------------------------------------------------- */
 
-static const char *
-map_kind_or_digest(const char *s)
-{
-    for (int k = 0; k < RULES_KIND_COUNT; k++)
-        if (strcmp(s, rules_kind_name((enum rules_kind)k)) == 0)
-            return rules_kind_name((enum rules_kind)k);
-    return strcmp(s, "digest") == 0 ? "digest" : NULL;
-}
-
-static const char *
-kinds_expected(void)
-{
-    return "milestone.due_soon, milestone.overdue, milestone.freeze, project.start_overdue, "
-           "project.completion_overdue, investment.lagging, report.missing, progress.stalled, "
-           "approval.overdue, problem.overdue, project.repeated_red, campaign.at_risk, campaign.missed, digest";
-}
-
-static const char *
-map_light_word(const char *s)
-{
-    static const char *const lights[][4] = {
-        { "red", "红", "红灯", "Red" }, { "yellow", "黄", "黄灯", "Yellow" }, { "green", "绿", "绿灯", "Green" },
-    };
-    for (size_t i = 0; i < ARRAY_LEN(lights); i++)
-        for (size_t j = 0; j < 4; j++)
-            if (strcmp(s, lights[i][j]) == 0)
-                return lights[i][0];
-    return NULL;
-}
-
-static const char *
-lights_expected(void)
-{
-    return "red, yellow, green (or 红, 黄, 绿)";
-}
-
 /* Splits an option value at ',' or '，' into trimmed items; maps each (map
  * may be NULL) and appends it to the matcher's array. False after a usage
  * error was sent. */
 static bool
 add_matcher(struct cmd_ctx *ctx, json_t *m, const struct cmd_args *a, const char *opt,
-            const char *(*map)(const char *), const char *(*expected)(void))
+            const struct words *words)
 {
     const char *v = cmd_opt(a, opt);
     if (v == NULL)
@@ -106,9 +69,11 @@ add_matcher(struct cmd_ctx *ctx, json_t *m, const struct cmd_args *a, const char
             item[--n] = '\0';
         if (n == 0)
             continue;
-        const char *c = map ? map(item) : item;
+        const char *c = words ? words_map(words, item) : item;
         if (c == NULL) {
-            usage_error(ctx, "--%s: unknown value '%s' (expected one of %s)", opt, item, expected());
+            char *expected = words_expected_new(words);
+            usage_error(ctx, "--%s: unknown value '%s' (expected one of %s)", opt, item, expected);
+            free(expected);
             ok = false;
         } else if (json_array_size(arr) >= MATCH_VALUES_MAX) {
             usage_error(ctx, "--%s: at most %d values", opt, MATCH_VALUES_MAX);
@@ -127,16 +92,6 @@ add_matcher(struct cmd_ctx *ctx, json_t *m, const struct cmd_args *a, const char
     else
         json_decref(arr);
     return ok;
-}
-
-static void
-on_listed(void *arg, const PGresult *res, const char *err)
-{
-    struct cmd_ctx *ctx = arg;
-    if (err)
-        cmd_error(ctx, "internal", NULL, "query failed: %s", err);
-    else
-        cmd_reply(ctx, cmd_rows_json(res));
 }
 
 /* ---- the command ----------------------------------------------------------- */
@@ -177,11 +132,10 @@ silence_add(struct cmd_ctx *ctx, const struct cmd_args *a)
     if (!admin_only(ctx, "add") || !only_options(ctx, a, "add", allowed))
         return;
     json_t *m = json_object();
-    bool ok = add_matcher(ctx, m, a, "project", NULL, NULL) && add_matcher(ctx, m, a, "county", NULL, NULL) &&
-              add_matcher(ctx, m, a, "sector", map_sector, sector_expected) &&
-              add_matcher(ctx, m, a, "level", map_level, level_expected) &&
-              add_matcher(ctx, m, a, "kind", map_kind_or_digest, kinds_expected) &&
-              add_matcher(ctx, m, a, "light", map_light_word, lights_expected);
+    bool ok = add_matcher(ctx, m, a, "project", NULL) && add_matcher(ctx, m, a, "county", NULL) &&
+              add_matcher(ctx, m, a, "sector", &words_sector) && add_matcher(ctx, m, a, "level", &words_level) &&
+              add_matcher(ctx, m, a, "kind", &words_alert_kind_digest) &&
+              add_matcher(ctx, m, a, "light", &words_light);
     if (!ok) {
         json_decref(m);
         return;
@@ -262,7 +216,7 @@ silence_list(struct cmd_ctx *ctx, const struct cmd_args *a)
                  : "SELECT " SILENCE_COLUMNS " FROM silence s"
                    " WHERE NOT $3::bool AND s.deleted_at IS NULL AND s.ends_at > to_timestamp($1::float8)"
                    " ORDER BY s.id",
-             3, params, on_listed, ctx);
+             3, params, cmd_on_rows, ctx);
 }
 
 static void

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "clock.h"
 #include "cmd_util.h"
@@ -18,12 +17,6 @@
 #include "values.h"
 
 #define WRITE_MAX_ARGS 12
-
-static const char *
-level_name(enum cmd_level l)
-{
-    return l == LEVEL_ADMIN ? "admin" : l == LEVEL_OPERATOR ? "operator" : "none";
-}
 
 void
 cmd_usage_error(const struct cmd_call *c, const char *fmt, ...)
@@ -89,7 +82,7 @@ cmd_run_sub(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_sub
     c.a = &sa;
     if (ctx->level < s->level) {
         cmd_error(ctx, "denied", NULL, "'%s %s' needs the %s level; user %s has %s", e->name, s->name,
-                  level_name(s->level), ctx->user, level_name(ctx->level));
+                  cmd_level_name(s->level), ctx->user, cmd_level_name(ctx->level));
         return;
     }
     if (sa.npos < s->min_pos || sa.npos > s->max_pos) {
@@ -220,56 +213,20 @@ cmd_optional_text(const struct cmd_call *c, const char *opt, const char **out)
 }
 
 bool
-cmd_enum_opt(const struct cmd_call *c, const char *opt, const char *(*map)(const char *), const char *expected,
-             const char **out)
+cmd_enum_opt(const struct cmd_call *c, const char *opt, const struct words *words, const char **out)
 {
     const char *v = cmd_opt(c->a, opt);
     *out = NULL;
     if (v == NULL)
         return true;
-    *out = map(v);
+    *out = words_map(words, v);
     if (*out == NULL) {
+        char *expected = words_expected_new(words);
         cmd_error(c->ctx, "usage", NULL, "--%s: unknown value '%s' (expected one of %s)", opt, v, expected);
+        free(expected);
         return false;
     }
     return true;
-}
-
-/* Length of a blank at s (ASCII, or the U+3000 a Chinese IME types), or 0. */
-static size_t
-blank_at(const char *s)
-{
-    if (*s == ' ' || *s == '\t')
-        return 1;
-    return strncmp(s, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
-}
-
-const char *
-cmd_term_map(const struct cmd_term *terms, const char *s)
-{
-    size_t n;
-    while ((n = blank_at(s)) > 0)
-        s += n;
-    size_t len = 0;
-    for (size_t i = 0; s[i];)   /* the length up to the trailing blanks */
-        if ((n = blank_at(s + i)) > 0)
-            i += n;
-        else
-            len = ++i;
-    if (len == 0)
-        return NULL;
-    for (const struct cmd_term *t = terms; t->name; t++) {
-        if (strlen(t->name) == len && strncasecmp(t->name, s, len) == 0)
-            return t->name;
-        for (const char *p = t->spellings; p && *p;) {
-            const char *bar = strchr(p, '|');
-            size_t plen = bar ? (size_t)(bar - p) : strlen(p);
-            if (plen == len && memcmp(p, s, len) == 0)
-                return t->name;
-            p += plen + (bar != NULL);
-        }
-    }
-    return NULL;
 }
 
 void
@@ -345,12 +302,4 @@ cmd_run_write(struct cmd_ctx *ctx, const char *call, int n, const char *const *a
     char *sql = xasprintf("SELECT %s, $%d::date, $%d::text, $%d::text)::text", call, n + 1, n + 2, n + 3);
     db_query(ctx->d->db, sql, n + 3, params, cmd_on_written, ctx);
     free(sql);
-}
-
-const char *
-cmd_milestone_filter_map(const char *s)
-{
-    if (strcmp(s, "overdue") == 0 || strcmp(s, "逾期") == 0 || strcmp(s, "超期") == 0)
-        return "overdue";
-    return map_milestone_status(s);
 }

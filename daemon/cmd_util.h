@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "cmd.h"
+#include "values.h"
 
 struct cmd_sub;
 
@@ -61,20 +62,9 @@ bool cmd_has_text(const char *s);
 bool cmd_required_text(const struct cmd_call *c, const char *opt, const char *why, const char **out);
 /* A text option that may be absent; given, it must not be blank. */
 bool cmd_optional_text(const struct cmd_call *c, const char *opt, const char **out);
-/* An enum option mapped to its canonical name (NULL when absent); an
- * unknown value is a usage error listing the expected ones. */
-bool cmd_enum_opt(const struct cmd_call *c, const char *opt, const char *(*map)(const char *),
-                  const char *expected, const char **out);
-
-/* A vocabulary: each canonical name with the other spellings people use,
- * '|'-separated ("资金|融资"). Terminated by a NULL name. */
-struct cmd_term {
-    const char *name;
-    const char *spellings;
-};
-/* The canonical name s means (the name in any case, or a spelling;
- * surrounding blanks ignored), or NULL. */
-const char *cmd_term_map(const struct cmd_term *terms, const char *s);
+/* An enum option mapped to its canonical name in words (NULL when
+ * absent); an unknown value is a usage error listing the expected ones. */
+bool cmd_enum_opt(const struct cmd_call *c, const char *opt, const struct words *words, const char **out);
 
 /* The business date of the daemon's clock, YYYY-MM-DD. */
 void cmd_today(const struct cmd_ctx *ctx, char out[11]);
@@ -86,12 +76,10 @@ void cmd_usage_for(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *f
 /* A db_result_fn answering the rows as a table (arg: the cmd_ctx). */
 void cmd_on_rows(void *arg, const PGresult *res, const char *err);
 
-/* --status on milestones (`milestones`, `export milestones`): a state
- * (未完成, 已完成, 免除 …) or 逾期/overdue, canonical, for cmd_enum_opt; and
- * its condition on milestone m, given the parameters holding today and the
- * canonical value (NULL: any). "pending" is pending and not yet overdue. */
-const char *cmd_milestone_filter_map(const char *s);
-#define CMD_MILESTONE_FILTER_EXPECTED "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)"
+/* --status on milestones (`milestones`, `export milestones`, a value of
+ * words_milestone_filter): its condition on milestone m, given the
+ * parameters holding today and the canonical value (NULL: any). "pending"
+ * is pending and not yet overdue. */
 #define CMD_MILESTONE_FILTER_SQL(today, value) \
     "(" value "::text IS NULL OR (CASE WHEN " value " = 'overdue' THEN m.status = 'pending' AND m.due_on < " \
     today "::date WHEN " value " = 'pending' THEN m.status = 'pending' AND m.due_on >= " today "::date" \
