@@ -43,7 +43,7 @@ alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     }
     char since_s[32], limit[16];
     const char *since;
-    const struct cmd_call c = { ctx, e, NULL, a };
+    const struct cmd_call c = { .ctx = ctx, .e = e, .a = a };
     if (!cmd_since_opt(&c, since_s, &since) || !cmd_limit_opt(&c, LIST_DEFAULT, LIST_MAX, limit))
         return;
     const char *params[] = { ctx->d->cfg->timezone, kind, light, county, since, limit };
@@ -72,10 +72,14 @@ static const struct cmd_opt alerts_opts[] = {
 };
 
 const struct cmd_entry cmd_alerts_entry = {
-    "alerts", "[--kind K] [--light L] [--county C] [--since T] [--limit N]",
-    "the alerts decided, newest first (default 100): kind, stage, light, project, county, "
-    "and how their deliveries stand",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, alerts_opts, alerts_exec,
+    .name = "alerts",
+    .usage = "[--kind K] [--light L] [--county C] [--since T] [--limit N]",
+    .summary = "the alerts decided, newest first (default 100): kind, stage, light, project, county, "
+        "and how their deliveries stand",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = alerts_opts,
+    .exec = alerts_exec,
 };
 
 /* ---- receivers ---------------------------------------------------------- */
@@ -131,8 +135,11 @@ receivers_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_receivers_entry = {
-    "receivers", "",
-    "the configured receivers: type, rate, chat window, backlog (pending, dead, silenced), "
-    "last success and last error",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, NULL, receivers_exec,
+    .name = "receivers",
+    .usage = "",
+    .summary = "the configured receivers: type, rate, chat window, backlog (pending, dead, silenced), "
+        "last success and last error",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .exec = receivers_exec,
 };

@@ -24,7 +24,7 @@ required_enum(const struct cmd_call *c, const char *opt, const struct words *wor
 {
     if (cmd_opt(c->a, opt) == NULL) {
         char *expected = words_expected_new(words);
-        cmd_usage_error(c, "%s %s needs --%s (one of %s)", c->e->name, c->sub->name, opt, expected);
+        cmd_usage_error(c, "%s needs --%s (one of %s)", cmd_call_name(c), opt, expected);
         free(expected);
         return false;
     }
@@ -109,43 +109,55 @@ problem_list(const struct cmd_call *c)
              10, params, cmd_on_rows, c->ctx);
 }
 
-static const char *const problem_add_opts[] = { "category", "severity", "text", "unit", "limit", NULL };
-static const char *const problem_list_opts[] = {
-    "county", "unit", "status", "category", "severity", "project", "sector", NULL,
-};
-static const char *const problem_resolve_opts[] = { "note", NULL };
-
-static const struct cmd_sub problem_subs[] = {
-    { "add", "add CODE --category C --severity ordinary|major --text TEXT [--unit U] [--limit DATE]",
-      LEVEL_ADMIN, 1, 1, problem_add_opts, problem_add },
-    { "list", "list [--county C] [--unit U] [--status open|resolved|overdue] [--category C] [--severity S] "
-      "[--project CODE] [--sector S]",
-      LEVEL_OPERATOR, 0, 0, problem_list_opts, problem_list },
-    { "resolve", "resolve ID --note TEXT", LEVEL_ADMIN, 1, 1, problem_resolve_opts, problem_resolve },
-    { NULL, NULL, 0, 0, 0, NULL, NULL },
-};
-
-static void
-problem_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    cmd_run_sub(ctx, &cmd_problem_entry, problem_subs, a, "list");
-}
-
-static const struct cmd_opt problem_opts[] = {
+static const struct cmd_opt problem_add_opts[] = {
     { "category", true }, { "severity", true }, { "text", true }, { "unit", true }, { "limit", true },
-    { "county", true }, { "status", true }, { "project", true }, { "sector", true }, { "note", true },
     { NULL, false },
+};
+static const struct cmd_opt problem_list_opts[] = {
+    { "county", true }, { "unit", true }, { "status", true }, { "category", true }, { "severity", true },
+    { "project", true }, { "sector", true }, { NULL, false },
+};
+static const struct cmd_opt problem_resolve_opts[] = { { "note", true }, { NULL, false } };
+
+static const struct cmd_entry problem_subs[] = {
+    {
+        .name = "add",
+        .usage = "CODE --category C --severity ordinary|major --text TEXT [--unit U] [--limit DATE]",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = problem_add_opts,
+        .run = problem_add,
+    },
+    {
+        .name = "list",
+        .usage = "[--county C] [--unit U] [--status open|resolved|overdue] [--category C] [--severity S] "
+            "[--project CODE] [--sector S]",
+        .level = LEVEL_OPERATOR,
+        .opts = problem_list_opts,
+        .run = problem_list,
+    },
+    {
+        .name = "resolve",
+        .usage = "ID --note TEXT",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = problem_resolve_opts,
+        .run = problem_resolve,
+    },
+    { .name = NULL },
 };
 
 const struct cmd_entry cmd_problem_entry = {
-    "problem",
-    "add CODE --category C --severity ordinary|major --text TEXT [--unit U] [--limit DATE]"
-    " | list [--county C] [--unit U] [--status open|resolved|overdue] [--category C] [--severity S]"
-    " [--project CODE] [--sector S] | resolve ID --note TEXT",
-    "the problem list (问题清单): add (admin; reported today; without --limit the time limit is by "
-    "severity, 一般 7 days and 重大 30 unless keyprojd.conf says otherwise), list (overdue first; open = "
-    "within its limit), resolve (admin)",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 2, problem_opts, problem_exec,
+    .name = "problem",
+    .summary = "the problem list (问题清单): add (admin; reported today; without --limit the time limit is by "
+        "severity, 一般 7 days and 重大 30 unless keyprojd.conf says otherwise), list (overdue first; open = "
+        "within its limit), resolve (admin)",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = problem_subs,
+    .dflt = "list",
 };
 
 /* ---- approval list | done ------------------------------------------------ */
@@ -192,33 +204,39 @@ approval_done(const struct cmd_call *c)
     cmd_run_write(c->ctx, "keyproj_approval_done($1::bigint, $2::date, $3::text", 3, args);
 }
 
-static const char *const approval_list_opts[] = { "county", "status", "overdue", "unit", "project", NULL };
-static const char *const approval_done_opts[] = { "date", "note", NULL };
-
-static const struct cmd_sub approval_subs[] = {
-    { "list", "list [--county C] [--status pending|done|waived|overdue] [--overdue] [--unit U] [--project CODE]",
-      LEVEL_OPERATOR, 0, 0, approval_list_opts, approval_list },
-    { "done", "done ID [--date D] [--note TEXT]", LEVEL_ADMIN, 1, 1, approval_done_opts, approval_done },
-    { NULL, NULL, 0, 0, 0, NULL, NULL },
-};
-
-static void
-approval_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    cmd_run_sub(ctx, &cmd_approval_entry, approval_subs, a, "list");
-}
-
-static const struct cmd_opt approval_opts[] = {
+static const struct cmd_opt approval_list_opts[] = {
     { "county", true }, { "status", true }, { "overdue", false }, { "unit", true }, { "project", true },
-    { "date", true }, { "note", true }, { NULL, false },
+    { NULL, false },
+};
+static const struct cmd_opt approval_done_opts[] = { { "date", true }, { "note", true }, { NULL, false } };
+
+static const struct cmd_entry approval_subs[] = {
+    {
+        .name = "list",
+        .usage = "[--county C] [--status pending|done|waived|overdue] [--overdue] [--unit U] [--project CODE]",
+        .level = LEVEL_OPERATOR,
+        .opts = approval_list_opts,
+        .run = approval_list,
+    },
+    {
+        .name = "done",
+        .usage = "ID [--date D] [--note TEXT]",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = approval_done_opts,
+        .run = approval_done,
+    },
+    { .name = NULL },
 };
 
 const struct cmd_entry cmd_approval_entry = {
-    "approval",
-    "list [--county C] [--status pending|done|waived|overdue] [--overdue] [--unit U] [--project CODE]"
-    " | done ID [--date D] [--note TEXT]",
-    "联审联批 items: list (overdue first: pending past the planned date), done (admin; today or --date)",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 2, approval_opts, approval_exec,
+    .name = "approval",
+    .summary = "联审联批 items: list (overdue first: pending past the planned date), done (admin; today or --date)",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = approval_subs,
+    .dflt = "list",
 };
 
 /* ---- orders, order reply ------------------------------------------------- */
@@ -226,7 +244,7 @@ const struct cmd_entry cmd_approval_entry = {
 static void
 orders_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_orders_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_orders_entry, .a = a };
     const char *status, *kind;
     if (!cmd_enum_opt(&c, "status", &words_order_status, &status)
         || !cmd_enum_opt(&c, "kind", &words_order_kind, &kind))
@@ -254,9 +272,13 @@ static const struct cmd_opt orders_opts[] = {
 };
 
 const struct cmd_entry cmd_orders_entry = {
-    "orders", "[--status open|replied|overdue] [--county C] [--kind reminder|supervision|assignment] [--project CODE]",
-    "supervision orders issued (提醒函, 督办函, 交办函) and their reply state; unanswered past the reply date first",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, orders_opts, orders_exec,
+    .name = "orders",
+    .usage = "[--status open|replied|overdue] [--county C] [--kind reminder|supervision|assignment] [--project CODE]",
+    .summary = "supervision orders issued (提醒函, 督办函, 交办函) and their reply state; unanswered past the reply date first",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = orders_opts,
+    .exec = orders_exec,
 };
 
 static void
@@ -271,23 +293,25 @@ order_reply(const struct cmd_call *c)
     cmd_run_write(c->ctx, "keyproj_order_reply($1::bigint, $2::date, $3::text", 3, args);
 }
 
-static const char *const order_reply_opts[] = { "date", "note", NULL };
+static const struct cmd_opt order_reply_opts[] = { { "date", true }, { "note", true }, { NULL, false } };
 
-static const struct cmd_sub order_subs[] = {
-    { "reply", "reply ID [--date D] [--note TEXT]", LEVEL_ADMIN, 1, 1, order_reply_opts, order_reply },
-    { NULL, NULL, 0, 0, 0, NULL, NULL },
+static const struct cmd_entry order_subs[] = {
+    {
+        .name = "reply",
+        .usage = "ID [--date D] [--note TEXT]",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = order_reply_opts,
+        .run = order_reply,
+    },
+    { .name = NULL },
 };
 
-static void
-order_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    cmd_run_sub(ctx, &cmd_order_entry, order_subs, a, NULL);
-}
-
-static const struct cmd_opt order_opts[] = { { "date", true }, { "note", true }, { NULL, false } };
-
 const struct cmd_entry cmd_order_entry = {
-    "order", "reply ID [--date D] [--note TEXT]",
-    "record that the unit replied to a supervision order, today or on --date (not before it was issued)",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 1, 2, order_opts, order_exec,
+    .name = "order",
+    .summary = "record that the unit replied to a supervision order, today or on --date (not before it was issued)",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .subs = order_subs,
 };

@@ -1,4 +1,4 @@
-/* cmd_util: shared argument checks, subcommands and writes of the command
+/* cmd_util: shared argument checks and writes of the command
  * files (see cmd_util.h). Knows nothing of what a command means. */
 #include "ac_config.h"
 
@@ -18,6 +18,12 @@
 
 #define WRITE_MAX_ARGS 12
 
+const char *
+cmd_call_name(const struct cmd_call *c)
+{
+    return c->name ? c->name : c->e->name;
+}
+
 void
 cmd_usage_error(const struct cmd_call *c, const char *fmt, ...)
 {
@@ -26,75 +32,8 @@ cmd_usage_error(const struct cmd_call *c, const char *fmt, ...)
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
     const char *usage = c->sub ? c->sub->usage : c->e->usage;
-    cmd_error(c->ctx, "usage", NULL, "%s; usage: %s%s%s", msg, c->e->name, usage[0] ? " " : "", usage);
+    cmd_error(c->ctx, "usage", NULL, "%s; usage: %s%s%s", msg, cmd_call_name(c), usage[0] ? " " : "", usage);
     free(msg);
-}
-
-/* ---- subcommands ------------------------------------------------------ */
-
-static bool
-sub_takes(const struct cmd_sub *s, const char *opt)
-{
-    for (const char *const *o = s->opts; o && *o; o++)
-        if (strcmp(*o, opt) == 0)
-            return true;
-    return false;
-}
-
-static char *
-sub_names(const struct cmd_sub *subs)
-{
-    struct buf b;
-    buf_init(&b);
-    for (const struct cmd_sub *s = subs; s->name; s++) {
-        if (s != subs)
-            buf_puts(&b, s[1].name ? ", " : " or ");
-        buf_puts(&b, s->name);
-    }
-    return buf_steal(&b);
-}
-
-void
-cmd_run_sub(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_sub *subs,
-            const struct cmd_args *a, const char *dflt)
-{
-    const char *name = a->npos > 0 ? a->pos[0] : dflt;
-    struct cmd_call c = { ctx, e, NULL, a };
-    if (name == NULL) {
-        cmd_usage_error(&c, "'%s' needs an action", e->name);
-        return;
-    }
-    const struct cmd_sub *s = subs;
-    while (s->name && strcmp(s->name, name) != 0)
-        s++;
-    if (s->name == NULL) {
-        char *names = sub_names(subs);
-        cmd_usage_error(&c, "unknown %s action '%s' (expected %s)", e->name, name, names);
-        free(names);
-        return;
-    }
-    struct cmd_args sa = *a;   /* the positionals after the subcommand's name */
-    if (a->npos > 0) {
-        sa.pos = a->pos + 1;
-        sa.npos = a->npos - 1;
-    }
-    c.sub = s;
-    c.a = &sa;
-    if (ctx->level < s->level) {
-        cmd_error(ctx, "denied", NULL, "'%s %s' needs the %s level; user %s has %s", e->name, s->name,
-                  cmd_level_name(s->level), ctx->user, cmd_level_name(ctx->level));
-        return;
-    }
-    if (sa.npos < s->min_pos || sa.npos > s->max_pos) {
-        cmd_usage_error(&c, sa.npos < s->min_pos ? "missing argument" : "too many arguments");
-        return;
-    }
-    for (int i = 0; i < sa.nopt; i++)
-        if (!sub_takes(s, sa.opt[i].name)) {
-            cmd_usage_error(&c, "'%s %s' takes no --%s", e->name, s->name, sa.opt[i].name);
-            return;
-        }
-    s->exec(&c);
 }
 
 /* ---- argument checks -------------------------------------------------- */
@@ -192,10 +131,7 @@ cmd_required_text(const struct cmd_call *c, const char *opt, const char *why, co
 {
     *out = cmd_opt(c->a, opt);
     if (*out == NULL || !cmd_has_text(*out)) {
-        if (c->sub)
-            cmd_usage_error(c, "%s %s needs --%s TEXT (%s)", c->e->name, c->sub->name, opt, why);
-        else
-            cmd_usage_error(c, "%s needs --%s TEXT (%s)", c->e->name, opt, why);
+        cmd_usage_error(c, "%s needs --%s TEXT (%s)", cmd_call_name(c), opt, why);
         return false;
     }
     return true;

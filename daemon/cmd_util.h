@@ -1,6 +1,5 @@
 /* cmd_util: what the command files share — argument checks that answer the
- * usage error themselves, subcommands ("problem add", "campaign show"),
- * the business date, table answers, and the one-statement writes of the
+ * usage error themselves, the business date, table answers, and the one-statement writes of the
  * sql/0002 and 0005 functions. */
 #ifndef KEYPROJ_CMD_UTIL_H
 #define KEYPROJ_CMD_UTIL_H
@@ -11,34 +10,8 @@
 #include "cmd.h"
 #include "values.h"
 
-struct cmd_sub;
-
-/* One command being run: the entry, the subcommand (NULL when the command
- * has none) and its arguments (positionals after the subcommand's name). */
-struct cmd_call {
-    struct cmd_ctx *ctx;
-    const struct cmd_entry *e;
-    const struct cmd_sub *sub;
-    const struct cmd_args *a;
-};
-
-/* A subcommand: its own level, positionals and options, checked before it
- * runs, so that "problem list --text x" is a usage error and "problem add"
- * needs the admin level although "problem list" does not. */
-struct cmd_sub {
-    const char *name;
-    const char *usage;              /* after the command's name: "add CODE --category C …" */
-    enum cmd_level level;
-    int min_pos, max_pos;           /* after the subcommand's name */
-    const char *const *opts;        /* the options it takes, NULL-terminated; NULL: none */
-    void (*exec)(const struct cmd_call *c);
-};
-
-/* Runs the subcommand a->pos[0] names (dflt when there is no positional;
- * NULL: one is required) after checking its level, positionals and options. */
-void cmd_run_sub(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_sub *subs,
-                 const struct cmd_args *a, const char *dflt);
-
+/* The words naming what runs: "problem add", "campaign target set". */
+const char *cmd_call_name(const struct cmd_call *c);
 /* A usage error with the usage line of the command (or subcommand). */
 void cmd_usage_error(const struct cmd_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
