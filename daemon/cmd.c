@@ -67,33 +67,81 @@ const struct cmd_entry *const cmd_table[] = {
     NULL,
 };
 
-static const char *
-level_name(enum cmd_level l)
+const char *
+cmd_level_name(enum cmd_level l)
 {
     return l == LEVEL_ADMIN ? "admin" : l == LEVEL_OPERATOR ? "operator" : "none";
+}
+
+static bool
+named(const struct cmd_entry *e, const char *name)
+{
+    if (strcmp(e->name, name) == 0)
+        return true;
+    for (const char *const *al = e->aliases; al && *al; al++)
+        if (strcmp(*al, name) == 0)
+            return true;
+    return false;
 }
 
 static const struct cmd_entry *
 find(const char *name)
 {
     for (const struct cmd_entry *const *e = cmd_table; *e; e++)
-        if (strcmp((*e)->name, name) == 0)
+        if (named(*e, name))
             return *e;
     return NULL;
 }
 
-static char *
-usage_of(const struct cmd_entry *e)
+static const struct cmd_entry *
+find_sub(const struct cmd_entry *e, const char *name)
 {
-    return e->usage[0] ? xasprintf("%s %s", e->name, e->usage) : xstrdup(e->name);
+    for (const struct cmd_entry *s = e->subs; s && s->name; s++)
+        if (named(s, name))
+            return s;
+    return NULL;
 }
 
+char *
+cmd_usage_new(const struct cmd_entry *e)
+{
+    if (e->subs == NULL)
+        return xstrdup(e->usage);
+    struct buf b;
+    buf_init(&b);
+    for (const struct cmd_entry *s = e->subs; s->name; s++) {
+        char *u = cmd_usage_new(s);
+        bool dflt = e->dflt && strcmp(e->dflt, s->name) == 0;
+        buf_printf(&b, "%s%s%s%s%s%s", s == e->subs ? "" : " | ", dflt ? "[" : "", s->name, dflt ? "]" : "",
+                   u[0] ? " " : "", u);
+        free(u);
+    }
+    return buf_steal(&b);
+}
+
+/* "NAME USAGE", newly allocated. */
+static char *
+usage_of(const char *name, const struct cmd_entry *e)
+{
+    char *u = cmd_usage_new(e);
+    char *full = u[0] ? xasprintf("%s %s", name, u) : xstrdup(name);
+    free(u);
+    return full;
+}
+
+/* An option of e, or of any of its subcommands (which says whether the
+ * one named runs takes it once it is known). */
 static const struct cmd_opt *
 find_opt(const struct cmd_entry *e, const char *name, size_t len)
 {
     for (const struct cmd_opt *o = e->opts; o && o->name; o++)
         if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
             return o;
+    for (const struct cmd_entry *s = e->subs; s && s->name; s++) {
+        const struct cmd_opt *o = find_opt(s, name, len);
+        if (o != NULL)
+            return o;
+    }
     return NULL;
 }
 
@@ -144,7 +192,7 @@ parse_args(const struct cmd_entry *e, struct tokens *t, struct cmd_args *a, char
         a->opt[a->nopt].value = value;
         a->nopt++;
     }
-    if (a->npos < e->min_pos || a->npos > e->max_pos) {
+    if (e->subs == NULL && (a->npos < e->min_pos || a->npos > e->max_pos)) {
         snprintf(err, errlen, a->npos < e->min_pos ? "missing argument" : "too many arguments");
         return false;
     }
@@ -205,6 +253,86 @@ cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fm
     control_respond(ctx, r);
 }
 
+static void usage_error(struct cmd_ctx *ctx, const char *name, const struct cmd_entry *e, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* "<what is wrong>; usage: NAME USAGE" for entry e, named name. */
+static void
+usage_error(struct cmd_ctx *ctx, const char *name, const struct cmd_entry *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    char *u = usage_of(name, e);
+    cmd_error(ctx, "usage", NULL, "%s; usage: %s", msg, u);
+    free(u);
+    free(msg);
+}
+
+/* "add, list or resolve", newly allocated. */
+static char *
+sub_names(const struct cmd_entry *e)
+{
+    struct buf b;
+    buf_init(&b);
+    for (const struct cmd_entry *s = e->subs; s->name; s++)
+        buf_printf(&b, "%s%s", s == e->subs ? "" : s[1].name ? ", " : " or ", s->name);
+    return buf_steal(&b);
+}
+
+static bool
+takes_opt(const struct cmd_entry *e, const char *opt)
+{
+    for (const struct cmd_opt *o = e->opts; o && o->name; o++)
+        if (strcmp(o->name, opt) == 0)
+            return true;
+    return false;
+}
+
+/* Finds the subcommand of parent that a (its positionals after the
+ * parent's name) names, and checks it can run: its level, positionals and
+ * options. Writes its name to name and its positionals to sa; NULL after
+ * a refusal was sent. */
+static const struct cmd_entry *
+pick_sub(struct cmd_ctx *ctx, struct buf *name, const struct cmd_entry *parent, struct cmd_args *sa)
+{
+    const char *word = sa->npos > 0 ? sa->pos[0] : parent->dflt;
+    if (word == NULL) {
+        usage_error(ctx, name->data, parent, "'%s' needs an action", name->data);
+        return NULL;
+    }
+    const struct cmd_entry *s = find_sub(parent, word);
+    if (s == NULL) {
+        char *names = sub_names(parent);
+        usage_error(ctx, name->data, parent, "unknown %s action '%s' (expected %s)", name->data, word, names);
+        free(names);
+        return NULL;
+    }
+    if (sa->npos > 0) {
+        sa->pos++;
+        sa->npos--;
+    }
+    buf_printf(name, " %s", s->name);
+    if (ctx->level < s->level) {
+        cmd_error(ctx, "denied", NULL, "'%s' needs the %s level; user %s has %s", name->data, cmd_level_name(s->level),
+                  ctx->user, cmd_level_name(ctx->level));
+        return NULL;
+    }
+    if (s->subs != NULL)
+        return pick_sub(ctx, name, s, sa);
+    if (sa->npos < s->min_pos || sa->npos > s->max_pos) {
+        usage_error(ctx, name->data, s, sa->npos < s->min_pos ? "missing argument" : "too many arguments");
+        return NULL;
+    }
+    for (int i = 0; i < sa->nopt; i++)
+        if (!takes_opt(s, sa->opt[i].name)) {
+            usage_error(ctx, name->data, s, "'%s' takes no --%s", name->data, sa->opt[i].name);
+            return NULL;
+        }
+    return s;
+}
+
 void
 cmd_dispatch(struct cmd_ctx *ctx)
 {
@@ -219,7 +347,7 @@ cmd_dispatch(struct cmd_ctx *ctx)
     }
     if (ctx->level < e->level) {
         cmd_error(ctx, "denied", NULL, "'%s' needs the %s level; user %s has %s", e->name,
-                  level_name(e->level), ctx->user, level_name(ctx->level));
+                  cmd_level_name(e->level), ctx->user, cmd_level_name(ctx->level));
         return;
     }
     if (ctx->body != NULL && !(e->flags & CMD_BODY)) {
@@ -229,9 +357,7 @@ cmd_dispatch(struct cmd_ctx *ctx)
     struct cmd_args a;
     char err[200];
     if (!parse_args(e, &ctx->tok, &a, err, sizeof err)) {
-        char *u = usage_of(e);
-        cmd_error(ctx, "usage", NULL, "%s; usage: %s", err, u);
-        free(u);
+        usage_error(ctx, e->name, e, "%s", err);
         free(a.pos);
         return;
     }
@@ -241,16 +367,49 @@ cmd_dispatch(struct cmd_ctx *ctx)
         free(a.pos);
         return;
     }
-    /* Whatever an admin runs, and whatever anyone runs against the database
-     * at the admin level, may change what status counts: once it answers,
-     * the next status waits for counts that include it. */
-    ctx->may_write = e->level == LEVEL_ADMIN || (ctx->level == LEVEL_ADMIN && (e->flags & CMD_NEEDS_DB));
-    /* Positionals point into ctx->tok, which outlives the command. */
-    e->exec(ctx, &a);
+    struct cmd_args sa = a;   /* the positionals after the subcommand's name */
+    struct buf name;
+    buf_init(&name);
+    buf_puts(&name, e->name);
+    const struct cmd_entry *run = e->subs ? pick_sub(ctx, &name, e, &sa) : e;
+    if (run != NULL) {
+        /* Whatever an admin runs, and whatever anyone runs against the
+         * database at the admin level, may change what status counts: once
+         * it answers, the next status waits for counts that include it. */
+        ctx->may_write = run->level == LEVEL_ADMIN || e->level == LEVEL_ADMIN ||
+                         (ctx->level == LEVEL_ADMIN && (e->flags & CMD_NEEDS_DB));
+        /* Positionals point into ctx->tok, which outlives the command. */
+        const struct cmd_call c = {
+            .ctx = ctx, .e = e, .sub = run != e ? run : NULL, .a = &sa, .name = name.data,
+        };
+        if (run->run)
+            run->run(&c);
+        else
+            run->exec(ctx, &sa);
+    }
+    buf_free(&name);
     free(a.pos);
 }
 
 /* ---- help, version ---------------------------------------------------- */
+
+/* One subcommand's line of `help COMMAND`: its usage and level, and its
+ * own subcommands'. */
+static void
+help_subs(json_t *rows, const char *name, const struct cmd_entry *e)
+{
+    for (const struct cmd_entry *s = e->subs; s && s->name; s++) {
+        char *sname = xasprintf("%s %s", name, s->name);
+        if (s->subs) {
+            help_subs(rows, sname, s);
+        } else {
+            char *u = usage_of(sname, s);
+            json_array_append_new(rows, json_pack("{s:s, s:s}", "usage", u, "level", cmd_level_name(s->level)));
+            free(u);
+        }
+        free(sname);
+    }
+}
 
 static void
 help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
@@ -261,10 +420,15 @@ help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
             cmd_error(ctx, "not_found", NULL, "no command '%s': try 'help'", a->pos[0]);
             return;
         }
-        char *u = usage_of(e);
+        char *u = usage_of(e->name, e);
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "command", e->name, "usage", u,
-                              "level", level_name(e->level), "summary", e->summary);
+                              "level", cmd_level_name(e->level), "summary", e->summary);
         free(u);
+        if (e->subs) {      /* each with its level: "problem add" is the admin's */
+            json_t *subs = json_array();
+            help_subs(subs, e->name, e);
+            json_object_set_new(o, "subcommands", subs);
+        }
         cmd_reply(ctx, o);
         return;
     }
@@ -272,7 +436,7 @@ help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     for (const struct cmd_entry *const *e = cmd_table; *e; e++) {
         if ((*e)->level > ctx->level)
             continue;   /* list what the caller may run, as HAProxy does */
-        char *u = usage_of(*e);
+        char *u = usage_of((*e)->name, *e);
         json_array_append_new(rows, json_pack("{s:s, s:s}", "usage", u, "summary", (*e)->summary));
         free(u);
     }
@@ -280,8 +444,12 @@ help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_help_entry = {
-    "help", "[COMMAND]", "list the commands you may run, or show one command's usage",
-    LEVEL_OPERATOR, 0, 0, 1, NULL, help_exec,
+    .name = "help",
+    .usage = "[COMMAND]",
+    .summary = "list the commands you may run, or show one command's usage (and its subcommands', with their levels)",
+    .level = LEVEL_OPERATOR,
+    .max_pos = 1,
+    .exec = help_exec,
 };
 
 static void
@@ -292,6 +460,19 @@ version_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_version_entry = {
-    "version", "", "show keyprojd's version and the schema version it brings",
-    LEVEL_OPERATOR, 0, 0, 0, NULL, version_exec,
+    .name = "version",
+    .usage = "",
+    .summary = "show keyprojd's version and the schema version it brings",
+    .level = LEVEL_OPERATOR,
+    .exec = version_exec,
 };
+
+void
+cmd_list_commands(FILE *out)
+{
+    for (const struct cmd_entry *const *e = cmd_table; *e; e++) {
+        char *u = cmd_usage_new(*e);
+        fprintf(out, "%s\t%s\t%s\t%s\n", (*e)->name, cmd_level_name((*e)->level), u, (*e)->summary);
+        free(u);
+    }
+}

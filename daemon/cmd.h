@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <jansson.h>
 
@@ -15,6 +16,9 @@ struct daemon;
 struct client;
 
 enum cmd_level { LEVEL_NONE = 0, LEVEL_OPERATOR = 1, LEVEL_ADMIN = 2 };
+
+/* "operator", "admin" (or "none"), as peers' levels are named everywhere. */
+const char *cmd_level_name(enum cmd_level l);
 
 #define CMD_NEEDS_DB 0x1    /* refused with "unavailable" while the database is not ready */
 #define CMD_BODY 0x2        /* carries a --bytes N body */
@@ -53,15 +57,40 @@ struct cmd_ctx {
     bool may_write;         /* its answer drops status's cached counts (status_cache.h) */
 };
 
+struct cmd_entry;
+
+/* One command being run: the command named first, the subcommand that runs
+ * (NULL when it has none), its arguments (positionals after the
+ * subcommand's name) and the words that named it. */
+struct cmd_call {
+    struct cmd_ctx *ctx;
+    const struct cmd_entry *e;
+    const struct cmd_entry *sub;
+    const struct cmd_args *a;
+    const char *name;           /* "campaign target set"; NULL: e->name */
+};
+
+/* A command, or a subcommand in its parent's .subs, written with designated
+ * initialisers. A parent has .subs instead of an exec function: dispatch
+ * picks the child its first positional names (or .dflt), and its usage,
+ * options and levels are its children's, so that "problem add" needs the
+ * admin level although "problem list" does not, and "problem list --text
+ * x" is a usage error. Flags are the command's own (not its children's). */
 struct cmd_entry {
     const char *name;
-    const char *usage;      /* arguments after the name */
-    const char *summary;
+    const char *const *aliases;   /* other names, NULL-terminated, or NULL */
+    const char *usage;      /* arguments after the name; NULL for a parent (built from .subs) */
+    const char *summary;    /* NULL for a subcommand (its parent's speaks for it) */
     enum cmd_level level;
     unsigned flags;
     int min_pos, max_pos;
     const struct cmd_opt *opts;   /* NULL-name terminated, or NULL */
+    /* Exactly one of exec, run (the same with the call, for usage errors
+     * naming the subcommand) or subs. */
     void (*exec)(struct cmd_ctx *ctx, const struct cmd_args *args);
+    void (*run)(const struct cmd_call *c);
+    const struct cmd_entry *subs; /* NULL-name terminated */
+    const char *dflt;       /* the child run when no positional names one; NULL: one is required */
 };
 
 /* The table (cmd.c). */
@@ -69,6 +98,15 @@ extern const struct cmd_entry *const cmd_table[];
 
 /* Parses, checks the level and the database, and runs the command. */
 void cmd_dispatch(struct cmd_ctx *ctx);
+
+/* The usage of an entry after its name, newly allocated: a parent's is its
+ * children's, "[list] | show [C] | target set C …" (the default child in
+ * brackets). */
+char *cmd_usage_new(const struct cmd_entry *e);
+/* The table as `keyprojd --list-commands` prints it, one command a line:
+ * name, level, usage, summary, tab-separated (doc/gen-manpage.sh and
+ * doc/gen-completion.sh read it). */
+void cmd_list_commands(FILE *out);
 
 const char *cmd_opt(const struct cmd_args *a, const char *name);
 bool cmd_flag(const struct cmd_args *a, const char *name);

@@ -8,15 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <libpq-fe.h>
 
 #include "cmd.h"
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
-#include "rules.h"
 #include "util.h"
+#include "values.h"
 
 #define LIST_DEFAULT 100
 #define LIST_MAX 10000
@@ -25,49 +24,26 @@ extern const struct cmd_entry cmd_alerts_entry, cmd_receivers_entry;
 
 /* ---- alerts ------------------------------------------------------------- */
 
-static const char *
-kind_of(const char *s)
-{
-    for (int k = 0; k < RULES_KIND_COUNT; k++)
-        if (strcmp(s, rules_kind_name((enum rules_kind)k)) == 0)
-            return rules_kind_name((enum rules_kind)k);
-    return strcmp(s, "digest") == 0 ? "digest" : NULL;
-}
-
-static const char *
-light_of(const char *s)
-{
-    static const char *const lights[][3] = {
-        { "green", "绿", "绿灯" }, { "yellow", "黄", "黄灯" }, { "red", "红", "红灯" },
-    };
-    for (size_t i = 0; i < ARRAY_LEN(lights); i++)
-        if (strcasecmp(s, lights[i][0]) == 0 || strcmp(s, lights[i][1]) == 0 || strcmp(s, lights[i][2]) == 0)
-            return lights[i][0];
-    return NULL;
-}
-
 static void
 alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     const struct cmd_entry *e = &cmd_alerts_entry;
     const char *kind = cmd_opt(a, "kind"), *light = cmd_opt(a, "light"), *county = cmd_opt(a, "county");
-    if (kind && (kind = kind_of(kind)) == NULL) {
-        struct buf b;
-        buf_init(&b);
-        for (int k = 0; k < RULES_KIND_COUNT; k++)
-            buf_printf(&b, "%s, ", rules_kind_name((enum rules_kind)k));
-        cmd_usage_for(ctx, e, "--kind: unknown kind '%s' (expected %sdigest)", cmd_opt(a, "kind"), b.data);
-        buf_free(&b);
+    if (kind && (kind = words_map(&words_alert_kind_digest, kind)) == NULL) {
+        char *expected = words_expected_new(&words_alert_kind_digest);
+        cmd_usage_for(ctx, e, "--kind: unknown kind '%s' (expected %s)", cmd_opt(a, "kind"), expected);
+        free(expected);
         return;
     }
-    if (light && (light = light_of(light)) == NULL) {
-        cmd_usage_for(ctx, e, "--light: unknown light '%s' (expected red, yellow, green or 红, 黄, 绿)",
-                    cmd_opt(a, "light"));
+    if (light && (light = words_map(&words_light, light)) == NULL) {
+        char *expected = words_expected_new(&words_light);
+        cmd_usage_for(ctx, e, "--light: unknown light '%s' (expected %s)", cmd_opt(a, "light"), expected);
+        free(expected);
         return;
     }
     char since_s[32], limit[16];
     const char *since;
-    const struct cmd_call c = { ctx, e, NULL, a };
+    const struct cmd_call c = { .ctx = ctx, .e = e, .a = a };
     if (!cmd_since_opt(&c, since_s, &since) || !cmd_limit_opt(&c, LIST_DEFAULT, LIST_MAX, limit))
         return;
     const char *params[] = { ctx->d->cfg->timezone, kind, light, county, since, limit };
@@ -96,10 +72,14 @@ static const struct cmd_opt alerts_opts[] = {
 };
 
 const struct cmd_entry cmd_alerts_entry = {
-    "alerts", "[--kind K] [--light L] [--county C] [--since T] [--limit N]",
-    "the alerts decided, newest first (default 100): kind, stage, light, project, county, "
-    "and how their deliveries stand",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, alerts_opts, alerts_exec,
+    .name = "alerts",
+    .usage = "[--kind K] [--light L] [--county C] [--since T] [--limit N]",
+    .summary = "the alerts decided, newest first (default 100): kind, stage, light, project, county, "
+        "and how their deliveries stand",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = alerts_opts,
+    .exec = alerts_exec,
 };
 
 /* ---- receivers ---------------------------------------------------------- */
@@ -155,8 +135,11 @@ receivers_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_receivers_entry = {
-    "receivers", "",
-    "the configured receivers: type, rate, chat window, backlog (pending, dead, silenced), "
-    "last success and last error",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, NULL, receivers_exec,
+    .name = "receivers",
+    .usage = "",
+    .summary = "the configured receivers: type, rate, chat window, backlog (pending, dead, silenced), "
+        "last success and last error",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .exec = receivers_exec,
 };

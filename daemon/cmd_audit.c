@@ -51,7 +51,7 @@ since_arg(const struct cmd_call *c, char out[32])
 static void
 audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_audit_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_audit_entry, .a = a };
     char since[32], limit[16];
     if (!since_arg(&c, since) || !cmd_limit_opt(&c, AUDIT_DEFAULT_LIMIT, AUDIT_MAX_LIMIT, limit))
         return;
@@ -81,7 +81,11 @@ static const struct cmd_opt audit_opts[] = {
 };
 
 const struct cmd_entry cmd_audit_entry = {
-    "audit", "[--since 7d|DATE|TIME] [--actor USER] [--action A] [--subject S] [--limit N]",
-    "the audit trail, newest first (default 100 rows): who changed what, old and new values, result, request id",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, audit_opts, audit_exec,
+    .name = "audit",
+    .usage = "[--since 7d|DATE|TIME] [--actor USER] [--action A] [--subject S] [--limit N]",
+    .summary = "the audit trail, newest first (default 100 rows): who changed what, old and new values, result, request id",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = audit_opts,
+    .exec = audit_exec,
 };

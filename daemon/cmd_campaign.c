@@ -280,18 +280,14 @@ percent_value(const struct cmd_call *c, char out[40], const char **val)
 }
 
 static void
-campaign_target(const struct cmd_call *c)
+campaign_target_set(const struct cmd_call *c)
 {
-    if (strcmp(c->a->pos[0], "set") != 0) {
-        cmd_usage_error(c, "unknown campaign target action '%s' (expected set)", c->a->pos[0]);
-        return;
-    }
-    struct campaign_job *job = campaign_job(c, 1);
+    struct campaign_job *job = campaign_job(c, 0);
     if (job == NULL)
         return;
     char starts_b[16], completions_b[16], investment_b[40], approvals_b[40];
     const char *sector, *starts, *completions, *investment, *approvals, *county = cmd_opt(c->a, "county");
-    bool ok = cmd_enum_opt(c, "sector", map_sector, sector_expected(), &sector)
+    bool ok = cmd_enum_opt(c, "sector", &words_sector, &sector)
               && count_value(c, "starts", starts_b, &starts)
               && count_value(c, "completions", completions_b, &completions)
               && investment_value(c, investment_b, &investment) && percent_value(c, approvals_b, &approvals);
@@ -311,35 +307,39 @@ campaign_target(const struct cmd_call *c)
 
 /* ---- the command ---------------------------------------------------------- */
 
-static const char *const target_set_opts[] = {
-    "county", "sector", "starts", "completions", "investment", "approvals", NULL,
-};
-
-static const struct cmd_sub campaign_subs[] = {
-    { "list", "[list]", LEVEL_OPERATOR, 0, 0, NULL, campaign_list },
-    { "show", "show [C]", LEVEL_OPERATOR, 0, 1, NULL, campaign_show },
-    { "targets", "targets [C]", LEVEL_OPERATOR, 0, 1, NULL, campaign_targets },
-    { "target", "target set C [--county X] [--sector S] [--starts N] [--completions N] [--investment AMOUNT] "
-      "[--approvals PCT]", LEVEL_ADMIN, 2, 2, target_set_opts, campaign_target },
-    { NULL, NULL, 0, 0, 0, NULL, NULL },
-};
-
-static void
-campaign_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    cmd_run_sub(ctx, &cmd_campaign_entry, campaign_subs, a, "list");
-}
-
-static const struct cmd_opt campaign_opts[] = {
+static const struct cmd_opt target_set_opts[] = {
     { "county", true }, { "sector", true }, { "starts", true }, { "completions", true },
     { "investment", true }, { "approvals", true }, { NULL, false },
 };
 
+static const struct cmd_entry target_subs[] = {
+    {
+        .name = "set",
+        .usage = "C [--county X] [--sector S] [--starts N] [--completions N] [--investment AMOUNT] "
+            "[--approvals PCT]",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = target_set_opts,
+        .run = campaign_target_set,
+    },
+    { .name = NULL },
+};
+
+static const struct cmd_entry campaign_subs[] = {
+    { .name = "list", .usage = "", .level = LEVEL_OPERATOR, .run = campaign_list },
+    { .name = "show", .usage = "[C]", .level = LEVEL_OPERATOR, .max_pos = 1, .run = campaign_show },
+    { .name = "targets", .usage = "[C]", .level = LEVEL_OPERATOR, .max_pos = 1, .run = campaign_targets },
+    { .name = "target", .level = LEVEL_ADMIN, .subs = target_subs },
+    { .name = NULL },
+};
+
 const struct cmd_entry cmd_campaign_entry = {
-    "campaign",
-    "[list] | show [C] | targets [C] | target set C [--county X] [--sector S] [--starts N] [--completions N]"
-    " [--investment AMOUNT] [--approvals PCT]",
-    "双月攻坚 windows: list, show (the current window by default: days left, milestones done/due/overdue), "
-    "targets (actual against target), target set (admin; none removes one)",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 3, campaign_opts, campaign_exec,
+    .name = "campaign",
+    .summary = "双月攻坚 windows: list, show (the current window by default: days left, milestones done/due/overdue), "
+        "targets (actual against target), target set (admin; none removes one)",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = campaign_subs,
+    .dflt = "list",
 };

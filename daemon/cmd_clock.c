@@ -6,7 +6,6 @@
 #include "ac_config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "clock.h"
 #include "cmd.h"
@@ -36,18 +35,18 @@ scan_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_scan_entry = {
-    "scan", "", "run the alert engine now; answers when done, with rows examined, alerts and deliveries created",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 0, 0, NULL, scan_exec,
+    .name = "scan",
+    .usage = "",
+    .summary = "run the alert engine now; answers when done, with rows examined, alerts and deliveries created",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .exec = scan_exec,
 };
 
 static void
-clock_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+clock_set_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     struct daemon *d = ctx->d;
-    if (strcmp(a->pos[0], "set") != 0) {
-        cmd_error(ctx, "usage", NULL, "unknown clock action '%s'; usage: clock set TIME", a->pos[0]);
-        return;
-    }
     if (!d->test_clock) {
         cmd_error(ctx, "denied", NULL,
                   "the clock can be moved only in test mode (keyprojd started with --now); "
@@ -55,9 +54,9 @@ clock_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         return;
     }
     struct kclock c = d->clock;
-    if (!clock_set(&c, a->pos[1])) {
+    if (!clock_set(&c, a->pos[0])) {
         cmd_error(ctx, "usage", NULL, "cannot read the time '%s' (expected 2026-11-25T09:00:00+08:00, "
-                  "2026-11-25 09:00 or 2026-11-25)", a->pos[1]);
+                  "2026-11-25 09:00 or 2026-11-25)", a->pos[0]);
         return;
     }
     d->clock = c;
@@ -74,7 +73,14 @@ clock_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     cmd_reply(ctx, json_pack("{s:s, s:s}", "now", iso, "today", today));
 }
 
+static const struct cmd_entry clock_subs[] = {
+    { .name = "set", .usage = "TIME", .level = LEVEL_ADMIN, .min_pos = 1, .max_pos = 1, .exec = clock_set_exec },
+    { .name = NULL },
+};
+
 const struct cmd_entry cmd_clock_entry = {
-    "clock", "set TIME", "move the daemon's clock (test mode only: keyprojd --now) and scan",
-    LEVEL_ADMIN, 0, 2, 2, NULL, clock_exec,
+    .name = "clock",
+    .summary = "move the daemon's clock (test mode only: keyprojd --now) and scan",
+    .level = LEVEL_ADMIN,
+    .subs = clock_subs,
 };

@@ -46,7 +46,7 @@ deliveries_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         return;
     }
     char since_s[32], limit[16];
-    const struct cmd_call c = { ctx, e, NULL, a };
+    const struct cmd_call c = { .ctx = ctx, .e = e, .a = a };
     if (!cmd_since_opt(&c, since_s, &since) || !cmd_limit_opt(&c, LIST_DEFAULT, LIST_MAX, limit))
         return;
     const char *params[] = { ctx->d->cfg->timezone, status, receiver, since, limit };
@@ -71,9 +71,13 @@ static const struct cmd_opt deliveries_opts[] = {
 };
 
 const struct cmd_entry cmd_deliveries_entry = {
-    "deliveries", "[--status pending|delivered|dead|silenced] [--receiver R] [--since T] [--limit N]",
-    "the outbox, newest first (default 100 rows): each delivery's receiver, status, attempts, last answer",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, deliveries_opts, deliveries_exec,
+    .name = "deliveries",
+    .usage = "[--status pending|delivered|dead|silenced] [--receiver R] [--since T] [--limit N]",
+    .summary = "the outbox, newest first (default 100 rows): each delivery's receiver, status, attempts, last answer",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = deliveries_opts,
+    .exec = deliveries_exec,
 };
 
 /* ---- retry --------------------------------------------------------------------- */
@@ -116,7 +120,7 @@ retry_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     const struct config *cfg = ctx->d->cfg;
     const char *receiver = cmd_opt(a, "receiver"), *since;
     char since_s[32], id[24] = "";
-    const struct cmd_call c = { ctx, e, NULL, a };
+    const struct cmd_call c = { .ctx = ctx, .e = e, .a = a };
     if (a->npos == 1) {
         if (a->nopt > 0) {
             cmd_usage_for(ctx, e, "give either a delivery ID or --dead/--receiver/--since, not both");
@@ -159,8 +163,13 @@ static const struct cmd_opt retry_opts[] = {
 };
 
 const struct cmd_entry cmd_retry_entry = {
-    "retry", "ID | --dead [--receiver R] [--since T]",
-    "send a dead (or silenced) delivery again now, or every dead one of a receiver and/or since a time; "
-    "attempts are kept",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 0, 1, retry_opts, retry_exec,
+    .name = "retry",
+    .usage = "ID | --dead [--receiver R] [--since T]",
+    .summary = "send a dead (or silenced) delivery again now, or every dead one of a receiver and/or since a time; "
+        "attempts are kept",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .max_pos = 1,
+    .opts = retry_opts,
+    .exec = retry_exec,
 };

@@ -10,7 +10,6 @@
 #include "ac_config.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "cmd.h"
 #include "cmd_filter.h"
@@ -20,8 +19,6 @@
 #include "db.h"
 #include "util.h"
 #include "values.h"
-
-extern const struct cmd_entry cmd_export_entry;
 
 #define UTF8_BOM "\xEF\xBB\xBF"
 
@@ -116,13 +113,15 @@ on_rows(void *arg, const PGresult *res, const char *err)
 /* ---- projects ------------------------------------------------------------ */
 
 static void
-export_projects(struct cmd_call *c, struct export_job *job)
+export_projects(const struct cmd_call *c)
 {
+    struct export_job *job = xcalloc(1, sizeof *job);
+    job->ctx = c->ctx;
     struct cmd_filters f;
     const char *category, *status;
     if (!cmd_filters_read(c, &f)
-        || !cmd_enum_opt(c, "category", map_category, category_expected(), &category)
-        || !cmd_enum_opt(c, "status", map_status, status_expected(), &status)) {
+        || !cmd_enum_opt(c, "category", &words_category, &category)
+        || !cmd_enum_opt(c, "status", &words_status, &status)) {
         free(job);
         return;
     }
@@ -149,12 +148,14 @@ export_projects(struct cmd_call *c, struct export_job *job)
 /* ---- milestones ------------------------------------------------------------ */
 
 static void
-export_milestones(struct cmd_call *c, struct export_job *job)
+export_milestones(const struct cmd_call *c)
 {
+    struct export_job *job = xcalloc(1, sizeof *job);
+    job->ctx = c->ctx;
     struct cmd_filters f;
     const char *status;
     if (!cmd_filters_read(c, &f)
-        || !cmd_enum_opt(c, "status", cmd_milestone_filter_map, CMD_MILESTONE_FILTER_EXPECTED, &status)) {
+        || !cmd_enum_opt(c, "status", &words_milestone_filter, &status)) {
         free(job);
         return;
     }
@@ -182,36 +183,35 @@ export_milestones(struct cmd_call *c, struct export_job *job)
 
 /* ---- the command ----------------------------------------------------------- */
 
-static void
-export_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    struct cmd_call c = { ctx, &cmd_export_entry, NULL, a };
-    bool projects = strcmp(a->pos[0], "projects") == 0;
-    if (!projects && strcmp(a->pos[0], "milestones") != 0) {
-        cmd_usage_error(&c, "unknown export kind '%s' (expected projects or milestones)", a->pos[0]);
-        return;
-    }
-    if (!projects && cmd_flag(a, "category")) {     /* a milestone has a kind, not a category */
-        cmd_usage_error(&c, "'export milestones' takes no --category");
-        return;
-    }
-    struct export_job *job = xcalloc(1, sizeof *job);
-    job->ctx = ctx;
-    if (projects)
-        export_projects(&c, job);
-    else
-        export_milestones(&c, job);
-}
-
-static const struct cmd_opt export_opts[] = {
+static const struct cmd_opt projects_opts[] = {
     CMD_FILTER_OPTS, { "category", true }, { "status", true }, { NULL, false },
+};
+/* A milestone has a kind, not a category. */
+static const struct cmd_opt milestones_opts[] = { CMD_FILTER_OPTS, { "status", true }, { NULL, false } };
+
+static const struct cmd_entry export_subs[] = {
+    {
+        .name = "projects",
+        .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--category K] [--status S]",
+        .level = LEVEL_OPERATOR,
+        .opts = projects_opts,
+        .run = export_projects,
+    },
+    {
+        .name = "milestones",
+        .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--status pending|done|waived|overdue]",
+        .level = LEVEL_OPERATOR,
+        .opts = milestones_opts,
+        .run = export_milestones,
+    },
+    { .name = NULL },
 };
 
 const struct cmd_entry cmd_export_entry = {
-    "export",
-    "projects|milestones " CMD_FILTER_USAGE " [--campaign 2026-B6]"
-    " [--category K (projects)] [--status S (projects) | pending|done|waived|overdue (milestones)]",
-    "the ledger as a CSV file for Excel (UTF-8 with BOM, Chinese headers) that import takes back unchanged; "
-    "keyprojctl export projects > 项目.csv",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 1, 1, export_opts, export_exec,
+    .name = "export",
+    .summary = "the ledger as a CSV file for Excel (UTF-8 with BOM, Chinese headers) that import takes back unchanged; "
+        "keyprojctl export projects > 项目.csv",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = export_subs,
 };

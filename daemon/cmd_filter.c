@@ -26,9 +26,9 @@ cmd_filters_read(const struct cmd_call *c, struct cmd_filters *f)
     const char *cp = f->v[FILTER_CAMPAIGN];
     if (cp && parse_campaign(cp, f->campaign_code, sizeof f->campaign_code))
         f->v[FILTER_CAMPAIGN] = f->campaign_code;
-    return cmd_enum_opt(c, "sector", map_sector, sector_expected(), &f->v[FILTER_SECTOR])
-        && cmd_enum_opt(c, "level", map_level, level_expected(), &f->v[FILTER_LEVEL])
-        && cmd_enum_opt(c, "light", map_project_light, project_light_expected(), &f->v[FILTER_LIGHT]);
+    return cmd_enum_opt(c, "sector", &words_sector, &f->v[FILTER_SECTOR])
+        && cmd_enum_opt(c, "level", &words_level, &f->v[FILTER_LEVEL])
+        && cmd_enum_opt(c, "light", &words_light, &f->v[FILTER_LIGHT]);
 }
 
 char *

@@ -328,7 +328,13 @@ static const struct cmd_opt import_opts[] = {
 };
 
 const struct cmd_entry cmd_import_entry = {
-    "import", "projects|milestones|reports|plans FILE|- [--dry-run] [--encoding auto|utf-8|gb18030]",
-    "load a spreadsheet (CSV); all rows or none, re-importing changes nothing",
-    LEVEL_ADMIN, CMD_NEEDS_DB | CMD_BODY, 1, 1, import_opts, import_exec,
+    .name = "import",
+    .usage = "projects|milestones|reports|plans FILE|- [--dry-run] [--encoding auto|utf-8|gb18030]",
+    .summary = "load a spreadsheet (CSV); all rows or none, re-importing changes nothing",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB | CMD_BODY,
+    .min_pos = 1,
+    .max_pos = 1,
+    .opts = import_opts,
+    .exec = import_exec,
 };

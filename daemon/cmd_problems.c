@@ -7,6 +7,7 @@
 #include "ac_config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -17,79 +18,17 @@
 
 extern const struct cmd_entry cmd_problem_entry, cmd_approval_entry, cmd_orders_entry, cmd_order_entry;
 
-/* ---- vocabularies -------------------------------------------------------- */
-
-static const struct cmd_term category_terms[] = {
-    { "funding", "资金|资金问题|融资" },
-    { "planning", "规划|规划问题" },
-    { "land", "用地|土地|用地问题" },
-    { "environment", "环保|环评|生态环保|环境" },
-    { "demolition", "征迁|征地拆迁|拆迁|征拆" },
-    { "approval", "审批|手续|审批手续" },
-    { "construction", "施工|建设|施工问题" },
-    { "other", "其他" },
-    { NULL, NULL },
-};
-#define CATEGORY_EXPECTED "资金, 规划, 用地, 环保, 征迁, 审批, 施工, 其他 (or funding, planning, land, " \
-    "environment, demolition, approval, construction, other)"
-
-static const struct cmd_term severity_terms[] = {
-    { "ordinary", "一般|普通" },
-    { "major", "重大|重要" },
-    { NULL, NULL },
-};
-#define SEVERITY_EXPECTED "一般, 重大 (or ordinary, major)"
-
-static const struct cmd_term problem_status_terms[] = {
-    { "open", "未解决|待解决|未销号" },
-    { "resolved", "已解决|已销号|解决" },
-    { "overdue", "逾期|超期" },
-    { NULL, NULL },
-};
-#define PROBLEM_STATUS_EXPECTED "未解决, 已解决, 逾期 (or open, resolved, overdue)"
-
-static const struct cmd_term approval_status_terms[] = {
-    { "pending", "未办结|办理中|未完成|待办" },
-    { "done", "已办结|已完成|完成|办结" },
-    { "waived", "免除|不需办理" },
-    { "overdue", "逾期|超期" },
-    { NULL, NULL },
-};
-#define APPROVAL_STATUS_EXPECTED "未办结, 已办结, 免除, 逾期 (or pending, done, waived, overdue)"
-
-static const struct cmd_term order_status_terms[] = {
-    { "open", "未回复|待回复" },
-    { "replied", "已回复|回复" },
-    { "overdue", "逾期|超期" },
-    { NULL, NULL },
-};
-#define ORDER_STATUS_EXPECTED "未回复, 已回复, 逾期 (or open, replied, overdue)"
-
-static const struct cmd_term order_kind_terms[] = {
-    { "reminder", "提醒函" },
-    { "supervision", "督办函" },
-    { "assignment", "交办函" },
-    { NULL, NULL },
-};
-#define ORDER_KIND_EXPECTED "提醒函, 督办函, 交办函 (or reminder, supervision, assignment)"
-
-static const char *term_category(const char *s) { return cmd_term_map(category_terms, s); }
-static const char *term_severity(const char *s) { return cmd_term_map(severity_terms, s); }
-static const char *term_problem_status(const char *s) { return cmd_term_map(problem_status_terms, s); }
-static const char *term_approval_status(const char *s) { return cmd_term_map(approval_status_terms, s); }
-static const char *term_order_status(const char *s) { return cmd_term_map(order_status_terms, s); }
-static const char *term_order_kind(const char *s) { return cmd_term_map(order_kind_terms, s); }
-
 /* A required enum option (add --category …): absent is a usage error. */
 static bool
-required_enum(const struct cmd_call *c, const char *opt, const char *(*map)(const char *), const char *expected,
-              const char **out)
+required_enum(const struct cmd_call *c, const char *opt, const struct words *words, const char **out)
 {
     if (cmd_opt(c->a, opt) == NULL) {
-        cmd_usage_error(c, "%s %s needs --%s (one of %s)", c->e->name, c->sub->name, opt, expected);
+        char *expected = words_expected_new(words);
+        cmd_usage_error(c, "%s needs --%s (one of %s)", cmd_call_name(c), opt, expected);
+        free(expected);
         return false;
     }
-    return cmd_enum_opt(c, opt, map, expected, out);
+    return cmd_enum_opt(c, opt, words, out);
 }
 
 /* The "13710" default time limits as keyprojd.conf sets them (alerts
@@ -108,8 +47,8 @@ problem_add(const struct cmd_call *c)
 {
     const char *category, *severity, *text, *unit, *limit_s = cmd_opt(c->a, "limit");
     char limit[11], days[12], major[12];
-    if (!required_enum(c, "category", term_category, CATEGORY_EXPECTED, &category)
-        || !required_enum(c, "severity", term_severity, SEVERITY_EXPECTED, &severity)
+    if (!required_enum(c, "category", &words_problem_category, &category)
+        || !required_enum(c, "severity", &words_problem_severity, &severity)
         || !cmd_required_text(c, "text", "what the problem is", &text)
         || !cmd_optional_text(c, "unit", &unit)
         || (limit_s && !cmd_date_arg(c, "--limit", limit_s, limit)))
@@ -138,10 +77,10 @@ static void
 problem_list(const struct cmd_call *c)
 {
     const char *status, *category, *severity, *sector;
-    if (!cmd_enum_opt(c, "status", term_problem_status, PROBLEM_STATUS_EXPECTED, &status)
-        || !cmd_enum_opt(c, "category", term_category, CATEGORY_EXPECTED, &category)
-        || !cmd_enum_opt(c, "severity", term_severity, SEVERITY_EXPECTED, &severity)
-        || !cmd_enum_opt(c, "sector", map_sector, sector_expected(), &sector))
+    if (!cmd_enum_opt(c, "status", &words_problem_status, &status)
+        || !cmd_enum_opt(c, "category", &words_problem_category, &category)
+        || !cmd_enum_opt(c, "severity", &words_problem_severity, &severity)
+        || !cmd_enum_opt(c, "sector", &words_sector, &sector))
         return;
     char today[11], days[12], major[12];
     cmd_today(c->ctx, today);
@@ -170,43 +109,55 @@ problem_list(const struct cmd_call *c)
              10, params, cmd_on_rows, c->ctx);
 }
 
-static const char *const problem_add_opts[] = { "category", "severity", "text", "unit", "limit", NULL };
-static const char *const problem_list_opts[] = {
-    "county", "unit", "status", "category", "severity", "project", "sector", NULL,
-};
-static const char *const problem_resolve_opts[] = { "note", NULL };
-
-static const struct cmd_sub problem_subs[] = {
-    { "add", "add CODE --category C --severity ordinary|major --text TEXT [--unit U] [--limit DATE]",
-      LEVEL_ADMIN, 1, 1, problem_add_opts, problem_add },
-    { "list", "list [--county C] [--unit U] [--status open|resolved|overdue] [--category C] [--severity S] "
-      "[--project CODE] [--sector S]",
-      LEVEL_OPERATOR, 0, 0, problem_list_opts, problem_list },
-    { "resolve", "resolve ID --note TEXT", LEVEL_ADMIN, 1, 1, problem_resolve_opts, problem_resolve },
-    { NULL, NULL, 0, 0, 0, NULL, NULL },
-};
-
-static void
-problem_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    cmd_run_sub(ctx, &cmd_problem_entry, problem_subs, a, "list");
-}
-
-static const struct cmd_opt problem_opts[] = {
+static const struct cmd_opt problem_add_opts[] = {
     { "category", true }, { "severity", true }, { "text", true }, { "unit", true }, { "limit", true },
-    { "county", true }, { "status", true }, { "project", true }, { "sector", true }, { "note", true },
     { NULL, false },
+};
+static const struct cmd_opt problem_list_opts[] = {
+    { "county", true }, { "unit", true }, { "status", true }, { "category", true }, { "severity", true },
+    { "project", true }, { "sector", true }, { NULL, false },
+};
+static const struct cmd_opt problem_resolve_opts[] = { { "note", true }, { NULL, false } };
+
+static const struct cmd_entry problem_subs[] = {
+    {
+        .name = "add",
+        .usage = "CODE --category C --severity ordinary|major --text TEXT [--unit U] [--limit DATE]",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = problem_add_opts,
+        .run = problem_add,
+    },
+    {
+        .name = "list",
+        .usage = "[--county C] [--unit U] [--status open|resolved|overdue] [--category C] [--severity S] "
+            "[--project CODE] [--sector S]",
+        .level = LEVEL_OPERATOR,
+        .opts = problem_list_opts,
+        .run = problem_list,
+    },
+    {
+        .name = "resolve",
+        .usage = "ID --note TEXT",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = problem_resolve_opts,
+        .run = problem_resolve,
+    },
+    { .name = NULL },
 };
 
 const struct cmd_entry cmd_problem_entry = {
-    "problem",
-    "add CODE --category C --severity ordinary|major --text TEXT [--unit U] [--limit DATE]"
-    " | list [--county C] [--unit U] [--status open|resolved|overdue] [--category C] [--severity S]"
-    " [--project CODE] [--sector S] | resolve ID --note TEXT",
-    "the problem list (问题清单): add (admin; reported today; without --limit the time limit is by "
-    "severity, 一般 7 days and 重大 30 unless keyprojd.conf says otherwise), list (overdue first; open = "
-    "within its limit), resolve (admin)",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 2, problem_opts, problem_exec,
+    .name = "problem",
+    .summary = "the problem list (问题清单): add (admin; reported today; without --limit the time limit is by "
+        "severity, 一般 7 days and 重大 30 unless keyprojd.conf says otherwise), list (overdue first; open = "
+        "within its limit), resolve (admin)",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = problem_subs,
+    .dflt = "list",
 };
 
 /* ---- approval list | done ------------------------------------------------ */
@@ -215,7 +166,7 @@ static void
 approval_list(const struct cmd_call *c)
 {
     const char *status;
-    if (!cmd_enum_opt(c, "status", term_approval_status, APPROVAL_STATUS_EXPECTED, &status))
+    if (!cmd_enum_opt(c, "status", &words_approval_status, &status))
         return;
     if (cmd_flag(c->a, "overdue")) {
         if (status && strcmp(status, "overdue") != 0) {
@@ -253,33 +204,39 @@ approval_done(const struct cmd_call *c)
     cmd_run_write(c->ctx, "keyproj_approval_done($1::bigint, $2::date, $3::text", 3, args);
 }
 
-static const char *const approval_list_opts[] = { "county", "status", "overdue", "unit", "project", NULL };
-static const char *const approval_done_opts[] = { "date", "note", NULL };
-
-static const struct cmd_sub approval_subs[] = {
-    { "list", "list [--county C] [--status pending|done|waived|overdue] [--overdue] [--unit U] [--project CODE]",
-      LEVEL_OPERATOR, 0, 0, approval_list_opts, approval_list },
-    { "done", "done ID [--date D] [--note TEXT]", LEVEL_ADMIN, 1, 1, approval_done_opts, approval_done },
-    { NULL, NULL, 0, 0, 0, NULL, NULL },
-};
-
-static void
-approval_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    cmd_run_sub(ctx, &cmd_approval_entry, approval_subs, a, "list");
-}
-
-static const struct cmd_opt approval_opts[] = {
+static const struct cmd_opt approval_list_opts[] = {
     { "county", true }, { "status", true }, { "overdue", false }, { "unit", true }, { "project", true },
-    { "date", true }, { "note", true }, { NULL, false },
+    { NULL, false },
+};
+static const struct cmd_opt approval_done_opts[] = { { "date", true }, { "note", true }, { NULL, false } };
+
+static const struct cmd_entry approval_subs[] = {
+    {
+        .name = "list",
+        .usage = "[--county C] [--status pending|done|waived|overdue] [--overdue] [--unit U] [--project CODE]",
+        .level = LEVEL_OPERATOR,
+        .opts = approval_list_opts,
+        .run = approval_list,
+    },
+    {
+        .name = "done",
+        .usage = "ID [--date D] [--note TEXT]",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = approval_done_opts,
+        .run = approval_done,
+    },
+    { .name = NULL },
 };
 
 const struct cmd_entry cmd_approval_entry = {
-    "approval",
-    "list [--county C] [--status pending|done|waived|overdue] [--overdue] [--unit U] [--project CODE]"
-    " | done ID [--date D] [--note TEXT]",
-    "联审联批 items: list (overdue first: pending past the planned date), done (admin; today or --date)",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 2, approval_opts, approval_exec,
+    .name = "approval",
+    .summary = "联审联批 items: list (overdue first: pending past the planned date), done (admin; today or --date)",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = approval_subs,
+    .dflt = "list",
 };
 
 /* ---- orders, order reply ------------------------------------------------- */
@@ -287,10 +244,10 @@ const struct cmd_entry cmd_approval_entry = {
 static void
 orders_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_orders_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_orders_entry, .a = a };
     const char *status, *kind;
-    if (!cmd_enum_opt(&c, "status", term_order_status, ORDER_STATUS_EXPECTED, &status)
-        || !cmd_enum_opt(&c, "kind", term_order_kind, ORDER_KIND_EXPECTED, &kind))
+    if (!cmd_enum_opt(&c, "status", &words_order_status, &status)
+        || !cmd_enum_opt(&c, "kind", &words_order_kind, &kind))
         return;
     char today[11];
     cmd_today(ctx, today);
@@ -315,9 +272,13 @@ static const struct cmd_opt orders_opts[] = {
 };
 
 const struct cmd_entry cmd_orders_entry = {
-    "orders", "[--status open|replied|overdue] [--county C] [--kind reminder|supervision|assignment] [--project CODE]",
-    "supervision orders issued (提醒函, 督办函, 交办函) and their reply state; unanswered past the reply date first",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, orders_opts, orders_exec,
+    .name = "orders",
+    .usage = "[--status open|replied|overdue] [--county C] [--kind reminder|supervision|assignment] [--project CODE]",
+    .summary = "supervision orders issued (提醒函, 督办函, 交办函) and their reply state; unanswered past the reply date first",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = orders_opts,
+    .exec = orders_exec,
 };
 
 static void
@@ -332,23 +293,25 @@ order_reply(const struct cmd_call *c)
     cmd_run_write(c->ctx, "keyproj_order_reply($1::bigint, $2::date, $3::text", 3, args);
 }
 
-static const char *const order_reply_opts[] = { "date", "note", NULL };
+static const struct cmd_opt order_reply_opts[] = { { "date", true }, { "note", true }, { NULL, false } };
 
-static const struct cmd_sub order_subs[] = {
-    { "reply", "reply ID [--date D] [--note TEXT]", LEVEL_ADMIN, 1, 1, order_reply_opts, order_reply },
-    { NULL, NULL, 0, 0, 0, NULL, NULL },
+static const struct cmd_entry order_subs[] = {
+    {
+        .name = "reply",
+        .usage = "ID [--date D] [--note TEXT]",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = order_reply_opts,
+        .run = order_reply,
+    },
+    { .name = NULL },
 };
 
-static void
-order_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    cmd_run_sub(ctx, &cmd_order_entry, order_subs, a, NULL);
-}
-
-static const struct cmd_opt order_opts[] = { { "date", true }, { "note", true }, { NULL, false } };
-
 const struct cmd_entry cmd_order_entry = {
-    "order", "reply ID [--date D] [--note TEXT]",
-    "record that the unit replied to a supervision order, today or on --date (not before it was issued)",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 1, 2, order_opts, order_exec,
+    .name = "order",
+    .summary = "record that the unit replied to a supervision order, today or on --date (not before it was issued)",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .subs = order_subs,
 };

@@ -26,7 +26,7 @@ id_arg(const struct cmd_call *c, char out[24])
 static void
 done_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_done_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_done_entry, .a = a };
     char id[24], on[11];
     const char *note;
     /* done today by default, as the daemon's clock sees the day */
@@ -39,15 +39,21 @@ done_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_opt done_opts[] = { { "date", true }, { "note", true }, { NULL, false } };
 
 const struct cmd_entry cmd_done_entry = {
-    "done", "ID [--date D] [--note TEXT]",
-    "mark a milestone (节点) done, today or on --date (not in the future, not before its campaign)",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 1, 1, done_opts, done_exec,
+    .name = "done",
+    .usage = "ID [--date D] [--note TEXT]",
+    .summary = "mark a milestone (节点) done, today or on --date (not in the future, not before its campaign)",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 1,
+    .max_pos = 1,
+    .opts = done_opts,
+    .exec = done_exec,
 };
 
 static void
 waive_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_waive_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_waive_entry, .a = a };
     char id[24];
     const char *reason;
     if (!id_arg(&c, id) || !cmd_required_text(&c, "reason", "why the milestone no longer applies", &reason))
@@ -59,15 +65,21 @@ waive_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_opt reason_opts[] = { { "reason", true }, { NULL, false } };
 
 const struct cmd_entry cmd_waive_entry = {
-    "waive", "ID --reason TEXT",
-    "waive a pending milestone that no longer applies (免除); the reason is kept",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 1, 1, reason_opts, waive_exec,
+    .name = "waive",
+    .usage = "ID --reason TEXT",
+    .summary = "waive a pending milestone that no longer applies (免除); the reason is kept",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 1,
+    .max_pos = 1,
+    .opts = reason_opts,
+    .exec = waive_exec,
 };
 
 static void
 reschedule_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_reschedule_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_reschedule_entry, .a = a };
     char id[24], due[11];
     const char *reason;
     if (!id_arg(&c, id) || !cmd_date_arg(&c, "new due date", a->pos[1], due)
@@ -80,16 +92,22 @@ reschedule_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_opt reschedule_opts[] = { { "reason", true }, { "move", false }, { NULL, false } };
 
 const struct cmd_entry cmd_reschedule_entry = {
-    "reschedule", "ID DATE --reason TEXT [--move]",
-    "give a pending milestone a new due date inside its campaign; --move takes it to the "
-    "two-month campaign holding DATE",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 2, 2, reschedule_opts, reschedule_exec,
+    .name = "reschedule",
+    .usage = "ID DATE --reason TEXT [--move]",
+    .summary = "give a pending milestone a new due date inside its campaign; --move takes it to the "
+        "two-month campaign holding DATE",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 2,
+    .max_pos = 2,
+    .opts = reschedule_opts,
+    .exec = reschedule_exec,
 };
 
 static void
 reopen_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_reopen_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_reopen_entry, .a = a };
     char id[24];
     if (!id_arg(&c, id))
         return;
@@ -98,9 +116,14 @@ reopen_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_reopen_entry = {
-    "reopen", "ID",
-    "set a done or waived milestone back to pending (clears its completion date or waiver)",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 1, 1, NULL, reopen_exec,
+    .name = "reopen",
+    .usage = "ID",
+    .summary = "set a done or waived milestone back to pending (clears its completion date or waiver)",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 1,
+    .max_pos = 1,
+    .exec = reopen_exec,
 };
 
 /* ---- investment report ----------------------------------------------------- */
@@ -108,7 +131,7 @@ const struct cmd_entry cmd_reopen_entry = {
 static void
 report_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_report_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_report_entry, .a = a };
     int y, m;
     char month[11], amount[40];
     const char *progress;
@@ -131,9 +154,15 @@ report_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_opt report_opts[] = { { "progress", true }, { NULL, false } };
 
 const struct cmd_entry cmd_report_entry = {
-    "report", "CODE MONTH AMOUNT [--progress TEXT]",
-    "record a project's investment for a month in 万元 (月报); year-to-date follows, later months too",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 3, 3, report_opts, report_exec,
+    .name = "report",
+    .usage = "CODE MONTH AMOUNT [--progress TEXT]",
+    .summary = "record a project's investment for a month in 万元 (月报); year-to-date follows, later months too",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 3,
+    .max_pos = 3,
+    .opts = report_opts,
+    .exec = report_exec,
 };
 
 /* ---- project start and completion ------------------------------------------ */
@@ -142,7 +171,7 @@ static void
 project_date_exec(struct cmd_ctx *ctx, const struct cmd_args *a, const struct cmd_entry *e, const char *what,
                   const char *call)
 {
-    struct cmd_call c = { ctx, e, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = e, .a = a };
     char on[11];
     if (!cmd_date_arg(&c, what, a->pos[1], on))
         return;
@@ -164,13 +193,23 @@ complete_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_start_entry = {
-    "start", "CODE DATE",
-    "record that a project started construction (开工) on DATE; its status becomes building",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 2, 2, NULL, start_exec,
+    .name = "start",
+    .usage = "CODE DATE",
+    .summary = "record that a project started construction (开工) on DATE; its status becomes building",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 2,
+    .max_pos = 2,
+    .exec = start_exec,
 };
 
 const struct cmd_entry cmd_complete_entry = {
-    "complete", "CODE DATE",
-    "record that a started project was completed (竣工) on DATE; its status becomes completed",
-    LEVEL_ADMIN, CMD_NEEDS_DB, 2, 2, NULL, complete_exec,
+    .name = "complete",
+    .usage = "CODE DATE",
+    .summary = "record that a started project was completed (竣工) on DATE; its status becomes completed",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 2,
+    .max_pos = 2,
+    .exec = complete_exec,
 };

@@ -32,12 +32,12 @@ extern const struct cmd_entry cmd_projects_entry, cmd_milestones_entry;
 static void
 projects_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_projects_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_projects_entry, .a = a };
     struct cmd_filters f;
     const char *category, *status;
     if (!cmd_filters_read(&c, &f) ||
-        !cmd_enum_opt(&c, "category", map_category, category_expected(), &category) ||
-        !cmd_enum_opt(&c, "status", map_status, status_expected(), &status))
+        !cmd_enum_opt(&c, "category", &words_category, &category) ||
+        !cmd_enum_opt(&c, "status", &words_status, &status))
         return;
     char today[11];
     cmd_today(ctx, today);
@@ -57,10 +57,14 @@ static const struct cmd_opt projects_opts[] = {
 };
 
 const struct cmd_entry cmd_projects_entry = {
-    "projects", CMD_FILTER_USAGE " [--campaign C] [--category K] [--status S]",
-    "list projects (values in Chinese or English: --sector 产业, --level 省, --light 红); "
-    "--campaign: those with a milestone in it",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, projects_opts, projects_exec,
+    .name = "projects",
+    .usage = CMD_FILTER_USAGE " [--campaign C] [--category K] [--status S]",
+    .summary = "list projects (values in Chinese or English: --sector 产业, --level 省, --light 红); "
+        "--campaign: those with a milestone in it",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = projects_opts,
+    .exec = projects_exec,
 };
 
 /* ---- project CODE ------------------------------------------------------ */
@@ -140,8 +144,14 @@ project_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_project_entry = {
-    "project", "CODE", "one project in full, with its milestones",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 1, 1, NULL, project_exec,
+    .name = "project",
+    .usage = "CODE",
+    .summary = "one project in full, with its milestones",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 1,
+    .max_pos = 1,
+    .exec = project_exec,
 };
 
 /* ---- milestones -------------------------------------------------------- */
@@ -149,11 +159,11 @@ const struct cmd_entry cmd_project_entry = {
 static void
 milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_milestones_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_milestones_entry, .a = a };
     struct cmd_filters f;
     const char *status;
     if (!cmd_filters_read(&c, &f) ||
-        !cmd_enum_opt(&c, "status", cmd_milestone_filter_map, CMD_MILESTONE_FILTER_EXPECTED, &status))
+        !cmd_enum_opt(&c, "status", &words_milestone_filter, &status))
         return;
     char today[11];
     cmd_today(ctx, today);
@@ -178,8 +188,12 @@ static const struct cmd_opt milestones_opts[] = {
 };
 
 const struct cmd_entry cmd_milestones_entry = {
-    "milestones", CMD_FILTER_USAGE " [--campaign 2026-B6] [--status pending|done|waived|overdue]",
-    "list milestones (节点); 'pending' means not yet due, 'overdue' past its date; "
-    "--unit is the unit answerable (the milestone's, else its project's)",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, milestones_opts, milestones_exec,
+    .name = "milestones",
+    .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--status pending|done|waived|overdue]",
+    .summary = "list milestones (节点); 'pending' means not yet due, 'overdue' past its date; "
+        "--unit is the unit answerable (the milestone's, else its project's)",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = milestones_opts,
+    .exec = milestones_exec,
 };

@@ -11,8 +11,6 @@
 #include "deliver.h"
 #include "util.h"
 
-extern const struct cmd_entry cmd_receiver_entry, cmd_test_entry;
-
 static void
 on_tested(void *arg, const struct deliver_test_result *r)
 {
@@ -51,34 +49,33 @@ test_receiver(struct cmd_ctx *ctx, const char *name)
 }
 
 static void
-receiver_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    if (strcmp(a->pos[0], "test") != 0) {
-        cmd_error(ctx, "usage", NULL, "unknown action '%s'; usage: receiver %s", a->pos[0],
-                  cmd_receiver_entry.usage);
-        return;
-    }
-    test_receiver(ctx, a->pos[1]);
-}
-
-static void
 test_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     test_receiver(ctx, a->pos[0]);
 }
 
+static const struct cmd_entry receiver_subs[] = {
+    { .name = "test", .usage = "NAME", .level = LEVEL_ADMIN, .min_pos = 1, .max_pos = 1, .exec = test_exec },
+    { .name = NULL },
+};
+
 /* The verdict is the answer: "ok", "retry" (the outbox would try again) or
  * "permanent" (the outbox would give up: fix the configuration). */
 const struct cmd_entry cmd_receiver_entry = {
-    "receiver", "test NAME",
-    "send a test message to a receiver now (not through the outbox) and show its answer: "
-    "HTTP status, verdict ok / retry / permanent, error",
-    LEVEL_ADMIN, 0, 2, 2, NULL, receiver_exec,
+    .name = "receiver",
+    .summary = "send a test message to a receiver now (not through the outbox) and show its answer: "
+        "HTTP status, verdict ok / retry / permanent, error",
+    .level = LEVEL_ADMIN,
+    .subs = receiver_subs,
 };
 
 /* The spelling of the same command. */
 const struct cmd_entry cmd_test_entry = {
-    "test", "RECEIVER",
-    "the same as 'receiver test RECEIVER': send a test message now and show the receiver's answer",
-    LEVEL_ADMIN, 0, 1, 1, NULL, test_exec,
+    .name = "test",
+    .usage = "RECEIVER",
+    .summary = "the same as 'receiver test RECEIVER': send a test message now and show the receiver's answer",
+    .level = LEVEL_ADMIN,
+    .min_pos = 1,
+    .max_pos = 1,
+    .exec = test_exec,
 };

@@ -37,7 +37,9 @@ reload_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_reload_entry = {
-    "reload", "",
-    "re-read keyprojd.conf now, as SIGHUP does; a file with an error is reported and the running one kept",
-    LEVEL_ADMIN, 0, 0, 0, NULL, reload_exec,
+    .name = "reload",
+    .usage = "",
+    .summary = "re-read keyprojd.conf now, as SIGHUP does; a file with an error is reported and the running one kept",
+    .level = LEVEL_ADMIN,
+    .exec = reload_exec,
 };

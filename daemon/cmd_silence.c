@@ -6,7 +6,6 @@
  * the arguments and never decides whether a change is allowed. */
 #include "ac_config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +17,6 @@
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
-#include "rules.h"
 #include "timearg.h"
 #include "util.h"
 #include "values.h"
@@ -28,67 +26,16 @@
 #define SILENCE_MAX_DAYS 90
 #define MATCH_VALUES_MAX 32
 
-extern const struct cmd_entry cmd_silence_entry;
-
-static void usage_error(struct cmd_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-usage_error(struct cmd_ctx *ctx, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    cmd_error(ctx, "usage", NULL, "%s; usage: silence %s", msg, cmd_silence_entry.usage);
-    free(msg);
-}
 
 /* ---- matchers -------------------------------------------------------------- */
-
-static const char *
-map_kind_or_digest(const char *s)
-{
-    for (int k = 0; k < RULES_KIND_COUNT; k++)
-        if (strcmp(s, rules_kind_name((enum rules_kind)k)) == 0)
-            return rules_kind_name((enum rules_kind)k);
-    return strcmp(s, "digest") == 0 ? "digest" : NULL;
-}
-
-static const char *
-kinds_expected(void)
-{
-    return "milestone.due_soon, milestone.overdue, milestone.freeze, project.start_overdue, "
-           "project.completion_overdue, investment.lagging, report.missing, progress.stalled, "
-           "approval.overdue, problem.overdue, project.repeated_red, campaign.at_risk, campaign.missed, digest";
-}
-
-static const char *
-map_light_word(const char *s)
-{
-    static const char *const lights[][4] = {
-        { "red", "红", "红灯", "Red" }, { "yellow", "黄", "黄灯", "Yellow" }, { "green", "绿", "绿灯", "Green" },
-    };
-    for (size_t i = 0; i < ARRAY_LEN(lights); i++)
-        for (size_t j = 0; j < 4; j++)
-            if (strcmp(s, lights[i][j]) == 0)
-                return lights[i][0];
-    return NULL;
-}
-
-static const char *
-lights_expected(void)
-{
-    return "red, yellow, green (or 红, 黄, 绿)";
-}
 
 /* Splits an option value at ',' or '，' into trimmed items; maps each (map
  * may be NULL) and appends it to the matcher's array. False after a usage
  * error was sent. */
 static bool
-add_matcher(struct cmd_ctx *ctx, json_t *m, const struct cmd_args *a, const char *opt,
-            const char *(*map)(const char *), const char *(*expected)(void))
+add_matcher(const struct cmd_call *c, json_t *m, const char *opt, const struct words *words)
 {
-    const char *v = cmd_opt(a, opt);
+    const char *v = cmd_opt(c->a, opt);
     if (v == NULL)
         return true;
     json_t *arr = json_array();
@@ -106,20 +53,22 @@ add_matcher(struct cmd_ctx *ctx, json_t *m, const struct cmd_args *a, const char
             item[--n] = '\0';
         if (n == 0)
             continue;
-        const char *c = map ? map(item) : item;
-        if (c == NULL) {
-            usage_error(ctx, "--%s: unknown value '%s' (expected one of %s)", opt, item, expected());
+        const char *name = words ? words_map(words, item) : item;
+        if (name == NULL) {
+            char *expected = words_expected_new(words);
+            cmd_usage_error(c, "--%s: unknown value '%s' (expected one of %s)", opt, item, expected);
+            free(expected);
             ok = false;
         } else if (json_array_size(arr) >= MATCH_VALUES_MAX) {
-            usage_error(ctx, "--%s: at most %d values", opt, MATCH_VALUES_MAX);
+            cmd_usage_error(c, "--%s: at most %d values", opt, MATCH_VALUES_MAX);
             ok = false;
         } else {
-            json_array_append_new(arr, json_string(c));
+            json_array_append_new(arr, json_string(name));
         }
     }
     free(copy);
     if (ok && json_array_size(arr) == 0) {
-        usage_error(ctx, "--%s is empty: leave it out, or name what to silence", opt);
+        cmd_usage_error(c, "--%s is empty: leave it out, or name what to silence", opt);
         ok = false;
     }
     if (ok)
@@ -129,66 +78,24 @@ add_matcher(struct cmd_ctx *ctx, json_t *m, const struct cmd_args *a, const char
     return ok;
 }
 
-static void
-on_listed(void *arg, const PGresult *res, const char *err)
-{
-    struct cmd_ctx *ctx = arg;
-    if (err)
-        cmd_error(ctx, "internal", NULL, "query failed: %s", err);
-    else
-        cmd_reply(ctx, db_rows_json(res));
-}
-
 /* ---- the command ----------------------------------------------------------- */
 
-static bool
-only_options(struct cmd_ctx *ctx, const struct cmd_args *a, const char *action, const char *const *allowed)
-{
-    for (int i = 0; i < a->nopt; i++) {
-        bool ok = false;
-        for (const char *const *o = allowed; *o; o++)
-            ok = ok || strcmp(a->opt[i].name, *o) == 0;
-        if (!ok) {
-            usage_error(ctx, "'silence %s' takes no --%s", action, a->opt[i].name);
-            return false;
-        }
-    }
-    return true;
-}
-
-static bool
-admin_only(struct cmd_ctx *ctx, const char *action)
-{
-    if (ctx->level >= LEVEL_ADMIN)
-        return true;
-    cmd_error(ctx, "denied", NULL, "'silence %s' needs the admin level; user %s has operator", action, ctx->user);
-    return false;
-}
-
 static void
-silence_add(struct cmd_ctx *ctx, const struct cmd_args *a)
+silence_add(const struct cmd_call *c)
 {
-    static const char *const allowed[] = { "project", "county", "sector", "level", "kind", "light",
-                                           "until", "comment", NULL };
-    if (a->npos != 1) {
-        usage_error(ctx, "'silence add' takes no other argument (got '%s')", a->pos[1]);
-        return;
-    }
-    if (!admin_only(ctx, "add") || !only_options(ctx, a, "add", allowed))
-        return;
+    struct cmd_ctx *ctx = c->ctx;
+    const struct cmd_args *a = c->a;
     json_t *m = json_object();
-    bool ok = add_matcher(ctx, m, a, "project", NULL, NULL) && add_matcher(ctx, m, a, "county", NULL, NULL) &&
-              add_matcher(ctx, m, a, "sector", map_sector, sector_expected) &&
-              add_matcher(ctx, m, a, "level", map_level, level_expected) &&
-              add_matcher(ctx, m, a, "kind", map_kind_or_digest, kinds_expected) &&
-              add_matcher(ctx, m, a, "light", map_light_word, lights_expected);
+    bool ok = add_matcher(c, m, "project", NULL) && add_matcher(c, m, "county", NULL) &&
+              add_matcher(c, m, "sector", &words_sector) && add_matcher(c, m, "level", &words_level) &&
+              add_matcher(c, m, "kind", &words_alert_kind_digest) && add_matcher(c, m, "light", &words_light);
     if (!ok) {
         json_decref(m);
         return;
     }
     if (json_object_size(m) == 0) {
         json_decref(m);
-        usage_error(ctx, "say what to silence: at least one of --project, --county, --sector, --level, --kind, --light");
+        cmd_usage_error(c, "say what to silence: at least one of --project, --county, --sector, --level, --kind, --light");
         return;
     }
     const char *until_s = cmd_opt(a, "until"), *comment = cmd_opt(a, "comment");
@@ -196,9 +103,9 @@ silence_add(struct cmd_ctx *ctx, const struct cmd_args *a)
     if (until_s == NULL || !timearg_parse(until_s, now, &until)) {
         json_decref(m);
         if (until_s == NULL)
-            usage_error(ctx, "a silence needs --until TIME (like " TIMEARG_EXPECTED ")");
+            cmd_usage_error(c, "a silence needs --until TIME (like " TIMEARG_EXPECTED ")");
         else
-            usage_error(ctx, "--until: cannot read '%s' (expected " TIMEARG_EXPECTED ")", until_s);
+            cmd_usage_error(c, "--until: cannot read '%s' (expected " TIMEARG_EXPECTED ")", until_s);
         return;
     }
     char shown[32], now_s[32];
@@ -216,7 +123,7 @@ silence_add(struct cmd_ctx *ctx, const struct cmd_args *a)
     }
     if (comment == NULL || !cmd_has_text(comment)) {
         json_decref(m);
-        usage_error(ctx, "a silence needs --comment TEXT (why, and who asked: it goes into the audit log)");
+        cmd_usage_error(c, "a silence needs --comment TEXT (why, and who asked: it goes into the audit log)");
         return;
     }
     char *matchers = json_dumps(m, JSON_COMPACT);
@@ -241,15 +148,10 @@ silence_add(struct cmd_ctx *ctx, const struct cmd_args *a)
     " (SELECT count(*) FROM delivery d WHERE d.silence_id = s.id) AS silenced"
 
 static void
-silence_list(struct cmd_ctx *ctx, const struct cmd_args *a)
+silence_list(const struct cmd_call *c)
 {
-    static const char *const allowed[] = { "all", NULL };
-    if (a->npos != 1) {
-        usage_error(ctx, "'silence list' takes no other argument (got '%s')", a->pos[1]);
-        return;
-    }
-    if (!only_options(ctx, a, "list", allowed))
-        return;
+    struct cmd_ctx *ctx = c->ctx;
+    const struct cmd_args *a = c->a;
     char n[32];
     snprintf(n, sizeof n, "%.3f", clock_now(&ctx->d->clock));
     const char *params[] = { n, ctx->d->cfg->timezone, cmd_flag(a, "all") ? "t" : "f" };
@@ -262,28 +164,16 @@ silence_list(struct cmd_ctx *ctx, const struct cmd_args *a)
                  : "SELECT " SILENCE_COLUMNS " FROM silence s"
                    " WHERE NOT $3::bool AND s.deleted_at IS NULL AND s.ends_at > to_timestamp($1::float8)"
                    " ORDER BY s.id",
-             3, params, on_listed, ctx);
+             3, params, cmd_on_rows, ctx);
 }
 
 static void
-silence_del(struct cmd_ctx *ctx, const struct cmd_args *a)
+silence_del(const struct cmd_call *c)
 {
-    if (!admin_only(ctx, "del") || !only_options(ctx, a, "del", (const char *const[]){ NULL }))
-        return;
-    if (a->npos != 2) {
-        usage_error(ctx, "'silence del' needs the silence ID (see: silence list)");
-        return;
-    }
-    const char *s = a->pos[1];
-    char *end = NULL;
-    errno = 0;
-    long long v = s[0] >= '0' && s[0] <= '9' ? strtoll(s, &end, 10) : 0;
-    if (v <= 0 || errno != 0 || *end != '\0') {
-        usage_error(ctx, "silence ID must be a whole number as 'silence list' shows it (got '%s')", s);
-        return;
-    }
+    struct cmd_ctx *ctx = c->ctx;
     char id[24], n[32], req[24];
-    snprintf(id, sizeof id, "%lld", v);
+    if (!cmd_id_arg(c, "silence ID", "silence list", c->a->pos[0], id))
+        return;
     snprintf(n, sizeof n, "%.3f", clock_now(&ctx->d->clock));
     snprintf(req, sizeof req, "%lu", ctx->request_id);
     const char *params[] = { id, n, ctx->d->cfg->timezone, ctx->user, req };
@@ -291,31 +181,46 @@ silence_del(struct cmd_ctx *ctx, const struct cmd_args *a)
              params, cmd_on_written, ctx);
 }
 
-static void
-silence_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
-{
-    const char *action = a->pos[0];
-    if (strcmp(action, "add") == 0)
-        silence_add(ctx, a);
-    else if (strcmp(action, "list") == 0 || strcmp(action, "ls") == 0)
-        silence_list(ctx, a);
-    else if (strcmp(action, "del") == 0 || strcmp(action, "delete") == 0 || strcmp(action, "rm") == 0)
-        silence_del(ctx, a);
-    else
-        usage_error(ctx, "unknown action '%s' (expected add, list or del)", action);
-}
-
-static const struct cmd_opt silence_opts[] = {
+static const struct cmd_opt add_opts[] = {
     { "project", true }, { "county", true }, { "sector", true }, { "level", true }, { "kind", true },
-    { "light", true }, { "until", true }, { "comment", true }, { "all", false }, { NULL, false },
+    { "light", true }, { "until", true }, { "comment", true }, { NULL, false },
+};
+static const struct cmd_opt list_opts[] = { { "all", false }, { NULL, false } };
+
+static const struct cmd_entry silence_subs[] = {
+    {
+        .name = "add",
+        .usage = "[--project CODE] [--county C] [--sector S] [--level L] [--kind K] [--light L] --until TIME "
+            "--comment TEXT",
+        .level = LEVEL_ADMIN,
+        .opts = add_opts,
+        .run = silence_add,
+    },
+    {
+        .name = "list",
+        .aliases = (const char *const[]){ "ls", NULL },
+        .usage = "[--all]",
+        .level = LEVEL_OPERATOR,
+        .opts = list_opts,
+        .run = silence_list,
+    },
+    {
+        .name = "del",
+        .aliases = (const char *const[]){ "delete", "rm", NULL },
+        .usage = "ID",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .run = silence_del,
+    },
+    { .name = NULL },
 };
 
-/* Operator level for `silence list`; add and del check for admin. */
 const struct cmd_entry cmd_silence_entry = {
-    "silence",
-    "add [--project CODE] [--county C] [--sector S] [--level L] [--kind K] [--light L] --until TIME "
-    "--comment TEXT | list [--all] | del ID",
-    "stop matching alerts from being sent until a time (each held delivery is kept as 'silenced'); "
-    "list silences; end one early",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 1, 2, silence_opts, silence_exec,
+    .name = "silence",
+    .summary = "stop matching alerts from being sent until a time (each held delivery is kept as 'silenced'); "
+        "list silences; end one early",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = silence_subs,
 };

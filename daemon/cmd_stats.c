@@ -97,7 +97,7 @@ static const struct {
 static void
 stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_stats_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_stats_entry, .a = a };
     const char *by = cmd_opt(a, "by");
     size_t i = 0, n = sizeof stats_by / sizeof stats_by[0];
     if (by) {
@@ -167,10 +167,14 @@ static const struct cmd_opt stats_opts[] = {
 };
 
 const struct cmd_entry cmd_stats_entry = {
-    "stats", "[--by county|sector|level|unit|leader] " CMD_FILTER_USAGE " [--campaign C] [--month M]",
-    "milestones due/done/overdue, investment against plan and 序时进度, starts, completions and lights, "
-    "by county (or sector, level, unit, leader) with a total; the filters narrow the projects counted",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, stats_opts, stats_exec,
+    .name = "stats",
+    .usage = "[--by county|sector|level|unit|leader] " CMD_FILTER_USAGE " [--campaign C] [--month M]",
+    .summary = "milestones due/done/overdue, investment against plan and 序时进度, starts, completions and lights, "
+        "by county (or sector, level, unit, leader) with a total; the filters narrow the projects counted",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = stats_opts,
+    .exec = stats_exec,
 };
 
 /* ---- rank --------------------------------------------------------------- */
@@ -183,7 +187,7 @@ const struct cmd_entry cmd_stats_entry = {
 static void
 rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_rank_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_rank_entry, .a = a };
     struct cmd_filters f;
     char month[11];
     if (!cmd_filters_read(&c, &f) || !report_month(&c, month))
@@ -219,8 +223,12 @@ static const struct cmd_opt rank_opts[] = {
 };
 
 const struct cmd_entry cmd_rank_entry = {
-    "rank", "[--sector S] [--level L] [--unit U] [--leader L] [--light red|yellow|green] [--month M]",
-    "the monthly bulletin: counties ranked by investment against 序时进度, 城区组, 县组 and 功能区组 apart; "
-    "the filters narrow the projects counted",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, rank_opts, rank_exec,
+    .name = "rank",
+    .usage = "[--sector S] [--level L] [--unit U] [--leader L] [--light red|yellow|green] [--month M]",
+    .summary = "the monthly bulletin: counties ranked by investment against 序时进度, 城区组, 县组 and 功能区组 apart; "
+        "the filters narrow the projects counted",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = rank_opts,
+    .exec = rank_exec,
 };

@@ -172,6 +172,9 @@ status_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 }
 
 const struct cmd_entry cmd_status_entry = {
-    "status", "", "daemon, database and schema state; counts of projects and milestones",
-    LEVEL_OPERATOR, 0, 0, 0, NULL, status_exec,
+    .name = "status",
+    .usage = "",
+    .summary = "daemon, database and schema state; counts of projects and milestones",
+    .level = LEVEL_OPERATOR,
+    .exec = status_exec,
 };

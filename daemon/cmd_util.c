@@ -1,4 +1,4 @@
-/* cmd_util: shared argument checks, subcommands and writes of the command
+/* cmd_util: shared argument checks and writes of the command
  * files (see cmd_util.h). Knows nothing of what a command means. */
 #include "ac_config.h"
 
@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "clock.h"
 #include "cmd_util.h"
@@ -19,10 +18,10 @@
 
 #define WRITE_MAX_ARGS 12
 
-static const char *
-level_name(enum cmd_level l)
+const char *
+cmd_call_name(const struct cmd_call *c)
 {
-    return l == LEVEL_ADMIN ? "admin" : l == LEVEL_OPERATOR ? "operator" : "none";
+    return c->name ? c->name : c->e->name;
 }
 
 void
@@ -33,75 +32,8 @@ cmd_usage_error(const struct cmd_call *c, const char *fmt, ...)
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
     const char *usage = c->sub ? c->sub->usage : c->e->usage;
-    cmd_error(c->ctx, "usage", NULL, "%s; usage: %s%s%s", msg, c->e->name, usage[0] ? " " : "", usage);
+    cmd_error(c->ctx, "usage", NULL, "%s; usage: %s%s%s", msg, cmd_call_name(c), usage[0] ? " " : "", usage);
     free(msg);
-}
-
-/* ---- subcommands ------------------------------------------------------ */
-
-static bool
-sub_takes(const struct cmd_sub *s, const char *opt)
-{
-    for (const char *const *o = s->opts; o && *o; o++)
-        if (strcmp(*o, opt) == 0)
-            return true;
-    return false;
-}
-
-static char *
-sub_names(const struct cmd_sub *subs)
-{
-    struct buf b;
-    buf_init(&b);
-    for (const struct cmd_sub *s = subs; s->name; s++) {
-        if (s != subs)
-            buf_puts(&b, s[1].name ? ", " : " or ");
-        buf_puts(&b, s->name);
-    }
-    return buf_steal(&b);
-}
-
-void
-cmd_run_sub(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_sub *subs,
-            const struct cmd_args *a, const char *dflt)
-{
-    const char *name = a->npos > 0 ? a->pos[0] : dflt;
-    struct cmd_call c = { ctx, e, NULL, a };
-    if (name == NULL) {
-        cmd_usage_error(&c, "'%s' needs an action", e->name);
-        return;
-    }
-    const struct cmd_sub *s = subs;
-    while (s->name && strcmp(s->name, name) != 0)
-        s++;
-    if (s->name == NULL) {
-        char *names = sub_names(subs);
-        cmd_usage_error(&c, "unknown %s action '%s' (expected %s)", e->name, name, names);
-        free(names);
-        return;
-    }
-    struct cmd_args sa = *a;   /* the positionals after the subcommand's name */
-    if (a->npos > 0) {
-        sa.pos = a->pos + 1;
-        sa.npos = a->npos - 1;
-    }
-    c.sub = s;
-    c.a = &sa;
-    if (ctx->level < s->level) {
-        cmd_error(ctx, "denied", NULL, "'%s %s' needs the %s level; user %s has %s", e->name, s->name,
-                  level_name(s->level), ctx->user, level_name(ctx->level));
-        return;
-    }
-    if (sa.npos < s->min_pos || sa.npos > s->max_pos) {
-        cmd_usage_error(&c, sa.npos < s->min_pos ? "missing argument" : "too many arguments");
-        return;
-    }
-    for (int i = 0; i < sa.nopt; i++)
-        if (!sub_takes(s, sa.opt[i].name)) {
-            cmd_usage_error(&c, "'%s %s' takes no --%s", e->name, s->name, sa.opt[i].name);
-            return;
-        }
-    s->exec(&c);
 }
 
 /* ---- argument checks -------------------------------------------------- */
@@ -199,10 +131,7 @@ cmd_required_text(const struct cmd_call *c, const char *opt, const char *why, co
 {
     *out = cmd_opt(c->a, opt);
     if (*out == NULL || !cmd_has_text(*out)) {
-        if (c->sub)
-            cmd_usage_error(c, "%s %s needs --%s TEXT (%s)", c->e->name, c->sub->name, opt, why);
-        else
-            cmd_usage_error(c, "%s needs --%s TEXT (%s)", c->e->name, opt, why);
+        cmd_usage_error(c, "%s needs --%s TEXT (%s)", cmd_call_name(c), opt, why);
         return false;
     }
     return true;
@@ -220,56 +149,20 @@ cmd_optional_text(const struct cmd_call *c, const char *opt, const char **out)
 }
 
 bool
-cmd_enum_opt(const struct cmd_call *c, const char *opt, const char *(*map)(const char *), const char *expected,
-             const char **out)
+cmd_enum_opt(const struct cmd_call *c, const char *opt, const struct words *words, const char **out)
 {
     const char *v = cmd_opt(c->a, opt);
     *out = NULL;
     if (v == NULL)
         return true;
-    *out = map(v);
+    *out = words_map(words, v);
     if (*out == NULL) {
+        char *expected = words_expected_new(words);
         cmd_error(c->ctx, "usage", NULL, "--%s: unknown value '%s' (expected one of %s)", opt, v, expected);
+        free(expected);
         return false;
     }
     return true;
-}
-
-/* Length of a blank at s (ASCII, or the U+3000 a Chinese IME types), or 0. */
-static size_t
-blank_at(const char *s)
-{
-    if (*s == ' ' || *s == '\t')
-        return 1;
-    return strncmp(s, "\xe3\x80\x80", 3) == 0 ? 3 : 0;
-}
-
-const char *
-cmd_term_map(const struct cmd_term *terms, const char *s)
-{
-    size_t n;
-    while ((n = blank_at(s)) > 0)
-        s += n;
-    size_t len = 0;
-    for (size_t i = 0; s[i];)   /* the length up to the trailing blanks */
-        if ((n = blank_at(s + i)) > 0)
-            i += n;
-        else
-            len = ++i;
-    if (len == 0)
-        return NULL;
-    for (const struct cmd_term *t = terms; t->name; t++) {
-        if (strlen(t->name) == len && strncasecmp(t->name, s, len) == 0)
-            return t->name;
-        for (const char *p = t->spellings; p && *p;) {
-            const char *bar = strchr(p, '|');
-            size_t plen = bar ? (size_t)(bar - p) : strlen(p);
-            if (plen == len && memcmp(p, s, len) == 0)
-                return t->name;
-            p += plen + (bar != NULL);
-        }
-    }
-    return NULL;
 }
 
 void
@@ -345,12 +238,4 @@ cmd_run_write(struct cmd_ctx *ctx, const char *call, int n, const char *const *a
     char *sql = xasprintf("SELECT %s, $%d::date, $%d::text, $%d::text)::text", call, n + 1, n + 2, n + 3);
     db_query(ctx->d->db, sql, n + 3, params, cmd_on_written, ctx);
     free(sql);
-}
-
-const char *
-cmd_milestone_filter_map(const char *s)
-{
-    if (strcmp(s, "overdue") == 0 || strcmp(s, "逾期") == 0 || strcmp(s, "超期") == 0)
-        return "overdue";
-    return map_milestone_status(s);
 }

@@ -1,6 +1,5 @@
 /* cmd_util: what the command files share — argument checks that answer the
- * usage error themselves, subcommands ("problem add", "campaign show"),
- * the business date, table answers, and the one-statement writes of the
+ * usage error themselves, the business date, table answers, and the one-statement writes of the
  * sql/0002 and 0005 functions. */
 #ifndef KEYPROJ_CMD_UTIL_H
 #define KEYPROJ_CMD_UTIL_H
@@ -9,35 +8,10 @@
 #include <libpq-fe.h>
 
 #include "cmd.h"
+#include "values.h"
 
-struct cmd_sub;
-
-/* One command being run: the entry, the subcommand (NULL when the command
- * has none) and its arguments (positionals after the subcommand's name). */
-struct cmd_call {
-    struct cmd_ctx *ctx;
-    const struct cmd_entry *e;
-    const struct cmd_sub *sub;
-    const struct cmd_args *a;
-};
-
-/* A subcommand: its own level, positionals and options, checked before it
- * runs, so that "problem list --text x" is a usage error and "problem add"
- * needs the admin level although "problem list" does not. */
-struct cmd_sub {
-    const char *name;
-    const char *usage;              /* after the command's name: "add CODE --category C …" */
-    enum cmd_level level;
-    int min_pos, max_pos;           /* after the subcommand's name */
-    const char *const *opts;        /* the options it takes, NULL-terminated; NULL: none */
-    void (*exec)(const struct cmd_call *c);
-};
-
-/* Runs the subcommand a->pos[0] names (dflt when there is no positional;
- * NULL: one is required) after checking its level, positionals and options. */
-void cmd_run_sub(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct cmd_sub *subs,
-                 const struct cmd_args *a, const char *dflt);
-
+/* The words naming what runs: "problem add", "campaign target set". */
+const char *cmd_call_name(const struct cmd_call *c);
 /* A usage error with the usage line of the command (or subcommand). */
 void cmd_usage_error(const struct cmd_call *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -61,20 +35,9 @@ bool cmd_has_text(const char *s);
 bool cmd_required_text(const struct cmd_call *c, const char *opt, const char *why, const char **out);
 /* A text option that may be absent; given, it must not be blank. */
 bool cmd_optional_text(const struct cmd_call *c, const char *opt, const char **out);
-/* An enum option mapped to its canonical name (NULL when absent); an
- * unknown value is a usage error listing the expected ones. */
-bool cmd_enum_opt(const struct cmd_call *c, const char *opt, const char *(*map)(const char *),
-                  const char *expected, const char **out);
-
-/* A vocabulary: each canonical name with the other spellings people use,
- * '|'-separated ("资金|融资"). Terminated by a NULL name. */
-struct cmd_term {
-    const char *name;
-    const char *spellings;
-};
-/* The canonical name s means (the name in any case, or a spelling;
- * surrounding blanks ignored), or NULL. */
-const char *cmd_term_map(const struct cmd_term *terms, const char *s);
+/* An enum option mapped to its canonical name in words (NULL when
+ * absent); an unknown value is a usage error listing the expected ones. */
+bool cmd_enum_opt(const struct cmd_call *c, const char *opt, const struct words *words, const char **out);
 
 /* The business date of the daemon's clock, YYYY-MM-DD. */
 void cmd_today(const struct cmd_ctx *ctx, char out[11]);
@@ -86,12 +49,10 @@ void cmd_usage_for(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *f
 /* A db_result_fn answering the rows as a table (arg: the cmd_ctx). */
 void cmd_on_rows(void *arg, const PGresult *res, const char *err);
 
-/* --status on milestones (`milestones`, `export milestones`): a state
- * (未完成, 已完成, 免除 …) or 逾期/overdue, canonical, for cmd_enum_opt; and
- * its condition on milestone m, given the parameters holding today and the
- * canonical value (NULL: any). "pending" is pending and not yet overdue. */
-const char *cmd_milestone_filter_map(const char *s);
-#define CMD_MILESTONE_FILTER_EXPECTED "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)"
+/* --status on milestones (`milestones`, `export milestones`, a value of
+ * words_milestone_filter): its condition on milestone m, given the
+ * parameters holding today and the canonical value (NULL: any). "pending"
+ * is pending and not yet overdue. */
 #define CMD_MILESTONE_FILTER_SQL(today, value) \
     "(" value "::text IS NULL OR (CASE WHEN " value " = 'overdue' THEN m.status = 'pending' AND m.due_on < " \
     today "::date WHEN " value " = 'pending' THEN m.status = 'pending' AND m.due_on >= " today "::date" \

@@ -39,7 +39,7 @@ extern const struct cmd_entry cmd_overdue_entry, cmd_due_entry;
 static void
 overdue_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_overdue_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_overdue_entry, .a = a };
     struct cmd_filters f;
     if (!cmd_filters_read(&c, &f))
         return;
@@ -61,9 +61,13 @@ overdue_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_opt overdue_opts[] = { CMD_FILTER_OPTS, { NULL, false } };
 
 const struct cmd_entry cmd_overdue_entry = {
-    "overdue", CMD_FILTER_USAGE " [--campaign C]",
-    "pending milestones past their due date, most overdue first (逾期节点)",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, overdue_opts, overdue_exec,
+    .name = "overdue",
+    .usage = CMD_FILTER_USAGE " [--campaign C]",
+    .summary = "pending milestones past their due date, most overdue first (逾期节点)",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = overdue_opts,
+    .exec = overdue_exec,
 };
 
 /* ---- due ---------------------------------------------------------------- */
@@ -89,7 +93,7 @@ within_days(struct cmd_ctx *ctx, const struct cmd_args *a, char out[8])
 static void
 due_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
-    struct cmd_call c = { ctx, &cmd_due_entry, NULL, a };
+    struct cmd_call c = { .ctx = ctx, .e = &cmd_due_entry, .a = a };
     struct cmd_filters f;
     char days[8];
     if (!within_days(ctx, a, days) || !cmd_filters_read(&c, &f))
@@ -110,7 +114,11 @@ due_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_opt due_opts[] = { { "within", true }, CMD_FILTER_OPTS, { NULL, false } };
 
 const struct cmd_entry cmd_due_entry = {
-    "due", "[--within DAYS] " CMD_FILTER_USAGE " [--campaign C]",
-    "pending milestones due from today to today + DAYS (default 7), soonest first",
-    LEVEL_OPERATOR, CMD_NEEDS_DB, 0, 0, due_opts, due_exec,
+    .name = "due",
+    .usage = "[--within DAYS] " CMD_FILTER_USAGE " [--campaign C]",
+    .summary = "pending milestones due from today to today + DAYS (default 7), soonest first",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .opts = due_opts,
+    .exec = due_exec,
 };

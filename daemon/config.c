@@ -157,7 +157,7 @@ strings_free(struct matcher *m)
  * canonical spelling or returns NULL for an unknown one. */
 static void
 get_strings(struct loader *ld, const config_setting_t *g, const char *name, struct matcher *out,
-            const char *(*normalize)(const char *), const char *(*expected)(void))
+            const struct words *words)
 {
     const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_ARRAY);
     if (s == NULL)
@@ -173,10 +173,12 @@ get_strings(struct loader *ld, const config_setting_t *g, const char *name, stru
             return;
         }
         const char *v = config_setting_get_string(e);
-        if (normalize) {
-            const char *c = normalize(v);
+        if (words) {
+            const char *c = words_map(words, v);
             if (c == NULL) {
-                fail(ld, s, "%s: unknown value '%s' (expected one of %s)", path, v, expected());
+                char *expected = words_expected_new(words);
+                fail(ld, s, "%s: unknown value '%s' (expected one of %s)", path, v, expected);
+                free(expected);
                 return;
             }
             v = c;
@@ -190,7 +192,7 @@ load_principals(struct loader *ld, const config_setting_t *g, const char *name,
                 struct principal_list *out, const char *def)
 {
     struct matcher m = { 0, NULL };
-    get_strings(ld, g, name, &m, NULL, NULL);
+    get_strings(ld, g, name, &m, NULL);
     if (m.n == 0 && def != NULL && member(ld, g, name, CONFIG_TYPE_ARRAY) == NULL) {
         free(m.v);
         m.v = xcalloc(2, sizeof(char *));
@@ -522,62 +524,6 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
              "alerts.quiet_hours: expected \"HH:MM-HH:MM\" like \"22:00-08:00\", or \"\" for none (got '%s')", q);
 }
 
-/* Receivers match alerts by kind (doc/alerts.md) … */
-static const char *
-map_kind(const char *s)
-{
-    for (int k = 0; k < RULES_KIND_COUNT; k++)
-        if (strcmp(s, rules_kind_name((enum rules_kind)k)) == 0)
-            return rules_kind_name((enum rules_kind)k);
-    return NULL;
-}
-
-static const char *
-kind_expected(void)
-{
-    return "milestone.due_soon, milestone.overdue, milestone.freeze, project.start_overdue, "
-           "project.completion_overdue, investment.lagging, report.missing, progress.stalled, "
-           "approval.overdue, problem.overdue, project.repeated_red, campaign.at_risk, campaign.missed";
-}
-
-/* … and by escalation tier, the alert's stage on the ladder. */
-static const char *
-map_tier(const char *s)
-{
-    static const char *const tiers[][3] = {
-        { "unit", "责任单位", "单位" }, { "leader", "分包领导", "领导" }, { "office", "项目办", "办公室" },
-    };
-    for (size_t i = 0; i < ARRAY_LEN(tiers); i++)
-        if (strcasecmp(s, tiers[i][0]) == 0 || strcmp(s, tiers[i][1]) == 0 || strcmp(s, tiers[i][2]) == 0)
-            return rules_tier_name((enum rules_tier)i);
-    return NULL;
-}
-
-static const char *
-tier_expected(void)
-{
-    return "unit, leader, office (or 责任单位, 分包领导, 项目办)";
-}
-
-static const char *
-map_light(const char *s)
-{
-    static const char *const lights[][2] = {
-        { "green", "绿" }, { "yellow", "黄" }, { "red", "红" },
-    };
-    for (size_t i = 0; i < ARRAY_LEN(lights); i++)
-        if (strcasecmp(s, lights[i][0]) == 0 || strcmp(s, lights[i][1]) == 0 ||
-            (strncmp(s, lights[i][1], strlen(lights[i][1])) == 0 && strcmp(s + strlen(lights[i][1]), "灯") == 0))
-            return lights[i][0];
-    return NULL;
-}
-
-static const char *
-light_expected(void)
-{
-    return "红, 黄, 绿 (or red, yellow, green)";
-}
-
 static bool
 receiver_name_ok(const char *s)
 {
@@ -623,12 +569,14 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
     const config_setting_t *m = member(ld, r, "match", CONFIG_TYPE_GROUP);
     if (m) {
         check_known(ld, m, match_known);
-        get_strings(ld, m, "county", &rv->county, NULL, NULL);
-        get_strings(ld, m, "sector", &rv->sector, map_sector, sector_expected);
-        get_strings(ld, m, "level", &rv->level, map_level, level_expected);
-        get_strings(ld, m, "kind", &rv->kind, map_kind, kind_expected);
-        get_strings(ld, m, "light", &rv->light, map_light, light_expected);
-        get_strings(ld, m, "stage", &rv->stage, map_tier, tier_expected);
+        get_strings(ld, m, "county", &rv->county, NULL);
+        /* Receivers match alerts by kind (doc/alerts.md) and by escalation
+         * tier, the alert's stage on the ladder. */
+        get_strings(ld, m, "sector", &rv->sector, &words_sector);
+        get_strings(ld, m, "level", &rv->level, &words_level);
+        get_strings(ld, m, "kind", &rv->kind, &words_alert_kind);
+        get_strings(ld, m, "light", &rv->light, &words_light);
+        get_strings(ld, m, "stage", &rv->stage, &words_tier);
     }
     if (ld->failed)
         return;

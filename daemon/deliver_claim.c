@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "render.h"
 #include "util.h"
+#include "values.h"
 
 #define SECOND_CLAIM_MIN 64         /* rows: below that, wait for the running claim instead */
 #define POLL_SECONDS 30             /* other daemons' rows, expired leases */
@@ -219,14 +220,6 @@ queue_row(struct claimer *cl, const PGresult *res, int row)
     dq_enqueue(r, at);
 }
 
-static int
-light_rank(const char *light)
-{
-    if (light == NULL)
-        return 3;
-    return strcmp(light, "red") == 0 ? 0 : strcmp(light, "yellow") == 0 ? 1 : strcmp(light, "green") == 0 ? 2 : 3;
-}
-
 /* A chat receiver's claimed rows (not silenced): reds first, then as many
  * messages as fit the robot's size limit, at most msg_cap of them (one
  * token each); rows beyond that go back to the queue (true then). */
@@ -236,7 +229,7 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
 {
     int *rows = xreallocarray(NULL, n + 1, sizeof *rows);
     size_t k = 0;
-    for (int rank = 0; rank <= 3; rank++)
+    for (int rank = LIGHT_RANK_RED; rank >= -1; rank--)
         for (size_t i = 0; i < n; i++)
             if (light_rank(PQgetisnull(res, rows_in[i], 7) ? NULL : PQgetvalue(res, rows_in[i], 7)) == rank)
                 rows[k++] = rows_in[i];

@@ -289,13 +289,15 @@ parse_bool(const char *s)
 }
 
 static char *
-mapped(const char *(*map)(const char *), const char *(*expected)(void), const char *what,
-       const char *v, struct import_result *r, long line, const char *col)
+mapped(const struct words *words, const char *what, const char *v, struct import_result *r, long line,
+       const char *col)
 {
-    const char *c = map(v);
+    const char *c = words_map(words, v);
     if (c)
         return xstrdup(c);
-    add_error(r, line, col, "unknown %s '%s' (expected one of %s)", what, v, expected());
+    char *expected = words_expected_new(words);
+    add_error(r, line, col, "unknown %s '%s' (expected one of %s)", what, v, expected);
+    free(expected);
     return NULL;
 }
 
@@ -331,12 +333,12 @@ convert(const struct field *f, const char *v, struct import_result *r, long line
         }
         return xasprintf("%ld", yv);
     }
-    case F_LEVEL: return mapped(map_level, level_expected, "level", v, r, line, col);
-    case F_SECTOR: return mapped(map_sector, sector_expected, "sector", v, r, line, col);
-    case F_CATEGORY: return mapped(map_category, category_expected, "category", v, r, line, col);
-    case F_STATUS: return mapped(map_status, status_expected, "status", v, r, line, col);
-    case F_MKIND: return mapped(map_milestone_kind, milestone_kind_expected, "node type", v, r, line, col);
-    case F_MSTATUS: return mapped(map_milestone_status, milestone_status_expected, "state", v, r, line, col);
+    case F_LEVEL: return mapped(&words_level, "level", v, r, line, col);
+    case F_SECTOR: return mapped(&words_sector, "sector", v, r, line, col);
+    case F_CATEGORY: return mapped(&words_category, "category", v, r, line, col);
+    case F_STATUS: return mapped(&words_status, "status", v, r, line, col);
+    case F_MKIND: return mapped(&words_milestone_kind, "node type", v, r, line, col);
+    case F_MSTATUS: return mapped(&words_milestone_status, "state", v, r, line, col);
     case F_DATE: {
         if (!parse_date(v, &d)) {
             add_error(r, line, col, "'%s' is not a date (expected 2026-03-15, 2026/3/15 or 2026年3月15日)", v);

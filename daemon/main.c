@@ -52,9 +52,7 @@ usage(FILE *f)
 static void
 list_commands(void)
 {
-    for (const struct cmd_entry *const *e = cmd_table; *e; e++)
-        printf("%s\t%s\t%s\t%s\n", (*e)->name, (*e)->level == LEVEL_ADMIN ? "admin" : "operator",
-               (*e)->usage, (*e)->summary);
+    cmd_list_commands(stdout);
 }
 
 static void

@@ -174,35 +174,22 @@ jstr(const json_t *data, const char *obj, const char *key)
     return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
 }
 
+/* The Chinese name of a payload type ("节点逾期"); the type itself when it
+ * has none. */
 static const char *
 kind_label(const char *kind)
 {
-    static const char *const labels[][2] = {
-        {"milestone.due_soon", "节点临期"}, {"milestone.overdue", "节点逾期"},
-        {"project.start_overdue", "应开未开"}, {"project.completion_overdue", "应竣未竣"},
-        {"investment.lagging", "投资滞后"}, {"approval.overdue", "审批逾期"},
-        {"problem.overdue", "问题逾期"}, {"report.missing", "未按时填报"},
-        {"progress.stalled", "进度停滞"}, {"campaign.at_risk", "攻坚目标预警"},
-        {"campaign.missed", "攻坚目标未完成"}, {"milestone.freeze", "封冻前主体未完工"},
-        {"project.repeated_red", "连续红灯"}, {"digest", "汇总"}, {"test", "测试消息"},
-        {"rank", "排名"},
-    };
-    for (size_t i = 0; kind != NULL && i < ARRAY_LEN(labels); i++)
-        if (strcmp(labels[i][0], kind) == 0)
-            return labels[i][1];
-    return kind != NULL ? kind : "提醒";
+    const struct word *w = words_named(&words_payload_type, kind);
+    return w != NULL ? w->zh[0] : kind != NULL ? kind : "提醒";
 }
 
-static const char *
-light_label(const char *light)
+/* "【红灯】", or nothing for no light. */
+static void
+put_light(struct buf *b, const char *light)
 {
-    if (str_eq(light, "red"))
-        return "【红灯】";
-    if (str_eq(light, "yellow"))
-        return "【黄灯】";
-    if (str_eq(light, "green"))
-        return "【绿灯】";
-    return "";
+    const struct word *w = words_named(&words_light, light);
+    if (w != NULL)
+        buf_printf(b, "【%s灯】", w->zh[0]);
 }
 
 static char *
@@ -311,7 +298,7 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
     memset(m, 0, sizeof *m);
     struct buf b;
     buf_init(&b);
-    buf_puts(&b, light_label(a->light));
+    put_light(&b, a->light);
     render_clean(&b, kind_label(a->kind), MARKUP_PLAIN);
     put_field(&b, "", jstr(a->data, "project", "name"));
     m->title = buf_steal(&b);
@@ -340,12 +327,6 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
         m->mention = mobile;
 }
 
-static int
-light_rank(const char *light)
-{
-    return str_eq(light, "red") ? 0 : str_eq(light, "yellow") ? 1 : str_eq(light, "green") ? 2 : 3;
-}
-
 /* Reds first, then yellows, then the rest, each in the caller's order: when
  * the robot's limit cuts the list, what is cut is the least urgent. */
 static size_t *
@@ -353,7 +334,7 @@ digest_order(const struct digest_view *d)
 {
     size_t *order = xreallocarray(NULL, d->n_alerts + 1, sizeof *order);
     size_t n = 0;
-    for (int rank = 0; rank <= 3; rank++)
+    for (int rank = LIGHT_RANK_RED; rank >= -1; rank--)
         for (size_t i = 0; i < d->n_alerts; i++)
             if (light_rank(d->alerts[i].light) == rank)
                 order[n++] = i;
@@ -366,20 +347,21 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
     memset(m, 0, sizeof *m);
     m->digest = true;
     m->title = clean_dup(d->title != NULL ? d->title : RENDER_DIGEST_TITLE);
-    size_t count[4] = {0, 0, 0, 0};
+    size_t count[4] = {0, 0, 0, 0};     /* by light_rank + 1: none, green, yellow, red */
     for (size_t i = 0; i < d->n_alerts; i++)
-        count[light_rank(d->alerts[i].light)]++;
+        count[light_rank(d->alerts[i].light) + 1]++;
     struct buf b;
     buf_init(&b);
     buf_printf(&b, "共 %zu 条", d->n_alerts);
-    if (count[0] + count[1] + count[2] > 0)
-        buf_printf(&b, "：红灯 %zu 条，黄灯 %zu 条，绿灯 %zu 条", count[0], count[1], count[2]);
+    if (count[1] + count[2] + count[3] > 0)
+        buf_printf(&b, "：红灯 %zu 条，黄灯 %zu 条，绿灯 %zu 条", count[3], count[2], count[1]);
     m->lead = buf_steal(&b);
 
     size_t *order = digest_order(d);
     for (size_t j = 0; j < d->n_alerts; j++) {
         const struct alert_view *a = &d->alerts[order[j]];
-        buf_printf(&b, "%zu. %s", j + 1, light_label(a->light));
+        buf_printf(&b, "%zu. ", j + 1);
+        put_light(&b, a->light);
         render_clean(&b, kind_label(a->kind), MARKUP_PLAIN);
         put_field(&b, "", jstr(a->data, "project", "county"));
         put_field(&b, "", a->message != NULL && a->message[0] != '\0'

@@ -7,14 +7,14 @@
 #include <string.h>
 
 #include "render_format.h"
+#include "values.h"
 
 /* red and yellow in WeCom's orange-red, green in its green. */
 static const char *
 font_color(const char *light)
 {
-    if (str_eq(light, "red") || str_eq(light, "yellow"))
-        return "warning";
-    return str_eq(light, "green") ? "info" : NULL;
+    int rank = light_rank(light);
+    return rank > 0 ? "warning" : rank == 0 ? "info" : NULL;
 }
 
 static void

@@ -407,7 +407,7 @@ rules_problem(const struct rules_config *cfg, const struct rules_problem *p,
             date_text(limit, date);
             struct rules_decision *d = add(&ev, RULES_PROBLEM_OVERDUE,
                                            red ? RULES_RED : RULES_YELLOW, since, since - limit);
-            snprintf(d->stage, sizeof d->stage, "%s/%s", date, red ? "red" : "yellow");
+            snprintf(d->stage, sizeof d->stage, "%s/%s", date, rules_light_name(d->light));
             if (!red)
                 next_at(&ev, red_from);
         }
@@ -779,20 +779,18 @@ rules_tier(const struct rules_config *cfg, enum rules_kind kind, enum rules_ligh
 const char *
 rules_light_name(enum rules_light light)
 {
-    static const char *const names[] = { "green", "yellow", "red" };
-    return (size_t)light < ARRAY_LEN(names) ? names[light] : "?";
+    for (size_t i = 0; i < words_count(&words_light); i++)
+        if (words_at(&words_light, i)->rank == (int)light)
+            return words_at(&words_light, i)->name;
+    return "?";
 }
 
+/* words_alert_kind lists the kinds in enum order (the names in payloads). */
 const char *
 rules_kind_name(enum rules_kind kind)
 {
-    static const char *const names[RULES_KIND_COUNT] = {
-        "milestone.due_soon", "milestone.overdue", "milestone.freeze",
-        "project.start_overdue", "project.completion_overdue", "investment.lagging",
-        "report.missing", "progress.stalled", "approval.overdue", "problem.overdue",
-        "project.repeated_red", "campaign.at_risk", "campaign.missed",
-    };
-    return (size_t)kind < RULES_KIND_COUNT ? names[kind] : "?";
+    const struct word *w = (size_t)kind < RULES_KIND_COUNT ? words_at(&words_alert_kind, kind) : NULL;
+    return w ? w->name : "?";
 }
 
 const char *
@@ -807,6 +805,6 @@ rules_part_name(enum rules_part part)
 const char *
 rules_tier_name(enum rules_tier tier)
 {
-    static const char *const names[] = { "unit", "leader", "office" };
-    return (size_t)tier < ARRAY_LEN(names) ? names[tier] : "?";
+    const struct word *w = words_at(&words_tier, (size_t)tier);
+    return w ? w->name : "?";
 }

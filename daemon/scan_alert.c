@@ -46,8 +46,8 @@ scan_id(const PGresult *res, int row, int col)
 enum rules_light
 scan_light(const PGresult *res, int row, int col)
 {
-    const char *v = scan_str(res, row, col);
-    return str_eq(v, "red") ? RULES_RED : str_eq(v, "yellow") ? RULES_YELLOW : RULES_GREEN;
+    int rank = light_rank(scan_str(res, row, col));
+    return rank < 0 ? RULES_GREEN : (enum rules_light)rank;
 }
 
 int

@@ -283,197 +283,241 @@ parse_amount(const char *s, char *out, size_t outlen)
     return true;
 }
 
-/* ---- vocabularies ---------------------------------------------------- */
+/* ---- word lists ----------------------------------------------------- */
 
-/* zh[0] is the label we print; the rest are spellings seen in the sheets. */
-struct term {
-    const char *name;
-    const char *zh[5];
+#define WORDS(list, st) {NULL, list, ARRAY_LEN(list), st}
+#define WORDS_ON(b, list, st) {&b, list, ARRAY_LEN(list), st}
+#define W(n, ...) {.name = (n), .zh = {__VA_ARGS__}}
+
+static const struct word level_words[] = {
+    W("province", "省", "省级", "省重点"),
+    W("city", "市", "市级", "市重点"),
+};
+static const struct word sector_words[] = {
+    W("industry", "产业", "工业", "产业项目"),
+    W("urban", "城建", "城市建设"),
+    W("infrastructure", "基础设施"),
+    W("livelihood", "民生", "社会民生", "社会事业"),
+    W("ecology", "生态", "生态环保"),
+    W("other", "其他"),
+};
+static const struct word category_words[] = {
+    W("new", "新开工", "新建"),
+    W("continuing", "续建"),
+    W("preliminary", "前期", "预备", "前期项目"),
+};
+static const struct word status_words[] = {
+    W("preliminary", "前期", "未开工"),
+    W("building", "在建", "建设中", "续建"),
+    W("suspended", "停工", "缓建"),
+    W("completed", "竣工", "已竣工", "完工"),
+    W("operating", "投产", "投用", "运营", "已投产"),
+};
+static const struct word mkind_words[] = {
+    W("start", "开工"),
+    W("structure", "主体", "主体完工"),
+    W("topping", "封顶", "主体封顶"),
+    W("completion", "竣工", "竣工验收"),
+    W("operation", "投产", "投用", "通车", "投运"),
+    W("investment", "投资", "完成投资"),
+    W("approval", "审批", "手续", "要件"),
+    W("other", "其他"),
+};
+static const struct word mstatus_words[] = {
+    W("pending", "未完成", "进行中", "待完成", "否"),
+    W("done", "已完成", "完成", "是"),
+    W("waived", "免除", "取消", "不再考核"),
+};
+static const struct word overdue_word[] = {
+    W("overdue", "逾期", "超期"),
+};
+/* Worst first, as people say it; rank is the severity. */
+static const struct word light_words[] = {
+    {.name = "red", .zh = {"红", "红灯"}, .rank = 2},
+    {.name = "yellow", .zh = {"黄", "黄灯"}, .rank = 1},
+    {.name = "green", .zh = {"绿", "绿灯"}, .rank = 0},
+};
+static const struct word tier_words[] = {
+    W("unit", "责任单位", "单位"),
+    W("leader", "分包领导", "领导"),
+    W("office", "项目办", "办公室"),
+};
+static const struct word kind_words[] = {
+    W("milestone.due_soon", "节点临期"),
+    W("milestone.overdue", "节点逾期"),
+    W("milestone.freeze", "封冻前主体未完工"),
+    W("project.start_overdue", "应开未开"),
+    W("project.completion_overdue", "应竣未竣"),
+    W("investment.lagging", "投资滞后"),
+    W("report.missing", "未按时填报"),
+    W("progress.stalled", "进度停滞"),
+    W("approval.overdue", "审批逾期"),
+    W("problem.overdue", "问题逾期"),
+    W("project.repeated_red", "连续红灯"),
+    W("campaign.at_risk", "攻坚目标预警"),
+    W("campaign.missed", "攻坚目标未完成"),
+};
+static const struct word digest_word[] = {
+    W("digest", "汇总"),
+};
+static const struct word other_payload_words[] = {
+    W("test", "测试消息"),
+    W("rank", "排名"),
+};
+static const struct word problem_category_words[] = {
+    W("funding", "资金", "资金问题", "融资"),
+    W("planning", "规划", "规划问题"),
+    W("land", "用地", "土地", "用地问题"),
+    W("environment", "环保", "环评", "生态环保", "环境"),
+    W("demolition", "征迁", "征地拆迁", "拆迁", "征拆"),
+    W("approval", "审批", "手续", "审批手续"),
+    W("construction", "施工", "建设", "施工问题"),
+    W("other", "其他"),
+};
+static const struct word severity_words[] = {
+    W("ordinary", "一般", "普通"),
+    W("major", "重大", "重要"),
+};
+static const struct word problem_status_words[] = {
+    W("open", "未解决", "待解决", "未销号"),
+    W("resolved", "已解决", "已销号", "解决"),
+    W("overdue", "逾期", "超期"),
+};
+static const struct word approval_status_words[] = {
+    W("pending", "未办结", "办理中", "未完成", "待办"),
+    W("done", "已办结", "已完成", "完成", "办结"),
+    W("waived", "免除", "不需办理"),
+    W("overdue", "逾期", "超期"),
+};
+static const struct word order_status_words[] = {
+    W("open", "未回复", "待回复"),
+    W("replied", "已回复", "回复"),
+    W("overdue", "逾期", "超期"),
+};
+static const struct word order_kind_words[] = {
+    W("reminder", "提醒函"),
+    W("supervision", "督办函"),
+    W("assignment", "交办函"),
 };
 
-struct vocab {
-    const struct term *terms;
-    size_t n;
-    const char *expected;
-};
+const struct words words_level = WORDS(level_words, WORDS_ZH_FIRST);
+const struct words words_sector = WORDS(sector_words, WORDS_ZH_FIRST);
+const struct words words_category = WORDS(category_words, WORDS_ZH_FIRST);
+const struct words words_status = WORDS(status_words, WORDS_ZH_FIRST);
+const struct words words_milestone_kind = WORDS(mkind_words, WORDS_ZH_FIRST);
+const struct words words_milestone_status = WORDS(mstatus_words, WORDS_ZH_FIRST);
+const struct words words_milestone_filter = WORDS_ON(words_milestone_status, overdue_word, WORDS_ZH_FIRST);
+const struct words words_light = WORDS(light_words, WORDS_ZH_FIRST);
+const struct words words_tier = WORDS(tier_words, WORDS_NAME_FIRST);
+const struct words words_alert_kind = WORDS(kind_words, WORDS_NAMES);
+const struct words words_alert_kind_digest = WORDS_ON(words_alert_kind, digest_word, WORDS_NAMES);
+const struct words words_payload_type = WORDS_ON(words_alert_kind_digest, other_payload_words, WORDS_NAMES);
+const struct words words_problem_category = WORDS(problem_category_words, WORDS_ZH_FIRST);
+const struct words words_problem_severity = WORDS(severity_words, WORDS_ZH_FIRST);
+const struct words words_problem_status = WORDS(problem_status_words, WORDS_ZH_FIRST);
+const struct words words_approval_status = WORDS(approval_status_words, WORDS_ZH_FIRST);
+const struct words words_order_status = WORDS(order_status_words, WORDS_ZH_FIRST);
+const struct words words_order_kind = WORDS(order_kind_words, WORDS_ZH_FIRST);
 
-static const struct term level_terms[] = {
-    {"province", {"省", "省级", "省重点"}},
-    {"city", {"市", "市级", "市重点"}},
-};
-static const struct term sector_terms[] = {
-    {"industry", {"产业", "工业", "产业项目"}},
-    {"urban", {"城建", "城市建设"}},
-    {"infrastructure", {"基础设施"}},
-    {"livelihood", {"民生", "社会民生", "社会事业"}},
-    {"ecology", {"生态", "生态环保"}},
-    {"other", {"其他"}},
-};
-static const struct term category_terms[] = {
-    {"new", {"新开工", "新建"}},
-    {"continuing", {"续建"}},
-    {"preliminary", {"前期", "预备", "前期项目"}},
-};
-static const struct term status_terms[] = {
-    {"preliminary", {"前期", "未开工"}},
-    {"building", {"在建", "建设中", "续建"}},
-    {"suspended", {"停工", "缓建"}},
-    {"completed", {"竣工", "已竣工", "完工"}},
-    {"operating", {"投产", "投用", "运营", "已投产"}},
-};
-static const struct term kind_terms[] = {
-    {"start", {"开工"}},
-    {"structure", {"主体", "主体完工"}},
-    {"topping", {"封顶", "主体封顶"}},
-    {"completion", {"竣工", "竣工验收"}},
-    {"operation", {"投产", "投用", "通车", "投运"}},
-    {"investment", {"投资", "完成投资"}},
-    {"approval", {"审批", "手续", "要件"}},
-    {"other", {"其他"}},
-};
-static const struct term light_terms[] = {
-    {"red", {"红", "红灯"}},
-    {"yellow", {"黄", "黄灯"}},
-    {"green", {"绿", "绿灯"}},
-};
-static const struct term mstatus_terms[] = {
-    {"pending", {"未完成", "进行中", "待完成", "否"}},
-    {"done", {"已完成", "完成", "是"}},
-    {"waived", {"免除", "取消", "不再考核"}},
-};
+size_t
+words_count(const struct words *ws)
+{
+    return (ws->base ? words_count(ws->base) : 0) + ws->n;
+}
 
-#define VOCAB(t, e) {t, ARRAY_LEN(t), e}
-static const struct vocab levels = VOCAB(level_terms, "省, 市 (or province, city)");
-static const struct vocab sectors = VOCAB(sector_terms,
-    "产业, 城建, 基础设施, 民生, 生态, 其他 "
-    "(or industry, urban, infrastructure, livelihood, ecology, other)");
-static const struct vocab categories = VOCAB(category_terms,
-    "新开工, 续建, 前期 (or new, continuing, preliminary)");
-static const struct vocab statuses = VOCAB(status_terms,
-    "前期, 在建, 停工, 竣工, 投产 "
-    "(or preliminary, building, suspended, completed, operating)");
-static const struct vocab kinds = VOCAB(kind_terms,
-    "开工, 主体, 封顶, 竣工, 投产, 投资, 审批, 其他 (or start, structure, "
-    "topping, completion, operation, investment, approval, other)");
-static const struct vocab lights = VOCAB(light_terms, "红, 黄, 绿 (or red, yellow, green)");
-static const struct vocab mstatuses = VOCAB(mstatus_terms,
-    "未完成, 已完成, 免除 (or pending, done, waived)");
+const struct word *
+words_at(const struct words *ws, size_t i)
+{
+    size_t nb = ws->base ? words_count(ws->base) : 0;
+    if (i < nb)
+        return words_at(ws->base, i);
+    return i - nb < ws->n ? &ws->w[i - nb] : NULL;
+}
 
-static const char *
-lookup(const struct vocab *v, const char *s)
+/* Whether w is spelt p (len bytes) in a list of this style. */
+static bool
+word_is(const struct word *w, enum words_style style, const char *p, size_t len)
+{
+    if (style == WORDS_NAMES)
+        return strlen(w->name) == len && memcmp(w->name, p, len) == 0;
+    if (strlen(w->name) == len && strncasecmp(w->name, p, len) == 0)
+        return true;
+    for (size_t j = 0; j < ARRAY_LEN(w->zh) && w->zh[j] != NULL; j++)
+        if (strlen(w->zh[j]) == len && memcmp(w->zh[j], p, len) == 0)
+            return true;
+    return false;
+}
+
+const char *
+words_map(const struct words *ws, const char *s)
 {
     size_t len;
     const char *p = trim(s, &len);
     if (len == 0)
         return NULL;
-    for (size_t i = 0; i < v->n; i++) {
-        const struct term *t = &v->terms[i];
-        if (strlen(t->name) == len && strncasecmp(t->name, p, len) == 0)
-            return t->name;
-        for (size_t j = 0; j < ARRAY_LEN(t->zh) && t->zh[j] != NULL; j++)
-            if (strlen(t->zh[j]) == len && memcmp(t->zh[j], p, len) == 0)
-                return t->name;
+    for (size_t i = 0; i < words_count(ws); i++) {
+        const struct word *w = words_at(ws, i);
+        if (word_is(w, ws->style, p, len))
+            return w->name;
     }
     return NULL;
 }
 
-const char *
-map_level(const char *s)
+const struct word *
+words_named(const struct words *ws, const char *name)
 {
-    return lookup(&levels, s);
+    for (size_t i = 0; name != NULL && i < words_count(ws); i++)
+        if (strcmp(words_at(ws, i)->name, name) == 0)
+            return words_at(ws, i);
+    return NULL;
 }
 
-const char *
-map_sector(const char *s)
+static void
+put_column(struct buf *b, const struct words *ws, bool zh)
 {
-    return lookup(&sectors, s);
+    for (size_t i = 0; i < words_count(ws); i++) {
+        const struct word *w = words_at(ws, i);
+        buf_printf(b, "%s%s", i ? ", " : "", zh && w->zh[0] ? w->zh[0] : w->name);
+    }
 }
 
-const char *
-map_category(const char *s)
+char *
+words_expected_new(const struct words *ws)
 {
-    return lookup(&categories, s);
-}
-
-const char *
-map_status(const char *s)
-{
-    return lookup(&statuses, s);
-}
-
-const char *
-map_milestone_kind(const char *s)
-{
-    return lookup(&kinds, s);
-}
-
-const char *
-map_milestone_status(const char *s)
-{
-    return lookup(&mstatuses, s);
-}
-
-const char *
-map_project_light(const char *s)
-{
-    return lookup(&lights, s);
-}
-
-const char *
-project_light_expected(void)
-{
-    return lights.expected;
-}
-
-const char *
-level_expected(void)
-{
-    return levels.expected;
-}
-
-const char *
-sector_expected(void)
-{
-    return sectors.expected;
-}
-
-const char *
-category_expected(void)
-{
-    return categories.expected;
-}
-
-const char *
-status_expected(void)
-{
-    return statuses.expected;
-}
-
-const char *
-milestone_kind_expected(void)
-{
-    return kinds.expected;
-}
-
-const char *
-milestone_status_expected(void)
-{
-    return mstatuses.expected;
+    struct buf b;
+    buf_init(&b);
+    bool zh_first = ws->style == WORDS_ZH_FIRST;
+    put_column(&b, ws, zh_first);
+    if (ws->style != WORDS_NAMES) {
+        buf_puts(&b, " (or ");
+        put_column(&b, ws, !zh_first);
+        buf_putc(&b, ')');
+    }
+    return buf_steal(&b);
 }
 
 const char *
 enum_label_zh(const char *canonical)
 {
-    /* Names shared by two vocabularies (preliminary, other) have the same
-     * label in both, so the first match is the answer. */
-    static const struct vocab *const all[] = {
-        &levels, &sectors, &categories, &statuses, &kinds, &mstatuses, &lights,
+    /* The spreadsheet's vocabularies. Names shared by two (preliminary,
+     * other) have the same label in both, so the first match is the answer. */
+    static const struct words *const all[] = {
+        &words_level, &words_sector, &words_category, &words_status, &words_milestone_kind,
+        &words_milestone_status, &words_light,
     };
-    for (size_t i = 0; i < ARRAY_LEN(all); i++)
-        for (size_t j = 0; j < all[i]->n; j++)
-            if (strcmp(all[i]->terms[j].name, canonical) == 0)
-                return all[i]->terms[j].zh[0];
+    for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+        const struct word *w = words_named(all[i], canonical);
+        if (w != NULL)
+            return w->zh[0];
+    }
     return canonical;
+}
+
+int
+light_rank(const char *light)
+{
+    const struct word *w = words_named(&words_light, light);
+    return w ? w->rank : -1;
 }
 
 /* ---- campaigns ------------------------------------------------------- */

@@ -32,27 +32,72 @@ void days_to_ymd(long days, struct ymd *out);
  * "12"). False also when out is too small. */
 bool parse_amount(const char *s, char *out, size_t outlen);
 
-/* Each map function takes a spreadsheet value (Chinese or English, any
- * case, surrounding blanks ignored) and returns the canonical enum name, or
- * NULL if unknown. The *_expected functions return the human list for error
- * messages, e.g. "省, 市 (or province, city)". */
-const char *map_level(const char *s);     /* province | city */
-const char *map_sector(const char *s);    /* industry | urban | infrastructure | livelihood | ecology | other */
-const char *map_category(const char *s);  /* new | continuing | preliminary */
-const char *map_status(const char *s);    /* preliminary | building | suspended | completed | operating */
-const char *map_milestone_kind(const char *s); /* start | structure | topping | completion | operation | investment | approval | other */
-const char *map_milestone_status(const char *s); /* pending | done | waived */
-const char *map_project_light(const char *s);     /* red | yellow | green (a project's light) */
-const char *project_light_expected(void);
-const char *level_expected(void);
-const char *sector_expected(void);
-const char *category_expected(void);
-const char *status_expected(void);
-const char *milestone_kind_expected(void);
-const char *milestone_status_expected(void);
-/* Chinese label of a canonical enum name ("industry" → "产业"), or the name
- * itself when there is none. */
+/* ---- word lists --------------------------------------------------------
+ * Every vocabulary the code spells out is one table here: the canonical
+ * name (the schema's enum value, or a payload's type), the Chinese
+ * spellings people use, and the rank where order matters. Lookups, the
+ * "expected one of …" lists of error messages and the rules read it. */
+
+/* One word: zh[0] is the Chinese label we print, the rest are spellings
+ * seen in the sheets and typed at the console. */
+struct word {
+    const char *name;
+    const char *zh[5];
+    int rank;           /* lights: severity as enum rules_light (green 0 … red 2) */
+};
+
+enum words_style {
+    WORDS_ZH_FIRST,     /* any spelling, names in any case; "省, 市 (or province, city)" */
+    WORDS_NAME_FIRST,   /* the same; "unit, leader, office (or 责任单位, 分包领导, 项目办)" */
+    WORDS_NAMES,        /* the names only, exactly: "milestone.overdue, …" (zh[0] is for display) */
+};
+
+/* A vocabulary: the words of base (if any) and then its own. */
+struct words {
+    const struct words *base;
+    const struct word *w;
+    size_t n;
+    enum words_style style;
+};
+
+extern const struct words
+    words_level,            /* province | city */
+    words_sector,           /* industry | urban | infrastructure | livelihood | ecology | other */
+    words_category,         /* new | continuing | preliminary */
+    words_status,           /* preliminary | building | suspended | completed | operating */
+    words_milestone_kind,   /* start | structure | topping | completion | operation | investment | approval | other */
+    words_milestone_status, /* pending | done | waived */
+    words_milestone_filter, /* the milestone statuses, and overdue (a --status filter) */
+    words_light,            /* red | yellow | green (a project's or an alert's light) */
+    words_tier,             /* unit | leader | office, in enum rules_tier order */
+    words_alert_kind,       /* the kinds the rules raise, in enum rules_kind order */
+    words_alert_kind_digest,/* those and digest (what a delivery carries) */
+    words_payload_type,     /* those and test, rank (a payload's "type") */
+    words_problem_category, /* funding | planning | land | … | other */
+    words_problem_severity, /* ordinary | major */
+    words_problem_status,   /* open | resolved | overdue */
+    words_approval_status,  /* pending | done | waived | overdue */
+    words_order_status,     /* open | replied | overdue */
+    words_order_kind;       /* reminder | supervision | assignment */
+
+/* The canonical name s means (surrounding blanks ignored; per the list's
+ * style, a name in any case or a Chinese spelling), or NULL. */
+const char *words_map(const struct words *ws, const char *s);
+/* The word whose canonical name is exactly name, or NULL. */
+const struct word *words_named(const struct words *ws, const char *name);
+/* How many words, and the i-th (base first); NULL past the end. */
+size_t words_count(const struct words *ws);
+const struct word *words_at(const struct words *ws, size_t i);
+/* The list for error messages, per the list's style, newly allocated:
+ * "省, 市 (or province, city)". */
+char *words_expected_new(const struct words *ws);
+/* Chinese label of a canonical spreadsheet value ("industry" → "产业"),
+ * or the name itself when there is none. */
 const char *enum_label_zh(const char *canonical);
+/* A light's severity (green 0, yellow 1, red 2, as enum rules_light), -1
+ * for NULL or a word that is no light. */
+int light_rank(const char *light);
+#define LIGHT_RANK_RED 2
 
 /* Campaign codes: "2026-B1" … "2026-B6" are the two-month windows
  * (B1 = Jan–Feb … B6 = Nov–Dec). Also accepts "2026年第6期", "2026年第六期",

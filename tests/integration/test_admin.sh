@@ -115,6 +115,12 @@ expect_contains "naming it" "'problem list' takes no --text" "$err"
 run problem frob
 expect_eq "an unknown action is a usage error" 2 "$rc"
 expect_contains "listing the actions" "unknown problem action 'frob' (expected add, list or resolve)" "$err"
+run campaign target frob 2026-B6
+expect_contains "a subcommand's own subcommands are named the same way" \
+    "unknown campaign target action 'frob' (expected set); usage: campaign target set C" "$err"
+expect_eq "help shows each subcommand with its level" \
+    "problem add CODE:admin|problem list:operator|problem resolve ID:admin" \
+    "$(kpctl --json help problem | py '"|".join(" ".join(s["usage"].split()[:3 if s["level"] == "admin" else 2]) + ":" + s["level"] for s in d["subcommands"])')"
 expect_eq "usage errors never reach the database" "$n" "$(audits)"
 
 # ---- problem list -----------------------------------------------------------

@@ -176,13 +176,11 @@ test_parse_amount(void **state)
     assert_true(parse_amount("123", tiny, sizeof tiny));
 }
 
-typedef const char *(*map_fn)(const char *);
-
 static void
-assert_maps(map_fn f, const char *canonical, const char *const *spellings)
+assert_maps(const struct words *f, const char *canonical, const char *const *spellings)
 {
     for (; *spellings != NULL; spellings++) {
-        const char *got = f(*spellings);
+        const char *got = words_map(f, *spellings);
         if (got == NULL || strcmp(got, canonical) != 0)
             fail_msg("'%s' gave %s, want %s", *spellings, got ? got : "NULL", canonical);
     }
@@ -195,62 +193,62 @@ static void
 test_map_vocabularies(void **state)
 {
     (void)state;
-    MAPS(map_level, "province", "省", "省级", "省重点", "province", "PROVINCE");
-    MAPS(map_level, "city", "市", "市级", "市重点", "City", " 市 ", "\xE3\x80\x80市级");
-    MAPS(map_sector, "industry", "产业", "工业", "产业项目", "industry");
-    MAPS(map_sector, "urban", "城建", "城市建设", "Urban");
-    MAPS(map_sector, "infrastructure", "基础设施", "INFRASTRUCTURE");
-    MAPS(map_sector, "livelihood", "民生", "社会民生", "社会事业", "livelihood");
-    MAPS(map_sector, "ecology", "生态", "生态环保", "ecology");
-    MAPS(map_sector, "other", "其他", "Other");
-    MAPS(map_category, "new", "新开工", "新建", "New");
-    MAPS(map_category, "continuing", "续建", "continuing");
-    MAPS(map_category, "preliminary", "前期", "预备", "前期项目", "preliminary");
-    MAPS(map_status, "preliminary", "前期", "未开工");
-    MAPS(map_status, "building", "在建", "建设中", "续建", "building");
-    MAPS(map_status, "suspended", "停工", "缓建", "suspended");
-    MAPS(map_status, "completed", "竣工", "已竣工", "完工", "completed");
-    MAPS(map_status, "operating", "投产", "投用", "运营", "已投产", "operating");
-    MAPS(map_milestone_kind, "start", "开工", "start");
-    MAPS(map_milestone_kind, "structure", "主体", "主体完工");
-    MAPS(map_milestone_kind, "topping", "封顶", "主体封顶");
-    MAPS(map_milestone_kind, "completion", "竣工", "竣工验收");
-    MAPS(map_milestone_kind, "operation", "投产", "投用", "通车", "投运");
-    MAPS(map_milestone_kind, "investment", "投资", "完成投资");
-    MAPS(map_milestone_kind, "approval", "审批", "手续", "要件");
-    MAPS(map_milestone_kind, "other", "其他", "OTHER");
-    MAPS(map_milestone_status, "pending", "未完成", "进行中", "待完成", "否", "Pending");
-    MAPS(map_milestone_status, "done", "已完成", "完成", "是", "DONE");
-    MAPS(map_milestone_status, "waived", "免除", "取消", "不再考核", "waived");
-    MAPS(map_project_light, "red", "红", "红灯", "red", "Red", " 红 ");
-    MAPS(map_project_light, "yellow", "黄", "黄灯", "YELLOW");
-    MAPS(map_project_light, "green", "绿", "绿灯", "green");
+    MAPS(&words_level, "province", "省", "省级", "省重点", "province", "PROVINCE");
+    MAPS(&words_level, "city", "市", "市级", "市重点", "City", " 市 ", "\xE3\x80\x80市级");
+    MAPS(&words_sector, "industry", "产业", "工业", "产业项目", "industry");
+    MAPS(&words_sector, "urban", "城建", "城市建设", "Urban");
+    MAPS(&words_sector, "infrastructure", "基础设施", "INFRASTRUCTURE");
+    MAPS(&words_sector, "livelihood", "民生", "社会民生", "社会事业", "livelihood");
+    MAPS(&words_sector, "ecology", "生态", "生态环保", "ecology");
+    MAPS(&words_sector, "other", "其他", "Other");
+    MAPS(&words_category, "new", "新开工", "新建", "New");
+    MAPS(&words_category, "continuing", "续建", "continuing");
+    MAPS(&words_category, "preliminary", "前期", "预备", "前期项目", "preliminary");
+    MAPS(&words_status, "preliminary", "前期", "未开工");
+    MAPS(&words_status, "building", "在建", "建设中", "续建", "building");
+    MAPS(&words_status, "suspended", "停工", "缓建", "suspended");
+    MAPS(&words_status, "completed", "竣工", "已竣工", "完工", "completed");
+    MAPS(&words_status, "operating", "投产", "投用", "运营", "已投产", "operating");
+    MAPS(&words_milestone_kind, "start", "开工", "start");
+    MAPS(&words_milestone_kind, "structure", "主体", "主体完工");
+    MAPS(&words_milestone_kind, "topping", "封顶", "主体封顶");
+    MAPS(&words_milestone_kind, "completion", "竣工", "竣工验收");
+    MAPS(&words_milestone_kind, "operation", "投产", "投用", "通车", "投运");
+    MAPS(&words_milestone_kind, "investment", "投资", "完成投资");
+    MAPS(&words_milestone_kind, "approval", "审批", "手续", "要件");
+    MAPS(&words_milestone_kind, "other", "其他", "OTHER");
+    MAPS(&words_milestone_status, "pending", "未完成", "进行中", "待完成", "否", "Pending");
+    MAPS(&words_milestone_status, "done", "已完成", "完成", "是", "DONE");
+    MAPS(&words_milestone_status, "waived", "免除", "取消", "不再考核", "waived");
+    MAPS(&words_light, "red", "红", "红灯", "red", "Red", " 红 ");
+    MAPS(&words_light, "yellow", "黄", "黄灯", "YELLOW");
+    MAPS(&words_light, "green", "绿", "绿灯", "green");
 }
 
 static void
 test_map_refuses(void **state)
 {
     (void)state;
-    assert_null(map_sector("航天"));
-    assert_null(map_sector(""));
-    assert_null(map_sector("   "));
-    assert_null(map_sector("industr"));
-    assert_null(map_sector("industry2"));
-    assert_null(map_level("区"));
-    assert_null(map_level("省市"));
-    assert_null(map_category("building"));      /* a status, not a category */
-    assert_null(map_status("new"));
-    assert_null(map_milestone_status("yes"));
-    assert_null(map_project_light("purple"));
-    assert_null(map_project_light("红黄"));
+    assert_null(words_map(&words_sector, "航天"));
+    assert_null(words_map(&words_sector, ""));
+    assert_null(words_map(&words_sector, "   "));
+    assert_null(words_map(&words_sector, "industr"));
+    assert_null(words_map(&words_sector, "industry2"));
+    assert_null(words_map(&words_level, "区"));
+    assert_null(words_map(&words_level, "省市"));
+    assert_null(words_map(&words_category, "building"));      /* a status, not a category */
+    assert_null(words_map(&words_status, "new"));
+    assert_null(words_map(&words_milestone_status, "yes"));
+    assert_null(words_map(&words_light, "purple"));
+    assert_null(words_map(&words_light, "红黄"));
 }
 
 /* Every label an error message offers must be accepted, or the message
  * would send people round in circles. */
 static void
-assert_expected_consistent(map_fn f, const char *expected)
+assert_expected_consistent(const struct words *f)
 {
-    char *copy = xstrdup(expected);
+    char *copy = words_expected_new(f);
     char *open = strstr(copy, " (or ");
     assert_non_null(open);
     assert_int_equal(copy[strlen(copy) - 1], ')');
@@ -264,28 +262,139 @@ assert_expected_consistent(map_fn f, const char *expected)
         en[nen++] = t;
     assert_int_equal(nzh, nen);
     for (size_t i = 0; i < nen; i++) {
-        assert_string_equal(f(en[i]), en[i]);
-        assert_string_equal(f(zh[i]), en[i]);
+        assert_string_equal(words_map(f, en[i]), en[i]);
+        assert_string_equal(words_map(f, zh[i]), en[i]);
         assert_string_equal(enum_label_zh(en[i]), zh[i]);
     }
     free(copy);
 }
 
 static void
+assert_expected(const struct words *ws, const char *want)
+{
+    char *got = words_expected_new(ws);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static void
 test_expected_lists(void **state)
 {
     (void)state;
-    assert_string_equal(level_expected(), "省, 市 (or province, city)");
-    assert_string_equal(sector_expected(),
-                        "产业, 城建, 基础设施, 民生, 生态, 其他 (or industry, urban, "
-                        "infrastructure, livelihood, ecology, other)");
-    assert_expected_consistent(map_level, level_expected());
-    assert_expected_consistent(map_sector, sector_expected());
-    assert_expected_consistent(map_category, category_expected());
-    assert_expected_consistent(map_status, status_expected());
-    assert_expected_consistent(map_milestone_kind, milestone_kind_expected());
-    assert_expected_consistent(map_milestone_status, milestone_status_expected());
-    assert_expected_consistent(map_project_light, project_light_expected());
+    assert_expected(&words_level, "省, 市 (or province, city)");
+    assert_expected(&words_sector, "产业, 城建, 基础设施, 民生, 生态, 其他 (or industry, urban, "
+                                   "infrastructure, livelihood, ecology, other)");
+    assert_expected_consistent(&words_level);
+    assert_expected_consistent(&words_sector);
+    assert_expected_consistent(&words_category);
+    assert_expected_consistent(&words_status);
+    assert_expected_consistent(&words_milestone_kind);
+    assert_expected_consistent(&words_milestone_status);
+    assert_expected_consistent(&words_light);
+}
+
+/* The lists the commands and the configuration offer read as they did when
+ * each was written by hand. */
+static void
+test_expected_other_lists(void **state)
+{
+    (void)state;
+    assert_expected(&words_light, "红, 黄, 绿 (or red, yellow, green)");
+    assert_expected(&words_tier, "unit, leader, office (or 责任单位, 分包领导, 项目办)");
+    assert_expected(&words_milestone_filter, "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)");
+    assert_expected(&words_problem_category, "资金, 规划, 用地, 环保, 征迁, 审批, 施工, 其他 (or funding, planning, "
+                                             "land, environment, demolition, approval, construction, other)");
+    assert_expected(&words_problem_severity, "一般, 重大 (or ordinary, major)");
+    assert_expected(&words_problem_status, "未解决, 已解决, 逾期 (or open, resolved, overdue)");
+    assert_expected(&words_approval_status, "未办结, 已办结, 免除, 逾期 (or pending, done, waived, overdue)");
+    assert_expected(&words_order_status, "未回复, 已回复, 逾期 (or open, replied, overdue)");
+    assert_expected(&words_order_kind, "提醒函, 督办函, 交办函 (or reminder, supervision, assignment)");
+    assert_expected(&words_alert_kind,
+                    "milestone.due_soon, milestone.overdue, milestone.freeze, project.start_overdue, "
+                    "project.completion_overdue, investment.lagging, report.missing, progress.stalled, "
+                    "approval.overdue, problem.overdue, project.repeated_red, campaign.at_risk, campaign.missed");
+    char *with_digest = words_expected_new(&words_alert_kind_digest);
+    assert_non_null(strstr(with_digest, "campaign.missed, digest"));
+    assert_int_equal(strstr(with_digest, ", digest") + strlen(", digest"), with_digest + strlen(with_digest));
+    free(with_digest);
+}
+
+/* Every spelling of every list leads back to its own word: no spelling
+ * stands for two words of one list. */
+static void
+test_words_round_trip(void **state)
+{
+    (void)state;
+    static const struct words *const all[] = {
+        &words_level, &words_sector, &words_category, &words_status, &words_milestone_kind,
+        &words_milestone_status, &words_milestone_filter, &words_light, &words_tier, &words_alert_kind,
+        &words_alert_kind_digest, &words_payload_type, &words_problem_category, &words_problem_severity,
+        &words_problem_status, &words_approval_status, &words_order_status, &words_order_kind,
+    };
+    for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+        assert_true(words_count(all[i]) > 0);
+        for (size_t j = 0; j < words_count(all[i]); j++) {
+            const struct word *w = words_at(all[i], j);
+            assert_ptr_equal(words_named(all[i], w->name), w);
+            assert_string_equal(words_map(all[i], w->name), w->name);
+            for (size_t k = 0; all[i]->style != WORDS_NAMES && k < ARRAY_LEN(w->zh) && w->zh[k]; k++)
+                if (strcmp(words_map(all[i], w->zh[k]), w->name) != 0)
+                    fail_msg("'%s' gave %s, want %s", w->zh[k], words_map(all[i], w->zh[k]), w->name);
+        }
+    }
+}
+
+/* A list on a base holds the base's words first; lookups see both. */
+static void
+test_words_base(void **state)
+{
+    (void)state;
+    assert_int_equal(words_count(&words_milestone_filter), words_count(&words_milestone_status) + 1);
+    assert_string_equal(words_at(&words_milestone_filter, 0)->name, "pending");
+    assert_string_equal(words_at(&words_milestone_filter, 3)->name, "overdue");
+    assert_null(words_at(&words_milestone_filter, 4));
+    MAPS(&words_milestone_filter, "overdue", "逾期", "超期", "Overdue");
+    MAPS(&words_milestone_filter, "pending", "未完成", "pending");
+    assert_null(words_map(&words_milestone_status, "逾期"));
+    assert_int_equal(words_count(&words_payload_type), words_count(&words_alert_kind) + 3);
+    assert_string_equal(words_named(&words_payload_type, "digest")->zh[0], "汇总");
+    assert_string_equal(words_named(&words_payload_type, "milestone.overdue")->zh[0], "节点逾期");
+    assert_null(words_named(&words_payload_type, NULL));
+    assert_null(words_named(&words_alert_kind, "digest"));
+    assert_string_equal(words_map(&words_alert_kind_digest, "digest"), "digest");
+}
+
+/* Alert kinds are names, as written: a Chinese label or another case is
+ * no kind (a receiver's matcher with a typo would match nothing). */
+static void
+test_words_names_exact(void **state)
+{
+    (void)state;
+    assert_string_equal(words_map(&words_alert_kind, "milestone.overdue"), "milestone.overdue");
+    assert_string_equal(words_map(&words_alert_kind, " milestone.overdue "), "milestone.overdue");
+    assert_null(words_map(&words_alert_kind, "Milestone.Overdue"));
+    assert_null(words_map(&words_alert_kind, "节点逾期"));
+    assert_null(words_map(&words_alert_kind, "milestone"));
+    MAPS(&words_tier, "unit", "unit", "UNIT", "责任单位", "单位");
+    MAPS(&words_tier, "leader", "Leader", "分包领导", "领导");
+    MAPS(&words_tier, "office", "office", "项目办", "办公室");
+    assert_null(words_map(&words_tier, "boss"));
+    MAPS(&words_problem_category, "demolition", "征迁", "征地拆迁", "拆迁", "征拆", "Demolition");
+    MAPS(&words_problem_severity, "major", "重大", "重要", "\xE3\x80\x80重大\xE3\x80\x80");
+    MAPS(&words_order_kind, "supervision", "督办函", "supervision");
+}
+
+static void
+test_light_rank(void **state)
+{
+    (void)state;
+    assert_int_equal(light_rank("red"), LIGHT_RANK_RED);
+    assert_int_equal(light_rank("yellow"), 1);
+    assert_int_equal(light_rank("green"), 0);
+    assert_int_equal(light_rank(NULL), -1);
+    assert_int_equal(light_rank(""), -1);
+    assert_int_equal(light_rank("红"), -1);      /* canonical names only */
+    assert_int_equal(light_rank("Red"), -1);
 }
 
 static void
@@ -385,6 +494,11 @@ main(void)
         cmocka_unit_test(test_map_refuses),
         cmocka_unit_test(test_expected_lists),
         cmocka_unit_test(test_enum_label_zh),
+        cmocka_unit_test(test_expected_other_lists),
+        cmocka_unit_test(test_words_base),
+        cmocka_unit_test(test_words_round_trip),
+        cmocka_unit_test(test_words_names_exact),
+        cmocka_unit_test(test_light_rank),
         cmocka_unit_test(test_campaigns),
         cmocka_unit_test(test_campaign_windows),
     };
