@@ -28,8 +28,8 @@ BEGIN
         SELECT id INTO v_id FROM unit WHERE name = v_name;
         RETURN v_id;
     END IF;
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    VALUES (p_actor, p_action, 'unit:' || v_name, jsonb_build_object('name', v_name), 'ok', p_req);
+    PERFORM keyproj_audit(p_actor, p_action, 'unit:' || v_name, NULL, jsonb_build_object('name', v_name),
+                          'ok', p_req);
     RETURN v_id;
 END
 $fn$;
@@ -329,7 +329,7 @@ CREATE OR REPLACE FUNCTION keyproj_campaign_target_set(p_code text, p_county tex
                                             p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    v_action text := 'campaign.target';
+    v_action text := 'campaign_target.set';
     v_subject text := format('campaign_target:%s/%s/%s', p_code, coalesce(p_county, '*'), coalesce(p_sector, '*'));
     v_given jsonb := jsonb_strip_nulls(jsonb_build_object('starts', p_starts, 'completions', p_completions,
                                                           'investment', p_investment, 'approvals', p_approvals));

@@ -19,6 +19,36 @@ SELECT coalesce(jsonb_object_agg(k, a->k), '{}'::jsonb)
  WHERE (a->k) IS DISTINCT FROM coalesce(b->k, 'null'::jsonb)
 $$;
 
+-- One audit row: result is 'ok' or 'code: message'.
+CREATE OR REPLACE FUNCTION keyproj_audit(p_actor text, p_action text, p_subject text, p_old jsonb,
+                                         p_new jsonb, p_result text, p_req text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    VALUES (p_actor, p_action, p_subject, p_old, p_new, p_result, p_req);
+END
+$$;
+
+-- Successful writes of many rows at once (an import's), one audit row per
+-- element, in array order; p_old may be NULL (new rows). Set-based: one
+-- INSERT whatever the count. Returns the number of rows written.
+CREATE OR REPLACE FUNCTION keyproj_audit_rows(p_actor text, p_action text, p_req text, p_subjects text[],
+                                              p_old jsonb[], p_new jsonb[])
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_n bigint;
+BEGIN
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, p_action, e.subject, e.old, e.new, 'ok', p_req
+      FROM unnest(p_subjects, p_old, p_new) WITH ORDINALITY AS e(subject, old, new, ord)
+     ORDER BY e.ord;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END
+$$;
+
 -- A successful write: audits the changed fields (old and new; p_old NULL
 -- for a new row, whose null fields are then left out; members of p_extra,
 -- like a reason, go with the new side) and wraps data.
@@ -27,11 +57,10 @@ CREATE OR REPLACE FUNCTION keyproj_write_ok(p_actor text, p_action text, p_subje
 RETURNS json
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    VALUES (p_actor, p_action, p_subject,
-            CASE WHEN p_old IS NOT NULL THEN keyproj_changed_only(p_old, p_new) END,
-            keyproj_changed_only(p_new, coalesce(p_old, '{}'::jsonb)) || coalesce(p_extra, '{}'::jsonb),
-            'ok', p_req);
+    PERFORM keyproj_audit(p_actor, p_action, p_subject,
+                          CASE WHEN p_old IS NOT NULL THEN keyproj_changed_only(p_old, p_new) END,
+                          keyproj_changed_only(p_new, coalesce(p_old, '{}'::jsonb)) || coalesce(p_extra, '{}'::jsonb),
+                          'ok', p_req);
     RETURN json_build_object('ok', true, 'data', p_data);
 END
 $$;
@@ -44,9 +73,7 @@ CREATE OR REPLACE FUNCTION keyproj_write_refused(p_actor text, p_action text, p_
 RETURNS json
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    VALUES (p_actor, p_action, p_subject, p_old, p_new, p_code || ': ' || p_message, p_req);
+    PERFORM keyproj_audit(p_actor, p_action, p_subject, p_old, p_new, p_code || ': ' || p_message, p_req);
     RETURN json_build_object('ok', false, 'code', p_code, 'message', p_message);
 END
 $$;
-

@@ -85,17 +85,17 @@ BEGIN
            AND (p_since IS NULL OR created_at >= p_since)
         RETURNING id, receiver, attempts, last_error
     ), a AS (
-        INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-        SELECT p_actor, 'delivery.retry', 'delivery:' || r.id,
-               jsonb_build_object('status', 'dead', 'last_error', r.last_error),
-               jsonb_build_object('status', 'pending', 'next_attempt_at', p_now),
-               'ok', p_req
+        SELECT keyproj_audit_rows(p_actor, 'delivery.retry', p_req,
+                                  array_agg('delivery:' || r.id ORDER BY r.id),
+                                  array_agg(jsonb_build_object('status', 'dead', 'last_error', r.last_error)
+                                            ORDER BY r.id),
+                                  array_agg(jsonb_build_object('status', 'pending', 'next_attempt_at', p_now)
+                                            ORDER BY r.id)) AS n
           FROM r
-        RETURNING 1
     ), n AS (
         SELECT receiver, count(*) AS c FROM r GROUP BY receiver
     )
-    SELECT (SELECT count(*) FROM a), (SELECT json_object_agg(receiver, c ORDER BY receiver) FROM n)
+    SELECT (SELECT n FROM a), (SELECT json_object_agg(receiver, c ORDER BY receiver) FROM n)
       INTO v_n, v_by;
     RETURN json_build_object('ok', true, 'data',
                              json_build_object('retried', v_n, 'receivers', coalesce(v_by, '{}'::json)));

@@ -428,6 +428,7 @@ AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.projects';
+    v_audited bigint;   -- audit rows written (unused)
     v_extra  jsonb;
     v_errors jsonb;
     v_ins    bigint;
@@ -651,8 +652,11 @@ BEGIN
          WHERE s.action <> 'unchanged' AND NOT s.county_exists
         ON CONFLICT (name) DO NOTHING
         RETURNING name, grp)
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'county:' || name, jsonb_build_object('name', name, 'grp', grp), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('county:' || name),
+                              NULL,
+                              array_agg(jsonb_build_object('name', name, 'grp', grp)))
+      INTO v_audited
       FROM ins;
 
     WITH ins AS (
@@ -663,8 +667,11 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
         ON CONFLICT (name) DO NOTHING
         RETURNING name)
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'unit:' || name, jsonb_build_object('name', name), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('unit:' || name),
+                              NULL,
+                              array_agg(jsonb_build_object('name', name)))
+      INTO v_audited
       FROM ins;
 
     IF to_regclass('pg_temp.kp_people') IS NOT NULL THEN
@@ -687,9 +694,11 @@ BEGIN
                             WHERE p.name = w.name AND coalesce(p.mobile, '') = coalesce(w.mobile, ''))
         ON CONFLICT (name, mobile) DO NOTHING
         RETURNING name, mobile, title)
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'person:' || name || coalesce('/' || mobile, ''),
-           jsonb_strip_nulls(jsonb_build_object('name', name, 'mobile', mobile, 'title', title)), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('person:' || name || coalesce('/' || mobile, '')),
+                              NULL,
+                              array_agg(jsonb_strip_nulls(jsonb_build_object('name', name, 'mobile', mobile, 'title', title))))
+      INTO v_audited
       FROM ins;
 
     WITH upd AS (   -- the self-join "o" still shows the title before the update
@@ -699,9 +708,11 @@ BEGIN
            AND o.id = p.id
            AND w.title IS NOT NULL AND p.title IS DISTINCT FROM w.title
         RETURNING p.name, p.mobile, w.title, o.title AS old_title)
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, 'person:' || name || coalesce('/' || mobile, ''),
-           jsonb_build_object('title', old_title), jsonb_build_object('title', title), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('person:' || name || coalesce('/' || mobile, '')),
+                              array_agg(jsonb_build_object('title', old_title)),
+                              array_agg(jsonb_build_object('title', title)))
+      INTO v_audited
       FROM upd;
 
     -- The projects.
@@ -741,9 +752,10 @@ BEGIN
     END IF;
 
     -- One audit row per written project: what was inserted (columns given) …
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'project:' || s.code,
-           jsonb_strip_nulls(jsonb_build_object(
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('project:' || s.code ORDER BY s.ord),
+                              NULL,
+                              array_agg(jsonb_strip_nulls(jsonb_build_object(
                'name', s.name,
                'year', s.year,
                'level', s.level,
@@ -765,17 +777,19 @@ BEGIN
                'planned_end', s.f_pe,
                'actual_start', s.f_as,
                'actual_end', s.f_ae,
-               'completes_this_year', s.f_cty)),
-           'ok', v_req
+               'completes_this_year', s.f_cty)) ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert'
-     ORDER BY s.ord;
+     WHERE s.action = 'insert';
 
     -- … or the changed columns only, before and after. (Built per key with
     -- jsonb_object_agg: fine for the rows that change, far too slow to use
     -- for every inserted row.)
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, 'project:' || s.code, d.old, d.new, 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('project:' || s.code ORDER BY s.ord),
+                              array_agg(d.old ORDER BY s.ord),
+                              array_agg(d.new ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
      CROSS JOIN LATERAL (
         SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
@@ -804,8 +818,7 @@ BEGIN
             ('completes_this_year', to_jsonb(s.o_cty), to_jsonb(s.f_cty))
           ) v(k, o, n)
          WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update'
-     ORDER BY s.ord;
+     WHERE s.action = 'update';
 
     RETURN keyproj_import_result('projects', p_dry_run, NULL);
 END
@@ -821,6 +834,7 @@ AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.milestones';
+    v_audited bigint;   -- audit rows written (unused)
     v_errors jsonb;
     v_ins    bigint;
     v_upd    bigint;
@@ -931,10 +945,11 @@ BEGIN
              WHERE s.campaign_new
             ON CONFLICT (code) DO NOTHING
             RETURNING code, name, starts_on, ends_on)
-        INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-        SELECT p_actor, v_action, 'campaign:' || code,
-               jsonb_build_object('name', name, 'kind', 'bimonthly', 'starts_on', starts_on, 'ends_on', ends_on),
-               'ok', v_req
+        SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                                  array_agg('campaign:' || code),
+                                  NULL,
+                                  array_agg(jsonb_build_object('name', name, 'kind', 'bimonthly', 'starts_on', starts_on, 'ends_on', ends_on)))
+          INTO v_audited
           FROM ins;
     END IF;
 
@@ -946,8 +961,11 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
         ON CONFLICT (name) DO NOTHING
         RETURNING name)
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'unit:' || name, jsonb_build_object('name', name), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('unit:' || name),
+                              NULL,
+                              array_agg(jsonb_build_object('name', name)))
+      INTO v_audited
       FROM ins;
 
     IF v_ins > 0 THEN
@@ -971,25 +989,28 @@ BEGIN
     END IF;
 
     -- One audit row per written row: what was inserted (columns given) …
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title),
-           jsonb_strip_nulls(jsonb_build_object(
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title) ORDER BY s.ord),
+                              NULL,
+                              array_agg(jsonb_strip_nulls(jsonb_build_object(
                'due', s.due,
                'unit', s.f_unit,
                'status', s.f_status,
                'done_on', s.f_done_on,
                'note', s.f_note,
-               'waived_reason', s.f_waived_reason)),
-           'ok', v_req
+               'waived_reason', s.f_waived_reason)) ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert'
-     ORDER BY s.ord;
+     WHERE s.action = 'insert';
 
     -- … or the changed columns only, before and after. (Built per key with
     -- jsonb_object_agg: fine for the rows that change, far too slow to use
     -- for every inserted row.)
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title), d.old, d.new, 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title) ORDER BY s.ord),
+                              array_agg(d.old ORDER BY s.ord),
+                              array_agg(d.new ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
      CROSS JOIN LATERAL (
         SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
@@ -1002,8 +1023,7 @@ BEGIN
             ('waived_reason', to_jsonb(s.o_waived_reason), to_jsonb(s.f_waived_reason))
           ) v(k, o, n)
          WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update'
-     ORDER BY s.ord;
+     WHERE s.action = 'update';
 
     RETURN keyproj_import_result('milestones', p_dry_run, NULL);
 END
@@ -1019,6 +1039,7 @@ AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.reports';
+    v_audited bigint;   -- audit rows written (unused)
     v_errors jsonb;
     v_ins    bigint;
     v_upd    bigint;
@@ -1141,23 +1162,26 @@ BEGIN
     END IF;
 
     -- One audit row per written row: what was inserted (columns given) …
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')),
-           jsonb_strip_nulls(jsonb_build_object(
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
+                              NULL,
+                              array_agg(jsonb_strip_nulls(jsonb_build_object(
                'amount', s.amount,
                'ytd', s.f_ytd,
                'since_start', s.f_since,
-               'progress', s.f_progress)),
-           'ok', v_req
+               'progress', s.f_progress)) ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert'
-     ORDER BY s.ord;
+     WHERE s.action = 'insert';
 
     -- … or the changed columns only, before and after. (Built per key with
     -- jsonb_object_agg: fine for the rows that change, far too slow to use
     -- for every inserted row.)
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')), d.old, d.new, 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
+                              array_agg(d.old ORDER BY s.ord),
+                              array_agg(d.new ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
      CROSS JOIN LATERAL (
         SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
@@ -1168,8 +1192,7 @@ BEGIN
             ('progress', to_jsonb(s.o_progress), to_jsonb(s.f_progress))
           ) v(k, o, n)
          WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update'
-     ORDER BY s.ord;
+     WHERE s.action = 'update';
 
     RETURN keyproj_import_result('reports', p_dry_run, NULL);
 END
@@ -1185,6 +1208,7 @@ AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.plans';
+    v_audited bigint;   -- audit rows written (unused)
     v_errors jsonb;
     v_ins    bigint;
     v_upd    bigint;
@@ -1248,13 +1272,13 @@ BEGIN
          WHERE s.action = 'update' AND ip.project_id = s.pid AND ip.month = s.month;
     END IF;
 
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')),
-           CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END,
-           jsonb_build_object('planned_cumulative', s.pc), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
+                              array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END ORDER BY s.ord),
+                              array_agg(jsonb_build_object('planned_cumulative', s.pc) ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action IN ('insert', 'update')
-     ORDER BY s.ord;
+     WHERE s.action IN ('insert', 'update');
 
     RETURN keyproj_import_result('plans', p_dry_run, NULL);
 END

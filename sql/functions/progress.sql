@@ -57,30 +57,30 @@ BEGIN
      WHERE ms.id = p_id
        FOR UPDATE OF ms;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'done', v_subject, NULL,
+        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, NULL,
                    jsonb_build_object('status', 'done', 'done_on', p_on, 'note', p_note),
                    'not_found', format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'done_on', m.done_on, 'note', m.note);
     v_new := jsonb_build_object('status', 'done', 'done_on', p_on, 'note', coalesce(p_note, m.note));
     IF m.status <> 'pending' THEN
-        RETURN keyproj_write_refused(p_actor, 'done', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, v_old, v_new, 'invalid',
                    format('milestone %s is already %s%s', p_id,
                           keyproj_milestone_state(m.status, m.done_on, m.waived_reason),
                           CASE WHEN m.status = 'waived' THEN ': reopen it first' ELSE '' END), p_req);
     END IF;
     IF p_on > p_today THEN
-        RETURN keyproj_write_refused(p_actor, 'done', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, v_old, v_new, 'invalid',
                    format('done date %s is in the future (today is %s)', keyproj_ymd(p_on), keyproj_ymd(p_today)),
                    p_req);
     END IF;
     IF p_on < m.c_starts THEN
-        RETURN keyproj_write_refused(p_actor, 'done', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, v_old, v_new, 'invalid',
                    format('done date %s is before campaign %s starts (%s)', keyproj_ymd(p_on), m.campaign,
                           keyproj_ymd(m.c_starts)), p_req);
     END IF;
     UPDATE milestone SET status = 'done', done_on = p_on, note = coalesce(p_note, note) WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'done', v_subject, v_old, v_new, NULL, p_req,
+    RETURN keyproj_write_ok(p_actor, 'milestone.done', v_subject, v_old, v_new, NULL, p_req,
                             keyproj_milestone_json(p_id, p_today));
 END
 $fn$;
@@ -98,22 +98,22 @@ DECLARE
 BEGIN
     SELECT * INTO m FROM milestone WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'waive', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'milestone.waive', v_subject, NULL, v_new, 'not_found',
                                      format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'waived_reason', m.waived_reason);
     IF nullif(btrim(p_reason), '') IS NULL THEN   -- keyprojd checks too; this is the last line
-        RETURN keyproj_write_refused(p_actor, 'waive', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.waive', v_subject, v_old, v_new, 'invalid',
                                      'a waiver needs a reason', p_req);
     END IF;
     IF m.status <> 'pending' THEN
-        RETURN keyproj_write_refused(p_actor, 'waive', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.waive', v_subject, v_old, v_new, 'invalid',
                    format('milestone %s is already %s%s', p_id,
                           keyproj_milestone_state(m.status, m.done_on, m.waived_reason),
                           CASE WHEN m.status = 'done' THEN ': reopen it first to waive it' ELSE '' END), p_req);
     END IF;
     UPDATE milestone SET status = 'waived', waived_reason = p_reason WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'waive', v_subject, v_old, v_new, NULL, p_req,
+    RETURN keyproj_write_ok(p_actor, 'milestone.waive', v_subject, v_old, v_new, NULL, p_req,
                             keyproj_milestone_json(p_id, p_today));
 END
 $fn$;
@@ -141,10 +141,10 @@ BEGIN
         SELECT id INTO v_id FROM campaign WHERE code = v_code;
         RETURN v_id;
     END IF;
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, p_action, 'campaign:' || code,
-           jsonb_build_object('name', name, 'kind', kind, 'starts_on', starts_on, 'ends_on', ends_on), 'ok', p_req
-      FROM campaign WHERE id = v_id;
+    PERFORM keyproj_audit(p_actor, p_action, 'campaign:' || code, NULL,
+                          jsonb_build_object('name', name, 'kind', kind, 'starts_on', starts_on, 'ends_on', ends_on),
+                          'ok', p_req)
+       FROM campaign WHERE id = v_id;
     RETURN v_id;
 END
 $fn$;
@@ -172,23 +172,23 @@ BEGIN
      WHERE ms.id = p_id
        FOR UPDATE OF ms;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, NULL,
+        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, NULL,
                    jsonb_build_object('due_on', p_due, 'reason', p_reason), 'not_found',
                    format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('due_on', m.due_on, 'campaign', m.campaign);
     v_new := jsonb_build_object('due_on', p_due, 'campaign', m.campaign);
     IF nullif(btrim(p_reason), '') IS NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new, 'invalid',
                                      'a new due date needs a reason', p_req);
     END IF;
     IF m.status <> 'pending' THEN
-        RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
+        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
                    'invalid', format('milestone %s is already %s: reopen it first',
                                      p_id, keyproj_milestone_state(m.status, m.done_on, m.waived_reason)), p_req);
     END IF;
     IF p_due = m.due_on THEN
-        RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
+        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
                    'invalid', format('milestone %s is already due on %s', p_id, keyproj_ymd(p_due)), p_req);
     END IF;
     v_cid := m.campaign_id;
@@ -196,7 +196,7 @@ BEGIN
         v_code := keyproj_bimonthly_code(p_due);
         v_new := jsonb_build_object('due_on', p_due, 'campaign', v_code);
         IF NOT p_move THEN
-            RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
+            RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
                        'invalid', format('new due date %s is outside campaign %s (%s to %s): give a date inside it, '
                                          'or add --move to move the milestone to %s', keyproj_ymd(p_due), m.campaign,
                                          keyproj_ymd(m.c_starts), keyproj_ymd(m.c_ends), v_code), p_req);
@@ -204,14 +204,14 @@ BEGIN
         SELECT x.id INTO v_clash FROM milestone x JOIN campaign c ON c.id = x.campaign_id
          WHERE x.project_id = m.project_id AND c.code = v_code AND x.kind = m.kind AND x.title = m.title;
         IF FOUND THEN
-            RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
+            RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
                        'invalid', format('campaign %s already has this project''s "%s" (milestone %s)',
                                          v_code, m.title, v_clash), p_req);
         END IF;
-        v_cid := keyproj_bimonthly_campaign(p_due, p_actor, 'reschedule', p_req);
+        v_cid := keyproj_bimonthly_campaign(p_due, p_actor, 'milestone.reschedule', p_req);
     END IF;
     UPDATE milestone SET due_on = p_due, campaign_id = v_cid WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'reschedule', v_subject, v_old, v_new,
+    RETURN keyproj_write_ok(p_actor, 'milestone.reschedule', v_subject, v_old, v_new,
                             jsonb_build_object('reason', p_reason), p_req,
                             keyproj_milestone_json(p_id, p_today));
 END
@@ -231,17 +231,17 @@ DECLARE
 BEGIN
     SELECT * INTO m FROM milestone WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'reopen', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'milestone.reopen', v_subject, NULL, v_new, 'not_found',
                                      format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'done_on', m.done_on, 'waived_reason', m.waived_reason);
     IF m.status = 'pending' THEN
-        RETURN keyproj_write_refused(p_actor, 'reopen', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.reopen', v_subject, v_old, v_new, 'invalid',
                    format('milestone %s is not done or waived (it is pending, due %s)', p_id, keyproj_ymd(m.due_on)),
                    p_req);
     END IF;
     UPDATE milestone SET status = 'pending', done_on = NULL, waived_reason = NULL WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'reopen', v_subject, v_old, v_new, NULL, p_req,
+    RETURN keyproj_write_ok(p_actor, 'milestone.reopen', v_subject, v_old, v_new, NULL, p_req,
                             keyproj_milestone_json(p_id, p_today));
 END
 $fn$;
@@ -297,11 +297,11 @@ BEGIN
     SELECT id INTO v_pid FROM project WHERE code = p_code FOR UPDATE;
     v_new := jsonb_build_object('amount', trim_scale(p_amount), 'progress', p_progress);
     IF v_pid IS NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'report', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'report.submit', v_subject, NULL, v_new, 'not_found',
                                      format('no project with code ''%s''', p_code), p_req);
     END IF;
     IF p_month > date_trunc('month', p_today) THEN
-        RETURN keyproj_write_refused(p_actor, 'report', v_subject, NULL, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'report.submit', v_subject, NULL, v_new, 'invalid',
                    format('month %s has not begun (today is %s)', to_char(p_month, 'YYYY-MM'), keyproj_ymd(p_today)),
                    p_req);
     END IF;
@@ -344,7 +344,7 @@ BEGIN
         v_old := v_old || jsonb_build_object('later_ytd', keyproj_changed_only(v_later_old, v_later_new));
         v_new := v_new || jsonb_build_object('later_ytd', keyproj_changed_only(v_later_new, v_later_old));
     END IF;
-    RETURN keyproj_write_ok(p_actor, 'report', v_subject, nullif(v_old, '{}'::jsonb), v_new, NULL, p_req,
+    RETURN keyproj_write_ok(p_actor, 'report.submit', v_subject, nullif(v_old, '{}'::jsonb), v_new, NULL, p_req,
         json_build_object('project', p_code, 'month', to_char(p_month, 'YYYY-MM'), 'amount', trim_scale(r.amount),
                           'ytd', trim_scale(r.ytd), 'since_start', trim_scale(r.since_start),
                           'progress', r.progress, 'later_ytd', v_later_new, 'changed', v_changed));
@@ -380,7 +380,7 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM project WHERE code = p_code FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'start', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'project.start', v_subject, NULL, v_new, 'not_found',
                                      format('no project with code ''%s''', p_code), p_req);
     END IF;
     v_old := jsonb_build_object('status', p.status, 'actual_start', p.actual_start);
@@ -395,10 +395,10 @@ BEGIN
             format('start date %s is after the project''s completion date %s', keyproj_ymd(p_on), keyproj_ymd(p.actual_end))
     END;
     IF v_why IS NOT NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'start', v_subject, v_old, v_new, 'invalid', v_why, p_req);
+        RETURN keyproj_write_refused(p_actor, 'project.start', v_subject, v_old, v_new, 'invalid', v_why, p_req);
     END IF;
     UPDATE project SET status = 'building', actual_start = p_on WHERE id = p.id;
-    RETURN keyproj_write_ok(p_actor, 'start', v_subject, v_old, v_new, NULL, p_req, keyproj_project_json(p.id));
+    RETURN keyproj_write_ok(p_actor, 'project.start', v_subject, v_old, v_new, NULL, p_req, keyproj_project_json(p.id));
 END
 $fn$;
 
@@ -415,7 +415,7 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM project WHERE code = p_code FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'complete', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'project.complete', v_subject, NULL, v_new, 'not_found',
                                      format('no project with code ''%s''', p_code), p_req);
     END IF;
     v_old := jsonb_build_object('status', p.status, 'actual_end', p.actual_end);
@@ -431,10 +431,10 @@ BEGIN
                    keyproj_ymd(p.actual_start))
     END;
     IF v_why IS NOT NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'complete', v_subject, v_old, v_new, 'invalid', v_why, p_req);
+        RETURN keyproj_write_refused(p_actor, 'project.complete', v_subject, v_old, v_new, 'invalid', v_why, p_req);
     END IF;
     UPDATE project SET status = 'completed', actual_end = p_on WHERE id = p.id;
-    RETURN keyproj_write_ok(p_actor, 'complete', v_subject, v_old, v_new, NULL, p_req, keyproj_project_json(p.id));
+    RETURN keyproj_write_ok(p_actor, 'project.complete', v_subject, v_old, v_new, NULL, p_req, keyproj_project_json(p.id));
 END
 $fn$;
 
