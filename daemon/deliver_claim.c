@@ -571,7 +571,7 @@ dlv_claim(struct deliverer *dl)
         /* The silence is decided here, when the row is due, so a silence
          * added after the alert was written still holds it, and one that
          * ended lets later alerts through. A silenced row takes no lease
-         * and no attempt (sql/0010_delivery_batch.sql). */
+         * and no attempt (sql/functions/delivery.sql). */
         db_query(conn == 0 ? dl->db : dl->cdb,
                  "SELECT * FROM keyproj_claim_deliveries(to_timestamp($1::float8), $4, $2::text[], $3::int[],"
                  " $6::int[], $7::float8[], $5::int[], $8::bigint[])",

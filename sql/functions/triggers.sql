@@ -103,8 +103,8 @@ $$;
 -- engine column must be named below.
 DO $$
 DECLARE
+    cols text;      -- ' OF col, …' for the engine's tables, else ''
     t text;
-    cols text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['person', 'project', 'investment_plan', 'investment_report',
                              'campaign', 'campaign_target', 'milestone', 'approval',
