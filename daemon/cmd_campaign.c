@@ -3,7 +3,7 @@
  * done, due and overdue, county by county), `campaign targets [C]` (each
  * target against what was actually achieved in the window) and `campaign
  * target set C …` (admin). What counts as achieved is one SQL function,
- * keyproj_campaign_actuals() in sql/0005_admin.sql. */
+ * keyproj_campaign_actuals() in sql/functions/admin.sql. */
 #include "ac_config.h"
 
 #include <stdio.h>

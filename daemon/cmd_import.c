@@ -1,7 +1,7 @@
 /* cmd_import: `import projects|milestones|reports|plans` with the file as
  * the request body. Validation happens here in full before the database
  * sees anything; then, in one transaction on a connection of the import's
- * own (0012_import_copy.sql):
+ * own (sql/functions/import.sql):
  *
  *   BEGIN; SELECT keyproj_import_open(…)      -- the staging table
  *   COPY pg_temp.kp_src (…) FROM STDIN          -- the rows, streamed

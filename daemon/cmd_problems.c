@@ -1,7 +1,7 @@
 /* cmd_problems: what is blocking the projects and who must answer —
  * `problem add|list|resolve` (问题清单), `approval list|done` (联审联批
  * items) and `orders` / `order reply` (the 提醒函, 督办函 and 交办函 issued
- * and their replies). Writes are ONE call of a sql/0005_admin.sql function
+ * and their replies). Writes are ONE call of a sql/functions/admin.sql function
  * each (change and audit row commit together); this file checks the
  * arguments' shape and maps Chinese or English values, nothing more. */
 #include "ac_config.h"

@@ -1,5 +1,5 @@
 /* cmd_progress: the administrators' writes (done, waive, reschedule, reopen,
- * report, start, complete). Each is ONE call of a sql/0002_progress.sql
+ * report, start, complete). Each is ONE call of a sql/functions/progress.sql
  * function, so the change and its audit row commit together; this file checks
  * the arguments' shape only and never decides whether a change is allowed. */
 #include "ac_config.h"

@@ -1,7 +1,7 @@
 /* cmd_silence: `silence add | list | del`. A silence stops matching alerts
  * from being sent until a time; it is applied when a delivery is due
  * (deliver.c), and every delivery it holds back is kept as 'silenced'.
- * Writes are one call of a sql/0006_delivery_hold.sql function, so the
+ * Writes are one call of a sql/functions/silence.sql function, so the
  * change and its audit row commit together; this file checks the shape of
  * the arguments and never decides whether a change is allowed. */
 #include "ac_config.h"

@@ -1,6 +1,6 @@
 /* cmd_util: what the command files share — argument checks that answer the
  * usage error themselves, the business date, table answers, and the one-statement writes of the
- * sql/0002 and 0005 functions. */
+ * sql/functions/progress.sql and admin.sql functions. */
 #ifndef KEYPROJ_CMD_UTIL_H
 #define KEYPROJ_CMD_UTIL_H
 

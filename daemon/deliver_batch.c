@@ -124,7 +124,7 @@ write_batch(struct vbatch *b, struct batch *t)
     }
     const char *params[] = { t->ids.data, t->verdicts.data, t->ats.data, t->nexts.data,
                              t->errors.data, t->https.data, b->worker };
-    /* Only the lease holder writes (sql/0010_delivery_batch.sql). */
+    /* Only the lease holder writes (sql/functions/delivery.sql). */
     db_query(b->db,
              "SELECT keyproj_record_deliveries($7, $1::bigint[], $2::text[], $3::float8[], $4::float8[],"
              " $5::text[], $6::int[])",

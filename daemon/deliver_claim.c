@@ -589,7 +589,7 @@ send_claim(struct claimer *cl, struct claim_ctx *c, double now, const char *name
     /* The silence is decided here, when the row is due, so a silence
      * added after the alert was written still holds it, and one that
      * ended lets later alerts through. A silenced row takes no lease
-     * and no attempt (sql/0010_delivery_batch.sql). */
+     * and no attempt (sql/functions/delivery.sql). */
     db_query(c->conn == 0 ? cl->db : cl->cdb,
              "SELECT * FROM keyproj_claim_deliveries(to_timestamp($1::float8), $4, $2::text[], $3::int[],"
              " $6::int[], $7::float8[], $5::int[], $8::bigint[])",

@@ -1,8 +1,11 @@
-/* migrate: an asynchronous walk lock → ensure schema_version → read the
- * versions applied → apply each missing migration, in order, in its own
- * transaction → unlock. A migration is identified by its number, so one
- * numbered below an applied one (merged later) is still applied once.
- * A failed step stops the walk; the daemon stays up and says why. */
+/* migrate: an asynchronous walk lock → ensure schema_version and
+ * schema_functions → read the versions applied → apply each missing
+ * migration, in order, in its own transaction → apply sql/functions/ again,
+ * in one transaction, when its digest differs from the one stored (or a
+ * migration was applied: a trigger's column list may have grown) → unlock.
+ * A migration is identified by its number, so one numbered below an applied
+ * one (merged later) is still applied once. A database already current is
+ * only read. A failed step stops the walk; the daemon stays up and says why. */
 #include "ac_config.h"
 
 #include <stdio.h>
@@ -24,9 +27,12 @@ struct run {
     int version;            /* the highest applied */
     size_t next;
     bool *applied;          /* per migrations[] entry */
+    size_t n_applied;       /* migrations applied by this run */
+    size_t next_function;   /* the schema_functions[] entry being applied */
 };
 
 static void step_apply(struct run *r);
+static void step_functions(struct run *r);
 
 int
 migrate_latest(void)
@@ -87,6 +93,7 @@ on_applied(void *arg, const PGresult *res, const char *err)
     if (m->version > r->version)
         r->version = m->version;
     r->applied[r->next] = true;
+    r->n_applied++;
     r->next++;
     step_apply(r);
 }
@@ -97,7 +104,7 @@ step_apply(struct run *r)
     while (r->next < n_migrations && r->applied[r->next])
         r->next++;
     if (r->next == n_migrations) {
-        unlock(r, on_unlocked, r);
+        step_functions(r);
         return;
     }
     const struct migration *m = &migrations[r->next];
@@ -105,6 +112,87 @@ step_apply(struct run *r)
                           m->sql, m->version, m->name);
     db_exec_script(r->db, sql, on_applied, r);
     free(sql);
+}
+
+/* ---- sql/functions/: one transaction, every file, then the digest ---- */
+
+static void
+on_functions_done(void *arg, const PGresult *res, const char *err)
+{
+    struct run *r = arg;
+    if (err) {
+        fail(r, "recording the functions' digest", err);
+        return;
+    }
+    log_info("schema functions applied", "files=%zu md5=%s", n_schema_functions, schema_functions_md5);
+    unlock(r, on_unlocked, r);
+}
+
+static void on_function_applied(void *arg, const PGresult *res, const char *err);
+
+static void
+apply_next_function(struct run *r)
+{
+    if (r->next_function < n_schema_functions) {
+        db_exec_script(r->db, schema_functions[r->next_function].sql, on_function_applied, r);
+        return;
+    }
+    char *sql = xasprintf("DELETE FROM schema_functions;"
+                          " INSERT INTO schema_functions (md5) VALUES ('%s');"
+                          " COMMIT;", schema_functions_md5);
+    db_exec_script(r->db, sql, on_functions_done, r);
+    free(sql);
+}
+
+static void
+on_function_applied(void *arg, const PGresult *res, const char *err)
+{
+    struct run *r = arg;
+    if (err) {
+        char what[128];
+        snprintf(what, sizeof what, "sql/%s.sql", schema_functions[r->next_function].name);
+        fail(r, what, err);
+        return;
+    }
+    r->next_function++;
+    apply_next_function(r);
+}
+
+static void
+on_functions_begun(void *arg, const PGresult *res, const char *err)
+{
+    struct run *r = arg;
+    if (err) {
+        fail(r, "starting the functions' transaction", err);
+        return;
+    }
+    r->next_function = 0;
+    apply_next_function(r);
+}
+
+static void
+on_functions_md5(void *arg, const PGresult *res, const char *err)
+{
+    struct run *r = arg;
+    if (err) {
+        fail(r, "reading schema_functions", err);
+        return;
+    }
+    bool current = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), schema_functions_md5) == 0;
+    if (current && r->n_applied == 0) {
+        log_info("schema functions current", "md5=%s", schema_functions_md5);
+        unlock(r, on_unlocked, r);
+        return;
+    }
+    /* Bodies unchecked as pg_restore does: the files go in name order, and
+     * a SQL function may call one defined in a later file. */
+    db_exec_script(r->db, "BEGIN; SET LOCAL check_function_bodies = off", on_functions_begun, r);
+}
+
+static void
+step_functions(struct run *r)
+{
+    db_query(r->db, "SELECT md5 FROM schema_functions", 0, NULL, on_functions_md5, r);
 }
 
 static void
@@ -143,7 +231,7 @@ on_ensured(void *arg, const PGresult *res, const char *err)
 {
     struct run *r = arg;
     if (err) {
-        fail(r, "creating schema_version", err);
+        fail(r, "creating schema_version and schema_functions", err);
         return;
     }
     db_query(r->db, "SELECT version FROM schema_version", 0, NULL, on_version, r);
@@ -166,6 +254,12 @@ on_locked(void *arg, const PGresult *res, const char *err)
                    " CREATE TABLE schema_version ("
                    " version integer PRIMARY KEY,"
                    " name text NOT NULL,"
+                   " applied_at timestamptz NOT NULL DEFAULT now());"
+                   " END IF;"
+                   " IF to_regclass('schema_functions') IS NULL THEN"
+                   " CREATE TABLE schema_functions ("
+                   " one boolean PRIMARY KEY DEFAULT true CHECK (one),"
+                   " md5 text NOT NULL,"
                    " applied_at timestamptz NOT NULL DEFAULT now());"
                    " END IF; END $$",
                    on_ensured, r);

@@ -568,7 +568,7 @@ run_begin(struct scanner *s)
                            "SELECT " DUE_PROBE("milestone") ", " DUE_PROBE("problem") ", "
                            DUE_PROBE("approval") ", (" DUE_PROBE("project")
                            " OR EXISTS (SELECT FROM project_mark)), " DUE_PROBE("campaign_target") ","
-                           /* what campaigns achieved is counted by 0005_admin.sql */
+                           /* what campaigns achieved is counted by sql/functions/admin.sql */
                            " to_regprocedure('keyproj_campaign_actuals(date, date, bigint, text)') IS NOT NULL",
                            1, params, on_probed, s);
 }

@@ -2,7 +2,7 @@
  * targets. Each target row holds up to four measures (starts,
  * completions, investment, approvals); each is judged by rules_campaign
  * against what the target's scope achieved in the window, as
- * keyproj_campaign_actuals (sql/0005_admin.sql) counts it, the same
+ * keyproj_campaign_actuals (sql/functions/admin.sql) counts it, the same
  * figures the administrators' campaign views show. */
 #include "ac_config.h"
 

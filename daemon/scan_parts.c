@@ -4,7 +4,7 @@
  * and messages. A milestone or problem whose light changed marks its
  * project for a check in the same statement, so the project phase (after
  * these) folds the new light in — only when that can change the project
- * (0009_part_lights.sql): the new light is worse than the part light the
+ * (project.milestone_light, sql/0001_baseline.sql): the new light is worse than the part light the
  * project last folded in, or the old one was that light. */
 #include "ac_config.h"
 
@@ -20,7 +20,7 @@
  * '-infinity' stands, and the next batch reads it afresh. A project whose
  * part light (plight, the column the project phase keeps) is unknown, is
  * beaten by a new light, or was made by an old one, is marked (a row in
- * project_mark, 0013_project_marks.sql; one there already is written
+ * project_mark, sql/0001_baseline.sql; one there already is written
  * again, so that a project phase that read it before this batch keeps
  * it). Why the others need no judgement: were the project's part light
  * stale, the change that made it so marked the project already. */

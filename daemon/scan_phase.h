@@ -64,7 +64,7 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
  * <the rows' state $1>" — the phase goes on with " AS r(columns))". lk
  * takes the import's advisory lock shared before any row is locked (r, and
  * so every CTE that writes, needs it first): an import (which holds it
- * exclusively, 0001_init.sql) and a scan batch take turns instead of
+ * exclusively, sql/functions/import.sql) and a scan batch take turns instead of
  * locking the same projects in different orders and deadlocking — which
  * two daemons on one database, one importing while the other scans,
  * otherwise did. */

@@ -299,7 +299,7 @@ expect_eq "target set: city-wide" "0 True 20 50000 80" \
 expect_eq "stored for all counties and sectors" "20|50000|80||" \
     "$(sql "SELECT starts || '|' || trim_scale(investment) || '|' || trim_scale(approvals) || '|' || coalesce(county_id::text, '')
             || '|' || coalesce(sector, '') FROM campaign_target t JOIN campaign c ON c.id = t.campaign_id WHERE c.code = '2026-B6'")"
-expect_eq "audited: the new values" "campaign.target|20|50000|80|ok" \
+expect_eq "audited: the new values" "campaign_target.set|20|50000|80|ok" \
     "$(last_audit 'campaign_target:2026-B6/*/*' "action || '|' || (new->>'starts') || '|' || (new->>'investment') || '|' || (new->>'approvals') || '|' || result")"
 run campaign target set 2026年第6期 --starts 25 --completions 3
 expect_eq "setting again changes only what is given" "25|3|50000|80" \
@@ -316,7 +316,7 @@ expect_contains "a write's answer as a table: key, value" "changed:     no" "$(k
 run campaign target set 2026-B6 --county "$county2" --sector 产业 --starts 2 --investment 3000
 expect_eq "a county and sector target" "0 $county2 industry" "$rc $(echo "$out" | py 'd["county"] + " " + d["sector"]')"
 run campaign target set 2027-B1 --starts 10
-expect_eq "a two-month campaign is created for its targets" "2027-01-01|2027-02-28|campaign.target" \
+expect_eq "a two-month campaign is created for its targets" "2027-01-01|2027-02-28|campaign_target.set" \
     "$(sql "SELECT starts_on || '|' || ends_on FROM campaign WHERE code = '2027-B1'")|$(last_audit campaign:2027-B1 action)"
 n=$(audits)
 run campaign target set 2026-B6

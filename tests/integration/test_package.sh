@@ -76,7 +76,8 @@ done << 'LIST'
 /usr/share/man/man5/keyprojd.conf.5.gz 644
 /usr/share/man/man8/keyprojd.8.gz 644
 /usr/share/bash-completion/completions/keyprojctl 644
-/usr/share/keyproj/sql/0001_init.sql 644
+/usr/share/keyproj/sql/0001_baseline.sql 644
+/usr/share/keyproj/sql/functions/audit.sql 644
 /usr/share/doc/keyproj/operations.md.gz 644
 /usr/share/doc/keyproj/copyright 644
 LIST

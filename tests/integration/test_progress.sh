@@ -96,7 +96,7 @@ expect_eq "status: one fewer overdue" $((overdue0 - 1)) "$(status_field mileston
 expect_eq "status: one more done" $((done0 + 1)) "$(status_field milestones_done)"
 expect_eq "one audit row for one change" $((before_audits + 1)) "$(audits)"
 expect_eq "audit: who, what, old and new, result" \
-    "$me|done|pending|done|$TODAY|现场核实已完成|ok" \
+    "$me|milestone.done|pending|done|$TODAY|现场核实已完成|ok" \
     "$(last_audit "milestone:$m1" "actor || '|' || action || '|' || (old->>'status') || '|' || (new->>'status')
                                    || '|' || (new->>'done_on') || '|' || (new->>'note') || '|' || result")"
 req=$(grep -E 'cmd="?done"? result=ok' "$T_LOG" | tail -n 1 | sed -n 's/.*req=\([0-9]*\).*/\1/p')
@@ -146,7 +146,7 @@ run waive "$m3" --reason "规划调整，该节点取消"
 expect_eq "waive with a reason" "0 waived" "$rc $(echo "$out" | py 'd["status"]')"
 expect_eq "the reason is kept" "waived|规划调整，该节点取消" \
     "$(sql "SELECT status || '|' || waived_reason FROM milestone WHERE id = $m3")"
-expect_eq "waive audited" "waive|pending|waived|规划调整，该节点取消|ok" \
+expect_eq "waive audited" "milestone.waive|pending|waived|规划调整，该节点取消|ok" \
     "$(last_audit "milestone:$m3" "action || '|' || (old->>'status') || '|' || (new->>'status') || '|' || (new->>'waived_reason') || '|' || result")"
 run waive "$m1" --reason "x"
 expect_contains "a done milestone cannot be waived" "milestone $m1 is already done (on $TODAY): reopen it first" "$err"
@@ -184,7 +184,7 @@ expect_eq "reopen a done milestone" "0 overdue" "$rc $(echo "$out" | py 'd["stat
 expect_eq "pending again, completion date cleared" "pending|" \
     "$(sql "SELECT status || '|' || coalesce(done_on::text, '') FROM milestone WHERE id = $m1")"
 expect_eq "back on the overdue list" True "$(kpctl --json overdue | py "$m1 in [r['id'] for r in d]")"
-expect_eq "reopen audited" "reopen|done|$TODAY|pending|ok" \
+expect_eq "reopen audited" "milestone.reopen|done|$TODAY|pending|ok" \
     "$(last_audit "milestone:$m1" "action || '|' || (old->>'status') || '|' || (old->>'done_on') || '|' || (new->>'status') || '|' || result")"
 run reopen "$m3"
 expect_eq "reopen a waived one clears the waiver" "0 pending|" \
@@ -211,7 +211,7 @@ expect_eq "the answer shows the same" "$(ytd 2026-11)" "$(dec "D('$(echo "$out" 
 expect_eq "reported by whom, with the progress text" "$me|主体结构施工至5层" \
     "$(sql "SELECT reported_by || '|' || progress FROM investment_report r JOIN project p ON p.id = r.project_id
             WHERE p.code = '$code' AND r.month = '2026-11-01'")"
-expect_eq "a new month is audited without an old side" "|1234.5|report" \
+expect_eq "a new month is audited without an old side" "|1234.5|report.submit" \
     "$(last_audit "report:$code/2026-11" "coalesce(old::text, '') || '|' || (new->>'amount') || '|' || action")"
 
 sep_amount=$(sql "SELECT trim_scale(r.amount) FROM investment_report r JOIN project p ON p.id = r.project_id
@@ -248,7 +248,7 @@ run start "$pcode" 2026-11-30
 expect_contains "a start in the future is refused" "start date 2026-11-30 is in the future" "$err"
 run start "$pcode" 2026-11-10
 expect_eq "start" "0 building 2026-11-10" "$rc $(echo "$out" | py 'd["status"] + " " + d["actual_start"]')"
-expect_eq "start audited" "start|preliminary|building|2026-11-10|ok" \
+expect_eq "start audited" "project.start|preliminary|building|2026-11-10|ok" \
     "$(last_audit "project:$pcode" "action || '|' || (old->>'status') || '|' || (new->>'status') || '|' || (new->>'actual_start') || '|' || result")"
 run start "$pcode" 2026-11-12
 expect_contains "starting twice is refused" "project $pcode already started on 2026-11-10" "$err"

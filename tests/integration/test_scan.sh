@@ -174,7 +174,7 @@ expect_eq "nothing raised twice" 0 "$(sql "SELECT count(*) - count(DISTINCT (kin
 second=$(kpctl --json scan)
 expect_eq "and the day's second scan examines nothing" 0 "$(echo "$second" | j 'd["examined"]')"
 # A project is judged again only when a part's new light can change it
-# (0009_part_lights.sql); what it holds must still equal its parts.
+# (project.milestone_light, sql/0001_baseline.sql); what it holds must still equal its parts.
 stale_parts() {
     sql "SELECT count(*) FROM project p
           WHERE p.milestone_light IS DISTINCT FROM (SELECT CASE max(keyproj_light_rank(m.light)) WHEN 2 THEN 'red'
@@ -283,7 +283,7 @@ wait_sql "at the business-day boundary a scan runs on its own" \
     "SELECT count(*) FROM alert WHERE subject = 'milestone:$move_id' AND stage = '2026-11-29/due-1'" 1
 
 # ---- a 双月攻坚 target out of reach: at risk, then missed -------------------
-# (what a campaign achieved is counted by sql/0005_admin.sql)
+# (what a campaign achieved is counted by sql/functions/admin.sql)
 if [ "$(sql "SELECT to_regprocedure('keyproj_campaign_actuals(date, date, bigint, text)') IS NOT NULL")" != t ]; then
     echo "# SKIP campaign targets: this schema has no keyproj_campaign_actuals yet"
     stop_daemon || fail "keyprojd did not stop cleanly"
@@ -311,7 +311,7 @@ expect_eq "after edits and a month of scans every project still holds its parts'
 stop_daemon || fail "keyprojd did not stop cleanly"
 
 # A report arriving while a scan batch judges an already-marked project
-# must still move the project's row (0011_recheck_always.sql), or the
+# must still move the project's row (keyproj_recheck_projects, sql/functions/engine.sql), or the
 # batch's verdict, made without the report, would be written over it.
 pid=$(sql "SELECT id FROM project ORDER BY id LIMIT 1")
 sql "UPDATE project SET next_check_on = '-infinity' WHERE id = $pid" >/dev/null

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Integration test of sql/0001_init.sql against a real PostgreSQL: the
-# migration applies in one transaction the way daemon/migrate.c applies it,
+# Integration test of sql/ against a real PostgreSQL: the numbered
+# migrations (sql/0001_baseline.sql …) apply one transaction each, then
+# sql/functions/ in one transaction, the way daemon/migrate.c applies them,
 # the constraints refuse nonsense with the expected errors, and
 # keyproj_import() counts, writes, audits, refuses and dry-runs as
 # documented.
@@ -19,7 +20,7 @@ if [ -z "${PGHOST:-}" ]; then
 fi
 
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-SQL_FILE=$top_srcdir/sql/0001_init.sql
+SQL_DIR=$top_srcdir/sql
 DB=keyproj_test_schema_$$
 PASSED=0
 
@@ -101,25 +102,49 @@ fingerprint() {
 
 # ---------------------------------------------------------------------------
 echo "# migration"
-[ -r "$SQL_FILE" ] || fail "cannot read $SQL_FILE"
-if grep -Eiq '^[[:space:]]*(BEGIN|COMMIT|ROLLBACK|START TRANSACTION)[[:space:]]*;' "$SQL_FILE"; then
-    fail "$SQL_FILE controls transactions itself; migrate.c wraps each migration in one"
+MIGRATIONS=$(ls "$SQL_DIR" | grep -E '^[0-9]{4}_.*\.sql$' | sort)
+FUNCTIONS=$(ls "$SQL_DIR/functions" | grep -E '\.sql$' | sort)
+[ -n "$MIGRATIONS" ] && [ -n "$FUNCTIONS" ] || fail "no migrations or functions in $SQL_DIR"
+for f in $MIGRATIONS $(for g in $FUNCTIONS; do echo "functions/$g"; done); do
+    if grep -Eiq '^[[:space:]]*(BEGIN|COMMIT|ROLLBACK|START TRANSACTION)[[:space:]]*;' "$SQL_DIR/$f"; then
+        fail "sql/$f controls transactions itself; migrate.c wraps it in one"
+    fi
+    if grep -Eiq 'CREATE[[:space:]]+TABLE[[:space:]]+(IF[[:space:]]+NOT[[:space:]]+EXISTS[[:space:]]+)?schema_(version|functions)' "$SQL_DIR/$f"; then
+        fail "sql/$f creates migrate.c's bookkeeping table"
+    fi
+done
+ok "migrations and functions leave transactions and schema_version to migrate.c"
+if grep -Eiq '^[[:space:]]*CREATE[[:space:]]+FUNCTION' "$SQL_DIR"/functions/*.sql; then
+    fail "sql/functions/ must say CREATE OR REPLACE FUNCTION: the files are applied again"
 fi
-if grep -Eiq 'CREATE[[:space:]]+TABLE[[:space:]]+(IF[[:space:]]+NOT[[:space:]]+EXISTS[[:space:]]+)?schema_version' "$SQL_FILE"; then
-    fail "$SQL_FILE creates schema_version; migrate.c does"
-fi
-ok "migration leaves transactions and schema_version to migrate.c"
+ok "every function in sql/functions/ can be applied again"
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE \"$DB\"" >/dev/null
 q "CREATE TABLE schema_version (version int PRIMARY KEY, name text NOT NULL,
                                 applied_at timestamptz NOT NULL DEFAULT now())" >/dev/null
-psql_db --single-transaction -f "$SQL_FILE" \
-    -c "INSERT INTO schema_version (version, name) VALUES (1, '0001_init.sql')" >/dev/null ||
-    fail "applying $SQL_FILE failed"
-ok "0001_init.sql applies in one transaction"
+for f in $MIGRATIONS; do
+    psql_db --single-transaction -f "$SQL_DIR/$f" \
+        -c "INSERT INTO schema_version (version, name) VALUES ($(echo "$f" | sed 's/_.*//; s/^0*//'), '${f%.sql}')" >/dev/null ||
+        fail "applying sql/$f failed"
+done
+ok "each migration applies in one transaction"
+# As migrate.c: bodies unchecked while the files go in, in name order.
+{ echo "SET LOCAL check_function_bodies = off;"; for f in $FUNCTIONS; do cat "$SQL_DIR/functions/$f"; echo ";"; done; } |
+    psql_db --single-transaction -f - >/dev/null || fail "applying sql/functions/ failed"
+ok "sql/functions/ applies in one transaction"
+{ echo "SET LOCAL check_function_bodies = off;"; for f in $FUNCTIONS; do cat "$SQL_DIR/functions/$f"; echo ";"; done; } |
+    psql_db --single-transaction -f - >/dev/null || fail "applying sql/functions/ again failed"
+ok "… and again, over itself"
+expect "every function body is valid once all are defined" \
+    "$(q "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace")" \
+    "$(q "SET check_function_bodies = on;
+          SELECT count(*) FROM (SELECT CASE l.lanname WHEN 'sql' THEN fmgr_sql_validator(p.oid)
+                                                      WHEN 'plpgsql' THEN plpgsql_validator(p.oid) END
+                                  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+                                 WHERE p.pronamespace = 'public'::regnamespace) v" 2>&1 | tail -n 1)"
 
 expect "every table of the data model exists" \
-    "alert approval audit_log campaign campaign_target county delivery investment_plan investment_report milestone person problem project schema_version silence supervision_order unit" \
+    "alert approval audit_log campaign campaign_target county delivery investment_plan investment_report milestone person problem project project_light_month project_mark schema_version silence supervision_order unit" \
     "$(q "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")"
 
 # ---------------------------------------------------------------------------

@@ -1,13 +1,21 @@
 #!/bin/bash
-# An upgrade loses nothing: for every migration k in sql/ (found by listing
-# the files, so a migration added later is covered without editing this
-# test), a database left at schema version k exactly as migrate.c leaves it
-# (the file's text between BEGIN and the INSERT into schema_version, then
-# COMMIT), holding the demo ledger with progress, problems, targets,
-# silences, alerts and audit rows in the columns version k has, is brought
-# up to date by `keyprojd --migrate`: the same rows with the same values,
-# the columns added later at their defaults. Then: --migrate again changes
-# nothing, and a schema newer than keyprojd knows is refused.
+# An upgrade loses nothing: for every numbered migration k in sql/ (found
+# by listing the files, so a migration added later is covered without
+# editing this test), a database left at schema version k exactly as
+# migrate.c leaves it (each file's text between BEGIN and the INSERT into
+# schema_version, then COMMIT), with the functions of an older keyprojd
+# (sql/functions/ under another digest), holding the demo ledger with
+# progress, problems, targets, silences, alerts and audit rows in the
+# columns version k has, is brought up to date by `keyprojd --migrate`: the
+# same rows with the same values, the columns added later at their
+# defaults, the functions applied again. Then: --migrate again changes
+# nothing, a function edited in the database is put back when the digest
+# says the functions differ, and a schema newer than keyprojd knows is
+# refused.
+#
+# Only migrations change tables, so each version is one more file applied
+# to a copy (CREATE DATABASE … TEMPLATE) of the previous one: the walk is
+# linear in the number of migrations.
 #
 # The ledger is made once by this keyprojd (import, commands, scan) and
 # copied into each older database column by column: the import of an older
@@ -53,10 +61,10 @@ stop_daemon || fail "keyprojd exited badly"
 LATEST=$(sql "SELECT max(version) FROM schema_version")
 
 # ---- one database per migration ------------------------------------------------------
-# tables DB — the ledger's tables of DB (schema_version is migrate.c's).
+# tables DB — the ledger's tables of DB (schema_version and schema_functions are migrate.c's).
 tables() {
     dsql "$1" "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class
-               WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relname <> 'schema_version'"
+               WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relname NOT IN ('schema_version', 'schema_functions')"
 }
 # columns DB TABLE — its columns that hold data (not generated), in order.
 columns() {
@@ -71,27 +79,50 @@ digest() {
 
 files=$(ls "$SQL_DIR" | grep -E '^[0-9]{4}_.*\.sql$' | sort)
 [ -n "$files" ] || fail "no migrations in $SQL_DIR"
-# keyprojd carries the migrations it was built with (dist_sql_DATA): the
-# same as the files, or an upgrade would skip one.
+functions=$(ls "$SQL_DIR/functions" | grep -E '\.sql$' | sort)
+# keyprojd carries the migrations and functions it was built with
+# (dist_sql_DATA, dist_sqlfunctions_DATA): the same as the files, or an
+# upgrade would skip one. The digest is embed-sql.sh's.
 carried=$(sql "SELECT string_agg(name || '.sql', ' ' ORDER BY version) FROM schema_version")
 expect_eq "keyprojd carries every migration in sql/" "$(echo $files)" "$carried"
+MD5=$(for f in $functions; do echo "functions/${f%.sql}"; sed 's/\r$//' "$SQL_DIR/functions/$f"; done | md5sum | cut -c1-32)
+expect_eq "… and every file of sql/functions/, as they are" "$MD5" "$(sql "SELECT md5 FROM schema_functions")"
+
+# functions_as_before DB — sql/functions/ applied as migrate.c applies it,
+# recorded under a digest no keyprojd has: the functions of an older one.
+functions_as_before() {
+    { printf 'BEGIN;\nSET LOCAL check_function_bodies = off;\n'
+      for f in $functions; do sed 's/\r$//' "$SQL_DIR/functions/$f"; printf '\n;\n'; done
+      printf "CREATE TABLE schema_functions (one boolean PRIMARY KEY DEFAULT true CHECK (one), md5 text NOT NULL,
+              applied_at timestamptz NOT NULL DEFAULT now());
+              INSERT INTO schema_functions (md5) VALUES ('an older keyprojd');\nCOMMIT;\n"; } > "$T_DIR/functions.sql"
+    psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f "$T_DIR/functions.sql" >"$T_DIR/psql.out" 2>&1 ||
+        fail "applying sql/functions/ to $1: $(cat "$T_DIR/psql.out")"
+}
+
+bare=
 for upto in $files; do
     k=$(echo "$upto" | sed 's/_.*//; s/^0*//')
+    # The bare schema at version k: a copy of the one at the version
+    # before (schema_version as migrate.c creates it, for the first) and
+    # file k as migrate.c applies it. Kept bare for the next version.
+    if [ -z "$bare" ]; then
+        createdb "${T_DB}_bare$k" || fail "createdb ${T_DB}_bare$k"
+        dsql "${T_DB}_bare$k" "CREATE TABLE schema_version (version integer PRIMARY KEY, name text NOT NULL,
+                               applied_at timestamptz NOT NULL DEFAULT now())" >/dev/null
+    else
+        createdb -T "$bare" "${T_DB}_bare$k" || fail "createdb ${T_DB}_bare$k"
+    fi
+    UP_DBS="$UP_DBS ${T_DB}_bare$k"
+    bare=${T_DB}_bare$k
+    { printf 'BEGIN;\n'; sed 's/\r$//' "$SQL_DIR/$upto"; printf "\n;INSERT INTO schema_version (version, name) VALUES (%d, '%s');\nCOMMIT;\n" "$k" "${upto%.sql}"; } \
+        > "$T_DIR/migration.sql"
+    psql -X -q -v ON_ERROR_STOP=1 -d "$bare" -f "$T_DIR/migration.sql" >"$T_DIR/psql.out" 2>&1 ||
+        fail "applying $upto to $bare: $(cat "$T_DIR/psql.out")"
     db="${T_DB}_v$k"
     UP_DBS="$UP_DBS $db"
-    createdb "$db" || fail "createdb $db"
-    # schema_version as migrate.c creates it, then each file up to k as
-    # migrate.c applies it.
-    dsql "$db" "CREATE TABLE schema_version (version integer PRIMARY KEY, name text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now())" >/dev/null
-    for f in $files; do
-        v=$(echo "$f" | sed 's/_.*//; s/^0*//')
-        [ "$v" -le "$k" ] || break
-        { printf 'BEGIN;\n'; sed 's/\r$//' "$SQL_DIR/$f"; printf "\n;INSERT INTO schema_version (version, name) VALUES (%d, '%s');\nCOMMIT;\n" "$v" "${f%.sql}"; } \
-            > "$T_DIR/migration.sql"
-        psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$T_DIR/migration.sql" >"$T_DIR/psql.out" 2>&1 ||
-            fail "applying $f to $db: $(cat "$T_DIR/psql.out")"
-    done
+    createdb -T "$bare" "$db" || fail "createdb $db"
+    functions_as_before "$db"
     [ "$(dsql "$db" 'SELECT max(version) FROM schema_version')" = "$k" ] || fail "$db is not at version $k"
 
     # The ledger, in the columns version k has; triggers (notify, touch,
@@ -131,6 +162,8 @@ for upto in $files; do
     expect_eq "version $k ($nrows): --migrate brings it to $LATEST" "$LATEST" "$(dsql "$db" 'SELECT max(version) FROM schema_version')"
     applied=$(grep -c 'schema migration applied' "$T_DIR/migrate.out")
     expect_eq "… applying each later migration once" "$(echo "$files" | awk -v k="$k" '{ v = $0; sub(/_.*/, "", v); if (v + 0 > k) n++ } END { print n + 0 }')" "$applied"
+    expect_eq "… and the functions again, recording their digest" "1 $MD5" \
+        "$(grep -c 'schema functions applied' "$T_DIR/migrate.out") $(dsql "$db" 'SELECT md5 FROM schema_functions')"
     lost=
     for t in "${!cols[@]}"; do
         [ "$(digest "$db" "$t" "${cols[$t]}")" = "${before[$t]}" ] || lost="$lost $t"
@@ -162,15 +195,31 @@ done
 db="${T_DB}_v$LATEST"
 whole() {
     local t out=
-    for t in schema_version $(tables "$db"); do
+    for t in schema_version schema_functions $(tables "$db"); do
         out="$out $t:$(digest "$db" "$t" "$(columns "$db" "$t")")"
     done
     echo "$out"
 }
 snap=$(whole)
 "$KEYPROJD" -c "$T_CONF" --migrate >"$T_DIR/migrate.out" 2>&1 || fail "a second --migrate failed: $(tail -n 5 "$T_DIR/migrate.out")"
-expect_eq "--migrate again: nothing applied" 0 "$(grep -c 'schema migration applied' "$T_DIR/migrate.out")"
-expect_eq "… and not a row changed, schema_version included" "$snap" "$(whole)"
+expect_eq "--migrate again: nothing applied" "0 0 1" \
+    "$(grep -c 'schema migration applied' "$T_DIR/migrate.out") $(grep -c 'schema functions applied' "$T_DIR/migrate.out") $(grep -c 'schema functions current' "$T_DIR/migrate.out")"
+expect_eq "… and not a row changed, schema_version and schema_functions included" "$snap" "$(whole)"
+
+# ---- a function edited since the database got it is applied again -----------------------
+# As if sql/functions/values.sql had been edited after this database got
+# it: another body in the database, another digest on record.
+ymd=$(dsql "$db" "SELECT keyproj_ymd('2026-11-25')")
+dsql "$db" "CREATE OR REPLACE FUNCTION keyproj_ymd(d date) RETURNS text LANGUAGE sql STABLE AS \$\$ SELECT 'stale' \$\$;
+            UPDATE schema_functions SET md5 = 'before the edit'" >/dev/null
+"$KEYPROJD" -c "$T_CONF" --migrate >"$T_DIR/migrate.out" 2>&1 || fail "--migrate after an edit failed: $(tail -n 5 "$T_DIR/migrate.out")"
+expect_eq "--migrate applies the functions again when their digest differs" "0 1" \
+    "$(grep -c 'schema migration applied' "$T_DIR/migrate.out") $(grep -c 'schema functions applied' "$T_DIR/migrate.out")"
+expect_eq "… the function as its file says, the digest this keyprojd's" "$ymd $MD5" \
+    "$(dsql "$db" "SELECT keyproj_ymd('2026-11-25') || ' ' || md5 FROM schema_functions")"
+expect_eq "… and the ledger's rows as they were" "$(echo "$snap" | sed "s/ schema_functions:[^ ]* [^ ]*//")" \
+    "$(whole | sed "s/ schema_functions:[^ ]* [^ ]*//")"
+snap=$(whole)
 
 # ---- a schema newer than keyprojd knows is refused ---------------------------------------
 dsql "$db" "INSERT INTO schema_version (version, name) VALUES ($((LATEST + 1)), '$(printf '%04d' $((LATEST + 1)))_from_the_future')" >/dev/null

@@ -1,580 +1,5 @@
--- 0001_init.sql — keyproj's first migration: the whole data model of
--- the data model, the triggers that keep it honest, the import
--- functions the daemon calls, and small helpers for `status`.
---
--- Applied by daemon/migrate.c inside ONE transaction, which also records it
--- in schema_version (migrate.c creates that table; this file must not, and
--- must not say BEGIN/COMMIT). Plain SQL and PL/pgSQL, schema public, no
--- extensions.
---
--- Conventions
---   * ids: bigint identity.
---   * enumerations: text + CHECK, not PostgreSQL enum types, so a later
---     migration can extend a list by swapping one CHECK constraint (ALTER
---     TYPE ... ADD VALUE cannot run inside a transaction block on every
---     version and can never remove a value).
---   * money: 万元, numeric(16,4) (the import accepts up to 4 decimals), >= 0.
---   * business dates: date; instants: timestamptz.
---   * Rules never read the clock: anything that decides "is it late?" takes
---     today/now as a parameter (doc/alerts.md). Only bookkeeping
---     timestamps (created_at, updated_at, audit_log.at, reported_at) use
---     now(), the transaction's start time.
-
--- ===========================================================================
--- Pure helpers (IMMUTABLE: usable in CHECK constraints and inlined in the
--- set-based import)
--- ===========================================================================
-
--- 'YYYY-MM-DD' -> date, or NULL when the text is not a real calendar date
--- (2026-02-30 -> NULL). Never raises, so the import can report a row error
--- instead of aborting. make_date rather than a text::date cast because the
--- cast depends on DateStyle (STABLE) and would stop inlining. translate()
--- checks the shape several times faster than a regex (measured: it runs
--- four times per imported project).
-CREATE FUNCTION keyproj_parse_date(s text) RETURNS date
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE
-    WHEN translate(s, '0123456789', '0000000000') IS DISTINCT FROM '0000-00-00' THEN NULL
-    WHEN substr(s, 6, 2)::int NOT BETWEEN 1 AND 12 OR substr(s, 1, 4)::int < 1900 THEN NULL
-    WHEN substr(s, 9, 2)::int BETWEEN 1 AND 28 THEN     -- every month has those
-        make_date(substr(s, 1, 4)::int, substr(s, 6, 2)::int, substr(s, 9, 2)::int)
-    WHEN substr(s, 9, 2)::int NOT BETWEEN 1 AND
-         extract(day FROM make_date(substr(s, 1, 4)::int, substr(s, 6, 2)::int, 1)
-                          + interval '1 month' - interval '1 day')::int THEN NULL
-    ELSE make_date(substr(s, 1, 4)::int, substr(s, 6, 2)::int, substr(s, 9, 2)::int)
-END
-$$;
-
--- A month as the import gives it ('YYYY-MM-01', or 'YYYY-MM') -> its first
--- day; NULL if not a date. A date that is not the 1st is returned as is so
--- the caller can say "must be the first of the month".
-CREATE FUNCTION keyproj_parse_month(s text) RETURNS date
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN s ~ '^[0-9]{4}-[0-9]{2}$' THEN keyproj_parse_date(s || '-01')
-            ELSE keyproj_parse_date(s) END
-$$;
-
--- Decimal text in 万元 -> numeric, or NULL. Up to 12 integer digits and 4
--- decimals (fits numeric(16,4)); no sign, no exponent, no thousands
--- separators (the daemon's parse_amount has already normalised those).
--- Lengths are checked with strpos rather than regex bounds like {1,12}:
--- PostgreSQL expands bounded repetitions into large automata (2-10x slower).
-CREATE FUNCTION keyproj_parse_money(s text) RETURNS numeric
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN s ~ '^[0-9]+(\.[0-9]+)?$'
-             AND strpos(s || '.', '.') <= 13
-             AND length(s) - strpos(s || '.', '.') <= 4
-            THEN s::numeric END
-$$;
-
--- A phone number as the schema accepts it (mobile or landline:
--- 13800000000, +8613800000000, 0379-63900000).
-CREATE FUNCTION keyproj_is_phone(s text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT s ~ '^\+?[0-9][0-9-]+$' AND length(s) BETWEEN 5 AND 21
-$$;
-
--- A code (project, campaign): 1..maxlen characters, no blanks (ASCII or
--- the full-width U+3000 a Chinese IME types).
-CREATE FUNCTION keyproj_is_code(s text, maxlen int) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT length(s) BETWEEN 1 AND maxlen AND s !~ '[[:space:]\u3000]'
-$$;
-
--- Ranking group guessed from a county's name, for counties the import meets
--- for the first time: 县/县级市 -> 'county' (县组); functional zones (高新区,
--- 经开区, 伊滨区, any 开发区/新区/示范区) -> 'zone'; other 区 -> 'district'
--- (城区组). NULL when the name fits none of these: the import refuses such a
--- name rather than invent a county from a typo like '涧西'.
-CREATE FUNCTION keyproj_county_group(name text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE
-    WHEN name ~ '(县|市)$' THEN 'county'
-    WHEN name ~ '(高新区|经开区|伊滨区)$' OR name ~ '(开发区|新区|示范区)' THEN 'zone'
-    WHEN name ~ '区$' THEN 'district'
-END
-$$;
-
--- Two-month campaign codes: 'YYYY-B1' = Jan–Feb … 'YYYY-B6' = Nov–Dec.
-CREATE FUNCTION keyproj_is_bimonthly_code(code text) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT coalesce(code ~ '^(19|20|21)[0-9]{2}-B[1-6]$', false)
-$$;
-
-CREATE FUNCTION keyproj_bimonthly_start(code text) RETURNS date
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE WHEN keyproj_is_bimonthly_code(code)
-            THEN make_date(substr(code, 1, 4)::int, substr(code, 7, 1)::int * 2 - 1, 1) END
-$$;
-
-CREATE FUNCTION keyproj_bimonthly_end(code text) RETURNS date
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT (keyproj_bimonthly_start(code) + interval '2 months' - interval '1 day')::date
-$$;
-
--- The two-month campaign holding a date: 2026-11-03 -> '2026-B6'.
-CREATE FUNCTION keyproj_bimonthly_code(d date) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT to_char(d, 'YYYY') || '-B' || ((extract(month FROM d)::int + 1) / 2)::text
-$$;
-
--- Title given to a milestone imported without one (the kind says it all).
-CREATE FUNCTION keyproj_milestone_kind_zh(kind text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT CASE kind
-    WHEN 'start' THEN '开工' WHEN 'structure' THEN '主体完工'
-    WHEN 'topping' THEN '主体封顶' WHEN 'completion' THEN '竣工'
-    WHEN 'operation' THEN '投产' WHEN 'investment' THEN '投资完成'
-    WHEN 'approval' THEN '手续办理' END
-$$;
-
--- ===========================================================================
--- Reference data
--- ===========================================================================
-
-CREATE TABLE county (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name        text NOT NULL UNIQUE CHECK (btrim(name) <> ''),
-    -- ranking group: 城区组 / 县组 / 功能区 are ranked apart in bulletins
-    grp         text NOT NULL CHECK (grp IN ('district', 'county', 'zone')),
-    region_code text NULL CHECK (region_code ~ '^[0-9]{6}$'),   -- 行政区划代码
-    created_at  timestamptz NOT NULL DEFAULT now()
-);
-COMMENT ON TABLE county IS '县区 and functional zones; grp decides the ranking group';
-
-CREATE TABLE unit (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name       text NOT NULL UNIQUE CHECK (btrim(name) <> ''),
-    created_at timestamptz NOT NULL DEFAULT now()
-);
-COMMENT ON TABLE unit IS '责任单位 (responsible units)';
-
-CREATE TABLE person (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name       text NOT NULL CHECK (btrim(name) <> ''),
-    title      text NULL CHECK (btrim(title) <> ''),
-    mobile     text NULL CHECK (keyproj_is_phone(mobile)),
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    -- A person is identified by name + mobile. NULLS NOT DISTINCT: without a
-    -- mobile we cannot tell two 张伟 apart, so there is at most ONE
-    -- "张伟, mobile unknown" — otherwise every import of a sheet without
-    -- mobiles would create a fresh duplicate person.
-    CONSTRAINT person_name_mobile_key UNIQUE NULLS NOT DISTINCT (name, mobile)
-);
-COMMENT ON TABLE person IS '分包领导, 责任人, 联系人';
-
--- ===========================================================================
--- Projects
--- ===========================================================================
-
-CREATE TABLE project (
-    id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    -- national code (24 chars, 2026-410305-48-01-012345) or the city's own
-    code                text NOT NULL UNIQUE CHECK (keyproj_is_code(code, 64)),
-    name                text NOT NULL CHECK (btrim(name) <> ''),
-    year                int  NOT NULL CHECK (year BETWEEN 2000 AND 2100),
-    level               text NOT NULL CHECK (level IN ('province', 'city')),
-    county_id           bigint NOT NULL REFERENCES county,
-    sector              text NOT NULL CHECK (sector IN ('industry', 'urban', 'infrastructure',
-                                                        'livelihood', 'ecology', 'other')),
-    category            text NOT NULL CHECK (category IN ('new', 'continuing', 'preliminary')),
-    status              text NOT NULL DEFAULT 'preliminary'
-                        CHECK (status IN ('preliminary', 'building', 'suspended',
-                                          'completed', 'operating')),
-    owner               text NULL,                       -- 项目业主
-    unit_id             bigint NULL REFERENCES unit,     -- 责任单位
-    leader_id           bigint NULL REFERENCES person,   -- 分包领导
-    contact_id          bigint NULL REFERENCES person,   -- 联系人
-    total_investment    numeric(16,4) NULL CHECK (total_investment >= 0),  -- 万元
-    -- Not bounded by total_investment: sheets carry re-estimated totals and
-    -- plans made before the re-estimate; refusing them helps nobody.
-    annual_plan         numeric(16,4) NULL CHECK (annual_plan >= 0),       -- 万元
-    planned_start       date NULL,
-    planned_end         date NULL,
-    actual_start        date NULL,
-    actual_end          date NULL,
-    completes_this_year boolean NOT NULL DEFAULT false,
-    created_at          timestamptz NOT NULL DEFAULT now(),
-    updated_at          timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT project_planned_order CHECK (planned_end >= planned_start),
-    CONSTRAINT project_actual_order  CHECK (actual_end >= actual_start)
-);
-CREATE INDEX project_county_idx  ON project (county_id);
-CREATE INDEX project_unit_idx    ON project (unit_id);
-CREATE INDEX project_leader_idx  ON project (leader_id);
-CREATE INDEX project_contact_idx ON project (contact_id);
--- project.start_overdue (应开未开) and project.completion_overdue (应竣未竣)
--- only ever look at projects not started / not finished.
-CREATE INDEX project_start_pending_idx ON project (planned_start) WHERE actual_start IS NULL;
-CREATE INDEX project_end_pending_idx   ON project (planned_end)   WHERE actual_end IS NULL;
-
--- Planned cumulative investment per month. Absent -> the rules spread the
--- annual plan evenly.
-CREATE TABLE investment_plan (
-    project_id         bigint NOT NULL REFERENCES project ON DELETE CASCADE,
-    month              date NOT NULL CHECK (extract(day FROM month) = 1),
-    planned_cumulative numeric(16,4) NOT NULL CHECK (planned_cumulative >= 0),
-    created_at         timestamptz NOT NULL DEFAULT now(),
-    updated_at         timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (project_id, month)
-);
-
--- Monthly report (月报): this month, year to date, since start.
-CREATE TABLE investment_report (
-    project_id  bigint NOT NULL REFERENCES project ON DELETE CASCADE,
-    month       date NOT NULL CHECK (extract(day FROM month) = 1),
-    amount      numeric(16,4) NOT NULL CHECK (amount >= 0),       -- this month
-    ytd         numeric(16,4) NOT NULL CHECK (ytd >= 0),          -- year to date
-    since_start numeric(16,4) NULL CHECK (since_start >= 0),      -- 开工累计
-    progress    text NULL,                                        -- 形象进度
-    reported_at timestamptz NOT NULL DEFAULT now(),
-    reported_by text NULL,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (project_id, month),
-    -- year to date includes this month; since start includes this year
-    CONSTRAINT investment_report_ytd_covers_month CHECK (ytd >= amount),
-    CONSTRAINT investment_report_since_covers_ytd CHECK (since_start >= ytd)
-);
--- report.missing asks "who has no report for month M": by month first.
-CREATE INDEX investment_report_month_idx ON investment_report (month);
-
--- ===========================================================================
--- Campaigns (双月攻坚, 百日攻坚, 半年) and their targets
--- ===========================================================================
-
-CREATE TABLE campaign (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    code       text NOT NULL UNIQUE CHECK (keyproj_is_code(code, 32)),
-    name       text NOT NULL CHECK (btrim(name) <> ''),
-    kind       text NOT NULL CHECK (kind IN ('bimonthly', 'hundred_day', 'half_year', 'other')),
-    starts_on  date NOT NULL,
-    ends_on    date NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT campaign_window_order CHECK (ends_on >= starts_on),
-    -- '2026-B6' means Nov–Dec 2026 everywhere (alerts, digests, imports):
-    -- a code of that shape must carry exactly its window.
-    CONSTRAINT campaign_bimonthly_window CHECK (
-        NOT keyproj_is_bimonthly_code(code)
-        OR (kind = 'bimonthly'
-            AND starts_on = keyproj_bimonthly_start(code)
-            AND ends_on = keyproj_bimonthly_end(code)))
-);
-
-CREATE TABLE campaign_target (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    campaign_id bigint NOT NULL REFERENCES campaign ON DELETE CASCADE,
-    county_id   bigint NULL REFERENCES county,   -- NULL = city-wide
-    sector      text NULL CHECK (sector IN ('industry', 'urban', 'infrastructure',
-                                            'livelihood', 'ecology', 'other')),  -- NULL = all sectors
-    starts      int NULL CHECK (starts >= 0),                    -- projects to start (开工)
-    completions int NULL CHECK (completions >= 0),               -- to complete / operate (竣工/投产)
-    investment  numeric(16,4) NULL CHECK (investment >= 0),      -- 万元 to complete
-    approvals   numeric(5,2) NULL CHECK (approvals BETWEEN 0 AND 100),  -- % of 联审联批 items done
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now(),
-    -- Here NULL is not "unknown" but "all" (city-wide / every sector), a
-    -- real value: two city-wide targets for the same campaign are a
-    -- duplicate. Plain UNIQUE treats NULLs as distinct and would let them in.
-    CONSTRAINT campaign_target_scope_key UNIQUE NULLS NOT DISTINCT (campaign_id, county_id, sector)
-);
-
--- ===========================================================================
--- Milestones (节点)
--- ===========================================================================
-
-CREATE TABLE milestone (
-    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    project_id    bigint NOT NULL REFERENCES project ON DELETE CASCADE,
-    campaign_id   bigint NOT NULL REFERENCES campaign,
-    kind          text NOT NULL CHECK (kind IN ('start', 'structure', 'topping', 'completion',
-                                                'operation', 'investment', 'approval', 'other')),
-    title         text NOT NULL CHECK (btrim(title) <> ''),
-    -- a business date: overdue from the start of the next day in the
-    -- configured time zone (the rules decide, given "today")
-    due_on        date NOT NULL,
-    unit_id       bigint NULL REFERENCES unit,
-    status        text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'waived')),
-    done_on       date NULL,
-    note          text NULL,
-    waived_reason text NULL,
-    created_at    timestamptz NOT NULL DEFAULT now(),
-    updated_at    timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT milestone_key UNIQUE (project_id, campaign_id, kind, title),
-    -- done <=> it has a completion date; a reason only on a waived node
-    CONSTRAINT milestone_done_has_date CHECK ((status = 'done') = (done_on IS NOT NULL)),
-    CONSTRAINT milestone_reason_only_when_waived CHECK (status = 'waived' OR waived_reason IS NULL)
-);
--- The alert engine only ever looks at pending nodes by date.
-CREATE INDEX milestone_pending_due_idx ON milestone (due_on) WHERE status = 'pending';
-CREATE INDEX milestone_campaign_idx    ON milestone (campaign_id);
-CREATE INDEX milestone_unit_idx        ON milestone (unit_id);
-
--- due_on must fall inside its campaign's window. A trigger, not a CHECK,
--- because it reads another table. DEFERRABLE so that one transaction can
--- move a campaign's window and its milestones together
--- (SET CONSTRAINTS ALL DEFERRED); it re-reads the row so a deferred check
--- sees the final state.
-CREATE FUNCTION keyproj_milestone_in_window() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    r record;
-BEGIN
-    SELECT m.due_on, c.code, c.name, c.starts_on, c.ends_on INTO r
-      FROM milestone m JOIN campaign c ON c.id = m.campaign_id
-     WHERE m.id = NEW.id;
-    IF FOUND AND (r.due_on < r.starts_on OR r.due_on > r.ends_on) THEN
-        RAISE EXCEPTION 'milestone due date % is outside campaign % "%" (% to %)',
-            to_char(r.due_on, 'YYYY-MM-DD'), r.code, r.name,
-            to_char(r.starts_on, 'YYYY-MM-DD'), to_char(r.ends_on, 'YYYY-MM-DD')
-        USING ERRCODE = 'check_violation', CONSTRAINT = 'milestone_due_in_campaign',
-              TABLE = 'milestone', COLUMN = 'due_on',
-              HINT = 'Give a date inside the window, or put the milestone in the campaign that holds the date.';
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE CONSTRAINT TRIGGER milestone_due_in_campaign
-    AFTER INSERT OR UPDATE OF due_on, campaign_id ON milestone
-    DEFERRABLE INITIALLY IMMEDIATE
-    FOR EACH ROW EXECUTE FUNCTION keyproj_milestone_in_window();
-
--- The same rule seen from the campaign: its window may not shrink away from
--- its milestones.
-CREATE FUNCTION keyproj_campaign_keeps_milestones() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    c campaign;
-    n bigint;
-    first_due date;
-BEGIN
-    SELECT * INTO c FROM campaign WHERE id = NEW.id;
-    IF NOT FOUND THEN
-        RETURN NULL;
-    END IF;
-    SELECT count(*), min(due_on) INTO n, first_due
-      FROM milestone
-     WHERE campaign_id = c.id AND (due_on < c.starts_on OR due_on > c.ends_on);
-    IF n > 0 THEN
-        RAISE EXCEPTION 'campaign % "%" (% to %) would leave % milestone(s) outside its window (e.g. due %)',
-            c.code, c.name, to_char(c.starts_on, 'YYYY-MM-DD'), to_char(c.ends_on, 'YYYY-MM-DD'),
-            n, to_char(first_due, 'YYYY-MM-DD')
-        USING ERRCODE = 'check_violation', CONSTRAINT = 'milestone_due_in_campaign',
-              TABLE = 'campaign';
-    END IF;
-    RETURN NULL;
-END
-$$;
-CREATE CONSTRAINT TRIGGER campaign_keeps_milestones
-    AFTER UPDATE OF starts_on, ends_on ON campaign
-    DEFERRABLE INITIALLY IMMEDIATE
-    FOR EACH ROW EXECUTE FUNCTION keyproj_campaign_keeps_milestones();
-
--- ===========================================================================
--- Approvals (联审联批), problems (问题清单), supervision orders
--- ===========================================================================
-
-CREATE TABLE approval (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    project_id bigint NOT NULL REFERENCES project ON DELETE CASCADE,
-    item       text NOT NULL CHECK (btrim(item) <> ''),   -- 用地预审, 施工许可, …
-    unit_id    bigint NULL REFERENCES unit,               -- approving department
-    planned_on date NULL,
-    done_on    date NULL,
-    status     text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'waived')),
-    note       text NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT approval_key UNIQUE (project_id, item),
-    CONSTRAINT approval_done_has_date CHECK ((status = 'done') = (done_on IS NOT NULL))
-);
-CREATE INDEX approval_pending_idx ON approval (planned_on) WHERE status = 'pending';
-
-CREATE TABLE problem (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    project_id  bigint NOT NULL REFERENCES project ON DELETE CASCADE,
-    category    text NOT NULL CHECK (category IN ('funding', 'planning', 'land', 'environment',
-                                                  'demolition', 'approval', 'construction', 'other')),
-    severity    text NOT NULL DEFAULT 'ordinary' CHECK (severity IN ('ordinary', 'major')),
-    description text NOT NULL CHECK (btrim(description) <> ''),
-    unit_id     bigint NULL REFERENCES unit,
-    reported_on date NOT NULL,
-    -- NULL: the rules apply the default limit by severity ("13710": 7 days
-    -- for ordinary, a month for major problems)
-    time_limit  date NULL,
-    status      text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'resolved')),
-    resolved_on date NULL,
-    resolution  text NULL,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT problem_resolved_has_date CHECK ((status = 'resolved') = (resolved_on IS NOT NULL)),
-    CONSTRAINT problem_limit_order CHECK (time_limit >= reported_on),
-    CONSTRAINT problem_resolved_order CHECK (resolved_on >= reported_on)
-);
-CREATE INDEX problem_project_idx ON problem (project_id);
-CREATE INDEX problem_open_idx ON problem (time_limit) WHERE status = 'open';
-
--- ===========================================================================
--- Alerts and the delivery outbox
--- ===========================================================================
-
-CREATE TABLE alert (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind       text NOT NULL CHECK (kind ~ '^[a-z][a-z_]*(\.[a-z][a-z_]*)*$'),  -- milestone.overdue, …
-    subject    text NOT NULL CHECK (btrim(subject) <> ''),  -- 'milestone:123', 'project:CODE'
-    -- '' when the kind has a single stage: NOT NULL so the UNIQUE below
-    -- really makes generation idempotent (NULL stages would never collide)
-    stage      text NOT NULL DEFAULT '',
-    light      text NULL CHECK (light IN ('green', 'yellow', 'red')),  -- NULL for digests
-    project_id bigint NULL REFERENCES project ON DELETE SET NULL,
-    -- scan.c passes its clock's "now"; the default is only a fallback
-    created_at timestamptz NOT NULL DEFAULT now(),
-    payload    jsonb NOT NULL DEFAULT '{}'::jsonb,
-    CONSTRAINT alert_key UNIQUE (kind, subject, stage)
-);
-CREATE INDEX alert_project_idx ON alert (project_id, created_at);
-CREATE INDEX alert_created_idx ON alert (created_at);
-
-CREATE TABLE supervision_order (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    project_id  bigint NOT NULL REFERENCES project ON DELETE CASCADE,
-    -- 提醒函 / 督办函 / 交办函
-    kind        text NOT NULL CHECK (kind IN ('reminder', 'supervision', 'assignment')),
-    doc_no      text NULL,                          -- 文号
-    to_unit_id  bigint NULL REFERENCES unit,
-    issued_on   date NOT NULL,
-    reply_due   date NULL,
-    replied_on  date NULL,
-    reason      text NULL,
-    -- the project.repeated_red alert that produced it; UNIQUE (NULLs
-    -- distinct, on purpose: hand-written orders have none) so a re-scan
-    -- never issues the same order twice
-    alert_id    bigint NULL UNIQUE REFERENCES alert ON DELETE SET NULL,
-    created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT supervision_reply_order CHECK (reply_due >= issued_on),
-    CONSTRAINT supervision_replied_order CHECK (replied_on >= issued_on)
-);
-CREATE INDEX supervision_order_project_idx ON supervision_order (project_id);
-CREATE INDEX supervision_order_open_idx ON supervision_order (reply_due) WHERE replied_on IS NULL;
-
-CREATE TABLE delivery (
-    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    alert_id         bigint NOT NULL REFERENCES alert ON DELETE CASCADE,
-    receiver         text NOT NULL CHECK (btrim(receiver) <> ''),  -- receiver name from the config
-    status           text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'dead')),
-    attempts         int NOT NULL DEFAULT 0 CHECK (attempts >= 0),
-    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
-    -- a claim is a lease: a daemon that dies mid-send loses it at claimed_until
-    claimed_by       text NULL,
-    claimed_until    timestamptz NULL,
-    last_error       text NULL,
-    last_http_status int NULL CHECK (last_http_status BETWEEN 100 AND 599),
-    delivered_at     timestamptz NULL,
-    created_at       timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT delivery_key UNIQUE (alert_id, receiver),
-    CONSTRAINT delivery_claim_pair CHECK ((claimed_by IS NULL) = (claimed_until IS NULL)),
-    CONSTRAINT delivery_delivered_has_time CHECK ((status = 'delivered') = (delivered_at IS NOT NULL))
-);
--- The claim query: WHERE status = 'pending' AND next_attempt_at <= $now
--- ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED.
-CREATE INDEX delivery_due_idx ON delivery (next_attempt_at) WHERE status = 'pending';
--- keyprojctl lists and replays dead letters.
-CREATE INDEX delivery_dead_idx ON delivery (created_at) WHERE status = 'dead';
-
--- ===========================================================================
--- Silences and the audit trail
--- ===========================================================================
-
-CREATE TABLE silence (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    -- {"county": ["涧西区"], "kind": ["milestone.due_soon"], …}
-    matchers   jsonb NOT NULL CHECK (jsonb_typeof(matchers) = 'object'),
-    starts_at  timestamptz NOT NULL,
-    ends_at    timestamptz NOT NULL,
-    comment    text NULL,
-    created_by text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT silence_order CHECK (ends_at > starts_at)
-);
-CREATE INDEX silence_ends_idx ON silence (ends_at);
-
-CREATE TABLE audit_log (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    at         timestamptz NOT NULL DEFAULT now(),
-    actor      text NOT NULL,           -- uid/user name from SO_PEERCRED, or 'keyprojd'
-    action     text NOT NULL,           -- 'import.projects', 'milestone.done', …
-    subject    text NULL,               -- 'project:CODE', 'milestone:CODE/2026-B6/start/开工'
-    old        jsonb NULL,              -- changed columns only, before
-    new        jsonb NULL,              -- changed columns only, after
-    result     text NOT NULL DEFAULT 'ok',
-    request_id text NULL
-);
-CREATE INDEX audit_log_at_idx ON audit_log (at);
-CREATE INDEX audit_log_subject_idx ON audit_log (subject, at);
-
--- ===========================================================================
--- Bookkeeping triggers
--- ===========================================================================
-
--- updated_at moves only when something really changed, so a no-op UPDATE
--- (or an identical re-import) leaves it alone.
-CREATE FUNCTION keyproj_touch_updated_at() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF NEW IS DISTINCT FROM OLD THEN
-        NEW.updated_at := now();
-    END IF;
-    RETURN NEW;
-END
-$$;
-
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['person', 'project', 'investment_plan', 'investment_report',
-                             'campaign', 'campaign_target', 'milestone', 'approval',
-                             'problem', 'supervision_order']
-    LOOP
-        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE ON %I FOR EACH ROW '
-                       'EXECUTE FUNCTION keyproj_touch_updated_at()', t || '_touch', t);
-    END LOOP;
-END
-$$;
-
--- The alert engine LISTENs on 'keyproj_changed'; the payload is the table
--- name. Statement level: a 100,000-row import sends one notification per
--- table, and PostgreSQL folds identical notifications of one transaction
--- into one. Beyond the core tables, investment_plan and the
--- campaign tables also feed rules (investment.lagging, campaign.at_risk).
-CREATE FUNCTION keyproj_notify_changed() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('keyproj_changed', TG_TABLE_NAME);
-    RETURN NULL;
-END
-$$;
-
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['project', 'milestone', 'investment_report', 'investment_plan',
-                             'problem', 'approval', 'silence', 'campaign', 'campaign_target']
-    LOOP
-        EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION keyproj_notify_changed()',
-                       t || '_notify', t);
-    END LOOP;
-END
-$$;
-
--- ===========================================================================
--- Import: keyproj_import(kind, rows, actor, dry_run) RETURNS jsonb
--- ===========================================================================
+-- import.sql — keyproj_import(kind, rows, actor, dry_run) RETURNS jsonb,
+-- and the COPY path daemon/cmd_import.c takes.
 --
 -- import.c parses and validates the CSV, maps values to canonical names and
 -- calls this once. The function checks everything again (it is the last line
@@ -594,13 +19,13 @@ $$;
 -- copied into audit_log.request_id.
 
 -- Row-error element {"column": c, "message": m}; the line is added later.
-CREATE FUNCTION keyproj_err(col text, msg text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_err(col text, msg text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 SELECT jsonb_build_object('column', col, 'message', msg)
 $$;
 
 -- Errors for a required enum column.
-CREATE FUNCTION keyproj_enum_err(col text, val text, allowed text[], required boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_enum_err(col text, val text, allowed text[], required boolean) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 SELECT CASE
     WHEN val IS NULL AND required THEN keyproj_err(col, col || ' is required')
@@ -611,7 +36,7 @@ $$;
 
 -- Errors for a money column: raw text and the value parsed from it (parsed
 -- once by the caller; parsing again here would double the cost).
-CREATE FUNCTION keyproj_money_err(col text, val text, parsed numeric, required boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_money_err(col text, val text, parsed numeric, required boolean) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 SELECT CASE
     WHEN val IS NULL THEN CASE WHEN required THEN keyproj_err(col, col || ' is required') END
@@ -622,7 +47,7 @@ END
 $$;
 
 -- Errors for a date column (raw text and parsed value, as above).
-CREATE FUNCTION keyproj_date_err(col text, val text, parsed date, required boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_date_err(col text, val text, parsed date, required boolean) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 SELECT CASE
     WHEN val IS NULL THEN CASE WHEN required THEN keyproj_err(col, col || ' is required') END
@@ -632,7 +57,7 @@ END
 $$;
 
 -- Errors for a month column.
-CREATE FUNCTION keyproj_month_err(col text, val text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_month_err(col text, val text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 SELECT CASE
     WHEN val IS NULL THEN keyproj_err(col, col || ' is required')
@@ -647,7 +72,7 @@ $$;
 -- errors ("what would happen"); applied says whether anything was written.
 -- (PL/pgSQL, not SQL: a SQL body would be checked at creation time, when the
 -- per-call temporary table kp_stage does not exist.)
-CREATE FUNCTION keyproj_import_result(p_kind text, p_dry_run boolean, p_errors jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_import_result(p_kind text, p_dry_run boolean, p_errors jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 BEGIN
 RETURN (SELECT jsonb_build_object(
@@ -664,7 +89,7 @@ END
 $$;
 
 -- All row errors of the stage, in line order, plus extra ones (cross-row).
-CREATE FUNCTION keyproj_stage_errors(p_extra jsonb DEFAULT '[]') RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_stage_errors(p_extra jsonb DEFAULT '[]') RETURNS jsonb
 LANGUAGE plpgsql AS $$
 BEGIN
 RETURN (SELECT jsonb_agg(e ORDER BY ord, seq)
@@ -680,34 +105,14 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
--- projects
+-- The JSON interface: kp_src from the document, then the staged import.
 -- ---------------------------------------------------------------------------
-CREATE FUNCTION keyproj_import_projects(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
-LANGUAGE plpgsql
-SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
-SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
-SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
-SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
-AS $fn$
-DECLARE
-    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
-    v_action text := 'import.projects';
-    v_extra  jsonb;
-    v_errors jsonb;
-    v_ins    bigint;
-    v_upd    bigint;
+
+CREATE OR REPLACE FUNCTION keyproj_import_projects(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
 BEGIN
-    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
-        DROP TABLE pg_temp.kp_stage;
-    END IF;
-    -- Raw text per row, in a table of its own (analysed: the planner would
-    -- otherwise guess 100 rows), so that the parse functions below get plain
-    -- columns as arguments and are inlined (PostgreSQL does not inline a SQL
-    -- function whose argument is an expression used twice: 10x slower).
-    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
-        DROP TABLE pg_temp.kp_src;
-    END IF;
-    CREATE TEMP TABLE kp_src ON COMMIT DROP AS
+    PERFORM keyproj_import_open('projects', NULL);
+    INSERT INTO pg_temp.kp_src (ord, line, is_obj, code, name, year_t, level, county, sector, category, status, owner, unit, leader, leader_title, leader_mobile, contact, contact_title, contact_mobile, ti_t, ap_t, ps_t, pe_t, as_t, ae_t, cty_t)
         SELECT e.ord::int AS ord,
                coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
                              THEN (e.j->>'line')::int END,
@@ -737,6 +142,301 @@ BEGIN
                nullif(btrim(e.j->>'actual_end'), '') AS ae_t,
                lower(nullif(btrim(e.j->>'completes_this_year'), '')) AS cty_t
           FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    RETURN keyproj_import_projects_src(p_actor, p_dry_run);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION keyproj_import_milestones(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM keyproj_import_open('milestones', NULL);
+    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, campaign, kind, title_t, due_t, unit, status, done_t, note, waived_reason)
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'campaign'), '') AS campaign,
+               nullif(btrim(e.j->>'kind'), '') AS kind,
+               nullif(btrim(e.j->>'title'), '') AS title_t,
+               nullif(btrim(e.j->>'due'), '') AS due_t,
+               nullif(btrim(e.j->>'unit'), '') AS unit,
+               nullif(btrim(e.j->>'status'), '') AS status,
+               nullif(btrim(e.j->>'done_on'), '') AS done_t,
+               nullif(btrim(e.j->>'note'), '') AS note,
+               nullif(btrim(e.j->>'waived_reason'), '') AS waived_reason
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    RETURN keyproj_import_milestones_src(p_actor, p_dry_run);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION keyproj_import_reports(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM keyproj_import_open('reports', NULL);
+    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, month_t, amount_t, ytd_t, since_t, progress)
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'month'), '') AS month_t,
+               nullif(btrim(e.j->>'amount'), '') AS amount_t,
+               nullif(btrim(e.j->>'ytd'), '') AS ytd_t,
+               nullif(btrim(e.j->>'since_start'), '') AS since_t,
+               nullif(btrim(e.j->>'progress'), '') AS progress
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    RETURN keyproj_import_reports_src(p_actor, p_dry_run);
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION keyproj_import_plans(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM keyproj_import_open('plans', NULL);
+    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, month_t, pc_t)
+        SELECT e.ord::int AS ord,
+               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
+                             THEN (e.j->>'line')::int END,
+                        e.ord::int) AS line,
+               jsonb_typeof(e.j) = 'object' AS is_obj,
+               nullif(btrim(e.j->>'project'), '') AS project,
+               nullif(btrim(e.j->>'month'), '') AS month_t,
+               nullif(btrim(e.j->>'planned_cumulative'), '') AS pc_t
+          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
+    RETURN keyproj_import_plans_src(p_actor, p_dry_run);
+END
+$fn$;
+
+-- keyproj_import(kind, rows, actor, dry_run) -> {"kind", "rows", "inserted",
+-- "updated", "unchanged", "errors": [{"line","column","message"}, …],
+-- "dry_run", "applied"}. Row errors are data (returned, nothing written);
+-- misuse (unknown kind, rows not an array, no actor) raises 22023.
+CREATE OR REPLACE FUNCTION keyproj_import(kind text, rows jsonb, actor text, dry_run boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    k text := keyproj_import.kind;
+    r jsonb := keyproj_import.rows;
+    a text := nullif(btrim(keyproj_import.actor), '');
+    d boolean := keyproj_import.dry_run;
+BEGIN
+    IF k IS NULL OR k NOT IN ('projects', 'milestones', 'reports', 'plans') THEN
+        RAISE EXCEPTION 'keyproj_import: unknown kind %', coalesce(quote_literal(k), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'kind is one of projects, milestones, reports, plans';
+    END IF;
+    IF r IS NULL OR jsonb_typeof(r) <> 'array' THEN
+        RAISE EXCEPTION 'keyproj_import: rows must be a JSON array of objects'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF a IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import: actor is required (it goes into audit_log)'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF d IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import: dry_run must be true or false'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- One import at a time: the classification (insert / update /
+    -- unchanged) is computed before the writes, so two overlapping imports
+    -- could both decide to insert the same code. Dry runs write nothing
+    -- and need not wait.
+    IF NOT d THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('keyproj.import', 0));
+    END IF;
+
+    RETURN CASE k
+        WHEN 'projects'   THEN keyproj_import_projects(r, a, d)
+        WHEN 'milestones' THEN keyproj_import_milestones(r, a, d)
+        WHEN 'reports'    THEN keyproj_import_reports(r, a, d)
+        WHEN 'plans'      THEN keyproj_import_plans(r, a, d)
+    END;
+END
+$fn$;
+
+-- The import functions copy the setting keyproj.request_id into every
+-- audit row they write. Setting it here, in the same statement as the
+-- import, guarantees the order (a SELECT list evaluating set_config()
+-- before keyproj_import() would only happen to). Transaction-local: it
+-- ends with the statement's implicit transaction.
+CREATE OR REPLACE FUNCTION keyproj_import_req(p_kind text, p_rows jsonb, p_actor text, p_dry_run boolean, p_req text)
+RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    PERFORM set_config('keyproj.request_id', coalesce(p_req, ''), true);
+    RETURN keyproj_import(p_kind, p_rows, p_actor, p_dry_run);
+END
+$fn$;
+
+-- ---------------------------------------------------------------------------
+-- The COPY path
+-- ---------------------------------------------------------------------------
+--
+-- keyprojd streams the rows (already validated and canonical) with COPY
+-- straight into the staging table pg_temp.kp_src, in one transaction:
+--
+--   BEGIN;
+--   SELECT keyproj_import_open(kind, columns);   -- creates kp_src, returns the COPY column list
+--   COPY pg_temp.kp_src (…) FROM STDIN;
+--   SELECT keyproj_import_staged(kind, actor, dry_run, request_id);
+--   COMMIT;
+--
+-- keyproj_import_<kind>_src(actor, dry_run) validates, classifies and
+-- writes what kp_src holds; keyproj_import_<kind>(rows, actor, dry_run)
+-- (above) fills kp_src from a JSON document and calls it. So
+-- keyproj_import() (the SQL interface) and the COPY path validate,
+-- classify and write with the very same statements.
+
+-- Creates the empty staging table pg_temp.kp_src of an import of p_kind
+-- (dropping one left by an earlier import in this transaction) and, given
+-- the canonical column names a file gives (import.c's names), returns the
+-- column list for COPY: "ord, line, " and the staging column of each, in
+-- the order given. ord numbers the rows from 1, line is the file's line.
+CREATE OR REPLACE FUNCTION keyproj_import_open(p_kind text, p_columns text[]) RETURNS text
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_cols text;
+    v_list text;
+    v_bad  text;
+BEGIN
+    v_cols := CASE p_kind
+        WHEN 'projects' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, code text, name text, year_t text, level text, county text, sector text, category text, status text, owner text, unit text, leader text, leader_title text, leader_mobile text, contact text, contact_title text, contact_mobile text, ti_t text, ap_t text, ps_t text, pe_t text, as_t text, ae_t text, cty_t text'
+        WHEN 'milestones' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, campaign text, kind text, title_t text, due_t text, unit text, status text, done_t text, note text, waived_reason text'
+        WHEN 'reports' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, month_t text, amount_t text, ytd_t text, since_t text, progress text'
+        WHEN 'plans' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, month_t text, pc_t text'
+    END;
+    IF v_cols IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_open: unknown kind %', coalesce(quote_literal(p_kind), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'kind is one of projects, milestones, reports, plans';
+    END IF;
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_src;
+    END IF;
+    EXECUTE format('CREATE TEMP TABLE kp_src (%s) ON COMMIT DROP', v_cols);
+    IF p_columns IS NULL THEN
+        RETURN NULL;
+    END IF;
+    WITH names(kind, key, col) AS (VALUES
+        ('projects', 'code', 'code'),
+        ('projects', 'name', 'name'),
+        ('projects', 'year', 'year_t'),
+        ('projects', 'level', 'level'),
+        ('projects', 'county', 'county'),
+        ('projects', 'sector', 'sector'),
+        ('projects', 'category', 'category'),
+        ('projects', 'status', 'status'),
+        ('projects', 'owner', 'owner'),
+        ('projects', 'unit', 'unit'),
+        ('projects', 'leader', 'leader'),
+        ('projects', 'leader_title', 'leader_title'),
+        ('projects', 'leader_mobile', 'leader_mobile'),
+        ('projects', 'contact', 'contact'),
+        ('projects', 'contact_title', 'contact_title'),
+        ('projects', 'contact_mobile', 'contact_mobile'),
+        ('projects', 'total_investment', 'ti_t'),
+        ('projects', 'annual_plan', 'ap_t'),
+        ('projects', 'planned_start', 'ps_t'),
+        ('projects', 'planned_end', 'pe_t'),
+        ('projects', 'actual_start', 'as_t'),
+        ('projects', 'actual_end', 'ae_t'),
+        ('projects', 'completes_this_year', 'cty_t'),
+        ('milestones', 'project', 'project'),
+        ('milestones', 'campaign', 'campaign'),
+        ('milestones', 'kind', 'kind'),
+        ('milestones', 'title', 'title_t'),
+        ('milestones', 'due', 'due_t'),
+        ('milestones', 'unit', 'unit'),
+        ('milestones', 'status', 'status'),
+        ('milestones', 'done_on', 'done_t'),
+        ('milestones', 'note', 'note'),
+        ('milestones', 'waived_reason', 'waived_reason'),
+        ('reports', 'project', 'project'),
+        ('reports', 'month', 'month_t'),
+        ('reports', 'amount', 'amount_t'),
+        ('reports', 'ytd', 'ytd_t'),
+        ('reports', 'since_start', 'since_t'),
+        ('reports', 'progress', 'progress'),
+        ('plans', 'project', 'project'),
+        ('plans', 'month', 'month_t'),
+        ('plans', 'planned_cumulative', 'pc_t')
+    )
+    SELECT string_agg(n.col, ', ' ORDER BY g.i), min(g.key) FILTER (WHERE n.col IS NULL)
+      INTO v_list, v_bad
+      FROM unnest(p_columns) WITH ORDINALITY AS g(key, i)
+      LEFT JOIN names n ON n.kind = p_kind AND n.key = g.key;
+    IF v_bad IS NOT NULL OR cardinality(p_columns) = 0 THEN
+        RAISE EXCEPTION 'keyproj_import_open: % has no column %', p_kind, coalesce(quote_literal(v_bad), '(none given)')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN 'ord, line, ' || v_list;
+END
+$fn$;
+
+-- Imports the rows COPY put into pg_temp.kp_src: the same checks of the
+-- arguments as keyproj_import(), the request id for the audit rows, one
+-- import at a time (the advisory lock), then the kind's staged import.
+-- Returns what keyproj_import() returns. The caller commits.
+CREATE OR REPLACE FUNCTION keyproj_import_staged(p_kind text, p_actor text, p_dry_run boolean, p_req text)
+RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    a text := nullif(btrim(p_actor), '');
+BEGIN
+    IF p_kind IS NULL OR p_kind NOT IN ('projects', 'milestones', 'reports', 'plans') THEN
+        RAISE EXCEPTION 'keyproj_import_staged: unknown kind %', coalesce(quote_literal(p_kind), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF to_regclass('pg_temp.kp_src') IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_staged: no staged rows (call keyproj_import_open and COPY first)'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF a IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_staged: actor is required (it goes into audit_log)'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_dry_run IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_staged: dry_run must be true or false'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM set_config('keyproj.request_id', coalesce(p_req, ''), true);
+    IF NOT p_dry_run THEN   -- as keyproj_import(): one import at a time
+        PERFORM pg_advisory_xact_lock(hashtextextended('keyproj.import', 0));
+    END IF;
+    RETURN CASE p_kind
+        WHEN 'projects'   THEN keyproj_import_projects_src(a, p_dry_run)
+        WHEN 'milestones' THEN keyproj_import_milestones_src(a, p_dry_run)
+        WHEN 'reports'    THEN keyproj_import_reports_src(a, p_dry_run)
+        WHEN 'plans'      THEN keyproj_import_plans_src(a, p_dry_run)
+    END;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION keyproj_import_projects_src(p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.projects';
+    v_audited bigint;   -- audit rows written (unused)
+    v_extra  jsonb;
+    v_errors jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
     ANALYZE pg_temp.kp_src;
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
@@ -952,8 +652,11 @@ BEGIN
          WHERE s.action <> 'unchanged' AND NOT s.county_exists
         ON CONFLICT (name) DO NOTHING
         RETURNING name, grp)
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'county:' || name, jsonb_build_object('name', name, 'grp', grp), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('county:' || name),
+                              NULL,
+                              array_agg(jsonb_build_object('name', name, 'grp', grp)))
+      INTO v_audited
       FROM ins;
 
     WITH ins AS (
@@ -964,8 +667,11 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
         ON CONFLICT (name) DO NOTHING
         RETURNING name)
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'unit:' || name, jsonb_build_object('name', name), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('unit:' || name),
+                              NULL,
+                              array_agg(jsonb_build_object('name', name)))
+      INTO v_audited
       FROM ins;
 
     IF to_regclass('pg_temp.kp_people') IS NOT NULL THEN
@@ -988,9 +694,11 @@ BEGIN
                             WHERE p.name = w.name AND coalesce(p.mobile, '') = coalesce(w.mobile, ''))
         ON CONFLICT (name, mobile) DO NOTHING
         RETURNING name, mobile, title)
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'person:' || name || coalesce('/' || mobile, ''),
-           jsonb_strip_nulls(jsonb_build_object('name', name, 'mobile', mobile, 'title', title)), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('person:' || name || coalesce('/' || mobile, '')),
+                              NULL,
+                              array_agg(jsonb_strip_nulls(jsonb_build_object('name', name, 'mobile', mobile, 'title', title))))
+      INTO v_audited
       FROM ins;
 
     WITH upd AS (   -- the self-join "o" still shows the title before the update
@@ -1000,9 +708,11 @@ BEGIN
            AND o.id = p.id
            AND w.title IS NOT NULL AND p.title IS DISTINCT FROM w.title
         RETURNING p.name, p.mobile, w.title, o.title AS old_title)
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, 'person:' || name || coalesce('/' || mobile, ''),
-           jsonb_build_object('title', old_title), jsonb_build_object('title', title), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('person:' || name || coalesce('/' || mobile, '')),
+                              array_agg(jsonb_build_object('title', old_title)),
+                              array_agg(jsonb_build_object('title', title)))
+      INTO v_audited
       FROM upd;
 
     -- The projects.
@@ -1042,9 +752,10 @@ BEGIN
     END IF;
 
     -- One audit row per written project: what was inserted (columns given) …
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'project:' || s.code,
-           jsonb_strip_nulls(jsonb_build_object(
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('project:' || s.code ORDER BY s.ord),
+                              NULL,
+                              array_agg(jsonb_strip_nulls(jsonb_build_object(
                'name', s.name,
                'year', s.year,
                'level', s.level,
@@ -1066,17 +777,19 @@ BEGIN
                'planned_end', s.f_pe,
                'actual_start', s.f_as,
                'actual_end', s.f_ae,
-               'completes_this_year', s.f_cty)),
-           'ok', v_req
+               'completes_this_year', s.f_cty)) ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert'
-     ORDER BY s.ord;
+     WHERE s.action = 'insert';
 
     -- … or the changed columns only, before and after. (Built per key with
     -- jsonb_object_agg: fine for the rows that change, far too slow to use
     -- for every inserted row.)
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, 'project:' || s.code, d.old, d.new, 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('project:' || s.code ORDER BY s.ord),
+                              array_agg(d.old ORDER BY s.ord),
+                              array_agg(d.new ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
      CROSS JOIN LATERAL (
         SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
@@ -1105,17 +818,13 @@ BEGIN
             ('completes_this_year', to_jsonb(s.o_cty), to_jsonb(s.f_cty))
           ) v(k, o, n)
          WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update'
-     ORDER BY s.ord;
+     WHERE s.action = 'update';
 
     RETURN keyproj_import_result('projects', p_dry_run, NULL);
 END
 $fn$;
 
--- ---------------------------------------------------------------------------
--- milestones
--- ---------------------------------------------------------------------------
-CREATE FUNCTION keyproj_import_milestones(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_import_milestones_src(p_actor text, p_dry_run boolean) RETURNS jsonb
 LANGUAGE plpgsql
 SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
 SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
@@ -1125,6 +834,7 @@ AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.milestones';
+    v_audited bigint;   -- audit rows written (unused)
     v_errors jsonb;
     v_ins    bigint;
     v_upd    bigint;
@@ -1132,30 +842,6 @@ BEGIN
     IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
         DROP TABLE pg_temp.kp_stage;
     END IF;
-    -- Raw text per row, in a table of its own (analysed: the planner would
-    -- otherwise guess 100 rows), so that the parse functions below get plain
-    -- columns as arguments and are inlined (PostgreSQL does not inline a SQL
-    -- function whose argument is an expression used twice: 10x slower).
-    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
-        DROP TABLE pg_temp.kp_src;
-    END IF;
-    CREATE TEMP TABLE kp_src ON COMMIT DROP AS
-        SELECT e.ord::int AS ord,
-               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
-                             THEN (e.j->>'line')::int END,
-                        e.ord::int) AS line,
-               jsonb_typeof(e.j) = 'object' AS is_obj,
-               nullif(btrim(e.j->>'project'), '') AS project,
-               nullif(btrim(e.j->>'campaign'), '') AS campaign,
-               nullif(btrim(e.j->>'kind'), '') AS kind,
-               nullif(btrim(e.j->>'title'), '') AS title_t,
-               nullif(btrim(e.j->>'due'), '') AS due_t,
-               nullif(btrim(e.j->>'unit'), '') AS unit,
-               nullif(btrim(e.j->>'status'), '') AS status,
-               nullif(btrim(e.j->>'done_on'), '') AS done_t,
-               nullif(btrim(e.j->>'note'), '') AS note,
-               nullif(btrim(e.j->>'waived_reason'), '') AS waived_reason
-          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
     ANALYZE pg_temp.kp_src;
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
@@ -1259,10 +945,11 @@ BEGIN
              WHERE s.campaign_new
             ON CONFLICT (code) DO NOTHING
             RETURNING code, name, starts_on, ends_on)
-        INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-        SELECT p_actor, v_action, 'campaign:' || code,
-               jsonb_build_object('name', name, 'kind', 'bimonthly', 'starts_on', starts_on, 'ends_on', ends_on),
-               'ok', v_req
+        SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                                  array_agg('campaign:' || code),
+                                  NULL,
+                                  array_agg(jsonb_build_object('name', name, 'kind', 'bimonthly', 'starts_on', starts_on, 'ends_on', ends_on)))
+          INTO v_audited
           FROM ins;
     END IF;
 
@@ -1274,8 +961,11 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
         ON CONFLICT (name) DO NOTHING
         RETURNING name)
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, 'unit:' || name, jsonb_build_object('name', name), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg('unit:' || name),
+                              NULL,
+                              array_agg(jsonb_build_object('name', name)))
+      INTO v_audited
       FROM ins;
 
     IF v_ins > 0 THEN
@@ -1299,25 +989,28 @@ BEGIN
     END IF;
 
     -- One audit row per written row: what was inserted (columns given) …
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title),
-           jsonb_strip_nulls(jsonb_build_object(
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title) ORDER BY s.ord),
+                              NULL,
+                              array_agg(jsonb_strip_nulls(jsonb_build_object(
                'due', s.due,
                'unit', s.f_unit,
                'status', s.f_status,
                'done_on', s.f_done_on,
                'note', s.f_note,
-               'waived_reason', s.f_waived_reason)),
-           'ok', v_req
+               'waived_reason', s.f_waived_reason)) ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert'
-     ORDER BY s.ord;
+     WHERE s.action = 'insert';
 
     -- … or the changed columns only, before and after. (Built per key with
     -- jsonb_object_agg: fine for the rows that change, far too slow to use
     -- for every inserted row.)
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title), d.old, d.new, 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title) ORDER BY s.ord),
+                              array_agg(d.old ORDER BY s.ord),
+                              array_agg(d.new ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
      CROSS JOIN LATERAL (
         SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
@@ -1330,17 +1023,13 @@ BEGIN
             ('waived_reason', to_jsonb(s.o_waived_reason), to_jsonb(s.f_waived_reason))
           ) v(k, o, n)
          WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update'
-     ORDER BY s.ord;
+     WHERE s.action = 'update';
 
     RETURN keyproj_import_result('milestones', p_dry_run, NULL);
 END
 $fn$;
 
--- ---------------------------------------------------------------------------
--- reports (monthly investment reports)
--- ---------------------------------------------------------------------------
-CREATE FUNCTION keyproj_import_reports(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_import_reports_src(p_actor text, p_dry_run boolean) RETURNS jsonb
 LANGUAGE plpgsql
 SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
 SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
@@ -1350,6 +1039,7 @@ AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.reports';
+    v_audited bigint;   -- audit rows written (unused)
     v_errors jsonb;
     v_ins    bigint;
     v_upd    bigint;
@@ -1357,26 +1047,6 @@ BEGIN
     IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
         DROP TABLE pg_temp.kp_stage;
     END IF;
-    -- Raw text per row, in a table of its own (analysed: the planner would
-    -- otherwise guess 100 rows), so that the parse functions below get plain
-    -- columns as arguments and are inlined (PostgreSQL does not inline a SQL
-    -- function whose argument is an expression used twice: 10x slower).
-    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
-        DROP TABLE pg_temp.kp_src;
-    END IF;
-    CREATE TEMP TABLE kp_src ON COMMIT DROP AS
-        SELECT e.ord::int AS ord,
-               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
-                             THEN (e.j->>'line')::int END,
-                        e.ord::int) AS line,
-               jsonb_typeof(e.j) = 'object' AS is_obj,
-               nullif(btrim(e.j->>'project'), '') AS project,
-               nullif(btrim(e.j->>'month'), '') AS month_t,
-               nullif(btrim(e.j->>'amount'), '') AS amount_t,
-               nullif(btrim(e.j->>'ytd'), '') AS ytd_t,
-               nullif(btrim(e.j->>'since_start'), '') AS since_t,
-               nullif(btrim(e.j->>'progress'), '') AS progress
-          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
     ANALYZE pg_temp.kp_src;
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
@@ -1492,23 +1162,26 @@ BEGIN
     END IF;
 
     -- One audit row per written row: what was inserted (columns given) …
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, v_action, format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')),
-           jsonb_strip_nulls(jsonb_build_object(
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
+                              NULL,
+                              array_agg(jsonb_strip_nulls(jsonb_build_object(
                'amount', s.amount,
                'ytd', s.f_ytd,
                'since_start', s.f_since,
-               'progress', s.f_progress)),
-           'ok', v_req
+               'progress', s.f_progress)) ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert'
-     ORDER BY s.ord;
+     WHERE s.action = 'insert';
 
     -- … or the changed columns only, before and after. (Built per key with
     -- jsonb_object_agg: fine for the rows that change, far too slow to use
     -- for every inserted row.)
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')), d.old, d.new, 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
+                              array_agg(d.old ORDER BY s.ord),
+                              array_agg(d.new ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
      CROSS JOIN LATERAL (
         SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
@@ -1519,17 +1192,13 @@ BEGIN
             ('progress', to_jsonb(s.o_progress), to_jsonb(s.f_progress))
           ) v(k, o, n)
          WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update'
-     ORDER BY s.ord;
+     WHERE s.action = 'update';
 
     RETURN keyproj_import_result('reports', p_dry_run, NULL);
 END
 $fn$;
 
--- ---------------------------------------------------------------------------
--- plans (planned cumulative investment per month)
--- ---------------------------------------------------------------------------
-CREATE FUNCTION keyproj_import_plans(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_import_plans_src(p_actor text, p_dry_run boolean) RETURNS jsonb
 LANGUAGE plpgsql
 SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
 SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
@@ -1539,6 +1208,7 @@ AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.plans';
+    v_audited bigint;   -- audit rows written (unused)
     v_errors jsonb;
     v_ins    bigint;
     v_upd    bigint;
@@ -1546,23 +1216,6 @@ BEGIN
     IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
         DROP TABLE pg_temp.kp_stage;
     END IF;
-    -- Raw text per row, in a table of its own (analysed: the planner would
-    -- otherwise guess 100 rows), so that the parse functions below get plain
-    -- columns as arguments and are inlined (PostgreSQL does not inline a SQL
-    -- function whose argument is an expression used twice: 10x slower).
-    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
-        DROP TABLE pg_temp.kp_src;
-    END IF;
-    CREATE TEMP TABLE kp_src ON COMMIT DROP AS
-        SELECT e.ord::int AS ord,
-               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
-                             THEN (e.j->>'line')::int END,
-                        e.ord::int) AS line,
-               jsonb_typeof(e.j) = 'object' AS is_obj,
-               nullif(btrim(e.j->>'project'), '') AS project,
-               nullif(btrim(e.j->>'month'), '') AS month_t,
-               nullif(btrim(e.j->>'planned_cumulative'), '') AS pc_t
-          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
     ANALYZE pg_temp.kp_src;
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
@@ -1619,88 +1272,15 @@ BEGIN
          WHERE s.action = 'update' AND ip.project_id = s.pid AND ip.month = s.month;
     END IF;
 
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    SELECT p_actor, v_action, format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')),
-           CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END,
-           jsonb_build_object('planned_cumulative', s.pc), 'ok', v_req
+    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
+                              array_agg(format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
+                              array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END ORDER BY s.ord),
+                              array_agg(jsonb_build_object('planned_cumulative', s.pc) ORDER BY s.ord))
+      INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action IN ('insert', 'update')
-     ORDER BY s.ord;
+     WHERE s.action IN ('insert', 'update');
 
     RETURN keyproj_import_result('plans', p_dry_run, NULL);
 END
 $fn$;
 
--- ---------------------------------------------------------------------------
--- The entry point
--- ---------------------------------------------------------------------------
--- keyproj_import(kind, rows, actor, dry_run) -> {"kind", "rows", "inserted",
--- "updated", "unchanged", "errors": [{"line","column","message"}, …],
--- "dry_run", "applied"}. Row errors are data (returned, nothing written);
--- misuse (unknown kind, rows not an array, no actor) raises 22023.
-CREATE FUNCTION keyproj_import(kind text, rows jsonb, actor text, dry_run boolean DEFAULT false)
-RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
-DECLARE
-    k text := keyproj_import.kind;
-    r jsonb := keyproj_import.rows;
-    a text := nullif(btrim(keyproj_import.actor), '');
-    d boolean := keyproj_import.dry_run;
-BEGIN
-    IF k IS NULL OR k NOT IN ('projects', 'milestones', 'reports', 'plans') THEN
-        RAISE EXCEPTION 'keyproj_import: unknown kind %', coalesce(quote_literal(k), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'kind is one of projects, milestones, reports, plans';
-    END IF;
-    IF r IS NULL OR jsonb_typeof(r) <> 'array' THEN
-        RAISE EXCEPTION 'keyproj_import: rows must be a JSON array of objects'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF a IS NULL THEN
-        RAISE EXCEPTION 'keyproj_import: actor is required (it goes into audit_log)'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF d IS NULL THEN
-        RAISE EXCEPTION 'keyproj_import: dry_run must be true or false'
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    -- One import at a time: the classification (insert / update /
-    -- unchanged) is computed before the writes, so two overlapping imports
-    -- could both decide to insert the same code. Dry runs write nothing
-    -- and need not wait.
-    IF NOT d THEN
-        PERFORM pg_advisory_xact_lock(hashtextextended('keyproj.import', 0));
-    END IF;
-
-    RETURN CASE k
-        WHEN 'projects'   THEN keyproj_import_projects(r, a, d)
-        WHEN 'milestones' THEN keyproj_import_milestones(r, a, d)
-        WHEN 'reports'    THEN keyproj_import_reports(r, a, d)
-        WHEN 'plans'      THEN keyproj_import_plans(r, a, d)
-    END;
-END
-$fn$;
-
--- ===========================================================================
--- Helpers for `keyprojctl status`
--- ===========================================================================
-
--- Counts at a glance. today is the business date in the configured time
--- zone, from clock.c (never current_date: tests run the daemon at any date).
-CREATE FUNCTION keyproj_counts(today date) RETURNS jsonb
-LANGUAGE sql STABLE AS $$
-SELECT jsonb_build_object(
-    'today', today,
-    'projects', (SELECT count(*) FROM project),
-    'milestones', (SELECT jsonb_build_object(
-                       'pending', count(*) FILTER (WHERE status = 'pending'),
-                       'done', count(*) FILTER (WHERE status = 'done'),
-                       'waived', count(*) FILTER (WHERE status = 'waived'),
-                       'overdue', count(*) FILTER (WHERE status = 'pending' AND due_on < today))
-                     FROM milestone),
-    'problems_open', (SELECT count(*) FROM problem WHERE status = 'open'),
-    'deliveries', (SELECT jsonb_build_object(
-                       'pending', count(*) FILTER (WHERE status = 'pending'),
-                       'dead', count(*) FILTER (WHERE status = 'dead'))
-                     FROM delivery WHERE status <> 'delivered'))
-$$;

@@ -1,12 +1,11 @@
--- 0002_progress.sql — the administrators' progress writes (daemon/
+-- progress.sql — the administrators' progress writes (daemon/
 -- cmd_progress.c): a milestone done, waived, rescheduled or reopened; a
 -- monthly investment report; a project's actual start and completion.
 --
 -- One function per command, called as ONE statement, so the change and its
 -- audit_log row commit together or not at all (the daemon has one async
 -- connection and never holds a transaction open across callbacks).
--- A refusal is returned as data, never raised: raising would roll back the
--- audit row that records the refused attempt.
+-- A refusal is returned as data, never raised (audit.sql).
 --
 -- Every function takes today (the business date from clock.c; never
 -- current_date, doc/alerts.md), the actor (the peer's user name) and the
@@ -14,64 +13,9 @@
 -- order a reader wants them)
 --   {"ok": true, "data": {...}}  or  {"ok": false, "code": "not_found" |
 --   "invalid", "message": "..."}.
--- Applied by migrate.c inside one transaction: no BEGIN/COMMIT here.
-
--- ===========================================================================
--- Audit helpers
--- ===========================================================================
-
--- The members of a whose value differs in b ('{}' when none). Both sides
--- are built with the same keys, so a key missing from b means "now null".
-CREATE FUNCTION keyproj_changed_only(a jsonb, b jsonb) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-SELECT coalesce(jsonb_object_agg(k, a->k), '{}'::jsonb)
-  FROM jsonb_object_keys(a) AS k
- WHERE (a->k) IS DISTINCT FROM coalesce(b->k, 'null'::jsonb)
-$$;
-
--- A successful write: audits the changed fields (old and new; p_old NULL
--- for a new row, whose null fields are then left out; members of p_extra,
--- like a reason, go with the new side) and wraps data.
-CREATE FUNCTION keyproj_write_ok(p_actor text, p_action text, p_subject text, p_old jsonb,
-                                 p_new jsonb, p_extra jsonb, p_req text, p_data json)
-RETURNS json
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    VALUES (p_actor, p_action, p_subject,
-            CASE WHEN p_old IS NOT NULL THEN keyproj_changed_only(p_old, p_new) END,
-            keyproj_changed_only(p_new, coalesce(p_old, '{}'::jsonb)) || coalesce(p_extra, '{}'::jsonb),
-            'ok', p_req);
-    RETURN json_build_object('ok', true, 'data', p_data);
-END
-$$;
-
--- A refused write: audits what was there and what was asked for, in full
--- (the reader of a refusal wants the whole picture, not a diff), with the
--- error as the result.
-CREATE FUNCTION keyproj_write_refused(p_actor text, p_action text, p_subject text, p_old jsonb,
-                                      p_new jsonb, p_code text, p_message text, p_req text)
-RETURNS json
-LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
-    VALUES (p_actor, p_action, p_subject, p_old, p_new, p_code || ': ' || p_message, p_req);
-    RETURN json_build_object('ok', false, 'code', p_code, 'message', p_message);
-END
-$$;
-
--- (STABLE: to_char is, in principle, locale-dependent.)
-CREATE FUNCTION keyproj_ymd(d date) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
-SELECT to_char(d, 'YYYY-MM-DD')
-$$;
-
--- ===========================================================================
--- Milestones
--- ===========================================================================
 
 -- What a milestone write answers: the node as it now stands.
-CREATE FUNCTION keyproj_milestone_json(p_id bigint, p_today date) RETURNS json
+CREATE OR REPLACE FUNCTION keyproj_milestone_json(p_id bigint, p_today date) RETURNS json
 LANGUAGE sql STABLE AS $$
 SELECT json_build_object(
            'id', m.id, 'project', p.code, 'project_name', p.name, 'campaign', c.code,
@@ -88,7 +32,7 @@ SELECT json_build_object(
 $$;
 
 -- The state a refusal describes: "is already done (on 2026-11-02)".
-CREATE FUNCTION keyproj_milestone_state(p_status text, p_done_on date, p_reason text) RETURNS text
+CREATE OR REPLACE FUNCTION keyproj_milestone_state(p_status text, p_done_on date, p_reason text) RETURNS text
 LANGUAGE sql STABLE AS $$
 SELECT CASE p_status
     WHEN 'done' THEN format('done (on %s)', keyproj_ymd(p_done_on))
@@ -97,7 +41,7 @@ SELECT CASE p_status
 $$;
 
 -- done ID [--date D] [--note TEXT]
-CREATE FUNCTION keyproj_milestone_done(p_id bigint, p_on date, p_note text, p_today date,
+CREATE OR REPLACE FUNCTION keyproj_milestone_done(p_id bigint, p_on date, p_note text, p_today date,
                                        p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -113,37 +57,37 @@ BEGIN
      WHERE ms.id = p_id
        FOR UPDATE OF ms;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'done', v_subject, NULL,
+        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, NULL,
                    jsonb_build_object('status', 'done', 'done_on', p_on, 'note', p_note),
                    'not_found', format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'done_on', m.done_on, 'note', m.note);
     v_new := jsonb_build_object('status', 'done', 'done_on', p_on, 'note', coalesce(p_note, m.note));
     IF m.status <> 'pending' THEN
-        RETURN keyproj_write_refused(p_actor, 'done', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, v_old, v_new, 'invalid',
                    format('milestone %s is already %s%s', p_id,
                           keyproj_milestone_state(m.status, m.done_on, m.waived_reason),
                           CASE WHEN m.status = 'waived' THEN ': reopen it first' ELSE '' END), p_req);
     END IF;
     IF p_on > p_today THEN
-        RETURN keyproj_write_refused(p_actor, 'done', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, v_old, v_new, 'invalid',
                    format('done date %s is in the future (today is %s)', keyproj_ymd(p_on), keyproj_ymd(p_today)),
                    p_req);
     END IF;
     IF p_on < m.c_starts THEN
-        RETURN keyproj_write_refused(p_actor, 'done', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, v_old, v_new, 'invalid',
                    format('done date %s is before campaign %s starts (%s)', keyproj_ymd(p_on), m.campaign,
                           keyproj_ymd(m.c_starts)), p_req);
     END IF;
     UPDATE milestone SET status = 'done', done_on = p_on, note = coalesce(p_note, note) WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'done', v_subject, v_old, v_new, NULL, p_req,
+    RETURN keyproj_write_ok(p_actor, 'milestone.done', v_subject, v_old, v_new, NULL, p_req,
                             keyproj_milestone_json(p_id, p_today));
 END
 $fn$;
 
 -- waive ID --reason TEXT: the node no longer applies (design changed, the
 -- item was merged into another …). Only a pending node can be waived.
-CREATE FUNCTION keyproj_milestone_waive(p_id bigint, p_reason text, p_today date,
+CREATE OR REPLACE FUNCTION keyproj_milestone_waive(p_id bigint, p_reason text, p_today date,
                                         p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -154,22 +98,22 @@ DECLARE
 BEGIN
     SELECT * INTO m FROM milestone WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'waive', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'milestone.waive', v_subject, NULL, v_new, 'not_found',
                                      format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'waived_reason', m.waived_reason);
     IF nullif(btrim(p_reason), '') IS NULL THEN   -- keyprojd checks too; this is the last line
-        RETURN keyproj_write_refused(p_actor, 'waive', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.waive', v_subject, v_old, v_new, 'invalid',
                                      'a waiver needs a reason', p_req);
     END IF;
     IF m.status <> 'pending' THEN
-        RETURN keyproj_write_refused(p_actor, 'waive', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.waive', v_subject, v_old, v_new, 'invalid',
                    format('milestone %s is already %s%s', p_id,
                           keyproj_milestone_state(m.status, m.done_on, m.waived_reason),
                           CASE WHEN m.status = 'done' THEN ': reopen it first to waive it' ELSE '' END), p_req);
     END IF;
     UPDATE milestone SET status = 'waived', waived_reason = p_reason WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'waive', v_subject, v_old, v_new, NULL, p_req,
+    RETURN keyproj_write_ok(p_actor, 'milestone.waive', v_subject, v_old, v_new, NULL, p_req,
                             keyproj_milestone_json(p_id, p_today));
 END
 $fn$;
@@ -177,7 +121,7 @@ $fn$;
 -- The two-month campaign holding a date, created as the import creates it
 -- when it does not exist yet (its window follows from its code). Audited
 -- as the import audits a campaign it creates.
-CREATE FUNCTION keyproj_bimonthly_campaign(p_day date, p_actor text, p_action text, p_req text)
+CREATE OR REPLACE FUNCTION keyproj_bimonthly_campaign(p_day date, p_actor text, p_action text, p_req text)
 RETURNS bigint
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -197,10 +141,10 @@ BEGIN
         SELECT id INTO v_id FROM campaign WHERE code = v_code;
         RETURN v_id;
     END IF;
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    SELECT p_actor, p_action, 'campaign:' || code,
-           jsonb_build_object('name', name, 'kind', kind, 'starts_on', starts_on, 'ends_on', ends_on), 'ok', p_req
-      FROM campaign WHERE id = v_id;
+    PERFORM keyproj_audit(p_actor, p_action, 'campaign:' || code, NULL,
+                          jsonb_build_object('name', name, 'kind', kind, 'starts_on', starts_on, 'ends_on', ends_on),
+                          'ok', p_req)
+       FROM campaign WHERE id = v_id;
     RETURN v_id;
 END
 $fn$;
@@ -211,7 +155,7 @@ $fn$;
 -- of that push, and quietly carrying it into the next window would take it
 -- out of the count by which the push is judged. With p_move the node goes,
 -- on purpose, to the two-month campaign that holds the new date.
-CREATE FUNCTION keyproj_milestone_reschedule(p_id bigint, p_due date, p_reason text, p_move boolean,
+CREATE OR REPLACE FUNCTION keyproj_milestone_reschedule(p_id bigint, p_due date, p_reason text, p_move boolean,
                                              p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -228,23 +172,23 @@ BEGIN
      WHERE ms.id = p_id
        FOR UPDATE OF ms;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, NULL,
+        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, NULL,
                    jsonb_build_object('due_on', p_due, 'reason', p_reason), 'not_found',
                    format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('due_on', m.due_on, 'campaign', m.campaign);
     v_new := jsonb_build_object('due_on', p_due, 'campaign', m.campaign);
     IF nullif(btrim(p_reason), '') IS NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new, 'invalid',
                                      'a new due date needs a reason', p_req);
     END IF;
     IF m.status <> 'pending' THEN
-        RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
+        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
                    'invalid', format('milestone %s is already %s: reopen it first',
                                      p_id, keyproj_milestone_state(m.status, m.done_on, m.waived_reason)), p_req);
     END IF;
     IF p_due = m.due_on THEN
-        RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
+        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
                    'invalid', format('milestone %s is already due on %s', p_id, keyproj_ymd(p_due)), p_req);
     END IF;
     v_cid := m.campaign_id;
@@ -252,7 +196,7 @@ BEGIN
         v_code := keyproj_bimonthly_code(p_due);
         v_new := jsonb_build_object('due_on', p_due, 'campaign', v_code);
         IF NOT p_move THEN
-            RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
+            RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
                        'invalid', format('new due date %s is outside campaign %s (%s to %s): give a date inside it, '
                                          'or add --move to move the milestone to %s', keyproj_ymd(p_due), m.campaign,
                                          keyproj_ymd(m.c_starts), keyproj_ymd(m.c_ends), v_code), p_req);
@@ -260,14 +204,14 @@ BEGIN
         SELECT x.id INTO v_clash FROM milestone x JOIN campaign c ON c.id = x.campaign_id
          WHERE x.project_id = m.project_id AND c.code = v_code AND x.kind = m.kind AND x.title = m.title;
         IF FOUND THEN
-            RETURN keyproj_write_refused(p_actor, 'reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
+            RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, v_old, v_new || jsonb_build_object('reason', p_reason),
                        'invalid', format('campaign %s already has this project''s "%s" (milestone %s)',
                                          v_code, m.title, v_clash), p_req);
         END IF;
-        v_cid := keyproj_bimonthly_campaign(p_due, p_actor, 'reschedule', p_req);
+        v_cid := keyproj_bimonthly_campaign(p_due, p_actor, 'milestone.reschedule', p_req);
     END IF;
     UPDATE milestone SET due_on = p_due, campaign_id = v_cid WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'reschedule', v_subject, v_old, v_new,
+    RETURN keyproj_write_ok(p_actor, 'milestone.reschedule', v_subject, v_old, v_new,
                             jsonb_build_object('reason', p_reason), p_req,
                             keyproj_milestone_json(p_id, p_today));
 END
@@ -276,7 +220,7 @@ $fn$;
 -- reopen ID: done or waived back to pending (marked by mistake, or the
 -- waiver withdrawn). The note stays; the completion date and the waiver
 -- reason go, as the table's constraints require.
-CREATE FUNCTION keyproj_milestone_reopen(p_id bigint, p_today date, p_actor text, p_req text)
+CREATE OR REPLACE FUNCTION keyproj_milestone_reopen(p_id bigint, p_today date, p_actor text, p_req text)
 RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -287,27 +231,23 @@ DECLARE
 BEGIN
     SELECT * INTO m FROM milestone WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'reopen', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'milestone.reopen', v_subject, NULL, v_new, 'not_found',
                                      format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'done_on', m.done_on, 'waived_reason', m.waived_reason);
     IF m.status = 'pending' THEN
-        RETURN keyproj_write_refused(p_actor, 'reopen', v_subject, v_old, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'milestone.reopen', v_subject, v_old, v_new, 'invalid',
                    format('milestone %s is not done or waived (it is pending, due %s)', p_id, keyproj_ymd(m.due_on)),
                    p_req);
     END IF;
     UPDATE milestone SET status = 'pending', done_on = NULL, waived_reason = NULL WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'reopen', v_subject, v_old, v_new, NULL, p_req,
+    RETURN keyproj_write_ok(p_actor, 'milestone.reopen', v_subject, v_old, v_new, NULL, p_req,
                             keyproj_milestone_json(p_id, p_today));
 END
 $fn$;
 
--- ===========================================================================
--- Monthly investment report
--- ===========================================================================
-
 -- The year's reports of a project from a month on, as {"YYYY-MM": ytd}.
-CREATE FUNCTION keyproj_ytd_after(p_pid bigint, p_month date) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_ytd_after(p_pid bigint, p_month date) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 SELECT coalesce(jsonb_object_agg(to_char(month, 'YYYY-MM'), trim_scale(ytd) ORDER BY month), '{}'::jsonb)
   FROM investment_report
@@ -316,7 +256,7 @@ SELECT coalesce(jsonb_object_agg(to_char(month, 'YYYY-MM'), trim_scale(ytd) ORDE
 $$;
 
 -- The fields of a report a change is about (NULLs when there is none).
-CREATE FUNCTION keyproj_report_fields(r investment_report) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_report_fields(r investment_report) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
 SELECT jsonb_build_object('amount', trim_scale(r.amount), 'ytd', trim_scale(r.ytd),
                           'since_start', trim_scale(r.since_start), 'progress', r.progress)
@@ -335,7 +275,7 @@ $$;
 -- (the sheet had no row for it) is not counted twice. since_start moves
 -- with ytd on each row it has (what was invested before this year does not
 -- change); reports of later years are left as reported.
-CREATE FUNCTION keyproj_report(p_code text, p_month date, p_amount numeric, p_progress text,
+CREATE OR REPLACE FUNCTION keyproj_report(p_code text, p_month date, p_amount numeric, p_progress text,
                                p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -357,11 +297,11 @@ BEGIN
     SELECT id INTO v_pid FROM project WHERE code = p_code FOR UPDATE;
     v_new := jsonb_build_object('amount', trim_scale(p_amount), 'progress', p_progress);
     IF v_pid IS NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'report', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'report.submit', v_subject, NULL, v_new, 'not_found',
                                      format('no project with code ''%s''', p_code), p_req);
     END IF;
     IF p_month > date_trunc('month', p_today) THEN
-        RETURN keyproj_write_refused(p_actor, 'report', v_subject, NULL, v_new, 'invalid',
+        RETURN keyproj_write_refused(p_actor, 'report.submit', v_subject, NULL, v_new, 'invalid',
                    format('month %s has not begun (today is %s)', to_char(p_month, 'YYYY-MM'), keyproj_ymd(p_today)),
                    p_req);
     END IF;
@@ -404,18 +344,14 @@ BEGIN
         v_old := v_old || jsonb_build_object('later_ytd', keyproj_changed_only(v_later_old, v_later_new));
         v_new := v_new || jsonb_build_object('later_ytd', keyproj_changed_only(v_later_new, v_later_old));
     END IF;
-    RETURN keyproj_write_ok(p_actor, 'report', v_subject, nullif(v_old, '{}'::jsonb), v_new, NULL, p_req,
+    RETURN keyproj_write_ok(p_actor, 'report.submit', v_subject, nullif(v_old, '{}'::jsonb), v_new, NULL, p_req,
         json_build_object('project', p_code, 'month', to_char(p_month, 'YYYY-MM'), 'amount', trim_scale(r.amount),
                           'ytd', trim_scale(r.ytd), 'since_start', trim_scale(r.since_start),
                           'progress', r.progress, 'later_ytd', v_later_new, 'changed', v_changed));
 END
 $fn$;
 
--- ===========================================================================
--- Project start and completion
--- ===========================================================================
-
-CREATE FUNCTION keyproj_project_json(p_id bigint) RETURNS json
+CREATE OR REPLACE FUNCTION keyproj_project_json(p_id bigint) RETURNS json
 LANGUAGE sql STABLE AS $$
 SELECT json_build_object('code', p.code, 'name', p.name, 'county', c.name, 'status', p.status,
                           'planned_start', p.planned_start, 'actual_start', p.actual_start,
@@ -425,14 +361,14 @@ SELECT json_build_object('code', p.code, 'name', p.name, 'county', c.name, 'stat
 $$;
 
 -- "completed (on 2026-10-30)", "in operation (completed on 2026-06-30)".
-CREATE FUNCTION keyproj_project_finished(p_status text, p_end date) RETURNS text
+CREATE OR REPLACE FUNCTION keyproj_project_finished(p_status text, p_end date) RETURNS text
 LANGUAGE sql STABLE AS $$
 SELECT CASE p_status WHEN 'completed' THEN 'completed' || coalesce(' (on ' || keyproj_ymd(p_end) || ')', '')
        ELSE 'in operation' || coalesce(' (completed on ' || keyproj_ymd(p_end) || ')', '') END
 $$;
 
 -- start CODE DATE: the project broke ground (开工); status building.
-CREATE FUNCTION keyproj_project_start(p_code text, p_on date, p_today date, p_actor text, p_req text)
+CREATE OR REPLACE FUNCTION keyproj_project_start(p_code text, p_on date, p_today date, p_actor text, p_req text)
 RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -444,7 +380,7 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM project WHERE code = p_code FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'start', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'project.start', v_subject, NULL, v_new, 'not_found',
                                      format('no project with code ''%s''', p_code), p_req);
     END IF;
     v_old := jsonb_build_object('status', p.status, 'actual_start', p.actual_start);
@@ -459,15 +395,15 @@ BEGIN
             format('start date %s is after the project''s completion date %s', keyproj_ymd(p_on), keyproj_ymd(p.actual_end))
     END;
     IF v_why IS NOT NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'start', v_subject, v_old, v_new, 'invalid', v_why, p_req);
+        RETURN keyproj_write_refused(p_actor, 'project.start', v_subject, v_old, v_new, 'invalid', v_why, p_req);
     END IF;
     UPDATE project SET status = 'building', actual_start = p_on WHERE id = p.id;
-    RETURN keyproj_write_ok(p_actor, 'start', v_subject, v_old, v_new, NULL, p_req, keyproj_project_json(p.id));
+    RETURN keyproj_write_ok(p_actor, 'project.start', v_subject, v_old, v_new, NULL, p_req, keyproj_project_json(p.id));
 END
 $fn$;
 
 -- complete CODE DATE: the project is finished (竣工); status completed.
-CREATE FUNCTION keyproj_project_complete(p_code text, p_on date, p_today date, p_actor text, p_req text)
+CREATE OR REPLACE FUNCTION keyproj_project_complete(p_code text, p_on date, p_today date, p_actor text, p_req text)
 RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -479,7 +415,7 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM project WHERE code = p_code FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'complete', v_subject, NULL, v_new, 'not_found',
+        RETURN keyproj_write_refused(p_actor, 'project.complete', v_subject, NULL, v_new, 'not_found',
                                      format('no project with code ''%s''', p_code), p_req);
     END IF;
     v_old := jsonb_build_object('status', p.status, 'actual_end', p.actual_end);
@@ -495,9 +431,10 @@ BEGIN
                    keyproj_ymd(p.actual_start))
     END;
     IF v_why IS NOT NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'complete', v_subject, v_old, v_new, 'invalid', v_why, p_req);
+        RETURN keyproj_write_refused(p_actor, 'project.complete', v_subject, v_old, v_new, 'invalid', v_why, p_req);
     END IF;
     UPDATE project SET status = 'completed', actual_end = p_on WHERE id = p.id;
-    RETURN keyproj_write_ok(p_actor, 'complete', v_subject, v_old, v_new, NULL, p_req, keyproj_project_json(p.id));
+    RETURN keyproj_write_ok(p_actor, 'project.complete', v_subject, v_old, v_new, NULL, p_req, keyproj_project_json(p.id));
 END
 $fn$;
+

@@ -1,43 +1,16 @@
--- 0005_admin.sql — the rest of the administrators' command set: the
--- problem list (问题清单), 联审联批 items, supervision orders and their
--- replies, 双月攻坚 targets and what was actually achieved against them,
--- and the request id on import audit rows.
+-- admin.sql — the rest of the administrators' command set: the problem
+-- list (问题清单), 联审联批 items, supervision orders and their replies,
+-- 双月攻坚 targets and what was actually achieved against them.
 --
--- The same rules as 0002_progress.sql: one function per write, called as
--- ONE statement, so the change and its audit_log row commit together; a
+-- The same rules as progress.sql: one function per write, called as ONE
+-- statement, so the change and its audit_log row commit together; a
 -- refusal is returned as data ({"ok": false, "code": …}) so that its
 -- audit row commits too; today, the actor and the request id are
 -- parameters (never current_date).
---
--- Adds a column to supervision_order only: the engine's column-list
--- triggers of 0003 (project, milestone, problem, approval) stay as they are.
--- Applied by migrate.c inside one transaction: no BEGIN/COMMIT here.
-
--- ===========================================================================
--- Import with the request id
--- ===========================================================================
-
--- The import functions copy the setting keyproj.request_id into every
--- audit row they write. Setting it here, in the same statement as the
--- import, guarantees the order (a SELECT list evaluating set_config()
--- before keyproj_import() would only happen to). Transaction-local: it
--- ends with the statement's implicit transaction.
-CREATE FUNCTION keyproj_import_req(p_kind text, p_rows jsonb, p_actor text, p_dry_run boolean, p_req text)
-RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    PERFORM set_config('keyproj.request_id', coalesce(p_req, ''), true);
-    RETURN keyproj_import(p_kind, p_rows, p_actor, p_dry_run);
-END
-$fn$;
-
--- ===========================================================================
--- Shared helpers
--- ===========================================================================
 
 -- A unit by name, created (and audited, as the import audits the units it
 -- creates) when it is new. NULL for a NULL or blank name.
-CREATE FUNCTION keyproj_unit_id(p_name text, p_actor text, p_action text, p_req text) RETURNS bigint
+CREATE OR REPLACE FUNCTION keyproj_unit_id(p_name text, p_actor text, p_action text, p_req text) RETURNS bigint
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_name text := nullif(btrim(p_name), '');
@@ -55,34 +28,30 @@ BEGIN
         SELECT id INTO v_id FROM unit WHERE name = v_name;
         RETURN v_id;
     END IF;
-    INSERT INTO audit_log (actor, action, subject, new, result, request_id)
-    VALUES (p_actor, p_action, 'unit:' || v_name, jsonb_build_object('name', v_name), 'ok', p_req);
+    PERFORM keyproj_audit(p_actor, p_action, 'unit:' || v_name, NULL, jsonb_build_object('name', v_name),
+                          'ok', p_req);
     RETURN v_id;
 END
 $fn$;
-
--- ===========================================================================
--- Problems (问题清单)
--- ===========================================================================
 
 -- The time limit a problem works to: its own, else the "13710" default by
 -- severity from the day it was reported (alerts.problem_days and
 -- alerts.problem_major_days of keyprojd.conf, passed in by the daemon so
 -- that the lists and the alert engine agree).
-CREATE FUNCTION keyproj_problem_limit(p_reported date, p_limit date, p_severity text, p_days int,
+CREATE OR REPLACE FUNCTION keyproj_problem_limit(p_reported date, p_limit date, p_severity text, p_days int,
                                       p_major_days int) RETURNS date
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT coalesce(p_limit, p_reported + CASE WHEN p_severity = 'major' THEN p_major_days ELSE p_days END)
 $$;
 
 -- open | overdue (open, the day after its limit) | resolved
-CREATE FUNCTION keyproj_problem_state(p_status text, p_limit date, p_today date) RETURNS text
+CREATE OR REPLACE FUNCTION keyproj_problem_state(p_status text, p_limit date, p_today date) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT CASE WHEN p_status = 'open' AND p_limit < p_today THEN 'overdue' ELSE p_status END
 $$;
 
 -- What a problem write answers: the problem as it now stands.
-CREATE FUNCTION keyproj_problem_json(p_id bigint, p_today date, p_days int, p_major_days int) RETURNS json
+CREATE OR REPLACE FUNCTION keyproj_problem_json(p_id bigint, p_today date, p_days int, p_major_days int) RETURNS json
 LANGUAGE sql STABLE AS $$
 SELECT json_build_object(
            'id', x.id, 'project', p.code, 'project_name', p.name, 'county', c.name,
@@ -107,7 +76,7 @@ $$;
 -- Reported today. Without --limit the time limit stays NULL, which the
 -- schema defines as "the default by severity": the answer shows the date
 -- that default gives today. A new unit is created, as the import does.
-CREATE FUNCTION keyproj_problem_add(p_code text, p_category text, p_severity text, p_text text, p_unit text,
+CREATE OR REPLACE FUNCTION keyproj_problem_add(p_code text, p_category text, p_severity text, p_text text, p_unit text,
                                     p_limit date, p_days int, p_major_days int,
                                     p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
@@ -153,7 +122,7 @@ END
 $fn$;
 
 -- problem resolve ID --note TEXT: resolved today, with how.
-CREATE FUNCTION keyproj_problem_resolve(p_id bigint, p_note text, p_days int, p_major_days int,
+CREATE OR REPLACE FUNCTION keyproj_problem_resolve(p_id bigint, p_note text, p_days int, p_major_days int,
                                         p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -188,17 +157,13 @@ BEGIN
 END
 $fn$;
 
--- ===========================================================================
--- 联审联批 items
--- ===========================================================================
-
 -- pending | overdue (pending, the day after planned_on) | done | waived
-CREATE FUNCTION keyproj_approval_state(p_status text, p_planned date, p_today date) RETURNS text
+CREATE OR REPLACE FUNCTION keyproj_approval_state(p_status text, p_planned date, p_today date) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT CASE WHEN p_status = 'pending' AND p_planned < p_today THEN 'overdue' ELSE p_status END
 $$;
 
-CREATE FUNCTION keyproj_approval_json(p_id bigint, p_today date) RETURNS json
+CREATE OR REPLACE FUNCTION keyproj_approval_json(p_id bigint, p_today date) RETURNS json
 LANGUAGE sql STABLE AS $$
 SELECT json_build_object(
            'id', a.id, 'project', p.code, 'project_name', p.name, 'county', c.name, 'item', a.item,
@@ -213,7 +178,7 @@ SELECT json_build_object(
 $$;
 
 -- approval done ID [--date D] [--note TEXT]
-CREATE FUNCTION keyproj_approval_done(p_id bigint, p_on date, p_note text, p_today date, p_actor text, p_req text)
+CREATE OR REPLACE FUNCTION keyproj_approval_done(p_id bigint, p_on date, p_note text, p_today date, p_actor text, p_req text)
 RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -250,19 +215,15 @@ BEGIN
 END
 $fn$;
 
--- ===========================================================================
--- Supervision orders (提醒函 / 督办函 / 交办函) and their replies
--- ===========================================================================
-
-ALTER TABLE supervision_order ADD COLUMN reply_note text NULL;   -- what the unit answered
+   -- what the unit answered
 
 -- open | overdue (no reply, the day after reply_due) | replied
-CREATE FUNCTION keyproj_order_state(p_replied date, p_due date, p_today date) RETURNS text
+CREATE OR REPLACE FUNCTION keyproj_order_state(p_replied date, p_due date, p_today date) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 SELECT CASE WHEN p_replied IS NOT NULL THEN 'replied' WHEN p_due < p_today THEN 'overdue' ELSE 'open' END
 $$;
 
-CREATE FUNCTION keyproj_order_json(p_id bigint, p_today date) RETURNS json
+CREATE OR REPLACE FUNCTION keyproj_order_json(p_id bigint, p_today date) RETURNS json
 LANGUAGE sql STABLE AS $$
 SELECT json_build_object(
            'id', o.id, 'kind', o.kind, 'doc_no', o.doc_no, 'project', p.code, 'project_name', p.name,
@@ -277,7 +238,7 @@ SELECT json_build_object(
 $$;
 
 -- order reply ID [--date D] [--note TEXT]: the unit answered the order.
-CREATE FUNCTION keyproj_order_reply(p_id bigint, p_on date, p_note text, p_today date, p_actor text, p_req text)
+CREATE OR REPLACE FUNCTION keyproj_order_reply(p_id bigint, p_on date, p_note text, p_today date, p_actor text, p_req text)
 RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -313,10 +274,6 @@ BEGIN
 END
 $fn$;
 
--- ===========================================================================
--- Campaigns: what was achieved in a window, and the targets
--- ===========================================================================
-
 -- What the projects of a scope (a county or all, a sector or all) achieved
 -- in a window:
 --   starts       projects whose actual start (开工) falls in the window
@@ -325,7 +282,7 @@ $fn$;
 --   approvals    % of the 联审联批 items planned in the window that are
 --                done (waived items do not count); NULL when none are
 --   approval_items  how many items that share is of
-CREATE FUNCTION keyproj_campaign_actuals(p_starts date, p_ends date, p_county_id bigint, p_sector text)
+CREATE OR REPLACE FUNCTION keyproj_campaign_actuals(p_starts date, p_ends date, p_county_id bigint, p_sector text)
 RETURNS TABLE (starts bigint, completions bigint, investment numeric, approvals numeric, approval_items bigint)
 LANGUAGE sql STABLE AS $$
 WITH scope AS (
@@ -347,7 +304,7 @@ SELECT (SELECT count(*) FROM scope WHERE actual_start BETWEEN p_starts AND p_end
 $$;
 
 -- The parts of a target a change is about.
-CREATE FUNCTION keyproj_target_fields(t campaign_target) RETURNS jsonb
+CREATE OR REPLACE FUNCTION keyproj_target_fields(t campaign_target) RETURNS jsonb
 LANGUAGE sql IMMUTABLE AS $$
 SELECT jsonb_build_object('starts', t.starts, 'completions', t.completions,
                           'investment', trim_scale(t.investment), 'approvals', trim_scale(t.approvals))
@@ -355,7 +312,7 @@ $$;
 
 -- A target value as keyprojd passes it: NULL = keep what is stored,
 -- 'none' = no target, else the number. False when it is none of these.
-CREATE FUNCTION keyproj_target_value_ok(p text, p_pattern text) RETURNS boolean
+CREATE OR REPLACE FUNCTION keyproj_target_value_ok(p text, p_pattern text) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$
 SELECT p IS NULL OR p = 'none' OR p ~ p_pattern
 $$;
@@ -367,12 +324,12 @@ $$;
 -- every sector); values not given keep what is stored, 'none' removes one.
 -- A two-month campaign is created when it does not exist yet (targets are
 -- set before a push begins); any other campaign must exist.
-CREATE FUNCTION keyproj_campaign_target_set(p_code text, p_county text, p_sector text, p_starts text,
+CREATE OR REPLACE FUNCTION keyproj_campaign_target_set(p_code text, p_county text, p_sector text, p_starts text,
                                             p_completions text, p_investment text, p_approvals text,
                                             p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    v_action text := 'campaign.target';
+    v_action text := 'campaign_target.set';
     v_subject text := format('campaign_target:%s/%s/%s', p_code, coalesce(p_county, '*'), coalesce(p_sector, '*'));
     v_given jsonb := jsonb_strip_nulls(jsonb_build_object('starts', p_starts, 'completions', p_completions,
                                                           'investment', p_investment, 'approvals', p_approvals));
@@ -443,3 +400,4 @@ BEGIN
                           'created', NOT v_existed, 'changed', NOT v_existed OR v_old <> v_new));
 END
 $fn$;
+

@@ -1,0 +1,196 @@
+-- delivery.sql — the outbox: delivery wake-ups, the claim and the record
+-- of verdicts (daemon/deliver*.c), and the retry command.
+
+-- ===========================================================================
+-- Wake-ups
+-- ===========================================================================
+
+-- Delivery wake-ups and the per-receiver claim.
+--
+-- Every keyprojd delivers (SKIP LOCKED makes them share the work); a NOTIFY
+-- on new delivery rows wakes them at once instead of at their next poll, so
+-- an alert written by any instance (or by hand in SQL) goes out within a
+-- second.
+CREATE OR REPLACE FUNCTION keyproj_notify_delivery() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('keyproj_delivery', '');
+    RETURN NULL;
+END;
+$$;
+CREATE OR REPLACE TRIGGER delivery_notify AFTER INSERT ON delivery
+    FOR EACH STATEMENT EXECUTE FUNCTION keyproj_notify_delivery();
+
+-- ===========================================================================
+-- Retry
+-- ===========================================================================
+
+-- One delivery (dead, or silenced: an administrator may send what a silence
+-- held after all) or every dead one of a receiver and/or since a time:
+-- pending, due at p_now. attempts is kept, so a replay that fails again
+-- goes on from where the schedule stood; the maximum age starts over.
+-- p_receivers: the receivers the configuration has (nothing else would
+-- ever pick the row up).
+CREATE OR REPLACE FUNCTION keyproj_delivery_retry(p_id bigint, p_receiver text, p_since timestamptz,
+                                       p_receivers text[], p_now timestamptz, p_tz text,
+                                       p_actor text, p_req text) RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    d delivery;
+    v_subject text := 'delivery:' || p_id;
+    v_old jsonb;
+    v_new jsonb;
+    v_n bigint;
+    v_by json;
+BEGIN
+    IF p_id IS NOT NULL THEN
+        SELECT * INTO d FROM delivery WHERE id = p_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RETURN keyproj_write_refused(p_actor, 'delivery.retry', v_subject, NULL, NULL, 'not_found',
+                       format('no delivery %s (see: deliveries --status dead)', p_id), p_req);
+        END IF;
+        v_old := jsonb_build_object('status', d.status, 'attempts', d.attempts, 'last_error', d.last_error,
+                                    'silence_id', d.silence_id, 'next_attempt_at', d.next_attempt_at);
+        v_new := jsonb_build_object('status', 'pending', 'attempts', d.attempts, 'last_error', d.last_error,
+                                    'silence_id', NULL, 'next_attempt_at', p_now);
+        IF d.status NOT IN ('dead', 'silenced') THEN
+            RETURN keyproj_write_refused(p_actor, 'delivery.retry', v_subject, v_old, v_new, 'invalid',
+                       CASE d.status
+                           WHEN 'delivered' THEN format('delivery %s was delivered at %s: nothing to retry',
+                                                        p_id, keyproj_local(d.delivered_at, p_tz))
+                           ELSE format('delivery %s is pending (next attempt at %s): it is retried by itself',
+                                       p_id, keyproj_local(d.next_attempt_at, p_tz)) END, p_req);
+        END IF;
+        IF NOT d.receiver = ANY (p_receivers) THEN
+            RETURN keyproj_write_refused(p_actor, 'delivery.retry', v_subject, v_old, v_new, 'invalid',
+                       format('delivery %s is for receiver ''%s'', which is not in the configuration',
+                              p_id, d.receiver), p_req);
+        END IF;
+        UPDATE delivery
+           SET status = 'pending', next_attempt_at = p_now, first_attempt_at = NULL,
+               silence_id = NULL, silenced_at = NULL, claimed_by = NULL, claimed_until = NULL
+         WHERE id = p_id;
+        RETURN keyproj_write_ok(p_actor, 'delivery.retry', v_subject, v_old, v_new, NULL, p_req,
+                                json_build_object('retried', 1, 'id', p_id, 'receiver', d.receiver,
+                                                  'attempts', d.attempts, 'was', d.status));
+    END IF;
+
+    WITH r AS (
+        UPDATE delivery
+           SET status = 'pending', next_attempt_at = p_now, first_attempt_at = NULL,
+               claimed_by = NULL, claimed_until = NULL
+         WHERE status = 'dead'
+           AND receiver = ANY (p_receivers)
+           AND (p_receiver IS NULL OR receiver = p_receiver)
+           AND (p_since IS NULL OR created_at >= p_since)
+        RETURNING id, receiver, attempts, last_error
+    ), a AS (
+        SELECT keyproj_audit_rows(p_actor, 'delivery.retry', p_req,
+                                  array_agg('delivery:' || r.id ORDER BY r.id),
+                                  array_agg(jsonb_build_object('status', 'dead', 'last_error', r.last_error)
+                                            ORDER BY r.id),
+                                  array_agg(jsonb_build_object('status', 'pending', 'next_attempt_at', p_now)
+                                            ORDER BY r.id)) AS n
+          FROM r
+    ), n AS (
+        SELECT receiver, count(*) AS c FROM r GROUP BY receiver
+    )
+    SELECT (SELECT n FROM a), (SELECT json_object_agg(receiver, c ORDER BY receiver) FROM n)
+      INTO v_n, v_by;
+    RETURN json_build_object('ok', true, 'data',
+                             json_build_object('retried', v_n, 'receivers', coalesce(v_by, '{}'::json)));
+END
+$fn$;
+
+-- ===========================================================================
+-- Claim and record
+-- ===========================================================================
+
+-- The outbox's two hot statements as PL/pgSQL
+-- functions (daemon/deliver.c claims, daemon/deliver_batch.c records), so
+-- PostgreSQL plans each once per connection instead of at every call: at
+-- thousands of deliveries a second, planning was half of a claim's time.
+-- Their meaning is that of the statements they replace (doc/webhooks.md,
+-- "Leases and crashes"):
+--   * a claim takes, per receiver, at most its cap of due rows that nobody
+--     holds (no live lease, not among the caller's own rows p_held), oldest
+--     first, FOR UPDATE SKIP LOCKED; a row an active silence covers becomes
+--     'silenced' and takes no lease and no attempt; the others get a lease
+--     of the receiver's length and one attempt more;
+--   * a record writes, in one statement, the verdicts on rows the caller
+--     holds the lease of (others are left alone): delivered, pending (with
+--     its next attempt), dead, or released — back as before the claim, the
+--     attempt not counted — and ends their lease.
+CREATE OR REPLACE FUNCTION keyproj_claim_deliveries(p_now timestamptz, p_worker text, p_receivers text[], p_caps int[],
+                                         p_windows int[], p_cuts float8[], p_leases int[], p_held bigint[])
+RETURNS TABLE (id bigint, receiver text, attempts int, first_attempt float8, alert_id bigint, kind text,
+               stage text, light text, created text, payload text, silence_id bigint, lease_end float8)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    -- no active silence at all (the usual case): no lookup per row
+    any_silence boolean := EXISTS (SELECT 1 FROM silence si WHERE si.deleted_at IS NULL
+                                     AND si.starts_at <= p_now AND si.ends_at > p_now);
+BEGIN
+    RETURN QUERY
+    WITH want AS (SELECT * FROM unnest(p_receivers, p_caps, p_windows, p_cuts, p_leases)
+                  AS w(receiver, cap, win, cut, lease)),
+    c AS (SELECT x.id, x.alert_id, w.lease FROM want w CROSS JOIN LATERAL (
+        SELECT d.id, d.alert_id FROM delivery d
+         WHERE d.receiver = w.receiver AND d.status = 'pending' AND d.next_attempt_at <= p_now
+           AND (d.claimed_until IS NULL OR d.claimed_until < p_now)
+           AND d.id <> ALL (p_held)
+           -- reds_only_at_once: the non-red rows wait for the digest moment (cut)
+           AND (w.cut IS NULL OR d.next_attempt_at <= to_timestamp(w.cut)
+                OR EXISTS (SELECT 1 FROM alert ha WHERE ha.id = d.alert_id
+                             AND (ha.light = 'red' OR ha.kind = 'digest')))
+           -- a chat receiver: only once its oldest due row has waited out the window
+           AND (w.win = 0 OR EXISTS (SELECT 1 FROM delivery e WHERE e.receiver = w.receiver
+                  AND e.status = 'pending' AND e.next_attempt_at <= p_now - make_interval(secs => w.win)
+                  AND (e.claimed_until IS NULL OR e.claimed_until < p_now)))
+         ORDER BY d.next_attempt_at LIMIT w.cap FOR UPDATE SKIP LOCKED) x),
+    s AS (SELECT c.id, c.lease,
+                 CASE WHEN any_silence THEN keyproj_silence_for(c.alert_id, p_now) END AS silence FROM c)
+    UPDATE delivery d SET
+        status = CASE WHEN s.silence IS NULL THEN d.status ELSE 'silenced' END,
+        silence_id = s.silence,
+        silenced_at = CASE WHEN s.silence IS NOT NULL THEN p_now END,
+        claimed_by = CASE WHEN s.silence IS NULL THEN p_worker END,
+        claimed_until = CASE WHEN s.silence IS NULL THEN p_now + make_interval(secs => s.lease) END,
+        attempts = d.attempts + CASE WHEN s.silence IS NULL THEN 1 ELSE 0 END,
+        first_attempt_at = CASE WHEN s.silence IS NULL THEN coalesce(d.first_attempt_at, p_now)
+                                ELSE d.first_attempt_at END
+      FROM s, alert a
+     WHERE d.id = s.id AND a.id = d.alert_id
+    RETURNING d.id, d.receiver, d.attempts, extract(epoch FROM d.first_attempt_at)::float8,
+              a.id, a.kind, a.stage, a.light,
+              to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), a.payload::text,
+              d.silence_id, extract(epoch FROM d.claimed_until)::float8;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION keyproj_record_deliveries(p_worker text, p_ids bigint[], p_verdicts text[], p_at float8[],
+                                          p_next float8[], p_errors text[], p_http int[])
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    UPDATE delivery d SET
+        status = CASE WHEN v.verdict = 'released' THEN d.status ELSE v.verdict END,
+        delivered_at = CASE WHEN v.verdict = 'delivered' THEN to_timestamp(v.at) END,
+        next_attempt_at = CASE WHEN v.verdict = 'pending' THEN to_timestamp(v.next) ELSE d.next_attempt_at END,
+        last_error = CASE WHEN v.verdict = 'released' THEN d.last_error ELSE v.error END,
+        last_http_status = CASE WHEN v.verdict = 'released' THEN d.last_http_status ELSE v.http END,
+        attempts = d.attempts - CASE WHEN v.verdict = 'released' THEN 1 ELSE 0 END,
+        first_attempt_at = CASE WHEN v.verdict = 'released' AND d.attempts = 1 THEN NULL
+                                ELSE d.first_attempt_at END,
+        claimed_by = NULL, claimed_until = NULL
+      FROM unnest(p_ids, p_verdicts, p_at, p_next, p_errors, p_http) AS v(id, verdict, at, next, error, http)
+     WHERE d.id = v.id AND d.claimed_by = p_worker
+       AND v.verdict IN ('delivered', 'pending', 'dead', 'released');
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END;
+$$;
+

@@ -1,0 +1,156 @@
+-- engine.sql — what keeps the alert engine (daemon/scan.c) incremental:
+-- triggers that mark a row for the next scan when something the rules
+-- read changes, whether through keyprojctl or directly in SQL.
+--
+-- A scan reads only rows whose next_check_on <= today and writes each
+-- row's next date back with the alerts it raised (the engine's columns are
+-- in sql/0001_baseline.sql), so it costs what changed, not the size of the
+-- tables (doc/alerts.md). These triggers never read the clock.
+
+-- green (or none) 0, yellow 1, red 2: how lights compare
+CREATE OR REPLACE FUNCTION keyproj_light_rank(light text) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE light WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END;
+
+-- ===========================================================================
+-- Re-check on edit
+-- ===========================================================================
+
+-- BEFORE UPDATE of what the rules read: check the row at the next scan.
+CREATE OR REPLACE FUNCTION keyproj_recheck() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.next_check_on := '-infinity';
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER milestone_recheck BEFORE UPDATE OF due_on, status, kind, project_id ON milestone
+    FOR EACH ROW
+    WHEN (OLD.due_on IS DISTINCT FROM NEW.due_on OR OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.kind IS DISTINCT FROM NEW.kind OR OLD.project_id IS DISTINCT FROM NEW.project_id)
+    EXECUTE FUNCTION keyproj_recheck();
+
+CREATE OR REPLACE TRIGGER problem_recheck
+    BEFORE UPDATE OF status, severity, reported_on, time_limit, project_id ON problem
+    FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.severity IS DISTINCT FROM NEW.severity
+          OR OLD.reported_on IS DISTINCT FROM NEW.reported_on
+          OR OLD.time_limit IS DISTINCT FROM NEW.time_limit
+          OR OLD.project_id IS DISTINCT FROM NEW.project_id)
+    EXECUTE FUNCTION keyproj_recheck();
+
+CREATE OR REPLACE TRIGGER approval_recheck BEFORE UPDATE OF status, planned_on ON approval
+    FOR EACH ROW
+    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.planned_on IS DISTINCT FROM NEW.planned_on)
+    EXECUTE FUNCTION keyproj_recheck();
+
+CREATE OR REPLACE TRIGGER project_recheck
+    BEFORE UPDATE OF year, status, category, planned_start, planned_end, actual_start,
+                     actual_end, annual_plan ON project
+    FOR EACH ROW
+    WHEN (OLD.year IS DISTINCT FROM NEW.year OR OLD.status IS DISTINCT FROM NEW.status
+          OR OLD.category IS DISTINCT FROM NEW.category
+          OR OLD.planned_start IS DISTINCT FROM NEW.planned_start
+          OR OLD.planned_end IS DISTINCT FROM NEW.planned_end
+          OR OLD.actual_start IS DISTINCT FROM NEW.actual_start
+          OR OLD.actual_end IS DISTINCT FROM NEW.actual_end
+          OR OLD.annual_plan IS DISTINCT FROM NEW.annual_plan)
+    EXECUTE FUNCTION keyproj_recheck();
+
+CREATE OR REPLACE TRIGGER campaign_target_recheck
+    BEFORE UPDATE OF starts, completions, investment, approvals, campaign_id, county_id, sector
+    ON campaign_target
+    FOR EACH ROW
+    WHEN (OLD.starts IS DISTINCT FROM NEW.starts OR OLD.completions IS DISTINCT FROM NEW.completions
+          OR OLD.investment IS DISTINCT FROM NEW.investment OR OLD.approvals IS DISTINCT FROM NEW.approvals
+          OR OLD.campaign_id IS DISTINCT FROM NEW.campaign_id OR OLD.county_id IS DISTINCT FROM NEW.county_id
+          OR OLD.sector IS DISTINCT FROM NEW.sector)
+    EXECUTE FUNCTION keyproj_recheck();
+
+-- Marking a project or a campaign target for a new check always writes the
+-- row, even when it is already marked. A scan batch reads its rows, judges
+-- them, and writes the verdict only where the row's xmin is still the one
+-- it read: a row edited meanwhile keeps its mark and is read again. Had a
+-- row already at '-infinity' been skipped, a report or plan arriving while
+-- a batch judged its project would leave the xmin alone, and the batch
+-- would write a verdict made without that report (and a future
+-- next_check_on). Writing the mark every time moves the xmin and the
+-- batch leaves the row for the next one.
+
+-- A campaign whose window moved: its targets' stages move with it.
+CREATE OR REPLACE FUNCTION keyproj_recheck_targets() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE campaign_target SET next_check_on = '-infinity' WHERE campaign_id = NEW.id;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER campaign_recheck AFTER UPDATE OF starts_on, ends_on ON campaign
+    FOR EACH ROW
+    WHEN (OLD.starts_on IS DISTINCT FROM NEW.starts_on OR OLD.ends_on IS DISTINCT FROM NEW.ends_on)
+    EXECUTE FUNCTION keyproj_recheck_targets();
+
+-- A project's light folds in its milestones' and problems' lights, and its
+-- own rules read its reports and plans: when those rows come, change or go,
+-- the project is checked again. Statement level with transition tables, so
+-- a 100,000-row import costs one UPDATE, not one per row.
+CREATE OR REPLACE FUNCTION keyproj_recheck_projects() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE project p SET next_check_on = '-infinity'
+          FROM (SELECT DISTINCT project_id FROM old_rows) o
+         WHERE p.id = o.project_id;
+    END IF;
+    IF TG_OP IN ('UPDATE', 'INSERT') THEN
+        UPDATE project p SET next_check_on = '-infinity'
+          FROM (SELECT DISTINCT project_id FROM new_rows) n
+         WHERE p.id = n.project_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['investment_report', 'investment_plan']
+    LOOP
+        EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION keyproj_recheck_projects()',
+                       t || '_recheck_ins', t);
+        EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER UPDATE ON %I '
+                       'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION keyproj_recheck_projects()',
+                       t || '_recheck_upd', t);
+    END LOOP;
+    -- a deleted milestone or problem may have been what made its project red
+    FOREACH t IN ARRAY ARRAY['investment_report', 'investment_plan', 'milestone', 'problem']
+    LOOP
+        EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION keyproj_recheck_projects()',
+                       t || '_recheck_del', t);
+    END LOOP;
+END
+$$;
+
+-- A milestone or problem moved to another project: the project it left is
+-- checked again; the light is forgotten so that the scan, seeing a change,
+-- checks the project it joined.
+CREATE OR REPLACE FUNCTION keyproj_part_moved() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE project SET next_check_on = '-infinity' WHERE id = OLD.project_id;
+    NEW.light := NULL;
+    RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER milestone_moved BEFORE UPDATE OF project_id ON milestone
+    FOR EACH ROW WHEN (OLD.project_id IS DISTINCT FROM NEW.project_id)
+    EXECUTE FUNCTION keyproj_part_moved();
+CREATE OR REPLACE TRIGGER problem_moved BEFORE UPDATE OF project_id ON problem
+    FOR EACH ROW WHEN (OLD.project_id IS DISTINCT FROM NEW.project_id)
+    EXECUTE FUNCTION keyproj_part_moved();

@@ -1,0 +1,132 @@
+-- triggers.sql — the triggers that keep the data honest and tell the
+-- daemon: a milestone's due date inside its campaign's window, updated_at
+-- that moves only on a real change, and a NOTIFY per changed table.
+--
+-- Triggers are created here, after the functions they call, with CREATE
+-- OR REPLACE TRIGGER (or DROP and CREATE for the constraint triggers,
+-- which cannot be replaced), so this file can be applied again.
+
+-- due_on must fall inside its campaign's window. A trigger, not a CHECK,
+-- because it reads another table. DEFERRABLE so that one transaction can
+-- move a campaign's window and its milestones together
+-- (SET CONSTRAINTS ALL DEFERRED); it re-reads the row so a deferred check
+-- sees the final state.
+CREATE OR REPLACE FUNCTION keyproj_milestone_in_window() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    SELECT m.due_on, c.code, c.name, c.starts_on, c.ends_on INTO r
+      FROM milestone m JOIN campaign c ON c.id = m.campaign_id
+     WHERE m.id = NEW.id;
+    IF FOUND AND (r.due_on < r.starts_on OR r.due_on > r.ends_on) THEN
+        RAISE EXCEPTION 'milestone due date % is outside campaign % "%" (% to %)',
+            to_char(r.due_on, 'YYYY-MM-DD'), r.code, r.name,
+            to_char(r.starts_on, 'YYYY-MM-DD'), to_char(r.ends_on, 'YYYY-MM-DD')
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'milestone_due_in_campaign',
+              TABLE = 'milestone', COLUMN = 'due_on',
+              HINT = 'Give a date inside the window, or put the milestone in the campaign that holds the date.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS milestone_due_in_campaign ON milestone;
+CREATE CONSTRAINT TRIGGER milestone_due_in_campaign
+    AFTER INSERT OR UPDATE OF due_on, campaign_id ON milestone
+    DEFERRABLE INITIALLY IMMEDIATE
+    FOR EACH ROW EXECUTE FUNCTION keyproj_milestone_in_window();
+
+-- The same rule seen from the campaign: its window may not shrink away from
+-- its milestones.
+CREATE OR REPLACE FUNCTION keyproj_campaign_keeps_milestones() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    c campaign;
+    n bigint;
+    first_due date;
+BEGIN
+    SELECT * INTO c FROM campaign WHERE id = NEW.id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    SELECT count(*), min(due_on) INTO n, first_due
+      FROM milestone
+     WHERE campaign_id = c.id AND (due_on < c.starts_on OR due_on > c.ends_on);
+    IF n > 0 THEN
+        RAISE EXCEPTION 'campaign % "%" (% to %) would leave % milestone(s) outside its window (e.g. due %)',
+            c.code, c.name, to_char(c.starts_on, 'YYYY-MM-DD'), to_char(c.ends_on, 'YYYY-MM-DD'),
+            n, to_char(first_due, 'YYYY-MM-DD')
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'milestone_due_in_campaign',
+              TABLE = 'campaign';
+    END IF;
+    RETURN NULL;
+END
+$$;
+DROP TRIGGER IF EXISTS campaign_keeps_milestones ON campaign;
+CREATE CONSTRAINT TRIGGER campaign_keeps_milestones
+    AFTER UPDATE OF starts_on, ends_on ON campaign
+    DEFERRABLE INITIALLY IMMEDIATE
+    FOR EACH ROW EXECUTE FUNCTION keyproj_campaign_keeps_milestones();
+
+-- updated_at moves only when something really changed, so a no-op UPDATE
+-- (or an identical re-import) leaves it alone.
+CREATE OR REPLACE FUNCTION keyproj_touch_updated_at() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW IS DISTINCT FROM OLD THEN
+        NEW.updated_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+-- The alert engine LISTENs on 'keyproj_changed'; the payload is the table
+-- name. Statement level: a 100,000-row import sends one notification per
+-- table, and PostgreSQL folds identical notifications of one transaction
+-- into one. Beyond the core tables, investment_plan and the
+-- campaign tables also feed rules (investment.lagging, campaign.at_risk).
+CREATE OR REPLACE FUNCTION keyproj_notify_changed() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('keyproj_changed', TG_TABLE_NAME);
+    RETURN NULL;
+END
+$$;
+
+-- The tables the engine writes (project, milestone, problem, approval,
+-- campaign_target) get both triggers with a column list of every column
+-- but the engine's: an UPDATE that sets only engine columns fires neither
+-- (column-list triggers fire on the columns an UPDATE names, statement-level
+-- ones included), so a scan neither pretends that a row was edited nor
+-- wakes itself up. A column a migration adds is in the lists the next time
+-- this file is applied (migrate.c applies it after every migration); an
+-- engine column must be named below.
+DO $$
+DECLARE
+    cols text;      -- ' OF col, …' for the engine's tables, else ''
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['person', 'project', 'investment_plan', 'investment_report',
+                             'campaign', 'campaign_target', 'milestone', 'approval',
+                             'problem', 'supervision_order', 'silence']
+    LOOP
+        cols := '';
+        IF t IN ('project', 'milestone', 'problem', 'approval', 'campaign_target') THEN
+            SELECT ' OF ' || string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
+              FROM pg_attribute
+             WHERE attrelid = t::regclass AND attnum > 0 AND NOT attisdropped
+               AND attname NOT IN ('next_check_on', 'light', 'light_reasons', 'light_at',
+                                   'entered_on', 'milestone_light', 'problem_light');
+        END IF;
+        IF t <> 'silence' THEN        -- silence has no updated_at
+            EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE%s ON %I FOR EACH ROW '
+                           'EXECUTE FUNCTION keyproj_touch_updated_at()', t || '_touch', cols, t);
+        END IF;
+        IF t NOT IN ('person', 'supervision_order') THEN   -- nothing waits on these
+            EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER INSERT OR UPDATE%s OR DELETE OR TRUNCATE ON %I '
+                           'FOR EACH STATEMENT EXECUTE FUNCTION keyproj_notify_changed()',
+                           t || '_notify', cols, t);
+        END IF;
+    END LOOP;
+END
+$$;
