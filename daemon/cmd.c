@@ -333,6 +333,26 @@ pick_sub(struct cmd_ctx *ctx, struct buf *name, const struct cmd_entry *parent, 
     return s;
 }
 
+const char *
+cmd_body_refusal(const struct tokens *t, enum cmd_level level, const char *user, char *err, size_t errlen)
+{
+    const struct cmd_entry *e = t->argc > 0 ? find(t->argv[0]) : NULL;
+    if (e == NULL) {
+        snprintf(err, errlen, "unknown command '%s' with a body: try 'help'", t->argc > 0 ? t->argv[0] : "");
+        return "unknown_command";
+    }
+    if (level < e->level) {
+        snprintf(err, errlen, "'%s' needs the %s level; user %s has %s (its body was not read)", e->name,
+                 cmd_level_name(e->level), user, cmd_level_name(level));
+        return "denied";
+    }
+    if (!(e->flags & CMD_BODY)) {
+        snprintf(err, errlen, "'%s' takes no body (--bytes)", e->name);
+        return "usage";
+    }
+    return NULL;
+}
+
 void
 cmd_dispatch(struct cmd_ctx *ctx)
 {

@@ -99,6 +99,13 @@ extern const struct cmd_entry *const cmd_table[];
 /* Parses, checks the level and the database, and runs the command. */
 void cmd_dispatch(struct cmd_ctx *ctx);
 
+/* Before a single byte of a request's body is taken: NULL when the command
+ * t names takes a body and a peer of this level may run it; otherwise the
+ * error code ("unknown_command", "denied" or "usage"), with the message in
+ * err. Dispatch checks the rest once the body is in. */
+const char *cmd_body_refusal(const struct tokens *t, enum cmd_level level, const char *user, char *err,
+                             size_t errlen);
+
 /* The usage of an entry after its name, newly allocated: a parent's is its
  * children's, "[list] | show [C] | target set C …" (the default child in
  * brackets). */

@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <libconfig.h>
 #include <libpq-fe.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,7 +315,8 @@ load_control(struct loader *ld, const config_setting_t *root, struct config *cfg
 {
     static const char *const known[] = {
         "socket", "group", "mode", "admins", "operators", "max_clients",
-        "max_line_bytes", "max_body_bytes", "max_answer_bytes", "max_args", "idle_timeout_seconds", NULL,
+        "max_line_bytes", "max_body_bytes", "max_answer_bytes", "max_args", "idle_timeout_seconds",
+        "max_clients_per_user", "admin_reserved_clients", "body_timeout_seconds", "max_body_bytes_in_flight", NULL,
     };
     const config_setting_t *g = member(ld, root, "control", CONFIG_TYPE_GROUP);
     if (g)
@@ -330,8 +332,20 @@ load_control(struct loader *ld, const config_setting_t *root, struct config *cfg
     cfg->ctl_max_answer = (size_t)get_int(ld, g, "max_answer_bytes", 64 << 20, 1024, 1 << 30);
     cfg->ctl_max_args = get_int(ld, g, "max_args", 64, 4, 4096);
     cfg->ctl_idle_timeout = get_int(ld, g, "idle_timeout_seconds", 30, 1, 86400);
+    cfg->ctl_max_clients_per_user = get_int(ld, g, "max_clients_per_user", 8, 1, 10000);
+    cfg->ctl_admin_reserved = get_int(ld, g, "admin_reserved_clients", 4, 0, 10000);
+    cfg->ctl_body_timeout = get_int(ld, g, "body_timeout_seconds", 120, 1, 86400);
+    cfg->ctl_max_body_in_flight = (size_t)get_int(ld, g, "max_body_bytes_in_flight", 512 << 20, 1024, INT_MAX);
     if (ld->failed)
         return;
+    if (cfg->ctl_admin_reserved >= cfg->ctl_max_clients)
+        fail(ld, config_setting_get_member(g, "admin_reserved_clients"),
+             "control.admin_reserved_clients: must be below control.max_clients (%d), or no one but admins "
+             "could connect", cfg->ctl_max_clients);
+    if (cfg->ctl_max_body_in_flight < cfg->ctl_max_body)
+        fail(ld, config_setting_get_member(g, "max_body_bytes_in_flight"),
+             "control.max_body_bytes_in_flight: must be at least control.max_body_bytes (%zu), or no body of "
+             "the largest size could ever be taken", cfg->ctl_max_body);
     if (cfg->ctl_socket[0] != '/' || strlen(cfg->ctl_socket) >= 108)
         fail(ld, config_setting_get_member(g, "socket"),
              "control.socket: must be an absolute path shorter than 108 bytes");

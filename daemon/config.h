@@ -64,7 +64,11 @@ struct config {
     size_t ctl_max_body;
     size_t ctl_max_answer;      /* the largest answer a client may be sent (its pending output) */
     int ctl_max_args;
-    int ctl_idle_timeout;       /* seconds */
+    int ctl_idle_timeout;       /* seconds for a whole request line, from its first moment */
+    int ctl_max_clients_per_user;   /* connections one uid may hold */
+    int ctl_admin_reserved;     /* of max_clients, the slots only admins may take */
+    int ctl_body_timeout;       /* seconds for a whole body, from the end of its line */
+    size_t ctl_max_body_in_flight;  /* body bytes being received, across all clients */
 
     /* Every rule threshold (doc/alerts.md); due_soon_days and
      * overdue_repeat_days below are copies kept for older readers. */

@@ -22,6 +22,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/listener.h>
 
 #include "cmd.h"
@@ -45,8 +46,18 @@ struct client {
     struct cmd_ctx *ctx;      /* request being read or served */
     size_t body_len;
     size_t body_got;          /* of body_len, received into ctx->body so far */
+    size_t body_cap;          /* ctx->body's size: grown as the bytes arrive */
     bool peer_closed;         /* it shut down its side: answer what it sent, then close */
+    /* The whole request line, then the whole body, must arrive by this
+     * deadline: a byte now and then does not move it (the idle timeout
+     * of the bufferevent does move, and both apply). */
+    struct event *deadline;
 };
+
+/* Who was refused lately, so that one peer retrying in a loop writes a
+ * line now and then with a count instead of one line per attempt. */
+#define REFUSAL_SLOTS 16
+#define REFUSAL_LOG_SECONDS 10
 
 struct control {
     struct daemon *d;
@@ -54,10 +65,17 @@ struct control {
     char *path;
     struct client *clients;
     int nclients;
+    size_t body_in_flight;    /* bytes announced by the bodies being received */
+    struct {
+        uid_t uid;
+        double logged_at;
+        unsigned suppressed;
+    } refusals[REFUSAL_SLOTS];
 };
 
 static void on_read(struct bufferevent *bev, void *arg);
 static void read_body(struct client *cl);
+static void arm_deadline(struct client *cl, int seconds);
 
 int
 control_clients(const struct control *c)
@@ -76,6 +94,10 @@ client_free(struct client *cl)
     if (cl->next)
         cl->next->prev = cl->prev;
     c->nclients--;
+    if (cl->state == ST_BODY)
+        c->body_in_flight -= cl->body_len;
+    if (cl->deadline)
+        event_free(cl->deadline);
     if (cl->ctx) {
         if (cl->state == ST_BUSY) {
             cl->ctx->client = NULL;   /* the command finishes without us */
@@ -134,10 +156,46 @@ error_json(const char *code, const char *message)
 
 /* A protocol error after which the stream cannot be trusted: answer, then
  * close once the answer is written. */
+/* Whether a refusal of uid may be logged now; *suppressed is how many were
+ * not since the last line. */
+static bool
+refusal_loggable(struct control *c, uid_t uid, unsigned *suppressed)
+{
+    double now = clock_now(NULL);
+    size_t slot = 0;
+    for (size_t i = 0; i < REFUSAL_SLOTS; i++) {
+        if (c->refusals[i].logged_at > 0 && c->refusals[i].uid == uid) {
+            slot = i;
+            goto found;
+        }
+        if (c->refusals[i].logged_at < c->refusals[slot].logged_at)
+            slot = i;                       /* the oldest, to reuse */
+    }
+    c->refusals[slot].uid = uid;
+    c->refusals[slot].logged_at = 0;
+    c->refusals[slot].suppressed = 0;
+found:
+    if (now - c->refusals[slot].logged_at < REFUSAL_LOG_SECONDS) {
+        c->refusals[slot].suppressed++;
+        return false;
+    }
+    *suppressed = c->refusals[slot].suppressed;
+    c->refusals[slot].logged_at = now;
+    c->refusals[slot].suppressed = 0;
+    return true;
+}
+
 static void
 protocol_close(struct client *cl, const char *code, const char *message)
 {
-    log_info("control request refused", "user=%s error=%s", log_q(cl->user), log_q(message));
+    unsigned suppressed = 0;
+    if (refusal_loggable(cl->ctl, cl->uid, &suppressed))
+        log_info("control request refused", "user=%s uid=%u code=%s error=%s suppressed=%u", log_q(cl->user),
+                 (unsigned)cl->uid, code, log_q(message), suppressed);
+    if (cl->deadline)
+        event_del(cl->deadline);
+    if (cl->state == ST_BODY)
+        cl->ctl->body_in_flight -= cl->body_len;    /* the body will never be read */
     json_t *r = error_json(code, message);
     write_json(cl, r);
     json_decref(r);
@@ -163,6 +221,7 @@ ctx_new(struct client *cl)
 static void
 dispatch(struct client *cl)
 {
+    event_del(cl->deadline);
     cl->state = ST_BUSY;
     cmd_dispatch(cl->ctx);
 }
@@ -245,13 +304,30 @@ read_line(struct client *cl)
         return;
     }
     if (r == 1) {
-        /* The body goes straight into its own buffer as it arrives: the
-         * input buffer never holds more than a read's worth of it, so a
-         * large file is in memory once, not twice. */
+        /* Nothing of a body is taken before its command, the peer's level
+         * and the room for it are known to allow it: refused, the bytes
+         * that follow would be read as requests, so the connection ends. */
+        const char *code = cmd_body_refusal(&cl->ctx->tok, cl->level, cl->user, err, sizeof err);
+        if (code == NULL && cl->ctl->body_in_flight + n > cfg->ctl_max_body_in_flight) {
+            code = "busy";
+            snprintf(err, sizeof err, "other bodies are being received (control.max_body_bytes_in_flight): "
+                     "try again later");
+        }
+        if (code != NULL) {
+            protocol_close(cl, code, err);
+            return;
+        }
+        /* The body goes straight into its own buffer, grown as it arrives:
+         * the input buffer never holds more than a read's worth of it, so
+         * a large file is in memory once, and an announced size that never
+         * comes costs nothing. */
         cl->body_len = n;
         cl->body_got = 0;
-        cl->ctx->body = xmalloc(n + 1);
+        cl->body_cap = n < 65536 ? n + 1 : 65536;
+        cl->ctx->body = xmalloc(cl->body_cap);
+        cl->ctl->body_in_flight += n;
         cl->state = ST_BODY;
+        arm_deadline(cl, cfg->ctl_body_timeout);
         return;
     }
     dispatch(cl);
@@ -262,13 +338,25 @@ read_body(struct client *cl)
 {
     struct evbuffer *in = bufferevent_get_input(cl->bev);
     struct cmd_ctx *ctx = cl->ctx;
-    int got = evbuffer_remove(in, ctx->body + cl->body_got, cl->body_len - cl->body_got);
+    size_t want = cl->body_len - cl->body_got, have = evbuffer_get_length(in);
+    if (have > want)
+        have = want;
+    if (cl->body_got + have + 1 > cl->body_cap) {
+        size_t cap = cl->body_cap;
+        while (cap < cl->body_got + have + 1)
+            cap = cap > (cl->body_len + 1) / 2 ? cl->body_len + 1 : cap * 2;
+        ctx->body = xrealloc(ctx->body, cap);
+        cl->body_cap = cap;
+    }
+    int got = evbuffer_remove(in, ctx->body + cl->body_got, have);
     if (got > 0)
         cl->body_got += (size_t)got;
     if (cl->body_got < cl->body_len)
         return;
     ctx->body[cl->body_len] = '\0';
     ctx->body_len = cl->body_len;
+    cl->ctl->body_in_flight -= cl->body_len;
+    event_del(cl->deadline);
     dispatch(cl);
 }
 
@@ -280,6 +368,34 @@ on_read(struct bufferevent *bev, void *arg)
         read_line(cl);
     if (cl->state == ST_BODY)
         read_body(cl);
+}
+
+/* The deadline of a request line or body passed: the client is dropped,
+ * however steadily it trickles. */
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct client *cl = arg;
+    const struct config *cfg = cl->ctl->d->cfg;
+    char m[160];
+    if (cl->state == ST_BODY) {
+        snprintf(m, sizeof m, "request body not received in time: %zu of %zu bytes in %d s "
+                 "(control.body_timeout_seconds)", cl->body_got, cl->body_len, cfg->ctl_body_timeout);
+    } else if (cl->state == ST_LINE) {
+        snprintf(m, sizeof m, "idle too long: connection closed (a request line must arrive within %d s: "
+                 "control.idle_timeout_seconds)", cfg->ctl_idle_timeout);
+    } else {
+        return;             /* served meanwhile: nothing to time out */
+    }
+    bufferevent_set_timeouts(cl->bev, NULL, NULL);
+    protocol_close(cl, "timeout", m);
+}
+
+static void
+arm_deadline(struct client *cl, int seconds)
+{
+    struct timeval tv = { seconds, 0 };
+    evtimer_add(cl->deadline, &tv);
 }
 
 static void
@@ -298,6 +414,7 @@ on_write(struct bufferevent *bev, void *arg)
     struct timeval idle = { cfg->ctl_idle_timeout, 0 };
     cl->state = ST_LINE;
     bufferevent_set_timeouts(bev, &idle, &idle);
+    arm_deadline(cl, cfg->ctl_idle_timeout);
     on_read(bev, cl);
     if (cl->peer_closed && cl->state == ST_LINE)
         client_free(cl);
@@ -401,6 +518,33 @@ control_respond_ok_text(struct cmd_ctx *ctx, const char *data)
 
 /* ---- peers ------------------------------------------------------------ */
 
+/* A group's gid from its name, however long its /etc/group entry (the
+ * buffer grows on ERANGE). A failed lookup is logged: members would
+ * otherwise be refused with nothing said. */
+static bool
+group_gid(const char *name, gid_t *out)
+{
+    size_t size = 4096;
+    for (;;) {
+        char *buf = xmalloc(size);
+        struct group gr, *res = NULL;
+        int r = getgrnam_r(name, &gr, buf, size, &res);
+        if (r == ERANGE && size < ((size_t)1 << 26)) {
+            free(buf);
+            size *= 4;
+            continue;
+        }
+        bool found = r == 0 && res != NULL;
+        if (found)
+            *out = gr.gr_gid;
+        free(buf);
+        if (!found)
+            log_warn("control: group lookup failed", "group=%s error=%s", log_q(name),
+                     log_q(r != 0 ? strerror(r) : "no such group"));
+        return found;
+    }
+}
+
 static bool
 in_list(const struct principal_list *l, const char *user, const gid_t *groups, int ngroups)
 {
@@ -411,43 +555,95 @@ in_list(const struct principal_list *l, const char *user, const gid_t *groups, i
                 return true;
             continue;
         }
-        struct group gr, *res = NULL;
-        char buf[4096];
-        if (getgrnam_r(p->name, &gr, buf, sizeof buf, &res) != 0 || res == NULL)
+        gid_t gid;
+        if (!group_gid(p->name, &gid))
             continue;
         for (int g = 0; g < ngroups; g++)
-            if (groups[g] == gr.gr_gid)
+            if (groups[g] == gid)
                 return true;
     }
     return false;
 }
 
+/* The groups the peer's process has, as the kernel sees them
+ * (SO_PEERGROUPS), after its gid: levels follow the credentials the
+ * process holds, not /etc/group. Newly allocated; *n set. Without
+ * SO_PEERGROUPS (Linux before 4.13), the user's groups from the group
+ * database. */
+static gid_t *
+peer_groups(int fd, const struct client *cl, const struct passwd *pw, int *n)
+{
+    socklen_t size = 64 * sizeof(gid_t);
+    gid_t *g = NULL;
+#ifdef SO_PEERGROUPS
+    for (;;) {
+        g = xrealloc(g, sizeof(gid_t) + size);
+        socklen_t got = size;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g + 1, &got) == 0) {
+            g[0] = cl->gid;
+            *n = 1 + (int)(got / sizeof(gid_t));
+            return g;
+        }
+        if (errno != ERANGE || got <= size)
+            break;
+        size = got;
+    }
+#endif
+    int ng = 256;
+    g = xrealloc(g, sizeof(gid_t) * (size_t)(ng + 1));
+    g[0] = cl->gid;
+    if (pw == NULL || getgrouplist(pw->pw_name, pw->pw_gid, g + 1, &ng) < 0)
+        ng = 0;
+    *n = 1 + ng;
+    return g;
+}
+
 /* Resolves the peer's user name and groups, then its level. */
 static void
-identify(struct client *cl)
+identify(struct client *cl, int fd)
 {
     const struct config *cfg = cl->ctl->d->cfg;
     struct passwd pw, *res = NULL;
     char buf[4096];
-    gid_t groups[256];
-    int ngroups = 1;
-    groups[0] = cl->gid;
-    if (getpwuid_r(cl->uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL) {
+    if (getpwuid_r(cl->uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL)
         cl->user = xstrdup(pw.pw_name);
-        ngroups = (int)ARRAY_LEN(groups);
-        if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ngroups) < 0)
-            ngroups = (int)ARRAY_LEN(groups);
-        if (ngroups < (int)ARRAY_LEN(groups))
-            groups[ngroups++] = cl->gid;
-    } else {
+    else
         cl->user = xasprintf("uid:%u", (unsigned)cl->uid);
-    }
+    int ngroups;
+    gid_t *groups = peer_groups(fd, cl, res, &ngroups);
     if (in_list(&cfg->admins, cl->user, groups, ngroups))
         cl->level = LEVEL_ADMIN;
     else if (in_list(&cfg->operators, cl->user, groups, ngroups))
         cl->level = LEVEL_OPERATOR;
     else
         cl->level = LEVEL_NONE;
+    free(groups);
+}
+
+/* Why the peer may not have a slot now, or NULL: an operator's uid holds
+ * at most max_clients_per_user connections, and the last
+ * admin_reserved_clients slots are for admins, so that no operator can
+ * lock out an admin. Admins are bounded by max_clients alone. */
+static const char *
+no_slot(const struct client *cl, char *m, size_t mlen)
+{
+    const struct control *c = cl->ctl;
+    const struct config *cfg = c->d->cfg;
+    int mine = 0;
+    for (const struct client *o = c->clients; o != NULL; o = o->next)
+        if (o != cl && o->uid == cl->uid)
+            mine++;
+    if (cl->level < LEVEL_ADMIN && mine >= cfg->ctl_max_clients_per_user)
+        snprintf(m, mlen, "user %s has %d connections already (control.max_clients_per_user): "
+                 "try again later", cl->user, mine);
+    else if (c->nclients > cfg->ctl_max_clients)
+        snprintf(m, mlen, "too many control clients: try again later");
+    else if (cl->level < LEVEL_ADMIN && c->nclients > cfg->ctl_max_clients - cfg->ctl_admin_reserved)
+        snprintf(m, mlen, "too many control clients (the last %d slots are kept for admins): try again later",
+                 cfg->ctl_admin_reserved);
+    else
+        return NULL;
+    return m;
 }
 
 static void
@@ -463,6 +659,7 @@ on_accept(struct evconnlistener *lst, evutil_socket_t fd, struct sockaddr *sa, i
         c->clients->prev = cl;
     c->clients = cl;
     c->nclients++;
+    cl->deadline = evtimer_new(c->d->base, on_deadline, cl);
     bufferevent_setcb(cl->bev, on_read, on_write, on_event, cl);
 
     struct ucred cred;
@@ -475,21 +672,22 @@ on_accept(struct evconnlistener *lst, evutil_socket_t fd, struct sockaddr *sa, i
     cl->uid = cred.uid;
     cl->gid = cred.gid;
     cl->pid = cred.pid;
-    identify(cl);
+    identify(cl, fd);
+    char m[200];
     if (cl->level == LEVEL_NONE) {
-        char m[200];
         snprintf(m, sizeof m, "user %s (uid %u) may not use this control socket", cl->user, (unsigned)cl->uid);
         protocol_close(cl, "denied", m);
         return;
     }
-    if (c->nclients > cfg->ctl_max_clients) {
-        protocol_close(cl, "busy", "too many control clients: try again later");
+    if (no_slot(cl, m, sizeof m) != NULL) {
+        protocol_close(cl, "busy", m);
         return;
     }
     struct timeval idle = { cfg->ctl_idle_timeout, 0 };
     bufferevent_set_timeouts(cl->bev, &idle, &idle);
     bufferevent_setwatermark(cl->bev, EV_READ, 0, cfg->ctl_max_line + 1);
     cl->state = ST_LINE;
+    arm_deadline(cl, cfg->ctl_idle_timeout);
     bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
 }
 
@@ -529,12 +727,11 @@ void
 control_apply_config(struct control *c)
 {
     const struct config *cfg = c->d->cfg;
+    gid_t gid;
     if (cfg->ctl_group) {
-        struct group gr, *res = NULL;
-        char buf[4096];
-        if (getgrnam_r(cfg->ctl_group, &gr, buf, sizeof buf, &res) != 0 || res == NULL)
+        if (!group_gid(cfg->ctl_group, &gid))
             log_warn("control socket group not found: group unchanged", "group=%s", log_q(cfg->ctl_group));
-        else if (chown(c->path, (uid_t)-1, gr.gr_gid) != 0)
+        else if (chown(c->path, (uid_t)-1, gid) != 0)
             log_warn("cannot set the control socket's group", "group=%s error=%s",
                      log_q(cfg->ctl_group), log_q(strerror(errno)));
     }
