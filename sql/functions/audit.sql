@@ -1,7 +1,8 @@
 -- audit.sql — the one home of audit_log writes: every write of the
 -- daemon's SQL functions goes through keyproj_audit (one row) or
 -- keyproj_audit_rows (many, for imports), and the command functions use
--- keyproj_write_ok / keyproj_write_refused, which audit and answer.
+-- keyproj_write_ok / keyproj_write_refused / keyproj_not_found, which audit
+-- and answer.
 --
 -- Actions are named object.verb: milestone.done, import.projects,
 -- problem.add, … (doc/protocol.md lists them). The subject names the row
@@ -76,4 +77,13 @@ BEGIN
     PERFORM keyproj_audit(p_actor, p_action, p_subject, p_old, p_new, p_code || ': ' || p_message, p_req);
     RETURN json_build_object('ok', false, 'code', p_code, 'message', p_message);
 END
+$$;
+
+-- A write refused because what it names does not exist: nothing was there,
+-- so the audit row has no old side.
+CREATE OR REPLACE FUNCTION keyproj_not_found(p_actor text, p_action text, p_subject text, p_new jsonb,
+                                             p_message text, p_req text)
+RETURNS json
+LANGUAGE sql AS $$
+SELECT keyproj_write_refused(p_actor, p_action, p_subject, NULL, p_new, 'not_found', p_message, p_req)
 $$;
