@@ -50,6 +50,21 @@ BEGIN
 END
 $$;
 
+-- An import's written rows, one audit row each, in array order: a new row
+-- (its p_old element NULL) with the values it was given, an updated one
+-- with the values that changed, before and after (p_old and p_new have
+-- the same keys). Returns the number of rows written.
+CREATE OR REPLACE FUNCTION keyproj_audit_changes(p_actor text, p_action text, p_req text, p_subjects text[],
+                                                 p_old jsonb[], p_new jsonb[])
+RETURNS bigint
+LANGUAGE sql AS $$
+SELECT keyproj_audit_rows(p_actor, p_action, p_req, p_subjects,
+           array_agg(CASE WHEN e.old IS NOT NULL THEN keyproj_changed_only(e.old, e.new) END ORDER BY e.ord),
+           array_agg(CASE WHEN e.old IS NULL THEN jsonb_strip_nulls(e.new)
+                          ELSE keyproj_changed_only(e.new, e.old) END ORDER BY e.ord))
+  FROM unnest(p_old, p_new) WITH ORDINALITY AS e(old, new, ord)
+$$;
+
 -- A successful write: audits the changed fields (old and new; p_old NULL
 -- for a new row, whose null fields are then left out; members of p_extra,
 -- like a reason, go with the new side) and wraps data.
