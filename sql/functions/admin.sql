@@ -92,8 +92,8 @@ DECLARE
 BEGIN
     SELECT id INTO v_pid FROM project WHERE code = p_code;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'not_found',
-                                     format('no project with code ''%s''', p_code), p_req);
+        RETURN keyproj_not_found(p_actor, v_action, v_subject, v_new,
+                                 format('no project with code ''%s''', p_code), p_req);
     END IF;
     -- keyprojd checks all of these first; this is the last line
     v_why := CASE
@@ -134,8 +134,7 @@ DECLARE
 BEGIN
     SELECT * INTO x FROM problem WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'not_found',
-                                     format('no problem %s', p_id), p_req);
+        RETURN keyproj_not_found(p_actor, v_action, v_subject, v_new, format('no problem %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', x.status, 'resolved_on', x.resolved_on, 'resolution', x.resolution);
     IF nullif(btrim(p_note), '') IS NULL THEN
@@ -190,8 +189,7 @@ DECLARE
 BEGIN
     SELECT * INTO a FROM approval WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'not_found',
-                                     format('no approval item %s', p_id), p_req);
+        RETURN keyproj_not_found(p_actor, v_action, v_subject, v_new, format('no approval item %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', a.status, 'done_on', a.done_on, 'note', a.note);
     v_new := jsonb_build_object('status', 'done', 'done_on', p_on, 'note', coalesce(btrim(p_note), a.note));
@@ -250,8 +248,7 @@ DECLARE
 BEGIN
     SELECT * INTO o FROM supervision_order WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'not_found',
-                                     format('no supervision order %s', p_id), p_req);
+        RETURN keyproj_not_found(p_actor, v_action, v_subject, v_new, format('no supervision order %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('replied_on', o.replied_on, 'reply_note', o.reply_note);
     IF o.replied_on IS NOT NULL THEN
@@ -362,16 +359,16 @@ BEGIN
     IF p_county IS NOT NULL THEN
         SELECT id INTO v_county FROM county WHERE name = p_county;
         IF NOT FOUND THEN
-            RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_given, 'not_found',
-                                         format('no county ''%s''', p_county), p_req);
+            RETURN keyproj_not_found(p_actor, v_action, v_subject, v_given,
+                                     format('no county ''%s''', p_county), p_req);
         END IF;
     END IF;
     SELECT id INTO v_cid FROM campaign WHERE code = p_code;
     IF NOT FOUND THEN
         IF NOT keyproj_is_bimonthly_code(p_code) THEN
-            RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_given, 'not_found',
-                       format('no campaign ''%s'' (two-month campaigns like 2026-B6 are created when needed; '
-                              'others must exist first)', p_code), p_req);
+            RETURN keyproj_not_found(p_actor, v_action, v_subject, v_given,
+                                     format('no campaign ''%s'' (two-month campaigns like 2026-B6 are created '
+                                            'when needed; others must exist first)', p_code), p_req);
         END IF;
         v_cid := keyproj_bimonthly_campaign(keyproj_bimonthly_start(p_code), p_actor, v_action, p_req);
     END IF;

@@ -1,7 +1,8 @@
 -- audit.sql — the one home of audit_log writes: every write of the
 -- daemon's SQL functions goes through keyproj_audit (one row) or
 -- keyproj_audit_rows (many, for imports), and the command functions use
--- keyproj_write_ok / keyproj_write_refused, which audit and answer.
+-- keyproj_write_ok / keyproj_write_refused / keyproj_not_found, which audit
+-- and answer.
 --
 -- Actions are named object.verb: milestone.done, import.projects,
 -- problem.add, … (doc/protocol.md lists them). The subject names the row
@@ -49,6 +50,21 @@ BEGIN
 END
 $$;
 
+-- An import's written rows, one audit row each, in array order: a new row
+-- (its p_old element NULL) with the values it was given, an updated one
+-- with the values that changed, before and after (p_old and p_new have
+-- the same keys). Returns the number of rows written.
+CREATE OR REPLACE FUNCTION keyproj_audit_changes(p_actor text, p_action text, p_req text, p_subjects text[],
+                                                 p_old jsonb[], p_new jsonb[])
+RETURNS bigint
+LANGUAGE sql AS $$
+SELECT keyproj_audit_rows(p_actor, p_action, p_req, p_subjects,
+           array_agg(CASE WHEN e.old IS NOT NULL THEN keyproj_changed_only(e.old, e.new) END ORDER BY e.ord),
+           array_agg(CASE WHEN e.old IS NULL THEN jsonb_strip_nulls(e.new)
+                          ELSE keyproj_changed_only(e.new, e.old) END ORDER BY e.ord))
+  FROM unnest(p_old, p_new) WITH ORDINALITY AS e(old, new, ord)
+$$;
+
 -- A successful write: audits the changed fields (old and new; p_old NULL
 -- for a new row, whose null fields are then left out; members of p_extra,
 -- like a reason, go with the new side) and wraps data.
@@ -76,4 +92,13 @@ BEGIN
     PERFORM keyproj_audit(p_actor, p_action, p_subject, p_old, p_new, p_code || ': ' || p_message, p_req);
     RETURN json_build_object('ok', false, 'code', p_code, 'message', p_message);
 END
+$$;
+
+-- A write refused because what it names does not exist: nothing was there,
+-- so the audit row has no old side.
+CREATE OR REPLACE FUNCTION keyproj_not_found(p_actor text, p_action text, p_subject text, p_new jsonb,
+                                             p_message text, p_req text)
+RETURNS json
+LANGUAGE sql AS $$
+SELECT keyproj_write_refused(p_actor, p_action, p_subject, NULL, p_new, 'not_found', p_message, p_req)
 $$;

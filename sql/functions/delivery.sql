@@ -46,13 +46,12 @@ BEGIN
     IF p_id IS NOT NULL THEN
         SELECT * INTO d FROM delivery WHERE id = p_id FOR UPDATE;
         IF NOT FOUND THEN
-            RETURN keyproj_write_refused(p_actor, 'delivery.retry', v_subject, NULL, NULL, 'not_found',
-                       format('no delivery %s (see: deliveries --status dead)', p_id), p_req);
+            RETURN keyproj_not_found(p_actor, 'delivery.retry', v_subject, NULL,
+                                     format('no delivery %s (see: deliveries --status dead)', p_id), p_req);
         END IF;
         v_old := jsonb_build_object('status', d.status, 'attempts', d.attempts, 'last_error', d.last_error,
                                     'silence_id', d.silence_id, 'next_attempt_at', d.next_attempt_at);
-        v_new := jsonb_build_object('status', 'pending', 'attempts', d.attempts, 'last_error', d.last_error,
-                                    'silence_id', NULL, 'next_attempt_at', p_now);
+        v_new := v_old || jsonb_build_object('status', 'pending', 'silence_id', NULL, 'next_attempt_at', p_now);
         IF d.status NOT IN ('dead', 'silenced') THEN
             RETURN keyproj_write_refused(p_actor, 'delivery.retry', v_subject, v_old, v_new, 'invalid',
                        CASE d.status

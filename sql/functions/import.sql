@@ -105,108 +105,167 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
--- The JSON interface: kp_src from the document, then the staged import.
+-- The staging table kp_src, and the two ways rows come into it
 -- ---------------------------------------------------------------------------
+--
+-- keyprojd streams the rows (already validated and canonical) with COPY
+-- straight into the staging table pg_temp.kp_src, in one transaction:
+--
+--   BEGIN;
+--   SELECT keyproj_import_open(kind, columns);   -- creates kp_src, returns the COPY column list
+--   COPY pg_temp.kp_src (…) FROM STDIN;
+--   SELECT keyproj_import_staged(kind, actor, dry_run, request_id);
+--   COMMIT;
+--
+-- keyproj_import() (the SQL interface) fills kp_src from a JSON document
+-- instead (keyproj_import_json). Either way keyproj_import_run() imports
+-- what kp_src holds with keyproj_import_<kind>_src(actor, dry_run), which
+-- validates, classifies and writes: the two paths validate, classify and
+-- write with the very same statements.
 
-CREATE OR REPLACE FUNCTION keyproj_import_projects(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+-- The columns a file of p_kind may give (import.c's canonical names), each
+-- with its text column in kp_src.
+CREATE OR REPLACE FUNCTION keyproj_import_columns(p_kind text) RETURNS TABLE (key text, col text)
+LANGUAGE sql IMMUTABLE AS $$
+SELECT n.key, n.col
+  FROM (VALUES
+    ('projects', 'code', 'code'),
+    ('projects', 'name', 'name'),
+    ('projects', 'year', 'year_t'),
+    ('projects', 'level', 'level'),
+    ('projects', 'county', 'county'),
+    ('projects', 'sector', 'sector'),
+    ('projects', 'category', 'category'),
+    ('projects', 'status', 'status'),
+    ('projects', 'owner', 'owner'),
+    ('projects', 'unit', 'unit'),
+    ('projects', 'leader', 'leader'),
+    ('projects', 'leader_title', 'leader_title'),
+    ('projects', 'leader_mobile', 'leader_mobile'),
+    ('projects', 'contact', 'contact'),
+    ('projects', 'contact_title', 'contact_title'),
+    ('projects', 'contact_mobile', 'contact_mobile'),
+    ('projects', 'total_investment', 'ti_t'),
+    ('projects', 'annual_plan', 'ap_t'),
+    ('projects', 'planned_start', 'ps_t'),
+    ('projects', 'planned_end', 'pe_t'),
+    ('projects', 'actual_start', 'as_t'),
+    ('projects', 'actual_end', 'ae_t'),
+    ('projects', 'completes_this_year', 'cty_t'),
+    ('milestones', 'project', 'project'),
+    ('milestones', 'campaign', 'campaign'),
+    ('milestones', 'kind', 'kind'),
+    ('milestones', 'title', 'title_t'),
+    ('milestones', 'due', 'due_t'),
+    ('milestones', 'unit', 'unit'),
+    ('milestones', 'status', 'status'),
+    ('milestones', 'done_on', 'done_t'),
+    ('milestones', 'note', 'note'),
+    ('milestones', 'waived_reason', 'waived_reason'),
+    ('reports', 'project', 'project'),
+    ('reports', 'month', 'month_t'),
+    ('reports', 'amount', 'amount_t'),
+    ('reports', 'ytd', 'ytd_t'),
+    ('reports', 'since_start', 'since_t'),
+    ('reports', 'progress', 'progress'),
+    ('plans', 'project', 'project'),
+    ('plans', 'month', 'month_t'),
+    ('plans', 'planned_cumulative', 'pc_t')
+  ) AS n(kind, key, col)
+ WHERE n.kind = p_kind
+$$;
+
+-- Creates the empty staging table pg_temp.kp_src of an import of p_kind
+-- (dropping one left by an earlier import in this transaction) and, given
+-- the canonical column names a file gives, returns the column list for
+-- COPY: "ord, line, " and the staging column of each, in the order given.
+-- ord numbers the rows from 1, line is the file's line.
+CREATE OR REPLACE FUNCTION keyproj_import_open(p_kind text, p_columns text[]) RETURNS text
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_cols text;
+    v_list text;
+    v_bad  text;
 BEGIN
-    PERFORM keyproj_import_open('projects', NULL);
-    INSERT INTO pg_temp.kp_src (ord, line, is_obj, code, name, year_t, level, county, sector, category, status, owner, unit, leader, leader_title, leader_mobile, contact, contact_title, contact_mobile, ti_t, ap_t, ps_t, pe_t, as_t, ae_t, cty_t)
-        SELECT e.ord::int AS ord,
-               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
-                             THEN (e.j->>'line')::int END,
-                        e.ord::int) AS line,
-               jsonb_typeof(e.j) = 'object' AS is_obj,
-               nullif(btrim(e.j->>'code'), '') AS code,
-               nullif(btrim(e.j->>'name'), '') AS name,
-               nullif(btrim(e.j->>'year'), '') AS year_t,
-               nullif(btrim(e.j->>'level'), '') AS level,
-               nullif(btrim(e.j->>'county'), '') AS county,
-               nullif(btrim(e.j->>'sector'), '') AS sector,
-               nullif(btrim(e.j->>'category'), '') AS category,
-               nullif(btrim(e.j->>'status'), '') AS status,
-               nullif(btrim(e.j->>'owner'), '') AS owner,
-               nullif(btrim(e.j->>'unit'), '') AS unit,
-               nullif(btrim(e.j->>'leader'), '') AS leader,
-               nullif(btrim(e.j->>'leader_title'), '') AS leader_title,
-               nullif(btrim(e.j->>'leader_mobile'), '') AS leader_mobile,
-               nullif(btrim(e.j->>'contact'), '') AS contact,
-               nullif(btrim(e.j->>'contact_title'), '') AS contact_title,
-               nullif(btrim(e.j->>'contact_mobile'), '') AS contact_mobile,
-               nullif(btrim(e.j->>'total_investment'), '') AS ti_t,
-               nullif(btrim(e.j->>'annual_plan'), '') AS ap_t,
-               nullif(btrim(e.j->>'planned_start'), '') AS ps_t,
-               nullif(btrim(e.j->>'planned_end'), '') AS pe_t,
-               nullif(btrim(e.j->>'actual_start'), '') AS as_t,
-               nullif(btrim(e.j->>'actual_end'), '') AS ae_t,
-               lower(nullif(btrim(e.j->>'completes_this_year'), '')) AS cty_t
-          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
-    RETURN keyproj_import_projects_src(p_actor, p_dry_run);
+    SELECT string_agg(col || ' text', ', ') INTO v_cols FROM keyproj_import_columns(p_kind);
+    IF v_cols IS NULL THEN
+        RAISE EXCEPTION 'keyproj_import_open: unknown kind %', coalesce(quote_literal(p_kind), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'kind is one of projects, milestones, reports, plans';
+    END IF;
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_stage;
+    END IF;
+    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_src;
+    END IF;
+    EXECUTE format('CREATE TEMP TABLE kp_src (ord int, line int, is_obj boolean NOT NULL DEFAULT true, %s) '
+                   'ON COMMIT DROP', v_cols);
+    IF p_columns IS NULL THEN
+        RETURN NULL;
+    END IF;
+    SELECT string_agg(n.col, ', ' ORDER BY g.i), min(g.key) FILTER (WHERE n.col IS NULL)
+      INTO v_list, v_bad
+      FROM unnest(p_columns) WITH ORDINALITY AS g(key, i)
+      LEFT JOIN keyproj_import_columns(p_kind) n ON n.key = g.key;
+    IF v_bad IS NOT NULL OR cardinality(p_columns) = 0 THEN
+        RAISE EXCEPTION 'keyproj_import_open: % has no column %', p_kind, coalesce(quote_literal(v_bad), '(none given)')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN 'ord, line, ' || v_list;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION keyproj_import_milestones(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
+-- Fills a new kp_src of p_kind from a JSON array of objects keyed by the
+-- canonical names: each value trimmed, NULL when absent or blank (the
+-- yes/no column in lower case); a row's line is its "line" member when
+-- that is a number, else its place in the array. Non-objects are kept
+-- (is_obj false), to be reported on their line.
+CREATE OR REPLACE FUNCTION keyproj_import_json(p_kind text, p_rows jsonb) RETURNS void
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_cols   text;
+    v_values text;
 BEGIN
-    PERFORM keyproj_import_open('milestones', NULL);
-    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, campaign, kind, title_t, due_t, unit, status, done_t, note, waived_reason)
-        SELECT e.ord::int AS ord,
+    PERFORM keyproj_import_open(p_kind, NULL);
+    SELECT string_agg(col, ', ' ORDER BY col),
+           string_agg(format(CASE WHEN col = 'cty_t' THEN 'lower(nullif(btrim(e.j->>%L), ''''))'
+                                  ELSE 'nullif(btrim(e.j->>%L), '''')' END, key), ', ' ORDER BY col)
+      INTO v_cols, v_values
+      FROM keyproj_import_columns(p_kind);
+    EXECUTE format($q$
+        INSERT INTO pg_temp.kp_src (ord, line, is_obj, %s)
+        SELECT e.ord::int,
                coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
                              THEN (e.j->>'line')::int END,
-                        e.ord::int) AS line,
-               jsonb_typeof(e.j) = 'object' AS is_obj,
-               nullif(btrim(e.j->>'project'), '') AS project,
-               nullif(btrim(e.j->>'campaign'), '') AS campaign,
-               nullif(btrim(e.j->>'kind'), '') AS kind,
-               nullif(btrim(e.j->>'title'), '') AS title_t,
-               nullif(btrim(e.j->>'due'), '') AS due_t,
-               nullif(btrim(e.j->>'unit'), '') AS unit,
-               nullif(btrim(e.j->>'status'), '') AS status,
-               nullif(btrim(e.j->>'done_on'), '') AS done_t,
-               nullif(btrim(e.j->>'note'), '') AS note,
-               nullif(btrim(e.j->>'waived_reason'), '') AS waived_reason
-          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
-    RETURN keyproj_import_milestones_src(p_actor, p_dry_run);
+                        e.ord::int),
+               jsonb_typeof(e.j) = 'object', %s
+          FROM jsonb_array_elements($1) WITH ORDINALITY AS e(j, ord)$q$, v_cols, v_values)
+    USING p_rows;
 END
 $fn$;
 
-CREATE OR REPLACE FUNCTION keyproj_import_reports(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+-- One import at a time: the classification (insert / update / unchanged)
+-- is computed before the writes, so two overlapping imports could both
+-- decide to insert the same code. Dry runs write nothing and need not
+-- wait. Then the kind's import of what kp_src holds.
+CREATE OR REPLACE FUNCTION keyproj_import_run(p_kind text, p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql
+SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
+SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
+SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
+SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
+AS $fn$
 BEGIN
-    PERFORM keyproj_import_open('reports', NULL);
-    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, month_t, amount_t, ytd_t, since_t, progress)
-        SELECT e.ord::int AS ord,
-               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
-                             THEN (e.j->>'line')::int END,
-                        e.ord::int) AS line,
-               jsonb_typeof(e.j) = 'object' AS is_obj,
-               nullif(btrim(e.j->>'project'), '') AS project,
-               nullif(btrim(e.j->>'month'), '') AS month_t,
-               nullif(btrim(e.j->>'amount'), '') AS amount_t,
-               nullif(btrim(e.j->>'ytd'), '') AS ytd_t,
-               nullif(btrim(e.j->>'since_start'), '') AS since_t,
-               nullif(btrim(e.j->>'progress'), '') AS progress
-          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
-    RETURN keyproj_import_reports_src(p_actor, p_dry_run);
-END
-$fn$;
-
-CREATE OR REPLACE FUNCTION keyproj_import_plans(p_rows jsonb, p_actor text, p_dry_run boolean) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
-BEGIN
-    PERFORM keyproj_import_open('plans', NULL);
-    INSERT INTO pg_temp.kp_src (ord, line, is_obj, project, month_t, pc_t)
-        SELECT e.ord::int AS ord,
-               coalesce(CASE WHEN e.j->>'line' ~ '^[0-9]+$' AND length(e.j->>'line') <= 9
-                             THEN (e.j->>'line')::int END,
-                        e.ord::int) AS line,
-               jsonb_typeof(e.j) = 'object' AS is_obj,
-               nullif(btrim(e.j->>'project'), '') AS project,
-               nullif(btrim(e.j->>'month'), '') AS month_t,
-               nullif(btrim(e.j->>'planned_cumulative'), '') AS pc_t
-          FROM jsonb_array_elements(p_rows) WITH ORDINALITY AS e(j, ord);
-    RETURN keyproj_import_plans_src(p_actor, p_dry_run);
+    IF NOT p_dry_run THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended('keyproj.import', 0));
+    END IF;
+    RETURN CASE p_kind
+        WHEN 'projects'   THEN keyproj_import_projects_src(p_actor, p_dry_run)
+        WHEN 'milestones' THEN keyproj_import_milestones_src(p_actor, p_dry_run)
+        WHEN 'reports'    THEN keyproj_import_reports_src(p_actor, p_dry_run)
+        WHEN 'plans'      THEN keyproj_import_plans_src(p_actor, p_dry_run)
+    END;
 END
 $fn$;
 
@@ -240,20 +299,8 @@ BEGIN
         RAISE EXCEPTION 'keyproj_import: dry_run must be true or false'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- One import at a time: the classification (insert / update /
-    -- unchanged) is computed before the writes, so two overlapping imports
-    -- could both decide to insert the same code. Dry runs write nothing
-    -- and need not wait.
-    IF NOT d THEN
-        PERFORM pg_advisory_xact_lock(hashtextextended('keyproj.import', 0));
-    END IF;
-
-    RETURN CASE k
-        WHEN 'projects'   THEN keyproj_import_projects(r, a, d)
-        WHEN 'milestones' THEN keyproj_import_milestones(r, a, d)
-        WHEN 'reports'    THEN keyproj_import_reports(r, a, d)
-        WHEN 'plans'      THEN keyproj_import_plans(r, a, d)
-    END;
+    PERFORM keyproj_import_json(k, r);
+    RETURN keyproj_import_run(k, a, d);
 END
 $fn$;
 
@@ -271,118 +318,10 @@ BEGIN
 END
 $fn$;
 
--- ---------------------------------------------------------------------------
--- The COPY path
--- ---------------------------------------------------------------------------
---
--- keyprojd streams the rows (already validated and canonical) with COPY
--- straight into the staging table pg_temp.kp_src, in one transaction:
---
---   BEGIN;
---   SELECT keyproj_import_open(kind, columns);   -- creates kp_src, returns the COPY column list
---   COPY pg_temp.kp_src (…) FROM STDIN;
---   SELECT keyproj_import_staged(kind, actor, dry_run, request_id);
---   COMMIT;
---
--- keyproj_import_<kind>_src(actor, dry_run) validates, classifies and
--- writes what kp_src holds; keyproj_import_<kind>(rows, actor, dry_run)
--- (above) fills kp_src from a JSON document and calls it. So
--- keyproj_import() (the SQL interface) and the COPY path validate,
--- classify and write with the very same statements.
-
--- Creates the empty staging table pg_temp.kp_src of an import of p_kind
--- (dropping one left by an earlier import in this transaction) and, given
--- the canonical column names a file gives (import.c's names), returns the
--- column list for COPY: "ord, line, " and the staging column of each, in
--- the order given. ord numbers the rows from 1, line is the file's line.
-CREATE OR REPLACE FUNCTION keyproj_import_open(p_kind text, p_columns text[]) RETURNS text
-LANGUAGE plpgsql AS $fn$
-DECLARE
-    v_cols text;
-    v_list text;
-    v_bad  text;
-BEGIN
-    v_cols := CASE p_kind
-        WHEN 'projects' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, code text, name text, year_t text, level text, county text, sector text, category text, status text, owner text, unit text, leader text, leader_title text, leader_mobile text, contact text, contact_title text, contact_mobile text, ti_t text, ap_t text, ps_t text, pe_t text, as_t text, ae_t text, cty_t text'
-        WHEN 'milestones' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, campaign text, kind text, title_t text, due_t text, unit text, status text, done_t text, note text, waived_reason text'
-        WHEN 'reports' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, month_t text, amount_t text, ytd_t text, since_t text, progress text'
-        WHEN 'plans' THEN 'ord int, line int, is_obj boolean NOT NULL DEFAULT true, project text, month_t text, pc_t text'
-    END;
-    IF v_cols IS NULL THEN
-        RAISE EXCEPTION 'keyproj_import_open: unknown kind %', coalesce(quote_literal(p_kind), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'kind is one of projects, milestones, reports, plans';
-    END IF;
-    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN
-        DROP TABLE pg_temp.kp_stage;
-    END IF;
-    IF to_regclass('pg_temp.kp_src') IS NOT NULL THEN
-        DROP TABLE pg_temp.kp_src;
-    END IF;
-    EXECUTE format('CREATE TEMP TABLE kp_src (%s) ON COMMIT DROP', v_cols);
-    IF p_columns IS NULL THEN
-        RETURN NULL;
-    END IF;
-    WITH names(kind, key, col) AS (VALUES
-        ('projects', 'code', 'code'),
-        ('projects', 'name', 'name'),
-        ('projects', 'year', 'year_t'),
-        ('projects', 'level', 'level'),
-        ('projects', 'county', 'county'),
-        ('projects', 'sector', 'sector'),
-        ('projects', 'category', 'category'),
-        ('projects', 'status', 'status'),
-        ('projects', 'owner', 'owner'),
-        ('projects', 'unit', 'unit'),
-        ('projects', 'leader', 'leader'),
-        ('projects', 'leader_title', 'leader_title'),
-        ('projects', 'leader_mobile', 'leader_mobile'),
-        ('projects', 'contact', 'contact'),
-        ('projects', 'contact_title', 'contact_title'),
-        ('projects', 'contact_mobile', 'contact_mobile'),
-        ('projects', 'total_investment', 'ti_t'),
-        ('projects', 'annual_plan', 'ap_t'),
-        ('projects', 'planned_start', 'ps_t'),
-        ('projects', 'planned_end', 'pe_t'),
-        ('projects', 'actual_start', 'as_t'),
-        ('projects', 'actual_end', 'ae_t'),
-        ('projects', 'completes_this_year', 'cty_t'),
-        ('milestones', 'project', 'project'),
-        ('milestones', 'campaign', 'campaign'),
-        ('milestones', 'kind', 'kind'),
-        ('milestones', 'title', 'title_t'),
-        ('milestones', 'due', 'due_t'),
-        ('milestones', 'unit', 'unit'),
-        ('milestones', 'status', 'status'),
-        ('milestones', 'done_on', 'done_t'),
-        ('milestones', 'note', 'note'),
-        ('milestones', 'waived_reason', 'waived_reason'),
-        ('reports', 'project', 'project'),
-        ('reports', 'month', 'month_t'),
-        ('reports', 'amount', 'amount_t'),
-        ('reports', 'ytd', 'ytd_t'),
-        ('reports', 'since_start', 'since_t'),
-        ('reports', 'progress', 'progress'),
-        ('plans', 'project', 'project'),
-        ('plans', 'month', 'month_t'),
-        ('plans', 'planned_cumulative', 'pc_t')
-    )
-    SELECT string_agg(n.col, ', ' ORDER BY g.i), min(g.key) FILTER (WHERE n.col IS NULL)
-      INTO v_list, v_bad
-      FROM unnest(p_columns) WITH ORDINALITY AS g(key, i)
-      LEFT JOIN names n ON n.kind = p_kind AND n.key = g.key;
-    IF v_bad IS NOT NULL OR cardinality(p_columns) = 0 THEN
-        RAISE EXCEPTION 'keyproj_import_open: % has no column %', p_kind, coalesce(quote_literal(v_bad), '(none given)')
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    RETURN 'ord, line, ' || v_list;
-END
-$fn$;
-
 -- Imports the rows COPY put into pg_temp.kp_src: the same checks of the
--- arguments as keyproj_import(), the request id for the audit rows, one
--- import at a time (the advisory lock), then the kind's staged import.
--- Returns what keyproj_import() returns. The caller commits.
+-- arguments as keyproj_import(), the request id for the audit rows, then
+-- keyproj_import_run(). Returns what keyproj_import() returns. The caller
+-- commits.
 CREATE OR REPLACE FUNCTION keyproj_import_staged(p_kind text, p_actor text, p_dry_run boolean, p_req text)
 RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
@@ -406,38 +345,96 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM set_config('keyproj.request_id', coalesce(p_req, ''), true);
-    IF NOT p_dry_run THEN   -- as keyproj_import(): one import at a time
-        PERFORM pg_advisory_xact_lock(hashtextextended('keyproj.import', 0));
+    RETURN keyproj_import_run(p_kind, a, p_dry_run);
+END
+$fn$;
+
+-- The four JSON fillers keyproj_import_<kind>(rows, actor, dry_run) that
+-- keyproj_import_json replaced, gone from the databases they were applied to.
+DROP FUNCTION IF EXISTS keyproj_import_projects(jsonb, text, boolean);
+DROP FUNCTION IF EXISTS keyproj_import_milestones(jsonb, text, boolean);
+DROP FUNCTION IF EXISTS keyproj_import_reports(jsonb, text, boolean);
+DROP FUNCTION IF EXISTS keyproj_import_plans(jsonb, text, boolean);
+
+-- ---------------------------------------------------------------------------
+-- The staged import: the steps every kind takes
+-- ---------------------------------------------------------------------------
+
+-- Before a kind stages kp_src into pg_temp.kp_stage: drops the stage of an
+-- earlier import in this transaction, and gives the planner kp_src's
+-- statistics.
+CREATE OR REPLACE FUNCTION keyproj_import_restage() RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN
+        DROP TABLE pg_temp.kp_stage;
     END IF;
-    RETURN CASE p_kind
-        WHEN 'projects'   THEN keyproj_import_projects_src(a, p_dry_run)
-        WHEN 'milestones' THEN keyproj_import_milestones_src(a, p_dry_run)
-        WHEN 'reports'    THEN keyproj_import_reports_src(a, p_dry_run)
-        WHEN 'plans'      THEN keyproj_import_plans_src(a, p_dry_run)
-    END;
+    ANALYZE pg_temp.kp_src;
+END
+$fn$;
+
+-- After staging: the result to return at once, when a row has an error
+-- (p_extra: cross-row errors), on a dry run, or when no row is new or
+-- changed (then no table is touched: even a 0-row INSERT would fire the
+-- statement-level NOTIFY and wake the alert engine). Else result is NULL,
+-- inserts and updates count the rows to write, and kp_stage is analyzed
+-- for the writes.
+CREATE OR REPLACE FUNCTION keyproj_import_check(p_kind text, p_dry_run boolean, p_extra jsonb DEFAULT '[]',
+                                                OUT result jsonb, OUT inserts bigint, OUT updates bigint)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_errors jsonb := keyproj_stage_errors(p_extra);
+BEGIN
+    IF v_errors IS NOT NULL OR p_dry_run THEN
+        result := keyproj_import_result(p_kind, p_dry_run, v_errors);
+        RETURN;
+    END IF;
+    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
+      INTO inserts, updates FROM pg_temp.kp_stage;
+    IF inserts + updates = 0 THEN
+        result := keyproj_import_result(p_kind, p_dry_run, NULL);
+        RETURN;
+    END IF;
+    ANALYZE pg_temp.kp_stage;
+END
+$fn$;
+
+-- The units that the staged rows to write name and that do not exist yet,
+-- created and audited. NOT EXISTS before ON CONFLICT so that known names
+-- do not even draw an identity value. Returns the number created.
+CREATE OR REPLACE FUNCTION keyproj_import_new_units(p_actor text, p_action text, p_req text) RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_n bigint;
+BEGIN
+    WITH ins AS (
+        INSERT INTO unit (name)
+        SELECT DISTINCT s.f_unit
+          FROM pg_temp.kp_stage s
+         WHERE s.action <> 'unchanged' AND s.unit IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
+        ON CONFLICT (name) DO NOTHING
+        RETURNING name)
+    SELECT keyproj_audit_rows(p_actor, p_action, p_req, array_agg('unit:' || name), NULL,
+                              array_agg(jsonb_build_object('name', name)))
+      INTO v_n
+      FROM ins;
+    RETURN v_n;
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION keyproj_import_projects_src(p_actor text, p_dry_run boolean) RETURNS jsonb
-LANGUAGE plpgsql
-SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
-SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
-SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
-SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
-AS $fn$
+LANGUAGE plpgsql AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.projects';
     v_audited bigint;   -- audit rows written (unused)
     v_extra  jsonb;
-    v_errors jsonb;
+    v_result jsonb;
     v_ins    bigint;
     v_upd    bigint;
 BEGIN
-    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
-        DROP TABLE pg_temp.kp_stage;
-    END IF;
-    ANALYZE pg_temp.kp_src;
+    PERFORM keyproj_import_restage();
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
     -- MATERIALIZED: parse each value once, however many later expressions
@@ -630,18 +627,10 @@ BEGIN
                          ORDER BY ord, col DESC)) y
      WHERE title <> t1;
 
-    v_errors := keyproj_stage_errors(v_extra);
-    IF v_errors IS NOT NULL OR p_dry_run THEN
-        RETURN keyproj_import_result('projects', p_dry_run, v_errors);
+    SELECT * INTO v_result, v_ins, v_upd FROM keyproj_import_check('projects', p_dry_run, v_extra);
+    IF v_result IS NOT NULL THEN   -- errors, a dry run, or nothing to write
+        RETURN v_result;
     END IF;
-    -- Nothing to write: return before touching any table. (Even a 0-row
-    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
-    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
-      INTO v_ins, v_upd FROM pg_temp.kp_stage;
-    IF v_ins + v_upd = 0 THEN
-        RETURN keyproj_import_result('projects', p_dry_run, NULL);
-    END IF;
-    ANALYZE pg_temp.kp_stage;
 
     -- Reference rows first: counties, units, people. NOT EXISTS before ON
     -- CONFLICT so that known names do not even draw an identity value.
@@ -659,20 +648,7 @@ BEGIN
       INTO v_audited
       FROM ins;
 
-    WITH ins AS (
-        INSERT INTO unit (name)
-        SELECT DISTINCT s.f_unit
-          FROM pg_temp.kp_stage s
-         WHERE s.action <> 'unchanged' AND s.unit IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
-        ON CONFLICT (name) DO NOTHING
-        RETURNING name)
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg('unit:' || name),
-                              NULL,
-                              array_agg(jsonb_build_object('name', name)))
-      INTO v_audited
-      FROM ins;
+    v_audited := keyproj_import_new_units(p_actor, v_action, v_req);
 
     IF to_regclass('pg_temp.kp_people') IS NOT NULL THEN
         DROP TABLE pg_temp.kp_people;
@@ -751,98 +727,46 @@ BEGIN
          WHERE p.id = s.pid;
     END IF;
 
-    -- One audit row per written project: what was inserted (columns given) …
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg('project:' || s.code ORDER BY s.ord),
-                              NULL,
-                              array_agg(jsonb_strip_nulls(jsonb_build_object(
-               'name', s.name,
-               'year', s.year,
-               'level', s.level,
-               'county', s.county,
-               'sector', s.sector,
-               'category', s.category,
-               'status', s.f_status,
-               'owner', s.f_owner,
-               'unit', s.f_unit,
-               'leader', s.f_leader,
-               'leader_title', s.f_leader_title,
-               'leader_mobile', s.f_leader_mobile,
-               'contact', s.f_contact,
-               'contact_title', s.f_contact_title,
-               'contact_mobile', s.f_contact_mobile,
-               'total_investment', s.f_ti,
-               'annual_plan', s.f_ap,
-               'planned_start', s.f_ps,
-               'planned_end', s.f_pe,
-               'actual_start', s.f_as,
-               'actual_end', s.f_ae,
-               'completes_this_year', s.f_cty)) ORDER BY s.ord))
+    -- One audit row per written project, the inserted ones first.
+    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
+               array_agg('project:' || s.code ORDER BY s.action, s.ord),
+               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                   'name', s.o_name, 'year', s.o_year, 'level', s.o_level, 'county', s.o_county,
+                   'sector', s.o_sector, 'category', s.o_category, 'status', s.o_status, 'owner', s.o_owner,
+                   'unit', s.o_unit, 'leader', s.o_leader, 'leader_title', s.o_leader_title,
+                   'leader_mobile', s.o_leader_mobile, 'contact', s.o_contact,
+                   'contact_title', s.o_contact_title, 'contact_mobile', s.o_contact_mobile,
+                   'total_investment', s.o_ti, 'annual_plan', s.o_ap, 'planned_start', s.o_ps,
+                   'planned_end', s.o_pe, 'actual_start', s.o_as, 'actual_end', s.o_ae,
+                   'completes_this_year', s.o_cty) END ORDER BY s.action, s.ord),
+               array_agg(jsonb_build_object(
+                   'name', s.name, 'year', s.year, 'level', s.level, 'county', s.county,
+                   'sector', s.sector, 'category', s.category, 'status', s.f_status, 'owner', s.f_owner,
+                   'unit', s.f_unit, 'leader', s.f_leader, 'leader_title', s.f_leader_title,
+                   'leader_mobile', s.f_leader_mobile, 'contact', s.f_contact,
+                   'contact_title', s.f_contact_title, 'contact_mobile', s.f_contact_mobile,
+                   'total_investment', s.f_ti, 'annual_plan', s.f_ap, 'planned_start', s.f_ps,
+                   'planned_end', s.f_pe, 'actual_start', s.f_as, 'actual_end', s.f_ae,
+                   'completes_this_year', s.f_cty) ORDER BY s.action, s.ord))
       INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert';
-
-    -- … or the changed columns only, before and after. (Built per key with
-    -- jsonb_object_agg: fine for the rows that change, far too slow to use
-    -- for every inserted row.)
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg('project:' || s.code ORDER BY s.ord),
-                              array_agg(d.old ORDER BY s.ord),
-                              array_agg(d.new ORDER BY s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     CROSS JOIN LATERAL (
-        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
-          FROM (VALUES
-            ('name', to_jsonb(s.o_name), to_jsonb(s.name)),
-            ('year', to_jsonb(s.o_year), to_jsonb(s.year)),
-            ('level', to_jsonb(s.o_level), to_jsonb(s.level)),
-            ('county', to_jsonb(s.o_county), to_jsonb(s.county)),
-            ('sector', to_jsonb(s.o_sector), to_jsonb(s.sector)),
-            ('category', to_jsonb(s.o_category), to_jsonb(s.category)),
-            ('status', to_jsonb(s.o_status), to_jsonb(s.f_status)),
-            ('owner', to_jsonb(s.o_owner), to_jsonb(s.f_owner)),
-            ('unit', to_jsonb(s.o_unit), to_jsonb(s.f_unit)),
-            ('leader', to_jsonb(s.o_leader), to_jsonb(s.f_leader)),
-            ('leader_title', to_jsonb(s.o_leader_title), to_jsonb(s.f_leader_title)),
-            ('leader_mobile', to_jsonb(s.o_leader_mobile), to_jsonb(s.f_leader_mobile)),
-            ('contact', to_jsonb(s.o_contact), to_jsonb(s.f_contact)),
-            ('contact_title', to_jsonb(s.o_contact_title), to_jsonb(s.f_contact_title)),
-            ('contact_mobile', to_jsonb(s.o_contact_mobile), to_jsonb(s.f_contact_mobile)),
-            ('total_investment', to_jsonb(s.o_ti), to_jsonb(s.f_ti)),
-            ('annual_plan', to_jsonb(s.o_ap), to_jsonb(s.f_ap)),
-            ('planned_start', to_jsonb(s.o_ps), to_jsonb(s.f_ps)),
-            ('planned_end', to_jsonb(s.o_pe), to_jsonb(s.f_pe)),
-            ('actual_start', to_jsonb(s.o_as), to_jsonb(s.f_as)),
-            ('actual_end', to_jsonb(s.o_ae), to_jsonb(s.f_ae)),
-            ('completes_this_year', to_jsonb(s.o_cty), to_jsonb(s.f_cty))
-          ) v(k, o, n)
-         WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update';
+     WHERE s.action <> 'unchanged';
 
     RETURN keyproj_import_result('projects', p_dry_run, NULL);
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION keyproj_import_milestones_src(p_actor text, p_dry_run boolean) RETURNS jsonb
-LANGUAGE plpgsql
-SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
-SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
-SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
-SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
-AS $fn$
+LANGUAGE plpgsql AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.milestones';
     v_audited bigint;   -- audit rows written (unused)
-    v_errors jsonb;
+    v_result jsonb;
     v_ins    bigint;
     v_upd    bigint;
 BEGIN
-    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
-        DROP TABLE pg_temp.kp_stage;
-    END IF;
-    ANALYZE pg_temp.kp_src;
+    PERFORM keyproj_import_restage();
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
     -- MATERIALIZED: parse each value once, however many later expressions
@@ -924,18 +848,10 @@ BEGIN
                 THEN 'update' ELSE 'unchanged' END AS action
       FROM fin2 f;
 
-    v_errors := keyproj_stage_errors();
-    IF v_errors IS NOT NULL OR p_dry_run THEN
-        RETURN keyproj_import_result('milestones', p_dry_run, v_errors);
+    SELECT * INTO v_result, v_ins, v_upd FROM keyproj_import_check('milestones', p_dry_run);
+    IF v_result IS NOT NULL THEN   -- errors, a dry run, or nothing to write
+        RETURN v_result;
     END IF;
-    -- Nothing to write: return before touching any table. (Even a 0-row
-    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
-    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
-      INTO v_ins, v_upd FROM pg_temp.kp_stage;
-    IF v_ins + v_upd = 0 THEN
-        RETURN keyproj_import_result('milestones', p_dry_run, NULL);
-    END IF;
-    ANALYZE pg_temp.kp_stage;
 
     IF EXISTS (SELECT 1 FROM pg_temp.kp_stage WHERE campaign_new) THEN   -- (a 0-row INSERT would NOTIFY)
         WITH ins AS (
@@ -953,20 +869,7 @@ BEGIN
           FROM ins;
     END IF;
 
-    WITH ins AS (
-        INSERT INTO unit (name)
-        SELECT DISTINCT s.f_unit
-          FROM pg_temp.kp_stage s
-         WHERE s.action <> 'unchanged' AND s.unit IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.f_unit)
-        ON CONFLICT (name) DO NOTHING
-        RETURNING name)
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg('unit:' || name),
-                              NULL,
-                              array_agg(jsonb_build_object('name', name)))
-      INTO v_audited
-      FROM ins;
+    v_audited := keyproj_import_new_units(p_actor, v_action, v_req);
 
     IF v_ins > 0 THEN
         INSERT INTO milestone (project_id, campaign_id, kind, title, due_on, unit_id, status,
@@ -988,66 +891,35 @@ BEGIN
          WHERE s.action = 'update' AND m.id = s.mid;
     END IF;
 
-    -- One audit row per written row: what was inserted (columns given) …
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title) ORDER BY s.ord),
-                              NULL,
-                              array_agg(jsonb_strip_nulls(jsonb_build_object(
-               'due', s.due,
-               'unit', s.f_unit,
-               'status', s.f_status,
-               'done_on', s.f_done_on,
-               'note', s.f_note,
-               'waived_reason', s.f_waived_reason)) ORDER BY s.ord))
+    -- One audit row per written milestone, the inserted ones first.
+    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
+               array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title)
+                         ORDER BY s.action, s.ord),
+               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                   'due', s.o_due, 'unit', s.o_unit, 'status', s.o_status, 'done_on', s.o_done_on,
+                   'note', s.o_note, 'waived_reason', s.o_waived_reason) END ORDER BY s.action, s.ord),
+               array_agg(jsonb_build_object(
+                   'due', s.due, 'unit', s.f_unit, 'status', s.f_status, 'done_on', s.f_done_on,
+                   'note', s.f_note, 'waived_reason', s.f_waived_reason) ORDER BY s.action, s.ord))
       INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert';
-
-    -- … or the changed columns only, before and after. (Built per key with
-    -- jsonb_object_agg: fine for the rows that change, far too slow to use
-    -- for every inserted row.)
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title) ORDER BY s.ord),
-                              array_agg(d.old ORDER BY s.ord),
-                              array_agg(d.new ORDER BY s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     CROSS JOIN LATERAL (
-        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
-          FROM (VALUES
-            ('due', to_jsonb(s.o_due), to_jsonb(s.due)),
-            ('unit', to_jsonb(s.o_unit), to_jsonb(s.f_unit)),
-            ('status', to_jsonb(s.o_status), to_jsonb(s.f_status)),
-            ('done_on', to_jsonb(s.o_done_on), to_jsonb(s.f_done_on)),
-            ('note', to_jsonb(s.o_note), to_jsonb(s.f_note)),
-            ('waived_reason', to_jsonb(s.o_waived_reason), to_jsonb(s.f_waived_reason))
-          ) v(k, o, n)
-         WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update';
+     WHERE s.action <> 'unchanged';
 
     RETURN keyproj_import_result('milestones', p_dry_run, NULL);
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION keyproj_import_reports_src(p_actor text, p_dry_run boolean) RETURNS jsonb
-LANGUAGE plpgsql
-SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
-SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
-SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
-SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
-AS $fn$
+LANGUAGE plpgsql AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.reports';
     v_audited bigint;   -- audit rows written (unused)
-    v_errors jsonb;
+    v_result jsonb;
     v_ins    bigint;
     v_upd    bigint;
 BEGIN
-    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
-        DROP TABLE pg_temp.kp_stage;
-    END IF;
-    ANALYZE pg_temp.kp_src;
+    PERFORM keyproj_import_restage();
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
     -- MATERIALIZED: parse each value once, however many later expressions
@@ -1131,18 +1003,10 @@ BEGIN
                 THEN 'update' ELSE 'unchanged' END AS action
       FROM fin f;
 
-    v_errors := keyproj_stage_errors();
-    IF v_errors IS NOT NULL OR p_dry_run THEN
-        RETURN keyproj_import_result('reports', p_dry_run, v_errors);
+    SELECT * INTO v_result, v_ins, v_upd FROM keyproj_import_check('reports', p_dry_run);
+    IF v_result IS NOT NULL THEN   -- errors, a dry run, or nothing to write
+        RETURN v_result;
     END IF;
-    -- Nothing to write: return before touching any table. (Even a 0-row
-    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
-    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
-      INTO v_ins, v_upd FROM pg_temp.kp_stage;
-    IF v_ins + v_upd = 0 THEN
-        RETURN keyproj_import_result('reports', p_dry_run, NULL);
-    END IF;
-    ANALYZE pg_temp.kp_stage;
 
     IF v_ins > 0 THEN
         INSERT INTO investment_report (project_id, month, amount, ytd, since_start, progress,
@@ -1161,62 +1025,34 @@ BEGIN
          WHERE s.action = 'update' AND r.project_id = s.pid AND r.month = s.month;
     END IF;
 
-    -- One audit row per written row: what was inserted (columns given) …
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
-                              NULL,
-                              array_agg(jsonb_strip_nulls(jsonb_build_object(
-               'amount', s.amount,
-               'ytd', s.f_ytd,
-               'since_start', s.f_since,
-               'progress', s.f_progress)) ORDER BY s.ord))
+    -- One audit row per written report, the inserted ones first.
+    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
+               array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.action, s.ord),
+               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                   'amount', s.o_amount, 'ytd', s.o_ytd, 'since_start', s.o_since, 'progress', s.o_progress)
+                   END ORDER BY s.action, s.ord),
+               array_agg(jsonb_build_object(
+                   'amount', s.amount, 'ytd', s.f_ytd, 'since_start', s.f_since, 'progress', s.f_progress)
+                   ORDER BY s.action, s.ord))
       INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action = 'insert';
-
-    -- … or the changed columns only, before and after. (Built per key with
-    -- jsonb_object_agg: fine for the rows that change, far too slow to use
-    -- for every inserted row.)
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
-                              array_agg(d.old ORDER BY s.ord),
-                              array_agg(d.new ORDER BY s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     CROSS JOIN LATERAL (
-        SELECT jsonb_object_agg(k, o) AS old, jsonb_object_agg(k, n) AS new
-          FROM (VALUES
-            ('amount', to_jsonb(s.o_amount), to_jsonb(s.amount)),
-            ('ytd', to_jsonb(s.o_ytd), to_jsonb(s.f_ytd)),
-            ('since_start', to_jsonb(s.o_since), to_jsonb(s.f_since)),
-            ('progress', to_jsonb(s.o_progress), to_jsonb(s.f_progress))
-          ) v(k, o, n)
-         WHERE o IS DISTINCT FROM n) d
-     WHERE s.action = 'update';
+     WHERE s.action <> 'unchanged';
 
     RETURN keyproj_import_result('reports', p_dry_run, NULL);
 END
 $fn$;
 
 CREATE OR REPLACE FUNCTION keyproj_import_plans_src(p_actor text, p_dry_run boolean) RETURNS jsonb
-LANGUAGE plpgsql
-SET work_mem = '64MB'          -- staging sorts and hashes stay in memory up to ~100k rows
-SET enable_mergejoin = off     -- the planner would sort 100k wide rows to merge with a 40-row table
-SET jit = off                  -- JIT-compiling these wide statements costs seconds, saves nothing
-SET default_statistics_target = 10  -- ANALYZE of the staging tables: a 3,000-row sample is plenty
-AS $fn$
+LANGUAGE plpgsql AS $fn$
 DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.plans';
     v_audited bigint;   -- audit rows written (unused)
-    v_errors jsonb;
+    v_result jsonb;
     v_ins    bigint;
     v_upd    bigint;
 BEGIN
-    IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN   -- an earlier import in this transaction
-        DROP TABLE pg_temp.kp_stage;
-    END IF;
-    ANALYZE pg_temp.kp_src;
+    PERFORM keyproj_import_restage();
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
     -- MATERIALIZED: parse each value once, however many later expressions
@@ -1248,18 +1084,10 @@ BEGIN
       LEFT JOIN investment_plan ip ON ip.project_id = pr.id AND ip.month = t.month
     WINDOW k AS (PARTITION BY pr.id, t.month ORDER BY t.ord);
 
-    v_errors := keyproj_stage_errors();
-    IF v_errors IS NOT NULL OR p_dry_run THEN
-        RETURN keyproj_import_result('plans', p_dry_run, v_errors);
+    SELECT * INTO v_result, v_ins, v_upd FROM keyproj_import_check('plans', p_dry_run);
+    IF v_result IS NOT NULL THEN   -- errors, a dry run, or nothing to write
+        RETURN v_result;
     END IF;
-    -- Nothing to write: return before touching any table. (Even a 0-row
-    -- INSERT would fire the statement-level NOTIFY and wake the alert engine.)
-    SELECT count(*) FILTER (WHERE action = 'insert'), count(*) FILTER (WHERE action = 'update')
-      INTO v_ins, v_upd FROM pg_temp.kp_stage;
-    IF v_ins + v_upd = 0 THEN
-        RETURN keyproj_import_result('plans', p_dry_run, NULL);
-    END IF;
-    ANALYZE pg_temp.kp_stage;
 
     IF v_ins > 0 THEN
         INSERT INTO investment_plan (project_id, month, planned_cumulative)
@@ -1272,13 +1100,15 @@ BEGIN
          WHERE s.action = 'update' AND ip.project_id = s.pid AND ip.month = s.month;
     END IF;
 
-    SELECT keyproj_audit_rows(p_actor, v_action, v_req,
-                              array_agg(format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
-                              array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END ORDER BY s.ord),
-                              array_agg(jsonb_build_object('planned_cumulative', s.pc) ORDER BY s.ord))
+    -- One audit row per written plan, in line order.
+    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
+               array_agg(format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
+               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END
+                         ORDER BY s.ord),
+               array_agg(jsonb_build_object('planned_cumulative', s.pc) ORDER BY s.ord))
       INTO v_audited
       FROM pg_temp.kp_stage s
-     WHERE s.action IN ('insert', 'update');
+     WHERE s.action <> 'unchanged';
 
     RETURN keyproj_import_result('plans', p_dry_run, NULL);
 END

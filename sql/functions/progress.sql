@@ -57,9 +57,9 @@ BEGIN
      WHERE ms.id = p_id
        FOR UPDATE OF ms;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'milestone.done', v_subject, NULL,
-                   jsonb_build_object('status', 'done', 'done_on', p_on, 'note', p_note),
-                   'not_found', format('no milestone %s', p_id), p_req);
+        RETURN keyproj_not_found(p_actor, 'milestone.done', v_subject,
+                                 jsonb_build_object('status', 'done', 'done_on', p_on, 'note', p_note),
+                                 format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'done_on', m.done_on, 'note', m.note);
     v_new := jsonb_build_object('status', 'done', 'done_on', p_on, 'note', coalesce(p_note, m.note));
@@ -98,8 +98,7 @@ DECLARE
 BEGIN
     SELECT * INTO m FROM milestone WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'milestone.waive', v_subject, NULL, v_new, 'not_found',
-                                     format('no milestone %s', p_id), p_req);
+        RETURN keyproj_not_found(p_actor, 'milestone.waive', v_subject, v_new, format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'waived_reason', m.waived_reason);
     IF nullif(btrim(p_reason), '') IS NULL THEN   -- keyprojd checks too; this is the last line
@@ -172,9 +171,9 @@ BEGIN
      WHERE ms.id = p_id
        FOR UPDATE OF ms;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'milestone.reschedule', v_subject, NULL,
-                   jsonb_build_object('due_on', p_due, 'reason', p_reason), 'not_found',
-                   format('no milestone %s', p_id), p_req);
+        RETURN keyproj_not_found(p_actor, 'milestone.reschedule', v_subject,
+                                 jsonb_build_object('due_on', p_due, 'reason', p_reason),
+                                 format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('due_on', m.due_on, 'campaign', m.campaign);
     v_new := jsonb_build_object('due_on', p_due, 'campaign', m.campaign);
@@ -231,8 +230,7 @@ DECLARE
 BEGIN
     SELECT * INTO m FROM milestone WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'milestone.reopen', v_subject, NULL, v_new, 'not_found',
-                                     format('no milestone %s', p_id), p_req);
+        RETURN keyproj_not_found(p_actor, 'milestone.reopen', v_subject, v_new, format('no milestone %s', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('status', m.status, 'done_on', m.done_on, 'waived_reason', m.waived_reason);
     IF m.status = 'pending' THEN
@@ -297,8 +295,8 @@ BEGIN
     SELECT id INTO v_pid FROM project WHERE code = p_code FOR UPDATE;
     v_new := jsonb_build_object('amount', trim_scale(p_amount), 'progress', p_progress);
     IF v_pid IS NULL THEN
-        RETURN keyproj_write_refused(p_actor, 'report.submit', v_subject, NULL, v_new, 'not_found',
-                                     format('no project with code ''%s''', p_code), p_req);
+        RETURN keyproj_not_found(p_actor, 'report.submit', v_subject, v_new,
+                                 format('no project with code ''%s''', p_code), p_req);
     END IF;
     IF p_month > date_trunc('month', p_today) THEN
         RETURN keyproj_write_refused(p_actor, 'report.submit', v_subject, NULL, v_new, 'invalid',
@@ -380,8 +378,8 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM project WHERE code = p_code FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'project.start', v_subject, NULL, v_new, 'not_found',
-                                     format('no project with code ''%s''', p_code), p_req);
+        RETURN keyproj_not_found(p_actor, 'project.start', v_subject, v_new,
+                                 format('no project with code ''%s''', p_code), p_req);
     END IF;
     v_old := jsonb_build_object('status', p.status, 'actual_start', p.actual_start);
     v_why := CASE
@@ -415,8 +413,8 @@ DECLARE
 BEGIN
     SELECT * INTO p FROM project WHERE code = p_code FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'project.complete', v_subject, NULL, v_new, 'not_found',
-                                     format('no project with code ''%s''', p_code), p_req);
+        RETURN keyproj_not_found(p_actor, 'project.complete', v_subject, v_new,
+                                 format('no project with code ''%s''', p_code), p_req);
     END IF;
     v_old := jsonb_build_object('status', p.status, 'actual_end', p.actual_end);
     v_why := CASE

@@ -90,18 +90,18 @@ BEGIN
      WHERE NOT EXISTS (SELECT 1 FROM project WHERE code = x)
      LIMIT 1;
     IF FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'silence.add', 'silence:new', NULL, v_new, 'not_found',
-                   format('no project %s (see: projects)', v_bad), p_req);
+        RETURN keyproj_not_found(p_actor, 'silence.add', 'silence:new', v_new,
+                                 format('no project %s (see: projects)', v_bad), p_req);
     END IF;
     SELECT x INTO v_bad
       FROM jsonb_array_elements_text(coalesce(p_matchers->'county', '[]'::jsonb)) AS x
      WHERE NOT EXISTS (SELECT 1 FROM county WHERE name = x)
      LIMIT 1;
     IF FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'silence.add', 'silence:new', NULL, v_new, 'not_found',
-                   format('no county ''%s'' (expected one of %s)', v_bad,
-                          coalesce((SELECT string_agg(name, ', ' ORDER BY name) FROM county), 'none yet: import projects first')),
-                   p_req);
+        RETURN keyproj_not_found(p_actor, 'silence.add', 'silence:new', v_new,
+                                 format('no county ''%s'' (expected one of %s)', v_bad,
+                                        coalesce((SELECT string_agg(name, ', ' ORDER BY name) FROM county),
+                                                 'none yet: import projects first')), p_req);
     END IF;
     IF p_until <= p_now THEN
         RETURN keyproj_write_refused(p_actor, 'silence.add', 'silence:new', NULL, v_new, 'invalid',
@@ -128,8 +128,8 @@ DECLARE
 BEGIN
     SELECT * INTO s FROM silence WHERE id = p_id FOR UPDATE;
     IF NOT FOUND THEN
-        RETURN keyproj_write_refused(p_actor, 'silence.del', v_subject, NULL, NULL, 'not_found',
-                   format('no silence %s (see: silence list --all)', p_id), p_req);
+        RETURN keyproj_not_found(p_actor, 'silence.del', v_subject, NULL,
+                                 format('no silence %s (see: silence list --all)', p_id), p_req);
     END IF;
     v_old := jsonb_build_object('matchers', s.matchers, 'ends_at', s.ends_at, 'comment', s.comment,
                                 'deleted_at', s.deleted_at, 'deleted_by', s.deleted_by);

@@ -11,7 +11,8 @@
 #   cd /tmp && pg_virtualenv -t bash -c \
 #     'top_srcdir=/work/main top_builddir=/tmp bash /work/main/tests/integration/test_schema.sh'
 # Exits 77 (skipped) without PGHOST, 1 on the first failed expectation.
-# Writes no files; creates and drops its own database.
+# Needs no daemon: tests/lib/assert.sh for the assertions, and its own
+# database, created and dropped here.
 set -euo pipefail
 
 if [ -z "${PGHOST:-}" ]; then
@@ -19,24 +20,14 @@ if [ -z "${PGHOST:-}" ]; then
     exit 77
 fi
 
-top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$top_srcdir/tests/lib/assert.sh"
 SQL_DIR=$top_srcdir/sql
 DB=keyproj_test_schema_$$
-PASSED=0
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-ok() {
-    PASSED=$((PASSED + 1))
-    echo "ok $PASSED - $*"
-}
-
-cleanup() {
+drop_db() {
     psql -X -q -d postgres -c "DROP DATABASE IF EXISTS \"$DB\"" >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
+at_exit drop_db
 
 psql_db() {
     psql -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"
@@ -44,11 +35,6 @@ psql_db() {
 # q SQL: the result, unaligned, no header.
 q() {
     psql_db -At -c "$1"
-}
-# expect NAME EXPECTED ACTUAL
-expect() {
-    [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-    ok "$1"
 }
 # expect_error NAME REGEX <<SQL: the SQL (run as one transaction, so nothing
 # it does survives) must fail with an error matching REGEX.
@@ -135,7 +121,7 @@ ok "sql/functions/ applies in one transaction"
 { echo "SET LOCAL check_function_bodies = off;"; for f in $FUNCTIONS; do cat "$SQL_DIR/functions/$f"; echo ";"; done; } |
     psql_db --single-transaction -f - >/dev/null || fail "applying sql/functions/ again failed"
 ok "… and again, over itself"
-expect "every function body is valid once all are defined" \
+expect_eq "every function body is valid once all are defined" \
     "$(q "SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace")" \
     "$(q "SET check_function_bodies = on;
           SELECT count(*) FROM (SELECT CASE l.lanname WHEN 'sql' THEN fmgr_sql_validator(p.oid)
@@ -143,7 +129,7 @@ expect "every function body is valid once all are defined" \
                                   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
                                  WHERE p.pronamespace = 'public'::regnamespace) v" 2>&1 | tail -n 1)"
 
-expect "every table of the data model exists" \
+expect_eq "every table of the data model exists" \
     "alert approval audit_log campaign campaign_target county delivery investment_plan investment_report milestone person problem project project_light_month project_mark schema_version silence supervision_order unit" \
     "$(q "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")"
 
@@ -257,7 +243,7 @@ INSERT INTO alert (kind, subject, light) VALUES ('milestone.overdue', 'milestone
 INSERT INTO delivery (alert_id, receiver, status) SELECT id, 'city-office', 'delivered' FROM alert;
 SQL
 
-expect "nothing was left behind by the refused statements" "0 0 0 0" \
+expect_eq "nothing was left behind by the refused statements" "0 0 0 0" \
     "$(q "SELECT concat_ws(' ', (SELECT count(*) FROM project), (SELECT count(*) FROM county),
                                 (SELECT count(*) FROM campaign), (SELECT count(*) FROM person))")"
 
@@ -292,37 +278,37 @@ REPORTS='[
   "since_start": "5000", "progress": "路基施工"}
 ]'
 
-expect "projects: 3 inserted" "rows=3 ins=3 upd=0 unch=0 err=0 applied=true" "$(import projects false "$PROJECTS")"
-expect "status defaults from category (continuing → building, others preliminary)" \
+expect_eq "projects: 3 inserted" "rows=3 ins=3 upd=0 unch=0 err=0 applied=true" "$(import projects false "$PROJECTS")"
+expect_eq "status defaults from category (continuing → building, others preliminary)" \
     "2026-410305-48-01-000001:preliminary LY-2026-002:building LY-2026-003:preliminary" \
     "$(q "SELECT string_agg(code || ':' || status, ' ' ORDER BY code) FROM project")"
-expect "new counties get their ranking group from the name" "伊滨区:zone 新安县:county 涧西区:district" \
+expect_eq "new counties get their ranking group from the name" "伊滨区:zone 新安县:county 涧西区:district" \
     "$(q "SELECT string_agg(name || ':' || grp, ' ' ORDER BY name) FROM county")"
-expect "a leader named without mobile is the one named with it elsewhere in the file" \
+expect_eq "a leader named without mobile is the one named with it elsewhere in the file" \
     "1 张三 13800000001 副市长" \
     "$(q "SELECT count(DISTINCT leader_id) || ' ' || min(l.name) || ' ' || min(l.mobile) || ' ' || min(l.title)
             FROM project p JOIN person l ON l.id = p.leader_id")"
-expect "money keeps its value" "50000.0000 15000.5000" \
+expect_eq "money keeps its value" "50000.0000 15000.5000" \
     "$(q "SELECT total_investment || ' ' || annual_plan FROM project WHERE code = '2026-410305-48-01-000001'")"
-expect "milestones: 3 inserted, campaign 2026-B6 created on the way" \
+expect_eq "milestones: 3 inserted, campaign 2026-B6 created on the way" \
     "rows=3 ins=3 upd=0 unch=0 err=0 applied=true" "$(import milestones false "$MILESTONES")"
-expect "the auto-created campaign has its two-month window" \
+expect_eq "the auto-created campaign has its two-month window" \
     "2026-B6|2026年第6期双月攻坚|bimonthly|2026-11-01|2026-12-31" \
     "$(q "SELECT concat_ws('|', code, name, kind, starts_on, ends_on) FROM campaign")"
-expect "milestone without a title is named after its kind; done keeps done_on" \
+expect_eq "milestone without a title is named after its kind; done keeps done_on" \
     "completion:竣工:done:2026-12-20 start:开工:pending: structure:主体完工:pending:" \
     "$(q "SELECT string_agg(concat_ws(':', kind, title, status, coalesce(done_on::text, '')), ' ' ORDER BY kind) FROM milestone")"
-expect "reports: 3 inserted" "rows=3 ins=3 upd=0 unch=0 err=0 applied=true" "$(import reports false "$REPORTS")"
-expect "ytd not given = this year's earlier months + this month" \
+expect_eq "reports: 3 inserted" "rows=3 ins=3 upd=0 unch=0 err=0 applied=true" "$(import reports false "$REPORTS")"
+expect_eq "ytd not given = this year's earlier months + this month" \
     "2026-01-01:1000.0000 2026-02-01:2500.5000" \
     "$(q "SELECT string_agg(month || ':' || ytd, ' ' ORDER BY month) FROM investment_report r
             JOIN project p ON p.id = r.project_id WHERE p.code = '2026-410305-48-01-000001'")"
-expect "every inserted row has one audit row" "3 3 3" \
+expect_eq "every inserted row has one audit row" "3 3 3" \
     "$(q "SELECT concat_ws(' ', count(*) FILTER (WHERE subject LIKE 'project:%'),
                                 count(*) FILTER (WHERE subject LIKE 'milestone:%'),
                                 count(*) FILTER (WHERE subject LIKE 'report:%'))
             FROM audit_log WHERE actor = 'test' AND result = 'ok'")"
-expect "keyproj_counts: pending, done, overdue as of a given day" \
+expect_eq "keyproj_counts: pending, done, overdue as of a given day" \
     '{"done": 1, "waived": 0, "overdue": 1, "pending": 2}|3' \
     "$(q "SELECT (keyproj_counts('2026-11-15')->'milestones')::text || '|' || (keyproj_counts('2026-11-15')->>'projects')")"
 
@@ -330,12 +316,12 @@ expect "keyproj_counts: pending, done, overdue as of a given day" \
 echo "# keyproj_import: identical re-import"
 AUDIT_BEFORE=$(q "SELECT count(*) FROM audit_log")
 FP=$(fingerprint)
-expect "projects again: all unchanged" "rows=3 ins=0 upd=0 unch=3 err=0 applied=true" "$(import projects false "$PROJECTS")"
-expect "milestones again: all unchanged" "rows=3 ins=0 upd=0 unch=3 err=0 applied=true" "$(import milestones false "$MILESTONES")"
-expect "reports again: all unchanged" "rows=3 ins=0 upd=0 unch=3 err=0 applied=true" "$(import reports false "$REPORTS")"
-expect "no new audit rows" "$AUDIT_BEFORE" "$(q "SELECT count(*) FROM audit_log")"
-expect "no row touched (updated_at included)" "$FP" "$(fingerprint)"
-expect "no change notification for an identical import" "" \
+expect_eq "projects again: all unchanged" "rows=3 ins=0 upd=0 unch=3 err=0 applied=true" "$(import projects false "$PROJECTS")"
+expect_eq "milestones again: all unchanged" "rows=3 ins=0 upd=0 unch=3 err=0 applied=true" "$(import milestones false "$MILESTONES")"
+expect_eq "reports again: all unchanged" "rows=3 ins=0 upd=0 unch=3 err=0 applied=true" "$(import reports false "$REPORTS")"
+expect_eq "no new audit rows" "$AUDIT_BEFORE" "$(q "SELECT count(*) FROM audit_log")"
+expect_eq "no row touched (updated_at included)" "$FP" "$(fingerprint)"
+expect_eq "no change notification for an identical import" "" \
     "$(notified "SELECT keyproj_import('projects', \$j\$$PROJECTS\$j\$, 'test', false)")"
 
 # ---------------------------------------------------------------------------
@@ -343,17 +329,17 @@ echo "# keyproj_import: one changed row"
 CHANGED=${PROJECTS/\"total_investment\": \"12000.00\"/\"total_investment\": \"12500.00\"}
 [ "$CHANGED" != "$PROJECTS" ] || fail "test bug: the changed batch equals the original"
 OTHERS_BEFORE=$(q "SELECT string_agg(code || updated_at, ',' ORDER BY code) FROM project WHERE code <> 'LY-2026-003'")
-expect "projects with one changed amount: updated=1" "rows=3 ins=0 upd=1 unch=2 err=0 applied=true" \
+expect_eq "projects with one changed amount: updated=1" "rows=3 ins=0 upd=1 unch=2 err=0 applied=true" \
     "$(import projects false "$CHANGED")"
-expect "exactly one audit row, with the changed column only" \
+expect_eq "exactly one audit row, with the changed column only" \
     '1|import.projects|project:LY-2026-003|{"total_investment": 12000.0000}|{"total_investment": 12500.0000}|ok' \
     "$(q "SELECT (SELECT count(*) FROM audit_log) - $AUDIT_BEFORE || '|' ||
                  concat_ws('|', action, subject, old::text, new::text, result)
             FROM audit_log ORDER BY id DESC LIMIT 1")"
-expect "the other projects' updated_at is untouched" "$OTHERS_BEFORE" \
+expect_eq "the other projects' updated_at is untouched" "$OTHERS_BEFORE" \
     "$(q "SELECT string_agg(code || updated_at, ',' ORDER BY code) FROM project WHERE code <> 'LY-2026-003'")"
 CHANGED_MS=${MILESTONES/\"due\": \"2026-11-14\"/\"due\": \"2026-11-10\"}
-expect "a changed milestone notifies the alert engine" "milestone" \
+expect_eq "a changed milestone notifies the alert engine" "milestone" \
     "$(notified "SELECT keyproj_import('milestones', \$j\$$CHANGED_MS\$j\$, 'test', false)")"
 
 # ---------------------------------------------------------------------------
@@ -368,9 +354,9 @@ BAD_PROJECTS='[
  {"line": 4, "code": "LY-2026-005", "name": "某某养老服务中心", "year": "2026",
   "level": "city", "county": "洛宁县", "sector": "livelihood", "category": "new"}
 ]'
-expect "projects: the bad line is reported" "rows=3 ins=1 upd=1 unch=0 err=1 applied=false" \
+expect_eq "projects: the bad line is reported" "rows=3 ins=1 upd=1 unch=0 err=1 applied=false" \
     "$(import projects false "$BAD_PROJECTS")"
-expect "the error names line, column and value" \
+expect_eq "the error names line, column and value" \
     "3|sector|unknown sector 'mining' (expected industry, urban, infrastructure, livelihood, ecology, other)" \
     "$(import_errors projects "$BAD_PROJECTS")"
 BAD_MILESTONES='[
@@ -379,7 +365,7 @@ BAD_MILESTONES='[
  {"line": 4, "project": "LY-2026-002", "campaign": "2026-B5", "kind": "topping", "due": "2026-11-02"},
  {"line": 5, "project": "LY-2026-003", "campaign": "2026-B5", "kind": "start", "due": "2026-09-11"}
 ]'
-expect "milestones: every bad line is reported, in order" \
+expect_eq "milestones: every bad line is reported, in order" \
     "3|project|unknown project code 'NO-SUCH-CODE'
 4|due|due 2026-11-02 is outside campaign 2026-B5 (2026-09-01 to 2026-10-31)
 5|title|duplicate milestone LY-2026-003/2026-B5/start/开工 (already on line 2)" \
@@ -388,9 +374,9 @@ BAD_REPORTS='[
  {"line": 2, "project": "LY-2026-003", "month": "2026-03-01", "amount": "10"},
  {"line": 3, "project": "LY-2026-003", "month": "2026-04-01", "amount": "-3"}
 ]'
-expect "reports: negative amount reported" "3|amount|amount must not be negative (got -3)" \
+expect_eq "reports: negative amount reported" "3|amount|amount must not be negative (got -3)" \
     "$(import_errors reports "$BAD_REPORTS")"
-expect "nothing was written by the refused batches (not even campaign 2026-B5)" "$FP" "$(fingerprint)"
+expect_eq "nothing was written by the refused batches (not even campaign 2026-B5)" "$FP" "$(fingerprint)"
 
 # ---------------------------------------------------------------------------
 echo "# keyproj_import: dry run"
@@ -400,12 +386,12 @@ DRY='[
  {"line": 3, "code": "LY-2026-006", "name": "某某全民健身中心", "year": "2026",
   "level": "city", "county": "嵩县", "sector": "livelihood", "category": "new", "unit": "市体育局"}
 ]'
-expect "dry run counts what would happen" "rows=2 ins=1 upd=1 unch=0 err=0 applied=false" \
+expect_eq "dry run counts what would happen" "rows=2 ins=1 upd=1 unch=0 err=0 applied=false" \
     "$(import projects true "$DRY")"
-expect "dry run of milestones in a new campaign counts too" "rows=1 ins=1 upd=0 unch=0 err=0 applied=false" \
+expect_eq "dry run of milestones in a new campaign counts too" "rows=1 ins=1 upd=0 unch=0 err=0 applied=false" \
     "$(import milestones true '[{"line": 2, "project": "LY-2026-003", "campaign": "2026-B5", "kind": "start", "due": "2026-09-10"}]')"
-expect "dry run wrote nothing" "$FP" "$(fingerprint)"
-expect "dry run notified nobody" "" \
+expect_eq "dry run wrote nothing" "$FP" "$(fingerprint)"
+expect_eq "dry run notified nobody" "" \
     "$(notified "SELECT keyproj_import('projects', \$j\$$DRY\$j\$, 'test', true)")"
 
 # ---------------------------------------------------------------------------
@@ -417,4 +403,4 @@ expect_error "rows not an array raises" 'rows must be a JSON array' <<'SQL'
 SELECT keyproj_import('projects', '{}', 'test', false);
 SQL
 
-echo "# $PASSED passed"
+echo "# $T_CHECKS passed"
