@@ -1,0 +1,110 @@
+#!/bin/bash
+# 领导分包 as the project office sets it up: one group per leader and one
+# per responsible unit. A leader's receiver gets his projects' alerts and
+# no one else's; a unit's gets its projects' and the milestones it answers
+# for; each one's daily digest lists only that, titled for him. The daemon's
+# clock is set; waits poll, never sleep.
+. "$top_srcdir/tests/integration/lib.sh"
+
+secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+start_receiver --json-secret "$secret"
+create_demo_db
+
+leader=$(sql "SELECT l.name FROM project p JOIN person l ON l.id = p.leader_id
+              GROUP BY l.name ORDER BY count(*) DESC, l.name LIMIT 1")
+unit=市工信局
+[ -n "$leader" ] || fail "the demo ledger has no leaders"
+# A node the unit answers for in another unit's project (征迁 by a district
+# for a city bureau's project, say): an overdue one, given to the unit.
+sql "UPDATE milestone SET unit_id = (SELECT id FROM unit WHERE name = '$unit')
+      WHERE id = (SELECT m.id FROM milestone m JOIN project p ON p.id = m.project_id JOIN unit pu ON pu.id = p.unit_id
+                  WHERE pu.name <> '$unit' AND m.status = 'pending' AND m.due_on < '2026-11-20' ORDER BY m.id LIMIT 1)
+      RETURNING id" | grep -q . || fail "no pending overdue milestone in another unit's project"
+
+write_config "
+alerts = { $T_NO_HOLDS digest_time = \"08:30\"; };
+receivers = (
+  { name = \"lead\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\";
+    match = { leader = [ \"$leader\" ]; }; },
+  { name = \"unit\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\";
+    match = { unit = [ \"$unit\" ]; }; },
+  { name = \"both\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\";
+    match = { leader = [ \"$leader\" ]; kind = [ \"milestone.overdue\" ]; }; }
+);"
+start_daemon --now 2026-11-25T08:00:00+08:00
+wait_ready
+kpctl scan >/dev/null || fail "scan"
+
+# ---- routing ---------------------------------------------------------------
+
+# the alerts of the leader's projects, decided independently of the payload
+of_leader="SELECT a.id FROM alert a JOIN project p ON p.id = a.project_id JOIN person l ON l.id = p.leader_id
+           WHERE l.name = '$leader' AND a.kind <> 'digest'"
+n=$(sql "SELECT count(*) FROM ($of_leader) x")
+[ "$n" -gt 0 ] || fail "no alert for $leader's projects on 2026-11-25"
+expect_eq "the leader's receiver got every alert of his projects ($n)" "$n" \
+    "$(sql "SELECT count(*) FROM delivery WHERE receiver = 'lead' AND alert_id IN ($of_leader)")"
+expect_eq "… and nothing else" 0 \
+    "$(sql "SELECT count(*) FROM delivery WHERE receiver = 'lead' AND alert_id NOT IN ($of_leader)")"
+expect_eq "leader and kind together: only his overdue milestones" \
+    "$(sql "SELECT count(*) FROM alert WHERE id IN ($of_leader) AND kind = 'milestone.overdue'")" \
+    "$(sql "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id WHERE d.receiver = 'both'")"
+expect_eq "… of no other kind" 0 \
+    "$(sql "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+            WHERE d.receiver = 'both' AND (a.kind <> 'milestone.overdue' OR a.id NOT IN ($of_leader))")"
+
+# the unit's: its projects' alerts, and its own milestones' in others' projects
+of_unit="SELECT a.id FROM alert a JOIN project p ON p.id = a.project_id
+           LEFT JOIN unit pu ON pu.id = p.unit_id
+           LEFT JOIN milestone m ON a.subject = 'milestone:' || m.id LEFT JOIN unit mu ON mu.id = m.unit_id
+           LEFT JOIN problem pr ON a.subject = 'problem:' || pr.id LEFT JOIN unit ru ON ru.id = pr.unit_id
+           LEFT JOIN approval ap ON a.subject = 'approval:' || ap.id LEFT JOIN unit au ON au.id = ap.unit_id
+          WHERE '$unit' IN (pu.name, mu.name, ru.name, au.name) AND a.kind <> 'digest'"
+n=$(sql "SELECT count(*) FROM ($of_unit) x")
+expect_eq "the unit's receiver got the alerts of its projects and of the nodes it answers for ($n)" "$n" \
+    "$(sql "SELECT count(*) FROM delivery WHERE receiver = 'unit' AND alert_id IN ($of_unit)")"
+expect_eq "… and nothing else" 0 \
+    "$(sql "SELECT count(*) FROM delivery WHERE receiver = 'unit' AND alert_id NOT IN ($of_unit)")"
+[ "$(sql "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id JOIN project p ON p.id = a.project_id
+          JOIN unit pu ON pu.id = p.unit_id WHERE d.receiver = 'unit' AND pu.name <> '$unit'")" -gt 0 ] ||
+    fail "the unit's receiver got none of its milestones in other units' projects"
+ok "… including its milestones in other units' projects"
+
+expect_eq "payloads name the unit's contact (contact, contact_mobile)" "True" \
+    "$(sql "SELECT payload->'project' FROM alert WHERE kind <> 'digest' LIMIT 1" |
+       python3 -c 'import json,sys; p=json.load(sys.stdin); print("contact" in p and "contact_mobile" in p)')"
+
+# ---- the per-leader digest (领导分包) -----------------------------------------
+
+kpctl clock set 2026-11-25T08:30:00+08:00 >/dev/null || fail "clock set"
+wait_until 30 sql_is 3 "SELECT count(*) FROM alert WHERE kind = 'digest' AND stage = 'daily:2026-11-25'" ||
+    fail "no daily digests: $(sql "SELECT string_agg(subject, ' ') FROM alert WHERE kind = 'digest'")"
+digest() {      # digest RECEIVER EXPR — a field of its daily digest's payload
+    sql "SELECT payload$2 FROM alert WHERE kind = 'digest' AND subject = 'receiver:$1' AND stage = 'daily:2026-11-25'"
+}
+title=$(digest lead "->>'title'")
+expect_contains "the leader's digest is titled for him" "${leader}分包项目每日汇总 2026-11-25｜逾期" "$title"
+want=$(sql "SELECT count(*) FROM milestone m JOIN project p ON p.id = m.project_id JOIN person l ON l.id = p.leader_id
+            WHERE l.name = '$leader' AND m.status = 'pending' AND m.due_on <= '2026-11-29'")
+[ "$want" -gt 0 ] || fail "$leader has no milestone overdue or due this week"
+expect_eq "… lists every overdue or due-this-week milestone of his projects ($want)" "$want" \
+    "$(digest lead "->'items'" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+expect_eq "… and only his projects'" "[]" \
+    "$(sql "SELECT coalesce(jsonb_agg(DISTINCT i->'project'->>'leader'), '[]') FROM alert a,
+            jsonb_array_elements(a.payload->'items') i
+            WHERE a.subject = 'receiver:lead' AND a.stage = 'daily:2026-11-25' AND i->'project'->>'leader' <> '$leader'")"
+lights=$(sql "SELECT format('项目红灯 %s 黄灯 %s 绿灯 %s', count(*) FILTER (WHERE p.light = 'red'),
+                count(*) FILTER (WHERE p.light = 'yellow'), count(*) FILTER (WHERE p.light = 'green'))
+              FROM project p JOIN person l ON l.id = p.leader_id WHERE l.name = '$leader'")
+expect_contains "… its lights are his projects' lights" "$lights" "$title"
+expect_contains "the unit's digest is titled with the unit" "${unit}每日汇总 2026-11-25" "$(digest unit "->>'title'")"
+want=$(sql "SELECT count(*) FROM milestone m JOIN project p ON p.id = m.project_id LEFT JOIN unit pu ON pu.id = p.unit_id
+            LEFT JOIN unit mu ON mu.id = m.unit_id
+            WHERE '$unit' IN (pu.name, mu.name) AND m.status = 'pending' AND m.due_on <= '2026-11-29'")
+expect_eq "… listing the milestones of its projects and those it answers for ($want)" "$want" \
+    "$(digest unit "->'items'" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+wait_until 30 sql_is 0 "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+                        WHERE a.kind = 'digest' AND d.status <> 'delivered'" ||
+    fail "digests not delivered: $(sql "SELECT string_agg(receiver || ' ' || coalesce(last_error, ''), '; ') FROM delivery d
+                                         JOIN alert a ON a.id = d.alert_id WHERE a.kind = 'digest'")"
+ok "the digests were delivered"
