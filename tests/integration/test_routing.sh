@@ -2,8 +2,10 @@
 # 领导分包 as the project office sets it up: one group per leader and one
 # per responsible unit. A leader's receiver gets his projects' alerts and
 # no one else's; a unit's gets its projects' and the milestones it answers
-# for; each one's daily digest lists only that, titled for him. The daemon's
-# clock is set; waits poll, never sleep.
+# for; each one's daily digest lists only that, titled for him. A county's
+# DingTalk and WeCom groups get their reds merged into few messages, and
+# each of those @-mentions every leader and unit contact its reds concern.
+# The daemon's clock is set; waits poll, never sleep.
 . "$top_srcdir/tests/integration/lib.sh"
 
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
@@ -20,6 +22,13 @@ sql "UPDATE milestone SET unit_id = (SELECT id FROM unit WHERE name = '$unit')
       WHERE id = (SELECT m.id FROM milestone m JOIN project p ON p.id = m.project_id JOIN unit pu ON pu.id = p.unit_id
                   WHERE pu.name <> '$unit' AND m.status = 'pending' AND m.due_on < '2026-11-20' ORDER BY m.id LIMIT 1)
       RETURNING id" | grep -q . || fail "no pending overdue milestone in another unit's project"
+# The units' contacts (联系人), one per unit, on every project of 涧西区.
+sql "INSERT INTO person (name, mobile)
+     SELECT '联系人' || u.id, '1390000' || lpad(u.id::text, 4, '0') FROM unit u
+      WHERE u.id IN (SELECT p.unit_id FROM project p JOIN county c ON c.id = p.county_id WHERE c.name = '涧西区')" >/dev/null
+sql "UPDATE project p SET contact_id = k.id FROM person k, county c
+      WHERE c.id = p.county_id AND c.name = '涧西区' AND k.name = '联系人' || p.unit_id" >/dev/null
+chat="digest_window_seconds = 2; match = { county = [ \"涧西区\" ]; light = [ \"red\" ]; };"
 
 write_config "
 alerts = { $T_NO_HOLDS digest_time = \"08:30\"; };
@@ -29,7 +38,9 @@ receivers = (
   { name = \"unit\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\";
     match = { unit = [ \"$unit\" ]; }; },
   { name = \"both\"; type = \"json\"; url = \"$base/json\"; secret = \"$secret\";
-    match = { leader = [ \"$leader\" ]; kind = [ \"milestone.overdue\" ]; }; }
+    match = { leader = [ \"$leader\" ]; kind = [ \"milestone.overdue\" ]; }; },
+  { name = \"jianxi-ding\"; type = \"dingtalk\"; url = \"$base/dingtalk?access_token=test-token\"; $chat },
+  { name = \"jianxi-wecom\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; $chat }
 );"
 start_daemon --now 2026-11-25T08:00:00+08:00
 wait_ready
@@ -74,10 +85,57 @@ expect_eq "payloads name the unit's contact (contact, contact_mobile)" "True" \
     "$(sql "SELECT payload->'project' FROM alert WHERE kind <> 'digest' LIMIT 1" |
        python3 -c 'import json,sys; p=json.load(sys.stdin); print("contact" in p and "contact_mobile" in p)')"
 
+# ---- @-mentions in merged messages ------------------------------------------
+
+reds="SELECT a.id FROM alert a JOIN project p ON p.id = a.project_id JOIN county c ON c.id = p.county_id
+      WHERE c.name = '涧西区' AND a.light = 'red' AND a.kind <> 'digest'"
+n=$(sql "SELECT count(*) FROM ($reds) x")
+[ "$n" -gt 1 ] || fail "涧西区 has $n reds on 2026-11-25: too few to merge"
+wait_until 60 sql_is 0 "SELECT count(*) FROM delivery WHERE receiver LIKE 'jianxi-%' AND status <> 'delivered'" ||
+    fail "the reds were not delivered: $(sql "SELECT string_agg(DISTINCT coalesce(last_error, status), '; ')
+                                             FROM delivery WHERE receiver LIKE 'jianxi-%'")"
+# the mobiles the reds concern: their projects' leaders and unit contacts
+want=$(sql "SELECT string_agg(DISTINCT m, ' ' ORDER BY m) FROM (
+              SELECT l.mobile AS m FROM alert a JOIN project p ON p.id = a.project_id JOIN person l ON l.id = p.leader_id
+               WHERE a.id IN ($reds)
+              UNION SELECT k.mobile FROM alert a JOIN project p ON p.id = a.project_id JOIN person k ON k.id = p.contact_id
+               WHERE a.id IN ($reds)) x")
+[ -n "$want" ] || fail "the reds of 涧西区 name no mobile"
+# mentions PATH → per message: "rows|mobiles mentioned|mobiles in the text", then the union
+mentions() {
+    python3 - "$base/_received?path=$1" <<'PY'
+import json, re, sys, urllib.request
+allm, lines = set(), []
+for e in json.load(urllib.request.urlopen(sys.argv[1])):
+    j = e["json"]
+    body = j[j["msgtype"]]
+    text = body.get("text") if "title" in body else body["content"]
+    m = j.get("at", {}).get("atMobiles") or body.get("mentioned_mobile_list") or []
+    if "每日汇总" in text:
+        continue
+    rows = len(re.findall(r"编号：", text))
+    lines.append("%d|%s|%s" % (rows, len(m) == len(set(m)), all(("@" + x) in text for x in m)))
+    allm |= set(m)
+print("merged=%s" % any(int(l.split("|")[0]) > 1 for l in lines))
+print("dedup=%s" % all(l.split("|")[1] == "True" for l in lines))
+print("in_text=%s" % all(l.split("|")[2] == "True" for l in lines))
+print("all=" + " ".join(sorted(allm)))
+PY
+}
+ding=$(mentions /dingtalk)
+expect_contains "DingTalk: the reds of 涧西区 went merged" "merged=True" "$ding"
+expect_contains "… each message @-mentions (at.atMobiles) every leader and unit contact its reds concern" "all=$want" "$ding"
+expect_contains "… each mobile once per message" "dedup=True" "$ding"
+expect_contains "… and names each mobile in its text, so the @ shows" "in_text=True" "$ding"
+wecom=$(mentions /wecom)
+expect_contains "WeCom: merged too" "merged=True" "$wecom"
+expect_contains "… as text messages whose mentioned_mobile_list holds every leader and contact" "all=$want" "$wecom"
+expect_contains "… each once" "dedup=True" "$wecom"
+
 # ---- the per-leader digest (领导分包) -----------------------------------------
 
 kpctl clock set 2026-11-25T08:30:00+08:00 >/dev/null || fail "clock set"
-wait_until 30 sql_is 3 "SELECT count(*) FROM alert WHERE kind = 'digest' AND stage = 'daily:2026-11-25'" ||
+wait_until 30 sql_is 5 "SELECT count(*) FROM alert WHERE kind = 'digest' AND stage = 'daily:2026-11-25'" ||
     fail "no daily digests: $(sql "SELECT string_agg(subject, ' ') FROM alert WHERE kind = 'digest'")"
 digest() {      # digest RECEIVER EXPR — a field of its daily digest's payload
     sql "SELECT payload$2 FROM alert WHERE kind = 'digest' AND subject = 'receiver:$1' AND stage = 'daily:2026-11-25'"
