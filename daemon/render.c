@@ -376,6 +376,10 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
     if (count[1] + count[2] + count[3] > 0)
         buf_printf(&b, "：红灯 %zu 条，黄灯 %zu 条，绿灯 %zu 条", count[3], count[2], count[1]);
     m->lead = buf_steal(&b);
+    if (d->lead != NULL) {
+        free(m->lead);
+        m->lead = clean_dup(d->lead);
+    }
 
     size_t *order = digest_order(d);
     for (size_t j = 0; j < d->n_alerts; j++) {

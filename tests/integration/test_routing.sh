@@ -166,3 +166,66 @@ wait_until 30 sql_is 0 "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d
     fail "digests not delivered: $(sql "SELECT string_agg(receiver || ' ' || coalesce(last_error, ''), '; ') FROM delivery d
                                          JOIN alert a ON a.id = d.alert_id WHERE a.kind = 'digest'")"
 ok "the digests were delivered"
+
+# ---- no floods: a backlog of 200 to one WeCom robot ---------------------------
+
+stop_daemon
+curl -s -X POST "$base/_reset" >/dev/null
+write_config "
+alerts = { $T_NO_HOLDS };
+receivers = (
+  { name = \"flood\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0;
+    match = { kind = [ \"campaign.missed\" ]; }; }
+);
+web = { base_url = \"https://xm.example.gov.cn/keyproj/\"; };"
+backlog() {     # backlog FROM TO — alerts FROM..TO for "flood", every 10th red, 涧西区 and 洛龙区
+    sql "WITH a AS (INSERT INTO alert (kind, subject, stage, light, payload)
+            SELECT 'milestone.overdue', 'milestone:' || (90000 + i), 's1',
+                   CASE WHEN i % 10 = 0 THEN 'red' ELSE 'yellow' END,
+                   jsonb_build_object('message', '第' || i || '个项目「主体封顶」已逾期 ' || (i / 4 + 1) || ' 天',
+                                      'days_late', i / 4 + 1,
+                                      'project', jsonb_build_object('county', CASE WHEN i % 4 = 0 THEN '洛龙区' ELSE '涧西区' END,
+                                                                    'leader', '测试领导', 'leader_mobile', '13800009999'))
+              FROM generate_series($1, $2) AS i RETURNING id)
+         INSERT INTO delivery (alert_id, receiver, next_attempt_at)
+         SELECT id, 'flood', '2026-11-25T09:00:00+08:00' FROM a" >/dev/null
+}
+backlog 1 200
+start_daemon --now 2026-11-25T10:00:00+08:00
+wait_ready
+wait_until 60 sql_is 200 "SELECT count(*) FROM delivery WHERE receiver = 'flood' AND status = 'delivered'" ||
+    fail "the backlog was not delivered: $(sql "SELECT status || ' ' || count(*) FROM delivery WHERE receiver = 'flood' GROUP BY status")"
+got() {         # got → the messages the robot received, as JSON
+    python3 -c 'import json,sys,urllib.request
+print(json.dumps([e["json"][e["json"]["msgtype"]]["content"] for e in json.load(urllib.request.urlopen(sys.argv[1]))], ensure_ascii=False))' \
+        "$base/_received?path=/wecom"
+}
+msgs=$(got)
+expect_eq "a backlog of 200 that would take more than 3 messages: ONE summary" 1 \
+    "$(echo "$msgs" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+summary=$(echo "$msgs" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0])')
+expect_contains "… titled with the count" "重点项目提醒积压汇总（共 200 条）" "$summary"
+expect_contains "… counting by light" "积压 200 条，合并为本条发送：红灯 20 条，黄灯 180 条" "$summary"
+expect_contains "… and by county" "涧西区 150 条（红灯 10）、洛龙区 50 条（红灯 10）" "$summary"
+expect_contains "… listing the worst first (reds, most days late)" "1. 【红灯】节点逾期｜洛龙区｜第200个项目「主体封顶」已逾期 51 天" "$summary"
+expect_eq "… only the worst 5" 5 "$(echo "$summary" | grep -c '^[0-9]\. ')"
+expect_contains "… linking to the rest under web.base_url" \
+    "https://xm.example.gov.cn/keyproj/milestones?status=overdue&county=%E6%B6%A7%E8%A5%BF%E5%8C%BA" "$summary"
+expect_contains "… and @-mentioning the reds' leader (a text message)" '"mentioned_mobile_list": ["13800009999"]' \
+    "$(curl -s "$base/_received?path=/wecom" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]["json"]["text"], ensure_ascii=False))')"
+expect_eq "every row it sums up is delivered by it, in one attempt each" "200|1|200" \
+    "$(sql "SELECT count(*) || '|' || count(DISTINCT delivered_at) || '|' || sum(attempts) FROM delivery WHERE receiver = 'flood'")"
+expect_eq "the audit log says so: delivery.summarised, 200 rows" "receiver:flood 200" \
+    "$(sql "SELECT subject || ' ' || (new->>'rows') FROM audit_log WHERE action = 'delivery.summarised'")"
+expect_contains "… and the log" "backlog sent as one summary" "$(grep 'rows=200' "$T_LOG")"
+
+# from then on only what is new, as usual
+backlog 201 203
+wait_until 30 sql_is 203 "SELECT count(*) FROM delivery WHERE receiver = 'flood' AND status = 'delivered'" ||
+    fail "the new alerts were not delivered"
+msgs=$(got)
+expect_eq "three new alerts afterwards: one ordinary message" 2 \
+    "$(echo "$msgs" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+last=$(echo "$msgs" | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1])')
+expect_contains "… listing only the new ones" "共 3 条" "$last"
+expect_not_contains "… not a summary" "积压" "$last"
