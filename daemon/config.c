@@ -557,7 +557,7 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
         "rate_per_minute", "timeout_seconds", "match", "digest_window_seconds", "reds_only_at_once", NULL,
     };
     static const char *const match_known[] = {
-        "county", "sector", "level", "kind", "light", "stage", NULL,
+        "county", "sector", "level", "kind", "light", "stage", "leader", "unit", NULL,
     };
     char path[64];
     setting_path(r, path, sizeof path);
@@ -591,6 +591,9 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
         get_strings(ld, m, "kind", &rv->kind, &words_alert_kind);
         get_strings(ld, m, "light", &rv->light, &words_light);
         get_strings(ld, m, "stage", &rv->stage, &words_tier);
+        /* 领导分包: a leader's own group, or a unit's, by name as imported */
+        get_strings(ld, m, "leader", &rv->leader, NULL);
+        get_strings(ld, m, "unit", &rv->unit, NULL);
     }
     if (ld->failed)
         return;
@@ -695,6 +698,32 @@ load_metrics(struct loader *ld, const config_setting_t *root, struct config *cfg
              "(got '%s')", cfg->metrics_listen);
 }
 
+/* web = { base_url = "https://…/"; }; — where messages send people for
+ * the full lists (a later dashboard adds its listener to this group). */
+static void
+load_web(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    static const char *const known[] = { "base_url", NULL };
+    const config_setting_t *g = member(ld, root, "web", CONFIG_TYPE_GROUP);
+    if (g)
+        check_known(ld, g, known);
+    cfg->web_base_url = get_string(ld, g, "base_url", NULL);
+    if (ld->failed || cfg->web_base_url == NULL)
+        return;
+    const char *u = cfg->web_base_url;
+    size_t n = strlen(u);
+    if (n == 0) {       /* "": none, like no key */
+        free(cfg->web_base_url);
+        cfg->web_base_url = NULL;
+        return;
+    }
+    if ((!str_startswith(u, "https://") && !str_startswith(u, "http://")) || u[n - 1] != '/' ||
+        strcspn(u, " \t\r\n\"<>") != n)
+        fail(ld, config_setting_get_member(g, "base_url"),
+             "web.base_url: expected an http(s) URL ending in '/', like \"https://xm.example.gov.cn/keyproj/\" "
+             "(got '%s')", u);
+}
+
 /* log = { syslog = true; facility = "daemon"; ident = "keyprojd"; }; —
  * the level stays the top-level log_level. */
 static void
@@ -727,7 +756,7 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
         return NULL;
     }
     static const char *const known[] = {
-        "timezone", "log_level", "log", "database", "control", "alerts", "receivers", "metrics", NULL,
+        "timezone", "log_level", "log", "database", "control", "alerts", "receivers", "metrics", "web", NULL,
     };
     const config_setting_t *root = config_root_setting(lc);
     struct config *cfg = xcalloc(1, sizeof *cfg);
@@ -745,6 +774,7 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
     load_alerts(&ld, root, cfg);
     load_receivers(&ld, root, cfg);
     load_metrics(&ld, root, cfg);
+    load_web(&ld, root, cfg);
     if (ld.failed) {
         config_free(cfg);
         return NULL;
@@ -801,6 +831,8 @@ receiver_free(struct receiver *rv)
     strings_free(&rv->kind);
     strings_free(&rv->light);
     strings_free(&rv->stage);
+    strings_free(&rv->leader);
+    strings_free(&rv->unit);
 }
 
 void
@@ -824,5 +856,6 @@ config_free(struct config *cfg)
     free(cfg->receivers);
     free(cfg->metrics_listen);
     free(cfg->metrics_host);
+    free(cfg->web_base_url);
     free(cfg);
 }

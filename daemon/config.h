@@ -40,7 +40,9 @@ struct receiver {
     int timeout_seconds;
     int digest_window_seconds;  /* chat: alerts due within it go out as one message */
     bool reds_only_at_once;     /* chat: reds at once, the rest after the next daily digest */
-    struct matcher county, sector, level, kind, light, stage;
+    /* leader: 分包领导 names; unit: 责任单位 names (the project's, or the
+     * milestone's, problem's or approval's own) */
+    struct matcher county, sector, level, kind, light, stage, leader, unit;
 };
 
 struct config {
@@ -96,6 +98,10 @@ struct config {
     char *metrics_listen;       /* as written, for messages */
     char *metrics_host;         /* numeric IPv4 or IPv6 address, without brackets */
     int metrics_port;
+
+    /* web.base_url: where people read the full lists ("https://…/", ends
+     * with '/'); NULL: messages name the keyprojctl command instead */
+    char *web_base_url;
 };
 
 /* Loads and validates path. Returns a new config (free with config_free), or

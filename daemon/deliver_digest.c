@@ -42,6 +42,45 @@ text_array(const struct matcher *m)
     return buf_steal(&b);
 }
 
+/* A receiver's projects (its match: county $3, sector $4, level $5,
+ * leader $7, unit $8 — the project's unit, or a milestone's own, as the
+ * routing does): the CTE p (id, code, name, light, county, unit). */
+#define RECEIVER_PROJECTS \
+    "p AS (SELECT p.id, p.code, p.name, p.light, c.name AS county, pu.name AS unit, l.name AS leader" \
+    "   FROM project p JOIN county c ON c.id = p.county_id" \
+    "   LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id" \
+    "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))" \
+    "   AND (cardinality($4::text[]) = 0 OR p.sector = ANY($4::text[]))" \
+    "   AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))" \
+    "   AND (cardinality($7::text[]) = 0 OR l.name = ANY($7::text[]))" \
+    "   AND (cardinality($8::text[]) = 0 OR pu.name = ANY($8::text[]) OR EXISTS (SELECT 1 FROM milestone um" \
+    "        JOIN unit uu ON uu.id = um.unit_id WHERE um.project_id = p.id AND uu.name = ANY($8::text[]))))"
+/* Of those projects' milestones (alias m, its unit mu), the ones a unit
+ * receiver answers for. */
+#define RECEIVER_MILESTONE \
+    " (cardinality($8::text[]) = 0 OR p.unit = ANY($8::text[]) OR mu.name = ANY($8::text[]))"
+
+/* Whose digest it is, before "每日汇总" / "周报": "王副市长分包项目" for
+ * a leader's receiver (领导分包), "市交通运输局" for a unit's, "" for the
+ * others (their names say it). Caller frees. */
+static char *
+title_prefix_new(const struct receiver *rv)
+{
+    const struct matcher *m = rv->leader.n > 0 ? &rv->leader : &rv->unit;
+    struct buf b;
+    buf_init(&b);
+    for (size_t i = 0; i < m->n && i < 3; i++) {
+        if (i > 0)
+            buf_puts(&b, "、");
+        buf_puts(&b, m->v[i]);
+    }
+    if (m->n > 3)
+        buf_puts(&b, "等");
+    if (rv->leader.n > 0)
+        buf_puts(&b, "分包项目");
+    return buf_steal(&b);
+}
+
 static void
 on_digest(void *arg, const PGresult *res, const char *err)
 {
@@ -72,16 +111,15 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
     for (size_t i = 0; i < cfg->n_receivers; i++) {
         const struct receiver *rv = &cfg->receivers[i];
         char *county = text_array(&rv->county), *sector = text_array(&rv->sector), *level = text_array(&rv->level);
-        const char *params[] = { rv->name, t, county, sector, level, date, wd, yel, red };
+        char *leader = text_array(&rv->leader), *unit = text_array(&rv->unit), *prefix = title_prefix_new(rv);
+        const char *params[] = { rv->name, t, county, sector, level, date, leader, unit, prefix, wd, yel, red };
         db_query(g->db,
                  "WITH s AS (SELECT $6::date AS today, (date_trunc('month', $6::date) - interval '1 month')::date AS month"
-                 "   WHERE extract(isodow FROM $6::date) >= $7::int),"
-                 " p AS (SELECT p.id, p.light FROM project p JOIN county c ON c.id = p.county_id"
-                 "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))"
-                 "   AND (cardinality($4::text[]) = 0 OR p.sector = ANY($4::text[]))"
-                 "   AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))),"
+                 "   WHERE extract(isodow FROM $6::date) >= $10::int),"
+                 RECEIVER_PROJECTS ","
                  " m AS (SELECT m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
-                 "   WHERE m.status = 'pending' AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
+                 "   LEFT JOIN unit mu ON mu.id = m.unit_id"
+                 "   WHERE m.status = 'pending' AND" RECEIVER_MILESTONE " AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
                  " per AS (SELECT co.name AS county, co.grp, p.annual_plan AS plan, coalesce(rep.ytd, 0) AS ytd,"
                  "   coalesce(ip.planned_cumulative, p.annual_plan * extract(month FROM s.month) / 12) AS plan_to_date"
                  "   FROM s CROSS JOIN project p JOIN county co ON co.id = p.county_id"
@@ -96,7 +134,7 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
                  "   rank() OVER (PARTITION BY grp ORDER BY points DESC, rate DESC) AS rk FROM agg),"
                  /* no "light" on a ranking line: a digest lists reds first, a ranking keeps its order */
                  " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object('kind', 'rank',"
-                 "     'lag_light', CASE WHEN points > -$8::numeric THEN 'green' WHEN points > -$9::numeric THEN 'yellow' ELSE 'red' END,"
+                 "     'lag_light', CASE WHEN points > -$11::numeric THEN 'green' WHEN points > -$12::numeric THEN 'yellow' ELSE 'red' END,"
                  "     'message', format('%s第 %s 名：完成 %s%%，序时 %s%%，%s %s 个百分点', gname, rk,"
                  "        round(rate, 1), round(sched, 1), CASE WHEN points >= 0 THEN '超' ELSE '落后' END, abs(round(points, 1))),"
                  "     'project', jsonb_build_object('county', county), 'group', gname, 'rank', rk,"
@@ -107,8 +145,8 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
                  " a AS (INSERT INTO alert (kind, subject, stage, light, created_at, payload)"
                  "   SELECT 'digest', 'receiver:' || $1, 'weekly:' || to_char($6::date, 'IYYY-\"W\"IW'), NULL,"
                  "     to_timestamp($2::float8),"
-                 "     jsonb_build_object('title', format('周报 %s｜%s 月投资完成排名｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
-                 "         to_char($6::date, 'IYYY-\"W\"IW'), extract(month FROM s.month),"
+                 "     jsonb_build_object('title', format('%s周报 %s｜%s 月投资完成排名｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
+                 "         $9::text, to_char($6::date, 'IYYY-\"W\"IW'), extract(month FROM s.month),"
                  "         (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue), l.r, l.y, l.g),"
                  "       'digest', 'weekly', 'date', $6, 'receiver', $1, 'month', to_char(s.month, 'YYYY-MM'),"
                  "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
@@ -119,10 +157,13 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
                  "   ON CONFLICT (kind, subject, stage) DO NOTHING RETURNING id)"
                  " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
                  " SELECT id, $1, to_timestamp($2::float8) FROM a RETURNING alert_id, receiver",
-                 9, params, on_digest, g);
+                 12, params, on_digest, g);
         free(county);
         free(sector);
         free(level);
+        free(leader);
+        free(unit);
+        free(prefix);
     }
 }
 
@@ -161,25 +202,23 @@ digest_check(struct digester *g, const struct config *cfg, double now)
     for (size_t i = 0; i < cfg->n_receivers; i++) {
         const struct receiver *rv = &cfg->receivers[i];
         char *county = text_array(&rv->county), *sector = text_array(&rv->sector), *level = text_array(&rv->level);
-        const char *params[] = { rv->name, t, county, sector, level, date };
+        char *leader = text_array(&rv->leader), *unit = text_array(&rv->unit), *prefix = title_prefix_new(rv);
+        const char *params[] = { rv->name, t, county, sector, level, date, leader, unit, prefix };
         /* overdue: pending and due before today; due this week: today to
          * Sunday; the lights of the receiver's projects in the title. */
         db_query(g->db,
-                 "WITH p AS (SELECT p.id, p.code, p.name, p.light, c.name AS county FROM project p"
-                 "   JOIN county c ON c.id = p.county_id"
-                 "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))"
-                 "   AND (cardinality($4::text[]) = 0 OR p.sector = ANY($4::text[]))"
-                 "   AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))),"
-                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county,"
+                 "WITH " RECEIVER_PROJECTS ","
+                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county, p.leader,"
                  "   m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
-                 "   WHERE m.status = 'pending'"
+                 "   LEFT JOIN unit mu ON mu.id = m.unit_id"
+                 "   WHERE m.status = 'pending' AND" RECEIVER_MILESTONE
                  "   AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
                  " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object("
                  "     'kind', CASE WHEN overdue THEN 'milestone.overdue' ELSE 'milestone.due_soon' END,"
                  "     'light', coalesce(light, CASE WHEN overdue THEN 'red' ELSE 'yellow' END),"
                  "     'message', CASE WHEN overdue THEN format('%s「%s」已逾期 %s 天', name, title, $6::date - due_on)"
                  "       ELSE format('%s「%s」%s 到期', name, title, to_char(due_on, 'MM-DD')) END,"
-                 "     'project', jsonb_build_object('code', code, 'name', name, 'county', county),"
+                 "     'project', jsonb_build_object('code', code, 'name', name, 'county', county, 'leader', leader),"
                  "     'milestone', jsonb_build_object('id', id, 'title', title, 'due', due_on))"
                  "     ORDER BY NOT overdue, due_on, id), '[]'::jsonb) AS j,"
                  "   count(*) FILTER (WHERE overdue) AS n_over, count(*) FILTER (WHERE NOT overdue) AS n_week"
@@ -188,10 +227,10 @@ digest_check(struct digester *g, const struct config *cfg, double now)
                  "   count(*) FILTER (WHERE light = 'green') AS g FROM p),"
                  " a AS (INSERT INTO alert (kind, subject, stage, light, created_at, payload)"
                  "   SELECT 'digest', 'receiver:' || $1, 'daily:' || $6, NULL, to_timestamp($2::float8),"
-                 "     jsonb_build_object('title', format('每日汇总 %s｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
-                 "         $6, (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue),"
+                 "     jsonb_build_object('title', format('%s每日汇总 %s｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
+                 "         $9::text, $6, (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue),"
                  "         l.r, l.y, l.g),"
-                 "       'digest', 'daily', 'date', $6, 'receiver', $1,"
+                 "       'digest', 'daily', 'date', $6, 'receiver', $1, 'leaders', $7::text[], 'units', $8::text[],"
                  "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
                  "       'due_this_week', (SELECT count(*) FROM m WHERE NOT overdue),"
                  "       'lights', jsonb_build_object('red', l.r, 'yellow', l.y, 'green', l.g),"
@@ -200,10 +239,13 @@ digest_check(struct digester *g, const struct config *cfg, double now)
                  "   ON CONFLICT (kind, subject, stage) DO NOTHING RETURNING id)"
                  " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
                  " SELECT id, $1, to_timestamp($2::float8) FROM a RETURNING alert_id, receiver",
-                 6, params, on_digest, g);
+                 9, params, on_digest, g);
         free(county);
         free(sector);
         free(level);
+        free(leader);
+        free(unit);
+        free(prefix);
     }
     if (cfg->weekly_day > 0)
         weekly_write(g, cfg, t, date);

@@ -293,6 +293,27 @@ mobile_ok(const char *s)
 }
 
 static void
+add_mention(struct render_msg *m, const char *name, const char *mobile)
+{
+    if (!mobile_ok(mobile) || m->n_mentions >= RENDER_MENTIONS_MAX)
+        return;
+    for (size_t i = 0; i < m->n_mentions; i++)
+        if (str_eq(m->mention[i].mobile, mobile))
+            return;
+    m->mention[m->n_mentions++] = (struct render_mention){ name, mobile };
+}
+
+/* The people a red about this project concerns: its leader, and its
+ * unit's contact unless only the leader is called (an escalation). */
+static void
+mention_project(struct render_msg *m, const json_t *data, bool contact)
+{
+    add_mention(m, jstr(data, "project", "leader"), jstr(data, "project", "leader_mobile"));
+    if (contact)
+        add_mention(m, jstr(data, "project", "contact"), jstr(data, "project", "contact_mobile"));
+}
+
+static void
 msg_from_alert(struct render_msg *m, const struct alert_view *a)
 {
     memset(m, 0, sizeof *m);
@@ -322,9 +343,8 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
     put_time(&b, a->created_at);
     add_item(m, &b);
 
-    const char *mobile = jstr(a->data, "project", "leader_mobile");
-    if ((str_eq(a->light, "red") || a->tier >= 1) && mobile_ok(mobile))
-        m->mention = mobile;
+    if (str_eq(a->light, "red") || a->tier >= 1)
+        mention_project(m, a->data, str_eq(a->light, "red"));
 }
 
 /* Reds first, then yellows, then the rest, each in the caller's order: when
@@ -356,6 +376,10 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
     if (count[1] + count[2] + count[3] > 0)
         buf_printf(&b, "：红灯 %zu 条，黄灯 %zu 条，绿灯 %zu 条", count[3], count[2], count[1]);
     m->lead = buf_steal(&b);
+    if (d->lead != NULL) {
+        free(m->lead);
+        m->lead = clean_dup(d->lead);
+    }
 
     size_t *order = digest_order(d);
     for (size_t j = 0; j < d->n_alerts; j++) {
@@ -369,6 +393,10 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
         if (a->id > 0)  /* to look it up: keyprojctl alerts, deliveries */
             buf_printf(&b, "｜编号：%" PRId64, a->id);
         add_item(m, &b);
+        /* a merged message with reds calls whoever answers for them, as
+         * each red sent alone would */
+        if (str_eq(a->light, "red"))
+            mention_project(m, a->data, true);
     }
     free(order);
 }

@@ -38,6 +38,9 @@ struct digest_view {
     const char *created_at; /* ISO 8601, the window's end */
     const struct alert_view *alerts;
     size_t n_alerts;
+    /* NULL: the lead line counts the alerts by light; else this line (a
+     * backlog summary lists only its worst alerts and says the rest) */
+    const char *lead;
 };
 
 #define RENDER_MAX_HEADERS 8

@@ -32,8 +32,8 @@ markdown_text(const struct render_msg *m, size_t k, struct buf *c)
         free(trailer);
     }
     /* The @ shows only when the text itself names the mobile too. */
-    if (m->mention != NULL)
-        buf_printf(c, PARA "@%s", m->mention);
+    for (size_t i = 0; i < m->n_mentions; i++)
+        buf_printf(c, "%s@%s", i == 0 ? PARA : " ", m->mention[i].mobile);
 }
 
 static bool
@@ -45,9 +45,12 @@ dingtalk_build(const struct render_msg *m, size_t k, const struct receiver *rv,
     markdown_text(m, k, &c);
     json_t *body = json_pack("{s:s, s:{s:s, s:s#}}", "msgtype", "markdown", "markdown",
                              "title", m->title, "text", c.data, c.len);
-    if (m->mention != NULL)
-        json_object_set_new(body, "at", json_pack("{s:[s], s:b}", "atMobiles", m->mention,
-                                                  "isAtAll", 0));
+    if (m->n_mentions > 0) {
+        json_t *mobiles = json_array();
+        for (size_t i = 0; i < m->n_mentions; i++)
+            json_array_append_new(mobiles, json_string(m->mention[i].mobile));
+        json_object_set_new(body, "at", json_pack("{s:o, s:b}", "atMobiles", mobiles, "isAtAll", 0));
+    }
     buf_free(&c);
     render_set_body(out, body);
     return out->body_len <= RENDER_DINGTALK_BODY_MAX;

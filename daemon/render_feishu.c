@@ -1,6 +1,8 @@
 /* render_feishu: Feishu (飞书) custom bot messages — a "post" (rich text,
  * one paragraph per line), signed in the body (timestamp in seconds, sign).
- * Custom bots cannot @ by mobile: the leader is named in the text. */
+ * Custom bots cannot @ by mobile (an <at> needs the user's open_id, which
+ * the ledger does not hold): the people a red concerns are named with
+ * their mobiles in a closing line instead. */
 #include "ac_config.h"
 
 #include <inttypes.h>
@@ -30,6 +32,18 @@ feishu_build(const struct render_msg *m, size_t k, const struct receiver *rv,
     if (trailer != NULL)
         add_paragraph(content, trailer);
     free(trailer);
+    if (m->n_mentions > 0) {
+        struct buf who;
+        buf_init(&who);
+        buf_puts(&who, "请关注：");
+        for (size_t i = 0; i < m->n_mentions; i++) {
+            const struct render_mention *p = &m->mention[i];
+            buf_printf(&who, "%s%s%s%s%s", i ? "、" : "", p->name ? p->name : "", p->name ? "（" : "",
+                       p->mobile, p->name ? "）" : "");
+        }
+        add_paragraph(content, who.data);
+        buf_free(&who);
+    }
 
     json_t *body = json_object();
     char sig[SIGN_MAX];

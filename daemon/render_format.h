@@ -7,6 +7,14 @@
 #include "render.h"
 #include "util.h"
 
+/* Whom a message @-mentions: a leader (分包领导) or a unit's contact
+ * (联系人); mobile is checked, name may be NULL. */
+struct render_mention {
+    const char *name;
+    const char *mobile;
+};
+#define RENDER_MENTIONS_MAX 16  /* more people than that: the first ones, reds' first */
+
 /* A message before markup: title, lead line, items (the detail lines of an
  * alert, or one line per alert of a digest). Text is clean: valid UTF-8, no
  * control characters, no markup escaping yet. */
@@ -17,7 +25,9 @@ struct render_msg {
     size_t n_items;
     bool digest;
     const char *light;      /* the alert's light; NULL for digests */
-    const char *mention;    /* mobile to @-mention, or NULL */
+    /* whom to @-mention (each mobile once), in the order of the items */
+    struct render_mention mention[RENDER_MENTIONS_MAX];
+    size_t n_mentions;
 };
 
 struct render_format {

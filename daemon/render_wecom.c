@@ -1,6 +1,8 @@
 /* render_wecom: WeCom (企业微信) group robot messages — markdown normally, a
- * text message when a leader's mobile must be @-mentioned (markdown cannot
- * @ by mobile). The limits count content bytes: markdown 4096, text 2048. */
+ * text message when someone must be @-mentioned (markdown cannot @ by
+ * mobile; one text message rather than markdown plus a text, because each
+ * message costs one of the robot's 20 a minute). The limits count content
+ * bytes: markdown 4096, text 2048. */
 #include "ac_config.h"
 
 #include <stdlib.h>
@@ -67,11 +69,14 @@ wecom_build(const struct render_msg *m, size_t k, const struct receiver *rv,
     buf_init(&c);
     json_t *body;
     size_t limit;
-    if (m->mention != NULL) {
+    if (m->n_mentions > 0) {
         text_content(m, k, &c);
         limit = RENDER_WECOM_TEXT_MAX;
-        body = json_pack("{s:s, s:{s:s#, s:[s]}}", "msgtype", "text", "text",
-                         "content", c.data, c.len, "mentioned_mobile_list", m->mention);
+        json_t *mobiles = json_array();
+        for (size_t i = 0; i < m->n_mentions; i++)
+            json_array_append_new(mobiles, json_string(m->mention[i].mobile));
+        body = json_pack("{s:s, s:{s:s#, s:o}}", "msgtype", "text", "text",
+                         "content", c.data, c.len, "mentioned_mobile_list", mobiles);
     } else {
         markdown_content(m, k, &c);
         limit = RENDER_WECOM_MARKDOWN_MAX;

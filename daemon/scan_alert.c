@@ -74,6 +74,8 @@ scan_project_cols(const PGresult *res, struct scan_project_cols *pc)
     pc->unit = scan_col(res, "project_unit");
     pc->leader = scan_col(res, "leader");
     pc->mobile = scan_col(res, "leader_mobile");
+    pc->contact = scan_col(res, "contact");
+    pc->contact_mobile = scan_col(res, "contact_mobile");
 }
 
 static json_t *
@@ -94,6 +96,9 @@ scan_project_json(const PGresult *res, int row, const struct scan_project_cols *
     json_object_set_new(o, "unit", str_or_null(scan_str(res, row, pc->unit)));
     json_object_set_new(o, "leader", str_or_null(scan_str(res, row, pc->leader)));
     json_object_set_new(o, "leader_mobile", str_or_null(scan_str(res, row, pc->mobile)));
+    /* the unit's contact (联系人): @-mentioned with the leader on reds */
+    json_object_set_new(o, "contact", str_or_null(scan_str(res, row, pc->contact)));
+    json_object_set_new(o, "contact_mobile", str_or_null(scan_str(res, row, pc->contact_mobile)));
     return o;
 }
 
@@ -165,19 +170,26 @@ lit_raw(struct buf *b, const char *s)
     buf_puts(b, s);
 }
 
+bool
+scan_route_fits(const struct receiver *rv, const struct scan_route *rt, const char *kind,
+                const char *light, const char *tier)
+{
+    return fits(&rv->county, rt->county) && fits(&rv->sector, rt->sector) && fits(&rv->level, rt->level) &&
+           fits(&rv->kind, kind) && fits(&rv->light, light) && fits(&rv->stage, tier) &&
+           fits(&rv->leader, rt->leader) &&
+           (fits(&rv->unit, rt->unit) || (rt->part_unit != NULL && fits(&rv->unit, rt->part_unit)));
+}
+
 /* The receivers' names as an array literal of its own: {"a","b"}. */
 static char *
-receivers_for(const struct config *cfg, const char *county, const char *sector,
-              const char *level, const char *kind, const char *light, const char *tier)
+receivers_for(const struct config *cfg, const struct scan_route *rt, const char *kind,
+              const char *light, const char *tier)
 {
     struct buf names;
     buf_init(&names);
-    for (size_t i = 0; i < cfg->n_receivers; i++) {
-        const struct receiver *rv = &cfg->receivers[i];
-        if (fits(&rv->county, county) && fits(&rv->sector, sector) && fits(&rv->level, level) &&
-            fits(&rv->kind, kind) && fits(&rv->light, light) && fits(&rv->stage, tier))
-            lit_quoted(&names, rv->name);
-    }
+    for (size_t i = 0; i < cfg->n_receivers; i++)
+        if (scan_route_fits(&cfg->receivers[i], rt, kind, light, tier))
+            lit_quoted(&names, cfg->receivers[i].name);
     char *out = xasprintf("{%s}", names.data ? names.data : "");
     buf_free(&names);
     return out;
@@ -186,8 +198,7 @@ receivers_for(const struct config *cfg, const char *county, const char *sector,
 void
 scan_add_alert_scoped(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
                       const char *subject, const struct rules_decision *dec, long long project_id,
-                      const char *county, const char *sector, const char *level,
-                      json_t *payload, const char *message)
+                      const struct scan_route *rt, json_t *payload, const char *message)
 {
     const char *kind = rules_kind_name(dec->kind);
     const char *light = rules_light_name(dec->light);
@@ -217,7 +228,7 @@ scan_add_alert_scoped(const struct scan_ctx *c, struct scan_batch *b, long long 
     json_decref(payload);
     lit_quoted(&b->a[SCAN_A_PAYLOAD], text);
     free(text);
-    char *rcv = receivers_for(c->cfg, county, sector, level, kind, light, tier);
+    char *rcv = receivers_for(c->cfg, rt, kind, light, tier);
     lit_quoted(&b->a[SCAN_A_RECEIVERS], rcv);
     free(rcv);
     b->n_alerts++;
@@ -227,12 +238,14 @@ void
 scan_add_alert(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
                const char *subject, const struct rules_decision *dec,
                const PGresult *res, int row, const struct scan_project_cols *pc,
-               json_t *payload, const char *message)
+               const char *part_unit, json_t *payload, const char *message)
 {
     json_object_set_new(payload, "project", scan_project_json(res, row, pc));
-    scan_add_alert_scoped(c, b, row_id, subject, dec, scan_id(res, row, pc->id),
-                          scan_str(res, row, pc->county), scan_str(res, row, pc->sector),
-                          scan_str(res, row, pc->level), payload, message);
+    const struct scan_route rt = {
+        scan_str(res, row, pc->county), scan_str(res, row, pc->sector), scan_str(res, row, pc->level),
+        scan_str(res, row, pc->leader), scan_str(res, row, pc->unit), part_unit,
+    };
+    scan_add_alert_scoped(c, b, row_id, subject, dec, scan_id(res, row, pc->id), &rt, payload, message);
 }
 
 char *

@@ -105,8 +105,9 @@ campaigns_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
                                             "county", cty ? json_string(cty) : json_null(),
                                             "sector", sec ? json_string(sec) : json_null(),
                                             "measure", m->name, "target", target, "actual", actual);
-                scan_add_alert_scoped(c, b, scan_id(res, i, id), subject, dec, 0, cty, sec, NULL,
-                                      payload, msg);
+                /* a campaign target is a county's or sector's: no leader, no unit */
+                const struct scan_route rt = { cty, sec, NULL, NULL, NULL, NULL };
+                scan_add_alert_scoped(c, b, scan_id(res, i, id), subject, dec, 0, &rt, payload, msg);
                 free(msg);
             }
         }

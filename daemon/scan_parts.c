@@ -110,7 +110,7 @@ milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to
             json_t *payload = json_pack("{s:o}", "milestone", ms);
             char *msg = milestone_message(dec, label, scan_str(res, i, title), PQgetvalue(res, i, due),
                                           u, due_day - since);
-            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, payload, msg);
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, msg);
             free(msg);
         }
         free(label);
@@ -169,7 +169,7 @@ problems_build(const struct scan_ctx *c, const PGresult *res, int from, int to, 
                                         "category", scan_str(res, i, category),
                                         "severity", p.severity, "description", what,
                                         "time_limit", limit_s, "unit", u ? json_string(u) : json_null());
-            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, payload, msg);
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, msg);
             free(msg);
             free(what);
             free(label);
@@ -223,7 +223,7 @@ approvals_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
                                         "planned_on", PQgetvalue(res, i, planned),
                                         "days_overdue", dec->days_late,
                                         "unit", u ? json_string(u) : json_null());
-            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, payload, msg);
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, msg);
             free(msg);
             free(label);
         }

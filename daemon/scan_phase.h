@@ -37,7 +37,14 @@ struct scan_batch {
 
 /* The columns every phase selects about a row's project. */
 struct scan_project_cols {
-    int id, code, name, county, sector, level, unit, leader, mobile;
+    int id, code, name, county, sector, level, unit, leader, mobile, contact, contact_mobile;
+};
+
+/* What routes an alert to receivers (receiver.match); NULL: a receiver
+ * matching on that field does not get it. An alert is the concern of two
+ * units when its milestone, problem or approval names one of its own. */
+struct scan_route {
+    const char *county, *sector, *level, *leader, *unit, *part_unit;
 };
 
 struct scan_phase {
@@ -109,10 +116,12 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
 /* The project columns every phase selects (scan_project_cols). */
 #define PROJECT_SELECT \
     " p.id AS project_id, p.code, p.name AS project_name, c.name AS county, p.sector, p.level," \
-    " pu.name AS project_unit, l.name AS leader, l.mobile AS leader_mobile"
+    " pu.name AS project_unit, l.name AS leader, l.mobile AS leader_mobile," \
+    " k.name AS contact, k.mobile AS contact_mobile"
 #define PROJECT_REFS \
     " JOIN county c ON c.id = p.county_id" \
-    " LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
+    " LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id" \
+    " LEFT JOIN person k ON k.id = p.contact_id"
 #define PROJECT_JOIN(fk) " JOIN project p ON p.id = " fk PROJECT_REFS
 
 /* The rows due (whole rows, with the xmin the write will check), oldest
@@ -138,7 +147,8 @@ enum rules_light scan_light(const PGresult *res, int row, int col); /* NULL = gr
 int scan_col(const PGresult *res, const char *name);            /* aborts if missing */
 
 void scan_project_cols(const PGresult *res, struct scan_project_cols *pc);
-/* {code, name, county, sector, level, unit, leader, leader_mobile} */
+/* {code, name, county, sector, level, unit, leader, leader_mobile,
+ * contact, contact_mobile} */
 json_t *scan_project_json(const PGresult *res, int row, const struct scan_project_cols *pc);
 
 /* Appends the row's new state: {id, x, next, light?} (light NULL: none).
@@ -149,19 +159,23 @@ json_t *scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGres
 /* Appends one alert of row row_id. payload (stolen) gets the common
  * members (type, stage, light, tier, tier_name, since, days_late, message,
  * project); message is one Chinese line. Receivers are chosen here: every
- * receiver whose match fits (county, sector, level, kind, light, tier). */
+ * receiver whose match fits (county, sector, level, kind, light, tier,
+ * leader, unit: the project's or part_unit, the part's own; NULL: none). */
 void scan_add_alert(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
                     const char *subject, const struct rules_decision *dec,
                     const PGresult *res, int row, const struct scan_project_cols *pc,
-                    json_t *payload, const char *message);
+                    const char *part_unit, json_t *payload, const char *message);
 
 /* The same for an alert about no single project (a campaign target):
- * project_id 0 = none; county, sector, level route it (NULL: a
- * receiver matching on that field does not get it). */
+ * project_id 0 = none; rt routes it. */
 void scan_add_alert_scoped(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
                            const char *subject, const struct rules_decision *dec, long long project_id,
-                           const char *county, const char *sector, const char *level,
-                           json_t *payload, const char *message);
+                           const struct scan_route *rt, json_t *payload, const char *message);
+
+/* True when receiver rv's match fits an alert of kind, light and tier
+ * routed by rt (pure; unit-tested). */
+bool scan_route_fits(const struct receiver *rv, const struct scan_route *rt, const char *kind,
+                     const char *light, const char *tier);
 
 /* "涧西区 某某项目": how messages name a project. Caller frees. */
 char *scan_project_label(const PGresult *res, int row, const struct scan_project_cols *pc);

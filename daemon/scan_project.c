@@ -257,7 +257,7 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
         json_object_set_new(payload, "light_reasons", reasons_json(&parts));
         json_object_set_new(payload, "project_light", json_string(rules_light_name(light)));
         char *msg = project_message(&f, cfg, &out.d[n], payload);
-        scan_add_alert(c, b, scan_id(res, i, k->id), subject, &out.d[n], res, i, pc, payload, msg);
+        scan_add_alert(c, b, scan_id(res, i, k->id), subject, &out.d[n], res, i, pc, NULL, payload, msg);
         free(msg);
     }
     free(label);

@@ -667,6 +667,36 @@ test_match_kind_stage(void **state)
     config_free(cfg);
 }
 
+/* 领导分包: a receiver matches a leader's or a unit's projects by name;
+ * web.base_url is where summaries link to. */
+static void
+test_match_leader_unit_web(void **state)
+{
+    (void)state;
+    struct config *cfg = load_ok("receivers = (\n"
+                                 "  { name = \"wang\"; type = \"dingtalk\"; url = \"https://z.example/KEY1\";\n"
+                                 "    match = { leader = [ \"王副市长\" ]; unit = [ \"市交通运输局\", \"涧西区政府\" ]; }; }\n"
+                                 ");\nweb = { base_url = \"https://xm.example.gov.cn/keyproj/\"; };\n");
+    MATCHER(&cfg->receivers[0].leader, "王副市长");
+    MATCHER(&cfg->receivers[0].unit, "市交通运输局", "涧西区政府");
+    MATCHER_EMPTY(&cfg->receivers[0].county);
+    assert_string_equal(cfg->web_base_url, "https://xm.example.gov.cn/keyproj/");
+    config_free(cfg);
+    cfg = load_ok("web = { base_url = \"\"; };\n");
+    assert_null(cfg->web_base_url);
+    config_free(cfg);
+    assert_refused("receivers = (\n  { name = \"a\"; type = \"wecom\"; url = \"https://x.example/KEY1\";\n"
+                   "    match = { leader = \"王副市长\"; }; }\n);\n",
+                   "t.conf:3: receivers[0].match.leader must be an array [ … ]");
+    assert_refused("receivers = (\n  { name = \"a\"; type = \"wecom\"; url = \"https://x.example/KEY1\";\n"
+                   "    match = { leaders = [ \"王副市长\" ]; }; }\n);\n",
+                   "t.conf:3: unknown setting 'receivers[0].match.leaders'");
+    assert_refused("web = {\n  base_url = \"https://xm.example.gov.cn/keyproj\";\n};\n",
+                   "t.conf:2: web.base_url: expected an http(s) URL ending in '/', like "
+                   "\"https://xm.example.gov.cn/keyproj/\" (got 'https://xm.example.gov.cn/keyproj')");
+    assert_refused("web = { listen = \"127.0.0.1:8080\"; };\n", "t.conf:1: unknown setting 'web.listen'");
+}
+
 static void
 test_syntax_error(void **state)
 {
@@ -782,6 +812,7 @@ main(void)
         cmocka_unit_test(test_conninfo_refusals),
         cmocka_unit_test(test_receiver_refusals),
         cmocka_unit_test(test_match_kind_stage),
+        cmocka_unit_test(test_match_leader_unit_web),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_first_error_wins),
         cmocka_unit_test(test_small_err_buffer),

@@ -324,13 +324,16 @@ test_digests_exact(void **state)
     struct digest_view d = { .id = "d_2026_11_03", .title = "涧西区每日汇总",
                              .created_at = "2026-11-03T18:00:00+08:00", .alerts = al, .n_alerts = 3 };
     struct render_request rq;
+    /* a red among them: its leader is @-mentioned, as a red sent alone
+     * would (WeCom: so a text message, markdown cannot mention) */
     render_digest_ok("wecom", NULL, &d, &rq);
     assert_string_equal(rq.body,
-        "{\"msgtype\":\"markdown\",\"markdown\":{\"content\":\"**涧西区每日汇总**\\n"
+        "{\"msgtype\":\"text\",\"text\":{\"content\":\"涧西区每日汇总\\n"
         "共 3 条：红灯 1 条，黄灯 1 条，绿灯 0 条\\n"
         "1. 【红灯】节点逾期｜涧西区｜伊河生态廊道「开工」已逾期 1 天｜编号：2\\n"
         "2. 【黄灯】节点逾期｜涧西区｜洛阳新材料产业园「主体封顶」已逾期 3 天｜编号：1\\n"
-        "3. 未按时填报｜涧西区｜10 月进度未填报｜编号：3\"}}");
+        "3. 未按时填报｜涧西区｜10 月进度未填报｜编号：3\","
+        "\"mentioned_mobile_list\":[\"13800000000\"]}}");
     assert_int_equal(rq.n_listed, 3);
     render_request_free(&rq);
 
@@ -340,17 +343,28 @@ test_digests_exact(void **state)
         "共 3 条：红灯 1 条，黄灯 1 条，绿灯 0 条\\n\\n"
         "1. 【红灯】节点逾期｜涧西区｜伊河生态廊道「开工」已逾期 1 天｜编号：2\\n\\n"
         "2. 【黄灯】节点逾期｜涧西区｜洛阳新材料产业园「主体封顶」已逾期 3 天｜编号：1\\n\\n"
-        "3. 未按时填报｜涧西区｜10 月进度未填报｜编号：3\"}}");
+        "3. 未按时填报｜涧西区｜10 月进度未填报｜编号：3\\n\\n@13800000000\"},"
+        "\"at\":{\"atMobiles\":[\"13800000000\"],\"isAtAll\":false}}");
     render_request_free(&rq);
 
+    /* Feishu cannot @ by mobile: named, with the mobile, in the text */
     render_digest_ok("feishu", NULL, &d, &rq);
     assert_string_equal(rq.body,
         "{\"msg_type\":\"post\",\"content\":{\"post\":{\"zh_cn\":{\"title\":\"涧西区每日汇总\",\"content\":["
         "[{\"tag\":\"text\",\"text\":\"共 3 条：红灯 1 条，黄灯 1 条，绿灯 0 条\"}],"
         "[{\"tag\":\"text\",\"text\":\"1. 【红灯】节点逾期｜涧西区｜伊河生态廊道「开工」已逾期 1 天｜编号：2\"}],"
         "[{\"tag\":\"text\",\"text\":\"2. 【黄灯】节点逾期｜涧西区｜洛阳新材料产业园「主体封顶」已逾期 3 天｜编号：1\"}],"
-        "[{\"tag\":\"text\",\"text\":\"3. 未按时填报｜涧西区｜10 月进度未填报｜编号：3\"}]]}}}}");
+        "[{\"tag\":\"text\",\"text\":\"3. 未按时填报｜涧西区｜10 月进度未填报｜编号：3\"}],"
+        "[{\"tag\":\"text\",\"text\":\"请关注：张伟（13800000000）\"}]]}}}}");
     render_request_free(&rq);
+
+    /* no red: no mention, WeCom markdown */
+    al[1].light = "yellow";
+    render_digest_ok("wecom", NULL, &d, &rq);
+    assert_true(str_startswith(rq.body, "{\"msgtype\":\"markdown\","));
+    assert_null(strstr(rq.body, "mentioned"));
+    render_request_free(&rq);
+    al[1].light = "red";
 
     /* an empty window still says so */
     d.n_alerts = 0;
@@ -370,6 +384,43 @@ test_digests_exact(void **state)
                            "\"light\":null,"));
     render_request_free(&rq);
     json_decref(data);
+}
+
+/* A merged message with reds of several projects: every leader and unit
+ * contact once, in the order of the reds; yellows call nobody. */
+static void
+test_digest_mentions_everyone_once(void **state)
+{
+    (void)state;
+    json_t *a = fixture_data(), *b = fixture_data(), *c = fixture_data();
+    json_t *pa = json_object_get(a, "project"), *pb = json_object_get(b, "project"),
+           *pc = json_object_get(c, "project");
+    json_object_set_new(pa, "contact", json_string("李娜"));
+    json_object_set_new(pa, "contact_mobile", json_string("13900000001"));
+    json_object_set_new(pb, "leader", json_string("王强"));
+    json_object_set_new(pb, "leader_mobile", json_string("13800000002"));
+    json_object_set_new(pb, "contact", json_string("李娜"));
+    json_object_set_new(pb, "contact_mobile", json_string("13900000001"));
+    json_object_set_new(pc, "leader", json_string("赵敏"));
+    json_object_set_new(pc, "leader_mobile", json_string("13800000003"));
+    struct alert_view al[3] = { fixture_alert(a, "red", 0), fixture_alert(b, "red", 0),
+                                fixture_alert(c, "yellow", 0) };
+    struct digest_view d = { .id = "g1", .created_at = "2026-11-03T18:00:00+08:00", .alerts = al, .n_alerts = 3 };
+    struct render_request rq;
+    render_digest_ok("dingtalk", NULL, &d, &rq);
+    assert_non_null(strstr(rq.body, "\"at\":{\"atMobiles\":[\"13800000000\",\"13900000001\",\"13800000002\"],"));
+    assert_non_null(strstr(rq.body, "\\n\\n@13800000000 @13900000001 @13800000002\"}"));
+    assert_null(strstr(rq.body, "13800000003"));
+    render_request_free(&rq);
+    render_digest_ok("wecom", NULL, &d, &rq);
+    assert_non_null(strstr(rq.body, "\"mentioned_mobile_list\":[\"13800000000\",\"13900000001\",\"13800000002\"]"));
+    render_request_free(&rq);
+    render_digest_ok("feishu", NULL, &d, &rq);
+    assert_non_null(strstr(rq.body, "请关注：张伟（13800000000）、李娜（13900000001）、王强（13800000002）"));
+    render_request_free(&rq);
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
 }
 
 /* ---- limits, truncation, cleaning --------------------------------------- */
@@ -400,7 +451,11 @@ check_digest_limit(const char *type, const json_t *data, size_t n, size_t limit)
     render_digest_ok(type, NULL, &d, &rq);
     size_t size = rq.body_len;
     if (str_eq(type, "wecom")) {
-        char *content = json_path_str(rq.body, "markdown", "content");
+        /* with reds to mention, a text message (markdown cannot @) */
+        bool text = strstr(rq.body, "\"msgtype\":\"text\"") != NULL;
+        if (text)
+            limit = RENDER_WECOM_TEXT_MAX;
+        char *content = json_path_str(rq.body, text ? "text" : "markdown", "content");
         size = strlen(content);
         free(content);
     }
@@ -427,7 +482,7 @@ test_digest_size_limits(void **state)
 {
     (void)state;
     json_t *data = fixture_data();
-    check_digest_limit("wecom", data, 300, RENDER_WECOM_MARKDOWN_MAX);
+    check_digest_limit("wecom", data, 300, RENDER_WECOM_TEXT_MAX);
     check_digest_limit("dingtalk", data, 1000, RENDER_DINGTALK_BODY_MAX);
     check_digest_limit("feishu", data, 1000, RENDER_FEISHU_BODY_MAX);
     json_decref(data);
@@ -668,6 +723,7 @@ main(void)
         cmocka_unit_test(test_test_message),
         cmocka_unit_test(test_wecom_markdown_exact),
         cmocka_unit_test(test_wecom_text_mentions_leader),
+        cmocka_unit_test(test_digest_mentions_everyone_once),
         cmocka_unit_test(test_dingtalk_exact),
         cmocka_unit_test(test_feishu_exact),
         cmocka_unit_test(test_digests_exact),
