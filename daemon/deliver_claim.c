@@ -175,11 +175,13 @@ render_digest_alert(const struct receiver *rv, const struct alert_view *a, const
         views[i].created_at = a->created_at;
         views[i].message = json_string_value(json_object_get(it, "message"));
         views[i].data = it;
+        views[i].fresh = json_is_true(json_object_get(it, "new"));
     }
     char id[32];
     snprintf(id, sizeof id, "%lld", (long long)a->id);
     const char *title = json_string_value(json_object_get(payload, "title"));
-    struct digest_view d = { id, title, a->created_at, views, n, NULL };
+    struct digest_view d = { .id = id, .title = title, .created_at = a->created_at, .sent_at = a->sent_at,
+                             .alerts = views, .n_alerts = n };
     bool ok = render_digest(rv, &d, (int64_t)(clock_now(NULL) * 1000), rq, err, errlen);
     free(views);
     return ok;
@@ -197,6 +199,7 @@ queue_row(struct claimer *cl, const PGresult *res, int row)
     json_t *payload;
     struct alert_view v;
     view_of(res, row, &v, &payload);
+    v.sent_at = dq_now(cl->q);      /* the words are said as of the daemon's clock */
     if (rv != NULL && !dq_is_chat(rv))
         snprintf(at->webhook_id, sizeof at->webhook_id, "msg_%lld", (long long)v.id);
     char err[200];
@@ -228,12 +231,13 @@ queue_row(struct claimer *cl, const PGresult *res, int row)
  * FLOOD_MESSAGES + 1: the same cuts send_group makes. */
 static int
 messages_needed(const struct receiver *rv, const struct alert_view *views, size_t n, const char *when,
-                int64_t now_ms)
+                double sent_at, int64_t now_ms)
 {
     size_t at = 0;
     int msgs = 0;
     while (at < n && msgs <= FLOOD_MESSAGES) {
-        struct digest_view d = { "count", NULL, when, &views[at], n - at, NULL };
+        struct digest_view d = { .id = "count", .created_at = when, .sent_at = sent_at, .alerts = &views[at],
+                                 .n_alerts = n - at };
         struct render_request rq;
         char err[200];
         if (n - at == 1 || !render_digest(rv, &d, now_ms, &rq, err, sizeof err))
@@ -352,9 +356,10 @@ on_summary_audit(void *arg, const PGresult *res, const char *err)
  * when the backlog is small enough to send as it is. */
 static bool
 send_backlog_summary(struct claimer *cl, const struct receiver *rv, struct rstate *r, const PGresult *res,
-                     const int *rows, const struct alert_view *views, size_t n, const char *when, int64_t now_ms)
+                     const int *rows, const struct alert_view *views, size_t n, const char *when, double sent_at,
+                     int64_t now_ms)
 {
-    if (n <= SUMMARY_WORST || messages_needed(rv, views, n, when, now_ms) <= FLOOD_MESSAGES)
+    if (n <= SUMMARY_WORST || messages_needed(rv, views, n, when, sent_at, now_ms) <= FLOOD_MESSAGES)
         return false;
     struct alert_view *worst = xreallocarray(NULL, n, sizeof *worst);
     memcpy(worst, views, n * sizeof *worst);
@@ -363,7 +368,8 @@ send_backlog_summary(struct claimer *cl, const struct receiver *rv, struct rstat
     snprintf(id, sizeof id, "s%s", PQgetvalue(res, rows[0], 0));
     snprintf(title, sizeof title, "重点项目提醒积压汇总（共 %zu 条）", n);
     char *lead = summary_lead_new(cl->q->d->cfg, views, n, SUMMARY_WORST);
-    struct digest_view d = { id, title, when, worst, SUMMARY_WORST, lead };
+    struct digest_view d = { .id = id, .title = title, .created_at = when, .sent_at = sent_at, .alerts = worst,
+                             .n_alerts = SUMMARY_WORST, .lead = lead };
     struct render_request rq;
     char err[200];
     bool ok = render_digest(rv, &d, now_ms, &rq, err, sizeof err);
@@ -394,52 +400,82 @@ send_backlog_summary(struct claimer *cl, const struct receiver *rv, struct rstat
     return true;
 }
 
-/* A chat receiver's claimed rows (not silenced): reds first, then as many
- * messages as fit the robot's size limit, at most msg_cap of them (one
- * token each); rows beyond that go back to the queue (true then). */
+/* How many of views[0..left-1] (in digest order) one message of the
+ * receiver takes: all when they fit, else the whole lines that do (at
+ * least one alert). The title keeps room for a "（n/m）". */
+static size_t
+group_take(const struct receiver *rv, const struct alert_view *views, size_t left, const char *when,
+           double sent_at, int64_t now_ms)
+{
+    if (left == 1)
+        return 1;
+    struct digest_view d = { .id = "g", .created_at = when, .sent_at = sent_at, .alerts = views, .n_alerts = left,
+                             .part = 99, .parts = 99 };
+    struct render_request rq;
+    char err[200];
+    size_t take = left;
+    if (render_digest(rv, &d, now_ms, &rq, err, sizeof err)) {
+        if (rq.n_listed < left)
+            take = rq.n_listed > 0 ? rq.n_listed : 1;
+        render_request_free(&rq);
+    }
+    return take;
+}
+
+/* A chat receiver's claimed rows (not silenced), in digest order (by
+ * county and project, the most urgent first): as many messages as fit the
+ * robot's size limit, at most msg_cap of them (one token each), titled
+ * "（1/3）" … when there are several; rows beyond that go back to the
+ * queue (true then). */
 static bool
 send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, const PGresult *res,
            const int *rows_in, size_t n)
 {
-    int *rows = xreallocarray(NULL, n + 1, sizeof *rows);
-    size_t k = 0;
-    for (int rank = LIGHT_RANK_RED; rank >= -1; rank--)
-        for (size_t i = 0; i < n; i++)
-            if (light_rank(PQgetisnull(res, rows_in[i], 7) ? NULL : PQgetvalue(res, rows_in[i], 7)) == rank)
-                rows[k++] = rows_in[i];
-    struct alert_view *views = xcalloc(n + 1, sizeof *views);
+    struct alert_view *vin = xcalloc(n + 1, sizeof *vin);
     json_t **payloads = xcalloc(n + 1, sizeof *payloads);
-    for (size_t i = 0; i < n; i++)
-        view_of(res, rows[i], &views[i], &payloads[i]);
+    double sent_at = dq_now(cl->q);
+    for (size_t i = 0; i < n; i++) {
+        view_of(res, rows_in[i], &vin[i], &payloads[i]);
+        vin[i].sent_at = sent_at;
+    }
+    size_t *order = xreallocarray(NULL, n + 1, sizeof *order);
+    render_digest_order(vin, n, sent_at, order);
+    int *rows = xreallocarray(NULL, n + 1, sizeof *rows);
+    struct alert_view *views = xcalloc(n + 1, sizeof *views);
+    for (size_t i = 0; i < n; i++) {
+        rows[i] = rows_in[order[i]];
+        views[i] = vin[order[i]];
+    }
+    free(order);
+    free(vin);
     int64_t now_ms = (int64_t)(clock_now(NULL) * 1000);
     char when[32];
-    clock_format(dq_now(cl->q), when);
+    clock_format(sent_at, when);
+    /* the messages first, so that each can say which part it is */
+    size_t *takes = xreallocarray(NULL, (size_t)(r->msg_cap > 0 ? r->msg_cap : 0) + 1, sizeof *takes);
+    int parts = 0;
+    for (size_t at_row = 0; at_row < n && parts < r->msg_cap; parts++) {
+        takes[parts] = group_take(rv, &views[at_row], n - at_row, when, sent_at, now_ms);
+        at_row += takes[parts];
+    }
     size_t at_row = 0;
-    int sent = 0;
-    if (send_backlog_summary(cl, rv, r, res, rows, views, n, when, now_ms))
+    if (send_backlog_summary(cl, rv, r, res, rows, views, n, when, sent_at, now_ms)) {
+        parts = 0;          /* all of them went in the summary */
         at_row = n;
-    while (at_row < n && sent < r->msg_cap) {
-        size_t left = n - at_row, take = left;
+    }
+    for (int part = 0; part < parts; part++) {
+        size_t take = takes[part];
         struct render_request rq;
         char err[200];
         bool ok;
-        if (left == 1) {
+        if (take == 1) {
             ok = render_alert(rv, &views[at_row], now_ms, &rq, err, sizeof err);
         } else {
             char id[48];
             snprintf(id, sizeof id, "g%s", PQgetvalue(res, rows[at_row], 0));
-            struct digest_view d = { id, NULL, when, &views[at_row], left, NULL };
+            struct digest_view d = { .id = id, .created_at = when, .sent_at = sent_at, .alerts = &views[at_row],
+                                     .n_alerts = take, .part = part + 1, .parts = parts };
             ok = render_digest(rv, &d, now_ms, &rq, err, sizeof err);
-            if (ok && rq.n_listed < left) {
-                /* Over the robot's limit: this message takes the lines
-                 * that fit (without the "另有 N 条" line), the next ones
-                 * the rest. */
-                take = rq.n_listed > 0 ? rq.n_listed : 1;
-                render_request_free(&rq);
-                d.n_alerts = take;
-                ok = take == 1 ? render_alert(rv, &views[at_row], now_ms, &rq, err, sizeof err)
-                               : render_digest(rv, &d, now_ms, &rq, err, sizeof err);
-            }
         }
         struct attempt *at = attempt_new(cl, rv->name, res, rows + at_row, take);
         at_row += take;
@@ -455,7 +491,6 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
             log_info("merged deliveries into one message", "receiver=%s %s rows=%zu", rv->name,
                      dq_attempt_fields(at), take);
         r->tokens -= 1;     /* one message, one token */
-        sent++;
         at->rq = rq;
         at->rendered = true;
         cl->h.post(cl->h.arg, at, rv);
@@ -471,6 +506,7 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
     free(payloads);
     free(views);
     free(rows);
+    free(takes);
     return at_row < n;
 }
 

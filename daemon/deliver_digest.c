@@ -168,7 +168,9 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
 }
 
 /* At alerts.digest_time on working days (the holiday calendar decides),
- * one digest alert per receiver for that day — kind "digest", subject
+ * one digest alert per receiver for that day — its items the facts of
+ * each node (render says the words when it is sent), "new" when the
+ * node's alert was raised after the receiver's previous digest — kind "digest", subject
  * "receiver:NAME", stage "daily:DATE" — with its delivery, in one
  * statement; UNIQUE(kind, subject, stage) makes it once per day whatever
  * restarts or other daemons do. Then it goes through the outbox like any
@@ -213,11 +215,18 @@ digest_check(struct digester *g, const struct config *cfg, double now)
                  "   LEFT JOIN unit mu ON mu.id = m.unit_id"
                  "   WHERE m.status = 'pending' AND" RECEIVER_MILESTONE
                  "   AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
+                 /* new: raised (a stage of the node's alerts) since the receiver's last digest */
+                 " prev AS (SELECT max(pa.created_at) AS at FROM alert pa WHERE pa.kind = 'digest'"
+                 "   AND pa.subject = 'receiver:' || $1 AND pa.created_at < to_timestamp($2::float8)),"
                  " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object("
                  "     'kind', CASE WHEN overdue THEN 'milestone.overdue' ELSE 'milestone.due_soon' END,"
+                 "     'new', EXISTS (SELECT 1 FROM alert na WHERE na.kind IN ('milestone.overdue', 'milestone.due_soon')"
+                 "       AND na.subject = 'milestone:' || x.id AND na.created_at > (SELECT at FROM prev)),"
                  "     'light', coalesce(light, CASE WHEN overdue THEN 'red' ELSE 'yellow' END),"
-                 "     'message', CASE WHEN overdue THEN format('%s「%s」已逾期 %s 天', name, title, $6::date - due_on)"
-                 "       ELSE format('%s「%s」%s 到期', name, title, to_char(due_on, 'MM-DD')) END,"
+                 /* the words as of the digest's day, for the record: what is sent is said when sent */
+                 "     'message', CASE WHEN overdue THEN format('%s「%s」已逾期%s天', name, title, $6::date - due_on)"
+                 "       WHEN due_on = $6::date THEN format('%s「%s」今天到期', name, title)"
+                 "       ELSE format('%s「%s」还有%s天到期', name, title, due_on - $6::date) END,"
                  "     'project', jsonb_build_object('code', code, 'name', name, 'county', county, 'leader', leader),"
                  "     'milestone', jsonb_build_object('id', id, 'title', title, 'due', due_on))"
                  "     ORDER BY NOT overdue, due_on, id), '[]'::jsonb) AS j,"

@@ -100,12 +100,30 @@ render_utf8_prefix(const char *s, size_t max)
     return i;
 }
 
+const char *
+render_head(const struct render_msg *m, size_t i)
+{
+    return m->heads != NULL && i < m->n_items ? m->heads[i] : NULL;
+}
+
+size_t
+render_weight(const struct render_msg *m, size_t k)
+{
+    if (m->weights == NULL)
+        return k;
+    size_t n = 0;
+    for (size_t i = 0; i < k && i < m->n_items; i++)
+        n += m->weights[i];
+    return n;
+}
+
 char *
 render_trailer(const struct render_msg *m, size_t k)
 {
     if (k >= m->n_items)
         return NULL;
-    return m->digest ? xasprintf(ELLIPSIS ELLIPSIS "另有 %zu 条未列出", m->n_items - k)
+    return m->digest ? xasprintf(ELLIPSIS ELLIPSIS "另有 %zu 条未列出",
+                                 render_weight(m, m->n_items) - render_weight(m, k))
                      : xasprintf(ELLIPSIS ELLIPSIS "其余 %zu 项从略", m->n_items - k);
 }
 
@@ -166,6 +184,19 @@ render_request_free(struct render_request *rq)
 
 /* ---- alert and digest → message --------------------------------------- */
 
+char *
+render_words(const struct alert_view *a, double sent_at, enum wording_form form)
+{
+    if (sent_at > 0) {
+        struct ymd today;
+        wording_date_of(sent_at, &today);
+        char *w = wording_compose(a->kind, a->light, a->data, &today, form);
+        if (w != NULL)
+            return w;
+    }
+    return a->message != NULL && a->message[0] != '\0' ? xstrdup(a->message) : NULL;
+}
+
 static const char *
 jstr(const json_t *data, const char *obj, const char *key)
 {
@@ -222,67 +253,42 @@ put_field(struct buf *line, const char *label, const char *value)
     render_clean(line, value, MARKUP_PLAIN);
 }
 
+/* Where the project is and what it is; its name is in the title. */
 static void
 project_items(struct render_msg *m, const json_t *data)
 {
     struct buf line;
     buf_init(&line);
-    put_field(&line, "项目：", jstr(data, "project", "name"));
-    if (jstr(data, "project", "code") != NULL) {
-        buf_puts(&line, "（");
-        render_clean(&line, jstr(data, "project", "code"), MARKUP_PLAIN);
-        buf_puts(&line, "）");
-    }
-    if (line.len > 0)
-        add_item(m, &line);
-
     const char *level = jstr(data, "project", "level");
     const char *sector = jstr(data, "project", "sector");
     put_field(&line, "县区：", jstr(data, "project", "county"));
     put_field(&line, "领域：", sector != NULL ? enum_label_zh(sector) : NULL);
     put_field(&line, "级别：", str_eq(level, "province") ? "省重点"
                              : str_eq(level, "city") ? "市重点" : level);
+    put_field(&line, "编码：", jstr(data, "project", "code"));
     if (line.len > 0)
         add_item(m, &line);
 }
 
+/* The node's campaign; its title, deadline and days are in the lead. */
 static void
 milestone_items(struct render_msg *m, const json_t *data)
 {
     struct buf line;
     buf_init(&line);
-    put_field(&line, "节点：", jstr(data, "milestone", "title"));
-    put_field(&line, "时限：", jstr(data, "milestone", "due"));
-    const json_t *days = json_object_get(json_object_get(data, "milestone"), "days_overdue");
-    if (json_is_integer(days) && line.len > 0) {
-        json_int_t d = json_integer_value(days);
-        if (d > 0)
-            buf_printf(&line, "｜已逾期 %" JSON_INTEGER_FORMAT " 天", d);
-        else if (d < 0)
-            buf_printf(&line, "｜还剩 %" JSON_INTEGER_FORMAT " 天", -d);
-        else
-            buf_puts(&line, "｜今日到期");
-    }
-    if (line.len > 0)
-        add_item(m, &line);
     put_field(&line, "攻坚：", jstr(data, "milestone", "campaign"));
     if (line.len > 0)
         add_item(m, &line);
 }
 
-/* "2026-11-03T08:00:00+08:00" → "2026-11-03 08:00"; anything else as is. */
+/* "2026-12-06T10:05:00Z" → "2026-12-06 18:05" in the configured zone;
+ * anything else as is. */
 static void
 put_time(struct buf *line, const char *iso)
 {
-    if (iso != NULL && strlen(iso) >= 16 && iso[10] == 'T') {
-        char t[17];
-        memcpy(t, iso, 16);
-        t[10] = ' ';
-        t[16] = '\0';
-        put_field(line, "时间：", t);
-    } else {
-        put_field(line, "时间：", iso);
-    }
+    char t[64];
+    wording_local_time(iso, t, sizeof t, NULL, 0);
+    put_field(line, "时间：", iso != NULL ? t : NULL);
 }
 
 static bool
@@ -323,7 +329,9 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
     render_clean(&b, kind_label(a->kind), MARKUP_PLAIN);
     put_field(&b, "", jstr(a->data, "project", "name"));
     m->title = buf_steal(&b);
-    m->lead = clean_dup(a->message);
+    char *words = render_words(a, a->sent_at, WORDING_LEAD);
+    m->lead = clean_dup(words);
+    free(words);
     m->light = a->light;
 
     project_items(m, a->data);
@@ -347,18 +355,152 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
         mention_project(m, a->data, str_eq(a->light, "red"));
 }
 
-/* Reds first, then yellows, then the rest, each in the caller's order: when
- * the robot's limit cuts the list, what is cut is the least urgent. */
-static size_t *
-digest_order(const struct digest_view *d)
+/* ---- digests: by county, then project --------------------------------- */
+
+/* What a digest line groups by: the project (its code, else its name);
+ * NULL for an alert about no project (a campaign, a ranking line), which
+ * is a line of its own. */
+static const char *
+project_key(const struct alert_view *a)
 {
-    size_t *order = xreallocarray(NULL, d->n_alerts + 1, sizeof *order);
-    size_t n = 0;
-    for (int rank = LIGHT_RANK_RED; rank >= -1; rank--)
-        for (size_t i = 0; i < d->n_alerts; i++)
-            if (light_rank(d->alerts[i].light) == rank)
-                order[n++] = i;
-    return order;
+    const char *code = jstr(a->data, "project", "code");
+    return code != NULL ? code : jstr(a->data, "project", "name");
+}
+
+static const char *
+county_of(const struct alert_view *a)
+{
+    const char *c = jstr(a->data, "project", "county");
+    return c != NULL ? c : jstr(a->data, "campaign", "county");
+}
+
+struct urgency {
+    bool fresh;
+    int rank;
+    long days;
+    size_t index;
+};
+
+static struct urgency
+urgency_of(const struct alert_view *a, double sent_at, size_t i)
+{
+    struct urgency u = { a->fresh, light_rank(a->light), WORDING_NO_DAYS, i };
+    if (sent_at > 0) {
+        struct ymd today;
+        wording_date_of(sent_at, &today);
+        u.days = wording_days(a->kind, a->data, &today);
+    }
+    return u;
+}
+
+/* New since the last digest first, then reds, then the most days late;
+ * otherwise the caller's order. */
+static int
+urgency_cmp(const void *pa, const void *pb)
+{
+    const struct urgency *a = pa, *b = pb;
+    if (a->fresh != b->fresh)
+        return a->fresh ? -1 : 1;
+    if (a->rank != b->rank)
+        return a->rank > b->rank ? -1 : 1;
+    if (a->days != b->days)
+        return a->days > b->days ? -1 : 1;
+    return a->index < b->index ? -1 : a->index > b->index;
+}
+
+void
+render_digest_order(const struct alert_view *al, size_t n, double sent_at, size_t *order)
+{
+    struct urgency *u = xreallocarray(NULL, n + 1, sizeof *u);
+    for (size_t i = 0; i < n; i++)
+        u[i] = urgency_of(&al[i], sent_at, i);
+    qsort(u, n, sizeof *u, urgency_cmp);
+    /* Then grouped: a county where its most urgent alert is, its projects
+     * likewise, each project's alerts in urgency order. */
+    bool *taken = xcalloc(n + 1, sizeof *taken);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct alert_view *c = &al[u[i].index];
+        if (taken[u[i].index])
+            continue;
+        const char *county = project_key(c) != NULL ? county_of(c) : NULL;
+        for (size_t j = i; j < n; j++) {
+            const struct alert_view *p = &al[u[j].index];
+            if (taken[u[j].index] || (j > i && (project_key(c) == NULL || project_key(p) == NULL ||
+                                                !str_eq(county_of(p), county))))
+                continue;
+            for (size_t q = j; q < n; q++) {
+                const struct alert_view *x = &al[u[q].index];
+                if (taken[u[q].index] ||
+                    (q > j && (project_key(p) == NULL || !str_eq(project_key(x), project_key(p)))))
+                    continue;
+                taken[u[q].index] = true;
+                order[k++] = u[q].index;
+                if (project_key(p) == NULL)
+                    break;
+            }
+            if (project_key(c) == NULL)
+                break;
+        }
+    }
+    free(taken);
+    free(u);
+}
+
+/* "｜编号：780、781": to look the alerts up (keyprojctl alerts,
+ * deliveries); a daily digest's items have none. */
+static void
+put_ids(struct buf *b, const struct digest_view *d, const size_t *order, size_t from, size_t to)
+{
+    bool any = false;
+    for (size_t i = from; i < to; i++) {
+        if (d->alerts[order[i]].id <= 0)
+            continue;
+        buf_puts(b, any ? "、" : "｜编号：");
+        buf_printf(b, "%" PRId64, d->alerts[order[i]].id);
+        any = true;
+    }
+}
+
+/* "孟津区城东工业园：「机电安装」逾期25天、「消防验收」还有3天（新）" for the
+ * alerts al[order[from..to-1]] of one project (or one alert about none). */
+static void
+digest_line(struct buf *b, const struct digest_view *d, const size_t *order, size_t from, size_t to)
+{
+    int worst = -1;
+    for (size_t i = from; i < to; i++)
+        if (light_rank(d->alerts[order[i]].light) > worst)
+            worst = light_rank(d->alerts[order[i]].light);
+    const struct alert_view *first = &d->alerts[order[from]];
+    for (size_t i = 0; i < words_count(&words_light); i++)
+        if (words_at(&words_light, i)->rank == worst)
+            put_light(b, words_at(&words_light, i)->name);
+    if (project_key(first) == NULL) {
+        /* a campaign target or a ranking line: its own words say what */
+        char *words = render_words(first, d->sent_at, WORDING_LEAD);
+        if (strncmp(first->kind, "campaign.", 9) == 0) {
+            render_clean(b, kind_label(first->kind), MARKUP_PLAIN);
+            buf_puts(b, "：");
+        }
+        render_clean(b, words, MARKUP_PLAIN);
+        free(words);
+        put_ids(b, d, order, from, to);
+        return;
+    }
+    const char *name = jstr(first->data, "project", "name");
+    render_clean(b, name != NULL ? name : project_key(first), MARKUP_PLAIN);
+    buf_puts(b, "：");
+    for (size_t i = from; i < to; i++) {
+        const struct alert_view *a = &d->alerts[order[i]];
+        char *words = render_words(a, d->sent_at, WORDING_SHORT);
+        if (i > from)
+            buf_puts(b, "、");
+        render_clean(b, words != NULL ? words : kind_label(a->kind), MARKUP_PLAIN);
+        free(words);
+        if (a->fresh)
+            buf_puts(b, "（新）");
+    }
+    put_ids(b, d, order, from, to);
 }
 
 static void
@@ -366,37 +508,55 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
 {
     memset(m, 0, sizeof *m);
     m->digest = true;
-    m->title = clean_dup(d->title != NULL ? d->title : RENDER_DIGEST_TITLE);
-    size_t count[4] = {0, 0, 0, 0};     /* by light_rank + 1: none, green, yellow, red */
-    for (size_t i = 0; i < d->n_alerts; i++)
-        count[light_rank(d->alerts[i].light) + 1]++;
     struct buf b;
     buf_init(&b);
+    render_clean(&b, d->title != NULL ? d->title : RENDER_DIGEST_TITLE, MARKUP_PLAIN);
+    if (d->parts > 1)
+        buf_printf(&b, "（%d/%d）", d->part, d->parts);
+    m->title = buf_steal(&b);
+    size_t count[4] = {0, 0, 0, 0};     /* by light_rank + 1: none, green, yellow, red */
+    size_t fresh = 0;
+    for (size_t i = 0; i < d->n_alerts; i++) {
+        count[light_rank(d->alerts[i].light) + 1]++;
+        fresh += d->alerts[i].fresh;
+    }
     buf_printf(&b, "共 %zu 条", d->n_alerts);
     if (count[1] + count[2] + count[3] > 0)
         buf_printf(&b, "：红灯 %zu 条，黄灯 %zu 条，绿灯 %zu 条", count[3], count[2], count[1]);
+    if (fresh > 0)
+        buf_printf(&b, "；上次汇总以来新增 %zu 条", fresh);
     m->lead = buf_steal(&b);
     if (d->lead != NULL) {
         free(m->lead);
         m->lead = clean_dup(d->lead);
     }
 
-    size_t *order = digest_order(d);
-    for (size_t j = 0; j < d->n_alerts; j++) {
-        const struct alert_view *a = &d->alerts[order[j]];
-        buf_printf(&b, "%zu. ", j + 1);
-        put_light(&b, a->light);
-        render_clean(&b, kind_label(a->kind), MARKUP_PLAIN);
-        put_field(&b, "", jstr(a->data, "project", "county"));
-        put_field(&b, "", a->message != NULL && a->message[0] != '\0'
-                              ? a->message : jstr(a->data, "project", "name"));
-        if (a->id > 0)  /* to look it up: keyprojctl alerts, deliveries */
-            buf_printf(&b, "｜编号：%" PRId64, a->id);
+    size_t *order = xreallocarray(NULL, d->n_alerts + 1, sizeof *order);
+    render_digest_order(d->alerts, d->n_alerts, d->sent_at, order);
+    m->heads = xcalloc(d->n_alerts + 1, sizeof *m->heads);
+    m->weights = xcalloc(d->n_alerts + 1, sizeof *m->weights);
+    const char *county = NULL;
+    for (size_t i = 0, line = 1; i < d->n_alerts; line++) {
+        const struct alert_view *a = &d->alerts[order[i]];
+        size_t j = i + 1;
+        while (project_key(a) != NULL && j < d->n_alerts &&
+               str_eq(project_key(&d->alerts[order[j]]), project_key(a)))
+            j++;
+        /* the county once, as the heading of its first project's line */
+        const char *c = project_key(a) != NULL ? county_of(a) : NULL;
+        if (c != NULL && !str_eq(c, county))
+            m->heads[m->n_items] = clean_dup(c);
+        county = c;
+        m->weights[m->n_items] = j - i;
+        buf_printf(&b, "%zu. ", line);
+        digest_line(&b, d, order, i, j);
         add_item(m, &b);
         /* a merged message with reds calls whoever answers for them, as
          * each red sent alone would */
-        if (str_eq(a->light, "red"))
-            mention_project(m, a->data, true);
+        for (size_t k = i; k < j; k++)
+            if (str_eq(d->alerts[order[k]].light, "red"))
+                mention_project(m, d->alerts[order[k]].data, true);
+        i = j;
     }
     free(order);
 }
@@ -406,9 +566,14 @@ msg_free(struct render_msg *m)
 {
     free(m->title);
     free(m->lead);
-    for (size_t i = 0; i < m->n_items; i++)
+    for (size_t i = 0; i < m->n_items; i++) {
         free(m->items[i]);
+        if (m->heads != NULL)
+            free(m->heads[i]);
+    }
     free(m->items);
+    free(m->heads);
+    free(m->weights);
 }
 
 /* ---- fitting a message into a robot's limit --------------------------- */
@@ -477,8 +642,8 @@ render_robot(const struct render_format *f, struct render_msg *m, const struct r
         render_request_free(out);
         return false;
     }
-    out->n_listed = k;
-    out->n_total = m->n_items;
+    out->n_listed = render_weight(m, k);
+    out->n_total = render_weight(m, m->n_items);
     if (!f->finish(rv, now_ms, out, err, errlen)) {
         render_request_free(out);
         return false;

@@ -18,8 +18,15 @@ struct alert_view {
     const char *kind;       /* "milestone.overdue", … (the payload "type") */
     const char *stage;      /* "" when the kind has a single stage */
     const char *light;      /* "green" | "yellow" | "red"; NULL for none */
-    const char *created_at; /* ISO 8601, "2026-11-03T08:00:00+08:00" */
-    const char *message;    /* one Chinese line that names the project and what is late */
+    const char *created_at; /* ISO 8601 with any offset; shown in the process's zone */
+    /* The words as of the decision (payload.message): said only when the
+     * kind is one wording.c cannot say from data (a test message, a
+     * ranking line, a payload missing facts). */
+    const char *message;
+    /* The moment of sending (the daemon's clock, Unix seconds): every
+     * count of days is said as of its business date in the process's
+     * zone (clock_set_zone). 0: say message as it is. */
+    double sent_at;
     int tier;               /* escalation tier: 0 unit group, 1 leader, 2 project office, … */
     /* { "project": { code, name, county, sector, level, unit, leader,
      *                leader_mobile },
@@ -29,6 +36,9 @@ struct alert_view {
     /* NULL: the webhook-id is "msg_<id>". A test message (`receiver test`)
      * sets its own, so it never looks like a replay of a real alert. */
     const char *webhook_id;
+    /* New since the receiver's last digest: a digest lists it first and
+     * says so. */
+    bool fresh;
 };
 
 /* Several alerts sent as one message (chat robots get one per window). */
@@ -36,11 +46,13 @@ struct digest_view {
     const char *id;         /* stable token, [A-Za-z0-9_-]{1,64}; webhook-id "msg_<id>" */
     const char *title;      /* "涧西区每日汇总"; NULL: "重点项目提醒汇总" */
     const char *created_at; /* ISO 8601, the window's end */
+    double sent_at;         /* as in alert_view, for every alert listed */
     const struct alert_view *alerts;
     size_t n_alerts;
     /* NULL: the lead line counts the alerts by light; else this line (a
      * backlog summary lists only its worst alerts and says the rest) */
     const char *lead;
+    int part, parts;        /* parts > 1: the title says "（part/parts）" */
 };
 
 #define RENDER_MAX_HEADERS 8
@@ -72,12 +84,21 @@ struct render_request {
 bool render_alert(const struct receiver *rv, const struct alert_view *a, int64_t now_ms,
                   struct render_request *out, char *err, size_t errlen);
 
-/* The same for a digest: one message listing the alerts, cut by whole lines
- * to the robot's size limit with "……另有 N 条未列出" (json: all of them). */
+/* The same for a digest: one message listing the alerts, one line per
+ * project under its county's heading (render_digest_order), cut by whole
+ * lines to the robot's size limit with "……另有 N 条未列出" (json: all of
+ * them); n_listed and n_total count alerts. */
 bool render_digest(const struct receiver *rv, const struct digest_view *d, int64_t now_ms,
                    struct render_request *out, char *err, size_t errlen);
 
 void render_request_free(struct render_request *rq);
+
+/* The order a digest lists al[0..n-1] in (order gets n indexes): by
+ * county, then project, each where its most urgent alert is — new since
+ * the last digest first, then reds, then the most days late (as of
+ * sent_at) — so that a prefix of the order is whole lines: a caller that
+ * splits a digest takes the alerts in this order. */
+void render_digest_order(const struct alert_view *al, size_t n, double sent_at, size_t *order);
 
 /* A receiver's answer, as http.c reports it. */
 struct render_answer {

@@ -22,6 +22,11 @@ markdown_text(const struct render_msg *m, size_t k, struct buf *c)
     buf_puts(c, PARA);
     render_clean(c, m->lead, MARKUP_MARKDOWN);
     for (size_t i = 0; i < k; i++) {
+        if (render_head(m, i) != NULL) {
+            buf_puts(c, PARA "**");
+            render_clean(c, render_head(m, i), MARKUP_MARKDOWN);
+            buf_puts(c, "**");
+        }
         buf_puts(c, m->digest ? PARA : PARA "> ");
         render_clean(c, m->items[i], MARKUP_MARKDOWN);
     }

@@ -26,8 +26,14 @@ feishu_build(const struct render_msg *m, size_t k, const struct receiver *rv,
 {
     json_t *content = json_array();
     add_paragraph(content, m->lead);
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < k; i++) {
+        if (render_head(m, i) != NULL) {
+            char *h = xasprintf("◆ %s", render_head(m, i));
+            add_paragraph(content, h);
+            free(h);
+        }
         add_paragraph(content, m->items[i]);
+    }
     char *trailer = render_trailer(m, k);
     if (trailer != NULL)
         add_paragraph(content, trailer);

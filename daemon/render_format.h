@@ -6,6 +6,7 @@
 
 #include "render.h"
 #include "util.h"
+#include "wording.h"
 
 /* Whom a message @-mentions: a leader (分包领导) or a unit's contact
  * (联系人); mobile is checked, name may be NULL. */
@@ -23,6 +24,11 @@ struct render_msg {
     char *lead;             /* the alert's message, or the digest's counts */
     char **items;
     size_t n_items;
+    /* Digests: heads[i], when not NULL, is a heading said before item i
+     * (a county: each item is a project's line); weights[i] is how many
+     * alerts item i lists. NULL for an alert's message. */
+    char **heads;
+    size_t *weights;
     bool digest;
     const char *light;      /* the alert's light; NULL for digests */
     /* whom to @-mention (each mobile once), in the order of the items */
@@ -65,9 +71,13 @@ void render_clean(struct buf *out, const char *s, enum render_markup mk);
 /* Byte length of the longest prefix of s, at most max bytes, ending on a
  * UTF-8 character boundary. */
 size_t render_utf8_prefix(const char *s, size_t max);
-/* "……另有 N 条未列出" (digest) or "……其余 N 项从略" (alert) when
- * k < m->n_items, newly allocated; NULL otherwise. */
+/* "……另有 N 条未列出" (digest: N alerts) or "……其余 N 项从略" (alert)
+ * when k < m->n_items, newly allocated; NULL otherwise. */
 char *render_trailer(const struct render_msg *m, size_t k);
+/* The heading before item i, or NULL. */
+const char *render_head(const struct render_msg *m, size_t i);
+/* The alerts the first k items list (digests), or k. */
+size_t render_weight(const struct render_msg *m, size_t k);
 /* The default finish: the receiver's URL as is, a JSON content type. */
 bool render_finish_plain(const struct receiver *rv, int64_t now_ms, struct render_request *out,
                          char *err, size_t errlen);
@@ -76,6 +86,10 @@ void render_add_header(struct render_request *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* out->body ← compact JSON of v, UTF-8 as is; releases v. */
 void render_set_body(struct render_request *out, json_t *v);
+/* The words of a as of the business date of sent_at (wording.c), or, when
+ * sent_at is 0 or wording cannot say the kind, its stored message (NULL
+ * if it has none). Newly allocated, not yet cleaned. */
+char *render_words(const struct alert_view *a, double sent_at, enum wording_form form);
 /* The JSON string of a C string that may hold bad bytes (cleaned, plain). */
 json_t *render_json_str(const char *s);
 

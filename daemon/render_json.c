@@ -15,8 +15,18 @@
 
 /* The payload's data: the alert's own fields first, then whatever the kind
  * carries (project, milestone, …) unless it would shadow one of them. */
+/* An ISO 8601 time in the configured zone ("…+08:00"), as the docs say. */
 static json_t *
-alert_data(const struct alert_view *a)
+local_time(const char *iso)
+{
+    char t[64];
+    wording_local_time(iso, NULL, 0, t, sizeof t);
+    return render_json_str(iso != NULL ? t : NULL);
+}
+
+/* sent_at: the words are said as of then (render_words). */
+static json_t *
+alert_data(const struct alert_view *a, double sent_at)
 {
     json_t *o = json_object();
     json_object_set_new(o, "alert_id", json_integer(a->id));
@@ -24,8 +34,10 @@ alert_data(const struct alert_view *a)
     json_object_set_new(o, "stage", render_json_str(a->stage));
     json_object_set_new(o, "light", a->light != NULL ? render_json_str(a->light) : json_null());
     json_object_set_new(o, "tier", json_integer(a->tier));
-    json_object_set_new(o, "created_at", render_json_str(a->created_at));
-    json_object_set_new(o, "message", render_json_str(a->message));
+    json_object_set_new(o, "created_at", local_time(a->created_at));
+    char *words = render_words(a, sent_at, WORDING_FULL);
+    json_object_set_new(o, "message", render_json_str(words));
+    free(words);
     if (json_is_object(a->data)) {
         json_t *copy = json_deep_copy(a->data);
         json_object_update_missing(o, copy);
@@ -39,7 +51,7 @@ envelope(const char *type, const char *timestamp, json_t *data)
 {
     json_t *body = json_object();
     json_object_set_new(body, "type", render_json_str(type));
-    json_object_set_new(body, "timestamp", render_json_str(timestamp));
+    json_object_set_new(body, "timestamp", local_time(timestamp));
     json_object_set_new(body, "data", data);
     return body;
 }
@@ -70,7 +82,7 @@ bool
 render_json_alert(const struct receiver *rv, const struct alert_view *a, int64_t now_ms,
                   struct render_request *out, char *err, size_t errlen)
 {
-    render_set_body(out, envelope(a->kind, a->created_at, alert_data(a)));
+    render_set_body(out, envelope(a->kind, a->created_at, alert_data(a, a->sent_at)));
     out->n_listed = out->n_total = 1;
     char id[80];
     if (a->webhook_id != NULL)
@@ -98,7 +110,7 @@ render_json_digest(const struct receiver *rv, const struct digest_view *d, int64
     }
     json_t *alerts = json_array();
     for (size_t i = 0; i < d->n_alerts; i++)
-        json_array_append_new(alerts, alert_data(&d->alerts[i]));
+        json_array_append_new(alerts, alert_data(&d->alerts[i], d->sent_at));
     json_t *data = json_object();
     json_object_set_new(data, "id", json_string(d->id));
     json_object_set_new(data, "title", render_json_str(d->title != NULL ? d->title : RENDER_DIGEST_TITLE));

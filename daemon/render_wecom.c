@@ -31,6 +31,11 @@ markdown_content(const struct render_msg *m, size_t k, struct buf *c)
     render_clean(c, m->lead, MARKUP_MARKDOWN);
     buf_puts(c, color != NULL ? "</font>\n" : "\n");
     for (size_t i = 0; i < k; i++) {
+        if (render_head(m, i) != NULL) {
+            buf_puts(c, "**");
+            render_clean(c, render_head(m, i), MARKUP_MARKDOWN);
+            buf_puts(c, "**\n");
+        }
         /* alert details as a quote block; digest items as plain lines */
         buf_puts(c, m->digest ? "" : "> ");
         render_clean(c, m->items[i], MARKUP_MARKDOWN);
@@ -50,6 +55,10 @@ text_content(const struct render_msg *m, size_t k, struct buf *c)
     buf_putc(c, '\n');
     buf_puts(c, m->lead);
     for (size_t i = 0; i < k; i++) {
+        if (render_head(m, i) != NULL) {
+            buf_putc(c, '\n');
+            buf_puts(c, render_head(m, i));
+        }
         buf_putc(c, '\n');
         buf_puts(c, m->items[i]);
     }

@@ -12,6 +12,7 @@
 #include "scan_phase.h"
 #include "text.h"
 #include "util.h"
+#include "wording.h"
 
 struct ymd
 scan_date(const PGresult *res, int row, int col)
@@ -212,7 +213,11 @@ scan_add_alert_scoped(const struct scan_ctx *c, struct scan_batch *b, long long 
     json_object_set_new(payload, "tier_name", json_string(tier));
     json_object_set_new(payload, "since", json_string(since));
     json_object_set_new(payload, "days_late", json_integer(dec->days_late));
-    json_object_set_new(payload, "message", json_string(message));
+    /* The words as of this scan, for the record (keyprojctl alerts, the
+     * supervision order's reason); what is sent is said again when sent. */
+    char *said = message == NULL ? wording_compose(kind, light, payload, &c->today, WORDING_FULL) : NULL;
+    json_object_set_new(payload, "message", json_string(said ? said : message ? message : kind));
+    free(said);
 
     char num[32];
     snprintf(num, sizeof num, "%lld", row_id);

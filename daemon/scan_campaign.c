@@ -14,19 +14,17 @@
 #include "util.h"
 #include "values.h"
 
+/* How each measure is said (label, unit) lives in wording.c. */
 struct measure {
     const char *name;           /* subject suffix and payload "measure" */
     const char *target, *actual;    /* columns */
-    const char *label;          /* 开工 */
-    const char *unit;           /* 个 */
-    int decimals;               /* how the figures print */
 };
 
 static const struct measure measures[] = {
-    { "starts", "starts", "a_starts", "开工", "个", 0 },
-    { "completions", "completions", "a_completions", "竣工", "个", 0 },
-    { "investment", "investment", "a_investment", "完成投资", "万元", 0 },
-    { "approvals", "approvals", "a_approvals", "联审联批办结率", "%", 1 },
+    { "starts", "starts", "a_starts" },
+    { "completions", "completions", "a_completions" },
+    { "investment", "investment", "a_investment" },
+    { "approvals", "approvals", "a_approvals" },
 };
 
 static struct ymd
@@ -37,30 +35,6 @@ earlier(struct ymd a, struct ymd b)
     if (b.y == 0)
         return a;
     return ymd_to_days(&a) <= ymd_to_days(&b) ? a : b;
-}
-
-/* "涧西区·产业", "全市" */
-static void
-scope_label(const char *county, const char *sector, char *out, size_t outlen)
-{
-    snprintf(out, outlen, "%s%s%s", county ? county : "全市", sector ? "·" : "",
-             sector ? enum_label_zh(sector) : "");
-}
-
-static char *
-message(const struct measure *m, const struct rules_decision *dec, const char *campaign,
-        const char *scope, double target, double actual, const char *first, const char *last)
-{
-    char t[48], a[48];
-    snprintf(t, sizeof t, "%.*f", m->decimals, target);
-    snprintf(a, sizeof a, "%.*f", m->decimals, actual);
-    if (dec->kind == RULES_CAMPAIGN_MISSED)
-        return xasprintf("【攻坚未完成】%s %s %s目标%s%s，实际完成%s%s（攻坚期%s至%s）", campaign, scope,
-                         m->label, t, m->unit, a, m->unit, first, last);
-    struct ymd l;
-    sscanf(last, "%4d-%2d-%2d", &l.y, &l.m, &l.d);
-    return xasprintf("【攻坚预警】%s %s %s目标%s%s，目前完成%s%s，距攻坚期结束还有%ld天", campaign, scope,
-                     m->label, t, m->unit, a, m->unit, ymd_to_days(&l) - ymd_to_days(&dec->since));
 }
 
 static void
@@ -85,8 +59,6 @@ campaigns_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
             next = earlier(next, outs[k].next);
         }
         scan_add_row(c, b, res, i, id, x, next, NULL);
-        char scope[200];
-        scope_label(scan_str(res, i, county), scan_str(res, i, sector), scope, sizeof scope);
         for (size_t k = 0; k < ARRAY_LEN(measures); k++) {
             const struct measure *m = &measures[k];
             for (size_t n = 0; n < outs[k].n; n++) {
@@ -95,8 +67,6 @@ campaigns_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
                 double actual = scan_num(res, i, scan_col(res, m->actual));
                 char subject[64];
                 snprintf(subject, sizeof subject, "campaign_target:%s/%s", PQgetvalue(res, i, id), m->name);
-                char *msg = message(m, dec, scan_str(res, i, name), scope, target, actual,
-                                    PQgetvalue(res, i, first), PQgetvalue(res, i, last));
                 const char *cty = scan_str(res, i, county), *sec = scan_str(res, i, sector);
                 json_t *payload = json_pack("{s:{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:f, s:f}}", "campaign",
                                             "code", PQgetvalue(res, i, code), "name", scan_str(res, i, name),
@@ -107,8 +77,7 @@ campaigns_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
                                             "measure", m->name, "target", target, "actual", actual);
                 /* a campaign target is a county's or sector's: no leader, no unit */
                 const struct scan_route rt = { cty, sec, NULL, NULL, NULL, NULL };
-                scan_add_alert_scoped(c, b, scan_id(res, i, id), subject, dec, 0, &rt, payload, msg);
-                free(msg);
+                scan_add_alert_scoped(c, b, scan_id(res, i, id), subject, dec, 0, &rt, payload, NULL);
             }
         }
     }

@@ -50,28 +50,6 @@ part_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, in
 
 /* ---- milestones ---------------------------------------------------------- */
 
-static char *
-milestone_message(const struct rules_decision *dec, const char *label, const char *title,
-                  const char *due, const char *unit, long days_left)
-{
-    char tail[256];
-    scan_unit_suffix(unit, tail, sizeof tail);
-    switch (dec->kind) {
-    case RULES_MILESTONE_OVERDUE:
-        return xasprintf("【逾期】%s「%s」已逾期%d天（完成时限%s%s）", label, title, dec->days_late, due, tail);
-    case RULES_MILESTONE_DUE_SOON:
-        if (days_left > 0)
-            return xasprintf("【临期】%s「%s」还有%ld天到期（完成时限%s%s）", label, title, days_left, due, tail);
-        return xasprintf("【临期】%s「%s」今天到期（完成时限%s%s）", label, title, due, tail);
-    default:
-        if (dec->light == RULES_RED)
-            return xasprintf("【封冻】%s「%s」主体仍未完工，已进入冬季停工期（完成时限%s%s）",
-                             label, title, due, tail);
-        return xasprintf("【封冻预警】%s「%s」尚未完成，冬季停工期将至（完成时限%s%s）",
-                         label, title, due, tail);
-    }
-}
-
 static void
 milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
 {
@@ -92,7 +70,7 @@ milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to
         part_row(c, b, res, i, id, x, light, &out);
         if (out.n == 0)
             continue;
-        char subject[40], *label = scan_project_label(res, i, &pc);
+        char subject[40];
         snprintf(subject, sizeof subject, "milestone:%s", PQgetvalue(res, i, id));
         const char *u = scan_str(res, i, unit) ? scan_str(res, i, unit) : scan_str(res, i, pc.unit);
         long due_day = ymd_to_days(&m.due_on);
@@ -108,12 +86,8 @@ milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to
             json_object_set_new(ms, "campaign", json_string(scan_str(res, i, campaign)));
             json_object_set_new(ms, "unit", u ? json_string(u) : json_null());
             json_t *payload = json_pack("{s:o}", "milestone", ms);
-            char *msg = milestone_message(dec, label, scan_str(res, i, title), PQgetvalue(res, i, due),
-                                          u, due_day - since);
-            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, msg);
-            free(msg);
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, NULL);
         }
-        free(label);
     }
 }
 
@@ -152,27 +126,20 @@ problems_build(const struct scan_ctx *c, const PGresult *res, int from, int to, 
         part_row(c, b, res, i, id, x, light, &out);
         for (size_t k = 0; k < out.n; k++) {
             const struct rules_decision *dec = &out.d[k];
-            char subject[40], limit_s[11], tail[256];
+            char subject[40], limit_s[11];
             snprintf(subject, sizeof subject, "problem:%s", PQgetvalue(res, i, id));
             /* the stage names the limit the rules used (given or by severity) */
             memcpy(limit_s, dec->stage, 10);
             limit_s[10] = '\0';
             const char *u = scan_str(res, i, unit) ? scan_str(res, i, unit) : scan_str(res, i, pc.unit);
-            scan_unit_suffix(u, tail, sizeof tail);
-            char *label = scan_project_label(res, i, &pc), *what = scan_cut(scan_str(res, i, desc), 40);
-            char *msg = dec->light == RULES_RED
-                ? xasprintf("【问题逾期】%s 问题「%s」超过办结时限%d天仍未解决（时限%s%s）",
-                            label, what, dec->days_late, limit_s, tail)
-                : xasprintf("【问题逾期】%s 问题「%s」已超过办结时限（时限%s%s）", label, what, limit_s, tail);
+            char *what = scan_cut(scan_str(res, i, desc), 40);
             json_t *payload = json_pack("{s:{s:I, s:s, s:s, s:s, s:s, s:o}}", "problem",
                                         "id", (json_int_t)scan_id(res, i, id),
                                         "category", scan_str(res, i, category),
                                         "severity", p.severity, "description", what,
                                         "time_limit", limit_s, "unit", u ? json_string(u) : json_null());
-            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, msg);
-            free(msg);
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, NULL);
             free(what);
-            free(label);
         }
     }
 }
@@ -207,25 +174,16 @@ approvals_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
         scan_add_row(c, b, res, i, id, x, out.next, NULL);
         for (size_t k = 0; k < out.n; k++) {
             const struct rules_decision *dec = &out.d[k];
-            char subject[40], tail[256];
+            char subject[40];
             snprintf(subject, sizeof subject, "approval:%s", PQgetvalue(res, i, id));
             const char *u = scan_str(res, i, unit);
-            if (u)
-                snprintf(tail, sizeof tail, "，审批单位：%s", u);
-            else
-                tail[0] = '\0';
-            char *label = scan_project_label(res, i, &pc);
-            char *msg = xasprintf("【审批逾期】%s「%s」已逾期%d天（计划办结%s%s）", label,
-                                  scan_str(res, i, item), dec->days_late, PQgetvalue(res, i, planned), tail);
             json_t *payload = json_pack("{s:{s:I, s:s, s:s, s:i, s:o}}", "approval",
                                         "id", (json_int_t)scan_id(res, i, id),
                                         "item", scan_str(res, i, item),
                                         "planned_on", PQgetvalue(res, i, planned),
                                         "days_overdue", dec->days_late,
                                         "unit", u ? json_string(u) : json_null());
-            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, msg);
-            free(msg);
-            free(label);
+            scan_add_alert(c, b, scan_id(res, i, id), subject, dec, res, i, &pc, u, payload, NULL);
         }
     }
 }

@@ -158,9 +158,11 @@ json_t *scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGres
 
 /* Appends one alert of row row_id. payload (stolen) gets the common
  * members (type, stage, light, tier, tier_name, since, days_late, message,
- * project); message is one Chinese line. Receivers are chosen here: every
- * receiver whose match fits (county, sector, level, kind, light, tier,
- * leader, unit: the project's or part_unit, the part's own; NULL: none). */
+ * project); message is one Chinese line, or NULL: wording.c says it from
+ * the payload as of this scan's date (render says it again when sending).
+ * Receivers are chosen here: every receiver whose match fits (county,
+ * sector, level, kind, light, tier, leader, unit: the project's or
+ * part_unit, the part's own; NULL: none). */
 void scan_add_alert(const struct scan_ctx *c, struct scan_batch *b, long long row_id,
                     const char *subject, const struct rules_decision *dec,
                     const PGresult *res, int row, const struct scan_project_cols *pc,

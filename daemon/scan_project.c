@@ -81,14 +81,12 @@ rank_light(const PGresult *res, int row, int col)
     return v == NULL ? RULES_GREEN : v[0] == '2' ? RULES_RED : v[0] == '1' ? RULES_YELLOW : RULES_GREEN;
 }
 
-/* Everything a project's messages may quote. */
+/* Everything a project's alerts may quote. */
 struct facts {
     const PGresult *res;
     int row;
     const struct cols *k;
     const struct rules_project *p;
-    const char *label;
-    char unit_paren[300];           /* "（责任单位：X）" or "" */
     struct ymd today;
 };
 
@@ -99,8 +97,8 @@ month_name(struct ymd d, int back, char out[16])
     snprintf(out, 16, "%04d-%02d", mi / 12, mi % 12 + 1);
 }
 
-static char *
-investment_message(const struct facts *f, json_t *payload)
+static void
+investment_facts(const struct facts *f, json_t *payload)
 {
     const struct rules_project *p = f->p;
     const struct rules_report *r = &p->reports[0];
@@ -113,13 +111,12 @@ investment_message(const struct facts *f, json_t *payload)
                                   "annual_plan", p->annual_plan, "planned_percent", expected * 100.0,
                                   "actual_percent", actual * 100.0,
                                   "behind_points", (expected - actual) * 100.0));
-    return xasprintf("【投资滞后】%s 截至%s累计完成投资%.0f万元，为年度计划的%.1f%%，落后序时进度%.1f个百分点%s",
-                     f->label, month, r->ytd, actual * 100.0, (expected - actual) * 100.0, f->unit_paren);
 }
 
-static char *
-project_message(const struct facts *f, const struct rules_config *cfg,
-                const struct rules_decision *dec, json_t *payload)
+/* The facts the kind's words need (wording.c), into the payload. */
+static void
+project_facts(const struct facts *f, const struct rules_config *cfg,
+              const struct rules_decision *dec, json_t *payload)
 {
     const PGresult *res = f->res;
     char month[8];
@@ -127,22 +124,25 @@ project_message(const struct facts *f, const struct rules_config *cfg,
     month[7] = '\0';
     switch (dec->kind) {
     case RULES_START_OVERDUE:
-        return xasprintf("【应开未开】%s 计划%s开工，至今未开工（已超%d天）%s", f->label,
-                         PQgetvalue(res, f->row, f->k->pstart), dec->days_late, f->unit_paren);
     case RULES_COMPLETION_OVERDUE:
-        return xasprintf("【应竣未竣】%s 计划%s竣工，至今未竣工（已超%d天）%s", f->label,
-                         PQgetvalue(res, f->row, f->k->pend), dec->days_late, f->unit_paren);
+        json_object_set_new(payload, "schedule",
+                            json_pack("{s:s?, s:s?}", "planned_start", scan_str(res, f->row, f->k->pstart),
+                                      "planned_end", scan_str(res, f->row, f->k->pend)));
+        return;
     case RULES_INVESTMENT_LAGGING:
-        return investment_message(f, payload);
+        investment_facts(f, payload);
+        return;
     case RULES_REPORT_MISSING:
-        if (dec->light == RULES_RED)
-            return xasprintf("【月报未报】%s 已连续%d个月未报投资月报（最近应报：%s）%s", f->label,
-                             cfg->report_red_periods, month, f->unit_paren);
-        return xasprintf("【月报未报】%s %s投资月报逾期未报%s", f->label, month, f->unit_paren);
+        json_object_set_new(payload, "report",
+                            json_pack("{s:s, s:i}", "month", month, "periods",
+                                      dec->light == RULES_RED ? cfg->report_red_periods : 1));
+        return;
     case RULES_PROGRESS_STALLED:
-        return xasprintf("【进度停滞】%s 截至%s连续%d个月投资无实质进展%s", f->label, month,
-                         dec->light == RULES_RED ? cfg->stalled_red_reports : cfg->stalled_yellow_reports,
-                         f->unit_paren);
+        json_object_set_new(payload, "progress",
+                            json_pack("{s:s, s:i}", "month", month, "reports",
+                                      dec->light == RULES_RED ? cfg->stalled_red_reports
+                                                              : cfg->stalled_yellow_reports));
+        return;
     default: {
         char before[16], reply[11];
         struct ymd due;
@@ -153,8 +153,8 @@ project_message(const struct facts *f, const struct rules_config *cfg,
         json_object_set_new(payload, "supervision",
                             json_pack("{s:s, s:o, s:s}", "kind", "supervision", "to_unit",
                                       unit ? json_string(unit) : json_null(), "reply_due", reply));
-        return xasprintf("【连续红灯】%s %s、%s连续两个月亮红灯，已向%s发督办函，请于%s前反馈", f->label,
-                         before, month, unit ? unit : "责任单位", reply);
+        json_object_set_new(payload, "red_months", json_pack("[s, s]", before, month));
+        return;
     }
     }
 }
@@ -244,23 +244,16 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
         out.d[out.n++] = rr.d[n];
     if (out.n == 0)
         return;
-    struct facts f = { res, i, k, &p, NULL, "", c->today };
-    char *label = scan_project_label(res, i, pc);
-    f.label = label;
-    const char *unit = scan_str(res, i, pc->unit);
-    if (unit)
-        snprintf(f.unit_paren, sizeof f.unit_paren, "（责任单位：%s）", unit);
+    struct facts f = { res, i, k, &p, c->today };
     char subject[80];
     snprintf(subject, sizeof subject, "project:%s", PQgetvalue(res, i, pc->code));
     for (size_t n = 0; n < out.n; n++) {
         json_t *payload = json_object();
         json_object_set_new(payload, "light_reasons", reasons_json(&parts));
         json_object_set_new(payload, "project_light", json_string(rules_light_name(light)));
-        char *msg = project_message(&f, cfg, &out.d[n], payload);
-        scan_add_alert(c, b, scan_id(res, i, k->id), subject, &out.d[n], res, i, pc, NULL, payload, msg);
-        free(msg);
+        project_facts(&f, cfg, &out.d[n], payload);
+        scan_add_alert(c, b, scan_id(res, i, k->id), subject, &out.d[n], res, i, pc, NULL, payload, NULL);
     }
-    free(label);
 }
 
 static void

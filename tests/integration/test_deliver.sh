@@ -114,8 +114,12 @@ wait_for "SELECT count(*) FROM delivery WHERE receiver = 'group' AND status = 'd
 expect_eq "five alerts in one window: one chat message" $((n0 + 1)) "$(received /wecom)"
 last=$(messages | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1])')
 expect_contains "… that counts them" "共 5 条：红灯 2 条，黄灯 3 条" "$last"
-expect_eq "… lists every one, reds first" "红灯 红灯 黄灯 黄灯 黄灯" \
-    "$(echo "$last" | grep -o '^[0-9]*\. 【.灯】' | sed 's/.*【\(..\)】/\1/' | tr '\n' ' ' | sed 's/ $//')"
+# all five are about one project: one line for it, its worst light once
+expect_eq "… one line for their one project, said once" "1. 【红灯】测试项目：" \
+    "$(echo "$last" | grep -o '^[0-9]*\. 【.灯】测试项目：')"
+ids=$(echo "$last" | grep -o '编号：[0-9、]*' | sed 's/编号：//; s/、/,/g')
+expect_eq "… listing every one, reds first" "red red yellow yellow yellow" \
+    "$(sql "SELECT string_agg(light, ' ' ORDER BY array_position(ARRAY[$ids]::bigint[], id)) FROM alert WHERE id IN ($ids)")"
 expect_eq "every row delivered together, one attempt each, each its own row" "5|1|5" \
     "$(sql "SELECT count(*) || '|' || count(DISTINCT delivered_at) || '|' || sum(attempts) FROM delivery WHERE receiver = 'group'")"
 expect_contains "the merge is logged" "rows=5" "$(grep 'merged deliveries' "$T_LOG")"
@@ -133,7 +137,7 @@ wait_for "SELECT count(*) FROM delivery WHERE receiver = 'group' AND status = 'd
     fail "split alerts not delivered"
 got=$(messages | python3 -c 'import json,re,sys
 m = json.load(sys.stdin)[int(sys.argv[1]):]
-ids = [x for c in m for x in re.findall(r"编号：(\d+)", c)]
+ids = [x for c in m for g in re.findall(r"编号：([\d、]+)", c) for x in g.split("、")]
 print(len(m) > 1, max(len(c.encode()) for c in m) <= 4096, len(ids), len(set(ids)),
       all("【红灯】" not in c.split("【黄灯】", 1)[1] for c in m if "【黄灯】" in c))' "$n0")
 expect_eq "sixty alerts: several messages, each within 4096 bytes, listing all 60 once, reds before yellows" \

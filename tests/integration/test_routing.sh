@@ -207,7 +207,7 @@ summary=$(echo "$msgs" | python3 -c 'import json,sys; print(json.load(sys.stdin)
 expect_contains "… titled with the count" "重点项目提醒积压汇总（共 200 条）" "$summary"
 expect_contains "… counting by light" "积压 200 条，合并为本条发送：红灯 20 条，黄灯 180 条" "$summary"
 expect_contains "… and by county" "涧西区 150 条（红灯 10）、洛龙区 50 条（红灯 10）" "$summary"
-expect_contains "… listing the worst first (reds, most days late)" "1. 【红灯】节点逾期｜洛龙区｜第200个项目「主体封顶」已逾期 51 天" "$summary"
+expect_contains "… listing the worst first (reds, most days late), the kind and county not said again" "1. 【红灯】第200个项目「主体封顶」已逾期 51 天" "$summary"
 expect_eq "… only the worst 5" 5 "$(echo "$summary" | grep -c '^[0-9]\. ')"
 expect_contains "… linking to the rest under web.base_url" \
     "https://xm.example.gov.cn/keyproj/milestones?status=overdue&county=%E6%B6%A7%E8%A5%BF%E5%8C%BA" "$summary"

@@ -26,7 +26,9 @@ for e in json.load(urllib.request.urlopen(sys.argv[1])):
     if m:
         ids.append(m.group(1))
     else:   # a robot's message, one alert or several merged
-        ids += re.findall(r"编号：(\d+)", json.dumps(e["json"], ensure_ascii=False))
+        # "编号：780" or, a project's line in a merged message, "编号：780、781"
+        ids += [x for g in re.findall(r"编号：([\d、]+)", json.dumps(e["json"], ensure_ascii=False))
+                for x in g.split("、")]
 print(" ".join(ids))
 PY
 }
