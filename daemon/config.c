@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "pace.h"
 #include "util.h"
 #include "values.h"
 
@@ -573,7 +574,10 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
     rv->proxy = get_string(ld, r, "proxy", NULL);
     bool chat = rv->type && strcmp(rv->type, "json") != 0;
     rv->max_concurrency = get_int(ld, r, "max_concurrency", chat ? 1 : 4, 1, 256);
-    rv->rate_per_minute = get_int(ld, r, "rate_per_minute", chat ? 20 : 600, 1, 100000);
+    /* A chat robot's published limit is the default and the ceiling
+     * (pace.h); the check follows once the type is known. */
+    const struct robot_limit *lim = pace_limit(rv->type);
+    rv->rate_per_minute = get_int(ld, r, "rate_per_minute", lim ? lim->per_minute : 600, 1, 100000);
     rv->timeout_seconds = get_int(ld, r, "timeout_seconds", 20, 1, 600);
     rv->digest_window_seconds = get_int(ld, r, "digest_window_seconds", 60, 0, 3600);
     const config_setting_t *reds = member(ld, r, "reds_only_at_once", CONFIG_TYPE_BOOL);
@@ -609,6 +613,13 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
     }
     if (rv->url == NULL || (!str_startswith(rv->url, "https://") && !str_startswith(rv->url, "http://"))) {
         fail(ld, r, "receiver '%s': url is required and must start with https:// or http://", rv->name);
+        return;
+    }
+    if (lim != NULL && rv->rate_per_minute > lim->per_minute) {
+        fail(ld, config_setting_get_member(r, "rate_per_minute"),
+             "receiver '%s': rate_per_minute %d is over the %s's published limit of %d messages a minute"
+             " (it answers %s when over): set %d or less",
+             rv->name, rv->rate_per_minute, lim->robot, lim->per_minute, lim->answer, lim->per_minute);
         return;
     }
     if (strcmp(rv->type, "json") == 0 && (rv->secret == NULL || rv->secret[0] == '\0'))

@@ -28,6 +28,7 @@
 #include "deliver_batch.h"
 #include "deliver_claim.h"
 #include "deliver_digest.h"
+#include "deliver_pace.h"
 #include "deliver_queue.h"
 #include "http.h"
 #include "log.h"
@@ -106,6 +107,28 @@ retry_delay(int attempts, long retry_after)
     return delay;
 }
 
+/* A robot answered "over the limit" although this message held a slot:
+ * our pacing failed, or someone else sends to the same robot (its count is
+ * per robot, whoever sends). Not the message's fault: due again once the
+ * robot's window frees (after its own backoff), the attempt not counted,
+ * and every keyprojd holds off the robot until then. */
+static void
+rate_limited(struct deliverer *dl, struct attempt *at, const struct receiver *rv, const struct render_verdict *v,
+             long http_status)
+{
+    double now = dq_now(&dl->q);
+    double until = now + (v->retry_after > 0 ? (double)v->retry_after : 60.0);
+    struct rstate *r = dq_rstate(&dl->q, rv->name);
+    dl->q.retried += at->n;
+    metrics_delivery(dl->d->metrics, rv->name, "retry", at->n, -1);
+    log_warn("robot rate limit answered despite pacing",
+             "receiver=%s robot=%s %s rows=%zu retry_in=%.0f error=%s cause=%s", rv->name, r ? r->robot : "",
+             dq_attempt_fields(at), at->n, until - now, log_q(v->error),
+             log_q("another sender uses the same robot, or keyprojd's pacing is wrong"));
+    pace_hold(&dl->q, dl->db, rv, until);
+    dq_record(at, V_DEFERRED, until, v->error, http_status);
+}
+
 static void
 judge(struct attempt *at, const struct receiver *rv, const struct http_result *res)
 {
@@ -122,6 +145,10 @@ judge(struct attempt *at, const struct receiver *rv, const struct http_result *r
             log_info("delivered", "receiver=%s %s rows=%zu http=%ld ms=%ld", rv->name, dq_attempt_fields(at),
                      at->n, res->status, res->elapsed_ms);
         dq_record(at, V_DELIVERED, now, NULL, res->status);
+        return;
+    }
+    if (v.rate_limited && dq_is_chat(rv)) {
+        rate_limited(dl, at, rv, &v, res->status);
         return;
     }
     if (v.retry_after > 0) {
@@ -396,7 +423,7 @@ check_drained(struct deliverer *dl)
         (dl->q.in_flight > 0 || claim_running(dl->claim) > 0 || vbatch_waiting(dl->vb) > 0))
         return;
     for (size_t i = 0; i < dl->q.nrs && dl->drain_phase < 3; i++)
-        if (dl->q.rs[i].qhead != NULL)
+        if (dl->q.rs[i].qhead != NULL || dl->q.rs[i].taking > 0)
             return;
     void (*done)(void *) = dl->drained;
     dl->drained = NULL;
@@ -541,7 +568,9 @@ deliver_test(struct deliverer *dl, const struct receiver *rv, const char *by, de
     }
     render_request_free(&rq);
     struct rstate *r = dq_rstate(&dl->q, rv->name);
-    if (r)
+    if (r && dq_is_chat(rv) && dl->db_up)
+        pace_note(&dl->q, dl->db, rv);
+    else if (r)
         r->tokens -= 1;
     log_info("receiver test sent", "receiver=%s user=%s", rv->name, log_q(by));
     return true;

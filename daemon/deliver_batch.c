@@ -53,7 +53,7 @@ struct vbatch {
     size_t waiting;
 };
 
-static const char *const verdict_names[] = { "delivered", "pending", "dead", "released" };
+static const char *const verdict_names[] = { "delivered", "pending", "dead", "released", "deferred" };
 
 static struct batch *
 batch_new(struct vbatch *b)

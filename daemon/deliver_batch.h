@@ -13,8 +13,10 @@ struct event_base;
 struct vbatch;
 
 /* What becomes of a claimed row. RELEASED: back to the queue as it was
- * before the claim (lease ended, the attempt not counted). */
-enum verdict { V_DELIVERED, V_PENDING, V_DEAD, V_RELEASED };
+ * before the claim (lease ended, the attempt not counted). DEFERRED: a
+ * robot said "over the limit": due again at next, with the error, the
+ * attempt not counted (it never leads to dead). */
+enum verdict { V_DELIVERED, V_PENDING, V_DEAD, V_RELEASED, V_DEFERRED };
 
 /* Told once per vbatch_add, after its rows were written (err NULL) or
  * could not be (err says why: the rows keep their lease until it ends). */

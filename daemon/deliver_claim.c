@@ -1,8 +1,8 @@
 /* deliver_claim: see deliver_claim.h. A claim asks each receiver for the
  * rows it may take now (deliver_queue.h keeps its slots, queue and tokens);
  * its answer is rendered at once: json rows into their receiver's queue,
- * chat rows merged into as many messages as the receiver's tokens allow,
- * handed to the deliverer to send. */
+ * chat rows merged into messages, each of which takes a slot of its robot
+ * (deliver_pace.c) before the deliverer sends it. */
 #include "ac_config.h"
 
 #include <math.h>
@@ -16,6 +16,7 @@
 #include "daemon.h"
 #include "db.h"
 #include "deliver_claim.h"
+#include "deliver_pace.h"
 #include "deliver_queue.h"
 #include "holidays.h"
 #include "log.h"
@@ -47,6 +48,27 @@ static void
 arm(struct claimer *cl, double seconds)
 {
     cl->h.arm(cl->h.arg, seconds);
+}
+
+static void
+on_slot_post(void *arg, struct attempt *at, const struct receiver *rv)
+{
+    struct claimer *cl = arg;
+    cl->h.post(cl->h.arg, at, rv);
+}
+
+static void
+on_slots_taken(void *arg, double seconds)
+{
+    arm(arg, seconds);
+}
+
+/* Chat messages go out once each holds a slot of its robot. */
+static void
+take_slots(struct claimer *cl, const struct receiver *rv, struct attempt **ats, size_t n)
+{
+    const struct pace_hooks h = { on_slot_post, on_slots_taken, cl };
+    pace_take(cl->q, cl->db, rv, ats, n, &h);
 }
 
 /* The latest daily digest moment at or before now (alerts.digest_time on
@@ -187,10 +209,10 @@ render_digest_alert(const struct receiver *rv, const struct alert_view *a, const
     return ok;
 }
 
-/* Renders one claimed row into its receiver's queue (or records it dead
- * when it cannot be rendered). */
-static void
-queue_row(struct claimer *cl, const PGresult *res, int row)
+/* Renders one claimed row: the attempt, or NULL when it cannot be
+ * rendered (recorded dead then). */
+static struct attempt *
+render_row(struct claimer *cl, const PGresult *res, int row)
 {
     const char *name = PQgetvalue(res, row, 1);
     struct attempt *at = attempt_new(cl, name, res, &row, 1);
@@ -219,10 +241,10 @@ queue_row(struct claimer *cl, const PGresult *res, int row)
         log_error("delivery cannot be rendered", "receiver=%s %s error=%s", at->receiver,
                   dq_attempt_fields(at), log_q(err));
         dq_record(at, V_DEAD, dq_now(cl->q), err, 0);
-        return;
+        return NULL;
     }
     at->rendered = true;
-    dq_enqueue(r, at);
+    return at;
 }
 
 /* ---- a chat receiver's backlog: one summary instead of a flood ---------- */
@@ -352,15 +374,15 @@ on_summary_audit(void *arg, const PGresult *res, const char *err)
  * messages at its rate goes out as ONE summary: the counts, the worst
  * SUMMARY_WORST alerts, where to see the rest. Every row it sums up is
  * sent (and so marked delivered) with it, and an audit row
- * (delivery.summarised) names them; later rows go out as usual. False
- * when the backlog is small enough to send as it is. */
-static bool
-send_backlog_summary(struct claimer *cl, const struct receiver *rv, struct rstate *r, const PGresult *res,
-                     const int *rows, const struct alert_view *views, size_t n, const char *when, double sent_at,
-                     int64_t now_ms)
+ * (delivery.summarised) names them; later rows go out as usual. Returns
+ * the summary's attempt, rendered, to be sent like any message; NULL when
+ * the backlog is small enough to send as it is. */
+static struct attempt *
+backlog_summary(struct claimer *cl, const struct receiver *rv, const PGresult *res, const int *rows,
+                const struct alert_view *views, size_t n, const char *when, double sent_at, int64_t now_ms)
 {
     if (n <= SUMMARY_WORST || messages_needed(rv, views, n, when, sent_at, now_ms) <= FLOOD_MESSAGES)
-        return false;
+        return NULL;
     struct alert_view *worst = xreallocarray(NULL, n, sizeof *worst);
     memcpy(worst, views, n * sizeof *worst);
     qsort(worst, n, sizeof *worst, worse_first);
@@ -376,7 +398,7 @@ send_backlog_summary(struct claimer *cl, const struct receiver *rv, struct rstat
     free(lead);
     free(worst);
     if (!ok)
-        return false;           /* sent as it is: send_group reports what cannot be rendered */
+        return NULL;            /* sent as it is: send_group reports what cannot be rendered */
     struct attempt *at = attempt_new(cl, rv->name, res, rows, n);
     log_info("backlog sent as one summary", "receiver=%s %s rows=%zu", rv->name, dq_attempt_fields(at), n);
     struct buf ids;
@@ -393,11 +415,9 @@ send_backlog_summary(struct claimer *cl, const struct receiver *rv, struct rstat
              " jsonb_build_object('deliveries', $2::bigint[], 'rows', $3::int, 'message', $4::text), 'ok', NULL)",
              4, params, on_summary_audit, NULL);
     buf_free(&ids);
-    r->tokens -= 1;
     at->rq = rq;
     at->rendered = true;
-    cl->h.post(cl->h.arg, at, rv);
-    return true;
+    return at;
 }
 
 /* How many of views[0..left-1] (in digest order) one message of the
@@ -422,15 +442,39 @@ group_take(const struct receiver *rv, const struct alert_view *views, size_t lef
     return take;
 }
 
-/* A chat receiver's claimed rows (not silenced), in digest order (by
- * county and project, the most urgent first): as many messages as fit the
- * robot's size limit, at most msg_cap of them (one token each), titled
- * "（1/3）" … when there are several; rows beyond that go back to the
- * queue (true then). */
+/* Renders one claimed json row into its receiver's queue. */
+static void
+queue_row(struct claimer *cl, const PGresult *res, int row)
+{
+    struct attempt *at = render_row(cl, res, row);
+    struct rstate *r = at ? dq_rstate(cl->q, at->receiver) : NULL;
+    if (r != NULL)
+        dq_enqueue(r, at);
+}
+
+/* A chat receiver's claimed rows (not silenced): its daily digests one
+ * message each, then the rest in digest order (by county and project, the
+ * most urgent first) as many messages as fit the robot's size limit, at
+ * most msg_cap messages in all, titled "（1/3）" … when there are several,
+ * or one summary when they would be a flood; each is sent once it holds a
+ * slot of the robot. Rows beyond that go back to the queue (true then). */
 static bool
 send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, const PGresult *res,
-           const int *rows_in, size_t n)
+           const int *rows_in, size_t n, const int *digests, size_t nd)
 {
+    struct attempt **msgs = xcalloc((size_t)(r->msg_cap > 0 ? r->msg_cap : 0) + nd + 2, sizeof *msgs);
+    int sent = 0;
+    bool released = false;
+    for (size_t i = 0; i < nd; i++) {
+        if (sent >= r->msg_cap) {
+            dq_release(attempt_new(cl, rv->name, res, &digests[i], 1), "robot_limit");
+            released = true;
+            continue;
+        }
+        struct attempt *at = render_row(cl, res, digests[i]);
+        if (at != NULL)
+            msgs[sent++] = at;
+    }
     struct alert_view *vin = xcalloc(n + 1, sizeof *vin);
     json_t **payloads = xcalloc(n + 1, sizeof *payloads);
     double sent_at = dq_now(cl->q);
@@ -454,16 +498,18 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
     /* the messages first, so that each can say which part it is */
     size_t *takes = xreallocarray(NULL, (size_t)(r->msg_cap > 0 ? r->msg_cap : 0) + 1, sizeof *takes);
     int parts = 0;
-    for (size_t at_row = 0; at_row < n && parts < r->msg_cap; parts++) {
+    for (size_t at_row = 0; at_row < n && sent + parts < r->msg_cap; parts++) {
         takes[parts] = group_take(rv, &views[at_row], n - at_row, when, sent_at, now_ms);
         at_row += takes[parts];
     }
     size_t at_row = 0;
-    if (send_backlog_summary(cl, rv, r, res, rows, views, n, when, sent_at, now_ms)) {
+    struct attempt *summary = backlog_summary(cl, rv, res, rows, views, n, when, sent_at, now_ms);
+    if (summary != NULL) {
+        msgs[sent++] = summary;
         parts = 0;          /* all of them went in the summary */
         at_row = n;
     }
-    for (int part = 0; part < parts; part++) {
+    for (int part = 0; part < parts && sent < r->msg_cap; part++) {
         size_t take = takes[part];
         struct render_request rq;
         char err[200];
@@ -490,11 +536,14 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
         if (take > 1)
             log_info("merged deliveries into one message", "receiver=%s %s rows=%zu", rv->name,
                      dq_attempt_fields(at), take);
-        r->tokens -= 1;     /* one message, one token */
         at->rq = rq;
         at->rendered = true;
-        cl->h.post(cl->h.arg, at, rv);
+        msgs[sent++] = at;
     }
+    if (sent > 0)
+        take_slots(cl, rv, msgs, (size_t)sent);
+    else
+        free(msgs);
     if (at_row < n) {
         log_info("rate limit: merged deliveries wait for the next message", "receiver=%s rows=%zu", rv->name,
                  n - at_row);
@@ -507,7 +556,7 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
     free(views);
     free(rows);
     free(takes);
-    return at_row < n;
+    return released || at_row < n;
 }
 
 /* ---- claiming ----------------------------------------------------------- */
@@ -654,10 +703,10 @@ take_rows(struct claimer *cl, const PGresult *res)
             continue;
         }
         const struct receiver *rv = dq_receiver(cl->q, PQgetvalue(res, i, 1));
-        if (rv != NULL && dq_is_chat(rv) && strcmp(PQgetvalue(res, i, 5), "digest") != 0)
-            continue;           /* sent merged, by send_groups */
+        if (rv != NULL && dq_is_chat(rv))
+            continue;           /* sent by send_groups, each message once it holds a robot's slot */
         struct rstate *r = dq_rstate(cl->q, PQgetvalue(res, i, 1));
-        if (r)
+        if (r && (rv == NULL || !dq_is_chat(rv)))
             r->tokens -= 1;     /* every attempt counts, failed ones too */
         queue_row(cl, res, i);
     }
@@ -672,22 +721,28 @@ send_groups(struct claimer *cl, const PGresult *res)
     int n = PQntuples(res);
     bool released = false;
     int *group = xreallocarray(NULL, (size_t)n + 1, sizeof *group);
+    int *digests = xreallocarray(NULL, (size_t)n + 1, sizeof *digests);
     for (size_t k = 0; k < cl->q->nrs && k < cl->q->d->cfg->n_receivers; k++) {
         const struct receiver *rv = &cl->q->d->cfg->receivers[k];
         if (!dq_is_chat(rv))
             continue;
-        size_t m = 0;
-        for (int i = 0; i < n; i++)
-            if (PQgetisnull(res, i, COL_SILENCE) && strcmp(PQgetvalue(res, i, 1), rv->name) == 0 &&
-                strcmp(PQgetvalue(res, i, 5), "digest") != 0)
+        size_t m = 0, nd = 0;
+        for (int i = 0; i < n; i++) {
+            if (!PQgetisnull(res, i, COL_SILENCE) || strcmp(PQgetvalue(res, i, 1), rv->name) != 0)
+                continue;
+            if (strcmp(PQgetvalue(res, i, 5), "digest") == 0)
+                digests[nd++] = i;
+            else
                 group[m++] = i;
-        if (m == 0)
+        }
+        if (m + nd == 0)
             continue;
         struct rstate *r = dq_rstate(cl->q, rv->name);
-        if (r && send_group(cl, rv, r, res, group, m))
+        if (r && send_group(cl, rv, r, res, group, m, digests, nd))
             released = true;
     }
     free(group);
+    free(digests);
     return released;
 }
 
@@ -717,6 +772,23 @@ on_claimed(void *arg, const PGresult *res, const char *err)
     cl->h.answered(cl->h.arg, &o);
 }
 
+/* A chat receiver may claim unless a take of its slots is in flight or its
+ * robot's windows are full (then *wake says when they free). */
+static bool
+chat_room(struct claimer *cl, const struct receiver *rv, const struct rstate *r, double *wake)
+{
+    (void)rv;
+    if (r->taking > 0)
+        return false;
+    double left = r->robot_free_at - dq_now(cl->q);
+    if (left > 0) {
+        if (left < *wake)
+            *wake = left;
+        return false;
+    }
+    return true;
+}
+
 /* How many rows each receiver may take now, as parallel arrays in
  * PostgreSQL's text form (and in c); returns the total, and the soonest a
  * blocked receiver frees up in *wake. A json receiver takes rows for its
@@ -740,6 +812,8 @@ capacities(struct claimer *cl, double now, struct buf *names, struct buf *caps, 
         if (dq_is_chat(rv) && cl->chat_claiming)
             continue;
         r->msg_cap = 0;
+        if (dq_is_chat(rv) && !chat_room(cl, rv, r, wake))
+            continue;
         dq_refill(r, rv, now);
         if (r->blocked_until > now) {
             if (r->blocked_until - now < *wake)
@@ -747,9 +821,20 @@ capacities(struct claimer *cl, double now, struct buf *names, struct buf *caps, 
             continue;
         }
         int cap = rv->max_concurrency - r->in_flight + dq_queue_bound(rv, r) - r->queued - r->claim_rows;
-        if (cap > (int)r->tokens - r->claim_rows)
+        if (dq_is_chat(rv)) {
+            /* The robot's slots are taken after rendering (deliver_pace.c):
+             * no more messages than one window allows. */
+            const struct robot_limit *lim = pace_limit(rv->type);
+            int most = lim && lim->per_second > 0 && lim->per_second < rv->rate_per_minute ? lim->per_second
+                                                                                            : rv->rate_per_minute;
+            if (cap > most)
+                cap = most;
+        } else if (cap > (int)r->tokens - r->claim_rows) {
             cap = (int)r->tokens - r->claim_rows;
-        if (cap <= 0) {
+        }
+        if (cap <= 0 && dq_is_chat(rv)) {
+            continue;       /* a message in flight: its answer claims again */
+        } else if (cap <= 0) {
             double need = (1.0 - r->tokens) * 60.0 / rv->rate_per_minute;
             if (r->in_flight < rv->max_concurrency && need < *wake)
                 *wake = need;

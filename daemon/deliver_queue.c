@@ -204,15 +204,23 @@ dq_reconfigure(struct dqueue *q)
     struct rstate *rs = xcalloc(cfg->n_receivers + 1, sizeof *rs);
     double now = clock_now(NULL);
     for (size_t i = 0; i < cfg->n_receivers; i++) {
-        const struct rstate *old = dq_rstate(q, cfg->receivers[i].name);
+        const struct receiver *rv = &cfg->receivers[i];
+        const struct rstate *old = dq_rstate(q, rv->name);
         if (old) {
             rs[i] = *old;
             rs[i].name = xstrdup(old->name);
         } else {
-            rs[i].name = xstrdup(cfg->receivers[i].name);
-            rs[i].tokens = cfg->receivers[i].rate_per_minute;
+            rs[i].name = xstrdup(rv->name);
+            rs[i].tokens = rv->rate_per_minute;
             rs[i].refilled_at = now;
         }
+        /* The URL may have changed: another robot, another count. */
+        char robot[PACE_ID_MAX] = "";
+        if (dq_is_chat(rv))
+            pace_robot_id(rv->type, rv->url, robot);
+        if (strcmp(robot, rs[i].robot) != 0)
+            rs[i].robot_free_at = 0;
+        memcpy(rs[i].robot, robot, sizeof robot);
     }
     for (size_t i = 0; i < q->nrs; i++) {
         /* A receiver gone from the configuration: its queued rows go back. */

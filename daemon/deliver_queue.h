@@ -1,8 +1,9 @@
 /* deliver_queue: the delivery rows this daemon holds, from the claim that
  * leased them to their written verdict: attempts (one request each), each
  * receiver's queue of rendered attempts, its slots and its rate limit (a
- * token bucket), and the verdicts handed to deliver_batch.c. It claims
- * nothing (deliver_claim.c) and sends nothing (deliver.c). */
+ * token bucket for json receivers; a chat robot's limit is counted in the
+ * database, deliver_pace.c), and the verdicts handed to deliver_batch.c.
+ * It claims nothing (deliver_claim.c) and sends nothing (deliver.c). */
 #ifndef KEYPROJ_DELIVER_QUEUE_H
 #define KEYPROJ_DELIVER_QUEUE_H
 
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include "deliver_batch.h"
+#include "pace.h"
 #include "render.h"
 
 struct daemon;
@@ -41,14 +43,18 @@ struct attempt {
     struct attempt *lprev, *lnext;  /* in q->live */
 };
 
-/* Rate limits and Retry-After are about the receiver's real time, so they
- * run on the system clock; everything about business time (when a row is
- * due, holds, silences, the maximum age) on the daemon's clock (dq_now),
- * which tests move. */
+/* A json receiver's rate limit and Retry-After are about its real time, so
+ * they run on the system clock; everything about business time (when a row
+ * is due, holds, silences, the maximum age) and a chat robot's windows on
+ * the daemon's clock (dq_now), which tests move, as the slots it took are
+ * recorded in the database on that clock. */
 struct rstate {
     char *name;
     int in_flight;
-    double tokens;                  /* rate limit: a bucket of rate_per_minute */
+    char robot[PACE_ID_MAX];        /* chat: the robot's id (pace.h); "" for json */
+    int taking;                     /* chat: takes of slots in flight */
+    double robot_free_at;           /* chat: no slot before this (daemon clock); 0: unknown */
+    double tokens;                  /* json rate limit: a bucket of rate_per_minute */
     double refilled_at;             /* real time */
     double blocked_until;           /* real time: a receiver said "slow down" */
     int msg_cap;                    /* chat: messages the claim in flight may send */

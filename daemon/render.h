@@ -117,6 +117,7 @@ struct render_answer {
 struct render_verdict {
     bool ok;
     bool permanent;
+    bool rate_limited;      /* a chat robot said "over its limit" (45009, 130101, 9499, 11232) */
     long retry_after;
     char error[256];
 };

@@ -31,6 +31,7 @@ verdict(struct render_verdict *v, bool ok, bool permanent, long retry_after,
 {
     v->ok = ok;
     v->permanent = permanent;
+    v->rate_limited = false;
     v->retry_after = ok ? -1 : retry_after;
     va_list ap;
     va_start(ap, fmt);
@@ -182,4 +183,5 @@ render_classify_robot(const char *robot, const struct render_answer *ans,
     verdict(v, false, act == CODE_PERMANENT, act == CODE_PERMANENT ? -1 : ra,
             "%s code %ld%s%s%s%s%s", robot, code, r != NULL ? " " : "",
             r != NULL ? r->meaning : "", where, msg[0] != '\0' ? ": " : "", msg);
+    v->rate_limited = act == CODE_RATE_LIMITED;
 }

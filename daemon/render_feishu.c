@@ -95,6 +95,16 @@ feishu_classify(const struct render_answer *ans, struct render_verdict *v)
         { 19001, CODE_PERMANENT, "(invalid webhook)" },
         { 9499, CODE_PERMANENT, "(bad request)" },
     };
+    /* 9499 is Feishu's "Bad Request" for any malformed call, and its answer
+     * to a bot over 100 a minute, then saying "too many request". */
+    static const struct render_code_rule too_many[] = {
+        { 9499, CODE_RATE_LIMITED, "(rate limited: 100 a minute, 5 a second)" },
+    };
+    static const char needle[] = "too many request";
+    if (ans->body != NULL && memmem(ans->body, ans->body_len, needle, sizeof needle - 1) != NULL) {
+        render_classify_robot("feishu", ans, keys, too_many, ARRAY_LEN(too_many), 60, v);
+        return;
+    }
     render_classify_robot("feishu", ans, keys, rules, ARRAY_LEN(rules), 60, v);
 }
 

@@ -118,8 +118,10 @@ $fn$;
 --     of the receiver's length and one attempt more;
 --   * a record writes, in one statement, the verdicts on rows the caller
 --     holds the lease of (others are left alone): delivered, pending (with
---     its next attempt), dead, or released — back as before the claim, the
---     attempt not counted — and ends their lease.
+--     its next attempt), dead, released — back as before the claim, the
+--     attempt not counted — or deferred — a robot said "over the limit":
+--     pending at its next attempt, with the error, the attempt not counted
+--     (it never leads to dead) — and ends their lease.
 CREATE OR REPLACE FUNCTION keyproj_claim_deliveries(p_now timestamptz, p_worker text, p_receivers text[], p_caps int[],
                                          p_windows int[], p_cuts float8[], p_leases int[], p_held bigint[])
 RETURNS TABLE (id bigint, receiver text, attempts int, first_attempt float8, alert_id bigint, kind text,
@@ -176,20 +178,104 @@ DECLARE
     n bigint;
 BEGIN
     UPDATE delivery d SET
-        status = CASE WHEN v.verdict = 'released' THEN d.status ELSE v.verdict END,
+        status = CASE WHEN v.verdict IN ('released', 'deferred') THEN d.status ELSE v.verdict END,
         delivered_at = CASE WHEN v.verdict = 'delivered' THEN to_timestamp(v.at) END,
-        next_attempt_at = CASE WHEN v.verdict = 'pending' THEN to_timestamp(v.next) ELSE d.next_attempt_at END,
+        next_attempt_at = CASE WHEN v.verdict IN ('pending', 'deferred') THEN to_timestamp(v.next)
+                               ELSE d.next_attempt_at END,
         last_error = CASE WHEN v.verdict = 'released' THEN d.last_error ELSE v.error END,
         last_http_status = CASE WHEN v.verdict = 'released' THEN d.last_http_status ELSE v.http END,
-        attempts = d.attempts - CASE WHEN v.verdict = 'released' THEN 1 ELSE 0 END,
-        first_attempt_at = CASE WHEN v.verdict = 'released' AND d.attempts = 1 THEN NULL
+        attempts = d.attempts - CASE WHEN v.verdict IN ('released', 'deferred') THEN 1 ELSE 0 END,
+        first_attempt_at = CASE WHEN v.verdict IN ('released', 'deferred') AND d.attempts = 1 THEN NULL
                                 ELSE d.first_attempt_at END,
         claimed_by = NULL, claimed_until = NULL
       FROM unnest(p_ids, p_verdicts, p_at, p_next, p_errors, p_http) AS v(id, verdict, at, next, error, http)
      WHERE d.id = v.id AND d.claimed_by = p_worker
-       AND v.verdict IN ('delivered', 'pending', 'dead', 'released');
+       AND v.verdict IN ('delivered', 'pending', 'dead', 'released', 'deferred');
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END;
 $$;
 
+
+-- ===========================================================================
+-- Robot pacing (daemon/deliver_pace.c, table robot_send)
+-- ===========================================================================
+
+-- A chat robot counts the messages it gets in any window of 60 seconds
+-- (Feishu also of 1 second), from every sender. Each message keyprojd sends
+-- takes a slot first: a row of robot_send at the sender's p_now. The
+-- windows counted here are a little longer than the robot's (61 s, 1.25 s):
+-- a message reaches the robot after it took its slot, and an earlier one
+-- may have travelled longer. Taking is serialised per robot by a
+-- transaction advisory lock (class 7391003, the robot's hash), so two
+-- daemons cannot both take the last slot. Rows in the future count too: a
+-- clock moved back, or a hold after "over the limit" (below).
+--
+-- keyproj_robot_take: at most p_want slots at p_now (fewer when a window
+-- is full), and when the next one frees (epoch; NULL while one is free).
+CREATE OR REPLACE FUNCTION keyproj_robot_take(p_robot text, p_now timestamptz, p_want int,
+                                              p_per_minute int, p_per_second int)
+RETURNS TABLE (granted int, free_at float8)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    c_minute constant interval := interval '61 s';
+    c_second constant interval := interval '1.25 s';
+    v_min int;
+    v_sec int := 0;
+    v_k int;
+    v_free timestamptz;
+    v_free_s timestamptz;
+BEGIN
+    PERFORM pg_advisory_xact_lock(7391003, hashtext(p_robot));
+    -- Pruned as slots are taken: a few hundred rows per robot at most.
+    DELETE FROM robot_send r WHERE r.sent_at < p_now - interval '5 min';
+    SELECT count(*) INTO v_min FROM robot_send r WHERE r.robot = p_robot AND r.sent_at > p_now - c_minute;
+    IF p_per_second IS NOT NULL THEN
+        SELECT count(*) INTO v_sec FROM robot_send r WHERE r.robot = p_robot AND r.sent_at > p_now - c_second;
+    END IF;
+    v_k := greatest(0, least(p_want, p_per_minute - v_min, coalesce(p_per_second - v_sec, p_want)));
+    INSERT INTO robot_send (robot, sent_at) SELECT p_robot, p_now FROM generate_series(1, v_k);
+    -- A full window frees when the oldest row that keeps it full leaves it:
+    -- of c rows, the (c - limit + 1)-th oldest.
+    IF v_min + v_k >= p_per_minute THEN
+        SELECT r.sent_at + c_minute INTO v_free FROM robot_send r
+         WHERE r.robot = p_robot AND r.sent_at > p_now - c_minute
+         ORDER BY r.sent_at OFFSET v_min + v_k - p_per_minute LIMIT 1;
+    END IF;
+    IF p_per_second IS NOT NULL AND v_sec + v_k >= p_per_second THEN
+        SELECT r.sent_at + c_second INTO v_free_s FROM robot_send r
+         WHERE r.robot = p_robot AND r.sent_at > p_now - c_second
+         ORDER BY r.sent_at OFFSET v_sec + v_k - p_per_second LIMIT 1;
+        v_free := greatest(v_free, v_free_s);
+    END IF;
+    RETURN QUERY SELECT v_k, extract(epoch FROM v_free)::float8;
+END;
+$$;
+
+-- The robot answered "over the limit" (another sender, or a bug of ours):
+-- its minute window counts as full until p_until, for every daemon.
+CREATE OR REPLACE FUNCTION keyproj_robot_hold(p_robot text, p_until timestamptz, p_per_minute int)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_at timestamptz := p_until - interval '61 s';
+BEGIN
+    PERFORM pg_advisory_xact_lock(7391003, hashtext(p_robot));
+    INSERT INTO robot_send (robot, sent_at)
+    SELECT p_robot, v_at
+      FROM generate_series(1, p_per_minute - (SELECT count(*) FROM robot_send r
+                                                WHERE r.robot = p_robot AND r.sent_at >= v_at)::int);
+END;
+$$;
+
+-- A message sent outside the claim (keyprojctl receiver test) takes its
+-- slot even when none is free: it was asked for by hand, and it counts.
+CREATE OR REPLACE FUNCTION keyproj_robot_note(p_robot text, p_now timestamptz)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(7391003, hashtext(p_robot));
+    INSERT INTO robot_send (robot, sent_at) VALUES (p_robot, p_now);
+END;
+$$;

@@ -31,8 +31,7 @@ receivers = (
   $(json slow "$base/fail/slow?ms=3000" "timeout_seconds = 1;")
   $(json nothttp "$base/fail/nothttp")
   $(json hang "$base/fail/hang" "timeout_seconds = 3;")
-  { name = \"robot\"; type = \"wecom\"; url = \"$base/fail/garbage?key=test-key\"; digest_window_seconds = 0;
-    rate_per_minute = 1000; }
+  { name = \"robot\"; type = \"wecom\"; url = \"$base/fail/garbage?key=test-key\"; digest_window_seconds = 0; }
 );"
 # AddressSanitizer keeps freed memory in a quarantine (256 MB by default):
 # a small one, so that resident memory measures what keyprojd holds.

@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
-start_receiver --json-secret "$secret" \
+start_receiver --json-secret "$secret" --wecom-key test-key --wecom-key slow-key \
     --dingtalk-secret SECdingtalk --feishu-secret feishu-secret
 received() {    # received PATH → how many messages the receiver accepted there
     python3 -c 'import json,sys,urllib.request; print(len(json.load(urllib.request.urlopen(sys.argv[1]))))' \
@@ -23,7 +23,7 @@ receivers = (
   { name = \"jianxi\"; type = \"dingtalk\"; url = \"$base/dingtalk?access_token=test-token\"; secret = \"SECdingtalk\";
     digest_window_seconds = 0; },
   { name = \"feishu\"; type = \"feishu\"; url = \"$base/feishu/test-hook\"; secret = \"feishu-secret\"; digest_window_seconds = 0; },
-  { name = \"slowbot\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; rate_per_minute = 2; digest_window_seconds = 0; },
+  { name = \"slowbot\"; type = \"wecom\"; url = \"$base/wecom?key=slow-key\"; rate_per_minute = 2; digest_window_seconds = 0; },
   { name = \"group\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 3; },
   { name = \"flaky\"; type = \"json\"; url = \"$base/fail/500\"; secret = \"$secret\"; },
   { name = \"gone\"; type = \"json\"; url = \"$base/fail/410\"; secret = \"$secret\"; }
@@ -84,7 +84,8 @@ wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
 expect_eq "a json receiver gets one request per alert" $((before + 5)) "$(received /json)"
 
 # A chat robot gets at most its rate limit, one merged message being one
-# token; the rest wait (rate_per_minute = 2 here).
+# slot; the rest wait (rate_per_minute = 2 here, on a robot of its own: the
+# count is the robot's, whichever receiver sends to it).
 wecom_before=$(received /wecom)
 id=$(alert milestone.due_soon milestone:301 slowbot)
 wait_for "SELECT status FROM delivery WHERE alert_id = $id" delivered || fail "slowbot: first not delivered"

@@ -40,28 +40,45 @@ class State:
         self.received = []
         self.connections = 0
         self.requests = 0
+        self.limited = 0            # calls answered "over the limit"
         self.windows = {}           # (robot, key, span) -> deque of times
         self.throttled_until = {}   # (robot, key) -> time
+        self.clock_offset = None    # POST /_clock: the senders' test clock
+
+    def now(self):
+        """The robots' clock: real time, or the test clock once set (it
+        then advances with real time, as keyprojd's --now clock does)."""
+        if self.clock_offset is None:
+            return time.monotonic()
+        return time.time() + self.clock_offset
 
     def record(self, entry):
         with self.lock:
             entry["seq"] = len(self.received) + 1
             entry["time"] = time.time()
+            entry["clock"] = self.now()
             self.received.append(entry)
 
     def over_limit(self, robot, key, span, limit):
-        """Counts this call in a rolling window; True when it is over."""
-        now = time.monotonic()
+        """Counts this call in the window of span seconds that ends now, as
+        the robots do: any span-second window holds at most limit calls
+        (each call counts, refused ones too). True when this one is over."""
         with self.lock:
+            now = self.now()
             w = self.windows.setdefault((robot, key, span), deque())
             while w and now - w[0] >= span:
                 w.popleft()
             w.append(now)
             return len(w) > limit
 
+    def refused(self):
+        """One more call answered "over the limit" (or throttled)."""
+        with self.lock:
+            self.limited += 1
+
     def throttle(self, robot, key, seconds=None):
         """With seconds: start a throttle. Without: is one running?"""
-        now = time.monotonic()
+        now = self.now()
         with self.lock:
             if seconds is not None:
                 self.throttled_until[(robot, key)] = now + seconds
@@ -139,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
         elif url.path == "/_stats":
             with STATE.lock:
                 stats = {"connections": STATE.connections, "requests": STATE.requests,
-                         "received": len(STATE.received)}
+                         "received": len(STATE.received), "limited": STATE.limited}
             self.answer(200, stats)
         else:
             self.answer(404, {"error": "not found"})
@@ -151,6 +168,21 @@ class Handler(BaseHTTPRequestHandler):
             self.rfile.read(int(self.headers.get("Content-Length", "0") or 0))
             with STATE.lock:
                 STATE.reset()
+            self.answer(204)
+            return
+        if url.path == "/_clock":
+            # {"now": EPOCH}: the robots' windows run on this clock from now
+            # on (keyprojd's test clock, moved with keyprojctl clock set);
+            # the windows already counted keep their instants.
+            doc = parse_json(self.rfile.read(int(self.headers.get("Content-Length", "0") or 0)))
+            if not doc or not isinstance(doc.get("now"), (int, float)):
+                self.answer(400, {"error": "body must be {\"now\": epoch seconds}"})
+                return
+            with STATE.lock:
+                if STATE.clock_offset is None:
+                    STATE.windows.clear()       # monotonic instants cannot mix with the clock's
+                    STATE.throttled_until.clear()
+                STATE.clock_offset = doc["now"] - time.time()
             self.answer(204)
             return
         self.count()
@@ -211,11 +243,12 @@ class Handler(BaseHTTPRequestHandler):
     def wecom(self, query, body):
         a = STATE.args
         key = query.get("key", [""])[0]
-        if key != a.wecom_key:
+        if key not in (a.wecom_key or ["test-key"]):
             self.answer(200, {"errcode": 93000, "errmsg": "invalid webhook url, hint: [receiver.py]"})
             return
         # The limit counts every call, failed ones too.
         if STATE.over_limit("wecom", key, 60, a.wecom_limit):
+            STATE.refused()
             self.answer(200, {"errcode": 45009, "errmsg": "api freq out of limit"})
             return
         doc = parse_json(body)
@@ -248,10 +281,12 @@ class Handler(BaseHTTPRequestHandler):
             return
         too_fast = {"errcode": 130101, "errmsg": "send too fast, exceed 20 times per minute"}
         if STATE.throttle("dingtalk", token):
+            STATE.refused()
             self.answer(200, too_fast)
             return
         if STATE.over_limit("dingtalk", token, 60, a.dingtalk_limit):
             STATE.throttle("dingtalk", token, a.dingtalk_throttle)
+            STATE.refused()
             self.answer(200, too_fast)
             return
         if a.dingtalk_secret:
@@ -310,10 +345,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(200, {"code": 19021, "msg": "sign match fail or timestamp is not "
                                   "within one hour from current time"})
                 return
-        limited = {"code": 11232, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]"}
-        if (STATE.over_limit("feishu", hook, 1, a.feishu_per_second)
-                | STATE.over_limit("feishu", hook, 60, a.feishu_per_minute)):
-            self.answer(200, limited)
+        # Both windows count every call (| not ||): 5 a second, then 100 a
+        # minute ("too many request", the custom bot's own answer).
+        per_second = STATE.over_limit("feishu", hook, 1, a.feishu_per_second)
+        per_minute = STATE.over_limit("feishu", hook, 60, a.feishu_per_minute)
+        if per_minute or per_second:
+            STATE.refused()
+        if per_minute:
+            self.answer(200, {"code": 9499, "msg": "too many request", "data": {}})
+            return
+        if per_second:
+            self.answer(200, {"code": 11232, "msg": "frequency limited psm[lark.oapi.app_platform_runtime]"})
             return
         if not self.feishu_shape_ok(doc):
             self.answer(400, bad)
@@ -406,7 +448,8 @@ def main():
                    help="whsec_… secret for /json (repeat for rotation)")
     p.add_argument("--tolerance", type=int, default=300, help="webhook-timestamp tolerance, s")
     p.add_argument("--json-delay-ms", type=int, default=0, help="answer each /json request this late")
-    p.add_argument("--wecom-key", default="test-key")
+    p.add_argument("--wecom-key", action="append", default=[],
+                   help="a robot's key (repeat for several robots; default test-key)")
     p.add_argument("--wecom-limit", type=int, default=20, help="messages per rolling minute")
     p.add_argument("--dingtalk-token", default="test-token")
     p.add_argument("--dingtalk-secret", default="")

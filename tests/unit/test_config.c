@@ -195,6 +195,33 @@ test_full_config(void **state)
     config_free(cfg);
 }
 
+/* A chat robot's published limit is its receivers' default rate and their
+ * ceiling: a higher rate is refused, naming the limit. */
+static void
+test_robot_rate_limits(void **state)
+{
+    (void)state;
+    struct config *cfg = load_ok("receivers = (\n"
+        "  { name = \"w\"; type = \"wecom\"; url = \"https://h/send?key=K\"; },\n"
+        "  { name = \"d\"; type = \"dingtalk\"; url = \"https://h/robot/send?access_token=T\"; },\n"
+        "  { name = \"f\"; type = \"feishu\"; url = \"https://h/hook/H\"; },\n"
+        "  { name = \"f2\"; type = \"feishu\"; url = \"https://h/hook/H\"; rate_per_minute = 30; }\n"
+        ");\n");
+    assert_int_equal(cfg->receivers[0].rate_per_minute, 20);
+    assert_int_equal(cfg->receivers[1].rate_per_minute, 20);
+    assert_int_equal(cfg->receivers[2].rate_per_minute, 100);
+    assert_int_equal(cfg->receivers[3].rate_per_minute, 30);
+    config_free(cfg);
+    assert_refused("receivers = ( { name = \"w\"; type = \"wecom\"; url = \"https://h/send?key=K\";"
+                   " rate_per_minute = 21; } );\n",
+                   "t.conf:1: receiver 'w': rate_per_minute 21 is over the WeCom group robot's published limit"
+                   " of 20 messages a minute (it answers errcode 45009 when over): set 20 or less");
+    assert_refused("receivers = ( { name = \"f\"; type = \"feishu\"; url = \"https://h/hook/H\";"
+                   " rate_per_minute = 101; } );\n",
+                   "t.conf:1: receiver 'f': rate_per_minute 101 is over the Feishu custom bot's published limit"
+                   " of 100 messages a minute (it answers code 9499 or 11232 when over): set 100 or less");
+}
+
 static void
 assert_defaults_control(const struct config *cfg)
 {
@@ -818,6 +845,7 @@ main(void)
         cmocka_unit_test(test_small_err_buffer),
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_shipped_sample),
+        cmocka_unit_test(test_robot_rate_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
