@@ -91,7 +91,7 @@ alerts 10 claim
 wait_until 30 in_file 'claiming deliveries failed' "$T_LOG"
 expect_contains "a failed claim is logged, with the database's reason" "No space left on device" \
     "$(grep 'claiming deliveries failed' "$T_LOG")"
-sleep 1
+settle 1
 expect_eq "nothing sent, no attempt counted, no lease taken" "0 0 0" \
     "$(received claim) $(sql "SELECT coalesce(sum(attempts), 0) || ' ' || count(*) FILTER (WHERE claimed_by IS NOT NULL OR status <> 'pending')
             FROM delivery d JOIN alert a ON a.id = d.alert_id WHERE a.subject LIKE 'claim:%'")"
@@ -151,7 +151,7 @@ expect_contains "… with a clear error" "read-only" "$err"
 echo "# $err"
 expect_eq "… and changes nothing" "$digest 0" "$(ledger_digest) $(sql "SELECT count(*) FROM project WHERE year = 2027")"
 alerts 5 readonly
-sleep 1
+settle 1
 expect_eq "no delivery goes while claims cannot be written" "0 0" \
     "$(received readonly) $(sql "SELECT coalesce(sum(attempts), 0) FROM delivery d JOIN alert a ON a.id = d.alert_id WHERE a.subject LIKE 'readonly:%'")"
 expect_contains "the refused claim is logged" "read-only transaction" "$(grep 'claiming deliveries failed' "$T_LOG" | tail -n 1)"

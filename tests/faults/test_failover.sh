@@ -117,7 +117,7 @@ wait_until 30 burst_going
 sql "UPDATE milestone SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity'" >/dev/null
 kpctl scan >/dev/null 2>&1 &
 scan=$!
-sleep 0.05
+settle 0.05
 A_PID=$T_PID
 kill -KILL "$T_PID"
 wait "$T_PID" 2>/dev/null

@@ -92,7 +92,7 @@ wait_for "SELECT status FROM delivery WHERE alert_id = $id" delivered || fail "s
 id=$(alert milestone.due_soon milestone:302 slowbot)
 wait_for "SELECT status FROM delivery WHERE alert_id = $id" delivered || fail "slowbot: second not delivered"
 for i in 3 4 5; do alert milestone.due_soon "milestone:30$i" slowbot >/dev/null; done
-sleep 1
+settle 1
 expect_eq "no more than its rate to one robot" $((wecom_before + 2)) "$(received /wecom)"
 expect_eq "the rest wait, not lost" 3 "$(sql "SELECT count(*) FROM delivery WHERE receiver = 'slowbot' AND status = 'pending'")"
 expect_eq "… with no attempt used" 0 "$(sql "SELECT sum(attempts) FROM delivery WHERE receiver = 'slowbot' AND status = 'pending'")"

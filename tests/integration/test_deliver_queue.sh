@@ -48,7 +48,7 @@ wait_for "SELECT count(*) FROM delivery WHERE receiver = 'paused' AND status = '
           AND attempts = 1" 2 || fail "the first requests were not answered: $(sql "SELECT attempts, claimed_by IS NULL, count(*) FROM delivery WHERE receiver = 'paused' GROUP BY 1, 2")"
 wait_for "SELECT count(*) FROM delivery WHERE receiver = 'paused' AND claimed_by IS NULL" 20 ||
     fail "leases left: $(sql "SELECT attempts, claimed_by IS NULL, count(*) FROM delivery WHERE receiver = 'paused' GROUP BY 1, 2")"
-sleep 1
+settle 1
 requests=$(python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))["requests"])' \
     "$base/_stats")
 expect_eq "a receiver answering 429 (Retry-After: 30) got only the two requests its slots held" 602 "$requests"

@@ -48,7 +48,7 @@ kpctl import projects "$DEMO/projects.csv" >/dev/null || fail "import projects"
 for k in plans reports; do kpctl import $k "$DEMO/$k.csv" >/dev/null || fail "import $k"; done
 digest_count() { sql "SELECT count(*) FROM alert WHERE kind = 'digest'"; }
 
-sleep 0.5
+settle 0.5
 expect_eq "before 08:30 there is no digest" 0 "$(digest_count)"
 
 set_clock 2026-11-25T08:30:00+08:00
@@ -94,7 +94,7 @@ stop_daemon
 start_daemon --now 2026-11-25T08:45:00+08:00
 wait_ready
 logged_once() { grep -c "digest written" "$T_LOG"; }
-sleep 1
+settle 1
 expect_eq "a restart the same day: still one digest and one weekly summary per receiver" 6 "$(digest_count)"
 expect_eq "… and nothing sent twice" 2 "$(digests /json | wc -l)"
 
@@ -111,7 +111,7 @@ red=$(alert red reds:1)
 yellow=$(alert yellow reds:2)
 wait_for "SELECT status FROM delivery WHERE alert_id = $red" delivered || fail "the red was not sent at once"
 ok "reds_only_at_once: a red goes at once"
-sleep 0.5
+settle 0.5
 expect_eq "… a yellow waits for the daily digest, not attempted" "pending 0" \
     "$(sql "SELECT status || ' ' || attempts FROM delivery WHERE alert_id = $yellow")"
 set_clock 2026-11-26T08:30:05+08:00
@@ -136,7 +136,7 @@ receivers = (
 # A holiday (国庆): no digest.
 start_daemon --now 2026-10-02T08:30:00+08:00
 wait_ready
-sleep 1
+settle 1
 expect_eq "on a holiday (国庆) no digest" 0 "$(sql "SELECT count(*) FROM alert WHERE kind = 'digest' AND stage = 'daily:2026-10-02'")"
 # A Saturday that is a working day (调休): digests.
 set_clock 2026-10-10T08:30:05+08:00
@@ -153,6 +153,6 @@ expect_eq "… every item in that county" "0" \
             WHERE a.subject = 'receiver:county' AND a.stage = 'daily:2026-10-10' AND i #>> '{project,county}' <> '$county'")"
 # An ordinary Saturday: none.
 set_clock 2026-11-28T08:30:05+08:00
-sleep 1
+settle 1
 expect_eq "on an ordinary Saturday no digest" 0 "$(sql "SELECT count(*) FROM alert WHERE kind = 'digest' AND stage = 'daily:2026-11-28'")"
 stop_daemon

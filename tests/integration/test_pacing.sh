@@ -83,7 +83,7 @@ sql "WITH a AS (INSERT INTO alert (kind, subject, stage, payload)
      INSERT INTO delivery (alert_id, receiver, next_attempt_at)
      SELECT id, split_part(subject, ':', 2), to_timestamp($T0) FROM a" >/dev/null
 wait_until 30 is_eq 20 received || fail "the first 20 did not arrive: $(received)"
-sleep 3
+settle 3
 expect_eq "60 messages due at once: 20 reach the robot, then nothing within its minute" 20 "$(received)"
 expect_eq "… 20 slots recorded, one robot for both receivers, no key in its id" "20|1|0" \
     "$(sql "SELECT count(*) || '|' || count(DISTINCT robot) || '|' || count(*) FILTER (WHERE robot LIKE '%test-key%')
@@ -96,12 +96,12 @@ start_daemon --now "@$((T0 + 30))"
 start_b "@$((T0 + 30))"
 wait_ready
 at 30
-sleep 3
+settle 3
 expect_eq "restarted 30 s later, neither daemon sends before the minute is over" 20 "$(received)"
 
 at 62
 wait_until 30 is_eq 40 received || fail "the next 20 did not arrive: $(received)"
-sleep 2
+settle 2
 expect_eq "a minute later, 20 more" 40 "$(received)"
 at 124
 wait_until 30 is_eq 60 received || fail "the last 20 did not arrive: $(received)"

@@ -50,7 +50,7 @@ raw 'stat' --timeout 3 > "$T_DIR/stall.out" &
 stall=$!
 raw 'import projects --bytes 100\nabc' --timeout 3 > "$T_DIR/stall2.out" &
 stall2=$!
-sleep 0.2
+settle 0.2
 kpctl status >/dev/null || fail "status blocked by a stalled client"
 ok "a stalled client does not block others"
 wait $stall $stall2

@@ -303,11 +303,11 @@ a9=$(alert milestone.overdue "$P2" audit office)
 logged 'holding deliveries.*until=2026-10-08T08:00:00+08:00 reason=rest_day holiday="国庆节"' ||
     fail "no hold until 2026-10-08 08:00 in the log"
 ok "on 国庆 deliveries are held until 2026-10-08 08:00, and the log says so"
-sleep 1
+settle 1
 expect_eq "… and nothing went out meanwhile" "audit:pending office:pending|0" \
     "$(states "$a9")|$(sql "SELECT sum(attempts) FROM delivery WHERE alert_id = $a9")"
 set_clock 2026-10-08T07:59:00+08:00
-sleep 0.5
+settle 0.5
 expect_eq "at 07:59 on the first working day, still held (quiet hours)" "audit:pending office:pending" "$(states "$a9")"
 set_clock 2026-10-08T08:00:01+08:00
 settled "$a9" 2
@@ -322,7 +322,7 @@ expect_eq "on a 调休 Saturday alerts go out at once" "audit:delivered" "$(stat
 # An ordinary Sunday: held until Monday 08:00.
 set_clock 2026-10-11T10:00:00+08:00
 a11=$(alert milestone.overdue "$P2" audit)
-sleep 1
+settle 1
 expect_eq "on a Sunday it waits" "audit:pending" "$(states "$a11")"
 logged "until=2026-10-12T08:00:00+08:00 reason=rest_day" || fail "no hold until Monday 08:00 in the log"
 ok "… for Monday 08:00"

@@ -94,8 +94,18 @@ wait_until() {
     while :; do
         "$@" && return 0
         [ "$(date +%s)" -lt "$deadline" ] || return 1
-        sleep 0.05
+        settle 0.05
     done
+}
+
+# settle SECONDS — the one place a test lets time pass without waiting for
+# an event: before checking that something did NOT happen (a message held
+# back, a limit not passed), or to let a process get into the middle of its
+# work before it is killed. A slow machine can only make such a check
+# weaker, never make a good run fail; what a test waits FOR goes through
+# wait_until.
+settle() {
+    sleep "$1"
 }
 
 # is_eq EXPECTED COMMAND [ARGS…] — COMMAND's output is EXPECTED (for wait_until).
