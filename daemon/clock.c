@@ -53,6 +53,8 @@ parse_instant(const char *s, time_t *out)
         if (r2 == NULL)
             return false;
         rest = r2;
+        if (*rest == '.')                   /* fractions of a second: dropped */
+            rest += 1 + strspn(rest + 1, "0123456789");
     }
     if (*rest == '\0') {
         tm.tm_isdst = -1;
@@ -69,6 +71,16 @@ parse_instant(const char *s, time_t *out)
         return false;
     }
     *out = timegm(&tm) - sign * (oh * 3600 + om * 60);
+    return true;
+}
+
+bool
+clock_parse(const char *s, double *out)
+{
+    time_t t;
+    if (s == NULL || !parse_instant(s, &t))
+        return false;
+    *out = (double)t;
     return true;
 }
 

@@ -17,6 +17,8 @@ struct kclock {
  * midnight in the configured zone) or "@EPOCH"; sets the offset so that
  * clock_now() returns that instant now and advances with real time. */
 bool clock_set(struct kclock *c, const char *when);
+/* The instant such a string names (fractions of a second dropped). */
+bool clock_parse(const char *s, double *out);
 double clock_now(const struct kclock *c);
 /* Applies the configured time zone to the process (TZ). */
 void clock_set_zone(const char *tz);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "render_format.h"
 #include "text.h"
 #include "values.h"
@@ -189,7 +190,7 @@ render_words(const struct alert_view *a, double sent_at, enum wording_form form)
 {
     if (sent_at > 0) {
         struct ymd today;
-        wording_date_of(sent_at, &today);
+        clock_date_of(sent_at, &today);
         char *w = wording_compose(a->kind, a->light, a->data, &today, form);
         if (w != NULL)
             return w;
@@ -387,7 +388,7 @@ urgency_of(const struct alert_view *a, double sent_at, size_t i)
     struct urgency u = { a->fresh, light_rank(a->light), WORDING_NO_DAYS, i };
     if (sent_at > 0) {
         struct ymd today;
-        wording_date_of(sent_at, &today);
+        clock_date_of(sent_at, &today);
         u.days = wording_days(a->kind, a->data, &today);
     }
     return u;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "util.h"
 #include "wording.h"
 
@@ -417,46 +418,24 @@ wording_compose(const char *kind, const char *light, const json_t *payload,
 bool
 wording_local_time(const char *s, char *short_out, size_t short_len, char *iso_out, size_t iso_len)
 {
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    const char *rest = s != NULL ? strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
-    if (rest != NULL && *rest == '.')               /* fractions of a second: dropped */
-        rest += 1 + strspn(rest + 1, "0123456789");
-    int sign = 0, oh = 0, om = 0;
-    if (rest != NULL && strcmp(rest, "Z") == 0)
-        sign = 1;
-    else if (rest != NULL && (rest[0] == '+' || rest[0] == '-') && strlen(rest) == 6 &&
-             sscanf(rest + 1, "%2d:%2d", &oh, &om) == 2)
-        sign = rest[0] == '+' ? 1 : -1;
-    if (sign == 0) {
+    double t;
+    if (!clock_parse(s, &t)) {
         if (short_out != NULL)
             snprintf(short_out, short_len, "%s", s != NULL ? s : "");
         if (iso_out != NULL)
             snprintf(iso_out, iso_len, "%s", s != NULL ? s : "");
         return false;
     }
-    time_t t = timegm(&tm) - sign * (oh * 3600 + om * 60);
-    struct tm lt;
-    localtime_r(&t, &lt);
-    if (short_out != NULL)
+    if (short_out != NULL) {
+        time_t x = (time_t)t;
+        struct tm lt;
+        localtime_r(&x, &lt);
         strftime(short_out, short_len, "%Y-%m-%d %H:%M", &lt);
+    }
     if (iso_out != NULL) {
-        char z[8];
-        strftime(z, sizeof z, "%z", &lt);       /* +0800 → +08:00 */
-        char base[24];
-        strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &lt);
-        snprintf(iso_out, iso_len, "%s%.3s:%.2s", base, z, z + 3);
+        char iso[32];
+        clock_format(t, iso);
+        snprintf(iso_out, iso_len, "%s", iso);
     }
     return true;
-}
-
-void
-wording_date_of(double t, struct ymd *out)
-{
-    time_t s = (time_t)t;
-    struct tm tm;
-    localtime_r(&s, &tm);
-    out->y = tm.tm_year + 1900;
-    out->m = tm.tm_mon + 1;
-    out->d = tm.tm_mday;
 }

@@ -46,7 +46,4 @@ void wording_days_phrase(long days, char *out, size_t outlen);
 bool wording_local_time(const char *s, char *short_out, size_t short_len, char *iso_out,
                         size_t iso_len);
 
-/* The business date of a Unix time in the process's time zone. */
-void wording_date_of(double t, struct ymd *out);
-
 #endif

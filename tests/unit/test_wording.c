@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "wording.h"
 
 static json_t *
@@ -112,13 +113,13 @@ test_beijing_day_edges(void **state)
     setenv("TZ", "Asia/Shanghai", 1);      /* what clock_set_zone does */
     tzset();
     struct ymd d;
-    wording_date_of(1796574600, &d);        /* 2026-12-06T16:30:00Z = 12-07 00:30 Beijing */
+    clock_date_of(1796574600, &d);        /* 2026-12-06T16:30:00Z = 12-07 00:30 Beijing */
     assert_int_equal(d.d, 7);
-    wording_date_of(1796572740, &d);        /* 2026-12-06T15:59:00Z = 12-06 23:59 Beijing */
+    clock_date_of(1796572740, &d);        /* 2026-12-06T15:59:00Z = 12-06 23:59 Beijing */
     assert_int_equal(d.d, 6);
-    wording_date_of(1796572800, &d);        /* 2026-12-06T16:00:00Z = 12-07 00:00 Beijing */
+    clock_date_of(1796572800, &d);        /* 2026-12-06T16:00:00Z = 12-07 00:00 Beijing */
     assert_int_equal(d.d, 7);
-    wording_date_of(1798732800, &d);        /* 2026-12-31T16:00:00Z = 2027-01-01 00:00 */
+    clock_date_of(1798732800, &d);        /* 2026-12-31T16:00:00Z = 2027-01-01 00:00 */
     assert_int_equal(d.y, 2027);
     assert_int_equal(d.m, 1);
     assert_int_equal(d.d, 1);
