@@ -22,15 +22,13 @@
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
+#include "summary.h"
 #include "util.h"
 #include "values.h"
 
 #define SECOND_CLAIM_MIN 64         /* rows: below that, wait for the running claim instead */
 #define POLL_SECONDS 30             /* other daemons' rows, expired leases */
 #define GROUP_ROWS_MAX 200          /* chat: rows claimed at most per receiver and claim */
-#define FLOOD_MESSAGES 3            /* chat: a backlog needing more messages goes as one summary */
-#define SUMMARY_WORST 5             /* chat: the alerts a backlog summary lists */
-#define SUMMARY_PLACES 3            /* chat: the counties whose full list a summary points to */
 
 struct claimer {
     struct dqueue *q;
@@ -247,120 +245,6 @@ render_row(struct claimer *cl, const PGresult *res, int row)
     return at;
 }
 
-/* ---- a chat receiver's backlog: one summary instead of a flood ---------- */
-
-/* How many messages the rows (reds first) would take, counted up to
- * FLOOD_MESSAGES + 1: the same cuts send_group makes. */
-static int
-messages_needed(const struct receiver *rv, const struct alert_view *views, size_t n, const char *when,
-                double sent_at, int64_t now_ms)
-{
-    size_t at = 0;
-    int msgs = 0;
-    while (at < n && msgs <= FLOOD_MESSAGES) {
-        struct digest_view d = { .id = "count", .created_at = when, .sent_at = sent_at, .alerts = &views[at],
-                                 .n_alerts = n - at };
-        struct render_request rq;
-        char err[200];
-        if (n - at == 1 || !render_digest(rv, &d, now_ms, &rq, err, sizeof err))
-            return msgs + 1;    /* one alert; or unrenderable: send_group says why */
-        size_t take = rq.n_listed < n - at ? (rq.n_listed > 0 ? rq.n_listed : 1) : n - at;
-        render_request_free(&rq);
-        at += take;
-        msgs++;
-    }
-    return msgs;
-}
-
-static const char *
-view_county(const struct alert_view *v)
-{
-    const char *c = json_string_value(json_object_get(json_object_get(v->data, "project"), "county"));
-    return c != NULL && c[0] != '\0' ? c : "未分县区";
-}
-
-static int
-worse_first(const void *pa, const void *pb)
-{
-    const struct alert_view *a = pa, *b = pb;
-    int ra = light_rank(a->light), rb = light_rank(b->light);
-    if (ra != rb)
-        return rb - ra;
-    json_int_t da = json_integer_value(json_object_get(a->data, "days_late"));
-    json_int_t db = json_integer_value(json_object_get(b->data, "days_late"));
-    return da != db ? (db > da) - (db < da) : (a->id > b->id) - (a->id < b->id);
-}
-
-struct place_count {
-    const char *county;
-    size_t n, red;
-};
-
-static int
-more_first(const void *pa, const void *pb)
-{
-    const struct place_count *a = pa, *b = pb;
-    return a->n != b->n ? (b->n > a->n) - (b->n < a->n) : strcmp(a->county, b->county);
-}
-
-/* Where the full list of a county is: a link under web.base_url, else the
- * keyprojctl command. */
-static void
-put_place(struct buf *b, const struct config *cfg, const char *county)
-{
-    if (cfg->web_base_url == NULL) {
-        buf_printf(b, "keyprojctl milestones --status overdue --county %s", county);
-        return;
-    }
-    buf_printf(b, "%smilestones?status=overdue&county=", cfg->web_base_url);
-    for (const unsigned char *p = (const unsigned char *)county; *p; p++)
-        if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || strchr("-._~", *p))
-            buf_putc(b, (char)*p);
-        else
-            buf_printf(b, "%%%02X", *p);
-}
-
-/* The summary's lead: the counts by light and by county, and where the
- * rest is. Caller frees. */
-static char *
-summary_lead_new(const struct config *cfg, const struct alert_view *views, size_t n, size_t listed)
-{
-    size_t by_light[4] = { 0, 0, 0, 0 }, np = 0;
-    struct place_count *pl = xcalloc(n + 1, sizeof *pl);
-    for (size_t i = 0; i < n; i++) {
-        int rank = light_rank(views[i].light);
-        by_light[rank + 1]++;
-        const char *c = view_county(&views[i]);
-        size_t k = 0;
-        while (k < np && strcmp(pl[k].county, c) != 0)
-            k++;
-        if (k == np)
-            pl[np++].county = c;
-        pl[k].n++;
-        pl[k].red += rank == LIGHT_RANK_RED;
-    }
-    qsort(pl, np, sizeof *pl, more_first);
-    struct buf b;
-    buf_init(&b);
-    buf_printf(&b, "积压 %zu 条，合并为本条发送：红灯 %zu 条，黄灯 %zu 条，绿灯 %zu 条", n, by_light[3], by_light[2],
-               by_light[1]);
-    if (by_light[0] > 0)
-        buf_printf(&b, "，其他 %zu 条", by_light[0]);
-    buf_puts(&b, "｜按县区：");
-    for (size_t k = 0; k < np; k++)
-        buf_printf(&b, "%s%s %zu 条（红灯 %zu）", k ? "、" : "", pl[k].county, pl[k].n, pl[k].red);
-    buf_printf(&b, "｜下列最严重的 %zu 条，其余请查看：", listed);
-    for (size_t k = 0; k < np && k < SUMMARY_PLACES; k++) {
-        if (k > 0)
-            buf_puts(&b, "；");
-        put_place(&b, cfg, pl[k].county);
-    }
-    if (np > SUMMARY_PLACES)
-        buf_puts(&b, "；其余县区同");
-    free(pl);
-    return buf_steal(&b);
-}
-
 static void
 on_summary_audit(void *arg, const PGresult *res, const char *err)
 {
@@ -370,9 +254,10 @@ on_summary_audit(void *arg, const PGresult *res, const char *err)
         log_warn("could not audit a backlog summary", "error=%s", log_q(err));
 }
 
-/* A chat receiver's backlog that would take more than FLOOD_MESSAGES
- * messages at its rate goes out as ONE summary: the counts, the worst
- * SUMMARY_WORST alerts, where to see the rest. Every row it sums up is
+/* ---- a chat receiver's backlog: one summary instead of a flood ---------- */
+
+/* A chat receiver's backlog that would take more than a few messages goes
+ * out as ONE summary (summary.c says what it holds). Every row it sums up is
  * sent (and so marked delivered) with it, and an audit row
  * (delivery.summarised) names them; later rows go out as usual. Returns
  * the summary's attempt, rendered, to be sent like any message; NULL when
@@ -381,24 +266,11 @@ static struct attempt *
 backlog_summary(struct claimer *cl, const struct receiver *rv, const PGresult *res, const int *rows,
                 const struct alert_view *views, size_t n, const char *when, double sent_at, int64_t now_ms)
 {
-    if (n <= SUMMARY_WORST || messages_needed(rv, views, n, when, sent_at, now_ms) <= FLOOD_MESSAGES)
-        return NULL;
-    struct alert_view *worst = xreallocarray(NULL, n, sizeof *worst);
-    memcpy(worst, views, n * sizeof *worst);
-    qsort(worst, n, sizeof *worst, worse_first);
-    char id[48], title[96];
+    char id[48];
     snprintf(id, sizeof id, "s%s", PQgetvalue(res, rows[0], 0));
-    snprintf(title, sizeof title, "重点项目提醒积压汇总（共 %zu 条）", n);
-    char *lead = summary_lead_new(cl->q->d->cfg, views, n, SUMMARY_WORST);
-    struct digest_view d = { .id = id, .title = title, .created_at = when, .sent_at = sent_at, .alerts = worst,
-                             .n_alerts = SUMMARY_WORST, .lead = lead };
     struct render_request rq;
-    char err[200];
-    bool ok = render_digest(rv, &d, now_ms, &rq, err, sizeof err);
-    free(lead);
-    free(worst);
-    if (!ok)
-        return NULL;            /* sent as it is: send_group reports what cannot be rendered */
+    if (!summary_render(cl->q->d->cfg, rv, views, n, id, when, sent_at, now_ms, &rq))
+        return NULL;            /* sent as it is (send_group reports what cannot be rendered) */
     struct attempt *at = attempt_new(cl, rv->name, res, rows, n);
     log_info("backlog sent as one summary", "receiver=%s %s rows=%zu", rv->name, dq_attempt_fields(at), n);
     struct buf ids;

@@ -1,0 +1,25 @@
+/* summary: a chat receiver's backlog told in one message instead of a
+ * flood. Pure: no socket, no database. */
+#ifndef KEYPROJ_SUMMARY_H
+#define KEYPROJ_SUMMARY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "render.h"
+
+#define SUMMARY_FLOOD_MESSAGES 3    /* a backlog needing more messages than this goes as one summary */
+#define SUMMARY_WORST 5             /* the alerts a summary lists */
+#define SUMMARY_PLACES 3            /* the counties whose full list a summary points to */
+
+/* When the n alerts (digest order) would take rv more than
+ * SUMMARY_FLOOD_MESSAGES messages: renders their summary into rq (webhook
+ * id "msg_<id>", sent at sent_at) and returns true. False, rq untouched,
+ * when they are few enough to send as they are or the summary cannot be
+ * rendered. */
+bool summary_render(const struct config *cfg, const struct receiver *rv, const struct alert_view *views, size_t n,
+                    const char *id, const char *when, double sent_at, int64_t now_ms, struct render_request *rq);
+
+#endif
