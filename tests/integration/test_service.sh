@@ -33,13 +33,19 @@ else
 fi
 
 # The sample configuration's socket lives in the unit's RuntimeDirectory,
-# with the group the service runs as.
+# with group keyproj-ops, which the service holds besides its own group
+# keyproj (the one that reads the secrets, and that no operator is in).
 conf=$top_srcdir/etc/keyprojd.conf
 grep -q '^ *socket = "/run/keyprojd/control.sock";' "$conf" ||
     fail "the sample's control.socket is not /run/keyprojd/control.sock"
-grep -q '^ *group = "keyproj";' "$conf" || fail "the sample's control.group is not keyproj"
+grep -q '^ *group = "keyproj-ops";' "$conf" || fail "the sample's control.group is not keyproj-ops"
 grep -q '^ *mode = "0660";' "$conf" || fail "the sample's control.mode is not 0660"
-ok "the sample's socket /run/keyprojd/control.sock (group keyproj, 0660) is in RuntimeDirectory=keyprojd"
+grep -q '^ *operators = \[ "@keyproj-ops" \];' "$conf" || fail "the sample's operators are not @keyproj-ops"
+grep -q '^ *admins = \[ "root", "@keyproj-admin" \];' "$conf" || fail "the sample's admins are not root, @keyproj-admin"
+grep -qxF "Group=keyproj" "$unit" && grep -qxF "SupplementaryGroups=keyproj-ops" "$unit" ||
+    fail "the unit does not run with group keyproj and supplementary group keyproj-ops"
+grep -qxF "RuntimeDirectoryMode=0755" "$unit" || fail "operators cannot enter the socket's directory"
+ok "the sample's socket /run/keyprojd/control.sock (group keyproj-ops, 0660) is in RuntimeDirectory=keyprojd; operators are @keyproj-ops"
 
 # ---- keyprojd --check-config ---------------------------------------------------
 cp "$conf" "$top_srcdir/etc/holidays.conf" "$T_DIR/"
