@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
+#include "config_check.h"
 #include "control.h"
 #include "daemon.h"
 #include "db.h"
@@ -287,13 +288,7 @@ main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
-        /* The file may hold the database password and webhook secrets. */
-        struct stat st;
-        if (stat(d.config_path, &st) == 0 && (st.st_mode & S_IROTH))
-            fprintf(stderr,
-                    "keyprojd: warning: %s is readable by others (mode %04o) and may hold secrets: "
-                    "chmod 0640 it (owner root, group keyproj)\n",
-                    d.config_path, (unsigned)(st.st_mode & 07777));
+        config_check(d.cfg, stderr);
         printf("%s: ok\n", d.config_path);
         config_free(d.cfg);
         return 0;
