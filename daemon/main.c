@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "config_check.h"
+#include "audit_refusal.h"
 #include "control.h"
 #include "daemon.h"
 #include "db.h"
@@ -189,6 +190,7 @@ daemon_free(struct daemon *d)
     scan_free(d->scan);
     db_free(d->db);
     status_cache_free(d);
+    audit_refusals_free(d);
     metrics_free(d->metrics);
     if (d->sig_hup) {
         event_free(d->sig_hup);
