@@ -84,6 +84,12 @@ control_clients(const struct control *c)
     return c->nclients;
 }
 
+size_t
+control_body_in_flight(const struct control *c)
+{
+    return c->body_in_flight;
+}
+
 static void
 client_free(struct client *cl)
 {
