@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_refusal.h"
 #include "cmd.h"
 #include "control.h"
 #include "daemon.h"
@@ -245,6 +246,9 @@ cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fm
     ctx->result = code;
     if (ctx->may_write)
         status_cache_invalidate(ctx->d, true);
+    if (audit_refusal_code(code))
+        audit_refusal(ctx->d, ctx->uid, ctx->user, ctx->level, ctx->tok.argc > 0 ? ctx->tok.argv[0] : NULL, code,
+                      msg, ctx->request_id);
     json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);
     if (details)
         json_object_set_new(e, "details", details);

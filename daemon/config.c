@@ -550,11 +550,56 @@ receiver_name_ok(const char *s)
     return true;
 }
 
+/* A receiver's url_file or secret_file: the value is read from that file
+ * (trailing white space dropped) so that the main configuration need hold
+ * no secret. *file becomes the resolved path (a relative one is taken from
+ * the configuration's directory), for --check-config. Never quotes the
+ * file's contents. */
+static bool
+value_from_file(struct loader *ld, const config_setting_t *r, const char *rname, const char *key, char **value,
+                char **file)
+{
+    if (*file == NULL)
+        return true;
+    char fkey[16];
+    snprintf(fkey, sizeof fkey, "%s_file", key);
+    const config_setting_t *s = config_setting_get_member(r, fkey);
+    if (*value != NULL) {
+        fail(ld, s, "receiver '%s': set %s or %s, not both", rname, key, fkey);
+        return false;
+    }
+    const char *slash = strrchr(ld->name, '/');
+    if ((*file)[0] != '/' && slash != NULL) {
+        char *abs = xasprintf("%.*s/%s", (int)(slash - ld->name), ld->name, *file);
+        free(*file);
+        *file = abs;
+    }
+    FILE *f = fopen(*file, "re");
+    if (f == NULL) {
+        fail(ld, s, "receiver '%s': %s %s: %s", rname, fkey, *file, strerror(errno));
+        return false;
+    }
+    char buf[4097];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    while (n > 0 && isspace((unsigned char)buf[n - 1]))
+        n--;
+    buf[n < sizeof buf ? n : sizeof buf - 1] = '\0';
+    bool bad = n == 0 || n >= sizeof buf || strlen(buf) != n || strpbrk(buf, "\r\n") != NULL;
+    if (bad) {
+        fail(ld, s, "receiver '%s': %s %s: expected one line of 1 to 4096 bytes", rname, fkey, *file);
+        return false;
+    }
+    *value = xstrdup(buf);
+    explicit_bzero(buf, sizeof buf);
+    return true;
+}
+
 static void
 load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, struct receiver *rv)
 {
     static const char *const known[] = {
-        "name", "type", "url", "secret", "proxy", "max_concurrency",
+        "name", "type", "url", "url_file", "secret", "secret_file", "proxy", "max_concurrency",
         "rate_per_minute", "timeout_seconds", "match", "digest_window_seconds", "reds_only_at_once", NULL,
     };
     static const char *const match_known[] = {
@@ -571,6 +616,8 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
     rv->type = get_string(ld, r, "type", "json");
     rv->url = get_string(ld, r, "url", NULL);
     rv->secret = get_string(ld, r, "secret", NULL);
+    rv->url_file = get_string(ld, r, "url_file", NULL);
+    rv->secret_file = get_string(ld, r, "secret_file", NULL);
     rv->proxy = get_string(ld, r, "proxy", NULL);
     bool chat = rv->type && strcmp(rv->type, "json") != 0;
     rv->max_concurrency = get_int(ld, r, "max_concurrency", chat ? 1 : 4, 1, 256);
@@ -611,6 +658,9 @@ load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, 
              "receiver '%s': unknown type '%s' (expected json, wecom, dingtalk or feishu)", rv->name, rv->type);
         return;
     }
+    if (!value_from_file(ld, r, rv->name, "url", &rv->url, &rv->url_file) ||
+        !value_from_file(ld, r, rv->name, "secret", &rv->secret, &rv->secret_file))
+        return;
     if (rv->url == NULL || (!str_startswith(rv->url, "https://") && !str_startswith(rv->url, "http://"))) {
         fail(ld, r, "receiver '%s': url is required and must start with https:// or http://", rv->name);
         return;
@@ -835,6 +885,8 @@ receiver_free(struct receiver *rv)
     free(rv->type);
     free(rv->url);
     free(rv->secret);
+    free(rv->url_file);
+    free(rv->secret_file);
     free(rv->proxy);
     strings_free(&rv->county);
     strings_free(&rv->sector);

@@ -34,6 +34,8 @@ struct receiver {
     char *type;          /* json | wecom | dingtalk | feishu */
     char *url;           /* may hold a key: never log it */
     char *secret;        /* NULL when unsigned; never log it */
+    char *url_file;      /* where url was read from (url_file), or NULL */
+    char *secret_file;   /* where secret was read from (secret_file), or NULL */
     char *proxy;         /* NULL: from the environment */
     int max_concurrency;
     int rate_per_minute;

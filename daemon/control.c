@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "audit_refusal.h"
 #include "cmd.h"
 #include "control.h"
 #include "daemon.h"
@@ -81,6 +82,12 @@ int
 control_clients(const struct control *c)
 {
     return c->nclients;
+}
+
+size_t
+control_body_in_flight(const struct control *c)
+{
+    return c->body_in_flight;
 }
 
 static void
@@ -188,6 +195,9 @@ found:
 static void
 protocol_close(struct client *cl, const char *code, const char *message)
 {
+    if (audit_refusal_code(code))
+        audit_refusal(cl->ctl->d, cl->uid, cl->user, cl->level, cl->ctx && cl->ctx->tok.argc > 0 ?
+                      cl->ctx->tok.argv[0] : NULL, code, message, cl->ctx ? cl->ctx->request_id : 0);
     unsigned suppressed = 0;
     if (refusal_loggable(cl->ctl, cl->uid, &suppressed))
         log_info("control request refused", "user=%s uid=%u code=%s error=%s suppressed=%u", log_q(cl->user),

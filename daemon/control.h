@@ -19,6 +19,8 @@ void control_apply_config(struct control *c);
 /* Closes every client and removes the socket file. */
 void control_free(struct control *c);
 int control_clients(const struct control *c);
+/* Body bytes announced by the requests being received (0 when none). */
+size_t control_body_in_flight(const struct control *c);
 
 /* Sends the response for ctx (takes resp) and frees ctx. */
 void control_respond(struct cmd_ctx *ctx, json_t *resp);

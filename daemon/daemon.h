@@ -17,6 +17,7 @@ struct scanner;
 struct status_cache;
 struct metrics;
 struct metrics_http;
+struct audit_refusals;
 
 struct daemon {
     struct event_base *base;
@@ -38,6 +39,7 @@ struct daemon {
     struct status_cache *stcache;  /* status's counts (status_cache.c), made on first use */
     struct metrics *metrics;       /* Prometheus counters (metrics.c); always kept */
     struct metrics_http *metrics_http; /* the metrics.listen listener, or NULL when off */
+    struct audit_refusals *refusals;   /* refused requests audited lately (audit_refusal.c) */
     unsigned long next_request_id;
 
     struct event *sig_hup, *sig_term, *sig_int;

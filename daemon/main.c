@@ -18,6 +18,8 @@
 #include "clock.h"
 #include "cmd.h"
 #include "config.h"
+#include "config_check.h"
+#include "audit_refusal.h"
 #include "control.h"
 #include "daemon.h"
 #include "db.h"
@@ -188,6 +190,7 @@ daemon_free(struct daemon *d)
     scan_free(d->scan);
     db_free(d->db);
     status_cache_free(d);
+    audit_refusals_free(d);
     metrics_free(d->metrics);
     if (d->sig_hup) {
         event_free(d->sig_hup);
@@ -287,13 +290,7 @@ main(int argc, char **argv)
         return 1;
     }
     if (check_only) {
-        /* The file may hold the database password and webhook secrets. */
-        struct stat st;
-        if (stat(d.config_path, &st) == 0 && (st.st_mode & S_IROTH))
-            fprintf(stderr,
-                    "keyprojd: warning: %s is readable by others (mode %04o) and may hold secrets: "
-                    "chmod 0640 it (owner root, group keyproj)\n",
-                    d.config_path, (unsigned)(st.st_mode & 07777));
+        config_check(d.cfg, stderr);
         printf("%s: ok\n", d.config_path);
         config_free(d.cfg);
         return 0;

@@ -71,6 +71,7 @@ done << 'LIST'
 /usr/bin/keyprojctl 755
 /etc/keyproj/keyprojd.conf 640
 /etc/keyproj/holidays.conf 644
+/etc/keyproj/secrets 750
 /lib/systemd/system/keyprojd.service 644
 /usr/share/man/man1/keyprojctl.1.gz 644
 /usr/share/man/man5/keyprojd.conf.5.gz 644
@@ -112,15 +113,59 @@ for s in postinst postrm prerm; do
     [ -f "$CTL/$s" ] || fail "the package has no $s"
     sh -n "$CTL/$s" || fail "$s does not parse"
 done
-grep -q 'adduser --system' "$CTL/postinst" && grep -q 'addgroup --system --quiet keyproj-admin' "$CTL/postinst" ||
-    fail "postinst does not create the keyproj user and the keyproj-admin group"
+grep -q 'adduser --system' "$CTL/postinst" || fail "postinst does not create the keyproj user"
+grep -q 'for g in keyproj keyproj-ops keyproj-admin; do' "$CTL/postinst" && grep -q 'addgroup --system --quiet "$g"' "$CTL/postinst" ||
+    fail "postinst does not create the groups keyproj, keyproj-ops and keyproj-admin"
 grep -q 'dpkg-statoverride --update --add root keyproj 0640 "$CONF"' "$CTL/postinst" ||
     fail "postinst does not give keyprojd.conf root:keyproj 0640"
+grep -q 'dpkg-statoverride --update --add root keyproj 0750 "$SECRETS"' "$CTL/postinst" ||
+    fail "postinst does not give /etc/keyproj/secrets root:keyproj 0750"
 grep -q 'deb-systemd-helper' "$CTL/postinst" || fail "postinst does not enable the unit"
 grep -qi 'dropdb\|psql' "$CTL/postrm" "$CTL/prerm" && fail "the maintainer scripts touch the database"
 depends=$(dpkg-deb -f "$DEB" Depends)
 case "$depends" in *adduser*libpq5*|*libpq5*adduser*) ;; *) fail "Depends lacks adduser or libpq5: $depends" ;; esac
-ok "dpkg-deb -I lists both conffiles; postinst, prerm and postrm parse (sh -n); postinst makes keyproj, keyproj-admin and the 0640 override"
+ok "dpkg-deb -I lists both conffiles; postinst, prerm and postrm parse (sh -n); postinst makes keyproj, keyproj-ops, keyproj-admin and the overrides"
+
+# ---- no operator reads a secret ----------------------------------------------------
+# The secret-bearing files the package installs, with the owner, group and
+# mode they end up with (the postinst's dpkg-statoverride lines, else the
+# .deb's own): none is readable by others, and the group that may read one
+# is keyproj, which no person is in; the operators' and admins' groups are
+# others. postinst puts nobody but the keyproj user in group keyproj (it
+# moves people out of it), and the sample gives the socket and the operator
+# level to keyproj-ops.
+secret_files="/etc/keyproj/keyprojd.conf /etc/keyproj/secrets"
+while read -r f var; do
+    line=$(grep -E "^ *dpkg-statoverride --update --add [^ ]+ [^ ]+ [0-7]+ \"\\\$$var\"" "$CTL/postinst") ||
+        fail "postinst sets no owner and mode for $f"
+    read -r _ _ _ owner group mode _ <<< "$line"
+    [ "$owner" = root ] || fail "$f is owned by $owner, not root"
+    [ "$group" = keyproj ] || fail "$f is readable by group $group, not keyproj (the daemon's own)"
+    [ $((8#$mode & 8#007)) -eq 0 ] || fail "$f has mode $mode: others may read it"
+    deb_mode=$(stat -c %a "$ROOT$f")
+    [ $((8#$deb_mode & 8#007)) -eq 0 ] || fail "$f has mode $deb_mode in the .deb: others may read it until postinst"
+done << 'LIST'
+/etc/keyproj/keyprojd.conf CONF
+/etc/keyproj/secrets SECRETS
+LIST
+# Every other file under /etc/keyproj in the .deb is readable by all: it must hold no secret.
+while IFS= read -r f; do
+    case " $secret_files " in *" ${f#"$ROOT"} "*) continue ;; esac
+    grep -Eq '^[^#]*(secret|password|key=|access_token=)' "$f" && fail "${f#"$ROOT"} (world-readable) holds a secret"
+done < <(find "$ROOT/etc/keyproj" -type f -perm -004)
+# Group keyproj gets no person: only the system user keyproj is added to a
+# group with its own name, and people found there are moved to keyproj-ops.
+grep -Eq '^[^#]*adduser [^|]*"\$u" keyproj *(>|$)' "$CTL/postinst" && fail "postinst adds a person to group keyproj"
+grep -q 'deluser --quiet "$u" keyproj' "$CTL/postinst" || fail "postinst leaves people in group keyproj"
+grep -q 'adduser --quiet "$u" keyproj-ops' "$CTL/postinst" || fail "postinst does not let admins (keyproj-admin) open the socket"
+conf=$ROOT/etc/keyproj/keyprojd.conf
+grep -q '^ *group = "keyproj-ops";' "$conf" && grep -q '^ *operators = \[ "@keyproj-ops" \];' "$conf" ||
+    fail "the packaged config does not give the socket and the operator level to keyproj-ops"
+grep -Eq '^ *(operators|admins) = .*"@keyproj"' "$conf" && fail "the packaged config makes group keyproj operators or admins"
+unit=$ROOT/lib/systemd/system/keyprojd.service
+grep -qxF "Group=keyproj" "$unit" && grep -qxF "SupplementaryGroups=keyproj-ops" "$unit" ||
+    fail "the unit does not run with group keyproj and supplementary group keyproj-ops"
+ok "no operator group reads a secret: keyprojd.conf root:keyproj 0640, secrets/ root:keyproj 0750, keyproj has no people, the socket is keyproj-ops"
 
 # ---- lintian ----------------------------------------------------------------------
 if command -v lintian > /dev/null; then
