@@ -5,6 +5,11 @@
  * 已完成 …). Columns the import does not know (节点ID, 项目名称 of a
  * milestone …) are there for the reader; the import lists them as ignored.
  *
+ * Text that a spreadsheet would run as a formula (=HYPERLINK(…), @SUM(…),
+ * -2+3+cmd|…, +86 138…) is written with a leading ' so it opens as text;
+ * import takes the ' back off (csv_put_guarded, csv_unguard). Numbers and
+ * dates are never guarded: the ledger's money is never negative.
+ *
  * The answer's data is {"file": "<the CSV>"}: keyprojctl writes a file's
  * bytes as they are (no escaping, no added newline). */
 #include "ac_config.h"
@@ -23,7 +28,8 @@
 #define UTF8_BOM "\xEF\xBB\xBF"
 
 enum col_kind {
-    COL_TEXT,   /* as stored */
+    COL_TEXT,   /* as stored, guarded against formulas */
+    COL_PLAIN,  /* a number or a date, as stored */
     COL_ENUM,   /* a canonical enum name, written as its Chinese label */
     COL_BOOL,   /* 是 / 否 */
 };
@@ -35,20 +41,20 @@ struct col {
 
 /* In the order of the SELECT lists below. */
 static const struct col project_cols[] = {
-    { "项目编号", COL_TEXT }, { "项目名称", COL_TEXT }, { "年度", COL_TEXT }, { "级别", COL_ENUM },
+    { "项目编号", COL_TEXT }, { "项目名称", COL_TEXT }, { "年度", COL_PLAIN }, { "级别", COL_ENUM },
     { "县区", COL_TEXT }, { "领域", COL_ENUM }, { "类别", COL_ENUM }, { "状态", COL_ENUM },
     { "建设单位", COL_TEXT }, { "责任单位", COL_TEXT }, { "分包领导", COL_TEXT }, { "领导职务", COL_TEXT },
     { "联系电话", COL_TEXT }, { "联系人", COL_TEXT }, { "联系人电话", COL_TEXT },
-    { "总投资（万元）", COL_TEXT }, { "年度计划投资（万元）", COL_TEXT },
-    { "计划开工", COL_TEXT }, { "计划竣工", COL_TEXT }, { "实际开工", COL_TEXT }, { "实际竣工", COL_TEXT },
+    { "总投资（万元）", COL_PLAIN }, { "年度计划投资（万元）", COL_PLAIN },
+    { "计划开工", COL_PLAIN }, { "计划竣工", COL_PLAIN }, { "实际开工", COL_PLAIN }, { "实际竣工", COL_PLAIN },
     { "当年竣工", COL_BOOL },
     { NULL, 0 },
 };
 
 static const struct col milestone_cols[] = {
-    { "节点ID", COL_TEXT }, { "项目编号", COL_TEXT }, { "项目名称", COL_TEXT }, { "县区", COL_TEXT },
-    { "攻坚期", COL_TEXT }, { "节点类型", COL_ENUM }, { "节点内容", COL_TEXT }, { "完成时限", COL_TEXT },
-    { "责任单位", COL_TEXT }, { "完成情况", COL_ENUM }, { "实际完成时间", COL_TEXT }, { "备注", COL_TEXT },
+    { "节点ID", COL_PLAIN }, { "项目编号", COL_TEXT }, { "项目名称", COL_TEXT }, { "县区", COL_TEXT },
+    { "攻坚期", COL_TEXT }, { "节点类型", COL_ENUM }, { "节点内容", COL_TEXT }, { "完成时限", COL_PLAIN },
+    { "责任单位", COL_TEXT }, { "完成情况", COL_ENUM }, { "实际完成时间", COL_PLAIN }, { "备注", COL_TEXT },
     { "免除原因", COL_TEXT },
     { NULL, 0 },
 };
@@ -95,6 +101,9 @@ on_rows(void *arg, const PGresult *res, const char *err)
                 v = v[0] == 't' ? "是" : "否";
                 break;
             case COL_TEXT:
+                csv_put_guarded(&b, v);
+                continue;
+            case COL_PLAIN:
                 break;
             }
             csv_put_field(&b, v);

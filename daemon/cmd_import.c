@@ -296,7 +296,8 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     job->dry_run = cmd_flag(a, "dry-run");
     char *body = ctx->body;         /* the parser's now: freed once converted */
     ctx->body = NULL;
-    import_parse_copy(kind, body, ctx->body_len, enc, &job->res);
+    const struct import_rules rules = { ctx->d->cfg->import_code_re, ctx->d->cfg->import_code_pattern };
+    import_parse_copy(kind, body, ctx->body_len, enc, &rules, &job->res);
     ctx->body_len = 0;
     if (job->res.fatal) {
         cmd_error(ctx, "invalid", NULL, "%s; nothing was imported", job->res.fatal);

@@ -785,6 +785,35 @@ load_web(struct loader *ld, const config_setting_t *root, struct config *cfg)
              "(got '%s')", u);
 }
 
+/* import = { code_pattern = "^LY-[0-9]{4}-[0-9]{3}$"; }; — the ledger's
+ * own project codes, besides national ones (import.c). */
+static void
+load_import(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    static const char *const known[] = { "code_pattern", NULL };
+    const config_setting_t *g = member(ld, root, "import", CONFIG_TYPE_GROUP);
+    if (g)
+        check_known(ld, g, known);
+    char *pat = get_string(ld, g, "code_pattern", NULL);
+    if (ld->failed || pat == NULL || pat[0] == '\0') {     /* "": none, like no key */
+        free(pat);
+        return;
+    }
+    regex_t *re = xcalloc(1, sizeof *re);
+    int rc = regcomp(re, pat, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[128];
+        regerror(rc, re, msg, sizeof msg);
+        free(re);
+        fail(ld, config_setting_get_member(g, "code_pattern"),
+             "import.code_pattern: not a POSIX extended regular expression: %s (got '%s')", msg, pat);
+        free(pat);
+        return;
+    }
+    cfg->import_code_pattern = pat;
+    cfg->import_code_re = re;
+}
+
 /* log = { syslog = true; facility = "daemon"; ident = "keyprojd"; }; —
  * the level stays the top-level log_level. */
 static void
@@ -817,7 +846,7 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
         return NULL;
     }
     static const char *const known[] = {
-        "timezone", "log_level", "log", "database", "control", "alerts", "receivers", "metrics", "web", NULL,
+        "timezone", "log_level", "log", "database", "control", "alerts", "receivers", "metrics", "web", "import", NULL,
     };
     const config_setting_t *root = config_root_setting(lc);
     struct config *cfg = xcalloc(1, sizeof *cfg);
@@ -836,6 +865,7 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
     load_receivers(&ld, root, cfg);
     load_metrics(&ld, root, cfg);
     load_web(&ld, root, cfg);
+    load_import(&ld, root, cfg);
     if (ld.failed) {
         config_free(cfg);
         return NULL;
@@ -920,5 +950,9 @@ config_free(struct config *cfg)
     free(cfg->metrics_listen);
     free(cfg->metrics_host);
     free(cfg->web_base_url);
+    free(cfg->import_code_pattern);
+    if (cfg->import_code_re != NULL)
+        regfree(cfg->import_code_re);
+    free(cfg->import_code_re);
     free(cfg);
 }

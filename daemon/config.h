@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <regex.h>
 #include <sys/types.h>
 
 #include "holidays.h"
@@ -104,6 +105,12 @@ struct config {
     /* web.base_url: where people read the full lists ("https://…/", ends
      * with '/'); NULL: messages name the keyprojctl command instead */
     char *web_base_url;
+
+    /* import.code_pattern: the ledger's own project codes (a POSIX
+     * extended regex), accepted besides national ones; NULL: any code of
+     * letters, digits and - _ . / ( ) (project_code_local_ok) */
+    char *import_code_pattern;
+    regex_t *import_code_re;
 };
 
 /* Loads and validates path. Returns a new config (free with config_free), or

@@ -1,6 +1,7 @@
 /* csv: RFC 4180 as spreadsheets write it, parsed from memory into rows of
- * fields with the physical line each row starts on. Must never interpret,
- * trim or validate the fields: what the columns mean is the importer's. */
+ * fields with the physical line each row starts on, and written back with
+ * formulas guarded. The parser must never interpret, trim or validate the
+ * fields: what the columns mean is the importer's. */
 #include "ac_config.h"
 
 #include <stdio.h>
@@ -251,4 +252,39 @@ csv_put_field(struct buf *out, const char *field)
     }
     buf_puts(out, field);
     buf_putc(out, '"');
+}
+
+/* The characters that make a spreadsheet read a cell as a formula. */
+static bool
+formula_start(char c)
+{
+    return c != '\0' && strchr("=+-@\t\r", c) != NULL;
+}
+
+bool
+csv_needs_guard(const char *field)
+{
+    while (*field == '\'')
+        field++;
+    return formula_start(*field);
+}
+
+void
+csv_put_guarded(struct buf *out, const char *field)
+{
+    if (!csv_needs_guard(field)) {
+        csv_put_field(out, field);
+        return;
+    }
+    char *guarded = xasprintf("'%s", field);
+    csv_put_field(out, guarded);
+    free(guarded);
+}
+
+const char *
+csv_unguard(const char *field)
+{
+    if (field[0] != '\'')
+        return field;
+    return csv_needs_guard(field + 1) ? field + 1 : field;
 }

@@ -5,6 +5,7 @@
 #ifndef KEYPROJ_CSV_H
 #define KEYPROJ_CSV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct csv_row {
@@ -38,5 +39,15 @@ void csv_free(struct csv *csv);
 /* Writes one field to out, quoted when it holds a comma, quote, CR or LF. */
 struct buf;
 void csv_put_field(struct buf *out, const char *field);
+
+/* Formulas (CSV injection, as OWASP describes it): Excel and WPS run a cell
+ * that begins with '=', '+', '-', '@', a tab or a CR. A guarded cell gets a
+ * leading ' so it opens as text; one that already begins with quotes and
+ * then such a character gets one more, so unguarding is exact. */
+bool csv_needs_guard(const char *field);
+/* csv_put_field of the field, guarded when it needs it. */
+void csv_put_guarded(struct buf *out, const char *field);
+/* The field without the ' a guard added (field + 1), or field itself. */
+const char *csv_unguard(const char *field);
 
 #endif

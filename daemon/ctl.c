@@ -645,6 +645,7 @@ show_answer(const struct buf *answer, enum ctl_format f)
     const json_t *error = json_object_get(root, "error");
     const char *problem = root != NULL ? answer_problem(root) : NULL;
     struct buf out, err;
+    bool file_shown = false;
     int rc;
 
     buf_init(&out);
@@ -661,7 +662,8 @@ show_answer(const struct buf *answer, enum ctl_format f)
         const json_t *data = json_object_get(root, "data");
         /* A file (export) goes out byte for byte, but never raw to a
          * terminal, which its control characters could drive. */
-        if (f != CTL_JSON && ctl_render_is_file(data) && isatty(STDOUT_FILENO))
+        file_shown = f != CTL_JSON && ctl_render_is_file(data) && isatty(STDOUT_FILENO);
+        if (file_shown)
             ctl_render_file_visible(&out, data);
         else
             ctl_render_data(&out, data, f);
@@ -669,6 +671,15 @@ show_answer(const struct buf *answer, enum ctl_format f)
     } else {
         ctl_render_error(&out, &err, error, f);
         rc = exit_for_error(error);
+    }
+    /* Whatever came from the daemon in any format (a project name with
+     * ESC or OSC in it), a terminal gets it escaped; a pipe byte for byte. */
+    if (out.len > 0 && !file_shown && isatty(STDOUT_FILENO)) {
+        struct buf safe;
+        buf_init(&safe);
+        ctl_render_for_terminal(&safe, out.data, out.len, f);
+        buf_free(&out);
+        out = safe;
     }
     if (write_all(STDOUT_FILENO, out.data, out.len) != CTL_CONTINUE
         && rc == CTL_EXIT_OK)

@@ -626,6 +626,43 @@ ctl_render_file_visible(struct buf *out, const json_t *data)
         buf_putc(out, '\n');
 }
 
+/* JSON for a terminal: jansson escapes C0 controls but writes DEL and the
+ * C1 controls (U+0080–U+009F, which some terminals obey) as they are. */
+static void
+json_for_terminal(struct buf *out, const char *s, size_t len)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool c1 = c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80
+                  && (unsigned char)s[i + 1] <= 0x9f;
+        if (c != 0x7f && !c1)
+            continue;
+        buf_append(out, s + run, i - run);
+        buf_printf(out, "\\u%04X", c1 ? (unsigned char)s[i + 1] : c);
+        i += c1;
+        run = i + 1;
+    }
+    buf_append(out, s + run, len - run);
+}
+
+void
+ctl_render_for_terminal(struct buf *out, const char *s, size_t len,
+                        enum ctl_format f)
+{
+    size_t run = 0;
+    if (f == CTL_JSON) {
+        json_for_terminal(out, s, len);
+        return;
+    }
+    for (size_t i = 0; i < len; i++)
+        if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
+            ctl_put_visible(out, s + run, i - run, true);
+            run = i + 1;
+        }
+    ctl_put_visible(out, s + run, len - run, true);
+}
+
 void
 ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f)
 {

@@ -34,6 +34,16 @@ bool ctl_render_is_file(const json_t *data);
  * a newline, other control characters escaped as ctl_put_visible does. */
 void ctl_render_file_visible(struct buf *out, const json_t *data);
 
+/* What out got from ctl_render_data or ctl_render_error (s[0..len)),
+ * made safe for a terminal: nothing in it may drive one (ESC, OSC, BEL …
+ * from a project name). CTL_JSON stays JSON of the same meaning (DEL and
+ * C1 controls, which jansson writes raw, become \u007F …); the other
+ * formats get control characters escaped as ctl_put_visible does, with
+ * CRLF shown as a newline. Output to a pipe or file is never passed
+ * through this: there it stays byte for byte. */
+void ctl_render_for_terminal(struct buf *out, const char *s, size_t len,
+                             enum ctl_format f);
+
 /* Renders the "error" object of a refused request: err gets the text for
  * stderr ("keyprojctl: message" and, except with CTL_JSON, one indented line
  * per detail); with CTL_JSON, out also gets the whole error object as JSON

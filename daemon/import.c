@@ -1,6 +1,8 @@
 /* import: header matching, per-cell validation and mapping to canonical
  * values. Every bad cell is reported with its line and the column as the
- * file spells it; a file with any error yields no rows for the database. */
+ * file spells it; a file with any error yields no rows for the database.
+ * Text that hides (controls, zero-width characters, a stray byte order
+ * mark) is refused, never cleaned: the person should see what was wrong. */
 #include "ac_config.h"
 
 #include <ctype.h>
@@ -11,6 +13,7 @@
 
 #include "csv.h"
 #include "import.h"
+#include "text.h"
 #include "util.h"
 #include "values.h"
 
@@ -201,6 +204,15 @@ map_header(const struct field *fields, const struct csv_row *h, int *col_field, 
     size_t nf = 0;
     while (fields[nf].name)
         nf++;
+    for (size_t c = 0; c < h->nfields; c++) {
+        struct text_hidden hid;
+        if (text_find_hidden(h->fields[c], strlen(h->fields[c]), &hid)) {
+            r->fatal = xasprintf("line %zu, column %zu of the header: character %zu is U+%04X, a %s; "
+                                 "it cannot be seen, so it is refused (retype the header)",
+                                 h->line, c + 1, hid.nth, hid.cp, hid.what);
+            return false;
+        }
+    }
     int *seen = xcalloc(nf, sizeof(int));
     bool ok = true;
     for (size_t c = 0; c < h->nfields; c++) {
@@ -237,13 +249,31 @@ map_header(const struct field *fields, const struct csv_row *h, int *col_field, 
 
 /* ---- cells ------------------------------------------------------------- */
 
-/* Trims ASCII blanks and ideographic spaces; returns a new string. */
+static bool
+blank_byte(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Trims ASCII blanks and ideographic spaces; returns a new string. A text
+ * cell (lead_spaces_only) loses only spaces in front: a tab or CR there is
+ * what makes a spreadsheet run "\t=1+1" as a formula, so it is kept (and
+ * guarded on export) rather than trimmed into "=1+1". Typed cells (dates,
+ * money, codes, phones …) lose every blank: their value is parsed and
+ * written anew, so nothing of a formula survives, and systems that export
+ * "\t13800001111" to keep Excel from mangling long numbers still import. A
+ * cell of blanks only is empty either way. */
 static char *
-trim(const char *s)
+trim(const char *s, bool lead_spaces_only)
 {
     const char *b = s, *e = s + strlen(s);
+    const char *p = s;
+    while (p < e && (blank_byte(*p) || (e - p >= 3 && strncmp(p, "\xe3\x80\x80", 3) == 0)))
+        p += blank_byte(*p) ? 1 : 3;
+    if (p == e)
+        return xstrdup("");
     for (;;) {
-        if (b < e && (*b == ' ' || *b == '\t' || *b == '\r' || *b == '\n'))
+        if (b < e && (*b == ' ' || (!lead_spaces_only && blank_byte(*b))))
             b++;
         else if (e - b >= 3 && strncmp(b, "\xe3\x80\x80", 3) == 0)
             b += 3;
@@ -251,7 +281,7 @@ trim(const char *s)
             break;
     }
     for (;;) {
-        if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+        if (e > b && blank_byte(e[-1]))
             e--;
         else if (e - b >= 3 && strncmp(e - 3, "\xe3\x80\x80", 3) == 0)
             e -= 3;
@@ -301,10 +331,41 @@ mapped(const struct words *words, const char *what, const char *v, struct import
     return NULL;
 }
 
+/* A project code: a national one, checked part by part, or the city's own
+ * (the configured pattern, or project_code_local_ok). */
+static char *
+code(const char *v, const struct import_rules *rules, struct import_result *r, long line, const char *col)
+{
+    char why[160];
+    if (strlen(v) > 64 || strpbrk(v, " \t\r\n") != NULL || strstr(v, "\xe3\x80\x80") != NULL) {
+        add_error(r, line, col, "'%s' is not a project code (at most 64 characters, no blanks)", v);
+        return NULL;
+    }
+    if (project_code_looks_national(v)) {
+        if (project_code_national(v, why, sizeof why))
+            return xstrdup(v);
+        add_error(r, line, col, "'%s' is not a national project code: %s (expected %s)", v, why,
+                  PROJECT_CODE_NATIONAL_SHAPE);
+        return NULL;
+    }
+    bool own = rules != NULL && rules->code_re != NULL;
+    if (own ? regexec(rules->code_re, v, 0, NULL, 0) == 0 : project_code_local_ok(v))
+        return xstrdup(v);
+    if (own)
+        add_error(r, line, col, "'%s' is not a project code (expected %s, or the ledger's own code matching %s)",
+                  v, PROJECT_CODE_NATIONAL_SHAPE, rules->code_pattern);
+    else
+        add_error(r, line, col, "'%s' is not a project code (expected %s, or the city's own code: letters, "
+                  "digits and - _ . / ( ), beginning with a letter or digit, like LY-2026-001)",
+                  v, PROJECT_CODE_NATIONAL_SHAPE);
+    return NULL;
+}
+
 /* Converts one non-blank cell to its canonical text; NULL (with an error
  * recorded) when invalid. */
 static char *
-convert(const struct field *f, const char *v, struct import_result *r, long line, const char *col)
+convert(const struct field *f, const char *v, const struct import_rules *rules, struct import_result *r,
+        long line, const char *col)
 {
     char tmp[64];
     struct ymd d;
@@ -317,11 +378,7 @@ convert(const struct field *f, const char *v, struct import_result *r, long line
         }
         return xstrdup(v);
     case F_CODE:
-        if (strlen(v) > 64 || strpbrk(v, " \t") != NULL) {
-            add_error(r, line, col, "'%s' is not a project code (at most 64 characters, no blanks)", v);
-            return NULL;
-        }
-        return xstrdup(v);
+        return code(v, rules, r, line, col);
     case F_YEAR: {
         char *end;
         long yv = strtol(v, &end, 10);
@@ -392,7 +449,7 @@ static bool
 row_blank(const struct csv_row *row)
 {
     for (size_t i = 0; i < row->nfields; i++) {
-        char *t = trim(row->fields[i]);
+        char *t = trim(row->fields[i], false);
         bool blank = t[0] == '\0';
         free(t);
         if (!blank)
@@ -476,18 +533,55 @@ check_row(enum import_kind kind, struct row *w, struct import_result *r)
     }
 }
 
+/* The header's columns up to its last named one: what every row must
+ * have (an unnamed column after it may be left off). */
+static size_t
+header_width(const struct csv_row *header)
+{
+    size_t n = header->nfields;
+    for (; n > 0; n--) {
+        char *t = trim(header->fields[n - 1], false);
+        bool blank = t[0] == '\0';
+        free(t);
+        if (!blank)
+            break;
+    }
+    return n;
+}
+
+/* False (an error recorded) when the cell holds a character that hides. */
+static bool
+cell_visible(const char *cell, long line, const char *col, struct import_result *r)
+{
+    struct text_hidden hid;
+    if (!text_find_hidden(cell, strlen(cell), &hid))
+        return true;
+    add_error(r, line, col, "character %zu is U+%04X, a %s; it cannot be seen in a table, "
+              "so it is refused (retype the cell)", hid.nth, hid.cp, hid.what);
+    return false;
+}
+
 /* Fills w from the CSV row; false (errors recorded) when any cell is bad. */
 static bool
 convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, const int *col_field,
-            const struct csv_row *header, struct import_result *r, struct row *w)
+            const struct csv_row *header, const struct import_rules *rules, struct import_result *r,
+            struct row *w)
 {
     const struct field *fields = kind_fields[kind];
     size_t before = r->nerrors;
     w->line = (long)row->line;
     /* Spreadsheets often leave trailing empty cells; only text past the
-     * header's last column is an error. */
+     * header's last column is an error. A row that stops before the
+     * header's last named column has lost cells (a cut line, a comma too
+     * few): which value belongs to which column is a guess, so refuse. */
+    size_t need = header_width(header);
+    if (row->nfields < need) {
+        add_error(r, w->line, NULL, "%zu field%s but the header has %zu", row->nfields,
+                  row->nfields == 1 ? "" : "s", need);
+        return false;
+    }
     for (size_t c = ncols; c < row->nfields; c++) {
-        char *v = trim(row->fields[c]);
+        char *v = trim(row->fields[c], false);
         bool blank = v[0] == '\0';
         free(v);
         if (!blank) {
@@ -499,15 +593,19 @@ convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, cons
         if (col_field[c] < 0)
             continue;
         const struct field *f = &fields[col_field[c]];
-        char *v = trim(c < row->nfields ? row->fields[c] : "");
+        const char *cell = c < row->nfields ? row->fields[c] : "";
         w->set[col_field[c]] = true;
+        if (!cell_visible(cell, w->line, header->fields[c], r))
+            continue;
+        char *t = trim(cell, f->type == F_TEXT);
+        const char *v = csv_unguard(t);     /* what export guarded */
         if (v[0] == '\0') {
             if (f->required)
                 add_error(r, w->line, header->fields[c], "required value is empty");
         } else {
-            w->v[col_field[c]] = convert(f, v, r, w->line, header->fields[c]);
+            w->v[col_field[c]] = convert(f, v, rules, r, w->line, header->fields[c]);
         }
-        free(v);
+        free(t);
     }
     check_row(kind, w, r);
     return r->nerrors == before;
@@ -566,7 +664,7 @@ row_copy(const struct row *w, size_t ord, struct buf *out)
 /* data is freed as soon as it is converted when owned is true. */
 static void
 parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text_encoding enc,
-      struct import_result *r, struct buf *copy)
+      const struct import_rules *rules, struct import_result *r, struct buf *copy)
 {
     memset(r, 0, sizeof *r);
     r->rows = copy ? NULL : json_array();
@@ -605,7 +703,7 @@ parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text
         for (size_t i = first + 1; i < csv->nrows; i++) {
             if (row_blank(&csv->rows[i]))
                 continue;
-            bool ok = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, r, &w);
+            bool ok = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, rules, r, &w);
             if (ok) {
                 r->nrows++;
                 if (copy == NULL)
@@ -624,18 +722,18 @@ parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text
 
 void
 import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
-             struct import_result *r)
+             const struct import_rules *rules, struct import_result *r)
 {
-    parse(kind, data, len, false, enc, r, NULL);
+    parse(kind, data, len, false, enc, rules, r, NULL);
 }
 
 void
 import_parse_copy(enum import_kind kind, char *data, size_t len, enum text_encoding enc,
-                  struct import_result *r)
+                  const struct import_rules *rules, struct import_result *r)
 {
     struct buf b;
     buf_init(&b);
-    parse(kind, data, len, true, enc, r, &b);
+    parse(kind, data, len, true, enc, rules, r, &b);
     if (r->nerrors == 0 && r->fatal == NULL) {
         r->copy_len = b.len;
         r->copy = buf_steal(&b);

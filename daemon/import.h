@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
+#include <regex.h>
 
 #include "text.h"
 
@@ -34,9 +35,18 @@ struct import_result {
     enum text_encoding encoding;
 };
 
-/* Fills out (free with import_result_free) from data[0..len). */
+/* What a site adds to the checks (import = { … } in keyprojd.conf). */
+struct import_rules {
+    /* The ledger's own project codes, besides national ones; NULL: any
+     * code project_code_local_ok() takes. */
+    const regex_t *code_re;
+    const char *code_pattern;   /* code_re as written, for messages */
+};
+
+/* Fills out (free with import_result_free) from data[0..len). rules may
+ * be NULL (no site rules). */
 void import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
-                  struct import_result *out);
+                  const struct import_rules *rules, struct import_result *out);
 /* The same, but the rows come as the text of a COPY … FROM STDIN (text
  * format) into the columns "ord, line" and then every column of the kind
  * (import_column), in copy (rows stays NULL); made only when the file has
@@ -44,7 +54,7 @@ void import_parse(enum import_kind kind, const char *data, size_t len, enum text
  * UTF-8, whose buffer then holds the parsed fields. No JSON object is
  * made: a large file costs about three times its size at the peak. */
 void import_parse_copy(enum import_kind kind, char *data, size_t len, enum text_encoding enc,
-                       struct import_result *out);
+                       const struct import_rules *rules, struct import_result *out);
 /* The kind's columns (canonical names), in COPY order: i from 0 until NULL. */
 size_t import_ncolumns(enum import_kind kind);
 const char *import_column(enum import_kind kind, size_t i);

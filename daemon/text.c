@@ -455,3 +455,42 @@ text_prefix_for_width(const char *s, size_t max_cols)
     }
     return off;
 }
+
+/* ---- characters that hide ----------------------------------------------------- */
+
+static const char *
+hidden_kind(uint32_t cp)
+{
+    if ((cp < 0x20 && cp != '\t' && cp != '\r' && cp != '\n') || (cp >= 0x7F && cp <= 0x9F))
+        return "控制字符 (control character)";
+    if (cp == 0xFEFF)
+        return "字节顺序标记 (byte order mark, BOM)";
+    if ((cp >= 0x200B && cp <= 0x200D) || cp == 0x2060)
+        return "零宽字符 (zero-width character)";
+    if (cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069))
+        return "双向文本控制符 (bidirectional control)";
+    return NULL;
+}
+
+bool
+text_find_hidden(const char *s, size_t len, struct text_hidden *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, nth = 0;
+    while (i < len) {
+        uint32_t cp;
+        size_t n = utf8_decode(p + i, len - i, &cp);
+        if (n == 0) {       /* not valid UTF-8: the converter let nothing such through */
+            n = 1;
+            cp = 0xFFFD;
+        }
+        nth++;
+        const char *what = hidden_kind(cp);
+        if (what != NULL) {
+            *out = (struct text_hidden){ i, nth, cp, what };
+            return true;
+        }
+        i += n;
+    }
+    return false;
+}

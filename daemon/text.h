@@ -29,6 +29,22 @@ char *text_to_utf8(const char *in, size_t len, enum text_encoding enc,
                    size_t *out_len, enum text_encoding *used,
                    char *err, size_t errlen);
 
+/* A character that must not hide in a cell of an imported file: a C0
+ * control other than tab, CR and LF, DEL, a C1 control (U+0080–U+009F), a
+ * byte order mark (U+FEFF) anywhere but before the file, zero-width
+ * characters (U+200B–U+200D, U+2060) and bidirectional controls
+ * (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). They either drive a
+ * terminal or make two different texts look the same in a table. */
+struct text_hidden {
+    size_t offset;      /* byte offset in the text */
+    size_t nth;         /* 1-based character position */
+    unsigned cp;        /* the code point */
+    const char *what;   /* "控制字符 (control character)" … */
+};
+/* True (and *out filled) when s[0..len), valid UTF-8, holds such a
+ * character; the first one is reported. */
+bool text_find_hidden(const char *s, size_t len, struct text_hidden *out);
+
 /* Display columns of a UTF-8 string (assumed valid): East Asian Wide and
  * Fullwidth code points count 2 (CJK, Hangul, emoji), combining marks,
  * format characters and C0/C1 controls 0, others 1; a stray invalid byte

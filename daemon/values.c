@@ -577,3 +577,81 @@ campaign_window(const char *code, struct ymd *first, struct ymd *last)
     last->d = days_in_month(y, last->m);
     return true;
 }
+
+/* ---- project codes --------------------------------------------------------- */
+
+bool
+project_code_looks_national(const char *s)
+{
+    size_t dashes = 0;
+    if (*s == '\0')
+        return false;
+    for (const char *p = s; *p; p++) {
+        if (*p == '-')
+            dashes++;
+        else if (*p < '0' || *p > '9')
+            return false;
+    }
+    return dashes >= 3;
+}
+
+/* Province-level divisions (GB/T 2260): the first two digits of a region. */
+static bool
+province_known(int pp)
+{
+    static const int provinces[] = {
+        11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46,
+        50, 51, 52, 53, 54, 61, 62, 63, 64, 65,
+    };
+    for (size_t i = 0; i < ARRAY_LEN(provinces); i++)
+        if (provinces[i] == pp)
+            return true;
+    return false;
+}
+
+bool
+project_code_national(const char *s, char *why, size_t whylen)
+{
+    static const int part_len[] = { 4, 6, 2, 2, 6 };
+    static const char *const part_name[] = { "year", "division", "industry", "type", "serial" };
+    char scratch[8];
+    if (why == NULL || whylen == 0)
+        why = scratch, whylen = sizeof scratch;
+    const char *p = s;
+    for (size_t i = 0; i < ARRAY_LEN(part_len); i++) {
+        size_t n = strspn(p, "0123456789");
+        if (n != (size_t)part_len[i] || p[n] != (i + 1 < ARRAY_LEN(part_len) ? '-' : '\0')) {
+            snprintf(why, whylen, "the %s should be %d digits%s", part_name[i], part_len[i],
+                     i + 1 < ARRAY_LEN(part_len) ? " followed by '-'" : " at the end");
+            return false;
+        }
+        p += n + (i + 1 < ARRAY_LEN(part_len));
+    }
+    int year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    if (year < 2000 || year > 2099) {
+        snprintf(why, whylen, "the year %.4s is not 2000 to 2099", s);
+        return false;
+    }
+    if (!province_known((s[5] - '0') * 10 + (s[6] - '0'))) {
+        snprintf(why, whylen, "the division %.6s is no Chinese administrative division "
+                 "(its first two digits name no province)", s + 5);
+        return false;
+    }
+    return true;
+}
+
+bool
+project_code_local_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return false;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        bool alnum = (*p >= '0' && *p <= '9') || ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z');
+        if (alnum || *p >= 0x80)
+            continue;
+        if (p == (const unsigned char *)s || strchr("-_./()", *p) == NULL)
+            return false;
+    }
+    return true;
+}

@@ -32,6 +32,30 @@ void days_to_ymd(long days, struct ymd *out);
  * "12"). False also when out is too small. */
 bool parse_amount(const char *s, char *out, size_t outlen);
 
+/* ---- project codes -----------------------------------------------------
+ * The national investment project code (全国投资项目在线审批监管平台, GB/T
+ * 40058): 2026-410300-04-01-123456, year, 6-digit administrative division,
+ * 2-digit industry (or central department), 2-digit type, 6-digit serial.
+ * Projects that have none yet carry the city's own code (LY-2026-001). */
+
+/* True when s is meant as a national code: only digits and '-', with at
+ * least three '-' (so 2026-41030-04-01-123456, a typo, is one, and
+ * 41030020260001 or LY-2026-001 are not). */
+bool project_code_looks_national(const char *s);
+/* True when s is a national code; otherwise why (if not NULL) gets what is
+ * wrong ("the year 1926 is not 2000 to 2099"). The region's first two
+ * digits must name a province; the check digit of codes issued since
+ * GB/T 40058 is not verified (older codes have none). */
+bool project_code_national(const char *s, char *why, size_t whylen);
+/* True when s may be a city's own code when no pattern is configured: 1
+ * to 64 bytes of ASCII letters and digits, '-', '_', '.', '/', '(' and
+ * ')' or non-ASCII characters (Chinese), beginning with a letter, digit or
+ * non-ASCII character (never a formula's = + - @). */
+bool project_code_local_ok(const char *s);
+/* The expected shapes, for messages. */
+#define PROJECT_CODE_NATIONAL_SHAPE "a national code like 2026-410300-04-01-123456 " \
+    "(year-division-industry-type-serial: 4, 6, 2, 2 and 6 digits)"
+
 /* ---- word lists --------------------------------------------------------
  * Every vocabulary the code spells out is one table here: the canonical
  * name (the schema's enum value, or a payload's type), the Chinese

@@ -20,7 +20,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum import_kind kind = (enum import_kind)(data[0] % 4);
     enum text_encoding enc = (enum text_encoding)((data[0] >> 2) % 3);
     struct import_result r;
-    import_parse(kind, (const char *)data + 1, size - 1, enc, &r);
+    import_parse(kind, (const char *)data + 1, size - 1, enc, NULL, &r);
     if (r.fatal == NULL && r.nerrors == 0 && json_array_size(r.rows) == 0)
         abort();    /* "nothing and no reason" must never happen */
     /* What the daemon sends (COPY text) agrees with the rows: one line
@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     memcpy(copy, data + 1, size - 1);
     struct import_result c;
-    import_parse_copy(kind, copy, size - 1, enc, &c);
+    import_parse_copy(kind, copy, size - 1, enc, NULL, &c);
     if (c.nrows != json_array_size(r.rows) || c.nerrors != r.nerrors || (c.fatal == NULL) != (r.fatal == NULL))
         abort();
     size_t lines = 0;

@@ -822,6 +822,31 @@ test_shipped_sample(void **state)
     config_free(cfg);
 }
 
+/* import.code_pattern: the ledger's own codes, a POSIX extended regex
+ * compiled at load; one that does not compile is refused with its line. */
+static void
+test_import_code_pattern(void **state)
+{
+    (void)state;
+    struct config *cfg = load_ok("import = { code_pattern = \"^LY-[0-9]{4}-[0-9]{3}$\"; };\n");
+    assert_string_equal(cfg->import_code_pattern, "^LY-[0-9]{4}-[0-9]{3}$");
+    assert_non_null(cfg->import_code_re);
+    assert_int_equal(regexec(cfg->import_code_re, "LY-2026-001", 0, NULL, 0), 0);
+    assert_int_not_equal(regexec(cfg->import_code_re, "LY-2026-01", 0, NULL, 0), 0);
+    config_free(cfg);
+    cfg = load_ok("import = { code_pattern = \"\"; };\n");
+    assert_null(cfg->import_code_pattern);
+    assert_null(cfg->import_code_re);
+    config_free(cfg);
+    cfg = load_ok("");
+    assert_null(cfg->import_code_re);
+    config_free(cfg);
+    assert_refused("import = {\n  code_pattern = \"^LY-[0-9\";\n};\n",
+                   "t.conf:2: import.code_pattern: not a POSIX extended regular expression: "
+                   "Unmatched [, [^, [:, [., or [= (got '^LY-[0-9')");
+    assert_refused("import = { pattern = \"x\"; };\n", "t.conf:1: unknown setting 'import.pattern'");
+}
+
 int
 main(void)
 {
@@ -846,6 +871,7 @@ main(void)
         cmocka_unit_test(test_load_file),
         cmocka_unit_test(test_shipped_sample),
         cmocka_unit_test(test_robot_rate_limits),
+        cmocka_unit_test(test_import_code_pattern),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

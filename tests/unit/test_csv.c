@@ -160,6 +160,49 @@ test_put_field_round_trips(void **state)
     buf_free(&b);
 }
 
+/* What a spreadsheet would run as a formula gets a ', and only that;
+ * unguarding gives back every field exactly. */
+static void
+test_formula_guard(void **state)
+{
+    (void)state;
+    static const struct { const char *field, *written; } cases[] = {
+        { "=HYPERLINK(\"http://x/\",\"a\")", "\"'=HYPERLINK(\"\"http://x/\"\",\"\"a\"\")\"" },
+        { "@SUM(1+1)*cmd|' /C calc'!A0", "'@SUM(1+1)*cmd|' /C calc'!A0" },
+        { "-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0" },
+        { "+86 138 0000 1111", "'+86 138 0000 1111" },
+        { "\t=1+1", "'\t=1+1" },
+        { "\r=1+1", "\"'\r=1+1\"" },
+        { "'=1+1", "''=1+1" },          /* already quoted text: one more */
+        { "''-1", "'''-1" },
+        { "'abc", "'abc" },             /* a ' before plain text is text */
+        { "'", "'" },
+        { "洛阳新材料产业园", "洛阳新材料产业园" },
+        { "a=b", "a=b" },
+        { " =1", " =1" },
+    };
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+        struct buf b;
+        buf_init(&b);
+        csv_put_guarded(&b, cases[i].field);
+        buf_putc(&b, '\0');
+        assert_string_equal(b.data, cases[i].written);
+        /* Read back as the importer does: parse, then unguard. */
+        char err[128];
+        struct csv *csv = csv_parse(b.data, strlen(b.data), err, sizeof err);
+        assert_non_null(csv);
+        assert_int_equal(csv->nrows, 1);
+        assert_string_equal(csv_unguard(csv->rows[0].fields[0]), cases[i].field);
+        csv_free(csv);
+        buf_free(&b);
+    }
+    assert_true(csv_needs_guard("'''@"));
+    assert_false(csv_needs_guard("'''"));
+    assert_false(csv_needs_guard(""));
+    assert_string_equal(csv_unguard("'abc"), "'abc");
+    assert_string_equal(csv_unguard("''=x"), "'=x");
+}
+
 int
 main(void)
 {
@@ -172,6 +215,7 @@ main(void)
         cmocka_unit_test(test_empty_input),
         cmocka_unit_test(test_errors_name_the_line),
         cmocka_unit_test(test_put_field_round_trips),
+        cmocka_unit_test(test_formula_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

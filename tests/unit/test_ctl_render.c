@@ -346,6 +346,61 @@ test_file_is_raw(void **state)
     json_decref(v);
 }
 
+static void
+check_terminal(const char *rendered, enum ctl_format f, const char *expected)
+{
+    struct buf out;
+    buf_init(&out);
+    ctl_render_for_terminal(&out, rendered, strlen(rendered), f);
+    buf_putc(&out, '\0');
+    assert_string_equal(out.data, expected);
+    buf_free(&out);
+}
+
+/* ESC, OSC, BEL, DEL and C1 controls from a project name never reach a
+ * terminal raw, in any format; to a pipe the bytes stay as they are. */
+static void
+test_terminal_escapes_every_format(void **state)
+{
+    (void)state;
+    json_t *v = parse("[{\"code\":\"LY-1\",\"name\":\"项目\\u001b]8;;http://x\\u0007甲\\u009b2J\\u007f\"}]");
+    struct buf out, safe;
+
+    buf_init(&out);
+    ctl_render_data(&out, v, CTL_CSV);
+    buf_putc(&out, '\0');
+    assert_string_equal(out.data, "code,name\r\nLY-1,项目\x1b]8;;http://x\x07甲\xC2\x9B" "2J\x7f\r\n");
+    check_terminal(out.data, CTL_CSV, "code,name\nLY-1,项目\\x1b]8;;http://x\\x07甲\\u009b2J\\x7f\n");
+    buf_free(&out);
+
+    buf_init(&out);
+    ctl_render_data(&out, v, CTL_JSON);
+    buf_putc(&out, '\0');
+    assert_non_null(strstr(out.data, "\xC2\x9B"));      /* jansson leaves C1 raw */
+    buf_init(&safe);
+    ctl_render_for_terminal(&safe, out.data, strlen(out.data), CTL_JSON);
+    buf_putc(&safe, '\0');
+    assert_non_null(strstr(safe.data, "\"项目\\u001B]8;;http://x\\u0007甲\\u009B2J\\u007F\""));
+    json_error_t e;
+    json_t *back = json_loads(safe.data, 0, &e);        /* still the same JSON */
+    assert_non_null(back);
+    assert_true(json_equal(back, v));
+    json_decref(back);
+    buf_free(&safe);
+    buf_free(&out);
+
+    buf_init(&out);
+    ctl_render_data(&out, v, CTL_TABLE);
+    buf_putc(&out, '\0');
+    assert_null(strchr(out.data, '\x1b'));
+    check_terminal(out.data, CTL_TABLE, out.data);      /* already visible: unchanged */
+    buf_free(&out);
+    json_decref(v);
+
+    check_terminal("plain 中文\ttab\n", CTL_CSV, "plain 中文\ttab\n");
+    check_terminal("{\"a\": \"中文\"}\n", CTL_JSON, "{\"a\": \"中文\"}\n");
+}
+
 int
 main(void)
 {
@@ -363,6 +418,7 @@ main(void)
         cmocka_unit_test(test_error_malformed),
         cmocka_unit_test(test_put_visible),
         cmocka_unit_test(test_file_is_raw),
+        cmocka_unit_test(test_terminal_escapes_every_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,9 +49,9 @@ copy_value(const json_t *v)
 static void
 parse(enum import_kind kind, const char *csv, struct import_result *r)
 {
-    import_parse(kind, csv, strlen(csv), ENC_AUTO, r);
+    import_parse(kind, csv, strlen(csv), ENC_AUTO, NULL, r);
     struct import_result t;
-    import_parse_copy(kind, strdup(csv), strlen(csv), ENC_AUTO, &t);
+    import_parse_copy(kind, strdup(csv), strlen(csv), ENC_AUTO, NULL, &t);
     assert_null(t.rows);
     assert_int_equal(t.nrows, json_array_size(r->rows));
     assert_int_equal(t.nerrors, r->nerrors);
@@ -321,9 +321,9 @@ test_blank_rows_and_row_shape(void **state)
           ",,,,\n"                                      /* 2: blank, skipped */
           "P1,2026-10,100,\"基础施工，\n主体 3 层\"\n"   /* 3-4: quoted line break */
           "\n"                                          /* 5 */
-          "P2,2026-10,50\n"                             /* 6: short row: rest blank */
+          "P2,2026-10,50\n"                             /* 6: short row: a cell lost */
           "P3,2026-10,50,ok,extra\n"                    /* 7: one field too many */
-          "P4\n"                                        /* 8: required cells missing */
+          "P4\n"                                        /* 8: short row */
           " , ,\xE3\x80\x80,\t\n"                       /* 9: blank, skipped */
           "P5,2026-10,60,,\n",                          /* 10: trailing empty extra cell: fine */
           &r);
@@ -331,12 +331,11 @@ test_blank_rows_and_row_shape(void **state)
     assert_json(r.rows,
         "[{\"line\": 3, \"project\": \"P1\", \"month\": \"2026-10-01\", \"amount\": \"100\","
         "  \"progress\": \"基础施工，\\n主体 3 层\"},"
-        " {\"line\": 6, \"project\": \"P2\", \"month\": \"2026-10-01\", \"amount\": \"50\", \"progress\": null},"
         " {\"line\": 10, \"project\": \"P5\", \"month\": \"2026-10-01\", \"amount\": \"60\", \"progress\": null}]");
     ERRORS(r.errors,
+           { 6, NULL, "3 fields but the header has 4" },
            { 7, NULL, "5 fields but the header has 4" },
-           { 8, "月份", "required value is empty" },
-           { 8, "本月完成投资", "required value is empty" });
+           { 8, NULL, "1 field but the header has 4" });
     assert_int_equal(r.nerrors, 3);
     import_result_free(&r);
 }
@@ -598,15 +597,15 @@ test_gb18030(void **state)
 {
     (void)state;
     struct import_result r;
-    import_parse(IMPORT_PROJECTS, gb_projects, sizeof gb_projects - 1, ENC_AUTO, &r);
+    import_parse(IMPORT_PROJECTS, gb_projects, sizeof gb_projects - 1, ENC_AUTO, NULL, &r);
     assert_gb_projects(&r);
     import_result_free(&r);
-    import_parse(IMPORT_PROJECTS, gb_projects, sizeof gb_projects - 1, ENC_GB18030, &r);
+    import_parse(IMPORT_PROJECTS, gb_projects, sizeof gb_projects - 1, ENC_GB18030, NULL, &r);
     assert_gb_projects(&r);
     import_result_free(&r);
 
     /* told it is UTF-8, it is not: say where, and nothing else */
-    import_parse(IMPORT_PROJECTS, gb_projects, sizeof gb_projects - 1, ENC_UTF8, &r);
+    import_parse(IMPORT_PROJECTS, gb_projects, sizeof gb_projects - 1, ENC_UTF8, NULL, &r);
     assert_string_equal(r.fatal, "byte 0 (line 1) is not valid UTF-8");
     assert_int_equal(json_array_size(r.rows), 0);
     assert_int_equal(r.nerrors, 0);
@@ -619,13 +618,13 @@ test_utf8_bom(void **state)
     (void)state;
     struct import_result r;
     static const char csv[] = "\xEF\xBB\xBF项目编号,月份,本月完成投资\r\nP1,2026年10月,\"1,000\"\r\n";
-    import_parse(IMPORT_REPORTS, csv, sizeof csv - 1, ENC_AUTO, &r);
+    import_parse(IMPORT_REPORTS, csv, sizeof csv - 1, ENC_AUTO, NULL, &r);
     assert_clean(&r);
     assert_int_equal(r.encoding, ENC_UTF8);
     assert_json(r.columns, "{\"project\": \"项目编号\", \"month\": \"月份\", \"amount\": \"本月完成投资\"}");
     assert_json(r.rows, "[{\"line\": 2, \"project\": \"P1\", \"month\": \"2026-10-01\", \"amount\": \"1000\"}]");
     import_result_free(&r);
-    import_parse(IMPORT_REPORTS, csv, sizeof csv - 1, ENC_UTF8, &r);
+    import_parse(IMPORT_REPORTS, csv, sizeof csv - 1, ENC_UTF8, NULL, &r);
     assert_clean(&r);
     assert_int_equal(json_array_size(r.rows), 1);
     import_result_free(&r);
@@ -791,13 +790,147 @@ test_file_level_fatal(void **state)
     parse(IMPORT_PROJECTS, "项目编号,项目名称\n\"P1,a\n", &r);
     assert_string_equal(r.fatal, "line 2: unterminated quoted field");
     import_result_free(&r);
-    import_parse(IMPORT_PROJECTS, "\xFF\xFEx\0", 4, ENC_AUTO, &r);
+    import_parse(IMPORT_PROJECTS, "\xFF\xFEx\0", 4, ENC_AUTO, NULL, &r);
     assert_string_equal(r.fatal, "the file is UTF-16 (Excel's \"Unicode text\"); save it as CSV UTF-8 or CSV instead");
     import_result_free(&r);
-    import_parse(IMPORT_PROJECTS, "code\nP\0\n", 8, ENC_AUTO, &r);
+    import_parse(IMPORT_PROJECTS, "code\nP\0\n", 8, ENC_AUTO, NULL, &r);
     assert_string_equal(r.fatal, "byte 6 (line 2) is a NUL byte: not a text file");
     assert_int_equal(json_array_size(r.rows), 0);
     import_result_free(&r);
+}
+
+/* What export guarded against formulas comes back as it was: a ' before
+ * = + - @, tab or CR is taken off (one, so ''=x stays '=x); a ' before
+ * anything else is text. A tab in front of a text cell is kept, never
+ * trimmed into "=1+1"; in front of a typed cell (a phone) it is a blank. */
+static void
+test_formula_guard_taken_back(void **state)
+{
+    (void)state;
+    struct import_result r;
+    parse(IMPORT_PROJECTS,
+          "项目编号,项目名称,年度,级别,县区,领域,类别,建设单位,联系电话,联系人\n"
+          "LY-1,\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"点击\"\")\",2026,市,涧西区,产业,新开工,"
+          "'@SUM(1+1)*cmd|' /C calc'!A0,'+86 138 0000 1111,'-2+3+cmd|' /C calc'!A0\n"
+          "LY-2,''=1+1,2026,市,涧西区,产业,新开工,'abc,\t13800001111,\"\t=1+1\"\n"
+          "LY-3,\"'\t=1+1\",2026,市,涧西区,产业,新开工,\" \t@x\",,'\r\n",
+          &r);
+    assert_clean(&r);
+    assert_json(r.rows,
+        "[{\"line\": 2, \"code\": \"LY-1\", \"name\": \"=HYPERLINK(\\\"http://x.example/\\\",\\\"点击\\\")\","
+        "  \"year\": 2026, \"level\": \"city\", \"county\": \"涧西区\", \"sector\": \"industry\", \"category\": \"new\","
+        "  \"owner\": \"@SUM(1+1)*cmd|' /C calc'!A0\", \"leader_mobile\": \"+86 138 0000 1111\","
+        "  \"contact\": \"-2+3+cmd|' /C calc'!A0\"},"
+        " {\"line\": 3, \"code\": \"LY-2\", \"name\": \"'=1+1\","
+        "  \"year\": 2026, \"level\": \"city\", \"county\": \"涧西区\", \"sector\": \"industry\", \"category\": \"new\","
+        "  \"owner\": \"'abc\", \"leader_mobile\": \"13800001111\", \"contact\": \"\\t=1+1\"},"
+        " {\"line\": 4, \"code\": \"LY-3\", \"name\": \"\\t=1+1\","
+        "  \"year\": 2026, \"level\": \"city\", \"county\": \"涧西区\", \"sector\": \"industry\", \"category\": \"new\","
+        "  \"owner\": \"\\t@x\", \"leader_mobile\": null, \"contact\": \"'\"}]");
+    import_result_free(&r);
+}
+
+/* Characters that hide are refused where they are, named and numbered;
+ * a file with any of them gives no rows. */
+static void
+test_hidden_characters(void **state)
+{
+    (void)state;
+    struct import_result r;
+    parse(IMPORT_PROJECTS,
+          "项目编号,项目名称,年度,级别,县区,领域,类别,备用\n"
+          "\xEF\xBB\xBF" "2026-410300-04-01-123456,项目甲,2026,市,涧西区,产业,新开工,\n"  /* 2: ghost code */
+          "LY-2,项目\x1b]8;;http://x\x07乙,2026,市,涧西区,产业,新开工,\n"                 /* 3: ESC, OSC */
+          "LY-3,项目\xE2\x80\x8B丙,2026,市,涧西区,产业,新开工,\n"                          /* 4: ZWSP */
+          "LY-4,\xE2\x80\xAE丁目项,2026,市,涧西区,产业,新开工,\n"                          /* 5: RLO */
+          "LY-5,项目\xC2\x9B戊,2026,市,涧西区,产业,新开工,\n"                              /* 6: C1 CSI */
+          "LY-6,项目\x7f己,2026,市\xE2\x81\xA0,涧西区,产业,新开工,\n"                      /* 7: DEL, WJ */
+          "LY-7,\"项目\t庚\r\n二期\",2026,市,涧西区,产业,新开工,\x01\n",                   /* 8: tab, CRLF fine; an ignored column unread */
+          &r);
+    assert_null(r.fatal);
+    ERRORS(r.errors,
+           { 2, "项目编号", "character 1 is U+FEFF, a 字节顺序标记 (byte order mark, BOM); "
+                            "it cannot be seen in a table, so it is refused (retype the cell)" },
+           { 3, "项目名称", "character 3 is U+001B, a 控制字符 (control character); "
+                            "it cannot be seen in a table, so it is refused (retype the cell)" },
+           { 4, "项目名称", "character 3 is U+200B, a 零宽字符 (zero-width character); "
+                            "it cannot be seen in a table, so it is refused (retype the cell)" },
+           { 5, "项目名称", "character 1 is U+202E, a 双向文本控制符 (bidirectional control); "
+                            "it cannot be seen in a table, so it is refused (retype the cell)" },
+           { 6, "项目名称", "character 3 is U+009B, a 控制字符 (control character); "
+                            "it cannot be seen in a table, so it is refused (retype the cell)" },
+           { 7, "项目名称", "character 3 is U+007F, a 控制字符 (control character); "
+                            "it cannot be seen in a table, so it is refused (retype the cell)" },
+           { 7, "级别", "character 2 is U+2060, a 零宽字符 (zero-width character); "
+                        "it cannot be seen in a table, so it is refused (retype the cell)" });
+    assert_int_equal(json_array_size(r.rows), 1);     /* line 8 */
+    import_result_free(&r);
+
+    assert_fatal(IMPORT_PROJECTS, "项目编号,项目名称\xE2\x80\x8C,年度\nLY-1,x,2026\n",
+                 "line 1, column 2 of the header: character 5 is U+200C, a 零宽字符 (zero-width character); "
+                 "it cannot be seen, so it is refused (retype the header)");
+    /* A second byte order mark: two files pasted together. */
+    assert_fatal(IMPORT_PROJECTS, "\xEF\xBB\xBF\xEF\xBB\xBF" "项目编号,项目名称,年度\nLY-1,x,2026\n",
+                 "line 1, column 1 of the header: character 1 is U+FEFF, a 字节顺序标记 (byte order mark, BOM); "
+                 "it cannot be seen, so it is refused (retype the header)");
+}
+
+static const char project_head[] = "项目编号,项目名称,年度,级别,县区,领域,类别\n";
+
+/* National codes are checked part by part; the city's own are letters and
+ * digits, or what import.code_pattern says. */
+static void
+test_project_codes(void **state)
+{
+    (void)state;
+    struct import_result r;
+    char *csv = xasprintf("%s"
+        "2026-410300-04-01-123456,甲,2026,市,涧西区,产业,新开工\n"    /* 2 */
+        "LY-2026-001,乙,2026,市,涧西区,产业,新开工\n"                 /* 3 */
+        "2026-999999-04-01-123456,丙,2026,市,涧西区,产业,新开工\n"    /* 4 */
+        "1926-410300-04-01-123456,丁,2026,市,涧西区,产业,新开工\n"    /* 5 */
+        "2026-41030-04-01-123456,戊,2026,市,涧西区,产业,新开工\n"     /* 6 */
+        "=1+1,己,2026,市,涧西区,产业,新开工\n"                        /* 7 */
+        "LY 2026,庚,2026,市,涧西区,产业,新开工\n",                    /* 8 */
+        project_head);
+    parse(IMPORT_PROJECTS, csv, &r);
+    const char *shape = "a national code like 2026-410300-04-01-123456 "
+                        "(year-division-industry-type-serial: 4, 6, 2, 2 and 6 digits)";
+    char *m4 = xasprintf("'2026-999999-04-01-123456' is not a national project code: the division 999999 is no "
+                         "Chinese administrative division (its first two digits name no province) (expected %s)", shape);
+    char *m5 = xasprintf("'1926-410300-04-01-123456' is not a national project code: the year 1926 is not "
+                         "2000 to 2099 (expected %s)", shape);
+    char *m6 = xasprintf("'2026-41030-04-01-123456' is not a national project code: the division should be "
+                         "6 digits followed by '-' (expected %s)", shape);
+    char *m7 = xasprintf("'=1+1' is not a project code (expected %s, or the city's own code: letters, digits and "
+                         "- _ . / ( ), beginning with a letter or digit, like LY-2026-001)", shape);
+    ERRORS(r.errors,
+           { 4, "项目编号", m4 }, { 5, "项目编号", m5 }, { 6, "项目编号", m6 }, { 7, "项目编号", m7 },
+           { 8, "项目编号", "'LY 2026' is not a project code (at most 64 characters, no blanks)" });
+    assert_int_equal(json_array_size(r.rows), 2);
+    import_result_free(&r);
+
+    /* With the ledger's own format configured, other local codes go. */
+    regex_t re;
+    assert_int_equal(regcomp(&re, "^LY-[0-9]{4}-[0-9]{3}$", REG_EXTENDED | REG_NOSUB), 0);
+    const struct import_rules rules = { &re, "^LY-[0-9]{4}-[0-9]{3}$" };
+    free(csv);
+    csv = xasprintf("%s"
+        "LY-2026-001,乙,2026,市,涧西区,产业,新开工\n"
+        "P-1,丙,2026,市,涧西区,产业,新开工\n"
+        "2026-410300-04-01-123456,甲,2026,市,涧西区,产业,新开工\n", project_head);
+    import_parse(IMPORT_PROJECTS, csv, strlen(csv), ENC_AUTO, &rules, &r);
+    char *m = xasprintf("'P-1' is not a project code (expected %s, or the ledger's own code matching "
+                        "^LY-[0-9]{4}-[0-9]{3}$)", shape);
+    ERRORS(r.errors, { 3, "项目编号", m });
+    import_result_free(&r);
+    regfree(&re);
+    free(m);
+    free(m4);
+    free(m5);
+    free(m6);
+    free(m7);
+    free(csv);
 }
 
 int
@@ -825,6 +958,9 @@ main(void)
         cmocka_unit_test(test_import_add_error),
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_file_level_fatal),
+        cmocka_unit_test(test_formula_guard_taken_back),
+        cmocka_unit_test(test_hidden_characters),
+        cmocka_unit_test(test_project_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -185,6 +185,49 @@ test_prefix_for_width(void **state)
     assert_int_equal(text_prefix_for_width("", 10), 0);
 }
 
+static void
+assert_hidden(const char *s, size_t nth, unsigned cp, const char *what)
+{
+    struct text_hidden h;
+    if (!text_find_hidden(s, strlen(s), &h))
+        fail_msg("nothing hidden found in '%s'", s);
+    assert_int_equal(h.nth, nth);
+    assert_int_equal(h.cp, cp);
+    assert_string_equal(h.what, what);
+}
+
+static void
+test_find_hidden(void **state)
+{
+    (void)state;
+    struct text_hidden h;
+    const char *ctl = "控制字符 (control character)";
+    const char *fine = "洛阳新材料产业园\t一期\r\n二期 ok";
+    assert_false(text_find_hidden(fine, strlen(fine), &h));
+    assert_false(text_find_hidden("", 0, &h));
+    assert_hidden("a\x1b[31m", 2, 0x1b, ctl);
+    assert_hidden("\x07", 1, 0x07, ctl);
+    assert_hidden("ab\x7f", 3, 0x7f, ctl);
+    assert_hidden("项目\xC2\x85", 3, 0x85, ctl);
+    assert_hidden("项目\xC2\x9F", 3, 0x9f, ctl);
+    assert_hidden("\xEF\xBB\xBF" "2026", 1, 0xfeff, "字节顺序标记 (byte order mark, BOM)");
+    assert_hidden("a\xE2\x80\x8B", 2, 0x200b, "零宽字符 (zero-width character)");
+    assert_hidden("a\xE2\x80\x8D", 2, 0x200d, "零宽字符 (zero-width character)");
+    assert_hidden("a\xE2\x81\xA0", 2, 0x2060, "零宽字符 (zero-width character)");
+    assert_hidden("\xE2\x80\x8F", 1, 0x200f, "双向文本控制符 (bidirectional control)");
+    assert_hidden("\xE2\x80\xAA", 1, 0x202a, "双向文本控制符 (bidirectional control)");
+    assert_hidden("\xE2\x80\xAE", 1, 0x202e, "双向文本控制符 (bidirectional control)");
+    assert_hidden("\xE2\x81\xA6", 1, 0x2066, "双向文本控制符 (bidirectional control)");
+    assert_hidden("\xE2\x81\xA9", 1, 0x2069, "双向文本控制符 (bidirectional control)");
+    /* Their neighbours are ordinary text: NBSP, hair space, hyphen,
+     * U+206A, the ideographic space. */
+    const char *near = "\xC2\xA0\xE2\x80\x8A\xE2\x80\x90\xE2\x81\xAA\xE3\x80\x80";
+    assert_false(text_find_hidden(near, strlen(near), &h));
+    /* A NUL inside the length is a control too. */
+    assert_true(text_find_hidden("a\0b", 3, &h));
+    assert_int_equal(h.offset, 1);
+}
+
 int
 main(void)
 {
@@ -197,6 +240,7 @@ main(void)
         cmocka_unit_test(test_to_utf8_errors_name_byte_and_line),
         cmocka_unit_test(test_width),
         cmocka_unit_test(test_prefix_for_width),
+        cmocka_unit_test(test_find_hidden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -480,6 +480,57 @@ test_campaign_windows(void **state)
     }
 }
 
+static void
+test_project_codes(void **state)
+{
+    (void)state;
+    char why[160];
+    assert_true(project_code_national("2026-410300-04-01-123456", why, sizeof why));
+    assert_true(project_code_national("2022-410307-38-03-098766", NULL, 0));
+    assert_true(project_code_national("2019-110105-70-01-000001", NULL, 0));
+    assert_false(project_code_national("2026-999999-04-01-123456", why, sizeof why));
+    assert_string_equal(why, "the division 999999 is no Chinese administrative division "
+                             "(its first two digits name no province)");
+    assert_false(project_code_national("1926-410300-04-01-123456", why, sizeof why));
+    assert_string_equal(why, "the year 1926 is not 2000 to 2099");
+    assert_false(project_code_national("2026-410300-04-01-12345", why, sizeof why));
+    assert_string_equal(why, "the serial should be 6 digits at the end");
+    assert_false(project_code_national("2026-410300-4-01-123456", why, sizeof why));
+    assert_string_equal(why, "the industry should be 2 digits followed by '-'");
+    assert_false(project_code_national("2026-410300-04-01-1234567", NULL, 0));
+    assert_false(project_code_national("2026-410300-04-01-123456-", NULL, 0));
+    assert_false(project_code_national("", NULL, 0));
+
+    assert_true(project_code_looks_national("2026-41030-04-01-123456"));
+    assert_true(project_code_looks_national("2026-999999-04-01"));
+    assert_false(project_code_looks_national("41030020260001"));
+    assert_false(project_code_looks_national("LY-2026-001"));
+    assert_false(project_code_looks_national("2026-001"));
+    assert_false(project_code_looks_national(""));
+
+    assert_true(project_code_local_ok("LY-2026-001"));
+    assert_true(project_code_local_ok("LY-CJ-002"));
+    assert_true(project_code_local_ok("P-1"));
+    assert_true(project_code_local_ok("41030020260001"));
+    assert_true(project_code_local_ok("洛-2026-001"));
+    assert_true(project_code_local_ok("A_1.2/3(4)"));
+    assert_false(project_code_local_ok(""));
+    assert_false(project_code_local_ok("=1+1"));
+    assert_false(project_code_local_ok("-1"));
+    assert_false(project_code_local_ok("+86"));
+    assert_false(project_code_local_ok("@x"));
+    assert_false(project_code_local_ok("'x"));
+    assert_false(project_code_local_ok("LY 1"));
+    assert_false(project_code_local_ok("LY,1"));
+    assert_false(project_code_local_ok("LY;1"));
+    char long_code[66];
+    memset(long_code, 'A', 65);
+    long_code[65] = '\0';
+    assert_false(project_code_local_ok(long_code));
+    long_code[64] = '\0';
+    assert_true(project_code_local_ok(long_code));
+}
+
 int
 main(void)
 {
@@ -501,6 +552,7 @@ main(void)
         cmocka_unit_test(test_light_rank),
         cmocka_unit_test(test_campaigns),
         cmocka_unit_test(test_campaign_windows),
+        cmocka_unit_test(test_project_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
