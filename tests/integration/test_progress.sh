@@ -18,8 +18,8 @@ from decimal import Decimal as D
 print(format(eval(sys.argv[1]).normalize(), "f"))' "$1"
 }
 
-audits() {
-    sql 'SELECT count(*) FROM audit_log'
+audits() {      # the writes audited (a refused request is audited too, as control.refused)
+    sql "SELECT count(*) FROM audit_log WHERE action <> 'control.refused'"
 }
 
 # last_audit SUBJECT COLUMNS — the newest audit row about SUBJECT.
@@ -128,7 +128,9 @@ n=$(audits)
 run done abc
 expect_eq "a malformed id is a usage error (exit 2)" 2 "$rc"
 expect_contains "naming the argument" "milestone ID must be a whole number" "$err"
-expect_eq "a usage error never reaches the database" "$n" "$(audits)"
+expect_eq "a usage error never reaches the write functions" "$n" "$(audits)"
+expect_eq "… and is audited as a refusal" "usage" \
+    "$(sql "SELECT new->>'code' FROM audit_log WHERE action = 'control.refused' ORDER BY id DESC LIMIT 1")"
 run done 99999999
 expect_eq "an unknown id is not_found (exit 1)" "1 not_found no milestone 99999999" \
     "$rc $(echo "$out" | py 'd["code"]') $err"
