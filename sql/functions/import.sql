@@ -578,8 +578,7 @@ BEGIN
                     WHEN f.year IS NULL THEN keyproj_err('year', format('year ''%s'' is not a year between 2000 and 2100', f.year_t)) END,
                keyproj_enum_err('level', f.level, '{province,city}', true),
                CASE WHEN f.county IS NULL THEN keyproj_err('county', 'county is required')
-                    WHEN NOT f.county_exists AND keyproj_county_group(f.county) IS NULL THEN
-                        keyproj_err('county', format('unknown county ''%s'': not a 县/市/区 or zone name, add it to table county first', f.county)) END,
+                    WHEN NOT f.county_exists THEN keyproj_county_err(f.county) END,
                keyproj_enum_err('sector', f.sector, '{industry,urban,infrastructure,livelihood,ecology,other}', true),
                keyproj_enum_err('category', f.category, '{new,continuing,preliminary}', true),
                keyproj_enum_err('status', f.status, '{preliminary,building,suspended,completed,operating}', false),

@@ -68,3 +68,47 @@ expect_eq "after the next scan its completion light has cleared" False \
     "$(kpctl --json project "$laocheng" | py '"completion" in (d["light_reasons"] or [])')"
 run complete "$laocheng" 2026-09-12
 expect_contains "and \`complete\` says it is already completed" "is already completed (on 2026-09-10)" "$err"
+
+# ---- known counties ---------------------------------------------------------
+
+# A sheet from 洛龙区 comes in with its county typed 洛龙县: refused, with
+# the county it probably means, and nothing written.
+printf '%s\n%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别" \
+    "LY-2026-901,洛龙区智慧物流园,2026,市,洛龙县,产业,新开工" \
+    "LY-2026-902,洛龙区社区养老中心,2026,市,洛龙区,民生,新开工" > "$T_DIR/typo.csv"
+before=$(ledger_digest)
+counties=$(kpctl --json county | py 'len(d)')
+run import projects "$T_DIR/typo.csv"
+expect_eq "an import naming a county one character from a known one is refused" 1 "$rc"
+expect_contains "…with the county it probably means" "unknown county '洛龙县' (did you mean 洛龙区?)" "$out"
+expect_contains "…and how to declare it if it is real" "county add 洛龙县 --group 县组" "$out"
+expect_eq "nothing was written: the ledger and the audit log are unchanged" "$before" "$(ledger_digest)"
+expect_eq "no county was created" "$counties|False" \
+    "$(kpctl --json county | py 'str(len(d)) + "|" + str(any(r["county"] == "洛龙县" for r in d))')"
+run rank
+expect_not_contains "and 洛龙县 is not in the ranking" "洛龙县" "$out"
+
+# Fixed, the same sheet goes in.
+sed -i 's/洛龙县/洛龙区/' "$T_DIR/typo.csv"
+run import projects "$T_DIR/typo.csv"
+expect_eq "the corrected sheet is imported" "0|2" "$rc|$(echo "$out" | field inserted)"
+
+# A county that really is one character from another is declared first.
+run county add 涧东区 --group 城区组
+expect_eq "county add declares a county (admin), audited" \
+    "0|涧东区|district|county.add|$me" \
+    "$rc|$(echo "$out" | py 'd["name"] + "|" + d["group"]')|$(last_audit "county:涧东区" county.add "action || '|' || actor")"
+run county add 涧东区 --group 城区组
+expect_contains "declaring it twice is refused" "county 涧东区 is already known" "$err"
+run county add 某区 --group 省组
+expect_eq "an unknown group is a usage error" 2 "$rc"
+printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别" \
+    "LY-2026-903,涧东区某项目,2026,市,涧东区,产业,新开工" > "$T_DIR/declared.csv"
+run import projects "$T_DIR/declared.csv"
+expect_eq "a declared county is known to the import" "0|1" "$rc|$(echo "$out" | field inserted)"
+
+# The pure part: the distance is counted in characters, not bytes.
+expect_eq "keyproj_edit_distance counts characters" "1 1 2 0 3 2" \
+    "$(sql "SELECT concat_ws(' ', keyproj_edit_distance('洛龙县', '洛龙区'), keyproj_edit_distance('涧西', '涧西区'),
+                                 keyproj_edit_distance('洛龙县', '嵩县'), keyproj_edit_distance('嵩县', '嵩县'),
+                                 keyproj_edit_distance('', 'abc'), keyproj_edit_distance('kitten', 'sitting') - 1)")"
