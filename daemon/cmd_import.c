@@ -201,8 +201,11 @@ on_copied(void *arg, const PGresult *pg, const char *err)
     }
     char req[24];
     snprintf(req, sizeof req, "%lu", job->ctx->request_id);
-    const char *params[] = { import_kind_name(job->kind), job->ctx->user, job->dry_run ? "true" : "false", req };
-    db_query(job->db, "SELECT keyproj_import_staged($1, $2, $3::boolean, $4)::text", 4, params, on_staged, job);
+    /* the completing kinds: a 通车 node imported as done completes its project */
+    const char *params[] = { import_kind_name(job->kind), job->ctx->user, job->dry_run ? "true" : "false", req,
+                             job->ctx->d->cfg->completing_kinds_pg };
+    db_query(job->db, "SELECT keyproj_import_staged($1, $2, $3::boolean, $4, $5::text[])::text", 5, params,
+             on_staged, job);
 }
 
 static void

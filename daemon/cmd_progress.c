@@ -9,6 +9,8 @@
 
 #include "cmd.h"
 #include "cmd_util.h"
+#include "config.h"
+#include "daemon.h"
 #include "values.h"
 
 extern const struct cmd_entry cmd_done_entry, cmd_waive_entry, cmd_reschedule_entry, cmd_reopen_entry,
@@ -32,8 +34,9 @@ done_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     /* done today by default, as the daemon's clock sees the day */
     if (!id_arg(&c, id) || !cmd_optional_text(&c, "note", &note) || !cmd_date_opt_or_today(&c, "date", on))
         return;
-    const char *args[] = { id, on, note };
-    cmd_run_write(ctx, "keyproj_milestone_done($1::bigint, $2::date, $3::text", 3, args);
+    /* the configured completing kinds: a 通车 node done completes its project */
+    const char *args[] = { id, on, note, ctx->d->cfg->completing_kinds_pg };
+    cmd_run_write(ctx, "keyproj_milestone_done($1::bigint, $2::date, $3::text, $4::text[]", 4, args);
 }
 
 static const struct cmd_opt done_opts[] = { { "date", true }, { "note", true }, { NULL, false } };
@@ -41,7 +44,8 @@ static const struct cmd_opt done_opts[] = { { "date", true }, { "note", true }, 
 const struct cmd_entry cmd_done_entry = {
     .name = "done",
     .usage = "ID [--date D] [--note TEXT]",
-    .summary = "mark a milestone (节点) done, today or on --date (not in the future, not before its campaign)",
+    .summary = "mark a milestone (节点) done, today or on --date (not in the future, not before its campaign); "
+        "a node of a completing kind (alerts.completing_kinds: 竣工验收, 通车, 投产 …) completes its project",
     .level = LEVEL_ADMIN,
     .flags = CMD_NEEDS_DB,
     .min_pos = 1,

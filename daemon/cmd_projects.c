@@ -1,6 +1,8 @@
-/* cmd_projects: the read-only views of the ledger: `projects`, `project
- * CODE` and `milestones`. Filters accept the same Chinese or English values
- * as the spreadsheets; everything reaches SQL as parameters. */
+/* cmd_projects: the views of the ledger: `projects`, `project CODE` and
+ * `milestones`, and its known counties (`county list | add`, the one write
+ * here, through sql/functions/ledger.sql). Filters accept the same Chinese
+ * or English values as the spreadsheets; everything reaches SQL as
+ * parameters. */
 #include "ac_config.h"
 
 #include <stdlib.h>
@@ -16,7 +18,7 @@
 #include "util.h"
 #include "values.h"
 
-extern const struct cmd_entry cmd_projects_entry, cmd_milestones_entry;
+extern const struct cmd_entry cmd_projects_entry, cmd_milestones_entry, cmd_county_entry;
 
 /* ---- projects ---------------------------------------------------------- */
 
@@ -196,4 +198,82 @@ const struct cmd_entry cmd_milestones_entry = {
     .flags = CMD_NEEDS_DB,
     .opts = milestones_opts,
     .exec = milestones_exec,
+};
+
+/* ---- county list | add ------------------------------------------------- */
+
+/* A ranking group as the bulletin names it, or as the schema does. */
+static const char *
+county_group(const char *s)
+{
+    static const char *const names[][4] = {
+        { "district", "城区组", "城区", "district" },
+        { "county", "县组", "县", "county" },
+        { "zone", "功能区组", "功能区", "zone" },
+    };
+    for (size_t i = 0; s && i < ARRAY_LEN(names); i++)
+        for (size_t j = 1; j < 4; j++)
+            if (strcmp(s, names[i][j]) == 0)
+                return names[i][0];
+    return NULL;
+}
+
+static void
+county_add(const struct cmd_call *c)
+{
+    const char *g = cmd_opt(c->a, "group"), *grp = county_group(g);
+    if (grp == NULL) {
+        cmd_usage_error(c, "--group: %s'%s' (expected one of 城区组, 县组, 功能区组)", g ? "unknown value " : "",
+                        g ? g : "required");
+        return;
+    }
+    if (!cmd_has_text(c->a->pos[0])) {
+        cmd_usage_error(c, "the county needs a name");
+        return;
+    }
+    const char *args[] = { c->a->pos[0], grp };
+    cmd_run_write(c->ctx, "keyproj_county_add($1::text, $2::text", 2, args);
+}
+
+static void
+county_list(const struct cmd_call *c)
+{
+    db_query(c->ctx->d->db,
+             "SELECT co.name AS county,"
+             " CASE co.grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END AS \"group\","
+             " (SELECT count(*) FROM project p WHERE p.county_id = co.id) AS projects"
+             " FROM county co ORDER BY co.grp, co.name",
+             0, NULL, cmd_on_rows, c->ctx);
+}
+
+static const struct cmd_opt county_add_opts[] = { { "group", true }, { NULL, false } };
+
+static const struct cmd_entry county_subs[] = {
+    {
+        .name = "list",
+        .usage = "",
+        .level = LEVEL_OPERATOR,
+        .run = county_list,
+    },
+    {
+        .name = "add",
+        .usage = "NAME --group 城区组|县组|功能区组",
+        .level = LEVEL_ADMIN,
+        .min_pos = 1,
+        .max_pos = 1,
+        .opts = county_add_opts,
+        .run = county_add,
+    },
+    { .name = NULL },
+};
+
+const struct cmd_entry cmd_county_entry = {
+    .name = "county",
+    .summary = "the counties and zones the ledger knows (县区, with their ranking group): list, add (admin). "
+        "An import naming a county one character from a known one (洛龙县 for 洛龙区) is refused with a "
+        "suggestion; add declares such a county when it is real",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = county_subs,
+    .dflt = "list",
 };

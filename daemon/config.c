@@ -496,6 +496,31 @@ load_holidays(struct loader *ld, const config_setting_t *s, struct config *cfg)
     free(path);
 }
 
+/* Which milestone kinds complete their project when done: absent, the
+ * kinds the demo's 竣工验收/交工验收 (completion) and 通车/投产/投用
+ * (operation) nodes carry; [] turns completion by milestone off. */
+static void
+load_completing_kinds(struct loader *ld, const config_setting_t *g, struct config *cfg)
+{
+    static const char *const def[] = { "completion", "operation" };
+    get_strings(ld, g, "completing_kinds", &cfg->completing_kinds, &words_milestone_kind);
+    if (member(ld, g, "completing_kinds", CONFIG_TYPE_ARRAY) == NULL) {
+        free(cfg->completing_kinds.v);
+        cfg->completing_kinds.v = xcalloc(ARRAY_LEN(def) + 1, sizeof(char *));
+        cfg->completing_kinds.n = 0;
+        for (size_t i = 0; i < ARRAY_LEN(def); i++)
+            cfg->completing_kinds.v[cfg->completing_kinds.n++] = xstrdup(def[i]);
+    }
+    /* canonical kind names are lower-case words: safe inside {…} as is */
+    struct buf b;
+    buf_init(&b);
+    buf_printf(&b, "{");
+    for (size_t i = 0; i < cfg->completing_kinds.n; i++)
+        buf_printf(&b, "%s%s", i ? "," : "", cfg->completing_kinds.v[i]);
+    buf_printf(&b, "}");
+    cfg->completing_kinds_pg = buf_steal(&b);
+}
+
 static void
 load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
@@ -507,7 +532,7 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
         "stalled_min_percent", "approval_red_days", "problem_days", "problem_major_days",
         "campaign_risk_days", "escalate_leader_days", "escalate_office_days",
         "scan_interval_seconds", "scan_batch_rows", "hold_on_rest_days", "leader_retry_seconds",
-        "digest_time", "weekly_day", "drain_seconds", NULL,
+        "digest_time", "weekly_day", "drain_seconds", "completing_kinds", NULL,
     };
     const config_setting_t *g = member(ld, root, "alerts", CONFIG_TYPE_GROUP);
     if (g)
@@ -529,6 +554,7 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
     free(dt);
     cfg->weekly_day = get_int(ld, g, "weekly_day", 1, 0, 7);
     cfg->drain_seconds = get_int(ld, g, "drain_seconds", 10, 0, 300);
+    load_completing_kinds(ld, g, cfg);
     cfg->quiet_start_min = cfg->quiet_end_min = -1;
     if (ld->failed || cfg->quiet_hours[0] == '\0')
         return;
@@ -954,5 +980,7 @@ config_free(struct config *cfg)
     if (cfg->import_code_re != NULL)
         regfree(cfg->import_code_re);
     free(cfg->import_code_re);
+    strings_free(&cfg->completing_kinds);
+    free(cfg->completing_kinds_pg);
     free(cfg);
 }

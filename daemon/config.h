@@ -93,6 +93,12 @@ struct config {
     int digest_min;             /* daily digest: minutes after local midnight; -1 none */
     int weekly_day;             /* weekly summary: ISO weekday 1-7 (first working day from it); 0 none */
     int drain_seconds;          /* on SIGTERM: how long deliveries in flight may take to finish */
+    /* alerts.completing_kinds: milestone kinds whose node, once done,
+     * completes its project (竣工验收, 通车, 投产 …); as a PostgreSQL array
+     * literal ("{completion,operation}", "{}" for none) for the writes
+     * that take it (sql/functions/progress.sql) */
+    struct matcher completing_kinds;
+    char *completing_kinds_pg;
 
     size_t n_receivers;
     struct receiver *receivers;

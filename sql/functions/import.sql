@@ -322,7 +322,12 @@ $fn$;
 -- arguments as keyproj_import(), the request id for the audit rows, then
 -- keyproj_import_run(). Returns what keyproj_import() returns. The caller
 -- commits.
-CREATE OR REPLACE FUNCTION keyproj_import_staged(p_kind text, p_actor text, p_dry_run boolean, p_req text)
+-- p_completing: the configured completing milestone kinds
+-- (keyproj_completing_kinds), which a milestones import passes on: a node
+-- imported as done completes its project as `done` does.
+DROP FUNCTION IF EXISTS keyproj_import_staged(text, text, boolean, text);
+CREATE OR REPLACE FUNCTION keyproj_import_staged(p_kind text, p_actor text, p_dry_run boolean, p_req text,
+                                                 p_completing text[] DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -345,6 +350,9 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM set_config('keyproj.request_id', coalesce(p_req, ''), true);
+    IF p_completing IS NOT NULL THEN
+        PERFORM set_config('keyproj.completing_kinds', p_completing::text, true);
+    END IF;
     RETURN keyproj_import_run(p_kind, a, p_dry_run);
 END
 $fn$;
@@ -570,8 +578,7 @@ BEGIN
                     WHEN f.year IS NULL THEN keyproj_err('year', format('year ''%s'' is not a year between 2000 and 2100', f.year_t)) END,
                keyproj_enum_err('level', f.level, '{province,city}', true),
                CASE WHEN f.county IS NULL THEN keyproj_err('county', 'county is required')
-                    WHEN NOT f.county_exists AND keyproj_county_group(f.county) IS NULL THEN
-                        keyproj_err('county', format('unknown county ''%s'': not a 县/市/区 or zone name, add it to table county first', f.county)) END,
+                    WHEN NOT f.county_exists THEN keyproj_county_err(f.county) END,
                keyproj_enum_err('sector', f.sector, '{industry,urban,infrastructure,livelihood,ecology,other}', true),
                keyproj_enum_err('category', f.category, '{new,continuing,preliminary}', true),
                keyproj_enum_err('status', f.status, '{preliminary,building,suspended,completed,operating}', false),
@@ -762,6 +769,7 @@ DECLARE
     v_req    text := nullif(current_setting('keyproj.request_id', true), '');
     v_action text := 'import.milestones';
     v_audited bigint;   -- audit rows written (unused)
+    v_completed jsonb;  -- the projects its done nodes completed
     v_result jsonb;
     v_ins    bigint;
     v_upd    bigint;
@@ -905,7 +913,20 @@ BEGIN
       FROM pg_temp.kp_stage s
      WHERE s.action <> 'unchanged';
 
-    RETURN keyproj_import_result('milestones', p_dry_run, NULL);
+    -- Nodes this import made done, of a completing kind: their projects
+    -- complete as with `done` (keyproj_complete_by_milestones audits them).
+    SELECT keyproj_complete_by_milestones(array_agg(m.id), keyproj_completing_kinds(), p_actor, v_req)
+      INTO v_completed
+      FROM pg_temp.kp_stage s
+      JOIN campaign c ON c.code = s.campaign
+      JOIN milestone m ON m.project_id = s.pid AND m.campaign_id = c.id AND m.kind = s.kind AND m.title = s.title
+     WHERE s.action <> 'unchanged' AND s.f_status = 'done' AND s.o_status IS DISTINCT FROM 'done';
+
+    -- (named only when there are some: the answer of other imports is as before)
+    RETURN keyproj_import_result('milestones', p_dry_run, NULL)
+           || CASE WHEN jsonb_array_length(v_completed) > 0
+                   THEN jsonb_build_object('completed_projects', jsonb_array_length(v_completed))
+                   ELSE '{}'::jsonb END;
 END
 $fn$;
 

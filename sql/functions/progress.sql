@@ -40,15 +40,81 @@ SELECT CASE p_status
     ELSE p_status END
 $$;
 
--- done ID [--date D] [--note TEXT]
-CREATE OR REPLACE FUNCTION keyproj_milestone_done(p_id bigint, p_on date, p_note text, p_today date,
-                                       p_actor text, p_req text) RETURNS json
+-- The milestone kinds that complete a project (alerts.completing_kinds in
+-- keyprojd.conf): p_kinds when given, else the setting
+-- keyproj.completing_kinds the import sets, else the configuration's
+-- default, {completion,operation}. '{}' means none.
+CREATE OR REPLACE FUNCTION keyproj_completing_kinds(p_kinds text[] DEFAULT NULL) RETURNS text[]
+LANGUAGE sql STABLE AS $$
+SELECT coalesce(p_kinds, nullif(current_setting('keyproj.completing_kinds', true), '')::text[],
+                '{completion,operation}'::text[])
+$$;
+
+-- Completion by milestone: the projects that the done milestones p_mids of
+-- a completing kind finish (a 竣工验收 or 通车 node done is the project
+-- done), each completed on the earliest such node's done_on, audited as
+-- project.complete with that node as the reason. A project already
+-- completed or in operation, or one whose recorded start is after the
+-- node's date, is left alone. Set-based (the import passes all its rows).
+-- Returns [{"project", "status", "actual_end", "milestone"}, …].
+CREATE OR REPLACE FUNCTION keyproj_complete_by_milestones(p_mids bigint[], p_kinds text[], p_actor text,
+                                                          p_req text) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_done jsonb;
+    v_audited bigint;
+BEGIN
+    -- Nothing to complete: no UPDATE at all (even one of no rows would
+    -- wake the engine through the statement trigger's NOTIFY).
+    IF NOT EXISTS (SELECT 1 FROM milestone m JOIN project p ON p.id = m.project_id
+                    WHERE m.id = ANY (p_mids) AND m.status = 'done' AND m.kind = ANY (p_kinds)
+                      AND p.status NOT IN ('completed', 'operating') AND p.actual_end IS NULL
+                      AND (p.actual_start IS NULL OR p.actual_start <= m.done_on)) THEN
+        RETURN '[]'::jsonb;
+    END IF;
+    WITH firsts AS (
+        SELECT DISTINCT ON (m.project_id) m.project_id, m.id, m.done_on, m.title, c.code AS campaign
+          FROM milestone m JOIN campaign c ON c.id = m.campaign_id
+         WHERE m.id = ANY (p_mids) AND m.status = 'done' AND m.kind = ANY (p_kinds)
+         ORDER BY m.project_id, m.done_on, m.id
+    ), upd AS (   -- the self-join "o" still shows the project before the update
+        UPDATE project p SET status = 'completed', actual_end = f.done_on
+          FROM firsts f, project o
+         WHERE p.id = f.project_id AND o.id = p.id
+           AND p.status NOT IN ('completed', 'operating') AND p.actual_end IS NULL
+           AND (p.actual_start IS NULL OR p.actual_start <= f.done_on)
+        RETURNING p.code, o.status AS old_status, f.id AS mid, f.done_on, f.title, f.campaign)
+    SELECT keyproj_audit_rows(p_actor, 'project.complete', p_req,
+               array_agg('project:' || code ORDER BY code),
+               array_agg(jsonb_build_object('status', old_status, 'actual_end', NULL) ORDER BY code),
+               array_agg(jsonb_build_object('status', 'completed', 'actual_end', done_on,
+                                            'reason', format('milestone %s (%s %s) done on %s', mid, campaign,
+                                                             title, keyproj_ymd(done_on)),
+                                            'milestone', 'milestone:' || mid) ORDER BY code)),
+           coalesce(jsonb_agg(jsonb_build_object('project', code, 'status', 'completed', 'actual_end', done_on,
+                                                 'milestone', mid) ORDER BY code), '[]'::jsonb)
+      INTO v_audited, v_done
+      FROM upd;
+    RETURN v_done;
+END
+$fn$;
+
+-- The signature before completion by milestone (no p_kinds).
+DROP FUNCTION IF EXISTS keyproj_milestone_done(bigint, date, text, date, text, text);
+
+-- done ID [--date D] [--note TEXT]: with a node of a completing kind
+-- (p_kinds, keyproj_completing_kinds) its project completes too, in the
+-- same statement; the answer then names it in completed_project.
+CREATE OR REPLACE FUNCTION keyproj_milestone_done(p_id bigint, p_on date, p_note text, p_kinds text[],
+                                       p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_subject text := 'milestone:' || p_id;
     m record;
     v_old jsonb;
     v_new jsonb;
+    v_data json;
+    v_completed jsonb;
 BEGIN
     -- FOR UPDATE: two administrators (or two daemons) cannot both pass the
     -- checks below on the same node.
@@ -80,8 +146,20 @@ BEGIN
                           keyproj_ymd(m.c_starts)), p_req);
     END IF;
     UPDATE milestone SET status = 'done', done_on = p_on, note = coalesce(p_note, note) WHERE id = p_id;
-    RETURN keyproj_write_ok(p_actor, 'milestone.done', v_subject, v_old, v_new, NULL, p_req,
-                            keyproj_milestone_json(p_id, p_today));
+    -- the node's audit row first, then the project's it completes
+    v_data := keyproj_write_ok(p_actor, 'milestone.done', v_subject, v_old, v_new, NULL, p_req,
+                               keyproj_milestone_json(p_id, p_today));
+    v_completed := keyproj_complete_by_milestones(ARRAY[p_id], keyproj_completing_kinds(p_kinds), p_actor, p_req);
+    IF jsonb_array_length(v_completed) = 0 THEN
+        RETURN v_data;
+    END IF;
+    -- json_each keeps the node's members in their order
+    RETURN json_build_object('ok', true, 'data',
+               (SELECT json_object_agg(e.key, e.value ORDER BY e.ord)
+                  FROM (SELECT key, value, ord
+                          FROM json_each(v_data->'data') WITH ORDINALITY AS x(key, value, ord)
+                        UNION ALL
+                        SELECT 'completed_project', (v_completed->0)::json, 1000000) e));
 END
 $fn$;
 

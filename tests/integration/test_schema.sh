@@ -303,11 +303,18 @@ expect_eq "ytd not given = this year's earlier months + this month" \
     "2026-01-01:1000.0000 2026-02-01:2500.5000" \
     "$(q "SELECT string_agg(month || ':' || ytd, ' ' ORDER BY month) FROM investment_report r
             JOIN project p ON p.id = r.project_id WHERE p.code = '2026-410305-48-01-000001'")"
+# (import.projects only: the 竣工 node imported as done also completed its
+# project, audited as project.complete, checked below.)
 expect_eq "every inserted row has one audit row" "3 3 3" \
-    "$(q "SELECT concat_ws(' ', count(*) FILTER (WHERE subject LIKE 'project:%'),
+    "$(q "SELECT concat_ws(' ', count(*) FILTER (WHERE subject LIKE 'project:%' AND action = 'import.projects'),
                                 count(*) FILTER (WHERE subject LIKE 'milestone:%'),
                                 count(*) FILTER (WHERE subject LIKE 'report:%'))
             FROM audit_log WHERE actor = 'test' AND result = 'ok'")"
+expect_eq "a completion node imported as done completes its project on its date, audited" \
+    "completed|2026-12-20|project.complete" \
+    "$(q "SELECT concat_ws('|', p.status, p.actual_end, a.action) FROM project p
+            JOIN milestone m ON m.project_id = p.id AND m.kind = 'completion'
+            JOIN audit_log a ON a.subject = 'project:' || p.code AND a.action = 'project.complete'")"
 expect_eq "keyproj_counts: pending, done, overdue as of a given day" \
     '{"done": 1, "waived": 0, "overdue": 1, "pending": 2}|3' \
     "$(q "SELECT (keyproj_counts('2026-11-15')->'milestones')::text || '|' || (keyproj_counts('2026-11-15')->>'projects')")"

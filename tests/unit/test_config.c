@@ -284,6 +284,29 @@ test_defaults(void **state)
     config_free(cfg);
 }
 
+/* alerts.completing_kinds: the kinds whose done node completes its project,
+ * handed to SQL as an array literal; Chinese names map to canonical ones. */
+static void
+test_completing_kinds(void **state)
+{
+    (void)state;
+    struct config *cfg = load_ok("");
+    MATCHER(&cfg->completing_kinds, "completion", "operation");
+    assert_string_equal(cfg->completing_kinds_pg, "{completion,operation}");
+    config_free(cfg);
+    cfg = load_ok("alerts = { completing_kinds = [ \"竣工\" ]; };\n");
+    assert_string_equal(cfg->completing_kinds_pg, "{completion}");
+    config_free(cfg);
+    cfg = load_ok("alerts = { completing_kinds = [ ]; };\n");
+    assert_int_equal(cfg->completing_kinds.n, 0);
+    assert_string_equal(cfg->completing_kinds_pg, "{}");
+    config_free(cfg);
+    char err[512];
+    cfg = config_load_string("alerts = { completing_kinds = [ \"剪彩\" ]; };\n", "t.conf", err, sizeof err);
+    assert_null(cfg);
+    assert_non_null(strstr(err, "unknown value '剪彩'"));
+}
+
 static void
 test_explicit_empties(void **state)
 {
@@ -854,6 +877,7 @@ main(void)
         cmocka_unit_test(test_full_config),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_explicit_empties),
+        cmocka_unit_test(test_completing_kinds),
         cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_wrong_types),
         cmocka_unit_test(test_control_refusals),

@@ -1,0 +1,114 @@
+#!/bin/bash
+# The project office (项目办) keeps its list through the year: a road opens
+# to traffic (通车) and its project is completed by that node alone; a
+# spreadsheet with a typo county (洛龙县) is refused with a suggestion and
+# writes nothing; a project taken off the list (调出) leaves the counts, the
+# ranking and the alerts, and comes back (调入) with its history. All
+# through keyprojctl, on the demo ledger, on the daemon's own clock.
+. "$top_srcdir/tests/integration/lib.sh"
+
+TODAY=2026-11-25
+me=$(id -un)
+
+# last_audit SUBJECT ACTION COLUMNS — the newest audit row about SUBJECT.
+last_audit() {
+    sql "SELECT $3 FROM audit_log WHERE subject = '$1' AND action = '$2' ORDER BY id DESC LIMIT 1"
+}
+
+create_demo_db      # the demo ledger, imported
+write_config
+start_daemon --now "${TODAY}T10:00:00+08:00"
+wait_ready
+kpctl scan >/dev/null || fail "scan"    # the lights settle
+
+# ---- completion by milestone ---------------------------------------------
+
+# 纬六路（富民路—经六路段）, due to end on 03-03, passed its handover
+# acceptance (交工验收) on 02-10 and opened to traffic (通车) on 02-19:
+# imported as done, the earlier of these nodes completed the project.
+fumin=2024-410372-47-01-636321
+run project "$fumin"
+expect_eq "the demo's 交工验收 node, imported as done, completed its project on its date" \
+    "completed|2026-02-10|None" \
+    "$(echo "$out" | py 'd["status"] + "|" + str(d["actual_end"]) + "|" + str([r for r in (d["light_reasons"] or []) if r == "completion"] or None)')"
+tonode=$(sql "SELECT m.id FROM milestone m JOIN project p ON p.id = m.project_id WHERE p.code = '$fumin' AND m.title = '交工验收'")
+expect_eq "…audited as project.complete, the node named as the reason" \
+    "$me|completed|2026-02-10|milestone $tonode (2026-B1 交工验收) done on 2026-02-10|milestone:$tonode" \
+    "$(last_audit "project:$fumin" project.complete "concat_ws('|', actor, new->>'status', new->>'actual_end', new->>'reason', new->>'milestone')")"
+expect_eq "no project with a done completing node is left unfinished (the 78 reds of the issue)" 0 \
+    "$(sql "SELECT count(DISTINCT p.id) FROM project p JOIN milestone m ON m.project_id = p.id
+            WHERE m.kind IN ('completion', 'operation') AND m.status = 'done'
+              AND p.status NOT IN ('completed', 'operating')
+              AND (p.actual_start IS NULL OR p.actual_start <= m.done_on)")"
+expect_eq "and none is red for its completion" 0 \
+    "$(sql "SELECT count(*) FROM project p WHERE 'completion' = ANY (p.light_reasons)
+            AND EXISTS (SELECT 1 FROM milestone m WHERE m.project_id = p.id AND m.status = 'done'
+                        AND m.kind IN ('completion', 'operation'))")"
+
+# 老城区's project finished its acceptance (竣工验收) on 09-10, reported late:
+# red for its completion until the node is marked done.
+laocheng=2026-410302-32-01-130495
+node=$(sql "SELECT m.id FROM milestone m JOIN project p ON p.id = m.project_id
+            WHERE p.code = '$laocheng' AND m.title = '竣工验收'")
+expect_eq "before: not completed, red for its completion" "False|red|True" \
+    "$(kpctl --json project "$laocheng" | py 'str(d["status"] == "completed") + "|" + d["light"] + "|" + str("completion" in d["light_reasons"])')"
+run done "$node" --date 2026-09-10
+expect_eq "done on a 竣工验收 node answers the node and the project it completed" \
+    "done|$laocheng|completed|2026-09-10" \
+    "$(echo "$out" | py 'd["status"] + "|" + d["completed_project"]["project"] + "|" + d["completed_project"]["status"] + "|" + d["completed_project"]["actual_end"]')"
+expect_eq "the project is completed on the node's date" "completed|2026-09-10" \
+    "$(kpctl --json project "$laocheng" | py 'd["status"] + "|" + d["actual_end"]')"
+expect_eq "audited: the node, then the project with the node as reason" \
+    "milestone.done|milestone:$node
+project.complete|project:$laocheng|milestone:$node" \
+    "$(sql "SELECT action || '|' || subject || coalesce('|' || (new->>'milestone'), '') FROM audit_log
+            WHERE id >= (SELECT max(id) FROM audit_log WHERE subject = 'milestone:$node') ORDER BY id")"
+kpctl scan >/dev/null || fail "scan"
+expect_eq "after the next scan its completion light has cleared" False \
+    "$(kpctl --json project "$laocheng" | py '"completion" in (d["light_reasons"] or [])')"
+run complete "$laocheng" 2026-09-12
+expect_contains "and \`complete\` says it is already completed" "is already completed (on 2026-09-10)" "$err"
+
+# ---- known counties ---------------------------------------------------------
+
+# A sheet from 洛龙区 comes in with its county typed 洛龙县: refused, with
+# the county it probably means, and nothing written.
+printf '%s\n%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别" \
+    "LY-2026-901,洛龙区智慧物流园,2026,市,洛龙县,产业,新开工" \
+    "LY-2026-902,洛龙区社区养老中心,2026,市,洛龙区,民生,新开工" > "$T_DIR/typo.csv"
+before=$(ledger_digest)
+counties=$(kpctl --json county | py 'len(d)')
+run import projects "$T_DIR/typo.csv"
+expect_eq "an import naming a county one character from a known one is refused" 1 "$rc"
+expect_contains "…with the county it probably means" "unknown county '洛龙县' (did you mean 洛龙区?)" "$out"
+expect_contains "…and how to declare it if it is real" "county add 洛龙县 --group 县组" "$out"
+expect_eq "nothing was written: the ledger and the audit log are unchanged" "$before" "$(ledger_digest)"
+expect_eq "no county was created" "$counties|False" \
+    "$(kpctl --json county | py 'str(len(d)) + "|" + str(any(r["county"] == "洛龙县" for r in d))')"
+run rank
+expect_not_contains "and 洛龙县 is not in the ranking" "洛龙县" "$out"
+
+# Fixed, the same sheet goes in.
+sed -i 's/洛龙县/洛龙区/' "$T_DIR/typo.csv"
+run import projects "$T_DIR/typo.csv"
+expect_eq "the corrected sheet is imported" "0|2" "$rc|$(echo "$out" | field inserted)"
+
+# A county that really is one character from another is declared first.
+run county add 涧东区 --group 城区组
+expect_eq "county add declares a county (admin), audited" \
+    "0|涧东区|district|county.add|$me" \
+    "$rc|$(echo "$out" | py 'd["name"] + "|" + d["group"]')|$(last_audit "county:涧东区" county.add "action || '|' || actor")"
+run county add 涧东区 --group 城区组
+expect_contains "declaring it twice is refused" "county 涧东区 is already known" "$err"
+run county add 某区 --group 省组
+expect_eq "an unknown group is a usage error" 2 "$rc"
+printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别" \
+    "LY-2026-903,涧东区某项目,2026,市,涧东区,产业,新开工" > "$T_DIR/declared.csv"
+run import projects "$T_DIR/declared.csv"
+expect_eq "a declared county is known to the import" "0|1" "$rc|$(echo "$out" | field inserted)"
+
+# The pure part: the distance is counted in characters, not bytes.
+expect_eq "keyproj_edit_distance counts characters" "1 1 2 0 3 2" \
+    "$(sql "SELECT concat_ws(' ', keyproj_edit_distance('洛龙县', '洛龙区'), keyproj_edit_distance('涧西', '涧西区'),
+                                 keyproj_edit_distance('洛龙县', '嵩县'), keyproj_edit_distance('嵩县', '嵩县'),
+                                 keyproj_edit_distance('', 'abc'), keyproj_edit_distance('kitten', 'sitting') - 1)")"
