@@ -16,186 +16,22 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_loader.h"
+#include "config_receivers.h"
 #include "pace.h"
 #include "util.h"
 #include "values.h"
 
 #define DEFAULT_SOCKET "/run/keyprojd/control.sock"
 
-/* Load state: the first error wins and stops further checks. */
-struct loader {
-    const char *name;
-    char *err;
-    size_t errlen;
-    bool failed;
-};
-
-static void
-fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-fail(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
-{
-    if (ld->failed)
-        return;
-    ld->failed = true;
-    int line = s ? (int)config_setting_source_line(s) : 0;
-    const char *file = s && config_setting_source_file(s) ? config_setting_source_file(s) : ld->name;
-    int n = line > 0 ? snprintf(ld->err, ld->errlen, "%s:%d: ", file, line)
-                     : snprintf(ld->err, ld->errlen, "%s: ", file);
-    if (n < 0 || (size_t)n >= ld->errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
-    va_end(ap);
-}
-
-/* Dotted path of a setting for messages ("control.mode", "receivers[2].url"). */
-static void
-setting_path(const config_setting_t *s, char *out, size_t outlen)
-{
-    const config_setting_t *chain[16];
-    size_t n = 0;
-    for (const config_setting_t *p = s; p && !config_setting_is_root(p) && n < 16; p = config_setting_parent(p))
-        chain[n++] = p;
-    size_t o = 0;
-    out[0] = '\0';
-    while (n-- > 0 && o < outlen) {
-        const config_setting_t *p = chain[n];
-        const char *name = config_setting_name(p);
-        int w;
-        if (name)
-            w = snprintf(out + o, outlen - o, "%s%s", o ? "." : "", name);
-        else
-            w = snprintf(out + o, outlen - o, "[%d]", config_setting_index(p));
-        if (w < 0)
-            break;
-        o += (size_t)w;
-    }
-}
-
-/* Refuses any member of group g not in known (typos must not pass silently). */
-static void
-check_known(struct loader *ld, const config_setting_t *g, const char *const *known)
-{
-    int n = config_setting_length(g);
-    for (int i = 0; i < n && !ld->failed; i++) {
-        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-        const char *name = config_setting_name(m);
-        bool ok = false;
-        for (const char *const *k = known; *k; k++)
-            if (name && strcmp(name, *k) == 0)
-                ok = true;
-        if (!ok) {
-            char path[256];
-            setting_path(m, path, sizeof path);
-            fail(ld, m, "unknown setting '%s'", path);
-        }
-    }
-}
-
-static const config_setting_t *
-member(struct loader *ld, const config_setting_t *g, const char *name, int type)
-{
-    if (g == NULL || ld->failed)
-        return NULL;
-    const config_setting_t *s = config_setting_get_member(g, name);
-    if (s == NULL)
-        return NULL;
-    int t = config_setting_type(s);
-    bool ok = t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64);
-    if (!ok) {
-        static const char *const names[] = {
-            [CONFIG_TYPE_GROUP] = "a group { … }", [CONFIG_TYPE_INT] = "an integer",
-            [CONFIG_TYPE_INT64] = "an integer", [CONFIG_TYPE_FLOAT] = "a number",
-            [CONFIG_TYPE_STRING] = "a string", [CONFIG_TYPE_BOOL] = "true or false",
-            [CONFIG_TYPE_ARRAY] = "an array [ … ]", [CONFIG_TYPE_LIST] = "a list ( … )",
-        };
-        char path[256];
-        setting_path(s, path, sizeof path);
-        fail(ld, s, "%s must be %s", path, names[type]);
-        return NULL;
-    }
-    return s;
-}
-
-static char *
-get_string(struct loader *ld, const config_setting_t *g, const char *name, const char *def)
-{
-    const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_STRING);
-    const char *v = s ? config_setting_get_string(s) : def;
-    return v ? xstrdup(v) : NULL;
-}
-
-static int
-get_int(struct loader *ld, const config_setting_t *g, const char *name, int def, int lo, int hi)
-{
-    const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_INT);
-    if (s == NULL)
-        return def;
-    long long v = config_setting_get_int64(s);
-    if (v < lo || v > hi) {
-        char path[256];
-        setting_path(s, path, sizeof path);
-        fail(ld, s, "%s must be between %d and %d (got %lld)", path, lo, hi, v);
-        return def;
-    }
-    return (int)v;
-}
-
-static void
-strings_free(struct matcher *m)
-{
-    for (size_t i = 0; i < m->n; i++)
-        free(m->v[i]);
-    free(m->v);
-    m->v = NULL;
-    m->n = 0;
-}
-
-/* Reads an array of strings; normalize (may be NULL) maps each value to its
- * canonical spelling or returns NULL for an unknown one. */
-static void
-get_strings(struct loader *ld, const config_setting_t *g, const char *name, struct matcher *out,
-            const struct words *words)
-{
-    const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_ARRAY);
-    if (s == NULL)
-        return;
-    int n = config_setting_length(s);
-    out->v = xcalloc((size_t)n + 1, sizeof(char *));
-    for (int i = 0; i < n && !ld->failed; i++) {
-        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-        char path[256];
-        setting_path(s, path, sizeof path);
-        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-            fail(ld, s, "%s must hold strings", path);
-            return;
-        }
-        const char *v = config_setting_get_string(e);
-        if (words) {
-            const char *c = words_map(words, v);
-            if (c == NULL) {
-                char *expected = words_expected_new(words);
-                fail(ld, s, "%s: unknown value '%s' (expected one of %s)", path, v, expected);
-                free(expected);
-                return;
-            }
-            v = c;
-        }
-        out->v[out->n++] = xstrdup(v);
-    }
-}
 
 static void
 load_principals(struct loader *ld, const config_setting_t *g, const char *name,
                 struct principal_list *out, const char *def)
 {
     struct matcher m = { 0, NULL };
-    get_strings(ld, g, name, &m, NULL);
-    if (m.n == 0 && def != NULL && member(ld, g, name, CONFIG_TYPE_ARRAY) == NULL) {
+    ld_strings(ld, g, name, &m, NULL);
+    if (m.n == 0 && def != NULL && ld_member(ld, g, name, CONFIG_TYPE_ARRAY) == NULL) {
         free(m.v);
         m.v = xcalloc(2, sizeof(char *));
         m.v[m.n++] = xstrdup(def);
@@ -205,14 +41,14 @@ load_principals(struct loader *ld, const config_setting_t *g, const char *name,
         const char *v = m.v[i];
         bool grp = v[0] == '@';
         if (v[grp ? 1 : 0] == '\0') {
-            fail(ld, config_setting_get_member(g, name), "control.%s: empty user or group name", name);
+            ld_fail(ld, config_setting_get_member(g, name), "control.%s: empty user or group name", name);
             break;
         }
         out->v[out->n].is_group = grp;
         out->v[out->n].name = xstrdup(v + (grp ? 1 : 0));
         out->n++;
     }
-    strings_free(&m);
+    matcher_free(&m);
 }
 
 static bool
@@ -253,12 +89,12 @@ zone_exists(const char *tz)
 static void
 load_timezone(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
-    cfg->timezone = get_string(ld, root, "timezone", "Asia/Shanghai");
+    cfg->timezone = ld_string(ld, root, "timezone", "Asia/Shanghai");
     if (ld->failed)
         return;
     const char *tz = cfg->timezone;
     if (!zone_exists(tz))
-        fail(ld, config_setting_get_member(root, "timezone"),
+        ld_fail(ld, config_setting_get_member(root, "timezone"),
              "timezone: unknown time zone '%s' (expected a name like Asia/Shanghai from the tz database)", tz);
 }
 
@@ -266,11 +102,11 @@ static void
 load_database(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
     static const char *const known[] = { "conninfo", "reconnect_max_seconds", NULL };
-    const config_setting_t *g = member(ld, root, "database", CONFIG_TYPE_GROUP);
+    const config_setting_t *g = ld_member(ld, root, "database", CONFIG_TYPE_GROUP);
     if (g)
-        check_known(ld, g, known);
-    cfg->db_conninfo = get_string(ld, g, "conninfo", "dbname=keyproj");
-    cfg->db_reconnect_max = get_int(ld, g, "reconnect_max_seconds", 30, 1, 3600);
+        ld_check_known(ld, g, known);
+    cfg->db_conninfo = ld_string(ld, g, "conninfo", "dbname=keyproj");
+    cfg->db_reconnect_max = ld_int(ld, g, "reconnect_max_seconds", 30, 1, 3600);
     if (ld->failed)
         return;
     char *perr = NULL;
@@ -278,7 +114,7 @@ load_database(struct loader *ld, const config_setting_t *root, struct config *cf
     if (opts == NULL) {
         /* libpq's message quotes the fragment it choked on, which could be a
          * password; say only that the string is malformed. */
-        fail(ld, config_setting_get_member(g, "conninfo"),
+        ld_fail(ld, config_setting_get_member(g, "conninfo"),
              "database.conninfo: not a valid libpq connection string");
         PQfreemem(perr);
         return;
@@ -296,19 +132,19 @@ load_mode(struct loader *ld, const config_setting_t *g, struct config *cfg)
     if (s == NULL || ld->failed)
         return;
     if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        fail(ld, s, "control.mode: write the mode as a string like \"0660\"");
+        ld_fail(ld, s, "control.mode: write the mode as a string like \"0660\"");
         return;
     }
     const char *v = config_setting_get_string(s);
     size_t n = strlen(v);
     unsigned long m = n > 0 && strspn(v, "01234567") == n ? strtoul(v, NULL, 8) : ~0UL;
     if (n > 4 || m > 0777) {
-        fail(ld, s, "control.mode: expected an octal mode like \"0660\" (got '%s')", v);
+        ld_fail(ld, s, "control.mode: expected an octal mode like \"0660\" (got '%s')", v);
         return;
     }
     cfg->ctl_mode = (mode_t)m;
     if ((cfg->ctl_mode & 0006) != 0)
-        fail(ld, s, "control.mode: the socket must not be open to other users (%04o)", (unsigned)cfg->ctl_mode);
+        ld_fail(ld, s, "control.mode: the socket must not be open to other users (%04o)", (unsigned)cfg->ctl_mode);
 }
 
 static void
@@ -319,36 +155,36 @@ load_control(struct loader *ld, const config_setting_t *root, struct config *cfg
         "max_line_bytes", "max_body_bytes", "max_answer_bytes", "max_args", "idle_timeout_seconds",
         "max_clients_per_user", "admin_reserved_clients", "body_timeout_seconds", "max_body_bytes_in_flight", NULL,
     };
-    const config_setting_t *g = member(ld, root, "control", CONFIG_TYPE_GROUP);
+    const config_setting_t *g = ld_member(ld, root, "control", CONFIG_TYPE_GROUP);
     if (g)
-        check_known(ld, g, known);
-    cfg->ctl_socket = get_string(ld, g, "socket", DEFAULT_SOCKET);
-    cfg->ctl_group = get_string(ld, g, "group", NULL);
+        ld_check_known(ld, g, known);
+    cfg->ctl_socket = ld_string(ld, g, "socket", DEFAULT_SOCKET);
+    cfg->ctl_group = ld_string(ld, g, "group", NULL);
     load_mode(ld, g, cfg);
     load_principals(ld, g, "admins", &cfg->admins, "root");
     load_principals(ld, g, "operators", &cfg->operators, NULL);
-    cfg->ctl_max_clients = get_int(ld, g, "max_clients", 64, 1, 10000);
-    cfg->ctl_max_line = (size_t)get_int(ld, g, "max_line_bytes", 8192, 256, 1 << 20);
-    cfg->ctl_max_body = (size_t)get_int(ld, g, "max_body_bytes", 256 << 20, 1024, 1 << 30);
-    cfg->ctl_max_answer = (size_t)get_int(ld, g, "max_answer_bytes", 64 << 20, 1024, 1 << 30);
-    cfg->ctl_max_args = get_int(ld, g, "max_args", 64, 4, 4096);
-    cfg->ctl_idle_timeout = get_int(ld, g, "idle_timeout_seconds", 30, 1, 86400);
-    cfg->ctl_max_clients_per_user = get_int(ld, g, "max_clients_per_user", 8, 1, 10000);
-    cfg->ctl_admin_reserved = get_int(ld, g, "admin_reserved_clients", 4, 0, 10000);
-    cfg->ctl_body_timeout = get_int(ld, g, "body_timeout_seconds", 120, 1, 86400);
-    cfg->ctl_max_body_in_flight = (size_t)get_int(ld, g, "max_body_bytes_in_flight", 512 << 20, 1024, INT_MAX);
+    cfg->ctl_max_clients = ld_int(ld, g, "max_clients", 64, 1, 10000);
+    cfg->ctl_max_line = (size_t)ld_int(ld, g, "max_line_bytes", 8192, 256, 1 << 20);
+    cfg->ctl_max_body = (size_t)ld_int(ld, g, "max_body_bytes", 256 << 20, 1024, 1 << 30);
+    cfg->ctl_max_answer = (size_t)ld_int(ld, g, "max_answer_bytes", 64 << 20, 1024, 1 << 30);
+    cfg->ctl_max_args = ld_int(ld, g, "max_args", 64, 4, 4096);
+    cfg->ctl_idle_timeout = ld_int(ld, g, "idle_timeout_seconds", 30, 1, 86400);
+    cfg->ctl_max_clients_per_user = ld_int(ld, g, "max_clients_per_user", 8, 1, 10000);
+    cfg->ctl_admin_reserved = ld_int(ld, g, "admin_reserved_clients", 4, 0, 10000);
+    cfg->ctl_body_timeout = ld_int(ld, g, "body_timeout_seconds", 120, 1, 86400);
+    cfg->ctl_max_body_in_flight = (size_t)ld_int(ld, g, "max_body_bytes_in_flight", 512 << 20, 1024, INT_MAX);
     if (ld->failed)
         return;
     if (cfg->ctl_admin_reserved >= cfg->ctl_max_clients)
-        fail(ld, config_setting_get_member(g, "admin_reserved_clients"),
+        ld_fail(ld, config_setting_get_member(g, "admin_reserved_clients"),
              "control.admin_reserved_clients: must be below control.max_clients (%d), or no one but admins "
              "could connect", cfg->ctl_max_clients);
     if (cfg->ctl_max_body_in_flight < cfg->ctl_max_body)
-        fail(ld, config_setting_get_member(g, "max_body_bytes_in_flight"),
+        ld_fail(ld, config_setting_get_member(g, "max_body_bytes_in_flight"),
              "control.max_body_bytes_in_flight: must be at least control.max_body_bytes (%zu), or no body of "
              "the largest size could ever be taken", cfg->ctl_max_body);
     if (cfg->ctl_socket[0] != '/' || strlen(cfg->ctl_socket) >= 108)
-        fail(ld, config_setting_get_member(g, "socket"),
+        ld_fail(ld, config_setting_get_member(g, "socket"),
              "control.socket: must be an absolute path shorter than 108 bytes");
 }
 
@@ -358,12 +194,12 @@ static void
 get_days_list(struct loader *ld, const config_setting_t *g, const char *name, int *out,
               size_t *n, size_t max, int lo, int hi, const char *example)
 {
-    const config_setting_t *d = member(ld, g, name, CONFIG_TYPE_ARRAY);
+    const config_setting_t *d = ld_member(ld, g, name, CONFIG_TYPE_ARRAY);
     if (d == NULL)
         return;
     int len = config_setting_length(d);
     if (len > (int)max) {
-        fail(ld, d, "alerts.%s: at most %zu stages", name, max);
+        ld_fail(ld, d, "alerts.%s: at most %zu stages", name, max);
         return;
     }
     *n = 0;
@@ -371,7 +207,7 @@ get_days_list(struct loader *ld, const config_setting_t *g, const char *name, in
         const config_setting_t *e = config_setting_get_elem(d, (unsigned)i);
         int v = config_setting_type(e) == CONFIG_TYPE_INT ? config_setting_get_int(e) : lo - 1;
         if (v < lo || v > hi || (i > 0 && v >= out[i - 1]))
-            fail(ld, d, "alerts.%s: expected decreasing whole days between %d and %d, like %s",
+            ld_fail(ld, d, "alerts.%s: expected decreasing whole days between %d and %d, like %s",
                  name, hi, lo, example);
         out[(*n)++] = v;
     }
@@ -391,7 +227,7 @@ get_number(struct loader *ld, const config_setting_t *g, const char *name, doubl
     case CONFIG_TYPE_FLOAT:
         return config_setting_get_float(s);
     default:
-        fail(ld, s, "alerts.%s must be a number", name);
+        ld_fail(ld, s, "alerts.%s must be a number", name);
         return def;
     }
 }
@@ -401,13 +237,13 @@ get_number(struct loader *ld, const config_setting_t *g, const char *name, doubl
 static void
 get_month_day(struct loader *ld, const config_setting_t *g, const char *name, struct rules_md *out)
 {
-    const config_setting_t *s = member(ld, g, name, CONFIG_TYPE_STRING);
+    const config_setting_t *s = ld_member(ld, g, name, CONFIG_TYPE_STRING);
     if (s == NULL)
         return;
     const char *v = config_setting_get_string(s);
     if (strlen(v) != 5 || v[2] != '-' || strspn(v, "0123456789") != 2 ||
         strspn(v + 3, "0123456789") != 2) {
-        fail(ld, s, "alerts.%s: expected a day of the year \"MM-DD\" like \"10-31\" (got '%s')", name, v);
+        ld_fail(ld, s, "alerts.%s: expected a day of the year \"MM-DD\" like \"10-31\" (got '%s')", name, v);
         return;
     }
     out->m = (v[0] - '0') * 10 + (v[1] - '0');
@@ -434,7 +270,7 @@ fail_rules(struct loader *ld, const config_setting_t *g, const char *const *know
             }
         }
     }
-    fail(ld, at, "%s", msg);
+    ld_fail(ld, at, "%s", msg);
 }
 
 static void
@@ -444,27 +280,27 @@ load_rules(struct loader *ld, const config_setting_t *g, const char *const *know
     rules_config_default(r);
     get_days_list(ld, g, "due_soon_days", r->due_soon_days, &r->n_due_soon_days,
                   RULES_MAX_DUE_SOON, 0, 365, "[ 7, 3, 1 ]");
-    r->overdue_repeat_days = get_int(ld, g, "overdue_repeat_days", r->overdue_repeat_days, 1, 365);
-    r->milestone_red_days = get_int(ld, g, "milestone_red_days", r->milestone_red_days, 0, 3650);
+    r->overdue_repeat_days = ld_int(ld, g, "overdue_repeat_days", r->overdue_repeat_days, 1, 365);
+    r->milestone_red_days = ld_int(ld, g, "milestone_red_days", r->milestone_red_days, 0, 3650);
     get_month_day(ld, g, "freeze_warn", &r->freeze_warn);
     get_month_day(ld, g, "freeze_red", &r->freeze_red);
     get_month_day(ld, g, "freeze_end", &r->freeze_end);
-    r->start_red_months = get_int(ld, g, "start_red_months", r->start_red_months, 1, 120);
+    r->start_red_months = ld_int(ld, g, "start_red_months", r->start_red_months, 1, 120);
     r->lag_yellow_points = get_number(ld, g, "lag_yellow_points", r->lag_yellow_points);
     r->lag_red_points = get_number(ld, g, "lag_red_points", r->lag_red_points);
-    r->report_due_day = get_int(ld, g, "report_due_day", r->report_due_day, 1, 31);
-    r->report_red_periods = get_int(ld, g, "report_red_periods", r->report_red_periods, 1, 12);
-    r->stalled_yellow_reports = get_int(ld, g, "stalled_yellow_reports", r->stalled_yellow_reports, 1, 12);
-    r->stalled_red_reports = get_int(ld, g, "stalled_red_reports", r->stalled_red_reports, 1, 12);
+    r->report_due_day = ld_int(ld, g, "report_due_day", r->report_due_day, 1, 31);
+    r->report_red_periods = ld_int(ld, g, "report_red_periods", r->report_red_periods, 1, 12);
+    r->stalled_yellow_reports = ld_int(ld, g, "stalled_yellow_reports", r->stalled_yellow_reports, 1, 12);
+    r->stalled_red_reports = ld_int(ld, g, "stalled_red_reports", r->stalled_red_reports, 1, 12);
     r->stalled_min_change = get_number(ld, g, "stalled_min_change", r->stalled_min_change);
     r->stalled_min_percent = get_number(ld, g, "stalled_min_percent", r->stalled_min_percent);
-    r->approval_red_days = get_int(ld, g, "approval_red_days", r->approval_red_days, 0, 3650);
-    r->problem_days = get_int(ld, g, "problem_days", r->problem_days, 0, 3650);
-    r->problem_major_days = get_int(ld, g, "problem_major_days", r->problem_major_days, 0, 3650);
+    r->approval_red_days = ld_int(ld, g, "approval_red_days", r->approval_red_days, 0, 3650);
+    r->problem_days = ld_int(ld, g, "problem_days", r->problem_days, 0, 3650);
+    r->problem_major_days = ld_int(ld, g, "problem_major_days", r->problem_major_days, 0, 3650);
     get_days_list(ld, g, "campaign_risk_days", r->campaign_risk_days, &r->n_campaign_risk_days,
                   RULES_MAX_RISK_DAYS, 1, 365, "[ 14, 7 ]");
-    r->escalate_leader_days = get_int(ld, g, "escalate_leader_days", r->escalate_leader_days, 0, 3650);
-    r->escalate_office_days = get_int(ld, g, "escalate_office_days", r->escalate_office_days, 0, 3650);
+    r->escalate_leader_days = ld_int(ld, g, "escalate_leader_days", r->escalate_leader_days, 0, 3650);
+    r->escalate_office_days = ld_int(ld, g, "escalate_office_days", r->escalate_office_days, 0, 3650);
     if (ld->failed)
         return;
     char msg[256];
@@ -492,7 +328,7 @@ load_holidays(struct loader *ld, const config_setting_t *s, struct config *cfg)
     char err[300];
     cfg->rest_days = holidays_load(path, err, sizeof err);
     if (cfg->rest_days == NULL)
-        fail(ld, s, "alerts.holidays: %s", err);
+        ld_fail(ld, s, "alerts.holidays: %s", err);
     free(path);
 }
 
@@ -503,8 +339,8 @@ static void
 load_completing_kinds(struct loader *ld, const config_setting_t *g, struct config *cfg)
 {
     static const char *const def[] = { "completion", "operation" };
-    get_strings(ld, g, "completing_kinds", &cfg->completing_kinds, &words_milestone_kind);
-    if (member(ld, g, "completing_kinds", CONFIG_TYPE_ARRAY) == NULL) {
+    ld_strings(ld, g, "completing_kinds", &cfg->completing_kinds, &words_milestone_kind);
+    if (ld_member(ld, g, "completing_kinds", CONFIG_TYPE_ARRAY) == NULL) {
         free(cfg->completing_kinds.v);
         cfg->completing_kinds.v = xcalloc(ARRAY_LEN(def) + 1, sizeof(char *));
         cfg->completing_kinds.n = 0;
@@ -534,26 +370,26 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
         "scan_interval_seconds", "scan_batch_rows", "hold_on_rest_days", "leader_retry_seconds",
         "digest_time", "weekly_day", "drain_seconds", "completing_kinds", NULL,
     };
-    const config_setting_t *g = member(ld, root, "alerts", CONFIG_TYPE_GROUP);
+    const config_setting_t *g = ld_member(ld, root, "alerts", CONFIG_TYPE_GROUP);
     if (g)
-        check_known(ld, g, known);
+        ld_check_known(ld, g, known);
     load_rules(ld, g, known, cfg);
-    cfg->scan_interval = get_int(ld, g, "scan_interval_seconds", 300, 1, 86400);
-    cfg->scan_batch = get_int(ld, g, "scan_batch_rows", 5000, 1, 100000);
-    cfg->leader_retry = get_int(ld, g, "leader_retry_seconds", 5, 1, 3600);
-    cfg->quiet_hours = get_string(ld, g, "quiet_hours", "22:00-08:00");
-    cfg->holidays = get_string(ld, g, "holidays", NULL);
-    const config_setting_t *hold = member(ld, g, "hold_on_rest_days", CONFIG_TYPE_BOOL);
+    cfg->scan_interval = ld_int(ld, g, "scan_interval_seconds", 300, 1, 86400);
+    cfg->scan_batch = ld_int(ld, g, "scan_batch_rows", 5000, 1, 100000);
+    cfg->leader_retry = ld_int(ld, g, "leader_retry_seconds", 5, 1, 3600);
+    cfg->quiet_hours = ld_string(ld, g, "quiet_hours", "22:00-08:00");
+    cfg->holidays = ld_string(ld, g, "holidays", NULL);
+    const config_setting_t *hold = ld_member(ld, g, "hold_on_rest_days", CONFIG_TYPE_BOOL);
     cfg->hold_on_rest_days = hold ? config_setting_get_bool(hold) : true;
     load_holidays(ld, g ? config_setting_get_member(g, "holidays") : NULL, cfg);
-    char *dt = get_string(ld, g, "digest_time", "");
+    char *dt = ld_string(ld, g, "digest_time", "");
     cfg->digest_min = -1;
     if (!ld->failed && dt[0] != '\0' && (strlen(dt) != 5 || !parse_hhmm(dt, &cfg->digest_min)))
-        fail(ld, config_setting_get_member(g, "digest_time"),
+        ld_fail(ld, config_setting_get_member(g, "digest_time"),
              "alerts.digest_time: expected \"HH:MM\" like \"08:30\", or \"\" for no daily digest (got '%s')", dt);
     free(dt);
-    cfg->weekly_day = get_int(ld, g, "weekly_day", 1, 0, 7);
-    cfg->drain_seconds = get_int(ld, g, "drain_seconds", 10, 0, 300);
+    cfg->weekly_day = ld_int(ld, g, "weekly_day", 1, 0, 7);
+    cfg->drain_seconds = ld_int(ld, g, "drain_seconds", 10, 0, 300);
     load_completing_kinds(ld, g, cfg);
     cfg->quiet_start_min = cfg->quiet_end_min = -1;
     if (ld->failed || cfg->quiet_hours[0] == '\0')
@@ -561,169 +397,10 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
     const char *q = cfg->quiet_hours;
     if (strlen(q) != 11 || q[5] != '-' || !parse_hhmm(q, &cfg->quiet_start_min) ||
         !parse_hhmm(q + 6, &cfg->quiet_end_min) || cfg->quiet_start_min == cfg->quiet_end_min)
-        fail(ld, config_setting_get_member(g, "quiet_hours"),
+        ld_fail(ld, config_setting_get_member(g, "quiet_hours"),
              "alerts.quiet_hours: expected \"HH:MM-HH:MM\" like \"22:00-08:00\", or \"\" for none (got '%s')", q);
 }
 
-static bool
-receiver_name_ok(const char *s)
-{
-    if (s[0] == '\0' || strlen(s) > 64)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
-            return false;
-    return true;
-}
-
-/* A receiver's url_file or secret_file: the value is read from that file
- * (trailing white space dropped) so that the main configuration need hold
- * no secret. *file becomes the resolved path (a relative one is taken from
- * the configuration's directory), for --check-config. Never quotes the
- * file's contents. */
-static bool
-value_from_file(struct loader *ld, const config_setting_t *r, const char *rname, const char *key, char **value,
-                char **file)
-{
-    if (*file == NULL)
-        return true;
-    char fkey[16];
-    snprintf(fkey, sizeof fkey, "%s_file", key);
-    const config_setting_t *s = config_setting_get_member(r, fkey);
-    if (*value != NULL) {
-        fail(ld, s, "receiver '%s': set %s or %s, not both", rname, key, fkey);
-        return false;
-    }
-    const char *slash = strrchr(ld->name, '/');
-    if ((*file)[0] != '/' && slash != NULL) {
-        char *abs = xasprintf("%.*s/%s", (int)(slash - ld->name), ld->name, *file);
-        free(*file);
-        *file = abs;
-    }
-    FILE *f = fopen(*file, "re");
-    if (f == NULL) {
-        fail(ld, s, "receiver '%s': %s %s: %s", rname, fkey, *file, strerror(errno));
-        return false;
-    }
-    char buf[4097];
-    size_t n = fread(buf, 1, sizeof buf, f);
-    fclose(f);
-    while (n > 0 && isspace((unsigned char)buf[n - 1]))
-        n--;
-    buf[n < sizeof buf ? n : sizeof buf - 1] = '\0';
-    bool bad = n == 0 || n >= sizeof buf || strlen(buf) != n || strpbrk(buf, "\r\n") != NULL;
-    if (bad) {
-        fail(ld, s, "receiver '%s': %s %s: expected one line of 1 to 4096 bytes", rname, fkey, *file);
-        return false;
-    }
-    *value = xstrdup(buf);
-    explicit_bzero(buf, sizeof buf);
-    return true;
-}
-
-static void
-load_receiver(struct loader *ld, const config_setting_t *r, struct config *cfg, struct receiver *rv)
-{
-    static const char *const known[] = {
-        "name", "type", "url", "url_file", "secret", "secret_file", "proxy", "max_concurrency",
-        "rate_per_minute", "timeout_seconds", "match", "digest_window_seconds", "reds_only_at_once", NULL,
-    };
-    static const char *const match_known[] = {
-        "county", "sector", "level", "kind", "light", "stage", "leader", "unit", NULL,
-    };
-    char path[64];
-    setting_path(r, path, sizeof path);
-    if (config_setting_type(r) != CONFIG_TYPE_GROUP) {
-        fail(ld, r, "%s: each receiver must be a group { name = …; type = …; url = …; }", path);
-        return;
-    }
-    check_known(ld, r, known);
-    rv->name = get_string(ld, r, "name", NULL);
-    rv->type = get_string(ld, r, "type", "json");
-    rv->url = get_string(ld, r, "url", NULL);
-    rv->secret = get_string(ld, r, "secret", NULL);
-    rv->url_file = get_string(ld, r, "url_file", NULL);
-    rv->secret_file = get_string(ld, r, "secret_file", NULL);
-    rv->proxy = get_string(ld, r, "proxy", NULL);
-    bool chat = rv->type && strcmp(rv->type, "json") != 0;
-    rv->max_concurrency = get_int(ld, r, "max_concurrency", chat ? 1 : 4, 1, 256);
-    /* A chat robot's published limit is the default and the ceiling
-     * (pace.h); the check follows once the type is known. */
-    const struct robot_limit *lim = pace_limit(rv->type);
-    rv->rate_per_minute = get_int(ld, r, "rate_per_minute", lim ? lim->per_minute : 600, 1, 100000);
-    rv->timeout_seconds = get_int(ld, r, "timeout_seconds", 20, 1, 600);
-    rv->digest_window_seconds = get_int(ld, r, "digest_window_seconds", 60, 0, 3600);
-    const config_setting_t *reds = member(ld, r, "reds_only_at_once", CONFIG_TYPE_BOOL);
-    rv->reds_only_at_once = reds ? config_setting_get_bool(reds) : false;
-    if (rv->reds_only_at_once && cfg->digest_min < 0)
-        fail(ld, reds, "%s.reds_only_at_once: the rest would wait for a daily digest: set alerts.digest_time", path);
-    const config_setting_t *m = member(ld, r, "match", CONFIG_TYPE_GROUP);
-    if (m) {
-        check_known(ld, m, match_known);
-        get_strings(ld, m, "county", &rv->county, NULL);
-        /* Receivers match alerts by kind (doc/alerts.md) and by escalation
-         * tier, the alert's stage on the ladder. */
-        get_strings(ld, m, "sector", &rv->sector, &words_sector);
-        get_strings(ld, m, "level", &rv->level, &words_level);
-        get_strings(ld, m, "kind", &rv->kind, &words_alert_kind);
-        get_strings(ld, m, "light", &rv->light, &words_light);
-        get_strings(ld, m, "stage", &rv->stage, &words_tier);
-        /* 领导分包: a leader's own group, or a unit's, by name as imported */
-        get_strings(ld, m, "leader", &rv->leader, NULL);
-        get_strings(ld, m, "unit", &rv->unit, NULL);
-    }
-    if (ld->failed)
-        return;
-    if (rv->name == NULL || !receiver_name_ok(rv->name)) {
-        fail(ld, r, "%s.name: required, letters, digits, '-', '_' or '.' (at most 64)", path);
-        return;
-    }
-    if (strcmp(rv->type, "json") && strcmp(rv->type, "wecom") && strcmp(rv->type, "dingtalk") &&
-        strcmp(rv->type, "feishu")) {
-        fail(ld, config_setting_get_member(r, "type"),
-             "receiver '%s': unknown type '%s' (expected json, wecom, dingtalk or feishu)", rv->name, rv->type);
-        return;
-    }
-    if (!value_from_file(ld, r, rv->name, "url", &rv->url, &rv->url_file) ||
-        !value_from_file(ld, r, rv->name, "secret", &rv->secret, &rv->secret_file))
-        return;
-    if (rv->url == NULL || (!str_startswith(rv->url, "https://") && !str_startswith(rv->url, "http://"))) {
-        fail(ld, r, "receiver '%s': url is required and must start with https:// or http://", rv->name);
-        return;
-    }
-    if (lim != NULL && rv->rate_per_minute > lim->per_minute) {
-        fail(ld, config_setting_get_member(r, "rate_per_minute"),
-             "receiver '%s': rate_per_minute %d is over the %s's published limit of %d messages a minute"
-             " (it answers %s when over): set %d or less",
-             rv->name, rv->rate_per_minute, lim->robot, lim->per_minute, lim->answer, lim->per_minute);
-        return;
-    }
-    if (strcmp(rv->type, "json") == 0 && (rv->secret == NULL || rv->secret[0] == '\0'))
-        fail(ld, r, "receiver '%s': type json needs a secret (whsec_… base64) to sign its payloads", rv->name);
-    for (size_t i = 0; i < cfg->n_receivers && !ld->failed; i++)
-        if (strcmp(cfg->receivers[i].name, rv->name) == 0)
-            fail(ld, r, "receiver '%s' is defined twice", rv->name);
-}
-
-static void
-load_receivers(struct loader *ld, const config_setting_t *root, struct config *cfg)
-{
-    const config_setting_t *l = config_setting_get_member(root, "receivers");
-    if (l == NULL)
-        return;
-    if (config_setting_type(l) != CONFIG_TYPE_LIST) {
-        fail(ld, l, "receivers must be a list ( { … }, { … } )");
-        return;
-    }
-    int n = config_setting_length(l);
-    cfg->receivers = xcalloc((size_t)n + 1, sizeof(struct receiver));
-    for (int i = 0; i < n && !ld->failed; i++) {
-        /* Count first so config_free sees a partly filled receiver too. */
-        struct receiver *rv = &cfg->receivers[cfg->n_receivers];
-        load_receiver(ld, config_setting_get_elem(l, (unsigned)i), cfg, rv);
-        cfg->n_receivers++;
-    }
-}
 
 /* "127.0.0.1:9464" or "[::1]:9464" → host (allocated) and port. Numeric
  * addresses only: what is bound is what was written, with no resolver at
@@ -768,10 +445,10 @@ static void
 load_metrics(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
     static const char *const known[] = { "listen", NULL };
-    const config_setting_t *g = member(ld, root, "metrics", CONFIG_TYPE_GROUP);
+    const config_setting_t *g = ld_member(ld, root, "metrics", CONFIG_TYPE_GROUP);
     if (g)
-        check_known(ld, g, known);
-    cfg->metrics_listen = get_string(ld, g, "listen", NULL);
+        ld_check_known(ld, g, known);
+    cfg->metrics_listen = ld_string(ld, g, "listen", NULL);
     if (ld->failed || cfg->metrics_listen == NULL)
         return;
     if (cfg->metrics_listen[0] == '\0') {     /* "": off, like no key */
@@ -780,7 +457,7 @@ load_metrics(struct loader *ld, const config_setting_t *root, struct config *cfg
         return;
     }
     if (!parse_listen(cfg->metrics_listen, &cfg->metrics_host, &cfg->metrics_port))
-        fail(ld, config_setting_get_member(g, "listen"),
+        ld_fail(ld, config_setting_get_member(g, "listen"),
              "metrics.listen: expected a numeric address and port like \"127.0.0.1:9464\" or \"[::1]:9464\" "
              "(got '%s')", cfg->metrics_listen);
 }
@@ -791,10 +468,10 @@ static void
 load_web(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
     static const char *const known[] = { "base_url", NULL };
-    const config_setting_t *g = member(ld, root, "web", CONFIG_TYPE_GROUP);
+    const config_setting_t *g = ld_member(ld, root, "web", CONFIG_TYPE_GROUP);
     if (g)
-        check_known(ld, g, known);
-    cfg->web_base_url = get_string(ld, g, "base_url", NULL);
+        ld_check_known(ld, g, known);
+    cfg->web_base_url = ld_string(ld, g, "base_url", NULL);
     if (ld->failed || cfg->web_base_url == NULL)
         return;
     const char *u = cfg->web_base_url;
@@ -806,7 +483,7 @@ load_web(struct loader *ld, const config_setting_t *root, struct config *cfg)
     }
     if ((!str_startswith(u, "https://") && !str_startswith(u, "http://")) || u[n - 1] != '/' ||
         strcspn(u, " \t\r\n\"<>") != n)
-        fail(ld, config_setting_get_member(g, "base_url"),
+        ld_fail(ld, config_setting_get_member(g, "base_url"),
              "web.base_url: expected an http(s) URL ending in '/', like \"https://xm.example.gov.cn/keyproj/\" "
              "(got '%s')", u);
 }
@@ -817,10 +494,10 @@ static void
 load_import(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
     static const char *const known[] = { "code_pattern", NULL };
-    const config_setting_t *g = member(ld, root, "import", CONFIG_TYPE_GROUP);
+    const config_setting_t *g = ld_member(ld, root, "import", CONFIG_TYPE_GROUP);
     if (g)
-        check_known(ld, g, known);
-    char *pat = get_string(ld, g, "code_pattern", NULL);
+        ld_check_known(ld, g, known);
+    char *pat = ld_string(ld, g, "code_pattern", NULL);
     if (ld->failed || pat == NULL || pat[0] == '\0') {     /* "": none, like no key */
         free(pat);
         return;
@@ -831,7 +508,7 @@ load_import(struct loader *ld, const config_setting_t *root, struct config *cfg)
         char msg[128];
         regerror(rc, re, msg, sizeof msg);
         free(re);
-        fail(ld, config_setting_get_member(g, "code_pattern"),
+        ld_fail(ld, config_setting_get_member(g, "code_pattern"),
              "import.code_pattern: not a POSIX extended regular expression: %s (got '%s')", msg, pat);
         free(pat);
         return;
@@ -846,19 +523,19 @@ static void
 load_log(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
     static const char *const known[] = { "syslog", "facility", "ident", NULL };
-    const config_setting_t *g = member(ld, root, "log", CONFIG_TYPE_GROUP);
+    const config_setting_t *g = ld_member(ld, root, "log", CONFIG_TYPE_GROUP);
     if (g)
-        check_known(ld, g, known);
-    const config_setting_t *on = member(ld, g, "syslog", CONFIG_TYPE_BOOL);
+        ld_check_known(ld, g, known);
+    const config_setting_t *on = ld_member(ld, g, "syslog", CONFIG_TYPE_BOOL);
     cfg->log_syslog = on ? config_setting_get_bool(on) : false;
-    char *fac = get_string(ld, g, "facility", "daemon");
-    cfg->log_ident = get_string(ld, g, "ident", "keyprojd");
+    char *fac = ld_string(ld, g, "facility", "daemon");
+    cfg->log_ident = ld_string(ld, g, "ident", "keyprojd");
     if (!ld->failed && !log_facility_parse(fac, &cfg->log_facility))
-        fail(ld, config_setting_get_member(g, "facility"), "log.facility: unknown facility '%s' (expected %s)",
+        ld_fail(ld, config_setting_get_member(g, "facility"), "log.facility: unknown facility '%s' (expected %s)",
              fac, log_facilities_expected());
     free(fac);
     if (!ld->failed && (cfg->log_ident[0] == '\0' || strlen(cfg->log_ident) > 32))
-        fail(ld, config_setting_get_member(g, "ident"), "log.ident: expected 1 to 32 bytes (got '%s')",
+        ld_fail(ld, config_setting_get_member(g, "ident"), "log.ident: expected 1 to 32 bytes (got '%s')",
              cfg->log_ident);
 }
 
@@ -877,11 +554,11 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
     const config_setting_t *root = config_root_setting(lc);
     struct config *cfg = xcalloc(1, sizeof *cfg);
     cfg->path = xstrdup(name);
-    check_known(&ld, root, known);
+    ld_check_known(&ld, root, known);
     load_timezone(&ld, root, cfg);
-    char *lvl = get_string(&ld, root, "log_level", "info");
+    char *lvl = ld_string(&ld, root, "log_level", "info");
     if (!ld.failed && !log_level_parse(lvl, &cfg->log_level))
-        fail(&ld, config_setting_get_member(root, "log_level"),
+        ld_fail(&ld, config_setting_get_member(root, "log_level"),
              "log_level: expected error, warn, info or debug (got '%s')", lvl);
     free(lvl);
     load_log(&ld, root, cfg);
@@ -934,25 +611,6 @@ principals_free(struct principal_list *l)
     free(l->v);
 }
 
-static void
-receiver_free(struct receiver *rv)
-{
-    free(rv->name);
-    free(rv->type);
-    free(rv->url);
-    free(rv->secret);
-    free(rv->url_file);
-    free(rv->secret_file);
-    free(rv->proxy);
-    strings_free(&rv->county);
-    strings_free(&rv->sector);
-    strings_free(&rv->level);
-    strings_free(&rv->kind);
-    strings_free(&rv->light);
-    strings_free(&rv->stage);
-    strings_free(&rv->leader);
-    strings_free(&rv->unit);
-}
 
 void
 config_free(struct config *cfg)
@@ -980,7 +638,7 @@ config_free(struct config *cfg)
     if (cfg->import_code_re != NULL)
         regfree(cfg->import_code_re);
     free(cfg->import_code_re);
-    strings_free(&cfg->completing_kinds);
+    matcher_free(&cfg->completing_kinds);
     free(cfg->completing_kinds_pg);
     free(cfg);
 }

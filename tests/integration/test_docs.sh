@@ -91,12 +91,12 @@ else
     ok "man -l renders the three pages (Chinese intact, examples and exit status in keyprojctl(1))"
 fi
 
-# ---- keyprojd.conf(5) against config.c ------------------------------------
+# ---- keyprojd.conf(5) against config*.c ----------------------------------
 
 awk '/known\[\] = \{/ { on = 1 }
      on { s = $0; while (match(s, /"[^"]*"/)) { print substr(s, RSTART + 1, RLENGTH - 2); s = substr(s, RSTART + RLENGTH) } }
-     on && /};/ { on = 0 }' "$top_srcdir/daemon/config.c" | sort -u > "$T_DIR/keys"
-[ "$(wc -l < "$T_DIR/keys")" -gt 30 ] || fail "found only $(wc -l < "$T_DIR/keys") keys in config.c's known[] lists"
+     on && /};/ { on = 0 }' "$top_srcdir"/daemon/config*.c | sort -u > "$T_DIR/keys"
+[ "$(wc -l < "$T_DIR/keys")" -gt 30 ] || fail "found only $(wc -l < "$T_DIR/keys") keys in config*.c's known[] lists"
 # An entry is ".TP" then ".B key".
 awk 'prev == ".TP" && $1 == ".B" && NF == 2 { print $2 } { prev = $0 }' "$MAN5" | sort -u > "$T_DIR/documented"
 undocumented=$(comm -23 "$T_DIR/keys" "$T_DIR/documented" | tr '\n' ' ')
