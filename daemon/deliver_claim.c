@@ -28,7 +28,9 @@
 
 #define SECOND_CLAIM_MIN 64         /* rows: below that, wait for the running claim instead */
 #define POLL_SECONDS 30             /* other daemons' rows, expired leases */
-#define GROUP_ROWS_MAX 200          /* chat: rows claimed at most per receiver and claim */
+/* chat: rows claimed at most per receiver and claim; a backlog summary
+ * sums up one claim, so a backlog beyond this goes as several summaries */
+#define GROUP_ROWS_MAX 1000
 #define FLOOD_MESSAGES 3            /* chat: a backlog needing more messages goes as one summary */
 #define SUMMARY_WORST 5             /* chat: the alerts a backlog summary lists */
 #define SUMMARY_PLACES 3            /* chat: the counties whose full list a summary points to */

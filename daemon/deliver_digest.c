@@ -46,7 +46,8 @@ text_array(const struct matcher *m)
  * leader $7, unit $8 — the project's unit, or a milestone's own, as the
  * routing does): the CTE p (id, code, name, light, county, unit). */
 #define RECEIVER_PROJECTS \
-    "p AS (SELECT p.id, p.code, p.name, p.light, c.name AS county, pu.name AS unit, l.name AS leader" \
+    "p AS (SELECT p.id, p.code, p.name, p.light, c.name AS county, pu.name AS unit, l.name AS leader," \
+    "   l.mobile AS leader_mobile" \
     "   FROM project p JOIN county c ON c.id = p.county_id" \
     "   LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id" \
     "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))" \
@@ -230,7 +231,7 @@ digest_check(struct digester *g, const struct config *cfg, double now)
          * Sunday; the lights of the receiver's projects in the title. */
         db_query(g->db,
                  "WITH " RECEIVER_PROJECTS ","
-                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county, p.leader,"
+                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county, p.leader, p.leader_mobile,"
                  "   m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
                  "   LEFT JOIN unit mu ON mu.id = m.unit_id"
                  "   WHERE m.status = 'pending' AND" RECEIVER_MILESTONE
@@ -247,7 +248,8 @@ digest_check(struct digester *g, const struct config *cfg, double now)
                  "     'message', CASE WHEN overdue THEN format('%s「%s」已逾期%s天', name, title, $6::date - due_on)"
                  "       WHEN due_on = $6::date THEN format('%s「%s」今天到期', name, title)"
                  "       ELSE format('%s「%s」还有%s天到期', name, title, due_on - $6::date) END,"
-                 "     'project', jsonb_build_object('code', code, 'name', name, 'county', county, 'leader', leader),"
+                 "     'project', jsonb_build_object('code', code, 'name', name, 'county', county, 'leader', leader,"
+                 "       'leader_mobile', leader_mobile),"
                  "     'milestone', jsonb_build_object('id', id, 'title', title, 'due', due_on))"
                  "     ORDER BY NOT overdue, due_on, id), '[]'::jsonb) AS j,"
                  "   count(*) FILTER (WHERE overdue) AS n_over, count(*) FILTER (WHERE NOT overdue) AS n_week"
