@@ -25,10 +25,13 @@
 #include "summary.h"
 #include "util.h"
 #include "values.h"
+#include "wording.h"
 
 #define SECOND_CLAIM_MIN 64         /* rows: below that, wait for the running claim instead */
 #define POLL_SECONDS 30             /* other daemons' rows, expired leases */
-#define GROUP_ROWS_MAX 200          /* chat: rows claimed at most per receiver and claim */
+/* chat: rows claimed at most per receiver and claim; a backlog summary
+ * sums up one claim, so a backlog beyond this goes as several summaries */
+#define GROUP_ROWS_MAX 1000
 
 struct claimer {
     struct dqueue *q;
@@ -199,10 +202,16 @@ render_digest_alert(const struct receiver *rv, const struct alert_view *a, const
     }
     char id[32];
     snprintf(id, sizeof id, "%lld", (long long)a->id);
-    const char *title = json_string_value(json_object_get(payload, "title"));
+    /* its counts as of the sending day, like every word in it; payload.title
+     * keeps them as of the writing */
+    struct ymd today;
+    clock_date_of(a->sent_at, &today);
+    char *said = wording_digest_title(payload, &today);
+    const char *title = said != NULL ? said : json_string_value(json_object_get(payload, "title"));
     struct digest_view d = { .id = id, .title = title, .created_at = a->created_at, .sent_at = a->sent_at,
                              .alerts = views, .n_alerts = n };
     bool ok = render_digest(rv, &d, (int64_t)(clock_now(NULL) * 1000), rq, err, errlen);
+    free(said);
     free(views);
     return ok;
 }

@@ -46,7 +46,8 @@ text_array(const struct matcher *m)
  * leader $7, unit $8 — the project's unit, or a milestone's own, as the
  * routing does): the CTE p (id, code, name, light, county, unit). */
 #define RECEIVER_PROJECTS \
-    "p AS (SELECT p.id, p.code, p.name, p.light, c.name AS county, pu.name AS unit, l.name AS leader" \
+    "p AS (SELECT p.id, p.code, p.name, p.light, c.name AS county, pu.name AS unit, l.name AS leader," \
+    "   l.mobile AS leader_mobile" \
     "   FROM project p JOIN county c ON c.id = p.county_id" \
     "   LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id" \
     "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))" \
@@ -98,9 +99,13 @@ on_digest(void *arg, const PGresult *res, const char *err)
 /* The weekly summary, before the project meeting: on the first working
  * day of the ISO week from alerts.weekly_day (Monday by default), at
  * digest_time, one per receiver and week (stage "weekly:IYYY-Www"): the
- * county ranking of last month's investment against 序时进度 (城区组, 县组
- * and 功能区组 apart), and the counts of the receiver's overdue and
- * due-this-week milestones and project lights. */
+ * county ranking of the latest month before this one with reports in,
+ * named in the title, each county's year to date against that month's
+ * planned progress (序时进度; 城区组, 县组 and 功能区组 apart); a county
+ * with a report of that month missing is named on a line of its own
+ * ("10月月报未报齐：栾川县"), not ranked against a plan. Then the counts of
+ * the receiver's overdue and due-this-week milestones and project lights
+ * (said again as of the sending day: wording_digest_title). */
 static void
 weekly_write(struct digester *g, const struct config *cfg, const char *t, const char *date)
 {
@@ -114,24 +119,32 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
         char *leader = text_array(&rv->leader), *unit = text_array(&rv->unit), *prefix = title_prefix_new(rv);
         const char *params[] = { rv->name, t, county, sector, level, date, leader, unit, prefix, wd, yel, red };
         db_query(g->db,
-                 "WITH s AS (SELECT $6::date AS today, (date_trunc('month', $6::date) - interval '1 month')::date AS month"
+                 /* the month ranked: the latest before this one with any report in */
+                 "WITH s AS (SELECT $6::date AS today, coalesce((SELECT max(r.month) FROM investment_report r"
+                 "     WHERE r.month < date_trunc('month', $6::date)),"
+                 "     (date_trunc('month', $6::date) - interval '1 month')::date) AS month"
                  "   WHERE extract(isodow FROM $6::date) >= $10::int),"
                  RECEIVER_PROJECTS ","
-                 " m AS (SELECT m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
+                 " m AS (SELECT m.due_on FROM milestone m JOIN p ON p.id = m.project_id"
                  "   LEFT JOIN unit mu ON mu.id = m.unit_id"
                  "   WHERE m.status = 'pending' AND" RECEIVER_MILESTONE " AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"
-                 " per AS (SELECT co.name AS county, co.grp, p.annual_plan AS plan, coalesce(rep.ytd, 0) AS ytd,"
+                 /* that month's year to date against that month's plan (序时进度); ytd NULL: not reported */
+                 " per AS (SELECT co.name AS county, co.grp, p.annual_plan AS plan, rep.ytd,"
                  "   coalesce(ip.planned_cumulative, p.annual_plan * extract(month FROM s.month) / 12) AS plan_to_date"
                  "   FROM s CROSS JOIN project p JOIN county co ON co.id = p.county_id"
-                 "   LEFT JOIN LATERAL (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id"
-                 "     AND r.month BETWEEN date_trunc('year', s.month)::date AND s.month ORDER BY r.month DESC LIMIT 1) rep ON true"
+                 "   LEFT JOIN investment_report rep ON rep.project_id = p.id AND rep.month = s.month"
                  "   LEFT JOIN investment_plan ip ON ip.project_id = p.id AND ip.month = s.month"
                  "   WHERE p.year = extract(year FROM s.month) AND p.annual_plan > 0),"
-                 " agg AS (SELECT county, grp, 100 * sum(ytd) / sum(plan) AS rate,"
+                 " agg AS (SELECT county, grp, count(*) AS projects, count(*) FILTER (WHERE ytd IS NULL) AS missing,"
+                 "   100 * sum(ytd) / sum(plan) AS rate,"
                  "   100 * sum(plan_to_date) / sum(plan) AS sched, 100 * (sum(ytd) - sum(plan_to_date)) / sum(plan) AS points"
                  "   FROM per GROUP BY county, grp),"
+                 /* a county whose month is not all in is named, never ranked against a plan */
                  " r AS (SELECT *, CASE grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END AS gname,"
-                 "   rank() OVER (PARTITION BY grp ORDER BY points DESC, rate DESC) AS rk FROM agg),"
+                 "   rank() OVER (PARTITION BY grp ORDER BY points DESC, rate DESC) AS rk FROM agg WHERE missing = 0),"
+                 " un AS (SELECT string_agg(county, '、' ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), county) AS names,"
+                 "   jsonb_agg(jsonb_build_object('county', county, 'missing', missing, 'projects', projects)"
+                 "     ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), county) AS j FROM agg WHERE missing > 0),"
                  /* no "light" on a ranking line: a digest lists reds first, a ranking keeps its order */
                  " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object('kind', 'rank',"
                  "     'lag_light', CASE WHEN points > -$11::numeric THEN 'green' WHEN points > -$12::numeric THEN 'yellow' ELSE 'red' END,"
@@ -139,7 +152,11 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
                  "        round(rate, 1), round(sched, 1), CASE WHEN points >= 0 THEN '超' ELSE '落后' END, abs(round(points, 1))),"
                  "     'project', jsonb_build_object('county', county), 'group', gname, 'rank', rk,"
                  "     'investment_rate', round(rate, 1), 'schedule_rate', round(sched, 1), 'points_vs_schedule', round(points, 1))"
-                 "     ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), rk, county), '[]'::jsonb) AS j FROM r),"
+                 "     ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), rk, county)"
+                 "     FILTER (WHERE r.county IS NOT NULL), '[]'::jsonb)"
+                 "   || CASE WHEN un.names IS NULL THEN '[]'::jsonb ELSE jsonb_build_array(jsonb_build_object('kind', 'rank',"
+                 "     'message', format('%s月月报未报齐：%s', extract(month FROM s.month), un.names), 'unreported', un.j)) END AS j"
+                 "   FROM s, un LEFT JOIN r ON true GROUP BY s.month, un.names, un.j),"
                  " l AS (SELECT count(*) FILTER (WHERE light = 'red') AS r, count(*) FILTER (WHERE light = 'yellow') AS y,"
                  "   count(*) FILTER (WHERE light = 'green') AS g FROM p),"
                  " a AS (INSERT INTO alert (kind, subject, stage, light, created_at, payload)"
@@ -147,10 +164,14 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
                  "     to_timestamp($2::float8),"
                  "     jsonb_build_object('title', format('%s周报 %s｜%s 月投资完成排名｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
                  "         $9::text, to_char($6::date, 'IYYY-\"W\"IW'), extract(month FROM s.month),"
-                 "         (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue), l.r, l.y, l.g),"
+                 "         (SELECT count(*) FROM m WHERE due_on < $6::date), (SELECT count(*) FROM m WHERE due_on >= $6::date), l.r, l.y, l.g),"
+                 "       'title_head', format('%s周报 %s｜%s 月投资完成排名', $9::text, to_char($6::date, 'IYYY-\"W\"IW'),"
+                 "         extract(month FROM s.month)),"
+                 "       'due_by_day', (SELECT coalesce(jsonb_object_agg(d, c), '{}'::jsonb) FROM"
+                 "         (SELECT due_on::text AS d, count(*) AS c FROM m WHERE due_on >= $6::date GROUP BY due_on) x),"
                  "       'digest', 'weekly', 'date', $6, 'receiver', $1, 'month', to_char(s.month, 'YYYY-MM'),"
-                 "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
-                 "       'due_this_week', (SELECT count(*) FROM m WHERE NOT overdue),"
+                 "       'overdue', (SELECT count(*) FROM m WHERE due_on < $6::date),"
+                 "       'due_this_week', (SELECT count(*) FROM m WHERE due_on >= $6::date),"
                  "       'lights', jsonb_build_object('red', l.r, 'yellow', l.y, 'green', l.g),"
                  "       'items', items.j)"
                  "   FROM s, items, l"
@@ -210,7 +231,7 @@ digest_check(struct digester *g, const struct config *cfg, double now)
          * Sunday; the lights of the receiver's projects in the title. */
         db_query(g->db,
                  "WITH " RECEIVER_PROJECTS ","
-                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county, p.leader,"
+                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county, p.leader, p.leader_mobile,"
                  "   m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
                  "   LEFT JOIN unit mu ON mu.id = m.unit_id"
                  "   WHERE m.status = 'pending' AND" RECEIVER_MILESTONE
@@ -227,7 +248,8 @@ digest_check(struct digester *g, const struct config *cfg, double now)
                  "     'message', CASE WHEN overdue THEN format('%s「%s」已逾期%s天', name, title, $6::date - due_on)"
                  "       WHEN due_on = $6::date THEN format('%s「%s」今天到期', name, title)"
                  "       ELSE format('%s「%s」还有%s天到期', name, title, due_on - $6::date) END,"
-                 "     'project', jsonb_build_object('code', code, 'name', name, 'county', county, 'leader', leader),"
+                 "     'project', jsonb_build_object('code', code, 'name', name, 'county', county, 'leader', leader,"
+                 "       'leader_mobile', leader_mobile),"
                  "     'milestone', jsonb_build_object('id', id, 'title', title, 'due', due_on))"
                  "     ORDER BY NOT overdue, due_on, id), '[]'::jsonb) AS j,"
                  "   count(*) FILTER (WHERE overdue) AS n_over, count(*) FILTER (WHERE NOT overdue) AS n_week"
@@ -239,6 +261,9 @@ digest_check(struct digester *g, const struct config *cfg, double now)
                  "     jsonb_build_object('title', format('%s每日汇总 %s｜逾期 %s 项，本周到期 %s 项｜项目红灯 %s 黄灯 %s 绿灯 %s',"
                  "         $9::text, $6, (SELECT count(*) FROM m WHERE overdue), (SELECT count(*) FROM m WHERE NOT overdue),"
                  "         l.r, l.y, l.g),"
+                 "       'title_head', format('%s每日汇总 %s', $9::text, $6),"
+                 "       'due_by_day', (SELECT coalesce(jsonb_object_agg(d, c), '{}'::jsonb) FROM"
+                 "         (SELECT due_on::text AS d, count(*) AS c FROM m WHERE NOT overdue GROUP BY due_on) x),"
                  "       'digest', 'daily', 'date', $6, 'receiver', $1, 'leaders', $7::text[], 'units', $8::text[],"
                  "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
                  "       'due_this_week', (SELECT count(*) FROM m WHERE NOT overdue),"

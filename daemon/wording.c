@@ -439,3 +439,35 @@ wording_local_time(const char *s, char *short_out, size_t short_len, char *iso_o
     }
     return true;
 }
+
+/* ---- a digest's title ---------------------------------------------------- */
+
+char *
+wording_digest_title(const json_t *p, const struct ymd *today)
+{
+    const char *head = jstr(p, NULL, "title_head");
+    const json_t *by_day = json_object_get(p, "due_by_day");
+    const json_t *over = json_object_get(p, "overdue"), *lights = json_object_get(p, "lights");
+    if (head == NULL || !json_is_object(by_day) || !json_is_integer(over) || !json_is_object(lights))
+        return NULL;
+    /* what was due on or after the digest's date: overdue by today, or still to come */
+    long t = ymd_to_days(today), late = (long)json_integer_value(over), week = 0;
+    const char *day;
+    const json_t *n;
+    json_object_foreach((json_t *)by_day, day, n) {
+        struct ymd d;
+        if (!parse_date(day, &d) || !json_is_integer(n))
+            return NULL;
+        if (ymd_to_days(&d) < t)
+            late += (long)json_integer_value(n);
+        else
+            week += (long)json_integer_value(n);
+    }
+    struct buf b;
+    buf_init(&b);
+    buf_printf(&b, "%s｜逾期 %ld 项，本周到期 %ld 项｜项目红灯 %lld 黄灯 %lld 绿灯 %lld", head, late, week,
+               (long long)json_integer_value(json_object_get(lights, "red")),
+               (long long)json_integer_value(json_object_get(lights, "yellow")),
+               (long long)json_integer_value(json_object_get(lights, "green")));
+    return buf_steal(&b);
+}

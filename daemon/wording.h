@@ -46,4 +46,12 @@ void wording_days_phrase(long days, char *out, size_t outlen);
 bool wording_local_time(const char *s, char *short_out, size_t short_len, char *iso_out,
                         size_t iso_len);
 
+/* A daily digest's or weekly summary's title as of the business date
+ * today: its payload's title_head, then the overdue and due-this-week
+ * counts — those due on or after the digest's date (due_by_day, {date:
+ * count}) that today has passed count as overdue — and the lights. NULL
+ * when the payload lacks those facts (the caller says payload.title).
+ * Caller frees. */
+char *wording_digest_title(const json_t *payload, const struct ymd *today);
+
 #endif

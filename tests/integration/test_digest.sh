@@ -80,8 +80,37 @@ wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
 ok "one weekly summary per receiver for the week (stage weekly:2026-W48)"
 expect_contains "… titled with the week and the ranked month" "周报 2026-W48｜10 月投资完成排名" "$(digests /json)"
 counties=$(sql "SELECT count(DISTINCT county_id) FROM project WHERE year = 2026 AND annual_plan > 0")
-expect_eq "… ranking every county with planned investment" "$counties" \
-    "$(sql "SELECT jsonb_array_length(payload->'items') FROM alert WHERE subject = 'receiver:audit' AND stage = 'weekly:2026-W48'")"
+# weekly_items STAGE WHAT — of receiver audit's weekly summary: "ranked"
+# (the ranked counties), "unreported" (its 未报齐 line) or "named" (the
+# counties on that line)
+weekly_items() {
+    case "$2" in
+        ranked) sql "SELECT string_agg(i #>> '{project,county}', ' ' ORDER BY i #>> '{project,county}')
+                       FROM alert a, jsonb_array_elements(a.payload->'items') i
+                      WHERE a.subject = 'receiver:audit' AND a.stage = '$1' AND i ? 'rank'" ;;
+        unreported) sql "SELECT i->>'message' FROM alert a, jsonb_array_elements(a.payload->'items') i
+                          WHERE a.subject = 'receiver:audit' AND a.stage = '$1' AND i ? 'unreported'" ;;
+        named) sql "SELECT string_agg(u->>'county', ' ' ORDER BY u->>'county' COLLATE \"C\")
+                      FROM alert a, jsonb_array_elements(a.payload->'items') i, jsonb_array_elements(i->'unreported') u
+                     WHERE a.subject = 'receiver:audit' AND a.stage = '$1'" ;;
+    esac
+}
+# Counties with a project of the year lacking MONTH's report.
+missing_in() {
+    sql "SELECT string_agg(n, ' ' ORDER BY n COLLATE \"C\") FROM (SELECT DISTINCT c.name AS n
+           FROM project p JOIN county c ON c.id = p.county_id WHERE p.year = 2026 AND p.annual_plan > 0
+            AND NOT EXISTS (SELECT 1 FROM investment_report r WHERE r.project_id = p.id AND r.month = '$1')) s"
+}
+late=$(missing_in 2026-10-01)
+[ -n "$late" ] || fail "the demo ledger has every October report: the case below needs a missing one"
+expect_eq "… a county whose October reports are not all in is named, not ranked" "$late" \
+    "$(weekly_items weekly:2026-W48 named)"
+expect_eq "… the others all ranked" "$((counties - $(echo $late | wc -w)))" "$(weekly_items weekly:2026-W48 ranked | wc -w)"
+expect_eq "… but named: 10月月报未报齐" "10月月报未报齐：$(echo "$late" | sed 's/ /、/g')" \
+    "$(weekly_items weekly:2026-W48 unreported)"
+expect_eq "… every county with planned investment ranked or named" "$counties" \
+    "$(sql "SELECT jsonb_array_length(payload->'items') - 1 + jsonb_array_length(payload->'items'->-1->'unreported')
+              FROM alert WHERE subject = 'receiver:audit' AND stage = 'weekly:2026-W48'")"
 expect_eq "… 城区组 and 县组 ranked apart, each from 1" "$(sql "SELECT count(DISTINCT grp) FROM county c WHERE EXISTS
         (SELECT 1 FROM project p WHERE p.county_id = c.id AND p.year = 2026 AND p.annual_plan > 0)")" \
     "$(sql "SELECT count(DISTINCT i->>'group') FROM alert a, jsonb_array_elements(a.payload->'items') i
@@ -119,6 +148,45 @@ wait_for "SELECT status FROM delivery WHERE alert_id = $yellow" delivered || fai
 ok "… and goes out after the next day's digest"
 expect_eq "the next day of the same week: no second weekly summary" 3 \
     "$(sql "SELECT count(*) FROM alert WHERE stage = 'weekly:2026-W48'")"
+
+# December, before November's reports are in: the ranking is October's,
+# against October's plan, not November's with every county behind.
+set_clock 2026-12-07T08:30:05+08:00
+wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+          WHERE a.stage = 'weekly:2026-W50' AND d.status = 'delivered'" 3 || fail "no weekly summaries in W50"
+expect_contains "no November report in: the summary ranks October and says so" \
+    "周报 2026-W50｜10 月投资完成排名" "$(digests /json)"
+expect_eq "… its month is October's" 2026-10 \
+    "$(sql "SELECT payload->>'month' FROM alert WHERE subject = 'receiver:audit' AND stage = 'weekly:2026-W50'")"
+# November's reports come in, but for two counties (a district and a county).
+sql "INSERT INTO investment_report (project_id, month, amount, ytd)
+     SELECT p.id, '2026-11-01', 0, coalesce((SELECT max(r.ytd) FROM investment_report r WHERE r.project_id = p.id), 0)
+       FROM project p JOIN county c ON c.id = p.county_id
+      WHERE p.year = 2026 AND c.name NOT IN ('西工区', '嵩县')" >/dev/null
+expect_eq "(November's reports are missing for 西工区 and 嵩县 only)" "嵩县 西工区" "$(missing_in 2026-11-01)"
+set_clock 2026-12-14T08:30:05+08:00
+wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+          WHERE a.stage = 'weekly:2026-W51' AND d.status = 'delivered'" 3 || fail "no weekly summaries in W51"
+expect_contains "November's reports in, but not all: the summary ranks November" \
+    "周报 2026-W51｜11 月投资完成排名" "$(digests /json)"
+expect_eq "… names the counties whose reports are missing, district group first" "11月月报未报齐：西工区、嵩县" \
+    "$(weekly_items weekly:2026-W51 unreported)"
+expect_eq "… and ranks neither of them" "" \
+    "$(weekly_items weekly:2026-W51 ranked | tr ' ' '\n' | grep -xE '西工区|嵩县')"
+expect_eq "… the others all ranked" "$((counties - 2))" \
+    "$(weekly_items weekly:2026-W51 ranked | wc -w)"
+c=$(weekly_items weekly:2026-W51 ranked | cut -d' ' -f1)
+expect_eq "… each against November's planned progress (序时进度)" \
+    "$(sql "SELECT round(100 * sum(coalesce(ip.planned_cumulative, p.annual_plan * 11 / 12)) / sum(p.annual_plan), 1)
+              FROM project p JOIN county c ON c.id = p.county_id
+              LEFT JOIN investment_plan ip ON ip.project_id = p.id AND ip.month = '2026-11-01'
+             WHERE p.year = 2026 AND p.annual_plan > 0 AND c.name = '$c'")" \
+    "$(sql "SELECT i->>'schedule_rate' FROM alert a, jsonb_array_elements(a.payload->'items') i
+             WHERE a.subject = 'receiver:audit' AND a.stage = 'weekly:2026-W51' AND i #>> '{project,county}' = '$c'")"
+robot=$(curl -sf "$base/_received?path=/wecom" | python3 -c 'import json, sys
+print([e["json"]["markdown"]["content"] for e in json.load(sys.stdin)
+       if "markdown" in e["json"] and "2026-W51" in e["json"]["markdown"]["content"]][0])')
+expect_contains "… the robot's message says it on a line of its own" "11月月报未报齐：西工区、嵩县" "$robot"
 
 # A county-filtered receiver's digest covers only its county's projects.
 county=$(sql "SELECT c.name FROM county c JOIN project p ON p.county_id = c.id GROUP BY c.name ORDER BY count(*) DESC LIMIT 1")

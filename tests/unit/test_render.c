@@ -661,7 +661,10 @@ test_golden_digests(void **state)
                        "{\"kind\":\"rank\",\"lag_light\":\"red\",\"message\":\"城区组第 2 名：完成 60.1%，序时 91.7%，落后 31.6 个百分点\","
                        "\"project\":{\"county\":\"西工区\"}},"
                        "{\"kind\":\"rank\",\"lag_light\":\"yellow\",\"message\":\"县组第 1 名：完成 80.0%，序时 91.7%，落后 11.7 个百分点\","
-                       "\"project\":{\"county\":\"孟津区\"}}]", 0, NULL);
+                       "\"project\":{\"county\":\"孟津区\"}},"
+                       "{\"kind\":\"rank\",\"message\":\"11月月报未报齐：老城区、嵩县\","
+                       "\"unreported\":[{\"county\":\"老城区\",\"missing\":2,\"projects\":31},"
+                       "{\"county\":\"嵩县\",\"missing\":30,\"projects\":30}]}]", 0, NULL);
     assert_non_null(items);
     n = views_of_items(items, views);
     d.id = "1043";
@@ -675,7 +678,8 @@ test_golden_digests(void **state)
         assert_golden(name, rq.body);
         const char *a = strstr(rq.body, "城区组第 1 名"), *b = strstr(rq.body, "城区组第 2 名"),
                    *c = strstr(rq.body, "县组第 1 名");
-        assert_true(a != NULL && b != NULL && c != NULL && a < b && b < c);
+        const char *u = strstr(rq.body, "11月月报未报齐：老城区、嵩县");    /* named, not ranked */
+        assert_true(a != NULL && b != NULL && c != NULL && u != NULL && a < b && b < c && c < u);
         render_request_free(&rq);
     }
     json_decref(items);

@@ -188,6 +188,34 @@ test_other_kinds(void **state)
     json_decref(p);
 }
 
+/* A digest's title counts what is overdue and due this week on the day it
+ * is sent, not on the day it was written. */
+static void
+test_digest_title_at_send(void **state)
+{
+    (void)state;
+    json_t *p = json_loads("{\"title\":\"每日汇总 2026-11-25｜逾期 10 项，本周到期 5 项｜项目红灯 1 黄灯 2 绿灯 3\","
+                           "\"title_head\":\"每日汇总 2026-11-25\",\"overdue\":10,"
+                           "\"due_by_day\":{\"2026-11-25\":2,\"2026-11-27\":3},"
+                           "\"lights\":{\"red\":1,\"yellow\":2,\"green\":3}}", 0, NULL);
+    assert_non_null(p);
+    struct ymd d = day(2026, 11, 25);
+    char *t = wording_digest_title(p, &d);
+    assert_string_equal(t, "每日汇总 2026-11-25｜逾期 10 项，本周到期 5 项｜项目红灯 1 黄灯 2 绿灯 3");
+    free(t);
+    d = day(2026, 11, 26);      /* held a day: today's two are overdue now */
+    t = wording_digest_title(p, &d);
+    assert_string_equal(t, "每日汇总 2026-11-25｜逾期 12 项，本周到期 3 项｜项目红灯 1 黄灯 2 绿灯 3");
+    free(t);
+    d = day(2026, 11, 30);
+    t = wording_digest_title(p, &d);
+    assert_string_equal(t, "每日汇总 2026-11-25｜逾期 15 项，本周到期 0 项｜项目红灯 1 黄灯 2 绿灯 3");
+    free(t);
+    json_object_del(p, "due_by_day");       /* written before the facts were kept */
+    assert_null(wording_digest_title(p, &d));
+    json_decref(p);
+}
+
 int
 main(void)
 {
@@ -196,6 +224,7 @@ main(void)
         cmocka_unit_test(test_days_across_month_and_year_ends),
         cmocka_unit_test(test_beijing_day_edges),
         cmocka_unit_test(test_other_kinds),
+        cmocka_unit_test(test_digest_title_at_send),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
