@@ -343,11 +343,17 @@ on_claim_answered(void *arg, const struct claim_outcome *o)
 }
 
 /* A verdict was written (or could not be): stopping, it may have been the
- * last one. */
+ * last one; rows put back unsent are claimable again now (a claim made
+ * while their release was being written did not see them). */
 static void
 on_written(void *arg)
 {
-    check_drained(arg);
+    struct deliverer *dl = arg;
+    if (dl->q.rows_back && !dl->q.draining && !dl->q.closing) {
+        dl->q.rows_back = false;
+        step(dl);
+    }
+    check_drained(dl);
 }
 
 struct deliverer *

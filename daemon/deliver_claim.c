@@ -275,6 +275,8 @@ static struct attempt *
 backlog_summary(struct claimer *cl, const struct receiver *rv, const PGresult *res, const int *rows,
                 const struct alert_view *views, size_t n, const char *when, double sent_at, int64_t now_ms)
 {
+    if (n == 0)
+        return NULL;
     char id[48];
     snprintf(id, sizeof id, "s%s", PQgetvalue(res, rows[0], 0));
     struct render_request rq;

@@ -167,6 +167,8 @@ on_recorded(void *arg, const char *err)
     if (err && !q->closing)
         log_warn("could not record a delivery outcome: it will be sent again when its lease ends",
                  "receiver=%s %s rows=%zu error=%s", at->receiver, dq_attempt_fields(at), at->n, log_q(err));
+    if (at->released && !err)
+        q->rows_back = true;
     dq_attempt_free(at);
     q->written(q->arg);
 }
@@ -174,6 +176,7 @@ on_recorded(void *arg, const char *err)
 void
 dq_record(struct attempt *at, enum verdict v, double next, const char *error, long http_status)
 {
+    at->released = v == V_RELEASED;
     vbatch_add(at->q->vb, at->ids, at->n, v, dq_now(at->q), next, error, http_status, on_recorded, at);
 }
 

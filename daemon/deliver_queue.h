@@ -39,6 +39,7 @@ struct attempt {
     char webhook_id[32];            /* json: "msg_<alert id>"; "" otherwise */
     struct render_request rq;       /* queued: what to send */
     bool rendered;
+    bool released;                  /* its verdict puts its rows back unsent */
     struct attempt *qnext;          /* in its receiver's queue */
     struct attempt *lprev, *lnext;  /* in q->live */
 };
@@ -76,6 +77,10 @@ struct dqueue {
     bool closing;                   /* being freed: a failed write is not worth a warning */
     void (*written)(void *arg);     /* after each verdict was written (or could not be) */
     void *arg;
+    /* Rows were put back (released unsent) since the deliverer last
+     * looked: once that is written they can be claimed again, and a claim
+     * made meanwhile saw them still leased. */
+    bool rows_back;
 };
 
 /* Empty, with one state per configured receiver; written(arg) is told

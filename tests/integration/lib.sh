@@ -65,7 +65,7 @@ create_db() {
     createdb "$T_DB" || fail "createdb $T_DB"
 }
 
-# create_demo_db — this test's database as a copy (createdb -T) of the demo
+# create_demo_db [DB] — this test's database (or DB) as a copy (createdb -T) of the demo
 # ledger: data/demo's projects, milestones, plans and reports imported by
 # this build's keyprojd, with no scan run. The first test to ask makes it,
 # once per PostgreSQL instance and build; the others wait for it.
@@ -78,7 +78,7 @@ create_demo_db() {
         [ "$(psql -X -A -t -d postgres -c "SELECT count(*) FROM pg_database WHERE datname = '$tpl'")" = 1 ] ||
             t_make_demo_template "$tpl"
     ) 9>"$top_builddir/tests/tmp/demo-template.lock" || fail "could not make the demo ledger's template"
-    createdb -T "$tpl" "$T_DB" || fail "createdb -T $tpl $T_DB"
+    createdb -T "$tpl" "${1:-$T_DB}" || fail "createdb -T $tpl ${1:-$T_DB}"
 }
 
 # t_make_demo_template NAME — imports the demo into a database of its own

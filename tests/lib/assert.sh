@@ -31,10 +31,12 @@ t_cleanup() {
     for h in $T_AT_EXIT; do "$h"; done
     for p in $T_EXTRA_PIDS; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
     # A sanitizer's report (a leak at exit, a bad access, undefined
-    # behaviour) in any file of the test fails it, however its programs ended.
-    local san='ERROR: (AddressSanitizer|LeakSanitizer)|\.c:[0-9]+:[0-9]+: runtime error:'
+    # behaviour) in any file of the test fails it, however its programs
+    # ended; so does libpq's notice of a result read at a row or column that
+    # is not there (a bad index the sanitizers cannot see).
+    local san='ERROR: (AddressSanitizer|LeakSanitizer)|\.c:[0-9]+:[0-9]+: runtime error:|(row|column) number -?[0-9]+ is out of range'
     if grep -rqE "$san" "$T_DIR" 2>/dev/null; then
-        echo "FAIL: a sanitizer reported an error:" >&2
+        echo "FAIL: a sanitizer or libpq reported a programming error:" >&2
         grep -rhE -A 25 "$san" "$T_DIR" 2>/dev/null | head -n 80 >&2
         rc=1
     fi
