@@ -31,7 +31,8 @@ hold_leader() {
     T_HELD="$T_HELD $1"
     wait_until 30 is_eq 1 psql -X -q -A -t -d "$1" -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
               WHERE l.locktype = 'advisory' AND l.objid = 7391002 AND l.granted
-              AND a.application_name = 'keyproj_hold_leader'" || fail "could not take the leader lock of $1 in 30 s"
+              AND a.application_name = 'keyproj_hold_leader' AND a.datname = current_database()" ||
+        fail "could not take the leader lock of $1 in 30 s"
 }
 
 release_leader() {

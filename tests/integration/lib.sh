@@ -89,18 +89,24 @@ t_make_demo_template() {
     mkdir -p "$dir"
     dropdb --if-exists "$db" >/dev/null 2>&1
     createdb "$db" || return 1
+    # (not holding the file lock: fd 9 is closed for it)
     PGAPPNAME=keyproj_template_hold psql -X -q -d "$db" -c "SELECT pg_advisory_lock(7391002)" \
-        -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+        -c "SELECT pg_sleep(600)" >/dev/null 2>&1 9>&- &
     holder=$!
-    wait_until 30 is_eq 1 psql -X -A -t -d "$db" -c "SELECT count(*) FROM pg_locks
-        WHERE locktype = 'advisory' AND objid = 7391002 AND granted" || return 1
+    # The leader lock of this database only: other tests' leaders hold theirs.
+    if ! wait_until 30 is_eq 1 psql -X -A -t -d "$db" -c "SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND objid = 7391002 AND granted
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"; then
+        kill "$holder" 2>/dev/null
+        return 1
+    fi
     cat > "$dir/keyprojd.conf" <<CONF
 timezone = "Asia/Shanghai";
 database = { conninfo = "$(T_DB=$db conninfo)"; };
 control = { socket = "$dir/control.sock"; admins = [ "$(id -un)" ]; };
 alerts = { $T_NO_HOLDS };
 CONF
-    "$KEYPROJD" -c "$dir/keyprojd.conf" --now 2026-11-25T09:00:00+08:00 >>"$dir/keyprojd.log" 2>&1 &
+    "$KEYPROJD" -c "$dir/keyprojd.conf" --now 2026-11-25T09:00:00+08:00 >>"$dir/keyprojd.log" 2>&1 9>&- &
     pid=$!
     wait_until 60 is_eq connected t_template_database "$dir/control.sock" || rc=1
     local kind
