@@ -23,7 +23,7 @@ extern const struct cmd_entry cmd_help_entry, cmd_version_entry, cmd_status_entr
 extern const struct cmd_entry cmd_overdue_entry, cmd_due_entry;
 extern const struct cmd_entry cmd_stats_entry, cmd_rank_entry;
 extern const struct cmd_entry cmd_done_entry, cmd_waive_entry, cmd_reschedule_entry, cmd_reopen_entry,
-    cmd_report_entry, cmd_start_entry, cmd_complete_entry;
+    cmd_report_entry, cmd_start_entry, cmd_complete_entry, cmd_archive_entry, cmd_readmit_entry;
 extern const struct cmd_entry cmd_problem_entry, cmd_approval_entry, cmd_orders_entry, cmd_order_entry,
     cmd_campaign_entry, cmd_audit_entry, cmd_export_entry, cmd_reload_entry;
 extern const struct cmd_entry cmd_deliveries_entry, cmd_retry_entry, cmd_silence_entry, cmd_receiver_entry;
@@ -51,6 +51,8 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_report_entry,
     &cmd_start_entry,
     &cmd_complete_entry,
+    &cmd_archive_entry,
+    &cmd_readmit_entry,
     &cmd_problem_entry,
     &cmd_approval_entry,
     &cmd_orders_entry,

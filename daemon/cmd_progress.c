@@ -1,5 +1,5 @@
 /* cmd_progress: the administrators' writes (done, waive, reschedule, reopen,
- * report, start, complete). Each is ONE call of a sql/functions/progress.sql
+ * report, start, complete, archive, readmit). Each is ONE call of a sql/functions/progress.sql
  * function, so the change and its audit row commit together; this file checks
  * the arguments' shape only and never decides whether a change is allowed. */
 #include "ac_config.h"
@@ -14,7 +14,7 @@
 #include "values.h"
 
 extern const struct cmd_entry cmd_done_entry, cmd_waive_entry, cmd_reschedule_entry, cmd_reopen_entry,
-    cmd_report_entry, cmd_start_entry, cmd_complete_entry;
+    cmd_report_entry, cmd_start_entry, cmd_complete_entry, cmd_archive_entry, cmd_readmit_entry;
 
 /* A milestone id as `milestones` shows it. */
 static bool
@@ -216,4 +216,63 @@ const struct cmd_entry cmd_complete_entry = {
     .min_pos = 2,
     .max_pos = 2,
     .exec = complete_exec,
+};
+
+/* ---- the list: a project off it (调出) and back on it (调入) --------------- */
+
+static void
+list_change_exec(struct cmd_ctx *ctx, const struct cmd_args *a, const struct cmd_entry *e, const char *why,
+                 const char *call)
+{
+    struct cmd_call c = { .ctx = ctx, .e = e, .a = a };
+    char on[11];
+    const char *reason;
+    /* today by default, as the daemon's clock sees the day */
+    if (!cmd_required_text(&c, "reason", why, &reason) || !cmd_date_opt_or_today(&c, "date", on))
+        return;
+    const char *args[] = { a->pos[0], on, reason };
+    cmd_run_write(ctx, call, 3, args);
+}
+
+static void
+archive_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    list_change_exec(ctx, a, &cmd_archive_entry, "why the project leaves the list",
+                     "keyproj_project_archive($1::text, $2::date, $3::text");
+}
+
+static void
+readmit_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
+{
+    list_change_exec(ctx, a, &cmd_readmit_entry, "why the project is back on the list",
+                     "keyproj_project_readmit($1::text, $2::date, $3::text");
+}
+
+static const struct cmd_opt list_change_opts[] = { { "reason", true }, { "date", true }, { NULL, false } };
+
+const struct cmd_entry cmd_archive_entry = {
+    .name = "archive",
+    .usage = "CODE --reason TEXT [--date D]",
+    .summary = "take a project off the list (调出), today or on --date (not in the future): it keeps its rows "
+        "and history but leaves projects, stats, rank, status and digests, raises no new alerts, and its "
+        "unsent deliveries become dead",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 1,
+    .max_pos = 1,
+    .opts = list_change_opts,
+    .exec = archive_exec,
+};
+
+const struct cmd_entry cmd_readmit_entry = {
+    .name = "readmit",
+    .usage = "CODE --reason TEXT [--date D]",
+    .summary = "put an archived project back on the list (调入 again), today or on --date; the archive stays "
+        "in the audit log",
+    .level = LEVEL_ADMIN,
+    .flags = CMD_NEEDS_DB,
+    .min_pos = 1,
+    .max_pos = 1,
+    .opts = list_change_opts,
+    .exec = readmit_exec,
 };

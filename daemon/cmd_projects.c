@@ -47,7 +47,8 @@ projects_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     cmd_filters_params(&f, params + 3);
     char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
     char *sql = xasprintf(PROJECT_COLUMNS
-                          " WHERE ($2::text IS NULL OR p.category = $2) AND ($3::text IS NULL OR p.status = $3)%s"
+                          " WHERE keyproj_on_list(p.archived_on, $1::date)"
+                          " AND ($2::text IS NULL OR p.category = $2) AND ($3::text IS NULL OR p.status = $3)%s"
                           " ORDER BY co.name, p.code", where);
     cmd_filters_query(ctx, &f, sql, 3 + FILTER_N, params, cmd_on_rows, ctx, NULL);
     free(sql);
@@ -138,7 +139,10 @@ project_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
              " p.total_investment, p.annual_plan, p.planned_start, p.planned_end, p.actual_start, p.actual_end,"
              " (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id"
              "   AND r.month >= date_trunc('year', $1::date) AND r.month < date_trunc('month', $1::date)"
-             "   ORDER BY r.month DESC LIMIT 1) AS ytd_investment"
+             "   ORDER BY r.month DESC LIMIT 1) AS ytd_investment,"
+             /* an archived project (调出) is still shown, marked */
+             " CASE WHEN keyproj_on_list(p.archived_on, $1::date) THEN '在册' ELSE '已调出' END AS list,"
+             " p.archived_on, p.archive_reason"
              " FROM project p JOIN county c ON c.id = p.county_id"
              " LEFT JOIN unit u ON u.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
              " WHERE p.code = $2",
@@ -238,12 +242,16 @@ county_add(const struct cmd_call *c)
 static void
 county_list(const struct cmd_call *c)
 {
+    char today[11];
+    cmd_today(c->ctx, today);
+    const char *params[] = { today };
     db_query(c->ctx->d->db,
              "SELECT co.name AS county,"
              " CASE co.grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END AS \"group\","
-             " (SELECT count(*) FROM project p WHERE p.county_id = co.id) AS projects"
+             " (SELECT count(*) FROM project p WHERE p.county_id = co.id"
+             "   AND keyproj_on_list(p.archived_on, $1::date)) AS projects"
              " FROM county co ORDER BY co.grp, co.name",
-             0, NULL, cmd_on_rows, c->ctx);
+             1, params, cmd_on_rows, c->ctx);
 }
 
 static const struct cmd_opt county_add_opts[] = { { "group", true }, { NULL, false } };

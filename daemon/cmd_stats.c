@@ -142,7 +142,7 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "    FROM milestone m WHERE m.project_id = p.id"
         "     AND (s.campaign_id IS NULL OR m.campaign_id = s.campaign_id)) ms ON true"
         INVESTMENT_JOINS
-        "  WHERE p.year = extract(year FROM $2::date)%s)"
+        "  WHERE p.year = extract(year FROM $2::date) AND keyproj_on_list(p.archived_on, $1::date)%s)"
         " SELECT CASE WHEN grouping(grp) = 1 THEN '合计' ELSE grp END AS %s,"
         "  count(*) AS projects,"
         "  sum(due)::bigint AS milestones_due, sum(done)::bigint AS milestones_done,"
@@ -192,14 +192,19 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     char month[11];
     if (!cmd_filters_read(&c, &f) || !report_month(&c, month))
         return;
-    const char *params[2 + FILTER_N] = { month, month };    /* $2: as the shared fragments read it */
-    cmd_filters_params(&f, params + 2);
-    char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 3);
+    char today[11];
+    cmd_today(ctx, today);
+    /* $2: as the shared fragments read it; $3 today, for the list as it stands (an archived project, 调出,
+     * is out of the ranking) */
+    const char *params[3 + FILTER_N] = { month, month, today };
+    cmd_filters_params(&f, params + 3);
+    char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
     char *sql = xasprintf(
         "WITH per AS (SELECT co.name AS county, co.grp," INVESTMENT_PER_PROJECT
         "  FROM project p JOIN county co ON co.id = p.county_id"
         "  LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id" INVESTMENT_JOINS
-        "  WHERE p.year = extract(year FROM $1::date) AND p.annual_plan > 0%s),"
+        "  WHERE p.year = extract(year FROM $1::date) AND p.annual_plan > 0"
+        "   AND keyproj_on_list(p.archived_on, $3::date)%s),"
         " agg AS (SELECT county, grp, count(*) AS projects," INVESTMENT_FIGURES ","
         "   sum(ytd) / sum(plan) AS rate, (sum(ytd) - sum(plan_to_date)) / sum(plan) AS points"
         "  FROM per GROUP BY county, grp)"
@@ -210,7 +215,7 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "  investment_rate, schedule_rate, points_vs_schedule"
         " FROM agg ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), rank, county",
         where);
-    cmd_filters_query(ctx, &f, sql, 2 + FILTER_N, params, cmd_on_rows, ctx, NULL);
+    cmd_filters_query(ctx, &f, sql, 3 + FILTER_N, params, cmd_on_rows, ctx, NULL);
     free(sql);
     free(where);
 }

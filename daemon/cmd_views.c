@@ -51,7 +51,8 @@ overdue_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     /* due_on < today: a node due yesterday is overdue by one day; the
      * partial index on pending nodes by due date serves this. */
     char *sql = xasprintf("SELECT m.id, $1::date - m.due_on AS days_overdue," VIEW_COLUMNS VIEW_FROM
-                          " WHERE m.status = 'pending' AND m.due_on < $1::date%s"
+                          " WHERE m.status = 'pending' AND m.due_on < $1::date"
+                          " AND keyproj_on_list(p.archived_on, $1::date)%s"
                           " ORDER BY m.due_on, co.name, p.code, m.id", where);
     cmd_filters_query(ctx, &f, sql, 1 + FILTER_N, params, cmd_on_rows, ctx, NULL);
     free(sql);
@@ -104,7 +105,8 @@ due_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     cmd_filters_params(&f, params + 2);
     char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 3);
     char *sql = xasprintf("SELECT m.id, m.due_on - $1::date AS days_left," VIEW_COLUMNS VIEW_FROM
-                          " WHERE m.status = 'pending' AND m.due_on BETWEEN $1::date AND $1::date + $2::int%s"
+                          " WHERE m.status = 'pending' AND m.due_on BETWEEN $1::date AND $1::date + $2::int"
+                          " AND keyproj_on_list(p.archived_on, $1::date)%s"
                           " ORDER BY m.due_on, co.name, p.code, m.id", where);
     cmd_filters_query(ctx, &f, sql, 2 + FILTER_N, params, cmd_on_rows, ctx, NULL);
     free(sql);

@@ -50,7 +50,8 @@ text_array(const struct matcher *m)
     "   l.mobile AS leader_mobile" \
     "   FROM project p JOIN county c ON c.id = p.county_id" \
     "   LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id" \
-    "   WHERE (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))" \
+    "   WHERE keyproj_on_list(p.archived_on, $6::date)" \
+    "   AND (cardinality($3::text[]) = 0 OR c.name = ANY($3::text[]))" \
     "   AND (cardinality($4::text[]) = 0 OR p.sector = ANY($4::text[]))" \
     "   AND (cardinality($5::text[]) = 0 OR p.level = ANY($5::text[]))" \
     "   AND (cardinality($7::text[]) = 0 OR l.name = ANY($7::text[]))" \
@@ -134,7 +135,7 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
                  "   FROM s CROSS JOIN project p JOIN county co ON co.id = p.county_id"
                  "   LEFT JOIN investment_report rep ON rep.project_id = p.id AND rep.month = s.month"
                  "   LEFT JOIN investment_plan ip ON ip.project_id = p.id AND ip.month = s.month"
-                 "   WHERE p.year = extract(year FROM s.month) AND p.annual_plan > 0),"
+                 "   WHERE p.year = extract(year FROM s.month) AND p.annual_plan > 0 AND keyproj_on_list(p.archived_on, $6::date)),"
                  " agg AS (SELECT county, grp, count(*) AS projects, count(*) FILTER (WHERE ytd IS NULL) AS missing,"
                  "   100 * sum(ytd) / sum(plan) AS rate,"
                  "   100 * sum(plan_to_date) / sum(plan) AS sched, 100 * (sum(ytd) - sum(plan_to_date)) / sum(plan) AS points"

@@ -90,7 +90,9 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
  * payloads are more than work_mem, so that each batch wrote and read
  * temporary files. The payloads come as text[] and are cast to jsonb one
  * by one: a jsonb[] parameter cost about half as much again to read
- * (5,000 payloads: ~100 ms against ~65 ms). */
+ * (5,000 payloads: ~100 ms against ~65 ms). An alert of a project off the
+ * list (archived, 调出, keyproj_on_list) is not raised: the row's state is
+ * still written, so a readmitted project resumes from where it stands. */
 #define SCAN_WRITE_PARAMS 11
 #define SCAN_WRITE_ALERTS_RETURNING(ret) \
     ", ins AS (INSERT INTO alert (kind, subject, stage, light, project_id, created_at, payload)" \
@@ -99,6 +101,8 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
     "           unnest($6::text[]) AS subject, unnest($7::text[]) AS stage, unnest($8::text[]) AS light," \
     "           unnest($9::bigint[]) AS project_id, unnest($10::text[]) AS payload) a" \
     "    WHERE a.row_id IN (SELECT id FROM upd)" \
+    "      AND NOT EXISTS (SELECT FROM project ap WHERE ap.id = a.project_id" \
+    "                      AND NOT keyproj_on_list(ap.archived_on, $4::date))" \
     "   ON CONFLICT (kind, subject, stage) DO NOTHING" \
     "   RETURNING id, kind, subject, stage" ret ")" \
     ", dlv AS (INSERT INTO delivery (alert_id, receiver, next_attempt_at, created_at)" \

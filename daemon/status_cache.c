@@ -42,10 +42,12 @@ struct status_cache {
 };
 
 static const char COUNTS_SQL[] =
-    "SELECT (SELECT count(*) FROM project) AS projects,"
-    " (SELECT count(*) FROM project WHERE light = 'red') AS projects_red,"
-    " (SELECT count(*) FROM project WHERE light = 'yellow') AS projects_yellow,"
-    " (SELECT count(*) FROM project WHERE light = 'green') AS projects_green,"
+    "SELECT (SELECT count(*) FROM project WHERE keyproj_on_list(archived_on, $1::date)) AS projects,"
+    " (SELECT count(*) FROM project WHERE light = 'red' AND keyproj_on_list(archived_on, $1::date)) AS projects_red,"
+    " (SELECT count(*) FROM project WHERE light = 'yellow' AND keyproj_on_list(archived_on, $1::date))"
+    "   AS projects_yellow,"
+    " (SELECT count(*) FROM project WHERE light = 'green' AND keyproj_on_list(archived_on, $1::date))"
+    "   AS projects_green,"
     " count(*) FILTER (WHERE status = 'pending') AS milestones_pending,"
     " count(*) FILTER (WHERE status = 'done') AS milestones_done,"
     " count(*) FILTER (WHERE status = 'waived') AS milestones_waived,"
@@ -56,7 +58,8 @@ static const char COUNTS_SQL[] =
     " (SELECT count(*) FROM delivery WHERE status = 'dead') AS deliveries_dead,"
     " (SELECT extract(epoch FROM min(created_at))::float8 FROM delivery WHERE status = 'pending')"
     "   AS oldest_pending_epoch"
-    " FROM milestone";
+    /* the milestones of the list as it stands: an archived project's (调出) are out */
+    " FROM milestone WHERE project_id NOT IN (SELECT id FROM project WHERE NOT keyproj_on_list(archived_on, $1::date))";
 
 static void refresh(struct status_cache *c);
 

@@ -431,7 +431,8 @@ CREATE OR REPLACE FUNCTION keyproj_project_json(p_id bigint) RETURNS json
 LANGUAGE sql STABLE AS $$
 SELECT json_build_object('code', p.code, 'name', p.name, 'county', c.name, 'status', p.status,
                           'planned_start', p.planned_start, 'actual_start', p.actual_start,
-                          'planned_end', p.planned_end, 'actual_end', p.actual_end)
+                          'planned_end', p.planned_end, 'actual_end', p.actual_end,
+                          'archived_on', p.archived_on, 'archive_reason', p.archive_reason)
   FROM project p JOIN county c ON c.id = p.county_id
  WHERE p.id = p_id
 $$;
@@ -514,3 +515,96 @@ BEGIN
 END
 $fn$;
 
+
+-- archive CODE --reason TEXT [--date D]: the project leaves the list (调出)
+-- on D (today by default; not in the future). Its rows stay; from D it is
+-- out of the live ledger (sql/0003_project_archive.sql). Its deliveries
+-- still pending and not claimed by a sender are not sent: they become dead
+-- with the archive as their error, visible and replayable like any dead
+-- letter (a readmission does not send them again; `retry` can).
+CREATE OR REPLACE FUNCTION keyproj_project_archive(p_code text, p_on date, p_reason text, p_today date,
+                                                   p_actor text, p_req text)
+RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_subject text := 'project:' || p_code;
+    p project;
+    v_old jsonb;
+    v_new jsonb := jsonb_build_object('archived_on', p_on, 'archive_reason', p_reason);
+    v_why text;
+    v_dropped bigint;
+BEGIN
+    SELECT * INTO p FROM project WHERE code = p_code FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN keyproj_not_found(p_actor, 'project.archive', v_subject, v_new,
+                                 format('no project with code ''%s''', p_code), p_req);
+    END IF;
+    v_old := jsonb_build_object('archived_on', p.archived_on, 'archive_reason', p.archive_reason);
+    v_why := CASE
+        WHEN p.archived_on IS NOT NULL THEN
+            format('project %s is already archived (调出 on %s, reason: %s)', p_code, keyproj_ymd(p.archived_on),
+                   p.archive_reason)
+        WHEN p_on > p_today THEN
+            format('archive date %s is in the future (today is %s)', keyproj_ymd(p_on), keyproj_ymd(p_today))
+        WHEN btrim(coalesce(p_reason, '')) = '' THEN
+            'an archive needs a reason (--reason TEXT)'
+    END;
+    IF v_why IS NOT NULL THEN
+        RETURN keyproj_write_refused(p_actor, 'project.archive', v_subject, v_old, v_new, 'invalid', v_why, p_req);
+    END IF;
+    UPDATE project SET archived_on = p_on, archive_reason = p_reason WHERE id = p.id;
+    WITH d AS (
+        UPDATE delivery dl SET status = 'dead',
+               last_error = format('project %s archived (调出) on %s', p_code, keyproj_ymd(p_on))
+          FROM alert a
+         WHERE a.id = dl.alert_id AND a.project_id = p.id AND dl.status = 'pending' AND dl.claimed_by IS NULL
+        RETURNING dl.id)
+    SELECT count(*) INTO v_dropped FROM d;
+    RETURN keyproj_write_ok(p_actor, 'project.archive', v_subject, v_old, v_new,
+                            jsonb_build_object('deliveries_dropped', v_dropped), p_req,
+                            (keyproj_project_json(p.id)::jsonb
+                             || jsonb_build_object('deliveries_dropped', v_dropped))::json);
+END
+$fn$;
+
+-- readmit CODE --reason TEXT [--date D]: an archived project is back on the
+-- list (调入) from D; both archive columns are cleared, the audit row keeps
+-- the old ones with the date and reason of the readmission.
+CREATE OR REPLACE FUNCTION keyproj_project_readmit(p_code text, p_on date, p_reason text, p_today date,
+                                                   p_actor text, p_req text)
+RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_subject text := 'project:' || p_code;
+    p project;
+    v_old jsonb;
+    v_new jsonb := jsonb_build_object('archived_on', NULL, 'archive_reason', NULL);
+    v_extra jsonb := jsonb_build_object('readmitted_on', p_on, 'reason', p_reason);
+    v_why text;
+BEGIN
+    SELECT * INTO p FROM project WHERE code = p_code FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN keyproj_not_found(p_actor, 'project.readmit', v_subject, v_extra,
+                                 format('no project with code ''%s''', p_code), p_req);
+    END IF;
+    v_old := jsonb_build_object('archived_on', p.archived_on, 'archive_reason', p.archive_reason);
+    v_why := CASE
+        WHEN p.archived_on IS NULL THEN
+            format('project %s is not archived: it is on the list', p_code)
+        WHEN p_on > p_today THEN
+            format('readmission date %s is in the future (today is %s)', keyproj_ymd(p_on), keyproj_ymd(p_today))
+        WHEN p_on < p.archived_on THEN
+            format('readmission date %s is before the project''s archive date %s', keyproj_ymd(p_on),
+                   keyproj_ymd(p.archived_on))
+        WHEN btrim(coalesce(p_reason, '')) = '' THEN
+            'a readmission needs a reason (--reason TEXT)'
+    END;
+    IF v_why IS NOT NULL THEN
+        RETURN keyproj_write_refused(p_actor, 'project.readmit', v_subject, v_old, v_new || v_extra, 'invalid',
+                                     v_why, p_req);
+    END IF;
+    UPDATE project SET archived_on = NULL, archive_reason = NULL WHERE id = p.id;
+    RETURN keyproj_write_ok(p_actor, 'project.readmit', v_subject, v_old, v_new, v_extra, p_req,
+                            (keyproj_project_json(p.id)::jsonb || jsonb_build_object('readmitted_on', p_on))::json);
+END
+$fn$;

@@ -6,7 +6,7 @@ CREATE OR REPLACE FUNCTION keyproj_counts(today date) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 SELECT jsonb_build_object(
     'today', today,
-    'projects', (SELECT count(*) FROM project),
+    'projects', (SELECT count(*) FROM project WHERE keyproj_on_list(archived_on, today)),   -- the list as it stands
     'milestones', (SELECT jsonb_build_object(
                        'pending', count(*) FILTER (WHERE status = 'pending'),
                        'done', count(*) FILTER (WHERE status = 'done'),

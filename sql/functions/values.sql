@@ -91,3 +91,13 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 SELECT to_char(p_at AT TIME ZONE p_tz, 'YYYY-MM-DD HH24:MI:SS')
 $$;
 
+
+-- Whether a project is on the list (in the live ledger) on today: never
+-- archived, or archived (调出) only from a later date
+-- (sql/0003_project_archive.sql). Every query meaning the live ledger —
+-- projects, stats, rank, status, the scan's alerts, digests — asks this;
+-- a plain SQL expression, so the planner inlines it.
+CREATE OR REPLACE FUNCTION keyproj_on_list(p_archived_on date, p_today date) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+SELECT p_archived_on IS NULL OR p_archived_on > p_today
+$$;

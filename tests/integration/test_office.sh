@@ -112,3 +112,74 @@ expect_eq "keyproj_edit_distance counts characters" "1 1 2 0 3 2" \
     "$(sql "SELECT concat_ws(' ', keyproj_edit_distance('洛龙县', '洛龙区'), keyproj_edit_distance('涧西', '涧西区'),
                                  keyproj_edit_distance('洛龙县', '嵩县'), keyproj_edit_distance('嵩县', '嵩县'),
                                  keyproj_edit_distance('', 'abc'), keyproj_edit_distance('kitten', 'sitting') - 1)")"
+
+# ---- the list changes: 调出 and 调入 again -----------------------------------
+
+# A project of this year with alerts raised, taken off the list on 11-20.
+gone=$(sql "SELECT p.code FROM project p WHERE p.year = 2026 AND p.annual_plan > 0
+              AND EXISTS (SELECT 1 FROM alert a WHERE a.project_id = p.id)
+              AND EXISTS (SELECT 1 FROM milestone m WHERE m.project_id = p.id AND m.status = 'pending'
+                          AND m.due_on < '$TODAY')
+            ORDER BY p.code LIMIT 1")
+[ -n "$gone" ] || fail "the demo has a project with alerts and an overdue node"
+listed() { kpctl --json projects | py "sum(1 for r in d if r['code'] == '$gone')"; }
+total() { kpctl --json stats | py '[r["projects"] for r in d if r["county"] == "合计"][0]'; }
+projects_before=$(status_field projects)
+total_before=$(total)
+expect_eq "before: the project is listed" 1 "$(listed)"
+
+run archive "$gone" --reason "已列入省重点，调出市重点" --date 2026-11-20
+expect_eq "archive (调出) answers the project with its date and reason" \
+    "0|2026-11-20|已列入省重点，调出市重点" \
+    "$rc|$(echo "$out" | py 'd["archived_on"] + "|" + d["archive_reason"]')"
+expect_eq "…audited as project.archive, by whom, with date and reason" \
+    "$me|ok|2026-11-20|已列入省重点，调出市重点" \
+    "$(last_audit "project:$gone" project.archive "concat_ws('|', actor, result, new->>'archived_on', new->>'archive_reason')")"
+expect_eq "it is gone from projects" 0 "$(listed)"
+expect_eq "stats' total counts one project less" "$((total_before - 1))" "$(total)"
+expect_eq "status counts one project less" "$((projects_before - 1))" "$(status_field projects)"
+run rank
+expect_eq "rank still answers" 0 "$rc"
+expect_eq "its unsent deliveries are not sent: none is left pending" 0 \
+    "$(sql "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id JOIN project p ON p.id = a.project_id
+            WHERE p.code = '$gone' AND d.status = 'pending'")"
+expect_eq "project CODE still shows it, marked 已调出, with its milestones" \
+    "已调出|2026-11-20|True" \
+    "$(kpctl --json project "$gone" | py 'd["list"] + "|" + d["archived_on"] + "|" + str(len(d["milestones"]) > 0)')"
+
+# Its rows are checked again as if newly due: the scan raises nothing for it.
+recheck() {
+    sql "DELETE FROM alert a USING project p WHERE p.id = a.project_id AND p.code = '$gone';
+         UPDATE milestone m SET next_check_on = '-infinity' FROM project p
+          WHERE p.id = m.project_id AND p.code = '$gone';
+         UPDATE project SET next_check_on = '-infinity' WHERE code = '$gone'" >/dev/null
+    kpctl scan >/dev/null || fail "scan"
+}
+alerts_of() { sql "SELECT count(*) FROM alert a JOIN project p ON p.id = a.project_id WHERE p.code = '$gone'"; }
+recheck
+expect_eq "a scan raises no alert for an archived project" 0 "$(alerts_of)"
+expect_eq "…though its overdue node is still overdue in its history" True \
+    "$(kpctl --json project "$gone" | py 'any(m["status"] == "overdue" for m in d["milestones"])')"
+
+run archive "$gone" --reason again
+expect_eq "archiving an archived project is refused" 1 "$rc"
+expect_contains "…saying since when" "project $gone is already archived (调出 on 2026-11-20" "$err"
+run archive NO-SUCH-CODE --reason typo
+expect_eq "archiving an unknown code is refused" 1 "$rc"
+expect_contains "…naming it" "no project with code 'NO-SUCH-CODE'" "$err"
+run archive "$gone"
+expect_eq "an archive without a reason is a usage error" 2 "$rc"
+run readmit "$fumin" --reason "not archived"
+expect_contains "readmitting a listed project is refused" "project $fumin is not archived" "$err"
+
+run readmit "$gone" --reason "省重点未批，调回市重点"
+expect_eq "readmit (调入) puts it back on the list" "0|None" "$rc|$(echo "$out" | py 'str(d["archived_on"])')"
+expect_eq "…audited as project.readmit with the old archive date and the reason" \
+    "$me|2026-11-20|省重点未批，调回市重点" \
+    "$(last_audit "project:$gone" project.readmit "concat_ws('|', actor, old->>'archived_on', new->>'reason')")"
+expect_eq "it is listed again" 1 "$(listed)"
+expect_eq "stats' total is back" "$total_before" "$(total)"
+expect_eq "status counts it again" "$projects_before" "$(status_field projects)"
+expect_eq "project CODE shows it on the list" 在册 "$(kpctl --json project "$gone" | field list)"
+recheck
+expect_eq "and a scan raises its alerts again" True "$(test "$(alerts_of)" -gt 0 && echo True || echo False)"

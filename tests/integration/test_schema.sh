@@ -132,6 +132,10 @@ expect_eq "every function body is valid once all are defined" \
 expect_eq "every table of the data model exists" \
     "alert approval audit_log campaign campaign_target county delivery investment_plan investment_report milestone person problem project project_light_month project_mark robot_send schema_version silence supervision_order unit" \
     "$(q "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")"
+expect_eq "a project taken off the list (调出) keeps its row: archived_on date, archive_reason text" \
+    "archive_reason text archived_on date" \
+    "$(q "SELECT string_agg(column_name || ' ' || data_type, ' ' ORDER BY column_name) FROM information_schema.columns
+          WHERE table_name = 'project' AND column_name LIKE 'archive%'")"
 
 # ---------------------------------------------------------------------------
 echo "# constraints refuse nonsense"
@@ -170,6 +174,12 @@ expect_error "planned end before planned start is refused" 'violates check const
 $SETUP
 INSERT INTO project (code, name, year, level, county_id, sector, category, planned_start, planned_end)
 SELECT 'P-1', '某项目', 2026, 'city', id, 'industry', 'new', '2026-05-01', '2026-04-30' FROM county;
+SQL
+
+expect_error "an archive without its reason is refused" 'violates check constraint "project_archive_has_reason"' <<SQL
+$SETUP
+INSERT INTO project (code, name, year, level, county_id, sector, category, archived_on)
+SELECT 'P-1', '某项目', 2026, 'city', id, 'industry', 'new', '2026-11-20' FROM county;
 SQL
 
 MS_SETUP="$SETUP
