@@ -124,8 +124,11 @@ gone=$(sql "SELECT p.code FROM project p WHERE p.year = 2026 AND p.annual_plan >
 [ -n "$gone" ] || fail "the demo has a project with alerts and an overdue node"
 listed() { kpctl --json projects | py "sum(1 for r in d if r['code'] == '$gone')"; }
 total() { kpctl --json stats | py '[r["projects"] for r in d if r["county"] == "合计"][0]'; }
+county_of=$(sql "SELECT c.name FROM project p JOIN county c ON c.id = p.county_id WHERE p.code = '$gone'")
+ranked() { kpctl --json rank | py "[r['projects'] for r in d if r['county'] == '$county_of'][0]"; }
 projects_before=$(status_field projects)
 total_before=$(total)
+ranked_before=$(ranked)
 expect_eq "before: the project is listed" 1 "$(listed)"
 
 run archive "$gone" --reason "已列入省重点，调出市重点" --date 2026-11-20
@@ -138,8 +141,7 @@ expect_eq "…audited as project.archive, by whom, with date and reason" \
 expect_eq "it is gone from projects" 0 "$(listed)"
 expect_eq "stats' total counts one project less" "$((total_before - 1))" "$(total)"
 expect_eq "status counts one project less" "$((projects_before - 1))" "$(status_field projects)"
-run rank
-expect_eq "rank still answers" 0 "$rc"
+expect_eq "rank counts one project less in its county" "$((ranked_before - 1))" "$(ranked)"
 expect_eq "its unsent deliveries are not sent: none is left pending" 0 \
     "$(sql "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id JOIN project p ON p.id = a.project_id
             WHERE p.code = '$gone' AND d.status = 'pending'")"
@@ -179,6 +181,7 @@ expect_eq "…audited as project.readmit with the old archive date and the reaso
     "$(last_audit "project:$gone" project.readmit "concat_ws('|', actor, old->>'archived_on', new->>'reason')")"
 expect_eq "it is listed again" 1 "$(listed)"
 expect_eq "stats' total is back" "$total_before" "$(total)"
+expect_eq "…and so is its county's in rank" "$ranked_before" "$(ranked)"
 expect_eq "status counts it again" "$projects_before" "$(status_field projects)"
 expect_eq "project CODE shows it on the list" 在册 "$(kpctl --json project "$gone" | field list)"
 recheck
