@@ -15,23 +15,15 @@
 #include "db.h"
 #include "log.h"
 #include "text.h"
+#include "throttle.h"
 #include "util.h"
 
-/* The uids refused lately: a fixed table, the least recently refused uid
- * giving way, as control.c's log throttle does. */
-#define AUDIT_SLOTS 32
 #define AUDIT_WINDOW_SECONDS 60.0
 /* Bytes kept of a command word and of a message (peers choose them). */
 #define AUDIT_TEXT_MAX 200
 
 struct audit_refusals {
-    struct {
-        uid_t uid;
-        double window_start;    /* 0: slot free */
-        double last;
-        unsigned written;       /* rows in the current window */
-        unsigned suppressed;    /* refusals not written since the last row */
-    } slot[AUDIT_SLOTS];
+    struct throttle rows;       /* AUDIT_REFUSALS_PER_MINUTE rows per uid */
 };
 
 bool
@@ -49,35 +41,12 @@ audit_refusal_code(const char *code)
 static bool
 may_write(struct daemon *d, uid_t uid, unsigned *suppressed)
 {
-    if (d->refusals == NULL)
+    if (d->refusals == NULL) {
         d->refusals = xcalloc(1, sizeof *d->refusals);
-    struct audit_refusals *r = d->refusals;
-    double now = clock_now(NULL);
-    size_t s = 0;
-    for (size_t i = 0; i < AUDIT_SLOTS; i++) {
-        if (r->slot[i].window_start > 0 && r->slot[i].uid == uid) {
-            s = i;
-            goto found;
-        }
-        if (r->slot[i].last < r->slot[s].last)
-            s = i;
+        d->refusals->rows.window = AUDIT_WINDOW_SECONDS;
+        d->refusals->rows.per_window = AUDIT_REFUSALS_PER_MINUTE;
     }
-    memset(&r->slot[s], 0, sizeof r->slot[s]);
-    r->slot[s].uid = uid;
-found:
-    r->slot[s].last = now;
-    if (now - r->slot[s].window_start >= AUDIT_WINDOW_SECONDS) {
-        r->slot[s].window_start = now;
-        r->slot[s].written = 0;
-    }
-    if (r->slot[s].written >= AUDIT_REFUSALS_PER_MINUTE) {
-        r->slot[s].suppressed++;
-        return false;
-    }
-    r->slot[s].written++;
-    *suppressed = r->slot[s].suppressed;
-    r->slot[s].suppressed = 0;
-    return true;
+    return throttle_allow(&d->refusals->rows, (unsigned)uid, clock_now(NULL), suppressed);
 }
 
 /* A peer's text as the database takes it: valid UTF-8 without control

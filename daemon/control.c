@@ -30,6 +30,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "throttle.h"
 #include "util.h"
 
 enum client_state { ST_LINE, ST_BODY, ST_BUSY, ST_WRITING, ST_CLOSING };
@@ -57,7 +58,6 @@ struct client {
 
 /* Who was refused lately, so that one peer retrying in a loop writes a
  * line now and then with a count instead of one line per attempt. */
-#define REFUSAL_SLOTS 16
 #define REFUSAL_LOG_SECONDS 10
 
 struct control {
@@ -67,11 +67,7 @@ struct control {
     struct client *clients;
     int nclients;
     size_t body_in_flight;    /* bytes announced by the bodies being received */
-    struct {
-        uid_t uid;
-        double logged_at;
-        unsigned suppressed;
-    } refusals[REFUSAL_SLOTS];
+    struct throttle refusals;  /* log lines of refusals, per uid */
 };
 
 static void on_read(struct bufferevent *bev, void *arg);
@@ -163,35 +159,6 @@ error_json(const char *code, const char *message)
 
 /* A protocol error after which the stream cannot be trusted: answer, then
  * close once the answer is written. */
-/* Whether a refusal of uid may be logged now; *suppressed is how many were
- * not since the last line. */
-static bool
-refusal_loggable(struct control *c, uid_t uid, unsigned *suppressed)
-{
-    double now = clock_now(NULL);
-    size_t slot = 0;
-    for (size_t i = 0; i < REFUSAL_SLOTS; i++) {
-        if (c->refusals[i].logged_at > 0 && c->refusals[i].uid == uid) {
-            slot = i;
-            goto found;
-        }
-        if (c->refusals[i].logged_at < c->refusals[slot].logged_at)
-            slot = i;                       /* the oldest, to reuse */
-    }
-    c->refusals[slot].uid = uid;
-    c->refusals[slot].logged_at = 0;
-    c->refusals[slot].suppressed = 0;
-found:
-    if (now - c->refusals[slot].logged_at < REFUSAL_LOG_SECONDS) {
-        c->refusals[slot].suppressed++;
-        return false;
-    }
-    *suppressed = c->refusals[slot].suppressed;
-    c->refusals[slot].logged_at = now;
-    c->refusals[slot].suppressed = 0;
-    return true;
-}
-
 static void
 protocol_close(struct client *cl, const char *code, const char *message)
 {
@@ -199,7 +166,7 @@ protocol_close(struct client *cl, const char *code, const char *message)
         audit_refusal(cl->ctl->d, cl->uid, cl->user, cl->level, cl->ctx && cl->ctx->tok.argc > 0 ?
                       cl->ctx->tok.argv[0] : NULL, code, message, cl->ctx ? cl->ctx->request_id : 0);
     unsigned suppressed = 0;
-    if (refusal_loggable(cl->ctl, cl->uid, &suppressed))
+    if (throttle_allow(&cl->ctl->refusals, (unsigned)cl->uid, clock_now(NULL), &suppressed))
         log_info("control request refused", "user=%s uid=%u code=%s error=%s suppressed=%u", log_q(cl->user),
                  (unsigned)cl->uid, code, log_q(message), suppressed);
     if (cl->deadline)
@@ -773,6 +740,8 @@ control_new(struct daemon *d, char *err, size_t errlen)
         return NULL;
     }
     struct control *c = xcalloc(1, sizeof *c);
+    c->refusals.window = REFUSAL_LOG_SECONDS;
+    c->refusals.per_window = 1;
     c->d = d;
     c->path = xstrdup(path);
     control_apply_config(c);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "throttle.h"
 #include "util.h"
 
 static void
@@ -64,6 +65,31 @@ test_xasprintf(void **state)
     free(t);
 }
 
+/* One event per key per 10 s, the rest counted and reported with the next
+ * allowed one; keys apart; the least recently seen key gives way. */
+static void
+test_throttle(void **state)
+{
+    (void)state;
+    struct throttle t = { .window = 10, .per_window = 1 };
+    unsigned held = 99;
+    assert_true(throttle_allow(&t, 7, 100.0, &held));
+    assert_int_equal(held, 0);
+    assert_false(throttle_allow(&t, 7, 101.0, &held));
+    assert_false(throttle_allow(&t, 7, 109.9, &held));
+    assert_true(throttle_allow(&t, 8, 105.0, &held));      /* another key is apart */
+    assert_true(throttle_allow(&t, 7, 110.0, &held));
+    assert_int_equal(held, 2);
+    struct throttle u = { .window = 60, .per_window = 3 };
+    for (int i = 0; i < 3; i++)
+        assert_true(throttle_allow(&u, 1, 10.0 + i, &held));
+    assert_false(throttle_allow(&u, 1, 20.0, &held));
+    for (unsigned k = 2; k < 2 + THROTTLE_KEYS; k++)        /* key 1 is the least recent: it goes */
+        assert_true(throttle_allow(&u, k, 30.0 + k, &held));
+    assert_true(throttle_allow(&u, 1, 80.0, &held));
+    assert_int_equal(held, 0);
+}
+
 int
 main(void)
 {
@@ -72,6 +98,7 @@ main(void)
         cmocka_unit_test(test_buf_append_binary),
         cmocka_unit_test(test_strlcpy_truncates),
         cmocka_unit_test(test_xasprintf),
+        cmocka_unit_test(test_throttle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
