@@ -270,13 +270,11 @@ on_summary_audit(void *arg, const PGresult *res, const char *err)
  * sent (and so marked delivered) with it, and an audit row
  * (delivery.summarised) names them; later rows go out as usual. Returns
  * the summary's attempt, rendered, to be sent like any message; NULL when
- * the backlog is small enough to send as it is. */
+ * it cannot be rendered (the rows then go as they are). */
 static struct attempt *
 backlog_summary(struct claimer *cl, const struct receiver *rv, const PGresult *res, const int *rows,
                 const struct alert_view *views, size_t n, const char *when, double sent_at, int64_t now_ms)
 {
-    if (n == 0)
-        return NULL;
     char id[48];
     snprintf(id, sizeof id, "s%s", PQgetvalue(res, rows[0], 0));
     struct render_request rq;
@@ -378,19 +376,27 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
     int64_t now_ms = (int64_t)(clock_now(NULL) * 1000);
     char when[32];
     clock_format(sent_at, when);
-    /* the messages first, so that each can say which part it is */
-    size_t *takes = xreallocarray(NULL, (size_t)(r->msg_cap > 0 ? r->msg_cap : 0) + 1, sizeof *takes);
+    /* The messages first, so that each can say which part it is, and as
+     * many as tell a flood (then one summary goes instead), even beyond
+     * what may be sent now. */
+    int room = r->msg_cap - sent > SUMMARY_FLOOD_MESSAGES ? r->msg_cap - sent : SUMMARY_FLOOD_MESSAGES + 1;
+    size_t *takes = xreallocarray(NULL, (size_t)room + 1, sizeof *takes);
     int parts = 0;
-    for (size_t at_row = 0; at_row < n && sent + parts < r->msg_cap; parts++) {
-        takes[parts] = group_take(rv, &views[at_row], n - at_row, when, sent_at, now_ms);
-        at_row += takes[parts];
+    size_t counted = 0;
+    for (; counted < n && parts < room; parts++) {
+        takes[parts] = group_take(rv, &views[counted], n - counted, when, sent_at, now_ms);
+        counted += takes[parts];
     }
+    size_t needed = (size_t)parts + (counted < n);
     size_t at_row = 0;
-    struct attempt *summary = backlog_summary(cl, rv, res, rows, views, n, when, sent_at, now_ms);
+    struct attempt *summary = summary_wanted(n, needed)
+                                  ? backlog_summary(cl, rv, res, rows, views, n, when, sent_at, now_ms) : NULL;
     if (summary != NULL) {
         msgs[sent++] = summary;
         parts = 0;          /* all of them went in the summary */
         at_row = n;
+    } else if (parts > r->msg_cap - sent) {
+        parts = r->msg_cap - sent > 0 ? r->msg_cap - sent : 0;   /* what may go now; the rest waits */
     }
     for (int part = 0; part < parts && sent < r->msg_cap; part++) {
         size_t take = takes[part];

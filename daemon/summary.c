@@ -11,29 +11,6 @@
 #include "util.h"
 #include "values.h"
 
-/* How many messages the rows (reds first) would take, counted up to
- * SUMMARY_FLOOD_MESSAGES + 1: the same cuts send_group makes. */
-static int
-messages_needed(const struct receiver *rv, const struct alert_view *views, size_t n, const char *when,
-                double sent_at, int64_t now_ms)
-{
-    size_t at = 0;
-    int msgs = 0;
-    while (at < n && msgs <= SUMMARY_FLOOD_MESSAGES) {
-        struct digest_view d = { .id = "count", .created_at = when, .sent_at = sent_at, .alerts = &views[at],
-                                 .n_alerts = n - at };
-        struct render_request rq;
-        char err[200];
-        if (n - at == 1 || !render_digest(rv, &d, now_ms, &rq, err, sizeof err))
-            return msgs + 1;    /* one alert; or unrenderable: send_group says why */
-        size_t take = rq.n_listed < n - at ? (rq.n_listed > 0 ? rq.n_listed : 1) : n - at;
-        render_request_free(&rq);
-        at += take;
-        msgs++;
-    }
-    return msgs;
-}
-
 static const char *
 view_county(const struct alert_view *v)
 {
@@ -124,11 +101,15 @@ summary_lead_new(const struct config *cfg, const struct alert_view *views, size_
 }
 
 bool
+summary_wanted(size_t n, size_t messages)
+{
+    return n > SUMMARY_WORST && messages > SUMMARY_FLOOD_MESSAGES;
+}
+
+bool
 summary_render(const struct config *cfg, const struct receiver *rv, const struct alert_view *views, size_t n,
                const char *id, const char *when, double sent_at, int64_t now_ms, struct render_request *rq)
 {
-    if (n <= SUMMARY_WORST || messages_needed(rv, views, n, when, sent_at, now_ms) <= SUMMARY_FLOOD_MESSAGES)
-        return false;
     struct alert_view *worst = xreallocarray(NULL, n, sizeof *worst);
     memcpy(worst, views, n * sizeof *worst);
     qsort(worst, n, sizeof *worst, worse_first);

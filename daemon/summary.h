@@ -14,10 +14,10 @@
 #define SUMMARY_WORST 5             /* the alerts a summary lists */
 #define SUMMARY_PLACES 3            /* the counties whose full list a summary points to */
 
-/* When the n alerts (digest order) would take rv more than
- * SUMMARY_FLOOD_MESSAGES messages: renders their summary into rq (webhook
- * id "msg_<id>", sent at sent_at) and returns true. False, rq untouched,
- * when they are few enough to send as they are or the summary cannot be
+/* Whether n alerts that would take this many messages go as one summary. */
+bool summary_wanted(size_t n, size_t messages);
+/* Renders the summary of the n alerts (digest order) into rq (webhook id
+ * "msg_<id>", sent at sent_at); false, rq untouched, when it cannot be
  * rendered. */
 bool summary_render(const struct config *cfg, const struct receiver *rv, const struct alert_view *views, size_t n,
                     const char *id, const char *when, double sent_at, int64_t now_ms, struct render_request *rq);
