@@ -61,20 +61,80 @@ stop_daemon || fail "keyprojd exited badly"
 LATEST=$(sql "SELECT max(version) FROM schema_version")
 
 # ---- one database per migration ------------------------------------------------------
-# tables DB — the ledger's tables of DB (schema_version and schema_functions are migrate.c's).
-tables() {
-    dsql "$1" "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class
-               WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relname NOT IN ('schema_version', 'schema_functions')"
+# Each helper below is one psql run over all tables: the walk costs a few
+# queries per version, not a few per table and version.
+#
+# table_columns DB — a line "TABLE|COLUMNS" for each of the ledger's tables
+# of DB (schema_version and schema_functions are migrate.c's), COLUMNS being
+# the ones that hold data (not generated), in order.
+table_columns() {
+    psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -d "$1" -c "
+        SELECT c.relname, string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+          FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+           AND c.relname NOT IN ('schema_version', 'schema_functions')
+           AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+         GROUP BY c.relname ORDER BY c.relname"
 }
-# columns DB TABLE — its columns that hold data (not generated), in order.
-columns() {
-    dsql "$1" "SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-               WHERE attrelid = 'public.$2'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''"
+# digests DB < "TABLE|COLUMNS" lines — a line "TABLE|ROWS CHECKSUM" for each,
+# the checksum over those columns.
+digests() {
+    local t c q=
+    while IFS='|' read -r t c; do
+        [ -n "$t" ] || continue
+        q="${q:+$q UNION ALL }SELECT '$t', count(*) || ' ' || coalesce(md5(string_agg(r, '|' ORDER BY r)), '-')
+                               FROM (SELECT row($c)::text AS r FROM $t) s"
+    done
+    [ -z "$q" ] || psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -d "$1" -c "$q ORDER BY 1"
 }
-# digest DB TABLE COLUMNS — rows and a checksum of those columns.
-digest() {
-    dsql "$1" "SELECT count(*) || ' ' || coalesce(md5(string_agg(r, '|' ORDER BY r)), '-')
-               FROM (SELECT row($3)::text AS r FROM $2) s"
+# copy_ledger DB < "TABLE|COLUMNS" lines — those columns of the reference's
+# rows into DB, triggers (notify, touch, audit) off as for a restore; the
+# sequences then continue after the copied ids, as after an import.
+copy_ledger() {
+    local db=$1 t c
+    mkdir -p "$T_DIR/copy"
+    : > "$T_DIR/copy.out.sql"
+    printf 'SET session_replication_role = replica;\n' > "$T_DIR/copy.in.sql"
+    while IFS='|' read -r t c; do
+        [ -n "$t" ] || continue
+        printf '\\copy (SELECT %s FROM %s) TO %s\n' "$c" "$t" "'$T_DIR/copy/$t.tsv'" >> "$T_DIR/copy.out.sql"
+        printf '\\copy %s (%s) FROM %s\n' "$t" "$c" "'$T_DIR/copy/$t.tsv'" >> "$T_DIR/copy.in.sql"
+    done
+    psql -X -q -v ON_ERROR_STOP=1 -d "$REF_DB" -f "$T_DIR/copy.out.sql" > "$T_DIR/psql.out" 2>&1 &&
+        psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$T_DIR/copy.in.sql" >> "$T_DIR/psql.out" 2>&1 ||
+        fail "copying the ledger into $db: $(cat "$T_DIR/psql.out")"
+    dsql "$db" "DO \$\$ DECLARE r record; BEGIN
+        FOR r IN SELECT c.relname AS t, a.attname AS a, pg_get_serial_sequence(quote_ident(c.relname), a.attname) AS sq
+                   FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+                  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0
+                    AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL LOOP
+            EXECUTE format('SELECT setval(%L, coalesce((SELECT max(%I) FROM %I), 0) + 1, false)', r.sq, r.a, r.t);
+        END LOOP; END \$\$" > /dev/null || fail "setting the sequences of $db"
+}
+# later_defaults DB < "TABLE|COLUMNS" lines — the columns of DB's tables
+# that are not among COLUMNS (added since) and have a constant default, as
+# "TABLE.COLUMN(N)" for each whose N rows do not hold it; then a line
+# "checked M".
+later_defaults() {
+    local db=$1 t c col def q= n=0
+    declare -A had=()
+    while IFS='|' read -r t c; do
+        [ -n "$t" ] && had[$t]=",${c// /},"
+    done
+    while IFS='|' read -r t col def; do
+        [ -n "${had[$t]:-}" ] || continue
+        case ${had[$t]} in *",$col,"*) continue ;; esac
+        n=$((n + 1))
+        q="${q:+$q UNION ALL }SELECT '$t.$col(' || count(*) || ')' FROM $t WHERE $col IS DISTINCT FROM ($def) HAVING count(*) > 0"
+    done < <(psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -d "$db" -c "
+        SELECT c.relname, quote_ident(a.attname), pg_get_expr(d.adbin, d.adrelid)
+          FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+          JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+         WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+           AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+           AND pg_get_expr(d.adbin, d.adrelid) !~* '(now|nextval|current_|clock_|random|uuid)'")
+    [ -z "$q" ] || dsql "$db" "$q"
+    echo "checked $n"
 }
 
 files=$(ls "$SQL_DIR" | grep -E '^[0-9]{4}_.*\.sql$' | sort)
@@ -100,6 +160,7 @@ functions_as_before() {
         fail "applying sql/functions/ to $1: $(cat "$T_DIR/psql.out")"
 }
 
+REF_TABLES=$(table_columns "$REF_DB" | cut -d"|" -f1 | paste -sd"|")
 bare=
 for upto in $files; do
     k=$(echo "$upto" | sed 's/_.*//; s/^0*//')
@@ -125,36 +186,17 @@ for upto in $files; do
     functions_as_before "$db"
     [ "$(dsql "$db" 'SELECT max(version) FROM schema_version')" = "$k" ] || fail "$db is not at version $k"
 
-    # The ledger, in the columns version k has; triggers (notify, touch,
-    # audit) off as for a restore, so the rows are the reference's.
-    declare -A cols=() before=()
-    for t in $(tables "$db"); do
-        dsql "$REF_DB" "SELECT to_regclass('public.$t') IS NOT NULL" | grep -q t || continue
-        c=$(columns "$db" "$t")
-        cols[$t]=$c
-        psql -X -q -v ON_ERROR_STOP=1 -d "$REF_DB" -c "\\copy (SELECT $c FROM $t) TO STDOUT" |
-            psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "SET session_replication_role = replica" \
-                 -c "\\copy $t ($c) FROM pstdin" >"$T_DIR/psql.out" 2>&1 ||
-            fail "copying $t into version $k: $(cat "$T_DIR/psql.out")"
-    done
-    # Sequences continue after the copied ids, as after an import.
-    seqs=$(dsql "$db" "SELECT string_agg(c.relname || '.' || a.attname || '.' || pg_get_serial_sequence(quote_ident(c.relname), a.attname), ' ')
-                       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-                       WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0
-                         AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL")
-    for s in $seqs; do
-        IFS=. read -r t a sq_schema sq <<< "$s"
-        dsql "$db" "SELECT setval('$sq_schema.$sq', coalesce((SELECT max($a) FROM $t), 0) + 1, false)" >/dev/null
-    done
-    total=0
-    for t in "${!cols[@]}"; do
-        before[$t]=$(digest "$db" "$t" "${cols[$t]}")
-        total=$((total + ${before[$t]%% *}))
-    done
+    # The ledger, in the columns version k has (the tables the reference
+    # has too).
+    table_columns "$db" | grep -E "^($REF_TABLES)\|" > "$T_DIR/cols"
+    copy_ledger "$db" < "$T_DIR/cols"
+    digests "$db" < "$T_DIR/cols" > "$T_DIR/before"
+    ntables=$(wc -l < "$T_DIR/before")
+    total=$(awk -F'|' '{ split($2, f, " "); n += f[1] } END { print n + 0 }' "$T_DIR/before")
     for t in alert audit_log investment_report problem silence campaign_target; do
-        [ -n "${before[$t]:-}" ] && [ "${before[$t]%% *}" -gt 0 ] || fail "version $k: no $t rows to carry over"
+        grep -Eq "^$t\|[1-9]" "$T_DIR/before" || fail "version $k: no $t rows to carry over"
     done
-    nrows=$(dsql "$db" "SELECT count(*) FROM project")' projects, '$(dsql "$db" "SELECT count(*) FROM milestone")' milestones'
+    nrows=$(dsql "$db" "SELECT (SELECT count(*) FROM project) || ' projects, ' || (SELECT count(*) FROM milestone) || ' milestones'")
 
     # The upgrade.
     T_CONNINFO="host=${PGHOST:-localhost} port=${PGPORT:-5432} user=${PGUSER:-postgres} dbname=$db" write_config
@@ -164,41 +206,25 @@ for upto in $files; do
     expect_eq "… applying each later migration once" "$(echo "$files" | awk -v k="$k" '{ v = $0; sub(/_.*/, "", v); if (v + 0 > k) n++ } END { print n + 0 }')" "$applied"
     expect_eq "… and the functions again, recording their digest" "1 $MD5" \
         "$(grep -c 'schema functions applied' "$T_DIR/migrate.out") $(dsql "$db" 'SELECT md5 FROM schema_functions')"
-    lost=
-    for t in "${!cols[@]}"; do
-        [ "$(digest "$db" "$t" "${cols[$t]}")" = "${before[$t]}" ] || lost="$lost $t"
-    done
-    expect_eq "… every table's rows and values as they were (${#cols[@]} tables, $total rows)" "" "$lost"
+    lost=$(digests "$db" < "$T_DIR/cols" | diff "$T_DIR/before" - | sed -n 's/^[<>] \([^|]*\)|.*/\1/p' | sort -u | tr '\n' ' ')
+    expect_eq "… every table's rows and values as they were ($ntables tables, $total rows)" "" "$lost"
     # Each column added after k holds its default on the rows that were
-    # there (a constant default; columns a migration fills from others,
-    # like 0008's entered_on, have none and are left to that migration).
-    notdef=
-    ndef=0
-    for t in "${!cols[@]}"; do
-        while IFS='|' read -r col def; do
-            [ -n "$col" ] || continue
-            bad=$(dsql "$db" "SELECT count(*) FROM $t WHERE $col IS DISTINCT FROM ($def)")
-            ndef=$((ndef + 1))
-            [ "$bad" = 0 ] || notdef="$notdef $t.$col($bad)"
-        done < <(dsql "$db" "SELECT quote_ident(a.attname) || '|' || pg_get_expr(d.adbin, d.adrelid)
-                             FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-                             WHERE a.attrelid = 'public.$t'::regclass AND a.attnum > 0 AND NOT a.attisdropped
-                               AND a.attgenerated = ''
-                               AND pg_get_expr(d.adbin, d.adrelid) !~* '(now|nextval|current_|clock_|random|uuid)'
-                               AND quote_ident(a.attname) <> ALL (string_to_array(replace('${cols[$t]}', ' ', ''), ','))")
-    done
-    expect_eq "… the $ndef columns added later with a constant default hold it" "" "$notdef"
-    unset cols before
+    # there (a constant default; columns a migration fills from others
+    # have none and are left to that migration).
+    notdef=$(later_defaults "$db" < "$T_DIR/cols")
+    ndef=$(echo "$notdef" | sed -n 's/^checked //p')
+    expect_eq "… the $ndef columns added later with a constant default hold it" "" "$(echo "$notdef" | grep -v '^checked ' | tr '\n' ' ')"
 done
 
 # ---- --migrate on an up-to-date schema changes nothing ----------------------------------
 db="${T_DB}_v$LATEST"
 whole() {
-    local t out=
-    for t in schema_version schema_functions $(tables "$db"); do
-        out="$out $t:$(digest "$db" "$t" "$(columns "$db" "$t")")"
-    done
-    echo "$out"
+    { dsql "$db" "SELECT 'schema_version|' || string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                   WHERE attrelid = 'public.schema_version'::regclass AND attnum > 0 AND NOT attisdropped
+                  UNION ALL
+                  SELECT 'schema_functions|' || string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                   WHERE attrelid = 'public.schema_functions'::regclass AND attnum > 0 AND NOT attisdropped"
+      table_columns "$db"; } | digests "$db" | sed 's/|/:/' | tr '\n' ' '
 }
 snap=$(whole)
 "$KEYPROJD" -c "$T_CONF" --migrate >"$T_DIR/migrate.out" 2>&1 || fail "a second --migrate failed: $(tail -n 5 "$T_DIR/migrate.out")"
