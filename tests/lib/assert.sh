@@ -124,13 +124,13 @@ in_file() {
 
 # field KEY — reads a JSON object on stdin and prints its member KEY.
 field() {
-    python3 -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
+    python3 -I -S -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
 }
 
 # py EXPR — a Python expression over the JSON on stdin (bound to d);
 # lists and objects are printed as JSON.
 py() {
-    python3 -c 'import json, sys
+    python3 -I -S -c 'import json, sys
 d = json.load(sys.stdin)
 r = eval(sys.argv[1])
 print(json.dumps(r, ensure_ascii=False) if isinstance(r, (dict, list)) else r)' "$1"
