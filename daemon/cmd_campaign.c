@@ -1,6 +1,8 @@
 /* cmd_campaign: the 双月攻坚 windows — `campaign [list]`, `campaign show
  * [C]` (the current two-month window by default: days left, milestones
- * done, due and overdue, county by county), `campaign targets [C]` (each
+ * done, not yet due and overdue, by county and by sector), `campaign
+ * scorecard [C]` (the 按期完成率 frozen at the close, sql/functions/
+ * scorecard.sql), `campaign targets [C]` (each
  * target against what was actually achieved in the window) and `campaign
  * target set C …` (admin). What counts as achieved is one SQL function,
  * keyproj_campaign_actuals() in sql/functions/admin.sql. */
@@ -108,7 +110,8 @@ on_show(void *arg, const PGresult *res, const char *err)
 /* Milestone counts of a set of rows m (in the window's campaign). */
 #define MILESTONE_COUNTS \
     " count(*) AS milestones, count(*) FILTER (WHERE m.status = 'done') AS done," \
-    " count(*) FILTER (WHERE m.status = 'pending' AND m.due_on >= $2::date) AS due," \
+    " count(*) FILTER (WHERE m.status = 'done' AND m.done_on <= m.due_on) AS on_time," \
+    " count(*) FILTER (WHERE m.status = 'pending' AND m.due_on >= $2::date) AS not_yet_due," \
     " count(*) FILTER (WHERE m.status = 'pending' AND m.due_on < $2::date) AS overdue," \
     " count(*) FILTER (WHERE m.status = 'waived') AS waived," \
     " round(100.0 * count(*) FILTER (WHERE m.status = 'done')" \
@@ -125,7 +128,9 @@ campaign_show(const struct cmd_call *c)
     const char *params[] = { job->code, today };
     /* days_gone: the window's days before today; days_left: today and the
      * days after it up to the last day (so on the last day, 1). done_pct
-     * leaves waived milestones out. */
+     * leaves waived milestones out; on_time: done by the due date;
+     * not_yet_due: pending, due today or later. frozen_*: the scorecard
+     * frozen when the window closed (campaign scorecard), else null. */
     db_query(c->ctx->d->db,
              "SELECT json_build_object("
              "  'code', c.code, 'name', c.name, 'kind', c.kind, 'starts_on', c.starts_on, 'ends_on', c.ends_on,"
@@ -134,10 +139,11 @@ campaign_show(const struct cmd_call *c)
              "               ELSE 'current' END,"
              "  'days_total', d.total, 'days_gone', d.gone, 'days_left', d.total - d.gone,"
              "  'time_elapsed_pct', round(100.0 * d.gone / d.total, 1),"
-             "  'milestones', mc.milestones, 'done', mc.done, 'due', mc.due, 'overdue', mc.overdue,"
-             "  'waived', mc.waived, 'done_pct', mc.done_pct,"
+             "  'milestones', mc.milestones, 'done', mc.done, 'on_time', mc.on_time,"
+             "  'not_yet_due', mc.not_yet_due, 'overdue', mc.overdue, 'waived', mc.waived, 'done_pct', mc.done_pct,"
+             "  'frozen_on', f.frozen_on, 'frozen_on_time_pct', round(100.0 * f.on_time / nullif(f.nodes, 0), 1),"
              "  'targets', (SELECT count(*) FROM campaign_target t WHERE t.campaign_id = c.id),"
-             "  'by_county', coalesce(bc.rows, '[]'::json))::text"
+             "  'by_county', coalesce(bc.rows, '[]'::json), 'by_sector', coalesce(bs.rows, '[]'::json))::text"
              " FROM campaign c"
              " CROSS JOIN LATERAL (SELECT c.ends_on - c.starts_on + 1 AS total,"
              "   least(greatest($2::date - c.starts_on, 0), c.ends_on - c.starts_on + 1) AS gone) d"
@@ -146,14 +152,22 @@ campaign_show(const struct cmd_call *c)
              "   FROM (SELECT co.name AS county," MILESTONE_COUNTS
              "           FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
              "          WHERE m.campaign_id = c.id GROUP BY co.name) b) bc"
+             " CROSS JOIN LATERAL (SELECT json_agg(b ORDER BY b.sector) AS rows"
+             "   FROM (SELECT p.sector," MILESTONE_COUNTS
+             "           FROM milestone m JOIN project p ON p.id = m.project_id"
+             "          WHERE m.campaign_id = c.id GROUP BY p.sector) b) bs"
+             " LEFT JOIN scorecard f ON f.campaign_id = c.id AND f.scope = 'city'"
              " WHERE c.code = $1",
              2, params, on_show, job);
 }
 
-/* ---- targets ----------------------------------------------------------------- */
+/* ---- targets, scorecard ------------------------------------------------------ */
 
+/* Rows of a campaign's list: one row with the marker _row null stands for
+ * a campaign that exists but has nothing to list; no row at all, for no
+ * such campaign. Columns named _… are the query's own and not shown. */
 static void
-on_targets(void *arg, const PGresult *res, const char *err)
+on_campaign_rows(void *arg, const PGresult *res, const char *err)
 {
     struct campaign_job *job = arg;
     if (err) {
@@ -161,15 +175,19 @@ on_targets(void *arg, const PGresult *res, const char *err)
     } else if (PQntuples(res) == 0) {
         reply_not_found(job);
     } else {
-        /* One row per target, or one row with no target (_tid null) for a
-         * campaign that has none: the campaign exists, the list is empty. */
         json_t *rows = db_rows_json(res), *out = json_array();
         size_t i;
         json_t *row;
         json_array_foreach(rows, i, row) {
-            if (json_is_null(json_object_get(row, "_tid")))
+            if (json_is_null(json_object_get(row, "_row")))
                 continue;
-            json_object_del(row, "_tid");
+            const char *key;
+            json_t *v;
+            void *tmp;
+            json_object_foreach_safe(row, tmp, key, v) {
+                if (key[0] == '_')      /* the query's own columns: markers, sort keys */
+                    json_object_del(row, key);
+            }
             json_array_append(out, row);
         }
         json_decref(rows);
@@ -191,14 +209,59 @@ campaign_targets(const struct cmd_call *c)
              " a.starts, t.starts AS starts_target, a.completions, t.completions AS completions_target,"
              " a.investment, trim_scale(t.investment) AS investment_target,"
              " CASE WHEN t.investment > 0 THEN round(100 * a.investment / t.investment, 1) END AS investment_pct,"
-             " a.approvals, trim_scale(t.approvals) AS approvals_target, a.approval_items, t.id AS _tid"
+             " a.approvals, trim_scale(t.approvals) AS approvals_target, a.approval_items, t.id AS _row"
              " FROM campaign c LEFT JOIN campaign_target t ON t.campaign_id = c.id"
              " LEFT JOIN county co ON co.id = t.county_id"
              " LEFT JOIN LATERAL keyproj_campaign_actuals(c.starts_on, c.ends_on, t.county_id, t.sector) a"
              "   ON t.id IS NOT NULL"
              " WHERE c.code = $1"
              " ORDER BY t.county_id IS NOT NULL, co.name, t.sector IS NOT NULL, t.sector",
-             1, params, on_targets, job);
+             1, params, on_campaign_rows, job);
+}
+
+/* campaign scorecard [C] [--by county|sector|unit]: the window's 按期完成率
+ * as frozen when it closed, and beside it the same count on today's
+ * ledger; correction_pts is how far later changes (a node done late with
+ * an earlier date, one moved to another window) would move the rate. The
+ * city-wide row first (全市), then the best rate first. A window still
+ * open has only today's figures. */
+static void
+campaign_scorecard(const struct cmd_call *c)
+{
+    static const char *const by_words[] = { "county", "sector", "unit" };
+    const char *by = cmd_opt(c->a, "by");
+    if (by == NULL)
+        by = "county";
+    size_t k = 0;
+    while (k < ARRAY_LEN(by_words) && strcmp(by, by_words[k]) != 0)
+        k++;
+    if (k == ARRAY_LEN(by_words)) {
+        cmd_usage_error(c, "--by '%s': expected county, sector or unit", by);
+        return;
+    }
+    struct campaign_job *job = campaign_job(c, 0);
+    if (job == NULL)
+        return;
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "WITH now AS (SELECT r.* FROM campaign c, keyproj_scorecard_rows(c.id) r WHERE c.code = $1),"
+             " frozen AS (SELECT s.* FROM campaign c JOIN scorecard s ON s.campaign_id = c.id WHERE c.code = $1),"
+             " k AS (SELECT scope, name FROM now UNION SELECT scope, name FROM frozen)"
+             "SELECT r.* FROM campaign c LEFT JOIN LATERAL ("
+             " SELECT CASE WHEN k.scope = 'city' THEN '全市' ELSE k.name END AS %s,"
+             "  f.nodes, f.on_time, f.late, f.open, round(100.0 * f.on_time / nullif(f.nodes, 0), 1) AS on_time_pct,"
+             "  f.frozen_on, n.nodes AS nodes_now, n.on_time AS on_time_now,"
+             "  round(100.0 * n.on_time / nullif(n.nodes, 0), 1) AS on_time_pct_now,"
+             "  round(round(100.0 * n.on_time / nullif(n.nodes, 0), 1)"
+             "        - round(100.0 * f.on_time / nullif(f.nodes, 0), 1), 1) AS correction_pts,"
+             "  k.scope = 'city' AS _city, true AS _row"
+             " FROM k LEFT JOIN frozen f USING (scope, name) LEFT JOIN now n USING (scope, name)"
+             " WHERE k.scope IN ('city', $2)) r ON true"
+             " WHERE c.code = $1"
+             " ORDER BY r._city DESC, coalesce(r.on_time_pct, r.on_time_pct_now) DESC NULLS LAST, 1",
+             by_words[k]);
+    const char *params[] = { job->code, by_words[k] };
+    db_query(c->ctx->d->db, sql, 2, params, on_campaign_rows, job);
 }
 
 /* ---- target set ------------------------------------------------------------- */
@@ -326,18 +389,29 @@ static const struct cmd_entry target_subs[] = {
     { .name = NULL },
 };
 
+static const struct cmd_opt scorecard_opts[] = { { "by", true }, { NULL, false } };
+
 static const struct cmd_entry campaign_subs[] = {
     { .name = "list", .usage = "", .level = LEVEL_OPERATOR, .run = campaign_list },
     { .name = "show", .usage = "[C]", .level = LEVEL_OPERATOR, .max_pos = 1, .run = campaign_show },
     { .name = "targets", .usage = "[C]", .level = LEVEL_OPERATOR, .max_pos = 1, .run = campaign_targets },
+    {
+        .name = "scorecard",
+        .usage = "[C] [--by county|sector|unit]",
+        .level = LEVEL_OPERATOR,
+        .max_pos = 1,
+        .opts = scorecard_opts,
+        .run = campaign_scorecard,
+    },
     { .name = "target", .level = LEVEL_ADMIN, .subs = target_subs },
     { .name = NULL },
 };
 
 const struct cmd_entry cmd_campaign_entry = {
     .name = "campaign",
-    .summary = "双月攻坚 windows: list, show (the current window by default: days left, milestones done/due/overdue), "
-        "targets (actual against target), target set (admin; none removes one)",
+    .summary = "双月攻坚 windows: list, show (the current window by default: days left, milestones done, not yet "
+        "due, overdue, by county and sector), targets (actual against target), scorecard (按期完成率 frozen at "
+        "the close, today's count and the correction beside it), target set (admin; none removes one)",
     .level = LEVEL_OPERATOR,
     .flags = CMD_NEEDS_DB,
     .subs = campaign_subs,

@@ -559,7 +559,8 @@ run_begin(struct scanner *s)
     s->retries = 0;
     log_debug("scan started", "today=%s", s->ctx.today_s);
     /* One cheap round trip first: in the steady state nothing is due and
-     * the scan ends here, without planning the phases' selects. min() is
+     * the scan ends here, without planning the phases' selects. It also
+     * freezes the scorecards of windows that have closed. min() is
      * the first entry of the partial index whatever the statistics say
      * (after a burst, stale ones made EXISTS scan the whole table). */
     const char *params[] = { s->ctx.today_s };
@@ -569,7 +570,10 @@ run_begin(struct scanner *s)
                            DUE_PROBE("approval") ", (" DUE_PROBE("project")
                            " OR EXISTS (SELECT FROM project_mark)), " DUE_PROBE("campaign_target") ","
                            /* what campaigns achieved is counted by sql/functions/admin.sql */
-                           " to_regprocedure('keyproj_campaign_actuals(date, date, bigint, text)') IS NOT NULL",
+                           " to_regprocedure('keyproj_campaign_actuals(date, date, bigint, text)') IS NOT NULL,"
+                           /* windows closed before today get their frozen scorecard
+                            * (sql/functions/scorecard.sql): at most a few a year */
+                           " keyproj_scorecards_freeze($1::date)",
                            1, params, on_probed, s);
 }
 

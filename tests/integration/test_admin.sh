@@ -52,8 +52,9 @@ for kind in projects milestones plans reports; do
         "$(sql "SELECT count(*) || ' ' || count(DISTINCT request_id) || ' ' || min(request_id)
                 FROM audit_log WHERE action = 'import.$kind' AND request_id IS NOT NULL")"
 done
+# (keyprojd's own rows, such as the scorecards a scan freezes, answer no request.)
 expect_eq "no import audit row without a request id" 0 \
-    "$(sql "SELECT count(*) FROM audit_log WHERE request_id IS NULL")"
+    "$(sql "SELECT count(*) FROM audit_log WHERE request_id IS NULL AND actor <> 'keyprojd'")"
 
 # ---- problem add ------------------------------------------------------------
 
@@ -279,12 +280,12 @@ B6="FROM milestone m JOIN campaign c ON c.id = m.campaign_id WHERE c.code = '202
 run campaign show
 expect_eq "campaign show: the current window by default, with its days" "2026-B6 current 61 24 37" \
     "$(echo "$out" | py '" ".join(str(d[k]) for k in ("code", "state", "days_total", "days_gone", "days_left"))')"
-expect_eq "milestones done, due and overdue in it" \
+expect_eq "milestones done, not yet due and overdue in it" \
     "$(sql "SELECT count(*) || ' ' || count(*) FILTER (WHERE status = 'done') || ' '
             || count(*) FILTER (WHERE status = 'pending' AND due_on >= '$TODAY') || ' '
             || count(*) FILTER (WHERE status = 'pending' AND due_on < '$TODAY') || ' '
             || count(*) FILTER (WHERE status = 'waived') $B6")" \
-    "$(echo "$out" | py '" ".join(str(d[k]) for k in ("milestones", "done", "due", "overdue", "waived"))')"
+    "$(echo "$out" | py '" ".join(str(d[k]) for k in ("milestones", "done", "not_yet_due", "overdue", "waived"))')"
 expect_eq "county by county, adding up" "$(sql "SELECT count(DISTINCT p.county_id) || ' ' || count(*)
     FROM milestone m JOIN campaign c ON c.id = m.campaign_id JOIN project p ON p.id = m.project_id WHERE c.code = '2026-B6'")" \
     "$(echo "$out" | py 'str(len(d["by_county"])) + " " + str(sum(r["milestones"] for r in d["by_county"]))')"

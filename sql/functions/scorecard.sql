@@ -1,0 +1,66 @@
+-- scorecard.sql — a window's 按期完成率 (share of its milestones done on or
+-- before their due date), frozen when the window closes.
+--
+-- One home for the figures: keyproj_scorecard_rows counts them from the
+-- ledger as it is; the freeze stores that once, and `campaign scorecard`
+-- sets today's count beside what was frozen. Waived milestones are not
+-- judged; a project taken off the list (调出) on or before the window's
+-- last day is not in it.
+
+CREATE OR REPLACE FUNCTION keyproj_scorecard_rows(p_campaign bigint)
+RETURNS TABLE (scope text, name text, nodes bigint, on_time bigint, late bigint, open bigint)
+LANGUAGE sql STABLE AS $$
+WITH m AS (
+    SELECT m.status, m.due_on, m.done_on, co.name AS county, p.sector, u.name AS unit
+      FROM campaign c
+      JOIN milestone m ON m.campaign_id = c.id
+      JOIN project p ON p.id = m.project_id
+      JOIN county co ON co.id = p.county_id
+      LEFT JOIN unit u ON u.id = coalesce(m.unit_id, p.unit_id)
+     WHERE c.id = p_campaign AND m.status <> 'waived'
+       AND (p.archived_on IS NULL OR p.archived_on > c.ends_on)
+)
+SELECT s.scope, s.name, count(*),
+       count(*) FILTER (WHERE m.status = 'done' AND m.done_on <= m.due_on),
+       count(*) FILTER (WHERE m.status = 'done' AND m.done_on > m.due_on),
+       count(*) FILTER (WHERE m.status = 'pending')
+  FROM m CROSS JOIN LATERAL (VALUES ('city', ''), ('county', m.county), ('sector', m.sector),
+                                    ('unit', m.unit)) AS s(scope, name)
+ WHERE s.name IS NOT NULL
+ GROUP BY s.scope, s.name
+$$;
+
+-- Freezes every window that closed before p_today and has no scorecard
+-- yet (its city row is the mark; a window without milestones gets a city
+-- row of zeros). Run by the scan's leader at the start of every scan, so
+-- a window is frozen by the first scan after its last day. Each freeze is
+-- audited (scorecard.freeze, actor keyprojd). Returns the windows frozen.
+CREATE OR REPLACE FUNCTION keyproj_scorecards_freeze(p_today date) RETURNS int
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    c record;
+    v_n int := 0;
+    v_city record;
+BEGIN
+    FOR c IN SELECT cp.id, cp.code FROM campaign cp
+              WHERE cp.ends_on < p_today
+                AND NOT EXISTS (SELECT FROM scorecard s WHERE s.campaign_id = cp.id AND s.scope = 'city')
+              ORDER BY cp.id LOOP
+        INSERT INTO scorecard (campaign_id, scope, name, nodes, on_time, late, open, frozen_on)
+        SELECT c.id, r.scope, r.name, r.nodes, r.on_time, r.late, r.open, p_today
+          FROM keyproj_scorecard_rows(c.id) r
+        ON CONFLICT DO NOTHING;
+        INSERT INTO scorecard (campaign_id, scope, name, nodes, on_time, late, open, frozen_on)
+        VALUES (c.id, 'city', '', 0, 0, 0, 0, p_today)
+        ON CONFLICT DO NOTHING;
+        SELECT nodes, on_time INTO v_city FROM scorecard WHERE campaign_id = c.id AND scope = 'city';
+        PERFORM keyproj_audit('keyprojd', 'scorecard.freeze', 'campaign:' || c.code, NULL,
+                              jsonb_build_object('frozen_on', p_today, 'nodes', v_city.nodes,
+                                                 'on_time', v_city.on_time,
+                                                 'on_time_pct', round(100.0 * v_city.on_time / nullif(v_city.nodes, 0), 1)),
+                              'ok', NULL);
+        v_n := v_n + 1;
+    END LOOP;
+    RETURN v_n;
+END
+$fn$;
