@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "config_letters.h"
 #include "config_loader.h"
 #include "config_receivers.h"
 #include "pace.h"
@@ -549,7 +550,8 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
         return NULL;
     }
     static const char *const known[] = {
-        "timezone", "log_level", "log", "database", "control", "alerts", "receivers", "metrics", "web", "import", NULL,
+        "timezone", "log_level", "log", "database", "control", "alerts", "receivers", "metrics", "web", "import",
+        "letters", NULL,
     };
     const config_setting_t *root = config_root_setting(lc);
     struct config *cfg = xcalloc(1, sizeof *cfg);
@@ -569,6 +571,7 @@ load(config_t *lc, bool ok, const char *name, char *err, size_t errlen)
     load_metrics(&ld, root, cfg);
     load_web(&ld, root, cfg);
     load_import(&ld, root, cfg);
+    load_letters(&ld, root, cfg);
     if (ld.failed) {
         config_free(cfg);
         return NULL;
@@ -640,5 +643,6 @@ config_free(struct config *cfg)
     free(cfg->import_code_re);
     matcher_free(&cfg->completing_kinds);
     free(cfg->completing_kinds_pg);
+    letters_config_free(cfg);
     free(cfg);
 }

@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include "holidays.h"
+#include "letters.h"
 #include "log.h"
 #include "rules.h"
 
@@ -46,6 +47,15 @@ struct receiver {
     /* leader: 分包领导 names; unit: 责任单位 names (the project's, or the
      * milestone's, problem's or approval's own) */
     struct matcher county, sector, level, kind, light, stage, leader, unit;
+};
+
+/* letters.KIND (config_letters.c): how a kind of letter is numbered,
+ * written and answered. */
+struct letter_config {
+    char *number;               /* the 文号 pattern, checked: {year}, {n} */
+    char *template_file;        /* resolved path, or NULL: the built-in template */
+    char *template;             /* the template's text (the file's, read at load), checked */
+    int reply_days;             /* days to reply when the letter names no date */
 };
 
 struct config {
@@ -117,6 +127,9 @@ struct config {
      * letters, digits and - _ . / ( ) (project_code_local_ok) */
     char *import_code_pattern;
     regex_t *import_code_re;
+
+    /* letters: in enum letter_kind order */
+    struct letter_config letters[LETTER_KINDS];
 };
 
 /* Loads and validates path. Returns a new config (free with config_free), or

@@ -486,6 +486,20 @@ put_text_block(struct buf *out, const json_t *s, bool raw)
         buf_putc(out, '\n');
 }
 
+/* A printable document ({…, "document": "text"}, as `order show`
+ * answers): the other members as key: value lines, a blank line, then the
+ * text as it is written, line by line. */
+static void
+render_document(struct buf *out, const json_t *data, const json_t *doc)
+{
+    json_t *head = json_deep_copy(data);
+    json_object_del(head, "document");
+    render_object(out, head);
+    json_decref(head);
+    buf_putc(out, '\n');
+    put_text_block(out, doc, false);
+}
+
 static void
 render_human(struct buf *out, const json_t *data)
 {
@@ -499,6 +513,8 @@ render_human(struct buf *out, const json_t *data)
         put_text_block(out, data, false);
     } else if (is_rows(data)) {
         render_rows(out, data);
+    } else if (json_is_string(json_object_get(data, "document"))) {
+        render_document(out, data, json_object_get(data, "document"));
     } else if (json_is_object(data)) {
         render_object(out, data);
     } else if (json_is_array(data)) {

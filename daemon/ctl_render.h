@@ -20,7 +20,9 @@ enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV };
  * CTL_TABLE: an array of objects is a table (columns from the keys, in the
  * order first seen), an object is "key: value" lines (nested objects as
  * parent.child, arrays of objects as tables after them), a string is printed
- * as is (control characters other than newline and tab escaped), null
+ * as is (control characters other than newline and tab escaped), an object
+ * with a string "document" (a letter) is its other members as key: value
+ * lines, a blank line and the document printed as a string is, null
  * prints nothing. CTL_JSON: indented JSON, UTF-8 as is. CTL_CSV: RFC 4180
  * with CRLF line ends (header + rows, or key,value rows with nested tables
  * as JSON). data may be NULL (same as null). A file, {"file": "..."} and

@@ -352,10 +352,11 @@ batch_send(struct scanner *s)
     char *rows = json_dumps(b->rows, JSON_COMPACT);
     for (int i = 0; i < SCAN_A_COLS; i++)
         buf_putc(&b->a[i], '}');
-    const char *params[SCAN_WRITE_PARAMS] = {
+    const char *params[SCAN_WRITE_PARAMS + 1] = {
         rows, b->a[SCAN_A_ROW].data, s->ctx.now_iso, s->ctx.today_s, b->a[SCAN_A_KIND].data,
         b->a[SCAN_A_SUBJECT].data, b->a[SCAN_A_STAGE].data, b->a[SCAN_A_LIGHT].data,
         b->a[SCAN_A_PROJECT].data, b->a[SCAN_A_PAYLOAD].data, b->a[SCAN_A_RECEIVERS].data,
+        s->ctx.cfg->letters[LETTER_SUPERVISION].number,
     };
     if (s->n_writes == 2) {
         /* S(k+1) is answered after W(k-1): never a third */
@@ -367,7 +368,10 @@ batch_send(struct scanner *s)
     w->select_ms = s->to_build_select_ms;
     w->sent_at = clock_now(NULL);
     w->build_ms = s->build_ms + (w->sent_at - t0) * 1000.0;
-    w->q = db_query(s->d->db, ph->write_sql, SCAN_WRITE_PARAMS, params, on_written, s);
+    /* Only the project phase issues letters: the others' statements do
+     * not name $12, and PostgreSQL refuses a parameter it cannot type. */
+    int n = SCAN_WRITE_PARAMS + (ph == &scan_phase_projects);
+    w->q = db_query(s->d->db, ph->write_sql, n, params, on_written, s);
     free(rows);
     batch_discard(s);
     if (s->stash) {

@@ -57,7 +57,8 @@ struct scan_phase {
     int select_params;
     /* $1 rows (jsonb), $2 the alerts' row ids, $3 now, $4 today, $5…$11
      * the alerts' other columns (SCAN_WRITE_ALERTS) → one row: written,
-     * alerts, deliveries. */
+     * alerts, deliveries. The project phase's also takes $12, the number
+     * pattern of its 督办函 (letters.supervision.number). */
     const char *write_sql;
     /* Adds rows from..to-1 of the select's result to the batch (scan.c
      * builds a batch in slices, so that the event loop runs in between). */

@@ -14,8 +14,6 @@
 #include "scan_phase.h"
 #include "util.h"
 
-/* Days a supervision order gives the unit to reply. */
-#define SUPERVISION_REPLY_DAYS 7
 /* More reports than the rules could ever ask for (rules_reports_needed). */
 #define MAX_REPORTS 16
 
@@ -88,6 +86,7 @@ struct facts {
     const struct cols *k;
     const struct rules_project *p;
     struct ymd today;
+    int reply_days;     /* what a 督办函 gives the unit (letters.supervision.reply_days) */
 };
 
 static void
@@ -147,7 +146,7 @@ project_facts(const struct facts *f, const struct rules_config *cfg,
         char before[16], reply[11];
         struct ymd due;
         month_name(f->today, 2, before);
-        days_to_ymd(ymd_to_days(&f->today) + SUPERVISION_REPLY_DAYS, &due);
+        days_to_ymd(ymd_to_days(&f->today) + f->reply_days, &due);
         format_date(&due, reply);
         const char *unit = scan_str(res, f->row, scan_col(res, "project_unit"));
         json_object_set_new(payload, "supervision",
@@ -244,7 +243,7 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
         out.d[out.n++] = rr.d[n];
     if (out.n == 0)
         return;
-    struct facts f = { res, i, k, &p, c->today };
+    struct facts f = { res, i, k, &p, c->today, c->cfg->letters[LETTER_SUPERVISION].reply_days };
     char subject[80];
     snprintf(subject, sizeof subject, "project:%s", PQgetvalue(res, i, pc->code));
     for (size_t n = 0; n < out.n; n++) {
@@ -321,12 +320,19 @@ const struct scan_phase scan_phase_projects = {
     "   SELECT r.id, r.month, r.light FROM r JOIN upd ON upd.id = r.id"
     "   ON CONFLICT (project_id, month) DO UPDATE SET light = EXCLUDED.light)"
     SCAN_WRITE_ALERTS_RETURNING(", project_id, payload")
+    /* Only the alerts this statement inserted issue a letter (a re-scan
+     * inserts none), each numbered once: the batch's letters take one
+     * block of consecutive numbers (blk, a CTE: evaluated once). */
+    ", red AS (SELECT ins.id, ins.project_id, ins.payload, row_number() OVER (ORDER BY ins.id) AS k"
+    "   FROM ins WHERE ins.kind = 'project.repeated_red')"
+    ", blk AS (SELECT keyproj_letter_reserve('supervision', $4::date, (SELECT count(*) FROM red)::int) AS first,"
+    "   extract(year FROM $4::date)::int AS year)"
     ", sup AS (INSERT INTO supervision_order (project_id, kind, to_unit_id, issued_on, reply_due,"
-    "   reason, alert_id, created_at)"
-    "   SELECT ins.project_id, 'supervision', p.unit_id, $4::date,"
-    "     (ins.payload->'supervision'->>'reply_due')::date, ins.payload->>'message', ins.id, $3::timestamptz"
-    "     FROM ins JOIN project p ON p.id = ins.project_id"
-    "    WHERE ins.kind = 'project.repeated_red')"
+    "   reason, alert_id, created_at, doc_no, doc_year, doc_seq)"
+    "   SELECT red.project_id, 'supervision', p.unit_id, $4::date,"
+    "     (red.payload->'supervision'->>'reply_due')::date, red.payload->>'message', red.id, $3::timestamptz,"
+    "     keyproj_letter_format($12::text, blk.year, (blk.first + red.k - 1)::int), blk.year, blk.first + red.k - 1"
+    "     FROM red JOIN project p ON p.id = red.project_id CROSS JOIN blk)"
     SCAN_WRITE_COUNTS,
     projects_build,
 };

@@ -263,7 +263,7 @@ expect_eq "an unknown order is not_found" "1 not_found no supervision order 9999
 run order
 expect_eq "order without an action is a usage error" 2 "$rc"
 run order frob 1
-expect_contains "an unknown order action is a usage error" "unknown order action 'frob' (expected reply)" "$err"
+expect_contains "an unknown order action is a usage error" "unknown order action 'frob' (expected issue, show or reply)" "$err"
 expect_eq "no overdue orders left" "" "$(kpctl --json orders --status overdue | ids)"
 
 # ---- campaigns ----------------------------------------------------------------------
@@ -527,7 +527,7 @@ expect_contains "so is problem resolve" "'problem resolve' needs the admin level
 run approval done "$a2"
 expect_contains "approval done" "'approval done' needs the admin level" "$err"
 run order reply "$o2"
-expect_contains "order reply" "'order' needs the admin level" "$err"
+expect_contains "order reply" "'order reply' needs the admin level" "$err"
 run campaign target set 2026-B6 --starts 1
 expect_contains "campaign target set" "'campaign target' needs the admin level" "$err"
 run reload
