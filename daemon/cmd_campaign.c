@@ -67,6 +67,12 @@ reply_not_found(struct campaign_job *job)
         cmd_error(job->ctx, "not_found", NULL, "no campaign '%s' (campaign list shows them)", job->code);
 }
 
+/* A window counts the milestones of projects on the list on its last day,
+ * or today while it is open: one taken off it (调出) before then is out, as
+ * in its frozen scorecard (sql/functions/scorecard.sql). TODAY: a date
+ * parameter; c: the campaign, p: the milestone's project. */
+#define ON_LIST_IN_WINDOW(today) "keyproj_on_list(p.archived_on, least(" today "::date, c.ends_on))"
+
 /* ---- list ------------------------------------------------------------------ */
 
 static void
@@ -82,7 +88,8 @@ campaign_list(const struct cmd_call *c)
              " count(m.id) AS milestones, count(m.id) FILTER (WHERE m.status = 'done') AS done,"
              " count(m.id) FILTER (WHERE m.status = 'pending' AND m.due_on < $1::date) AS overdue,"
              " (SELECT count(*) FROM campaign_target t WHERE t.campaign_id = c.id) AS targets"
-             " FROM campaign c LEFT JOIN milestone m ON m.campaign_id = c.id"
+             " FROM campaign c LEFT JOIN (milestone m JOIN project p ON p.id = m.project_id)"
+             "   ON m.campaign_id = c.id AND " ON_LIST_IN_WINDOW("$1")
              " GROUP BY c.id ORDER BY c.starts_on, c.code",
              1, params, cmd_on_rows, c->ctx);
 }
@@ -147,15 +154,16 @@ campaign_show(const struct cmd_call *c)
              " FROM campaign c"
              " CROSS JOIN LATERAL (SELECT c.ends_on - c.starts_on + 1 AS total,"
              "   least(greatest($2::date - c.starts_on, 0), c.ends_on - c.starts_on + 1) AS gone) d"
-             " CROSS JOIN LATERAL (SELECT" MILESTONE_COUNTS " FROM milestone m WHERE m.campaign_id = c.id) mc"
+             " CROSS JOIN LATERAL (SELECT" MILESTONE_COUNTS " FROM milestone m JOIN project p ON p.id = m.project_id"
+             "   WHERE m.campaign_id = c.id AND " ON_LIST_IN_WINDOW("$2") ") mc"
              " CROSS JOIN LATERAL (SELECT json_agg(b ORDER BY b.county) AS rows"
              "   FROM (SELECT co.name AS county," MILESTONE_COUNTS
              "           FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
-             "          WHERE m.campaign_id = c.id GROUP BY co.name) b) bc"
+             "          WHERE m.campaign_id = c.id AND " ON_LIST_IN_WINDOW("$2") " GROUP BY co.name) b) bc"
              " CROSS JOIN LATERAL (SELECT json_agg(b ORDER BY b.sector) AS rows"
              "   FROM (SELECT p.sector," MILESTONE_COUNTS
              "           FROM milestone m JOIN project p ON p.id = m.project_id"
-             "          WHERE m.campaign_id = c.id GROUP BY p.sector) b) bs"
+             "          WHERE m.campaign_id = c.id AND " ON_LIST_IN_WINDOW("$2") " GROUP BY p.sector) b) bs"
              " LEFT JOIN scorecard f ON f.campaign_id = c.id AND f.scope = 'city'"
              " WHERE c.code = $1",
              2, params, on_show, job);

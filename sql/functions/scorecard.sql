@@ -18,7 +18,7 @@ WITH m AS (
       JOIN county co ON co.id = p.county_id
       LEFT JOIN unit u ON u.id = coalesce(m.unit_id, p.unit_id)
      WHERE c.id = p_campaign AND m.status <> 'waived'
-       AND (p.archived_on IS NULL OR p.archived_on > c.ends_on)
+       AND keyproj_on_list(p.archived_on, c.ends_on)
 )
 SELECT s.scope, s.name, count(*),
        count(*) FILTER (WHERE m.status = 'done' AND m.done_on <= m.due_on),

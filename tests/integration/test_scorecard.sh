@@ -93,6 +93,19 @@ run campaign show 2026-B6
 expect_eq "campaign show says not_yet_due (never a bare 'due'), by county and by sector, nothing frozen yet" \
     "True False True None" \
     "$(echo "$out" | py '" ".join(str(x) for x in ("not_yet_due" in d, "due" in d, sum(r["milestones"] for r in d["by_sector"]) == d["milestones"], d["frozen_on"]))')"
+# A project taken off the list (调出) leaves the open window's counts from
+# that day, and comes back with its readmission (调入).
+code=$(sql "SELECT p.code FROM project p JOIN milestone m ON m.project_id = p.id JOIN campaign c ON c.id = m.campaign_id
+            WHERE c.code = '2026-B6' GROUP BY p.code ORDER BY count(*) DESC, p.code LIMIT 1")
+its=$(sql "SELECT count(*) FROM milestone m JOIN campaign c ON c.id = m.campaign_id JOIN project p ON p.id = m.project_id
+           WHERE c.code = '2026-B6' AND p.code = '$code'")
+before=$(kpctl --json campaign show 2026-B6 | field milestones)
+kpctl archive "$code" --reason "调出省市重点" >/dev/null || fail "archive $code"
+expect_eq "an archived project's $its B6 nodes leave campaign show and campaign list" "$((before - its)) $((before - its))" \
+    "$(kpctl --json campaign show 2026-B6 | field milestones) $(kpctl --json campaign | py '[r["milestones"] for r in d if r["code"] == "2026-B6"][0]')"
+kpctl readmit "$code" --reason "重新列入" >/dev/null || fail "readmit $code"
+expect_eq "… and come back with its readmission" "$before" "$(kpctl --json campaign show 2026-B6 | field milestones)"
+
 kpctl clock set 2027-01-01T00:30:00+08:00 >/dev/null || fail "clock set"
 kpctl scan >/dev/null || fail "scan"
 read -r nodes6 on_time6 _ _ <<< "$(ledger_count 2026-B6)"
