@@ -8,7 +8,9 @@
 
 #include <sys/types.h>
 
-#include "cmd.h"
+#include <stdbool.h>
+
+#include "level.h"
 
 #define AUDIT_REFUSALS_PER_MINUTE 10
 

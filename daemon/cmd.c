@@ -10,7 +10,6 @@
 
 #include "audit_refusal.h"
 #include "cmd.h"
-#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "migrate.h"
@@ -70,12 +69,6 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_test_entry,
     NULL,
 };
-
-const char *
-cmd_level_name(enum cmd_level l)
-{
-    return l == LEVEL_ADMIN ? "admin" : l == LEVEL_OPERATOR ? "operator" : "none";
-}
 
 static bool
 named(const struct cmd_entry *e, const char *name)
@@ -227,7 +220,7 @@ cmd_reply(struct cmd_ctx *ctx, json_t *data)
     json_t *r = json_object();
     json_object_set_new(r, "ok", json_true());
     json_object_set_new(r, "data", data ? data : json_null());
-    control_respond(ctx, r);
+    ctx->out->respond(ctx, r);
 }
 
 void
@@ -236,7 +229,7 @@ cmd_reply_text(struct cmd_ctx *ctx, const char *data)
     ctx->result = "ok";
     if (ctx->may_write)
         status_cache_invalidate(ctx->d, true);
-    control_respond_ok_text(ctx, data);
+    ctx->out->respond_text(ctx, data);
 }
 
 void
@@ -257,7 +250,7 @@ cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fm
         json_object_set_new(e, "details", details);
     json_t *r = json_pack("{s:b, s:o}", "ok", 0, "error", e);
     free(msg);
-    control_respond(ctx, r);
+    ctx->out->respond(ctx, r);
 }
 
 static void usage_error(struct cmd_ctx *ctx, const char *name, const struct cmd_entry *e, const char *fmt, ...)

@@ -10,15 +10,12 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "level.h"
 #include "tokenize.h"
 
 struct daemon;
 struct client;
 
-enum cmd_level { LEVEL_NONE = 0, LEVEL_OPERATOR = 1, LEVEL_ADMIN = 2 };
-
-/* "operator", "admin" (or "none"), as peers' levels are named everywhere. */
-const char *cmd_level_name(enum cmd_level l);
 
 #define CMD_NEEDS_DB 0x1    /* refused with "unavailable" while the database is not ready */
 #define CMD_BODY 0x2        /* carries a --bytes N body */
@@ -42,8 +39,20 @@ struct cmd_args {
 
 /* One request being served. Owned by control.c until a reply is sent; the
  * client may go away meanwhile (client == NULL), the ctx stays valid. */
+struct cmd_ctx;
+
+/* Where a request's answers go: the control socket's (control.c), or a
+ * test's own. respond sends resp (taking it) and frees ctx; respond_text
+ * the same for {"ok":true,"data":DATA}, DATA already compact JSON text (a
+ * cached rendering). */
+struct cmd_replier {
+    void (*respond)(struct cmd_ctx *ctx, json_t *resp);
+    void (*respond_text)(struct cmd_ctx *ctx, const char *data);
+};
+
 struct cmd_ctx {
     struct daemon *d;
+    const struct cmd_replier *out;
     struct client *client;
     struct tokens tok;
     char *body;

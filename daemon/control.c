@@ -180,12 +180,17 @@ protocol_close(struct client *cl, const char *code, const char *message)
     bufferevent_disable(cl->bev, EV_READ);
 }
 
+static void control_respond(struct cmd_ctx *ctx, json_t *resp);
+static void control_respond_ok_text(struct cmd_ctx *ctx, const char *data);
+static const struct cmd_replier control_replier = { control_respond, control_respond_ok_text };
+
 static struct cmd_ctx *
 ctx_new(struct client *cl)
 {
     struct control *c = cl->ctl;
     struct cmd_ctx *ctx = xcalloc(1, sizeof *ctx);
     ctx->d = c->d;
+    ctx->out = &control_replier;
     ctx->client = cl;
     ctx->level = cl->level;
     ctx->uid = cl->uid;
@@ -478,7 +483,9 @@ respond_line(struct cmd_ctx *ctx, char *line)
     free(ctx);
 }
 
-void
+/* The control socket's cmd_replier: one JSON line to the peer, then ctx
+ * is freed. */
+static void
 control_respond(struct cmd_ctx *ctx, json_t *resp)
 {
     char *line = ctx->client ? bounded_line(ctx, dump_json(resp)) : NULL;
@@ -486,7 +493,7 @@ control_respond(struct cmd_ctx *ctx, json_t *resp)
     respond_line(ctx, line);
 }
 
-void
+static void
 control_respond_ok_text(struct cmd_ctx *ctx, const char *data)
 {
     char *line = ctx->client ? bounded_line(ctx, xasprintf("{\"ok\":true,\"data\":%s}", data)) : NULL;

@@ -22,10 +22,4 @@ int control_clients(const struct control *c);
 /* Body bytes announced by the requests being received (0 when none). */
 size_t control_body_in_flight(const struct control *c);
 
-/* Sends the response for ctx (takes resp) and frees ctx. */
-void control_respond(struct cmd_ctx *ctx, json_t *resp);
-/* The same for {"ok":true,"data":DATA} where data is DATA already as
- * compact JSON text (a cached rendering). */
-void control_respond_ok_text(struct cmd_ctx *ctx, const char *data);
-
 #endif

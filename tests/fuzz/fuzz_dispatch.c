@@ -30,9 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct daemon daemon_;
 static int answers;
 
-/* control.c's, without a socket: checks the answer and frees the request. */
-void
-control_respond(struct cmd_ctx *ctx, json_t *resp)
+/* control.c's replier, without a socket: checks the answer and frees the request. */
+static void
+respond(struct cmd_ctx *ctx, json_t *resp)
 {
     if (!json_is_object(resp) || !json_is_boolean(json_object_get(resp, "ok")))
         abort();
@@ -49,8 +49,8 @@ control_respond(struct cmd_ctx *ctx, json_t *resp)
 }
 
 /* The same for an answer whose data is already JSON text. */
-void
-control_respond_ok_text(struct cmd_ctx *ctx, const char *data)
+static void
+respond_text(struct cmd_ctx *ctx, const char *data)
 {
     json_error_t jerr;
     json_t *d = json_loads(data, JSON_DECODE_ANY, &jerr);
@@ -59,8 +59,10 @@ control_respond_ok_text(struct cmd_ctx *ctx, const char *data)
     json_t *r = json_object();
     json_object_set_new(r, "ok", json_true());
     json_object_set_new(r, "data", d);
-    control_respond(ctx, r);
+    respond(ctx, r);
 }
+
+static const struct cmd_replier replier = { respond, respond_text };
 
 int
 control_clients(const struct control *c)
@@ -107,6 +109,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;       /* control.c answers a protocol error itself */
     struct cmd_ctx *ctx = xcalloc(1, sizeof *ctx);
     ctx->d = &daemon_;
+    ctx->out = &replier;
     ctx->tok = t;
     ctx->level = (enum cmd_level)(flags % 3);
     ctx->user = xstrdup("fuzz");
