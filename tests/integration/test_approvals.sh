@@ -70,6 +70,101 @@ run approval add LY-2026-101 "　" --dept 市生态环境局 --due 2026-12-01
 expect_eq "a blank item is a usage error" 2 "$rc"
 expect_eq "usage errors never reach the database" "$n" "$(audits)"
 
+# ---- the approvals sheet (import approvals) ------------------------------------
+
+# The office's 联审联批 sheet, in its own words: one item already entered
+# by hand (unchanged), one done, one waived, one new.
+cat > "$T_DIR/approvals.csv" <<'CSV'
+项目代码,审批事项,牵头部门,办理时限,办结日期,状态,备注
+LY-2026-101,用地预审,市自然资源和规划局,2026-11-20,,,已报省厅
+LY-2026-102,取水许可,市水利局,2026/11/30,2026/11/18,,
+LY-2026-102,水土保持方案,市水利局,2026-12-15,,不需办理,纳入整体方案
+LY-2026-103,施工许可,市住建局,2026年12月20日,,办理中,
+CSV
+before=$(ledger_digest)
+run import approvals "$T_DIR/approvals.csv" --dry-run
+expect_eq "a dry run says what would happen and writes nothing" "0|3|0|1|True" \
+    "$rc|$(echo "$out" | py '"%d|%d|%d|%s" % (d["inserted"], d["updated"], d["unchanged"], d["dry_run"])')"
+expect_eq "…the ledger untouched" "$before" "$(ledger_digest)"
+run import approvals "$T_DIR/approvals.csv"
+expect_eq "the sheet is imported: three new items, the hand-made one unchanged" "0|3|0|1" \
+    "$rc|$(echo "$out" | py '"%d|%d|%d" % (d["inserted"], d["updated"], d["unchanged"])')"
+expect_eq "each item as the sheet says: a date alone means done, 不需办理 waived" \
+    "LY-2026-102|取水许可|市水利局|2026-11-30|done|2026-11-18
+LY-2026-102|水土保持方案|市水利局|2026-12-15|waived|
+LY-2026-103|施工许可|市住建局|2026-12-20|pending|" \
+    "$(kpctl --json approval list | py '"\n".join("|".join(str(r[k] or "") for k in ("project", "item", "unit", "planned_on", "status", "done_on")) for r in sorted(d, key=lambda r: r["id"]) if r["project"] != "LY-2026-101")')"
+ia=$(sql "SELECT id FROM approval WHERE item = '取水许可'")
+expect_eq "each written item is audited as import.approvals under its id" "$me|done|2026-11-18" \
+    "$(last_audit "approval:$ia" import.approvals "concat_ws('|', actor, new->>'status', new->>'done_on')")"
+before=$(ledger_digest)
+n=$(audits)
+run import approvals "$T_DIR/approvals.csv"
+expect_eq "importing the same sheet again changes nothing" "0|0|0|4" \
+    "$rc|$(echo "$out" | py '"%d|%d|%d" % (d["inserted"], d["updated"], d["unchanged"])')"
+expect_eq "…not the ledger, not the audit log" "$before|$n" "$(ledger_digest)|$(audits)"
+
+# A sheet with mistakes: every one named by line and column as the file
+# spells it, and nothing written.
+cat > "$T_DIR/bad-approvals.csv" <<'CSV'
+项目代码,审批事项,牵头部门,办理时限,办结日期,状态
+LY-2026-999,用地预审,市自然资源和规划局,2026-11-20,,
+LY-2026-103,环评批复,市生态环境局,2026-13-01,,
+LY-2026-103,规划许可,市自然资源和规划局,2026-12-01,2026-12-30,
+LY-2026-103,消防验收,市住建局,2026-12-01,,逾期
+LY-2026-103,人防审批,市人防办,2026-12-01,2026-11-01,办理中
+CSV
+before=$(ledger_digest)
+run import approvals "$T_DIR/bad-approvals.csv"
+expect_eq "a sheet with errors is refused" "1|invalid" "$rc|$(echo "$out" | field code)"
+expect_eq "…each error with its line and column as the sheet names it" \
+    "3|办理时限|'2026-13-01' is not a date (expected 2026-03-15, 2026/3/15 or 2026年3月15日)
+4|办结日期|2026-12-30 is in the future (today is $TODAY)
+5|状态|'逾期': overdue is worked out from the time limit; write 未办结 (pending)
+6|办结日期|a done date is given but the item is not done" \
+    "$(echo "$out" | py '"\n".join("%s|%s|%s" % (e["line"], e["column"], e["message"]) for e in d["details"])')"
+expect_eq "…and nothing written" "$before" "$(ledger_digest)"
+printf '%s\n%s\n' "项目代码,审批事项,牵头部门,办理时限" "LY-2026-999,用地预审,市自然资源和规划局,2026-11-20" > "$T_DIR/unknown.csv"
+run import approvals "$T_DIR/unknown.csv"
+expect_eq "an unknown project code, found by the database, is named the same way" \
+    "2|项目代码|unknown project code 'LY-2026-999'" \
+    "$(echo "$out" | py '"\n".join("%s|%s|%s" % (e["line"], e["column"], e["message"]) for e in d["details"])')"
+printf '%s\n%s\n' "项目代码,审批事项,办理时限" "LY-2026-103,环评批复,2026-12-01" > "$T_DIR/nodept.csv"
+run import approvals "$T_DIR/nodept.csv"
+expect_contains "a sheet without the lead department column is refused, naming it" "missing column 牵头部门 (unit)" "$err"
+
+# ---- approval milestones make items ---------------------------------------------
+
+cat > "$T_DIR/milestones.csv" <<'CSV'
+项目编号,节点类型,节点内容,完成时限,责任单位
+LY-2026-103,审批,规划许可,2026-12-05,市自然资源和规划局
+LY-2026-103,开工,开工,2026-12-28,涧西区政府
+CSV
+run import milestones "$T_DIR/milestones.csv"
+expect_eq "a milestones import with an approval node" "0|2" "$rc|$(echo "$out" | field inserted)"
+node=$(sql "SELECT id FROM milestone WHERE title = '规划许可'")
+item_of_node() {
+    kpctl --json approval list --project LY-2026-103 |
+        py "'|'.join('%s|%s|%s|%s|%s' % (r['item'], r['unit'], r['planned_on'], r['status'], r['done_on']) for r in d if r['item'] == '规划许可')"
+}
+expect_eq "the approval node made its item: its title, unit and due date" \
+    "规划许可|市自然资源和规划局|2026-12-05|pending|None" "$(item_of_node)"
+expect_eq "…and only the approval node did" "2" "$(kpctl --json approval list --project LY-2026-103 | py 'len(d)')"
+fed=$(sql "SELECT id FROM approval WHERE item = '规划许可'")
+run approval done "$fed"
+expect_eq "an item that follows a node is done with the node, not by itself" 1 "$rc"
+expect_contains "…saying which node" "follows milestone $node: mark the milestone done (done $node)" "$err"
+run reschedule "$node" 2026-12-12 --reason "材料补正"
+expect_eq "rescheduling the node moves the item's time limit" "规划许可|市自然资源和规划局|2026-12-12|pending|None" \
+    "$(item_of_node)"
+run done "$node" --date 2026-11-24
+expect_eq "done on the node makes the item done on its date" "规划许可|市自然资源和规划局|2026-12-12|done|2026-11-24" \
+    "$(item_of_node)"
+printf '%s\n%s\n' "项目代码,审批事项,牵头部门,办理时限" "LY-2026-103,规划许可,市住建局,2026-12-30" > "$T_DIR/follow.csv"
+run import approvals "$T_DIR/follow.csv"
+expect_contains "an approvals sheet cannot change an item that follows a node" \
+    "item 规划许可 of LY-2026-103 follows milestone $node: change the milestone instead" "$out"
+
 # @@LATER@@
 
 # ---- approval.overdue on the daemon's clock ----------------------------------
