@@ -205,8 +205,10 @@ static const struct {
     const char *extra;      /* more columns of the group, or "" */
     const char *order;      /* the groups' order */
 } problem_by[] = {
-    { "category", "类别", "x.category", " min(pc.name) AS category_name, min(pc.grp) AS category_group,",
-      "min(pc.sort), grp" },
+    { "category", "类别", "x.category",
+      " CASE WHEN grouping(grp) = 0 THEN min(name) END AS category_name,"
+      " CASE WHEN grouping(grp) = 0 THEN min(cgrp) END AS category_group,",
+      "min(sort), grp" },
     { "unit", "单位", "coalesce(u.name, pu.name, '(无)')", "", "grp" },
     { "county", "县区", "co.name", "", "grp" },
 };

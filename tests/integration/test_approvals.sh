@@ -165,7 +165,126 @@ run import approvals "$T_DIR/follow.csv"
 expect_contains "an approvals sheet cannot change an item that follows a node" \
     "item 规划许可 of LY-2026-103 follows milestone $node: change the milestone instead" "$out"
 
-# @@LATER@@
+# ---- counted in the campaign target and in stats ---------------------------------
+
+# 2026-B6 (Nov–Dec): five items planned in the window that are not waived,
+# two of them done (取水许可 by the sheet, 规划许可 with its node).
+kpctl campaign target set 2026-B6 --approvals 80 >/dev/null || fail "campaign target set"
+expect_eq "the campaign's approvals target counts the items of its window" "5|40.0|80.0" \
+    "$(kpctl --json campaign targets 2026-B6 | py '"%s|%s|%s" % (d[0]["approval_items"], d[0]["approvals"], d[0]["approvals_target"])')"
+expect_eq "stats counts the items: all, done, overdue (合计)" "5|2|1" \
+    "$(kpctl --json stats | py '"%d|%d|%d" % [(r["approvals"], r["approvals_done"], r["approvals_overdue"]) for r in d if r["county"] == "合计"][0]')"
+expect_eq "…and per county" "洛龙区 1|1|0 涧西区 4|1|1" \
+    "$(kpctl --json stats | py '" ".join("%s %d|%d|%d" % (r["county"], r["approvals"], r["approvals_done"], r["approvals_overdue"]) for r in d if r["county"] != "合计")')"
+
+# ---- problems: back-dated, time limits from the reported date ---------------------
+
+run problem add LY-2026-101 --category 用电 --severity 一般 --text "专用变电站未建成，施工用电不足" --reported 2026-11-18
+expect_eq "a problem raised at last week's meeting, recorded as such; its 7 days count from then" \
+    "0|element_power|用电|2026-11-18|2026-11-25|open" \
+    "$rc|$(echo "$out" | py '"|".join(str(d[k]) for k in ("category", "category_name", "reported_on", "time_limit", "status"))')"
+pb1=$(echo "$out" | field id)
+expect_eq "…audited as problem.add with its reported date" "problem.add|2026-11-18|element_power" \
+    "$(last_audit "problem:$pb1" problem.add "concat_ws('|', action, new->>'reported_on', new->>'category')")"
+run problem add LY-2026-102 --category 气 --severity 重大 --text "天然气管道迁改未完成" --reported 2026-11-02 --limit 2026-11-20
+expect_eq "a time limit already past is taken when it is not before the reported date; the problem is overdue" \
+    "0|element_gas|2026-11-20|overdue" "$rc|$(echo "$out" | py '"|".join(str(d[k]) for k in ("category", "time_limit", "status"))')"
+n=$(audits)
+run problem add LY-2026-101 --category 用水 --severity 一般 --text "施工用水未接通" --reported 2026-11-26
+expect_eq "a reported date in the future is refused" "1|invalid" "$rc|$(echo "$out" | field code)"
+expect_contains "…saying so" "reported date 2026-11-26 is in the future (today is $TODAY)" "$err"
+run problem add LY-2026-101 --category 用水 --severity 一般 --text "施工用水未接通" --reported 2026-11-10 --limit 2026-11-05
+expect_contains "a time limit before the reported date is refused" \
+    "time limit 2026-11-05 is before the reported date 2026-11-10" "$err"
+expect_eq "both refusals audited, nothing stored" "$((n + 2))|2" "$(audits)|$(sql 'SELECT count(*) FROM problem')"
+n=$(audits)
+run problem add LY-2026-101 --category 航天 --severity 一般 --text x
+expect_eq "an unknown category is a usage error" 2 "$rc"
+expect_contains "…listing the categories, 要素保障 among them" \
+    "--category: unknown value '航天' (expected one of 资金, 规划, 用地, 环保, 征迁, 审批, 施工, 用电, 用气, 用煤, 用水, 其他 (or funding," "$err"
+run problem add LY-2026-101 --category 用水 --severity 一般 --text x --reported 2026-11-31
+expect_eq "a reported date that does not exist is a usage error" 2 "$rc"
+expect_eq "usage errors never reach the database" "$n" "$(audits)"
+
+# The office adds a category of its own.
+run problem category add element_heat --name 用热 --aliases 供热,热力 --group 要素保障
+expect_eq "problem category add (admin), audited" "0|element_heat|用热|problem_category.add|$me" \
+    "$rc|$(echo "$out" | py 'd["code"] + "|" + d["name"]')|$(last_audit "problem_category:element_heat" problem_category.add "action || '|' || actor")"
+run problem category add heat2 --name 暖气 --aliases 热力
+expect_eq "a spelling that already means a category is refused" "1|'热力' already names category element_heat" "$rc|$err"
+expect_eq "problem category lists them, 要素保障 grouped, 其他 last" \
+    "element_power 用电 要素保障|element_gas 用气 要素保障|element_coal 用煤 要素保障|element_water 用水 要素保障|element_heat 用热 要素保障|other 其他 None" \
+    "$(kpctl --json problem category | py '"|".join("%s %s %s" % (r["code"], r["name"], r["group"]) for r in d[7:])')"
+run problem add LY-2026-103 --category 供热 --severity 一般 --text "冬季施工供热未落实" --reported 2026-11-20
+expect_eq "…and problem add takes it by any of its spellings" "0|element_heat" "$rc|$(echo "$out" | field category)"
+expect_eq "problem list --category takes the spellings too" "$pb1" \
+    "$(kpctl --json problem list --category 电力 | py '",".join(str(r["id"]) for r in d)')"
+run problem list --category 航天
+expect_eq "…and refuses an unknown one" 2 "$rc"
+
+# ---- the 问题清单 sheet (import problems) ----------------------------------------------
+
+cat > "$T_DIR/problems.csv" <<'CSV'
+项目代码,问题类别,问题描述,严重程度,责任单位,提出日期,解决时限,状态,解决日期,解决措施
+LY-2026-101,用地,二期用地指标未落实,重大,市自然资源和规划局,2026/11/04,2026/12/04,,,
+LY-2026-102,资金,中央预算内资金未下达,一般,市发改委,2026-11-11,,,,
+LY-2026-103,征迁,12户未签协议,一般,涧西区政府,2026-11-01,2026-11-15,已解决,2026-11-14,区政府集中攻坚
+LY-2026-101,用电,专用变电站未建成，施工用电不足,一般,,2026-11-18,,,,
+CSV
+run import problems "$T_DIR/problems.csv" --dry-run
+expect_eq "a dry run of the 问题清单" "0|3|0|1|True" \
+    "$rc|$(echo "$out" | py '"%d|%d|%d|%s" % (d["inserted"], d["updated"], d["unchanged"], d["dry_run"])')"
+run import problems "$T_DIR/problems.csv"
+expect_eq "the sheet is imported: three new problems, the one added by hand unchanged" "0|3|0|1" \
+    "$rc|$(echo "$out" | py '"%d|%d|%d" % (d["inserted"], d["updated"], d["unchanged"])')"
+expect_eq "each as the sheet says, the limit by severity when none is given" \
+    "land|major|市自然资源和规划局|2026-11-04|2026-12-04|open
+funding|ordinary|市发改委|2026-11-11|2026-11-18|overdue
+demolition|ordinary|涧西区政府|2026-11-01|2026-11-15|resolved" \
+    "$(kpctl --json problem list | py '"\n".join("|".join(str(r[k]) for k in ("category", "severity", "unit", "reported_on", "time_limit", "status")) for r in sorted(d, key=lambda r: r["id"]) if r["description"] in ("二期用地指标未落实", "中央预算内资金未下达", "12户未签协议"))')"
+ip=$(sql "SELECT id FROM problem WHERE description = '12户未签协议'")
+expect_eq "audited as import.problems under its id" "$me|resolved|2026-11-14" \
+    "$(last_audit "problem:$ip" import.problems "concat_ws('|', actor, new->>'status', new->>'resolved_on')")"
+before=$(ledger_digest)
+n=$(audits)
+run import problems "$T_DIR/problems.csv"
+expect_eq "importing it again changes nothing" "0|0|0|4|$before|$n" \
+    "$rc|$(echo "$out" | py '"%d|%d|%d" % (d["inserted"], d["updated"], d["unchanged"])')|$(ledger_digest)|$n"
+cat > "$T_DIR/bad-problems.csv" <<'CSV'
+项目代码,问题类别,问题描述,严重程度,提出日期,解决时限
+LY-2026-101,航天,问题一,一般,2026-11-01,
+LY-2026-101,用地,问题二,一般,2026-11-30,
+LY-2026-101,用地,问题三,一般,2026-11-10,2026-11-05
+LY-2026-101,用地,问题四,很重,2026-11-10,
+LY-2026-101,用地,问题五,一般,,
+CSV
+run import problems "$T_DIR/bad-problems.csv"
+expect_eq "a 问题清单 with errors: every one by line and column, nothing written" \
+    "1|3|提出日期|2026-11-30 is in the future (today is $TODAY)
+5|严重程度|unknown severity '很重' (expected one of 一般, 重大 (or ordinary, major))
+6|提出日期|required value is empty|$before" \
+    "$rc|$(echo "$out" | py '"\n".join("%s|%s|%s" % (e["line"], e["column"], e["message"]) for e in d["details"])')|$(ledger_digest)"
+sed -i '3d;5,6d' "$T_DIR/bad-problems.csv"
+run import problems "$T_DIR/bad-problems.csv"
+expect_eq "what only the database knows is named the same way: the category, a limit before the reported date" \
+    "2|问题类别|unknown category '航天' (expected one of 资金, 规划, 用地, 环保, 征迁, 审批, 施工, 用电, 用气, 用煤, 用水, 用热, 其他 (or funding, planning, land, environment, demolition, approval, construction, element_power, element_gas, element_coal, element_water, element_heat, other))
+3|解决时限|time limit 2026-11-05 is before the reported date 2026-11-10" \
+    "$(echo "$out" | py '"\n".join("%s|%s|%s" % (e["line"], e["column"], e["message"]) for e in d["details"])')"
+
+# ---- problem stats -------------------------------------------------------------------
+
+expect_eq "problem stats: by category, in the list's order, with a total" \
+    "funding 资金 1|0|1|0|0 land 用地 1|1|0|0|1 demolition 征迁 1|0|0|1|0 element_power 用电 1|1|0|0|0 element_gas 用气 1|0|1|0|1 element_heat 用热 1|1|0|0|0 合计 None 6|3|2|1|2" \
+    "$(kpctl --json problem stats | py '" ".join("%s %s %d|%d|%d|%d|%d" % (r["category"], r["category_name"], r["problems"], r["open"], r["overdue"], r["resolved"], r["major"]) for r in d)')"
+expect_eq "--by unit: the problem's unit, else its project's" \
+    "市发改委 2|1 市水利局 1|1 市自然资源和规划局 1|0 涧西区政府 2|0 合计 6|2" \
+    "$(kpctl --json problem stats --by unit | py '" ".join("%s %d|%d" % (r["unit"], r["problems"], r["overdue"]) for r in d)')"
+expect_eq "--by county (县区 in Chinese)" "洛龙区 2|2 涧西区 4|0 合计 6|2" \
+    "$(kpctl --json problem stats --by 县区 | py '" ".join("%s %d|%d" % (r["county"], r["problems"], r["overdue"]) for r in d)')"
+run problem stats --by sector
+expect_eq "--by something else is a usage error" 2 "$rc"
+expect_contains "…naming the choices" "--by: unknown value 'sector' (expected category, unit or county; or 类别, 单位, 县区)" "$err"
+
 
 # ---- approval.overdue on the daemon's clock ----------------------------------
 
