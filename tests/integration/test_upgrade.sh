@@ -126,7 +126,9 @@ for upto in $files; do
     [ "$(dsql "$db" 'SELECT max(version) FROM schema_version')" = "$k" ] || fail "$db is not at version $k"
 
     # The ledger, in the columns version k has; triggers (notify, touch,
-    # audit) off as for a restore, so the rows are the reference's.
+    # audit) off as for a restore, so the rows are the reference's (rows a
+    # migration seeds, like problem_category's, are among them: the
+    # table's own are replaced).
     declare -A cols=() before=()
     for t in $(tables "$db"); do
         dsql "$REF_DB" "SELECT to_regclass('public.$t') IS NOT NULL" | grep -q t || continue
@@ -134,7 +136,7 @@ for upto in $files; do
         cols[$t]=$c
         psql -X -q -v ON_ERROR_STOP=1 -d "$REF_DB" -c "\\copy (SELECT $c FROM $t) TO STDOUT" |
             psql -X -q -v ON_ERROR_STOP=1 -d "$db" -c "SET session_replication_role = replica" \
-                 -c "\\copy $t ($c) FROM pstdin" >"$T_DIR/psql.out" 2>&1 ||
+                 -c "DELETE FROM $t" -c "\\copy $t ($c) FROM pstdin" >"$T_DIR/psql.out" 2>&1 ||
             fail "copying $t into version $k: $(cat "$T_DIR/psql.out")"
     done
     # Sequences continue after the copied ids, as after an import.
