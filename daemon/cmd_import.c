@@ -1,4 +1,4 @@
-/* cmd_import: `import projects|milestones|reports|plans` with the file as
+/* cmd_import: `import projects|milestones|reports|plans|approvals|problems` with the file as
  * the request body. Validation happens here in full before the database
  * sees anything; then, in one transaction on a connection of the import's
  * own (sql/functions/import.sql):
@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "cmd.h"
+#include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
 #include "import.h"
@@ -299,7 +300,9 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     job->dry_run = cmd_flag(a, "dry-run");
     char *body = ctx->body;         /* the parser's now: freed once converted */
     ctx->body = NULL;
-    const struct import_rules rules = { ctx->d->cfg->import_code_re, ctx->d->cfg->import_code_pattern };
+    char today[11];
+    cmd_today(ctx, today);
+    const struct import_rules rules = { ctx->d->cfg->import_code_re, ctx->d->cfg->import_code_pattern, today };
     import_parse_copy(kind, body, ctx->body_len, enc, &rules, &job->res);
     ctx->body_len = 0;
     if (job->res.fatal) {
@@ -333,7 +336,8 @@ static const struct cmd_opt import_opts[] = {
 
 const struct cmd_entry cmd_import_entry = {
     .name = "import",
-    .usage = "projects|milestones|reports|plans FILE|- [--dry-run] [--encoding auto|utf-8|gb18030]",
+    .usage = "projects|milestones|reports|plans|approvals|problems FILE|- [--dry-run] "
+        "[--encoding auto|utf-8|gb18030]",
     .summary = "load a spreadsheet (CSV); all rows or none, re-importing changes nothing",
     .level = LEVEL_ADMIN,
     .flags = CMD_NEEDS_DB | CMD_BODY,

@@ -18,6 +18,9 @@
  *   starts: projects planned to start this year by today (with --campaign:
  *     within the campaign's window), and of those the ones started;
  *     completions likewise with the planned and actual end;
+ *   approvals: the 联审联批 items of the projects counted, not waived (with
+ *     --campaign: planned within its window); done; overdue: pending and
+ *     past the time limit;
  *   lights: projects by their current light;
  *   --campaign narrows milestones to the campaign and starts/completions to
  *     its window; the investment figures stay year-to-date;
@@ -132,7 +135,9 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "   CASE WHEN s.campaign_id IS NULL"
         "     THEN p.planned_end BETWEEN date_trunc('year', $2::date)::date AND s.today"
         "     ELSE p.planned_end BETWEEN s.starts_on AND s.ends_on END AS completion_planned,"
-        "   p.actual_end <= s.today AS completed," INVESTMENT_PER_PROJECT
+        "   p.actual_end <= s.today AS completed,"
+        "   coalesce(ap.items, 0) AS ap_items, coalesce(ap.done, 0) AS ap_done, coalesce(ap.overdue, 0) AS ap_overdue,"
+        INVESTMENT_PER_PROJECT
         "  FROM project p CROSS JOIN s JOIN county co ON co.id = p.county_id"
         "  LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
         "  LEFT JOIN LATERAL (SELECT"
@@ -141,6 +146,11 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "     count(*) FILTER (WHERE m.status = 'pending' AND m.due_on < s.today) AS overdue"
         "    FROM milestone m WHERE m.project_id = p.id"
         "     AND (s.campaign_id IS NULL OR m.campaign_id = s.campaign_id)) ms ON true"
+        "  LEFT JOIN LATERAL (SELECT count(*) AS items,"
+        "     count(*) FILTER (WHERE a.status = 'done') AS done,"
+        "     count(*) FILTER (WHERE a.status = 'pending' AND a.planned_on < s.today) AS overdue"
+        "    FROM approval a WHERE a.project_id = p.id AND a.status <> 'waived'"
+        "     AND (s.campaign_id IS NULL OR a.planned_on BETWEEN s.starts_on AND s.ends_on)) ap ON true"
         INVESTMENT_JOINS
         "  WHERE p.year = extract(year FROM $2::date) AND keyproj_on_list(p.archived_on, $1::date)%s)"
         " SELECT CASE WHEN grouping(grp) = 1 THEN '合计' ELSE grp END AS %s,"
@@ -152,6 +162,8 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "  count(*) FILTER (WHERE start_planned AND started) AS starts_done,"
         "  count(*) FILTER (WHERE completion_planned) AS completions_planned,"
         "  count(*) FILTER (WHERE completion_planned AND completed) AS completions_done,"
+        "  sum(ap_items)::bigint AS approvals, sum(ap_done)::bigint AS approvals_done,"
+        "  sum(ap_overdue)::bigint AS approvals_overdue,"
         "  count(*) FILTER (WHERE light = 'red') AS red,"
         "  count(*) FILTER (WHERE light = 'yellow') AS yellow,"
         "  count(*) FILTER (WHERE light = 'green') AS green"
@@ -169,7 +181,8 @@ static const struct cmd_opt stats_opts[] = {
 const struct cmd_entry cmd_stats_entry = {
     .name = "stats",
     .usage = "[--by county|sector|level|unit|leader] " CMD_FILTER_USAGE " [--campaign C] [--month M]",
-    .summary = "milestones due/done/overdue, investment against plan and 序时进度, starts, completions and lights, "
+    .summary = "milestones due/done/overdue, investment against plan and 序时进度, starts, completions, 联审联批 "
+        "items (approvals, done, overdue) and lights, "
         "by county (or sector, level, unit, leader) with a total; the filters narrow the projects counted",
     .level = LEVEL_OPERATOR,
     .flags = CMD_NEEDS_DB,

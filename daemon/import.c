@@ -19,7 +19,8 @@
 
 enum ftype {
     F_TEXT, F_CODE, F_YEAR, F_LEVEL, F_SECTOR, F_CATEGORY, F_STATUS, F_DATE, F_AMOUNT,
-    F_PHONE, F_BOOL, F_MONTH, F_CAMPAIGN, F_MKIND, F_MSTATUS,
+    F_PHONE, F_BOOL, F_MONTH, F_CAMPAIGN, F_MKIND, F_MSTATUS, F_ASTATUS, F_PSTATUS, F_SEVERITY,
+    F_PAST,     /* a date not after today (import_rules.today) */
 };
 
 struct field {
@@ -84,13 +85,46 @@ static const struct field plan_fields[] = {
     { NULL, 0, false, NULL },
 };
 
+/* 联审联批 sheets: the item, its lead department (牵头部门) and time limit
+ * (办理时限); the state is pending unless the sheet says otherwise. */
+static const struct field approval_fields[] = {
+    { "project", F_CODE, true, "项目代码|项目编号|编号" },
+    { "item", F_TEXT, true, "审批事项|事项|审批事项名称|办理事项" },
+    { "unit", F_TEXT, true, "牵头部门|牵头单位|责任部门|审批部门" },
+    { "due", F_DATE, true, "办理时限|办结时限|计划办结时间|完成时限" },
+    { "done_on", F_PAST, false, "办结日期|实际办结日期|办结时间" },
+    { "status", F_ASTATUS, false, "状态|办理状态" },
+    { "note", F_TEXT, false, "备注" },
+    { NULL, 0, false, NULL },
+};
+
+/* 问题清单 sheets. The category is checked by the database
+ * (problem_category, which an office extends), not here. */
+static const struct field problem_fields[] = {
+    { "project", F_CODE, true, "项目代码|项目编号|编号" },
+    { "category", F_TEXT, true, "问题类别|问题类型|问题分类|类别" },
+    { "description", F_TEXT, true, "问题描述|存在问题|问题内容|问题" },
+    { "severity", F_SEVERITY, false, "严重程度|问题等级|等级" },
+    { "unit", F_TEXT, false, "责任单位|牵头单位" },
+    { "reported_on", F_PAST, true, "提出日期|交办日期|发现日期|提出时间" },
+    { "time_limit", F_DATE, false, "解决时限|整改时限|办结时限|完成时限" },
+    { "status", F_PSTATUS, false, "状态|解决情况|办理状态" },
+    { "resolved_on", F_PAST, false, "解决日期|销号日期|办结日期" },
+    { "resolution", F_TEXT, false, "解决措施|办理结果|处理结果" },
+    { NULL, 0, false, NULL },
+};
+
 _Static_assert(ARRAY_LEN(project_fields) - 1 <= IMPORT_MAX_FIELDS &&
                ARRAY_LEN(milestone_fields) - 1 <= IMPORT_MAX_FIELDS &&
                ARRAY_LEN(report_fields) - 1 <= IMPORT_MAX_FIELDS &&
-               ARRAY_LEN(plan_fields) - 1 <= IMPORT_MAX_FIELDS, "raise IMPORT_MAX_FIELDS");
+               ARRAY_LEN(plan_fields) - 1 <= IMPORT_MAX_FIELDS &&
+               ARRAY_LEN(approval_fields) - 1 <= IMPORT_MAX_FIELDS &&
+               ARRAY_LEN(problem_fields) - 1 <= IMPORT_MAX_FIELDS, "raise IMPORT_MAX_FIELDS");
 
-static const char *const kind_names[] = { "projects", "milestones", "reports", "plans" };
-static const struct field *const kind_fields[] = { project_fields, milestone_fields, report_fields, plan_fields };
+static const char *const kind_names[] = { "projects", "milestones", "reports", "plans", "approvals", "problems" };
+static const struct field *const kind_fields[] = {
+    project_fields, milestone_fields, report_fields, plan_fields, approval_fields, problem_fields,
+};
 
 bool
 import_kind_parse(const char *s, enum import_kind *out)
@@ -112,7 +146,7 @@ import_kind_name(enum import_kind kind)
 const char *
 import_kinds_expected(void)
 {
-    return "projects, milestones, reports or plans";
+    return "projects, milestones, reports, plans, approvals or problems";
 }
 
 /* ---- errors ------------------------------------------------------------ */
@@ -331,6 +365,24 @@ mapped(const struct words *words, const char *what, const char *v, struct import
     return NULL;
 }
 
+/* A state an approval item or a problem is in, as a sheet writes it: not
+ * overdue, which is worked out from the time limit (open_word: what to
+ * write instead). */
+static char *
+state(const struct words *words, const char *open_word, const char *v, struct import_result *r, long line,
+      const char *col)
+{
+    char *c = mapped(words, "state", v, r, line, col);
+    if (c && strcmp(c, "overdue") == 0) {
+        const struct word *w = words_named(words, open_word);
+        add_error(r, line, col, "'%s': overdue is worked out from the time limit; write %s (%s)", v, w->zh[0],
+                  open_word);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
 /* A project code: a national one, checked part by part, or the city's own
  * (the configured pattern, or project_code_local_ok). */
 static char *
@@ -396,6 +448,22 @@ convert(const struct field *f, const char *v, const struct import_rules *rules, 
     case F_STATUS: return mapped(&words_status, "status", v, r, line, col);
     case F_MKIND: return mapped(&words_milestone_kind, "node type", v, r, line, col);
     case F_MSTATUS: return mapped(&words_milestone_status, "state", v, r, line, col);
+    case F_ASTATUS: return state(&words_approval_status, "pending", v, r, line, col);
+    case F_PSTATUS: return state(&words_problem_status, "open", v, r, line, col);
+    case F_SEVERITY: return mapped(&words_problem_severity, "severity", v, r, line, col);
+    case F_PAST: {
+        if (!parse_date(v, &d)) {
+            add_error(r, line, col, "'%s' is not a date (expected 2026-03-15, 2026/3/15 or 2026年3月15日)", v);
+            return NULL;
+        }
+        char past[11];
+        format_date(&d, past);
+        if (rules && rules->today && strcmp(past, rules->today) > 0) {
+            add_error(r, line, col, "%s is in the future (today is %s)", past, rules->today);
+            return NULL;
+        }
+        return xstrdup(past);
+    }
     case F_DATE: {
         if (!parse_date(v, &d)) {
             add_error(r, line, col, "'%s' is not a date (expected 2026-03-15, 2026/3/15 or 2026年3月15日)", v);
@@ -504,6 +572,20 @@ row_put(struct row *w, enum import_kind kind, const char *name, const char *valu
     w->set[f] = true;
 }
 
+/* A completion date column (done_on, resolved_on) and status: the date
+ * alone says done; a date with another status is an error. */
+static void
+done_with_date(struct row *w, enum import_kind kind, struct import_result *r, const char *date_col,
+               const char *done, const char *message)
+{
+    const char *st = row_get(w, kind, "status");
+    bool dated = row_get(w, kind, date_col) != NULL;
+    if (dated && st == NULL)
+        row_put(w, kind, "status", done);
+    else if (st && strcmp(st, done) != 0 && dated)
+        import_add_error(r, w->line, date_col, message);
+}
+
 /* Cross-field rules a single cell cannot see. */
 static void
 check_row(enum import_kind kind, struct row *w, struct import_result *r)
@@ -525,6 +607,10 @@ check_row(enum import_kind kind, struct row *w, struct import_result *r)
         else if (st && strcmp(st, "done") != 0 && done_on)
             import_add_error(r, w->line, "done_on", "a completion date is given but the node is not done");
     }
+    if (kind == IMPORT_APPROVALS)
+        done_with_date(w, kind, r, "done_on", "done", "a done date is given but the item is not done");
+    if (kind == IMPORT_PROBLEMS)
+        done_with_date(w, kind, r, "resolved_on", "resolved", "a resolved date is given but the problem is open");
     if (kind == IMPORT_PROJECTS) {
         const char *ps = row_get(w, kind, "planned_start");
         const char *pe = row_get(w, kind, "planned_end");

@@ -12,11 +12,11 @@
 
 #include "text.h"
 
-enum import_kind { IMPORT_PROJECTS, IMPORT_MILESTONES, IMPORT_REPORTS, IMPORT_PLANS };
+enum import_kind { IMPORT_PROJECTS, IMPORT_MILESTONES, IMPORT_REPORTS, IMPORT_PLANS, IMPORT_APPROVALS, IMPORT_PROBLEMS };
 
 bool import_kind_parse(const char *s, enum import_kind *out);
 const char *import_kind_name(enum import_kind kind);
-/* "projects, milestones, reports or plans" for messages. */
+/* "projects, milestones, reports, plans, approvals or problems" for messages. */
 const char *import_kinds_expected(void);
 
 #define IMPORT_MAX_ERRORS 200
@@ -41,6 +41,9 @@ struct import_rules {
      * code project_code_local_ok() takes. */
     const regex_t *code_re;
     const char *code_pattern;   /* code_re as written, for messages */
+    /* The business date (YYYY-MM-DD): a problem reported or an item done
+     * after it is refused. NULL: no such check. */
+    const char *today;
 };
 
 /* Fills out (free with import_result_free) from data[0..len). rules may

@@ -157,6 +157,11 @@ const struct scan_phase scan_phase_problems = {
 
 /* ---- approvals: alerts only, no light (doc/alerts.md) ---------------------- */
 
+/* An item that follows an approval milestone (approval.milestone_id) is
+ * that node's: milestone.due_soon and milestone.overdue already speak for
+ * it, so it raises nothing of its own and is not looked at again until it
+ * changes. */
+
 static void
 approvals_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
 {
@@ -164,7 +169,12 @@ approvals_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
     scan_project_cols(res, &pc);
     int id = scan_col(res, "id"), x = scan_col(res, "xmin"), status = scan_col(res, "status"),
         planned = scan_col(res, "planned_on"), item = scan_col(res, "item"), unit = scan_col(res, "unit");
+    int follows = scan_col(res, "milestone_id");
     for (int i = from; i < to; i++) {
+        if (!PQgetisnull(res, i, follows)) {
+            scan_add_row(c, b, res, i, id, x, (struct ymd){ 0, 0, 0 }, NULL);
+            continue;
+        }
         struct rules_approval a = {
             .status = scan_str(res, i, status),
             .planned_on = scan_date(res, i, planned),
@@ -190,7 +200,7 @@ approvals_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
 
 const struct scan_phase scan_phase_approvals = {
     "approvals",
-    "SELECT ap.id, ap.xmin, ap.item, ap.status, ap.planned_on, u.name AS unit," PROJECT_SELECT
+    "SELECT ap.id, ap.xmin, ap.item, ap.status, ap.planned_on, ap.milestone_id, u.name AS unit," PROJECT_SELECT
     " FROM" DUE_ROWS("approval", "ap", "$3") PROJECT_JOIN("ap.project_id")
     " LEFT JOIN unit u ON u.id = ap.unit_id ORDER BY ap.id",
     2,

@@ -364,16 +364,6 @@ static const struct word other_payload_words[] = {
     W("test", "测试消息"),
     W("rank", "排名"),
 };
-static const struct word problem_category_words[] = {
-    W("funding", "资金", "资金问题", "融资"),
-    W("planning", "规划", "规划问题"),
-    W("land", "用地", "土地", "用地问题"),
-    W("environment", "环保", "环评", "生态环保", "环境"),
-    W("demolition", "征迁", "征地拆迁", "拆迁", "征拆"),
-    W("approval", "审批", "手续", "审批手续"),
-    W("construction", "施工", "建设", "施工问题"),
-    W("other", "其他"),
-};
 static const struct word severity_words[] = {
     W("ordinary", "一般", "普通"),
     W("major", "重大", "重要"),
@@ -412,7 +402,6 @@ const struct words words_tier = WORDS(tier_words, WORDS_NAME_FIRST);
 const struct words words_alert_kind = WORDS(kind_words, WORDS_NAMES);
 const struct words words_alert_kind_digest = WORDS_ON(words_alert_kind, digest_word, WORDS_NAMES);
 const struct words words_payload_type = WORDS_ON(words_alert_kind_digest, other_payload_words, WORDS_NAMES);
-const struct words words_problem_category = WORDS(problem_category_words, WORDS_ZH_FIRST);
 const struct words words_problem_severity = WORDS(severity_words, WORDS_ZH_FIRST);
 const struct words words_problem_status = WORDS(problem_status_words, WORDS_ZH_FIRST);
 const struct words words_approval_status = WORDS(approval_status_words, WORDS_ZH_FIRST);

@@ -97,7 +97,8 @@ extern const struct words
     words_alert_kind,       /* the kinds the rules raise, in enum rules_kind order */
     words_alert_kind_digest,/* those and digest (what a delivery carries) */
     words_payload_type,     /* those and test, rank (a payload's "type") */
-    words_problem_category, /* funding | planning | land | … | other */
+    /* (the problem categories are rows of problem_category, an office's
+     * to extend: sql/0004_office_approvals.sql) */
     words_problem_severity, /* ordinary | major */
     words_problem_status,   /* open | resolved | overdue */
     words_approval_status,  /* pending | done | waived | overdue */

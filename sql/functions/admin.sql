@@ -55,7 +55,8 @@ CREATE OR REPLACE FUNCTION keyproj_problem_json(p_id bigint, p_today date, p_day
 LANGUAGE sql STABLE AS $$
 SELECT json_build_object(
            'id', x.id, 'project', p.code, 'project_name', p.name, 'county', c.name,
-           'category', x.category, 'severity', x.severity, 'description', x.description,
+           'category', x.category, 'category_name', pc.name, 'severity', x.severity,
+           'description', x.description,
            'unit', coalesce(u.name, pu.name), 'reported_on', x.reported_on,
            'time_limit', keyproj_problem_limit(x.reported_on, x.time_limit, x.severity, p_days, p_major_days),
            'limit_given', x.time_limit IS NOT NULL,
@@ -64,6 +65,7 @@ SELECT json_build_object(
                          p_today),
            'resolved_on', x.resolved_on, 'resolution', x.resolution)
   FROM problem x
+  JOIN problem_category pc ON pc.code = x.category
   JOIN project p ON p.id = x.project_id
   JOIN county c ON c.id = p.county_id
   LEFT JOIN unit u ON u.id = x.unit_id
@@ -71,23 +73,95 @@ SELECT json_build_object(
  WHERE x.id = p_id
 $$;
 
--- problem add CODE --category C --severity S --text T [--unit U] [--limit DATE]
+-- ---- problem categories (problem_category, sql/0004_office_approvals.sql) ----
+
+-- The category a spelling means: its code (any case), its Chinese name or
+-- one of its aliases; NULL when none. The one lookup every command and the
+-- problems import use, so that the table alone says what is accepted.
+CREATE OR REPLACE FUNCTION keyproj_problem_category(p text) RETURNS text
+LANGUAGE sql STABLE AS $$
+SELECT c.code
+  FROM problem_category c
+ WHERE c.code = lower(btrim(p)) OR c.name = btrim(p) OR btrim(p) = ANY (c.aliases)
+ ORDER BY (c.code = lower(btrim(p))) DESC, (c.name = btrim(p)) DESC, c.sort, c.code
+ LIMIT 1
+$$;
+
+-- "资金, 规划, …, 其他 (or funding, planning, …, other)", for messages.
+CREATE OR REPLACE FUNCTION keyproj_problem_categories_expected() RETURNS text
+LANGUAGE sql STABLE AS $$
+SELECT string_agg(name, ', ' ORDER BY sort, code) || ' (or ' || string_agg(code, ', ' ORDER BY sort, code) || ')'
+  FROM problem_category
+$$;
+
+-- problem category add CODE --name NAME [--aliases A,B] [--group G]: an
+-- office's own category (要素保障's 用热, say), listed after the others and
+-- before 其他. Audited as problem_category.add; a code, name or alias that
+-- already means a category is refused.
+CREATE OR REPLACE FUNCTION keyproj_problem_category_add(p_code text, p_name text, p_aliases text, p_group text,
+                                                       p_today date, p_actor text, p_req text) RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_action text := 'problem_category.add';
+    v_code text := lower(btrim(p_code));
+    v_subject text := 'problem_category:' || lower(btrim(p_code));
+    v_aliases text[] := coalesce((SELECT array_agg(btrim(x.a) ORDER BY x.o)
+                                    FROM unnest(string_to_array(p_aliases, ',')) WITH ORDINALITY AS x(a, o)
+                                   WHERE btrim(x.a) <> ''), '{}');
+    v_new jsonb := jsonb_build_object('name', btrim(p_name), 'aliases', v_aliases, 'group', nullif(btrim(p_group), ''));
+    v_taken text;
+    v_why text;
+BEGIN
+    SELECT w INTO v_taken
+      FROM unnest(v_aliases || ARRAY[v_code, btrim(p_name)]) AS w
+     WHERE keyproj_problem_category(w) IS NOT NULL
+     LIMIT 1;
+    v_why := CASE
+        WHEN v_code IS NULL OR v_code !~ '^[a-z][a-z0-9_]{0,31}$' THEN
+            format('category code ''%s'' must be a lower-case word of letters, digits and _ (like element_heat)',
+                   p_code)
+        WHEN nullif(btrim(p_name), '') IS NULL THEN 'a category needs a name (--name 用热)'
+        WHEN v_taken IS NOT NULL THEN
+            format('''%s'' already names category %s', v_taken, keyproj_problem_category(v_taken))
+    END;
+    IF v_why IS NOT NULL THEN
+        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid', v_why, p_req);
+    END IF;
+    INSERT INTO problem_category (code, name, aliases, grp, sort)
+    VALUES (v_code, btrim(p_name), v_aliases, nullif(btrim(p_group), ''),
+            (SELECT coalesce(max(sort), 100) + 1 FROM problem_category WHERE code <> 'other'));
+    RETURN keyproj_write_ok(p_actor, v_action, v_subject, NULL, v_new, NULL, p_req,
+                            json_build_object('code', v_code, 'name', btrim(p_name), 'aliases', v_aliases,
+                                              'group', nullif(btrim(p_group), '')));
+END
+$fn$;
+
+-- problem add CODE --category C --severity S --text T [--unit U]
+--     [--limit DATE] [--reported DATE]
 --
--- Reported today. Without --limit the time limit stays NULL, which the
--- schema defines as "the default by severity": the answer shows the date
--- that default gives today. A new unit is created, as the import does.
+-- Reported on --reported (back-dated to the meeting that raised it, never
+-- after today), else today; the time limit is judged from that day, so a
+-- limit already past is accepted when it is not before the reported date.
+-- Without --limit the time limit stays NULL, which the schema defines as
+-- "the default by severity from the reported date": the answer shows the
+-- date that gives. The category is any spelling problem_category knows.
+-- A new unit is created, as the import does.
+DROP FUNCTION IF EXISTS keyproj_problem_add(text, text, text, text, text, date, int, int, date, text, text);
 CREATE OR REPLACE FUNCTION keyproj_problem_add(p_code text, p_category text, p_severity text, p_text text, p_unit text,
-                                    p_limit date, p_days int, p_major_days int,
+                                    p_limit date, p_reported date, p_days int, p_major_days int,
                                     p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_action text := 'problem.add';
     v_subject text := 'project:' || p_code;
+    v_reported date := coalesce(p_reported, p_today);
+    v_category text := keyproj_problem_category(p_category);
     v_pid bigint;
     v_uid bigint;
     v_id bigint;
-    v_new jsonb := jsonb_build_object('category', p_category, 'severity', p_severity, 'description', p_text,
-                                      'unit', p_unit, 'reported_on', p_today, 'time_limit', p_limit);
+    v_new jsonb := jsonb_build_object('category', coalesce(v_category, p_category), 'severity', p_severity,
+                                      'description', p_text, 'unit', p_unit, 'reported_on', v_reported,
+                                      'time_limit', p_limit);
     v_why text;
 BEGIN
     SELECT id INTO v_pid FROM project WHERE code = p_code;
@@ -97,22 +171,25 @@ BEGIN
     END IF;
     -- keyprojd checks all of these first; this is the last line
     v_why := CASE
-        WHEN p_category IS NULL OR p_category NOT IN ('funding', 'planning', 'land', 'environment', 'demolition',
-                                                      'approval', 'construction', 'other') THEN
-            format('unknown category ''%s''', p_category)
+        WHEN v_category IS NULL THEN
+            format('unknown category ''%s'' (expected one of %s)', p_category, keyproj_problem_categories_expected())
         WHEN p_severity IS NULL OR p_severity NOT IN ('ordinary', 'major') THEN
             format('unknown severity ''%s''', p_severity)
         WHEN nullif(btrim(p_text), '') IS NULL THEN
             'a problem needs a description'
-        WHEN p_limit < p_today THEN
+        WHEN v_reported > p_today THEN
+            format('reported date %s is in the future (today is %s)', keyproj_ymd(v_reported), keyproj_ymd(p_today))
+        WHEN p_limit < v_reported AND v_reported = p_today THEN
             format('time limit %s is before today (%s)', keyproj_ymd(p_limit), keyproj_ymd(p_today))
+        WHEN p_limit < v_reported THEN
+            format('time limit %s is before the reported date %s', keyproj_ymd(p_limit), keyproj_ymd(v_reported))
     END;
     IF v_why IS NOT NULL THEN
         RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid', v_why, p_req);
     END IF;
     v_uid := keyproj_unit_id(p_unit, p_actor, v_action, p_req);
     INSERT INTO problem (project_id, category, severity, description, unit_id, reported_on, time_limit)
-    VALUES (v_pid, p_category, p_severity, btrim(p_text), v_uid, p_today, p_limit)
+    VALUES (v_pid, v_category, p_severity, btrim(p_text), v_uid, v_reported, p_limit)
     RETURNING id INTO v_id;
     RETURN keyproj_write_ok(p_actor, v_action, 'problem:' || v_id, NULL,
                             v_new || jsonb_build_object('project', p_code, 'description', btrim(p_text),
@@ -168,13 +245,56 @@ SELECT json_build_object(
            'id', a.id, 'project', p.code, 'project_name', p.name, 'county', c.name, 'item', a.item,
            'unit', u.name, 'planned_on', a.planned_on,
            'status', keyproj_approval_state(a.status, a.planned_on, p_today),
-           'done_on', a.done_on, 'note', a.note)
+           'done_on', a.done_on, 'note', a.note, 'milestone', a.milestone_id)
   FROM approval a
   JOIN project p ON p.id = a.project_id
   JOIN county c ON c.id = p.county_id
   LEFT JOIN unit u ON u.id = a.unit_id
  WHERE a.id = p_id
 $$;
+
+-- approval add CODE ITEM --dept DEPT --due DATE [--note TEXT]: a 联审联批
+-- item with its lead department (牵头部门) and time limit (办理时限),
+-- pending until `approval done` (overdue the day after the limit, which may
+-- already be past: items are often entered late). Audited as approval.add;
+-- an unknown project, a blank item or one the project already has is
+-- refused. A new department is created as a unit, as the import does.
+CREATE OR REPLACE FUNCTION keyproj_approval_add(p_code text, p_item text, p_dept text, p_due date, p_note text,
+                                                p_today date, p_actor text, p_req text) RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_action text := 'approval.add';
+    v_subject text := 'project:' || p_code;
+    v_item text := btrim(p_item);
+    v_new jsonb := jsonb_build_object('item', btrim(p_item), 'unit', nullif(btrim(p_dept), ''),
+                                      'planned_on', p_due, 'note', nullif(btrim(p_note), ''));
+    v_pid bigint;
+    v_old approval;
+    v_id bigint;
+BEGIN
+    SELECT id INTO v_pid FROM project WHERE code = p_code;
+    IF NOT FOUND THEN
+        RETURN keyproj_not_found(p_actor, v_action, v_subject, v_new,
+                                 format('no project with code ''%s''', p_code), p_req);
+    END IF;
+    IF nullif(v_item, '') IS NULL OR nullif(btrim(p_dept), '') IS NULL OR p_due IS NULL THEN
+        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid',
+                                     'an approval item needs its item, lead department and time limit', p_req);
+    END IF;
+    SELECT * INTO v_old FROM approval WHERE project_id = v_pid AND item = v_item;
+    IF FOUND THEN
+        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid',
+                   format('project %s already has approval item %s (%s, due %s)', p_code, v_old.id, v_item,
+                          coalesce(keyproj_ymd(v_old.planned_on), 'no date')), p_req);
+    END IF;
+    INSERT INTO approval (project_id, item, unit_id, planned_on, note)
+    VALUES (v_pid, v_item, keyproj_unit_id(p_dept, p_actor, v_action, p_req), p_due, nullif(btrim(p_note), ''))
+    RETURNING id INTO v_id;
+    RETURN keyproj_write_ok(p_actor, v_action, 'approval:' || v_id, NULL,
+                            v_new || jsonb_build_object('project', p_code), NULL, p_req,
+                            keyproj_approval_json(v_id, p_today));
+END
+$fn$;
 
 -- approval done ID [--date D] [--note TEXT]
 CREATE OR REPLACE FUNCTION keyproj_approval_done(p_id bigint, p_on date, p_note text, p_today date, p_actor text, p_req text)
@@ -201,6 +321,11 @@ BEGIN
     IF a.status = 'waived' THEN
         RETURN keyproj_write_refused(p_actor, v_action, v_subject, v_old, v_new, 'invalid',
                    format('approval item %s (%s) is waived: it is no longer required', p_id, a.item), p_req);
+    END IF;
+    IF a.milestone_id IS NOT NULL THEN     -- one home for its state: the milestone
+        RETURN keyproj_write_refused(p_actor, v_action, v_subject, v_old, v_new, 'invalid',
+                   format('approval item %s (%s) follows milestone %s: mark the milestone done (done %s)',
+                          p_id, a.item, a.milestone_id, a.milestone_id), p_req);
     END IF;
     IF p_on > p_today THEN
         RETURN keyproj_write_refused(p_actor, v_action, v_subject, v_old, v_new, 'invalid',

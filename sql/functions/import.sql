@@ -170,7 +170,24 @@ SELECT n.key, n.col
     ('reports', 'progress', 'progress'),
     ('plans', 'project', 'project'),
     ('plans', 'month', 'month_t'),
-    ('plans', 'planned_cumulative', 'pc_t')
+    ('plans', 'planned_cumulative', 'pc_t'),
+    ('approvals', 'project', 'project'),
+    ('approvals', 'item', 'item'),
+    ('approvals', 'unit', 'unit'),
+    ('approvals', 'due', 'due_t'),
+    ('approvals', 'done_on', 'done_t'),
+    ('approvals', 'status', 'status'),
+    ('approvals', 'note', 'note'),
+    ('problems', 'project', 'project'),
+    ('problems', 'category', 'category_t'),
+    ('problems', 'description', 'description'),
+    ('problems', 'severity', 'severity'),
+    ('problems', 'unit', 'unit'),
+    ('problems', 'reported_on', 'reported_t'),
+    ('problems', 'time_limit', 'limit_t'),
+    ('problems', 'status', 'status'),
+    ('problems', 'resolved_on', 'resolved_t'),
+    ('problems', 'resolution', 'resolution')
   ) AS n(kind, key, col)
  WHERE n.kind = p_kind
 $$;
@@ -191,7 +208,7 @@ BEGIN
     IF v_cols IS NULL THEN
         RAISE EXCEPTION 'keyproj_import_open: unknown kind %', coalesce(quote_literal(p_kind), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'kind is one of projects, milestones, reports, plans';
+                  HINT = 'kind is one of projects, milestones, reports, plans, approvals, problems';
     END IF;
     IF to_regclass('pg_temp.kp_stage') IS NOT NULL THEN
         DROP TABLE pg_temp.kp_stage;
@@ -265,6 +282,8 @@ BEGIN
         WHEN 'milestones' THEN keyproj_import_milestones_src(p_actor, p_dry_run)
         WHEN 'reports'    THEN keyproj_import_reports_src(p_actor, p_dry_run)
         WHEN 'plans'      THEN keyproj_import_plans_src(p_actor, p_dry_run)
+        WHEN 'approvals'  THEN keyproj_import_approvals_src(p_actor, p_dry_run)
+        WHEN 'problems'   THEN keyproj_import_problems_src(p_actor, p_dry_run)
     END;
 END
 $fn$;
@@ -282,10 +301,10 @@ DECLARE
     a text := nullif(btrim(keyproj_import.actor), '');
     d boolean := keyproj_import.dry_run;
 BEGIN
-    IF k IS NULL OR k NOT IN ('projects', 'milestones', 'reports', 'plans') THEN
+    IF k IS NULL OR k NOT IN ('projects', 'milestones', 'reports', 'plans', 'approvals', 'problems') THEN
         RAISE EXCEPTION 'keyproj_import: unknown kind %', coalesce(quote_literal(k), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'kind is one of projects, milestones, reports, plans';
+                  HINT = 'kind is one of projects, milestones, reports, plans, approvals, problems';
     END IF;
     IF r IS NULL OR jsonb_typeof(r) <> 'array' THEN
         RAISE EXCEPTION 'keyproj_import: rows must be a JSON array of objects'
@@ -333,7 +352,7 @@ LANGUAGE plpgsql AS $fn$
 DECLARE
     a text := nullif(btrim(p_actor), '');
 BEGIN
-    IF p_kind IS NULL OR p_kind NOT IN ('projects', 'milestones', 'reports', 'plans') THEN
+    IF p_kind IS NULL OR p_kind NOT IN ('projects', 'milestones', 'reports', 'plans', 'approvals', 'problems') THEN
         RAISE EXCEPTION 'keyproj_import_staged: unknown kind %', coalesce(quote_literal(p_kind), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -1135,3 +1154,256 @@ BEGIN
 END
 $fn$;
 
+
+-- ---------------------------------------------------------------------------
+-- 联审联批 sheets (import approvals) and 问题清单 sheets (import problems)
+-- ---------------------------------------------------------------------------
+
+-- An approvals sheet: one item per project and name (approval_key). A new
+-- item is pending unless the sheet says done (办结日期 given, or 状态);
+-- an item that follows an approval milestone is the node's, and a row that
+-- would change it is refused (change the milestone instead).
+CREATE OR REPLACE FUNCTION keyproj_import_approvals_src(p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.approvals';
+    v_audited bigint;   -- audit rows written (unused)
+    v_result jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    PERFORM keyproj_import_restage();
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    WITH typed AS MATERIALIZED (
+        SELECT s.*, keyproj_parse_date(s.due_t) AS due, keyproj_parse_date(s.done_t) AS done_on
+          FROM pg_temp.kp_src s
+    ), ex AS (
+        SELECT t.*, pr.id AS pid, a.id AS aid, a.milestone_id AS o_milestone, ou.name AS o_unit,
+               a.planned_on AS o_due, a.status AS o_status, a.done_on AS o_done_on, a.note AS o_note,
+               CASE WHEN pr.id IS NOT NULL AND t.item IS NOT NULL THEN row_number() OVER k END AS dup_n,
+               first_value(t.line) OVER k AS dup_first
+          FROM typed t
+          LEFT JOIN project pr ON pr.code = t.project
+          LEFT JOIN approval a ON a.project_id = pr.id AND a.item = t.item
+          LEFT JOIN unit ou ON ou.id = a.unit_id
+        WINDOW k AS (PARTITION BY pr.id, t.item ORDER BY t.ord)
+    ), fin AS (
+        SELECT x.*, coalesce(x.unit, x.o_unit) AS f_unit, coalesce(x.due, x.o_due) AS f_due,
+               coalesce(x.status, CASE WHEN x.done_on IS NOT NULL THEN 'done' END, x.o_status, 'pending') AS f_status,
+               coalesce(x.note, x.o_note) AS f_note
+          FROM ex x
+    ), fin2 AS (
+        SELECT f.*, CASE WHEN f.f_status = 'done' THEN coalesce(f.done_on, f.o_done_on) END AS f_done_on
+          FROM fin f
+    ), fin3 AS (
+        SELECT f.*, (f.f_due, f.f_unit, f.f_status, f.f_done_on, f.f_note)
+                    IS DISTINCT FROM (f.o_due, f.o_unit, f.o_status, f.o_done_on, f.o_note) AS changed
+          FROM fin2 f
+    )
+    SELECT f.*,
+           CASE WHEN NOT f.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN f.project IS NULL THEN keyproj_err('project', 'project is required')
+                    WHEN f.pid IS NULL THEN keyproj_err('project', format('unknown project code ''%s''', f.project)) END,
+               CASE WHEN f.item IS NULL THEN keyproj_err('item', 'item is required') END,
+               CASE WHEN f.f_unit IS NULL THEN keyproj_err('unit', 'unit (the lead department) is required') END,
+               keyproj_date_err('due', f.due_t, f.due, f.aid IS NULL),
+               keyproj_date_err('done_on', f.done_t, f.done_on, false),
+               keyproj_enum_err('status', f.status, ARRAY['pending', 'done', 'waived'], false),
+               CASE WHEN f.dup_n > 1 THEN
+                        keyproj_err('item', format('duplicate item %s of %s (already on line %s)', f.item, f.project,
+                                                   f.dup_first)) END,
+               CASE WHEN f.f_status = 'done' AND f.f_done_on IS NULL THEN
+                        keyproj_err('done_on', 'a done item needs the day it was done') END,
+               CASE WHEN f.done_on IS NOT NULL AND f.f_status <> 'done' THEN
+                        keyproj_err('done_on', format('done_on given but status is %s', f.f_status)) END,
+               CASE WHEN f.o_milestone IS NOT NULL AND f.changed THEN
+                        keyproj_err('item', format('item %s of %s follows milestone %s: change the milestone instead',
+                                                   f.item, f.project, f.o_milestone)) END
+           ], NULL) END AS errs,
+           CASE WHEN f.aid IS NULL THEN 'insert' WHEN f.changed THEN 'update' ELSE 'unchanged' END AS action
+      FROM fin3 f;
+
+    SELECT * INTO v_result, v_ins, v_upd FROM keyproj_import_check('approvals', p_dry_run);
+    IF v_result IS NOT NULL THEN   -- errors, a dry run, or nothing to write
+        RETURN v_result;
+    END IF;
+
+    v_audited := keyproj_import_new_units(p_actor, v_action, v_req);
+
+    IF v_ins > 0 THEN
+        INSERT INTO approval (project_id, item, unit_id, planned_on, status, done_on, note)
+        SELECT s.pid, s.item, u.id, s.f_due, s.f_status, s.f_done_on, s.f_note
+          FROM pg_temp.kp_stage s
+          LEFT JOIN unit u ON u.name = s.f_unit
+         WHERE s.action = 'insert'
+         ORDER BY s.ord;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE approval a
+           SET unit_id = u.id, planned_on = s.f_due, status = s.f_status, done_on = s.f_done_on, note = s.f_note
+          FROM pg_temp.kp_stage s
+          LEFT JOIN unit u ON u.name = s.f_unit
+         WHERE s.action = 'update' AND a.id = s.aid;
+    END IF;
+
+    -- One audit row per written item (approval:ID, as approval add and
+    -- done name it), the inserted ones first.
+    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
+               array_agg('approval:' || a.id ORDER BY s.action, s.ord),
+               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                   'project', s.project, 'item', s.item, 'unit', s.o_unit, 'planned_on', s.o_due,
+                   'status', s.o_status, 'done_on', s.o_done_on, 'note', s.o_note) END ORDER BY s.action, s.ord),
+               array_agg(jsonb_build_object(
+                   'project', s.project, 'item', s.item, 'unit', s.f_unit, 'planned_on', s.f_due,
+                   'status', s.f_status, 'done_on', s.f_done_on, 'note', s.f_note) ORDER BY s.action, s.ord))
+      INTO v_audited
+      FROM pg_temp.kp_stage s
+      JOIN approval a ON a.project_id = s.pid AND a.item = s.item
+     WHERE s.action <> 'unchanged';
+
+    RETURN keyproj_import_result('approvals', p_dry_run, NULL);
+END
+$fn$;
+
+-- A 问题清单 sheet: a problem is known by its project and description (the
+-- oldest such problem, if several were added by hand). The category is
+-- any spelling problem_category knows; the time limit is judged from the
+-- reported date, as problem add does (keyprojd has refused dates after
+-- today already). Not given: the stored value, or on a new problem
+-- ordinary, open, and the default limit by severity.
+CREATE OR REPLACE FUNCTION keyproj_import_problems_src(p_actor text, p_dry_run boolean) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_req    text := nullif(current_setting('keyproj.request_id', true), '');
+    v_action text := 'import.problems';
+    v_audited bigint;   -- audit rows written (unused)
+    v_result jsonb;
+    v_ins    bigint;
+    v_upd    bigint;
+BEGIN
+    PERFORM keyproj_import_restage();
+
+    CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
+    WITH typed AS MATERIALIZED (
+        SELECT s.*, keyproj_problem_category(s.category_t) AS category,
+               keyproj_parse_date(s.reported_t) AS reported, keyproj_parse_date(s.limit_t) AS tlimit,
+               keyproj_parse_date(s.resolved_t) AS resolved_on
+          FROM pg_temp.kp_src s
+    ), ex AS (
+        SELECT t.*, pr.id AS pid, o.id AS problem_id, o.category AS o_category, o.severity AS o_severity,
+               ou.name AS o_unit, o.reported_on AS o_reported, o.time_limit AS o_limit, o.status AS o_status,
+               o.resolved_on AS o_resolved_on, o.resolution AS o_resolution,
+               CASE WHEN pr.id IS NOT NULL AND t.description IS NOT NULL THEN row_number() OVER k END AS dup_n,
+               first_value(t.line) OVER k AS dup_first
+          FROM typed t
+          LEFT JOIN project pr ON pr.code = t.project
+          LEFT JOIN LATERAL (SELECT x.* FROM problem x WHERE x.project_id = pr.id AND x.description = t.description
+                              ORDER BY x.id LIMIT 1) o ON true
+          LEFT JOIN unit ou ON ou.id = o.unit_id
+        WINDOW k AS (PARTITION BY pr.id, t.description ORDER BY t.ord)
+    ), fin AS (
+        SELECT x.*, coalesce(x.category, x.o_category) AS f_category,
+               coalesce(x.severity, x.o_severity, 'ordinary') AS f_severity,
+               coalesce(x.unit, x.o_unit) AS f_unit, coalesce(x.reported, x.o_reported) AS f_reported,
+               coalesce(x.tlimit, x.o_limit) AS f_limit,
+               coalesce(x.status, CASE WHEN x.resolved_on IS NOT NULL THEN 'resolved' END, x.o_status, 'open') AS f_status,
+               coalesce(x.resolution, x.o_resolution) AS f_resolution
+          FROM ex x
+    ), fin2 AS (
+        SELECT f.*, CASE WHEN f.f_status = 'resolved' THEN coalesce(f.resolved_on, f.o_resolved_on) END AS f_resolved_on
+          FROM fin f
+    )
+    SELECT f.*,
+           CASE WHEN NOT f.is_obj THEN ARRAY[keyproj_err('', 'row is not a JSON object')]
+           ELSE array_remove(ARRAY[
+               CASE WHEN f.project IS NULL THEN keyproj_err('project', 'project is required')
+                    WHEN f.pid IS NULL THEN keyproj_err('project', format('unknown project code ''%s''', f.project)) END,
+               CASE WHEN f.category_t IS NULL AND f.problem_id IS NULL THEN keyproj_err('category', 'category is required')
+                    WHEN f.category_t IS NOT NULL AND f.category IS NULL THEN
+                        keyproj_err('category', format('unknown category ''%s'' (expected one of %s)', f.category_t,
+                                                       keyproj_problem_categories_expected())) END,
+               CASE WHEN f.description IS NULL THEN keyproj_err('description', 'description is required') END,
+               keyproj_enum_err('severity', f.severity, ARRAY['ordinary', 'major'], false),
+               keyproj_date_err('reported_on', f.reported_t, f.reported, f.problem_id IS NULL),
+               keyproj_date_err('time_limit', f.limit_t, f.tlimit, false),
+               keyproj_date_err('resolved_on', f.resolved_t, f.resolved_on, false),
+               keyproj_enum_err('status', f.status, ARRAY['open', 'resolved'], false),
+               CASE WHEN f.dup_n > 1 THEN
+                        keyproj_err('description', format('duplicate problem of %s (already on line %s)', f.project,
+                                                          f.dup_first)) END,
+               CASE WHEN f.f_limit < f.f_reported THEN
+                        keyproj_err('time_limit', format('time limit %s is before the reported date %s',
+                                                         keyproj_ymd(f.f_limit), keyproj_ymd(f.f_reported))) END,
+               CASE WHEN f.f_status = 'resolved' AND f.f_resolved_on IS NULL THEN
+                        keyproj_err('resolved_on', 'a resolved problem needs the day it was resolved') END,
+               CASE WHEN f.resolved_on IS NOT NULL AND f.f_status <> 'resolved' THEN
+                        keyproj_err('resolved_on', format('resolved_on given but status is %s', f.f_status)) END,
+               CASE WHEN f.f_resolved_on < f.f_reported THEN
+                        keyproj_err('resolved_on', format('resolved on %s, before it was reported (%s)',
+                                                          keyproj_ymd(f.f_resolved_on), keyproj_ymd(f.f_reported))) END
+           ], NULL) END AS errs,
+           CASE WHEN f.problem_id IS NULL THEN 'insert'
+                WHEN (f.f_category, f.f_severity, f.f_unit, f.f_reported, f.f_limit, f.f_status, f.f_resolved_on,
+                      f.f_resolution)
+                     IS DISTINCT FROM
+                     (f.o_category, f.o_severity, f.o_unit, f.o_reported, f.o_limit, f.o_status, f.o_resolved_on,
+                      f.o_resolution)
+                THEN 'update' ELSE 'unchanged' END AS action
+      FROM fin2 f;
+
+    SELECT * INTO v_result, v_ins, v_upd FROM keyproj_import_check('problems', p_dry_run);
+    IF v_result IS NOT NULL THEN   -- errors, a dry run, or nothing to write
+        RETURN v_result;
+    END IF;
+
+    v_audited := keyproj_import_new_units(p_actor, v_action, v_req);
+
+    IF v_ins > 0 THEN
+        INSERT INTO problem (project_id, category, severity, description, unit_id, reported_on, time_limit, status,
+                             resolved_on, resolution)
+        SELECT s.pid, s.f_category, s.f_severity, s.description, u.id, s.f_reported, s.f_limit, s.f_status,
+               s.f_resolved_on, s.f_resolution
+          FROM pg_temp.kp_stage s
+          LEFT JOIN unit u ON u.name = s.f_unit
+         WHERE s.action = 'insert'
+         ORDER BY s.ord;
+        UPDATE pg_temp.kp_stage s SET problem_id = x.id
+          FROM problem x
+         WHERE s.action = 'insert' AND x.project_id = s.pid AND x.description = s.description;
+    END IF;
+
+    IF v_upd > 0 THEN
+        UPDATE problem x
+           SET category = s.f_category, severity = s.f_severity, unit_id = u.id, reported_on = s.f_reported,
+               time_limit = s.f_limit, status = s.f_status, resolved_on = s.f_resolved_on,
+               resolution = s.f_resolution
+          FROM pg_temp.kp_stage s
+          LEFT JOIN unit u ON u.name = s.f_unit
+         WHERE s.action = 'update' AND x.id = s.problem_id;
+    END IF;
+
+    -- One audit row per written problem (problem:ID, as problem add names
+    -- it), the inserted ones first.
+    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
+               array_agg('problem:' || s.problem_id ORDER BY s.action, s.ord),
+               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                   'project', s.project, 'category', s.o_category, 'severity', s.o_severity,
+                   'description', s.description, 'unit', s.o_unit, 'reported_on', s.o_reported,
+                   'time_limit', s.o_limit, 'status', s.o_status, 'resolved_on', s.o_resolved_on,
+                   'resolution', s.o_resolution) END ORDER BY s.action, s.ord),
+               array_agg(jsonb_build_object(
+                   'project', s.project, 'category', s.f_category, 'severity', s.f_severity,
+                   'description', s.description, 'unit', s.f_unit, 'reported_on', s.f_reported,
+                   'time_limit', s.f_limit, 'status', s.f_status, 'resolved_on', s.f_resolved_on,
+                   'resolution', s.f_resolution) ORDER BY s.action, s.ord))
+      INTO v_audited
+      FROM pg_temp.kp_stage s
+     WHERE s.action <> 'unchanged';
+
+    RETURN keyproj_import_result('problems', p_dry_run, NULL);
+END
+$fn$;

@@ -130,3 +130,45 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- 联审联批 from the schedule: a milestone of kind approval (用地预审, 施工许可
+-- … nodes) makes and keeps the approval item of its project named by its
+-- title: planned on its due date, with its unit as lead department, done
+-- when it is done and waived when it is waived (approval.milestone_id
+-- links them). The one home of that rule: every path that writes
+-- milestones (the import, done, waive, reschedule, SQL by hand) passes
+-- here, and `approval done` refuses an item that follows a node. An item of
+-- the same name entered before the node (by hand or import) is taken over
+-- rather than duplicated; a second node of a name already followed leaves
+-- the item to the first. The milestone's own audit row records the change.
+CREATE OR REPLACE FUNCTION keyproj_approval_from_milestone() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id bigint;
+BEGIN
+    SELECT id INTO v_id FROM approval WHERE milestone_id = NEW.id;
+    IF NOT FOUND THEN
+        SELECT id INTO v_id FROM approval
+         WHERE project_id = NEW.project_id AND item = NEW.title AND milestone_id IS NULL;
+    END IF;
+    IF v_id IS NULL THEN
+        INSERT INTO approval (project_id, item, unit_id, planned_on, status, done_on, milestone_id)
+        VALUES (NEW.project_id, NEW.title, NEW.unit_id, NEW.due_on, NEW.status, NEW.done_on, NEW.id)
+        ON CONFLICT (project_id, item) DO NOTHING;
+        RETURN NULL;
+    END IF;
+    UPDATE approval a
+       SET project_id = NEW.project_id,
+           item = CASE WHEN EXISTS (SELECT 1 FROM approval o WHERE o.project_id = NEW.project_id
+                                      AND o.item = NEW.title AND o.id <> a.id)
+                       THEN a.item ELSE NEW.title END,
+           unit_id = coalesce(NEW.unit_id, a.unit_id), planned_on = NEW.due_on,
+           status = NEW.status, done_on = NEW.done_on, milestone_id = NEW.id
+     WHERE a.id = v_id;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER milestone_feeds_approval
+    AFTER INSERT OR UPDATE OF project_id, kind, title, due_on, unit_id, status, done_on ON milestone
+    FOR EACH ROW WHEN (NEW.kind = 'approval')
+    EXECUTE FUNCTION keyproj_approval_from_milestone();

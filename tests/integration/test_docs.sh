@@ -154,7 +154,7 @@ for preload in "" "$bc"; do
     expect_completion "keyprojctl imp" "import" "$preload"
     expect_completion "keyprojctl projects --co" "--county" "$preload"
     ok "'keyprojctl imp' completes to import, 'keyprojctl projects --co' to --county$with"
-    expect_completion "keyprojctl import " "milestones plans projects reports" "$preload"
+    expect_completion "keyprojctl import " "approvals milestones plans problems projects reports" "$preload"
     expect_completion "keyprojctl import projects pro" "projects-2026.csv" "$preload"
     expect_completion "keyprojctl import --dry-run milestones pl" "plans.csv" "$preload"
     expect_completion "keyprojctl import projects p.csv --encoding " "auto gb18030 utf-8" "$preload"

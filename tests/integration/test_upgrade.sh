@@ -98,7 +98,9 @@ copy_ledger() {
     while IFS='|' read -r t c; do
         [ -n "$t" ] || continue
         printf '\\copy (SELECT %s FROM %s) TO %s\n' "$c" "$t" "'$T_DIR/copy/$t.tsv'" >> "$T_DIR/copy.out.sql"
-        printf '\\copy %s (%s) FROM %s\n' "$t" "$c" "'$T_DIR/copy/$t.tsv'" >> "$T_DIR/copy.in.sql"
+        # (rows a migration seeds, like problem_category's, are among the
+        # reference's: the table's own are replaced)
+        printf 'DELETE FROM %s;\n\\copy %s (%s) FROM %s\n' "$t" "$t" "$c" "'$T_DIR/copy/$t.tsv'" >> "$T_DIR/copy.in.sql"
     done
     psql -X -q -v ON_ERROR_STOP=1 -d "$REF_DB" -f "$T_DIR/copy.out.sql" > "$T_DIR/psql.out" 2>&1 &&
         psql -X -q -v ON_ERROR_STOP=1 -d "$db" -f "$T_DIR/copy.in.sql" >> "$T_DIR/psql.out" 2>&1 ||

@@ -778,7 +778,7 @@ test_kinds(void **state)
     assert_false(import_kind_parse("Projects", &k));
     assert_false(import_kind_parse("", &k));
     assert_int_equal(k, IMPORT_REPORTS);
-    assert_string_equal(import_kinds_expected(), "projects, milestones, reports or plans");
+    assert_string_equal(import_kinds_expected(), "projects, milestones, reports, plans, approvals or problems");
 }
 
 /* File-level problems from the layers below come back as fatal, as is. */
@@ -913,7 +913,7 @@ test_project_codes(void **state)
     /* With the ledger's own format configured, other local codes go. */
     regex_t re;
     assert_int_equal(regcomp(&re, "^LY-[0-9]{4}-[0-9]{3}$", REG_EXTENDED | REG_NOSUB), 0);
-    const struct import_rules rules = { &re, "^LY-[0-9]{4}-[0-9]{3}$" };
+    const struct import_rules rules = { &re, "^LY-[0-9]{4}-[0-9]{3}$", NULL };
     free(csv);
     csv = xasprintf("%s"
         "LY-2026-001,乙,2026,市,涧西区,产业,新开工\n"

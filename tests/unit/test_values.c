@@ -302,8 +302,6 @@ test_expected_other_lists(void **state)
     assert_expected(&words_light, "红, 黄, 绿 (or red, yellow, green)");
     assert_expected(&words_tier, "unit, leader, office (or 责任单位, 分包领导, 项目办)");
     assert_expected(&words_milestone_filter, "未完成, 已完成, 免除, 逾期 (or pending, done, waived, overdue)");
-    assert_expected(&words_problem_category, "资金, 规划, 用地, 环保, 征迁, 审批, 施工, 其他 (or funding, planning, "
-                                             "land, environment, demolition, approval, construction, other)");
     assert_expected(&words_problem_severity, "一般, 重大 (or ordinary, major)");
     assert_expected(&words_problem_status, "未解决, 已解决, 逾期 (or open, resolved, overdue)");
     assert_expected(&words_approval_status, "未办结, 已办结, 免除, 逾期 (or pending, done, waived, overdue)");
@@ -328,7 +326,7 @@ test_words_round_trip(void **state)
     static const struct words *const all[] = {
         &words_level, &words_sector, &words_category, &words_status, &words_milestone_kind,
         &words_milestone_status, &words_milestone_filter, &words_light, &words_tier, &words_alert_kind,
-        &words_alert_kind_digest, &words_payload_type, &words_problem_category, &words_problem_severity,
+        &words_alert_kind_digest, &words_payload_type, &words_problem_severity,
         &words_problem_status, &words_approval_status, &words_order_status, &words_order_kind,
     };
     for (size_t i = 0; i < ARRAY_LEN(all); i++) {
@@ -379,7 +377,6 @@ test_words_names_exact(void **state)
     MAPS(&words_tier, "leader", "Leader", "分包领导", "领导");
     MAPS(&words_tier, "office", "office", "项目办", "办公室");
     assert_null(words_map(&words_tier, "boss"));
-    MAPS(&words_problem_category, "demolition", "征迁", "征地拆迁", "拆迁", "征拆", "Demolition");
     MAPS(&words_problem_severity, "major", "重大", "重要", "\xE3\x80\x80重大\xE3\x80\x80");
     MAPS(&words_order_kind, "supervision", "督办函", "supervision");
 }
