@@ -442,6 +442,26 @@ parse_listen(const char *s, char **host, int *port)
     return true;
 }
 
+/* A listen key of group (metrics.listen, web.listen): "" or absent is off
+ * (NULL); otherwise a numeric address and port, split into host and port. */
+static char *
+load_listen(struct loader *ld, const config_setting_t *g, const char *group, const char *example,
+            char **host, int *port)
+{
+    char *listen = ld_string(ld, g, "listen", NULL);
+    if (ld->failed || listen == NULL)
+        return listen;
+    if (listen[0] == '\0') {     /* "": off, like no key */
+        free(listen);
+        return NULL;
+    }
+    if (!parse_listen(listen, host, port))
+        ld_fail(ld, config_setting_get_member(g, "listen"),
+             "%s.listen: expected a numeric address and port like \"127.0.0.1:%s\" or \"[::1]:%s\" (got '%s')",
+             group, example, example, listen);
+    return listen;
+}
+
 static void
 load_metrics(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
@@ -449,29 +469,20 @@ load_metrics(struct loader *ld, const config_setting_t *root, struct config *cfg
     const config_setting_t *g = ld_member(ld, root, "metrics", CONFIG_TYPE_GROUP);
     if (g)
         ld_check_known(ld, g, known);
-    cfg->metrics_listen = ld_string(ld, g, "listen", NULL);
-    if (ld->failed || cfg->metrics_listen == NULL)
-        return;
-    if (cfg->metrics_listen[0] == '\0') {     /* "": off, like no key */
-        free(cfg->metrics_listen);
-        cfg->metrics_listen = NULL;
-        return;
-    }
-    if (!parse_listen(cfg->metrics_listen, &cfg->metrics_host, &cfg->metrics_port))
-        ld_fail(ld, config_setting_get_member(g, "listen"),
-             "metrics.listen: expected a numeric address and port like \"127.0.0.1:9464\" or \"[::1]:9464\" "
-             "(got '%s')", cfg->metrics_listen);
+    cfg->metrics_listen = load_listen(ld, g, "metrics", "9464", &cfg->metrics_host, &cfg->metrics_port);
 }
 
-/* web = { base_url = "https://…/"; }; — where messages send people for
- * the full lists (a later dashboard adds its listener to this group). */
+/* web = { listen = "127.0.0.1:8080"; base_url = "https://…/"; }; — the
+ * dashboard's listener (web.c), and where messages send people for the
+ * full lists. */
 static void
 load_web(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
-    static const char *const known[] = { "base_url", NULL };
+    static const char *const known[] = { "listen", "base_url", NULL };
     const config_setting_t *g = ld_member(ld, root, "web", CONFIG_TYPE_GROUP);
     if (g)
         ld_check_known(ld, g, known);
+    cfg->web_listen = load_listen(ld, g, "web", "8080", &cfg->web_host, &cfg->web_port);
     cfg->web_base_url = ld_string(ld, g, "base_url", NULL);
     if (ld->failed || cfg->web_base_url == NULL)
         return;
@@ -636,6 +647,8 @@ config_free(struct config *cfg)
     free(cfg->receivers);
     free(cfg->metrics_listen);
     free(cfg->metrics_host);
+    free(cfg->web_listen);
+    free(cfg->web_host);
     free(cfg->web_base_url);
     free(cfg->import_code_pattern);
     if (cfg->import_code_re != NULL)

@@ -113,10 +113,17 @@ struct config {
     size_t n_receivers;
     struct receiver *receivers;
 
-    /* metrics.listen: the Prometheus listener (metrics_http.c); NULL: off */
+    /* metrics.listen: the listener for /metrics and /healthz (web.c); NULL: off */
     char *metrics_listen;       /* as written, for messages */
     char *metrics_host;         /* numeric IPv4 or IPv6 address, without brackets */
     int metrics_port;
+
+    /* web.listen: the dashboard's listener (web.c), which serves /metrics
+     * and /healthz too; NULL: off. The same address as metrics.listen
+     * shares its socket. */
+    char *web_listen;           /* as written, for messages */
+    char *web_host;             /* numeric IPv4 or IPv6 address, without brackets */
+    int web_port;
 
     /* web.base_url: where people read the full lists ("https://…/", ends
      * with '/'); NULL: messages name the keyprojctl command instead */

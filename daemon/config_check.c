@@ -233,14 +233,27 @@ is_loopback(const char *host)
 }
 
 static int
+check_listener(FILE *out, const char *path, const char *key, const char *listen, const char *host)
+{
+    if (host == NULL || is_loopback(host))
+        return 0;
+    fprintf(out, "keyprojd: warning: %s: %s \"%s\" is not on the loopback: it answers anybody who reaches it, "
+            "without TLS or a password: keep it on 127.0.0.1 or [::1] and put a TLS proxy in front\n",
+            path, key, listen);
+    return 1;
+}
+
+static int
 check_listeners(const struct config *cfg, FILE *out)
 {
-    if (cfg->metrics_host == NULL || is_loopback(cfg->metrics_host))
-        return 0;
-    fprintf(out, "keyprojd: warning: %s: metrics.listen \"%s\" is not on the loopback: /metrics and /healthz "
-            "answer anybody who reaches it, without TLS or a password: keep it on 127.0.0.1 or [::1] and "
-            "put a TLS proxy in front\n", cfg->path, cfg->metrics_listen);
-    return 1;
+    int n = check_listener(out, cfg->path, "metrics.listen", cfg->metrics_listen, cfg->metrics_host) +
+            check_listener(out, cfg->path, "web.listen", cfg->web_listen, cfg->web_host);
+    if (cfg->web_base_url && str_startswith(cfg->web_base_url, "http://")) {
+        fprintf(out, "keyprojd: warning: %s: web.base_url \"%s\" is http://: the links in messages send people "
+                "to the dashboard in clear: use https:// (TLS on a proxy in front)\n", cfg->path, cfg->web_base_url);
+        n++;
+    }
+    return n;
 }
 
 int

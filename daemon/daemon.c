@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "util.h"
+#include "web.h"
 
 char *
 daemon_reload(struct daemon *d)
@@ -32,6 +33,8 @@ daemon_reload(struct daemon *d)
     const char *ml_old = d->cfg->metrics_listen ? d->cfg->metrics_listen : "";
     if (strcmp(cfg->metrics_listen ? cfg->metrics_listen : "", ml_old) != 0)
         log_warn("metrics.listen changed: takes effect at the next restart", "listen=%s", log_q(ml_old));
+    /* The dashboard's listener moves now (or stays, and cfg says so). */
+    web_reload(d, cfg);
     struct config *old = d->cfg;
     /* Keep the socket path we actually listen on, so status stays true. */
     free(cfg->ctl_socket);

@@ -16,7 +16,7 @@ struct deliverer;
 struct scanner;
 struct status_cache;
 struct metrics;
-struct metrics_http;
+struct web;
 struct audit_refusals;
 
 struct daemon {
@@ -38,7 +38,7 @@ struct daemon {
     struct scanner *scan;          /* the alert engine (scan.c) */
     struct status_cache *stcache;  /* status's counts (status_cache.c), made on first use */
     struct metrics *metrics;       /* Prometheus counters (metrics.c); always kept */
-    struct metrics_http *metrics_http; /* the metrics.listen listener, or NULL when off */
+    struct web *web;               /* the HTTP listeners (metrics.listen, web.listen) */
     struct audit_refusals *refusals;   /* refused requests audited lately (audit_refusal.c) */
     unsigned long next_request_id;
 

@@ -26,12 +26,12 @@
 #include "deliver.h"
 #include "log.h"
 #include "metrics.h"
-#include "metrics_http.h"
 #include "migrate.h"
 #include "notify.h"
 #include "scan.h"
 #include "status_cache.h"
 #include "util.h"
+#include "web.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/keyproj/keyprojd.conf"
 
@@ -183,7 +183,7 @@ run_migrate_only(struct daemon *d)
 static void
 daemon_free(struct daemon *d)
 {
-    metrics_http_free(d->metrics_http);
+    web_free(d->web);
     cmd_import_stop();
     control_free(d->ctl);
     deliver_free(d->deliver);
@@ -215,7 +215,7 @@ run(struct daemon *d)
     d->metrics = metrics_new();
     for (size_t i = 0; i < d->cfg->n_receivers; i++)
         metrics_receiver(d->metrics, d->cfg->receivers[i].name);
-    if (d->cfg->metrics_listen && (d->metrics_http = metrics_http_new(d, err, sizeof err)) == NULL) {
+    if (!web_start(d, err, sizeof err)) {
         log_error("cannot start", "error=%s", log_q(err));
         return 1;
     }

@@ -1,6 +1,6 @@
 /* metrics: the counters and histograms keyprojd keeps in memory for
  * Prometheus, and their text exposition (format 0.0.4). Pure: no socket,
- * no database; the listener (metrics_http.c) gathers the gauges and calls
+ * no database; the listener (web_metrics.c) gathers the gauges and calls
  * metrics_render. Every function takes NULL for "no metrics" and does
  * nothing then. Counters start at zero with each process, as Prometheus
  * expects of a counter. */

@@ -744,7 +744,39 @@ test_match_leader_unit_web(void **state)
     assert_refused("web = {\n  base_url = \"https://xm.example.gov.cn/keyproj\";\n};\n",
                    "t.conf:2: web.base_url: expected an http(s) URL ending in '/', like "
                    "\"https://xm.example.gov.cn/keyproj/\" (got 'https://xm.example.gov.cn/keyproj')");
-    assert_refused("web = { listen = \"127.0.0.1:8080\"; };\n", "t.conf:1: unknown setting 'web.listen'");
+    assert_refused("web = { port = 8080; };\n", "t.conf:1: unknown setting 'web.port'");
+}
+
+/* web.listen: off by default, a numeric address like metrics.listen, and
+ * a base_url that is not http(s) named as such. */
+static void
+test_web_listen(void **state)
+{
+    (void)state;
+    struct config *cfg = load_ok("web = { base_url = \"https://xm.example.gov.cn/keyproj/\"; };\n");
+    assert_null(cfg->web_listen);
+    config_free(cfg);
+    cfg = load_ok("web = { listen = \"127.0.0.1:8080\"; };\n");
+    assert_string_equal(cfg->web_listen, "127.0.0.1:8080");
+    assert_string_equal(cfg->web_host, "127.0.0.1");
+    assert_int_equal(cfg->web_port, 8080);
+    config_free(cfg);
+    cfg = load_ok("web = { listen = \"[::1]:8080\"; };\n");
+    assert_string_equal(cfg->web_host, "::1");
+    config_free(cfg);
+    cfg = load_ok("web = { listen = \"\"; };\n");
+    assert_null(cfg->web_listen);
+    assert_null(cfg->web_host);
+    config_free(cfg);
+    assert_refused("web = {\n  listen = \"localhost:8080\";\n};\n",
+                   "t.conf:2: web.listen: expected a numeric address and port like \"127.0.0.1:8080\" or "
+                   "\"[::1]:8080\" (got 'localhost:8080')");
+    assert_refused("web = { listen = \"127.0.0.1:0\"; };\n",
+                   "t.conf:1: web.listen: expected a numeric address and port like \"127.0.0.1:8080\" or "
+                   "\"[::1]:8080\" (got '127.0.0.1:0')");
+    assert_refused("web = { base_url = \"xm.example.gov.cn/keyproj/\"; };\n",
+                   "t.conf:1: web.base_url: expected an http(s) URL ending in '/', like "
+                   "\"https://xm.example.gov.cn/keyproj/\" (got 'xm.example.gov.cn/keyproj/')");
 }
 
 static void
@@ -889,6 +921,7 @@ main(void)
         cmocka_unit_test(test_receiver_refusals),
         cmocka_unit_test(test_match_kind_stage),
         cmocka_unit_test(test_match_leader_unit_web),
+        cmocka_unit_test(test_web_listen),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_first_error_wins),
         cmocka_unit_test(test_small_err_buffer),

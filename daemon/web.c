@@ -1,0 +1,577 @@
+/* web: the HTTP listeners on evhttp — binding and rebinding, the bounds on
+ * connections, and the routing of requests to their pages. It must never
+ * write to the database, never answer anything but GET and HEAD, and
+ * never let one peer hold the listener: evhttp 2.1 counts no connections
+ * and resets its timeout with every byte, so both are done here. */
+#include "ac_config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "clock.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "throttle.h"
+#include "util.h"
+#include "web.h"
+#include "web_html.h"
+#include "web_metrics.h"
+
+/* Refusals (too many connections, too slow) are logged at most this often
+ * per peer address, with a count of those held back. */
+#define REFUSAL_LOG_SECONDS 10
+
+/* Nothing may be loaded from anywhere, nor the page framed or posted. */
+#define HTML_CSP "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+/* One bound address: metrics.listen's, or web.listen's own. */
+struct web_site {
+    struct web *w;
+    struct evhttp *http;
+    char *listen;               /* as written, for messages */
+    char *host;
+    int port;
+    bool pages;                 /* the dashboard's pages too, not only /metrics and /healthz */
+};
+
+/* One accepted connection, from evhttp's bufferevent callback to its close
+ * callback. evhttp 2.1 has no hook at accept time that names the
+ * connection, so the bufferevent made here is followed: a reference on it
+ * keeps it valid until the connection is known (on_check), and the close
+ * callback ends the record. */
+struct web_conn {
+    struct web *w;
+    struct web_site *site;
+    struct web_conn *next, *prev;
+    struct bufferevent *bev;    /* one reference of ours */
+    struct evhttp_connection *evcon;    /* NULL until on_check */
+    struct event *check_ev;     /* on_check, once evhttp has set the connection up */
+    struct event *deadline_ev;  /* the whole request's deadline */
+    bool dispatched;            /* its request reached on_request */
+    char addr[INET6_ADDRSTRLEN];
+};
+
+struct web {
+    struct daemon *d;
+    struct web_site *metrics_site;  /* metrics.listen, or NULL */
+    struct web_site *web_site;      /* web.listen when it is not metrics.listen, or NULL */
+    struct web_conn *conns;
+    int nconns;                     /* the ones checked (evcon known) */
+    struct web_metrics *metrics;
+    struct throttle refusals;       /* log lines, per peer address */
+};
+
+/* libevent's constructors fail only without memory: like xmalloc, abort. */
+static void
+no_memory(const char *what)
+{
+    log_error("web: out of memory", "making=%s", log_q(what));
+    abort();
+}
+
+/* ---- answers --------------------------------------------------------------- */
+
+void
+web_reply(struct evhttp_request *req, int code, const char *reason, const char *ctype, const char *body,
+          size_t len)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+    char clen[32];
+    snprintf(clen, sizeof clen, "%zu", len);
+    evhttp_add_header(h, "Content-Type", ctype);
+    evhttp_add_header(h, "Content-Length", clen);
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+    if (str_startswith(ctype, "text/html"))
+        evhttp_add_header(h, "Content-Security-Policy", HTML_CSP);
+    evhttp_add_header(h, "Connection", "close");
+    struct evbuffer *out = evbuffer_new();
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
+        evbuffer_add(out, body, len);
+    evhttp_send_reply(req, code, reason, out);
+    evbuffer_free(out);
+}
+
+void
+web_reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
+{
+    web_reply(req, code, reason, "text/plain; charset=utf-8", text, strlen(text));
+}
+
+static void
+reply_html(struct evhttp_request *req, int code, const char *reason, struct evbuffer *page)
+{
+    size_t len = evbuffer_get_length(page);
+    web_reply(req, code, reason, "text/html; charset=utf-8", (const char *)evbuffer_pullup(page, -1), len);
+}
+
+/* A page's frame around its body (already escaped where it must be). */
+static void
+page_start(struct evbuffer *page, const char *title)
+{
+    evbuffer_add_printf(page, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
+    web_html_escape(page, title);
+    evbuffer_add_printf(page, "</title>\n</head>\n<body>\n");
+}
+
+static void
+page_end(struct evbuffer *page)
+{
+    evbuffer_add_printf(page, "</body>\n</html>\n");
+}
+
+/* ---- pages ----------------------------------------------------------------- */
+
+static void
+serve_home(struct web *w, struct web_site *site, struct evhttp_request *req)
+{
+    struct evbuffer *page = evbuffer_new();
+    page_start(page, "重点项目");
+    evbuffer_add_printf(page, "<h1>重点项目</h1>\n<p>看板建设中。</p>\n");
+    page_end(page);
+    reply_html(req, 200, "OK", page);
+    evbuffer_free(page);
+}
+
+static void
+serve_metrics(struct web *w, struct web_site *site, struct evhttp_request *req)
+{
+    web_metrics_serve(w->metrics, site, req);
+}
+
+static void
+serve_health(struct web *w, struct web_site *site, struct evhttp_request *req)
+{
+    web_health_serve(w->metrics, req);
+}
+
+/* What each path serves. A page (page = true) is served only on the
+ * dashboard's listener (web.listen), never on a metrics.listen of its own,
+ * which may be open to a monitoring network. */
+static const struct web_route {
+    const char *path;
+    bool page;
+    void (*serve)(struct web *w, struct web_site *site, struct evhttp_request *req);
+} routes[] = {
+    { "/metrics", false, serve_metrics },
+    { "/healthz", false, serve_health },
+    { "/", true, serve_home },
+};
+
+static const struct web_route *
+route_of(const struct web_site *site, const char *path)
+{
+    for (size_t i = 0; i < ARRAY_LEN(routes); i++)
+        if (strcmp(routes[i].path, path) == 0 && (!routes[i].page || site->pages))
+            return &routes[i];
+    return NULL;
+}
+
+static void
+not_found(struct web_site *site, struct evhttp_request *req, const char *path)
+{
+    if (!site->pages) {
+        web_reply_text(req, 404, "Not Found", "not found: try /metrics or /healthz\n");
+        return;
+    }
+    struct evbuffer *page = evbuffer_new();
+    page_start(page, "没有这个页面");
+    evbuffer_add_printf(page, "<h1>没有这个页面</h1>\n<p><code>");
+    web_html_escape(page, path);
+    evbuffer_add_printf(page, "</code></p>\n<p><a href=\"/\">返回首页</a></p>\n");
+    page_end(page);
+    reply_html(req, 404, "Not Found", page);
+    evbuffer_free(page);
+}
+
+/* ---- requests -------------------------------------------------------------- */
+
+/* The bytes of the request head as evhttp counts them: the request line
+ * and each header line. */
+static size_t
+head_size(struct evhttp_request *req)
+{
+    const char *uri = evhttp_request_get_uri(req);
+    size_t n = (uri ? strlen(uri) : 0) + 16;
+    for (const struct evkeyval *kv = evhttp_request_get_input_headers(req)->tqh_first; kv; kv = kv->next.tqe_next)
+        n += strlen(kv->key) + strlen(kv->value) + 4;
+    return n;
+}
+
+static struct web_conn *
+conn_of(struct web *w, struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    for (struct web_conn *c = w->conns; c; c = c->next)
+        if (c->evcon != NULL && c->evcon == evcon)
+            return c;
+    return NULL;
+}
+
+static void
+on_request(struct evhttp_request *req, void *arg)
+{
+    struct web_site *site = arg;
+    struct web *w = site->w;
+    struct web_conn *c = conn_of(w, req);
+    if (c != NULL) {
+        c->dispatched = true;
+        event_del(c->deadline_ev);
+    }
+    enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    log_debug("web request", "listen=%s method=%d path=%s", log_q(site->listen), (int)cmd,
+              log_q(path ? path : ""));
+    if (head_size(req) > WEB_MAX_HEAD) {
+        web_reply_text(req, 431, "Request Header Fields Too Large", "request head too large\n");
+        return;
+    }
+    if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+        web_reply_text(req, 405, "Method Not Allowed", "method not allowed: use GET or HEAD\n");
+        return;
+    }
+    if (path == NULL || path[0] != '/') {
+        web_reply_text(req, 400, "Bad Request", "bad request line\n");
+        return;
+    }
+    const struct web_route *r = route_of(site, path);
+    if (r == NULL)
+        not_found(site, req, path);
+    else
+        r->serve(w, site, req);
+}
+
+/* ---- connections ----------------------------------------------------------- */
+
+/* Writes a whole answer straight to a connection evhttp has not answered
+ * yet, then closes it. The answer is small and the socket's send buffer
+ * empty, so one send takes it. */
+static void
+conn_refuse(struct web_conn *c, int code, const char *reason, const char *text)
+{
+    char msg[512];
+    int n = snprintf(msg, sizeof msg,
+                     "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %zu\r\n"
+                     "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n%s",
+                     code, reason, strlen(text), text);
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    if (fd >= 0 && n > 0 && (size_t)n < sizeof msg && send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        log_debug("web: could not send the refusal", "error=%s", log_q(strerror(errno)));
+    evhttp_connection_free(c->evcon);     /* on_close ends c */
+}
+
+static void
+log_refusal(struct web *w, const struct web_conn *c, const char *what)
+{
+    unsigned key = 2166136261u;         /* FNV-1a of the address */
+    for (const char *p = c->addr; *p; p++)
+        key = (key ^ (unsigned char)*p) * 16777619u;
+    unsigned held;
+    if (throttle_allow(&w->refusals, key, clock_now(NULL), &held))
+        log_warn("web: connection refused", "listen=%s peer=%s reason=%s connections=%d suppressed=%u",
+                 log_q(c->site->listen), log_q(c->addr), what, w->nconns, held);
+}
+
+static void
+conn_free(struct web_conn *c)
+{
+    struct web *w = c->w;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    if (c->evcon)
+        w->nconns--;
+    event_free(c->check_ev);
+    event_free(c->deadline_ev);
+    bufferevent_decref(c->bev);
+    free(c);
+}
+
+static void
+on_close(struct evhttp_connection *evcon, void *arg)
+{
+    conn_free(arg);
+}
+
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct web_conn *c = arg;
+    if (c->dispatched)
+        return;
+    log_refusal(c->w, c, "request not received in time");
+    conn_refuse(c, 408, "Request Timeout", "request not received in time\n");
+}
+
+static int
+count_from(const struct web *w, const char *addr)
+{
+    int n = 0;
+    for (const struct web_conn *c = w->conns; c; c = c->next)
+        if (c->evcon != NULL && strcmp(c->addr, addr) == 0)
+            n++;
+    return n;
+}
+
+/* Runs once evhttp has made the connection from the accepted socket: the
+ * connection is now known, and is counted, refused, or given its deadline. */
+static void
+on_check(evutil_socket_t fd, short what, void *arg)
+{
+    struct web_conn *c = arg;
+    struct web *w = c->w;
+    bufferevent_data_cb readcb;
+    void *cbarg;
+    bufferevent_getcb(c->bev, &readcb, NULL, NULL, &cbarg);
+    if (readcb == NULL) {       /* evhttp gave the connection up already */
+        conn_free(c);
+        return;
+    }
+    /* evhttp's own callbacks on the bufferevent carry the connection. */
+    c->evcon = cbarg;
+    w->nconns++;
+    evhttp_connection_set_closecb(c->evcon, on_close, c);
+    char *peer = NULL;
+    ev_uint16_t port = 0;
+    evhttp_connection_get_peer(c->evcon, &peer, &port);
+    snprintf(c->addr, sizeof c->addr, "%s", peer ? peer : "?");
+    if (count_from(w, c->addr) > WEB_MAX_PER_ADDRESS || w->nconns > WEB_MAX_CONNECTIONS) {
+        log_refusal(w, c, "too many connections");
+        conn_refuse(c, 503, "Service Unavailable", "too many connections\n");
+        return;
+    }
+    struct timeval tv = { WEB_REQUEST_SECONDS, 0 };
+    evtimer_add(c->deadline_ev, &tv);
+}
+
+/* evhttp's hook for a new connection's bufferevent, before the socket is
+ * set on it: the record starts here, and is checked once evhttp is done. */
+static struct bufferevent *
+on_new_bev(struct event_base *base, void *arg)
+{
+    struct web_site *site = arg;
+    struct web *w = site->w;
+    struct web_conn *c = xcalloc(1, sizeof *c);
+    c->w = w;
+    c->site = site;
+    c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (c->bev == NULL)
+        no_memory("a bufferevent");
+    bufferevent_incref(c->bev);
+    c->check_ev = event_new(base, -1, 0, on_check, c);
+    c->deadline_ev = evtimer_new(base, on_deadline, c);
+    event_active(c->check_ev, EV_TIMEOUT, 1);
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    return c->bev;
+}
+
+/* ---- listeners ------------------------------------------------------------- */
+
+/* A listening socket on a numeric address (config.c checked it). NULL
+ * with errno when it cannot be bound. */
+static struct evconnlistener *
+listen_on(struct event_base *base, const char *host, int port)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    memset(&ss, 0, sizeof ss);
+    if (strchr(host, ':')) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons((uint16_t)port);
+        inet_pton(AF_INET6, host, &s6->sin6_addr);
+        len = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        inet_pton(AF_INET, host, &s4->sin_addr);
+        len = sizeof *s4;
+    }
+    return evconnlistener_new_bind(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+                                   128, (struct sockaddr *)&ss, (int)len);
+}
+
+static struct web_site *
+site_new(struct web *w, const char *key, const char *listen, const char *host, int port, bool pages, char *err,
+         size_t errlen)
+{
+    struct evconnlistener *lst = listen_on(w->d->base, host, port);
+    if (lst == NULL) {
+        snprintf(err, errlen, "%s: cannot listen on %s: %s", key, listen, strerror(errno));
+        return NULL;
+    }
+    struct evhttp *http = evhttp_new(w->d->base);
+    if (http == NULL || evhttp_bind_listener(http, lst) == NULL)
+        no_memory("an evhttp server");
+    struct web_site *s = xcalloc(1, sizeof *s);
+    s->w = w;
+    s->http = http;
+    s->listen = xstrdup(listen);
+    s->host = xstrdup(host);
+    s->port = port;
+    s->pages = pages;
+    /* Every method evhttp knows reaches on_request, to be told 405 there. */
+    evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+                                         EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                                         EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_max_headers_size(http, WEB_MAX_HEAD_HARD);
+    evhttp_set_max_body_size(http, WEB_MAX_BODY);
+    evhttp_set_timeout(http, WEB_REQUEST_SECONDS);
+    evhttp_set_bevcb(http, on_new_bev, s);
+    evhttp_set_gencb(http, on_request, s);
+    log_info("web listening", "address=%s serves=%s", log_q(listen), pages ? "pages,metrics" : "metrics");
+    return s;
+}
+
+static void
+site_free(struct web_site *s)
+{
+    if (s == NULL)
+        return;
+    struct web *w = s->w;
+    web_metrics_forget(w->metrics, s);
+    evhttp_free(s->http);       /* closes its connections: on_close ends their records */
+    struct web_conn *next;
+    for (struct web_conn *c = w->conns; c; c = next) {
+        next = c->next;
+        if (c->site == s)       /* not checked yet (the others ended in on_close) */
+            conn_free(c);
+    }
+    free(s->listen);
+    free(s->host);
+    free(s);
+}
+
+/* Whether two numeric addresses and ports are the same socket address. */
+static bool
+same_address(const char *h1, int p1, const char *h2, int p2)
+{
+    unsigned char a[16], b[16];
+    if (p1 != p2)
+        return false;
+    int fam = strchr(h1, ':') ? AF_INET6 : AF_INET;
+    if (fam != (strchr(h2, ':') ? AF_INET6 : AF_INET))
+        return false;
+    return inet_pton(fam, h1, a) == 1 && inet_pton(fam, h2, b) == 1 &&
+           memcmp(a, b, fam == AF_INET6 ? 16 : 4) == 0;
+}
+
+static bool
+shares_metrics(const struct web *w, const char *host, int port)
+{
+    return w->metrics_site != NULL && same_address(w->metrics_site->host, w->metrics_site->port, host, port);
+}
+
+bool
+web_start(struct daemon *d, char *err, size_t errlen)
+{
+    const struct config *cfg = d->cfg;
+    struct web *w = xcalloc(1, sizeof *w);
+    w->d = d;
+    w->metrics = web_metrics_new(d);
+    w->refusals.window = REFUSAL_LOG_SECONDS;
+    w->refusals.per_window = 1;
+    d->web = w;
+    if (cfg->metrics_listen) {
+        bool pages = cfg->web_listen && same_address(cfg->metrics_host, cfg->metrics_port, cfg->web_host,
+                                                     cfg->web_port);
+        w->metrics_site = site_new(w, "metrics.listen", cfg->metrics_listen, cfg->metrics_host, cfg->metrics_port,
+                                   pages, err, errlen);
+        if (w->metrics_site == NULL)
+            return false;
+    }
+    if (cfg->web_listen && !shares_metrics(w, cfg->web_host, cfg->web_port)) {
+        w->web_site = site_new(w, "web.listen", cfg->web_listen, cfg->web_host, cfg->web_port, true, err, errlen);
+        if (w->web_site == NULL)
+            return false;
+    }
+    return true;
+}
+
+/* cfg's web.listen set back to what is bound. */
+static void
+keep_web_listen(const struct web *w, struct config *cfg)
+{
+    free(cfg->web_listen);
+    free(cfg->web_host);
+    cfg->web_listen = cfg->web_host = NULL;
+    cfg->web_port = 0;
+    const struct web_site *s = w->web_site;
+    if (s == NULL && w->metrics_site && w->metrics_site->pages)
+        s = w->metrics_site;
+    if (s == NULL)
+        return;
+    cfg->web_listen = xstrdup(s->listen);
+    cfg->web_host = xstrdup(s->host);
+    cfg->web_port = s->port;
+}
+
+void
+web_reload(struct daemon *d, struct config *cfg)
+{
+    struct web *w = d->web;
+    if (w == NULL)
+        return;
+    const struct config *old = d->cfg;
+    bool was = old->web_listen != NULL, is = cfg->web_listen != NULL;
+    if (was == is && (!is || same_address(old->web_host, old->web_port, cfg->web_host, cfg->web_port)))
+        return;
+    if (is && shares_metrics(w, cfg->web_host, cfg->web_port)) {
+        site_free(w->web_site);
+        w->web_site = NULL;
+        w->metrics_site->pages = true;
+        log_info("web listening", "address=%s serves=%s", log_q(w->metrics_site->listen), "pages,metrics");
+        return;
+    }
+    struct web_site *fresh = NULL;
+    if (is) {
+        char err[512];
+        fresh = site_new(w, "web.listen", cfg->web_listen, cfg->web_host, cfg->web_port, true, err, sizeof err);
+        if (fresh == NULL) {
+            log_error("web.listen: keeping the old address", "error=%s", log_q(err));
+            keep_web_listen(w, cfg);
+            return;
+        }
+    }
+    if (w->web_site)
+        log_info("web stopped listening", "address=%s", log_q(w->web_site->listen));
+    site_free(w->web_site);
+    w->web_site = fresh;
+    if (w->metrics_site)
+        w->metrics_site->pages = false;
+}
+
+void
+web_free(struct web *w)
+{
+    if (w == NULL)
+        return;
+    site_free(w->web_site);
+    site_free(w->metrics_site);
+    web_metrics_free(w->metrics);
+    free(w);
+}

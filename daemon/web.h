@@ -1,0 +1,56 @@
+/* web: keyprojd's HTTP listeners, on libevent's evhttp: metrics.listen
+ * serves /metrics and /healthz; web.listen serves those and the
+ * dashboard's pages (one socket when both name the same address). Read
+ * only (GET and HEAD), and bounded like the control socket: connections
+ * per peer address and in all, request head size, and a deadline for a
+ * whole request, so that slow clients cannot hold the listener. */
+#ifndef KEYPROJ_WEB_H
+#define KEYPROJ_WEB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config;
+struct daemon;
+struct evhttp_request;
+struct web;
+
+/* Request heads beyond WEB_MAX_HEAD are answered 431; beyond
+ * WEB_MAX_HEAD_HARD evhttp itself stops reading and answers 400. */
+#define WEB_MAX_HEAD 8192
+#define WEB_MAX_HEAD_HARD 16384
+/* GET and HEAD carry no body; a little is read so that a POST is told 405. */
+#define WEB_MAX_BODY 1024
+/* Connections at once from one peer address, and in all. */
+#define WEB_MAX_PER_ADDRESS 16
+#define WEB_MAX_CONNECTIONS 64
+/* From accept to a complete request, however the bytes trickle in; also
+ * evhttp's idle timeout for reading and writing. */
+#define WEB_REQUEST_SECONDS 10
+/* /metrics waits at most this long for the outbox and project counts,
+ * then answers without them. */
+#define WEB_COUNTS_WAIT_SECONDS 5
+
+/* Binds what d->cfg asks for (metrics.listen, web.listen; maybe nothing)
+ * and sets d->web. false with err when an address cannot be bound. */
+bool web_start(struct daemon *d, char *err, size_t errlen);
+/* On reload, before cfg replaces d->cfg: moves the dashboard's listener
+ * when web.listen changed (metrics.listen waits for a restart; daemon.c
+ * says so). When the new address cannot be bound, the old one stays and
+ * cfg's web.listen is set back to it, so that status tells the truth. */
+void web_reload(struct daemon *d, struct config *cfg);
+/* Closes the listeners and every connection; call it before what the
+ * answers read (scan, deliver) is freed. A scrape still waiting for counts
+ * is freed when status_cache_free answers it. NULL is ignored. */
+void web_free(struct web *w);
+
+/* Answers req with body (len bytes; none for HEAD), Content-Length, and
+ * the headers every answer carries: X-Content-Type-Options: nosniff,
+ * Cache-Control: no-store, Referrer-Policy: no-referrer, Connection: close,
+ * and a strict Content-Security-Policy for text/html. */
+void web_reply(struct evhttp_request *req, int code, const char *reason, const char *ctype, const char *body,
+               size_t len);
+/* The same with a text/plain body. */
+void web_reply_text(struct evhttp_request *req, int code, const char *reason, const char *text);
+
+#endif
