@@ -104,9 +104,10 @@ put_cut(struct buf *b, bool first, const struct config *cfg, const struct receiv
         buf_printf(b, "%s%.3f", first ? "" : ",", cut);
 }
 
-/* The SQL condition that a row d of receiver w (with its cut) may go now. */
+/* The SQL condition that a row d of receiver w (with its cut, as
+ * keyproj_digest_cut makes it: w.ecut) may go now. */
 #define NOT_HELD_FOR_DIGEST \
-    "(w.cut IS NULL OR d.next_attempt_at <= to_timestamp(w.cut) OR EXISTS (SELECT 1 FROM alert ha" \
+    "(w.ecut IS NULL OR d.next_attempt_at <= w.ecut OR EXISTS (SELECT 1 FROM alert ha" \
     " WHERE ha.id = d.alert_id AND (ha.light = 'red' OR ha.kind = 'digest')))"
 
 
@@ -515,16 +516,19 @@ claim_sleep(struct claimer *cl)
     buf_putc(&names, '}');
     buf_putc(&wins, '}');
     buf_putc(&cuts, '}');
-    const char *params[] = { names.data, wins.data, cuts.data };
+    char now_s[32];
+    snprintf(now_s, sizeof now_s, "%.3f", now);
+    const char *params[] = { names.data, wins.data, cuts.data, now_s };
     /* A row leased by another daemon is due again when its lease ends;
      * a chat receiver's row when its window has passed. */
     db_query(cl->db,
              "SELECT extract(epoch FROM min(greatest(d.next_attempt_at + make_interval(secs => w.win),"
              "   coalesce(d.claimed_until, d.next_attempt_at))))"
-             " FROM unnest($1::text[], $2::int[], $3::float8[]) AS w(receiver, win, cut)"
+             " FROM (SELECT u.receiver, u.win, keyproj_digest_cut(u.receiver, u.cut, to_timestamp($4::float8)) AS ecut"
+             "   FROM unnest($1::text[], $2::int[], $3::float8[]) AS u(receiver, win, cut)) w"
              " JOIN delivery d ON d.receiver = w.receiver AND d.status = 'pending'"
              " WHERE " NOT_HELD_FOR_DIGEST,
-             3, params, on_next_due, cl);
+             4, params, on_next_due, cl);
     buf_free(&names);
     buf_free(&wins);
     buf_free(&cuts);

@@ -227,7 +227,11 @@ digest_check(struct digester *g, const struct config *cfg, double now)
         const struct receiver *rv = &cfg->receivers[i];
         char *county = text_array(&rv->county), *sector = text_array(&rv->sector), *level = text_array(&rv->level);
         char *leader = text_array(&rv->leader), *unit = text_array(&rv->unit), *prefix = title_prefix_new(rv);
-        const char *params[] = { rv->name, t, county, sector, level, date, leader, unit, prefix };
+        /* A receiver that holds its non-reds for the digest
+         * (reds_only_at_once) is told those it lists by the digest itself:
+         * covers_held (keyproj_record_deliveries). */
+        const char *covers = rv->reds_only_at_once ? "true" : "false";
+        const char *params[] = { rv->name, t, county, sector, level, date, leader, unit, prefix, covers };
         /* overdue: pending and due before today; due this week: today to
          * Sunday; the lights of the receiver's projects in the title. */
         db_query(g->db,
@@ -266,6 +270,7 @@ digest_check(struct digester *g, const struct config *cfg, double now)
                  "       'due_by_day', (SELECT coalesce(jsonb_object_agg(d, c), '{}'::jsonb) FROM"
                  "         (SELECT due_on::text AS d, count(*) AS c FROM m WHERE NOT overdue GROUP BY due_on) x),"
                  "       'digest', 'daily', 'date', $6, 'receiver', $1, 'leaders', $7::text[], 'units', $8::text[],"
+                 "       'covers_held', $10::boolean,"
                  "       'overdue', (SELECT count(*) FROM m WHERE overdue),"
                  "       'due_this_week', (SELECT count(*) FROM m WHERE NOT overdue),"
                  "       'lights', jsonb_build_object('red', l.r, 'yellow', l.y, 'green', l.g),"
@@ -274,7 +279,7 @@ digest_check(struct digester *g, const struct config *cfg, double now)
                  "   ON CONFLICT (kind, subject, stage) DO NOTHING RETURNING id)"
                  " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
                  " SELECT id, $1, to_timestamp($2::float8) FROM a RETURNING alert_id, receiver",
-                 9, params, on_digest, g);
+                 10, params, on_digest, g);
         free(county);
         free(sector);
         free(level);

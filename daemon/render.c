@@ -282,14 +282,16 @@ milestone_items(struct render_msg *m, const json_t *data)
         add_item(m, &line);
 }
 
-/* "2026-12-06T10:05:00Z" → "2026-12-06 18:05" in the configured zone;
+/* 发现时间: when the alert was raised (a message held overnight or for a
+ * digest still says when it was found, not when it was sent):
+ * "2026-12-06T10:05:00Z" → "2026-12-06 18:05" in the configured zone;
  * anything else as is. */
 static void
 put_time(struct buf *line, const char *iso)
 {
     char t[64];
     wording_local_time(iso, t, sizeof t, NULL, 0);
-    put_field(line, "时间：", iso != NULL ? t : NULL);
+    put_field(line, "发现时间：", iso != NULL ? t : NULL);
 }
 
 static bool

@@ -122,6 +122,30 @@ $fn$;
 --     attempt not counted — or deferred — a robot said "over the limit":
 --     pending at its next attempt, with the error, the attempt not counted
 --     (it never leads to dead) — and ends their lease.
+-- reds_only_at_once: up to when a receiver's non-red rows may go. p_cut is
+-- the last daily digest moment (NULL: the receiver holds nothing back).
+-- The rows due before it go once that moment's digest to the receiver has
+-- been answered (delivered, dead or silenced: keyproj_digest_tells_held
+-- has then marked those it listed as told), or, when no digest was
+-- written for that moment (a day skipped), an hour after it; until then
+-- nothing is released ('-infinity'), so a held row is never sent beside
+-- the digest that tells it.
+CREATE OR REPLACE FUNCTION keyproj_digest_cut(p_receiver text, p_cut float8, p_now timestamptz)
+RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+SELECT CASE
+    WHEN p_cut IS NULL THEN NULL
+    WHEN EXISTS (SELECT 1 FROM alert a JOIN delivery d ON d.alert_id = a.id AND d.receiver = p_receiver
+                  WHERE a.kind = 'digest' AND a.subject = 'receiver:' || p_receiver
+                    AND a.created_at >= to_timestamp(p_cut) AND d.status <> 'pending')
+      OR (p_now >= to_timestamp(p_cut) + interval '1 hour'
+          AND NOT EXISTS (SELECT 1 FROM alert a WHERE a.kind = 'digest' AND a.subject = 'receiver:' || p_receiver
+                             AND a.created_at >= to_timestamp(p_cut)))
+    THEN to_timestamp(p_cut)
+    ELSE '-infinity'::timestamptz
+END
+$$;
+
 CREATE OR REPLACE FUNCTION keyproj_claim_deliveries(p_now timestamptz, p_worker text, p_receivers text[], p_caps int[],
                                          p_windows int[], p_cuts float8[], p_leases int[], p_held bigint[])
 RETURNS TABLE (id bigint, receiver text, attempts int, first_attempt float8, alert_id bigint, kind text,
@@ -134,15 +158,16 @@ DECLARE
                                      AND si.starts_at <= p_now AND si.ends_at > p_now);
 BEGIN
     RETURN QUERY
-    WITH want AS (SELECT * FROM unnest(p_receivers, p_caps, p_windows, p_cuts, p_leases)
-                  AS w(receiver, cap, win, cut, lease)),
+    WITH want AS (SELECT w.*, keyproj_digest_cut(w.receiver, w.cut, p_now) AS ecut
+                    FROM unnest(p_receivers, p_caps, p_windows, p_cuts, p_leases)
+                         AS w(receiver, cap, win, cut, lease)),
     c AS (SELECT x.id, x.alert_id, w.lease FROM want w CROSS JOIN LATERAL (
         SELECT d.id, d.alert_id FROM delivery d
          WHERE d.receiver = w.receiver AND d.status = 'pending' AND d.next_attempt_at <= p_now
            AND (d.claimed_until IS NULL OR d.claimed_until < p_now)
            AND d.id <> ALL (p_held)
-           -- reds_only_at_once: the non-red rows wait for the digest moment (cut)
-           AND (w.cut IS NULL OR d.next_attempt_at <= to_timestamp(w.cut)
+           -- reds_only_at_once: the non-red rows wait for the digest (keyproj_digest_cut)
+           AND (w.ecut IS NULL OR d.next_attempt_at <= w.ecut
                 OR EXISTS (SELECT 1 FROM alert ha WHERE ha.id = d.alert_id
                              AND (ha.light = 'red' OR ha.kind = 'digest')))
            -- a chat receiver: only once its oldest due row has waited out the window
@@ -192,7 +217,51 @@ BEGIN
      WHERE d.id = v.id AND d.claimed_by = p_worker
        AND v.verdict IN ('delivered', 'pending', 'dead', 'released', 'deferred');
     GET DIAGNOSTICS n = ROW_COUNT;
+    PERFORM keyproj_digest_tells_held(p_ids, p_verdicts, p_at);
     RETURN n;
+END;
+$$;
+
+-- A daily digest delivered to a receiver that holds its non-red alerts for
+-- it (reds_only_at_once; the digest's payload says covers_held) has told
+-- the receiver every milestone it lists: that receiver's held, non-red
+-- milestone alerts raised before the digest and listed in it are
+-- delivered with it (delivered_at the digest's), not sent again after it.
+-- Each digest's are audited once (delivery.told_in_digest). Alerts it does
+-- not list (another kind, or beyond its 500 items) go out after it as
+-- before.
+CREATE OR REPLACE FUNCTION keyproj_digest_tells_held(p_ids bigint[], p_verdicts text[], p_at float8[])
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    g record;
+    v_ids bigint[];
+BEGIN
+    FOR g IN SELECT d.receiver, a.id AS alert_id, a.created_at, a.payload, to_timestamp(v.at) AS at, v.verdict
+               FROM unnest(p_ids, p_verdicts, p_at) AS v(id, verdict, at)
+               JOIN delivery d ON d.id = v.id JOIN alert a ON a.id = d.alert_id
+              WHERE v.verdict IN ('delivered', 'dead') AND a.kind = 'digest'
+                AND coalesce((a.payload->>'covers_held')::boolean, false) LOOP
+        -- what the digest held back may go now (keyproj_digest_cut): wake the senders
+        PERFORM pg_notify('keyproj_delivery', '');
+        CONTINUE WHEN g.verdict <> 'delivered';
+        WITH told AS (
+            UPDATE delivery h SET status = 'delivered', delivered_at = g.at, last_error = NULL
+              FROM alert ha
+             WHERE h.receiver = g.receiver AND h.status = 'pending' AND h.claimed_by IS NULL
+               AND ha.id = h.alert_id AND ha.kind IN ('milestone.overdue', 'milestone.due_soon')
+               AND ha.light IS DISTINCT FROM 'red' AND ha.created_at <= g.created_at
+               AND ha.subject IN (SELECT 'milestone:' || (i->'milestone'->>'id')
+                                    FROM jsonb_array_elements(g.payload->'items') AS i)
+            RETURNING h.id)
+        SELECT array_agg(id ORDER BY id) INTO v_ids FROM told;
+        IF v_ids IS NOT NULL THEN
+            PERFORM keyproj_audit('keyprojd', 'delivery.told_in_digest', 'receiver:' || g.receiver, NULL,
+                                  jsonb_build_object('digest', g.alert_id, 'deliveries', v_ids,
+                                                     'rows', cardinality(v_ids)),
+                                  'ok', NULL);
+        END IF;
+    END LOOP;
 END;
 $$;
 

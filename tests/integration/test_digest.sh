@@ -149,6 +149,30 @@ ok "… and goes out after the next day's digest"
 expect_eq "the next day of the same week: no second weekly summary" 3 \
     "$(sql "SELECT count(*) FROM alert WHERE stage = 'weekly:2026-W48'")"
 
+# A held yellow on a node the next digest lists is told by that digest:
+# delivered with it, never sent again on its own after it.
+code=$(sql "SELECT min(code) FROM project")
+printf 'project,campaign,kind,title,due\n%s,2026-B6,other,围挡施工,2026-11-20\n' "$code" > "$T_DIR/m.csv"
+kpctl import milestones "$T_DIR/m.csv" >/dev/null || fail "import milestones"
+mid=$(sql "SELECT id FROM milestone WHERE title = '围挡施工'")
+set_clock 2026-11-26T10:00:00+08:00
+told=$(sql "INSERT INTO alert (kind, subject, stage, light, created_at, payload)
+            VALUES ('milestone.overdue', 'milestone:$mid', 'yellow', 'yellow', '2026-11-26T10:00:00+08:00',
+                    '{\"message\": \"测试 围挡施工\", \"project\": {\"county\": \"涧西区\"}}') RETURNING id" | head -n 1)
+sql "INSERT INTO delivery (alert_id, receiver, next_attempt_at) VALUES ($told, 'reds', '2026-11-26T10:00:00+08:00')" >/dev/null
+messages() { python3 -I -S -c 'import json, sys, urllib.request; print(len(json.load(urllib.request.urlopen(sys.argv[1]))))' "$base/_received?path=/wecom"; }
+before=$(messages)
+set_clock 2026-11-27T08:30:05+08:00
+wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
+          WHERE a.stage = 'daily:2026-11-27' AND a.kind = 'digest' AND d.status = 'delivered'" 3 || fail "no digests on 11-27"
+expect_eq "reds_only_at_once: a held yellow the digest lists is delivered with it, never attempted on its own" \
+    "delivered 0 $(sql "SELECT delivered_at FROM delivery d JOIN alert a ON a.id = d.alert_id WHERE a.stage = 'daily:2026-11-27' AND d.receiver = 'reds'")" \
+    "$(sql "SELECT status || ' ' || attempts || ' ' || delivered_at FROM delivery WHERE alert_id = $told")"
+expect_eq "… audited as told in that digest" "$(sql "SELECT id FROM alert WHERE stage = 'daily:2026-11-27' AND subject = 'receiver:reds'") 1" \
+    "$(sql "SELECT new->>'digest' || ' ' || (new->>'rows') FROM audit_log WHERE action = 'delivery.told_in_digest' AND subject = 'receiver:reds'")"
+settle 1
+expect_eq "… the robots got the two digests (office, reds) and nothing else" "$((before + 2))" "$(messages)"
+
 # December, before November's reports are in: the ranking is October's,
 # against October's plan, not November's with every county behind.
 set_clock 2026-12-07T08:30:05+08:00
