@@ -89,7 +89,7 @@ complain(const char *fmt, ...)
 static void
 usage(FILE *f)
 {
-    fputs("usage: keyprojctl [-s SOCKET] [--json | --csv] [-t SECONDS] [-h] "
+    fputs("usage: keyprojctl [-s SOCKET] [--json | --csv | --excel] [-t SECONDS] [-h] "
           "COMMAND [ARG...]\n"
           "\n"
           "Sends COMMAND to keyprojd over its control socket and prints the "
@@ -102,7 +102,9 @@ usage(FILE *f)
           "exchange\n"
           "                         (default 600; 0 waits forever)\n"
           "      --json             print the answer as JSON\n"
-          "      --csv              print the answer as CSV (RFC 4180)\n"
+          "      --csv              print the answer as CSV (RFC 4180), for programs\n"
+          "      --excel            print the answer as CSV for Excel and WPS (UTF-8\n"
+          "                         with a byte order mark, CRLF, formulas guarded)\n"
           "  -h, --help             show this help\n"
           "\n"
           "  import KIND FILE|-     keyprojctl reads FILE ('-' for standard "
@@ -135,7 +137,7 @@ static int
 set_format(struct ctl_opts *o, enum ctl_format f)
 {
     if (o->format != CTL_TABLE && o->format != f) {
-        complain("--json and --csv cannot be used together");
+        complain("only one of --json, --csv and --excel may be given");
         return CTL_EXIT_USAGE;
     }
     o->format = f;
@@ -152,6 +154,7 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
         { "timeout", required_argument, NULL, 't' },
         { "json", no_argument, NULL, 'j' },
         { "csv", no_argument, NULL, 'c' },
+        { "excel", no_argument, NULL, 'x' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -170,6 +173,7 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
         case 't': rc = parse_timeout(optarg, &o->timeout); break;
         case 'j': rc = set_format(o, CTL_JSON); break;
         case 'c': rc = set_format(o, CTL_CSV); break;
+        case 'x': rc = set_format(o, CTL_EXCEL); break;
         case 'h': usage(stdout); return CTL_EXIT_OK;
         default:
             if (optopt != 0 && strchr("st", optopt) != NULL)

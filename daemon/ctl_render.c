@@ -16,6 +16,7 @@
 #include "util.h"
 
 #define ELLIPSIS "\xe2\x80\xa6"   /* U+2026, one column */
+#define UTF8_BOM "\xef\xbb\xbf"
 
 /* How a table cell is aligned: numbers right, text left; null, missing and
  * the header follow their column (right only when the column is numeric). */
@@ -519,18 +520,33 @@ render_human(struct buf *out, const json_t *data)
     }
 }
 
-/* One CSV field from a value; scratch is reused between calls. */
+/* One CSV field from a value; scratch is reused between calls. For Excel
+ * (excel), text that a spreadsheet would run as a formula gets the leading
+ * ' of csv_put_guarded; a JSON number is a number, even a negative one. */
 static void
-csv_value(struct buf *out, const json_t *v, struct buf *scratch)
+csv_value(struct buf *out, const json_t *v, struct buf *scratch, bool excel)
 {
     buf_reset(scratch);
     if (v != NULL)
         value_text(scratch, v, false);
-    csv_put_field(out, buf_str(scratch));
+    if (excel && !json_is_number(v))
+        csv_put_guarded(out, buf_str(scratch));
+    else
+        csv_put_field(out, buf_str(scratch));
+}
+
+/* A header or a key: our own words, guarded all the same for Excel. */
+static void
+csv_name(struct buf *out, const char *name, bool excel)
+{
+    if (excel)
+        csv_put_guarded(out, name);
+    else
+        csv_put_field(out, name);
 }
 
 static void
-csv_rows(struct buf *out, const json_t *rows, struct buf *scratch)
+csv_rows(struct buf *out, const json_t *rows, struct buf *scratch, bool excel)
 {
     size_t ncols, i;
     const char **cols = row_columns(rows, &ncols);
@@ -539,7 +555,7 @@ csv_rows(struct buf *out, const json_t *rows, struct buf *scratch)
     for (size_t c = 0; c < ncols; c++) {
         if (c > 0)
             buf_putc(out, ',');
-        csv_put_field(out, cols[c]);
+        csv_name(out, cols[c], excel);
     }
     if (ncols > 0)
         buf_puts(out, "\r\n");
@@ -547,15 +563,18 @@ csv_rows(struct buf *out, const json_t *rows, struct buf *scratch)
         for (size_t c = 0; c < ncols; c++) {
             if (c > 0)
                 buf_putc(out, ',');
-            csv_value(out, json_object_get(row, cols[c]), scratch);
+            csv_value(out, json_object_get(row, cols[c]), scratch, excel);
         }
         buf_puts(out, "\r\n");
     }
     free(cols);
 }
 
+/* CSV (RFC 4180, CRLF) for programs; for Excel and WPS (excel) the same
+ * with a UTF-8 byte order mark first, without which they read the bytes
+ * as the system's code page (GBK in China), and formulas guarded. */
 static void
-render_csv(struct buf *out, const json_t *data)
+render_csv(struct buf *out, const json_t *data, bool excel)
 {
     struct buf scratch;
     struct entries lines = { 0 };
@@ -564,29 +583,31 @@ render_csv(struct buf *out, const json_t *data)
 
     if (data == NULL || json_is_null(data))
         return;
-    if (json_is_string(data)) {
+    if (excel)
+        buf_puts(out, UTF8_BOM);
+    if (json_is_string(data) && !excel) {
         put_text_block(out, data, true);
         return;
     }
     buf_init(&scratch);
     if (is_rows(data)) {
-        csv_rows(out, data, &scratch);
+        csv_rows(out, data, &scratch, excel);
     } else if (json_is_object(data)) {
         flatten(data, NULL, &lines, NULL);
         for (i = 0; i < lines.n; i++) {
-            csv_put_field(out, lines.v[i].name);
+            csv_name(out, lines.v[i].name, excel);
             buf_putc(out, ',');
-            csv_value(out, lines.v[i].value, &scratch);
+            csv_value(out, lines.v[i].value, &scratch, excel);
             buf_puts(out, "\r\n");
         }
         entries_free(&lines);
     } else if (json_is_array(data)) {
         json_array_foreach(data, i, v) {
-            csv_value(out, v, &scratch);
+            csv_value(out, v, &scratch, excel);
             buf_puts(out, "\r\n");
         }
     } else {
-        csv_value(out, data, &scratch);
+        csv_value(out, data, &scratch, excel);
         buf_puts(out, "\r\n");
     }
     buf_free(&scratch);
@@ -614,7 +635,7 @@ ctl_render_file_visible(struct buf *out, const json_t *data)
     size_t len = json_string_length(file), run = 0;
     if (s == NULL)
         return;
-    if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+    if (len >= 3 && memcmp(s, UTF8_BOM, 3) == 0)
         s += 3, len -= 3;
     for (size_t i = 0; i < len; i++)
         if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
@@ -677,7 +698,8 @@ ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f)
         buf_putc(out, '\n');
         break;
     case CTL_CSV:
-        render_csv(out, data);
+    case CTL_EXCEL:
+        render_csv(out, data, f == CTL_EXCEL);
         break;
     case CTL_TABLE:
     default:

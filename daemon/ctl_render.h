@@ -11,7 +11,9 @@
 
 struct buf;
 
-enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV };
+/* CTL_CSV is for programs (plain RFC 4180), CTL_EXCEL for people opening
+ * the file in Excel or WPS (see ctl_render_data). */
+enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV, CTL_EXCEL };
 
 /* Table cells wider than this many display columns are cut with "…". */
 #define CTL_CELL_MAX_COLS 60
@@ -23,9 +25,13 @@ enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV };
  * as is (control characters other than newline and tab escaped), null
  * prints nothing. CTL_JSON: indented JSON, UTF-8 as is. CTL_CSV: RFC 4180
  * with CRLF line ends (header + rows, or key,value rows with nested tables
- * as JSON). data may be NULL (same as null). A file, {"file": "..."} and
- * nothing else (what `export` answers), is its bytes as they are in
- * CTL_TABLE and CTL_CSV: no escaping, no newline added. */
+ * as JSON). CTL_EXCEL: the same CSV after a UTF-8 byte order mark, with
+ * every text cell (headers and keys too) that begins with = + - @, a tab
+ * or a CR guarded by a leading ' (csv_put_guarded, as `export` does);
+ * JSON numbers are written as numbers, negative ones too. data may be
+ * NULL (same as null). A file, {"file": "..."} and nothing else (what
+ * `export` answers), is its bytes as they are in CTL_TABLE, CTL_CSV and
+ * CTL_EXCEL: no escaping, no newline added. */
 void ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f);
 
 /* True when data is a file ({"file": "..."} and nothing else). */

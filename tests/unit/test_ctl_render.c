@@ -237,6 +237,30 @@ test_csv_quoting(void **state)
     check_data("[\"a,b\",2]", CTL_CSV, "\"a,b\"\r\n2\r\n");
 }
 
+/* --excel: the CSV above after a byte order mark, CRLF line ends, text
+ * that a spreadsheet would run guarded with ' (OWASP's rule, the one
+ * `export` follows), numbers left numbers even when negative. */
+static void
+test_excel_bom_crlf_guard(void **state)
+{
+    (void)state;
+    check_data("[{\"name\":\"=HYPERLINK(\\\"http://x\\\")\",\"a\":\"@SUM(1+1)\","
+               "\"b\":\"+86 138\",\"c\":\"-2+3\",\"d\":\"\\tx\",\"e\":\"\\r=1\","
+               "\"n\":-3.5,\"i\":-7,\"t\":\"涧西区\",\"q\":\"'=1\",\"z\":null,\"ok\":true}]",
+               CTL_EXCEL,
+               "\xef\xbb\xbfname,a,b,c,d,e,n,i,t,q,z,ok\r\n"
+               "\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(1+1),'+86 138,'-2+3,'\tx,\"'\r=1\","
+               "-3.5,-7,涧西区,''=1,,true\r\n");
+    /* a key: value answer, a key that looks like a formula guarded too */
+    check_data("{\"-k\":\"=1\",\"n\":-1}", CTL_EXCEL,
+               "\xef\xbb\xbf'-k,'=1\r\nn,-1\r\n");
+    /* a message is one guarded cell */
+    check_data("\"=cmd\"", CTL_EXCEL, "\xef\xbb\xbf'=cmd\r\n");
+    check_data("null", CTL_EXCEL, "");
+    /* --csv is for programs: the same cells as they are, no BOM */
+    check_data("[{\"c\":\"-2+3\",\"n\":-1}]", CTL_CSV, "c,n\r\n-2+3,-1\r\n");
+}
+
 static void
 test_json_keeps_utf8(void **state)
 {
@@ -332,6 +356,7 @@ test_file_is_raw(void **state)
     const char *bytes = "\xef\xbb\xbf项目编号,备注\r\nA,\"x\ny\"\r\n";
     check_data(file, CTL_TABLE, bytes);
     check_data(file, CTL_CSV, bytes);
+    check_data(file, CTL_EXCEL, bytes);     /* export's own BOM, not a second */
     check_data(file, CTL_JSON, "{\n  \"file\": \"\ufeff项目编号,备注\\r\\nA,\\\"x\\ny\\\"\\r\\n\"\n}\n");
     check_data("{\"file\":\"a\\rb\",\"rows\":2}", CTL_TABLE, "file: a\\rb\nrows: 2\n");
 
@@ -413,6 +438,7 @@ main(void)
         cmocka_unit_test(test_object_with_nested_table),
         cmocka_unit_test(test_scalars),
         cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_excel_bom_crlf_guard),
         cmocka_unit_test(test_json_keeps_utf8),
         cmocka_unit_test(test_error_with_details),
         cmocka_unit_test(test_error_malformed),
