@@ -358,7 +358,7 @@ test_lang_values_by_command(void **state)
     struct ctl_lang status = zh_projects;
     status.command = "status";
     check_lang("{\"database\":\"connected\",\"role\":\"leader\"}", CTL_TABLE, &status,
-               "数据库:  已连接\n角色:    主实例\n");
+               "数据库: 已连接\n角色:   主实例\n");
     struct ctl_lang campaign = zh_projects;
     campaign.command = "campaign";
     check_lang("{\"due\":553}", CTL_TABLE, &campaign, "未到期: 553\n");
