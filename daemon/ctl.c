@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libintl.h>
 
+#include "ctl_lang.h"
 #include "ctl_render.h"
 #include "text.h"
 #include "tokenize.h"
@@ -35,6 +37,8 @@ enum {
     CTL_EXIT_UNREACHABLE = 3,   /* no (complete, readable) answer */
     CTL_CONTINUE = -1           /* internal: nothing decided yet */
 };
+
+#define _(s) gettext(s)
 
 #define DEFAULT_SOCKET "/run/keyprojd/control.sock"
 #define DEFAULT_TIMEOUT 600                   /* a 100k-row import is slow */
@@ -89,29 +93,29 @@ complain(const char *fmt, ...)
 static void
 usage(FILE *f)
 {
-    fputs("usage: keyprojctl [-s SOCKET] [--json | --csv] [-t SECONDS] [-h] "
-          "COMMAND [ARG...]\n"
-          "\n"
-          "Sends COMMAND to keyprojd over its control socket and prints the "
-          "answer.\n"
-          "\n"
-          "  -s, --socket SOCKET    control socket (default: $KEYPROJ_SOCKET, "
-          "else\n"
-          "                         " DEFAULT_SOCKET ")\n"
-          "  -t, --timeout SECONDS  give up after SECONDS for the whole "
-          "exchange\n"
-          "                         (default 600; 0 waits forever)\n"
-          "      --json             print the answer as JSON\n"
-          "      --csv              print the answer as CSV (RFC 4180)\n"
-          "  -h, --help             show this help\n"
-          "\n"
-          "  import KIND FILE|-     keyprojctl reads FILE ('-' for standard "
-          "input)\n"
-          "                         and sends its bytes with the request\n"
-          "\n"
-          "Exit status: 0 done, 1 refused or failed, 2 usage, 3 daemon not "
-          "reachable.\n"
-          "Run 'keyprojctl help' for the commands the daemon offers.\n", f);
+    fprintf(f, _("usage: keyprojctl [-s SOCKET] [--json | --csv | --excel] [-t SECONDS] [-h] "
+                 "COMMAND [ARG...]\n"
+                 "\n"
+                 "Sends COMMAND to keyprojd over its control socket and prints the answer.\n"
+                 "\n"
+                 "  -s, --socket SOCKET    control socket (default: $KEYPROJ_SOCKET, else\n"
+                 "                         %s)\n"
+                 "  -t, --timeout SECONDS  give up after SECONDS for the whole exchange\n"
+                 "                         (default 600; 0 waits forever)\n"
+                 "      --json             print the answer as JSON\n"
+                 "      --csv              print the answer as CSV (RFC 4180), for programs\n"
+                 "      --excel            print the answer as CSV for Excel and WPS (UTF-8\n"
+                 "                         with a byte order mark, CRLF, formulas guarded)\n"
+                 "  -h, --help             show this help\n"
+                 "\n"
+                 "  import KIND FILE|-     keyprojctl reads FILE ('-' for standard input)\n"
+                 "                         and sends its bytes with the request\n"
+                 "\n"
+                 "Tables, --excel and keyprojctl's own messages follow the locale (LANG,\n"
+                 "LC_ALL, LC_MESSAGES, LANGUAGE): zh_CN.UTF-8 shows them in Chinese.\n"
+                 "\n"
+                 "Exit status: 0 done, 1 refused or failed, 2 usage, 3 daemon not reachable.\n"
+                 "Run 'keyprojctl help' for the commands the daemon offers.\n"), DEFAULT_SOCKET);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -123,7 +127,7 @@ parse_timeout(const char *s, long *out)
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || v < 0 || v > INT_MAX / 1000) {
-        complain("-t wants whole seconds from 0 to %d, not '%s'",
+        complain(_("-t wants whole seconds from 0 to %d, not '%s'"),
                  INT_MAX / 1000, s);
         return CTL_EXIT_USAGE;
     }
@@ -135,7 +139,7 @@ static int
 set_format(struct ctl_opts *o, enum ctl_format f)
 {
     if (o->format != CTL_TABLE && o->format != f) {
-        complain("--json and --csv cannot be used together");
+        complain(_("only one of --json, --csv and --excel may be given"));
         return CTL_EXIT_USAGE;
     }
     o->format = f;
@@ -152,6 +156,7 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
         { "timeout", required_argument, NULL, 't' },
         { "json", no_argument, NULL, 'j' },
         { "csv", no_argument, NULL, 'c' },
+        { "excel", no_argument, NULL, 'x' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -170,14 +175,15 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
         case 't': rc = parse_timeout(optarg, &o->timeout); break;
         case 'j': rc = set_format(o, CTL_JSON); break;
         case 'c': rc = set_format(o, CTL_CSV); break;
+        case 'x': rc = set_format(o, CTL_EXCEL); break;
         case 'h': usage(stdout); return CTL_EXIT_OK;
         default:
             if (optopt != 0 && strchr("st", optopt) != NULL)
-                complain("option -%c needs a value", optopt);
+                complain(_("option -%c needs a value"), optopt);
             else if (optopt != 0)
-                complain("unknown option '-%c'", optopt);
+                complain(_("unknown option '-%c'"), optopt);
             else
-                complain("unknown option '%s'", argv[optind - 1]);
+                complain(_("unknown option '%s'"), argv[optind - 1]);
             rc = CTL_EXIT_USAGE;
             break;
         }
@@ -198,8 +204,8 @@ parse_options(int argc, char **argv, struct ctl_opts *o)
 static int
 body_too_large(const char *name)
 {
-    complain("%s is larger than 256 MiB, the most one import takes; split it "
-             "into smaller files", name);
+    complain(_("%s is larger than 256 MiB, the most one import takes; split it "
+             "into smaller files"), name);
     return CTL_EXIT_FAILED;
 }
 
@@ -209,19 +215,19 @@ static int
 read_body(const char *path, struct buf *body)
 {
     bool is_stdin = strcmp(path, "-") == 0;
-    const char *name = is_stdin ? "standard input" : path;
+    const char *name = is_stdin ? _("standard input") : path;
     int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     int rc = CTL_CONTINUE;
 
     if (fd < 0) {
-        complain("cannot open %s: %s", path, strerror(errno));
+        complain(_("cannot open %s: %s"), path, strerror(errno));
         return CTL_EXIT_FAILED;
     }
     /* Without fstat (never seen) read() still bounds and reports. */
     bool known = fstat(fd, &st) == 0;
     if (known && S_ISDIR(st.st_mode)) {
-        complain("%s is a directory, not a file to import", name);
+        complain(_("%s is a directory, not a file to import"), name);
         rc = CTL_EXIT_FAILED;
     } else if (known && S_ISREG(st.st_mode)) {
         if ((uintmax_t)st.st_size > BODY_MAX)
@@ -235,7 +241,7 @@ read_body(const char *path, struct buf *body)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            complain("cannot read %s: %s", name, strerror(errno));
+            complain(_("cannot read %s: %s"), name, strerror(errno));
             rc = CTL_EXIT_FAILED;
         } else if (n == 0) {
             break;
@@ -267,13 +273,13 @@ check_arg(const char *arg)
         struct buf shown;
         buf_init(&shown);
         ctl_put_visible(&shown, arg, strlen(arg), false);
-        complain("argument '%s' is not valid UTF-8 (is the terminal set "
-                 "to GBK?)", shown.data);
+        complain(_("argument '%s' is not valid UTF-8 (is the terminal set "
+                 "to GBK?)"), shown.data);
         buf_free(&shown);
         return CTL_EXIT_USAGE;
     }
     if (strcmp(arg, "--bytes") == 0 || str_startswith(arg, "--bytes=")) {
-        complain("--bytes is added by keyprojctl itself for file bodies");
+        complain(_("--bytes is added by keyprojctl itself for file bodies"));
         return CTL_EXIT_USAGE;
     }
     return CTL_CONTINUE;
@@ -302,7 +308,7 @@ body_path(const struct body_cmd *bc, int argc, char **argv, int *file_arg)
         if (takes_value(bc, a))
             i++;
     }
-    complain("usage: keyprojctl %s", bc->usage);
+    complain(_("usage: keyprojctl %s"), bc->usage);
     return CTL_EXIT_USAGE;
 }
 
@@ -338,7 +344,7 @@ build_request(int argc, char **argv, struct request *req)
     /* The line is the frame: a raw line break inside would split it. */
     if (memchr(req->line.data, '\n', req->line.len) != NULL
         || memchr(req->line.data, '\r', req->line.len) != NULL) {
-        complain("an argument holds a line break that cannot be sent");
+        complain(_("an argument holds a line break that cannot be sent"));
         return CTL_EXIT_USAGE;
     }
     buf_putc(&req->line, '\n');
@@ -381,11 +387,11 @@ connect_hint(int err)
     switch (err) {
     case ENOENT:
     case ECONNREFUSED:
-        return " (is keyprojd running? -s or $KEYPROJ_SOCKET name another "
-               "socket)";
+        return _(" (is keyprojd running? -s or $KEYPROJ_SOCKET name another "
+                 "socket)");
     case EACCES:
     case EPERM:
-        return " (are you in the group that may use the control socket?)";
+        return _(" (are you in the group that may use the control socket?)");
     default:
         return "";
     }
@@ -401,14 +407,14 @@ connect_socket(const char *path, const struct deadline *dl, int *fdp)
     int fd, ms;
 
     if (len >= sizeof sa.sun_path) {
-        complain("socket path is too long (at most %zu bytes): %s",
+        complain(_("socket path is too long (at most %zu bytes): %s"),
                  sizeof sa.sun_path - 1, path);
         return CTL_EXIT_UNREACHABLE;
     }
     memcpy(sa.sun_path, path, len + 1);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
-        complain("cannot create a socket: %s", strerror(errno));
+        complain(_("cannot create a socket: %s"), strerror(errno));
         return CTL_EXIT_UNREACHABLE;
     }
     for (;;) {
@@ -419,13 +425,13 @@ connect_socket(const char *path, const struct deadline *dl, int *fdp)
         }
         if (errno != EINTR && errno != EINPROGRESS && errno != EALREADY
             && errno != EAGAIN) {
-            complain("cannot connect to %s: %s%s", path, strerror(errno),
+            complain(_("cannot connect to %s: %s%s"), path, strerror(errno),
                      connect_hint(errno));
             break;
         }
         if ((ms = deadline_ms(dl)) == 0) {
-            complain("timed out connecting to %s (the daemon is busy or "
-                     "stuck)", path);
+            complain(_("timed out connecting to %s (the daemon is busy or "
+                     "stuck)"), path);
             break;
         }
         poll(NULL, 0, ms < 0 || ms > 10 ? 10 : ms);
@@ -502,7 +508,7 @@ receive_some(struct exchange *x)
         if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
             return CTL_CONTINUE;
         if (errno != ECONNRESET && errno != EPIPE) {
-            complain("cannot read the answer: %s", strerror(errno));
+            complain(_("cannot read the answer: %s"), strerror(errno));
             return CTL_EXIT_UNREACHABLE;
         }
         n = 0;                  /* a reset is a hang-up */
@@ -521,8 +527,8 @@ receive_some(struct exchange *x)
         x->answer.data[x->answer.len] = '\0';
         x->complete = true;
     } else if (x->answer.len > ANSWER_MAX) {
-        complain("the answer is larger than 1 GiB without an end of line; "
-                 "giving up");
+        complain(_("the answer is larger than 1 GiB without an end of line; "
+                 "giving up"));
         return CTL_EXIT_UNREACHABLE;
     }
     return CTL_CONTINUE;
@@ -532,24 +538,24 @@ static void
 report_hangup(const struct exchange *x)
 {
     if (x->answer.len > 0)
-        complain("the connection closed in the middle of the answer "
-                 "(%zu bytes, no end of line)", x->answer.len);
+        complain(_("the connection closed in the middle of the answer "
+                 "(%zu bytes, no end of line)"), x->answer.len);
     else if (x->send_errno != 0)
-        complain("keyprojd closed the connection while the request was sent "
-                 "(%zu of %zu bytes): %s", x->sent, x->total,
+        complain(_("keyprojd closed the connection while the request was sent "
+                 "(%zu of %zu bytes): %s"), x->sent, x->total,
                  strerror(x->send_errno));
     else
-        complain("keyprojd closed the connection without answering");
+        complain(_("keyprojd closed the connection without answering"));
 }
 
 static void
 report_timeout(const struct exchange *x, long seconds)
 {
     if (x->sending)
-        complain("timed out after %ld s sending the request (%zu of %zu "
-                 "bytes); -t sets the limit", seconds, x->sent, x->total);
+        complain(_("timed out after %ld s sending the request (%zu of %zu "
+                 "bytes); -t sets the limit"), seconds, x->sent, x->total);
     else
-        complain("no answer from keyprojd within %ld s; -t sets the limit",
+        complain(_("no answer from keyprojd within %ld s; -t sets the limit"),
                  seconds);
 }
 
@@ -569,7 +575,7 @@ run_exchange(struct exchange *x, const struct deadline *dl, long seconds)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            complain("poll: %s", strerror(errno));
+            complain(_("poll: %s"), strerror(errno));
             return CTL_EXIT_UNREACHABLE;
         }
         if (n == 0) {
@@ -601,7 +607,7 @@ write_all(int fd, const char *data, size_t len)
             continue;
         if (n < 0) {
             if (errno != EPIPE && fd != STDERR_FILENO)
-                complain("cannot write the output: %s", strerror(errno));
+                complain(_("cannot write the output: %s"), strerror(errno));
             return CTL_EXIT_FAILED;
         }
         data += n;
@@ -627,18 +633,18 @@ answer_problem(const json_t *root)
 {
     const json_t *ok = json_object_get(root, "ok");
     if (!json_is_object(root))
-        return "it is not a JSON object";
+        return _("it is not a JSON object");
     if (!json_is_boolean(ok))
-        return "it has no \"ok\": true or false";
+        return _("it has no \"ok\": true or false");
     if (json_is_false(ok) && !json_is_object(json_object_get(root, "error")))
-        return "\"ok\" is false but there is no \"error\" object";
+        return _("\"ok\" is false but there is no \"error\" object");
     return NULL;
 }
 
 /* Renders {"ok":true,"data":…} or {"ok":false,"error":{…}}; anything else
  * means the other end is not speaking the protocol. */
 static int
-show_answer(const struct buf *answer, enum ctl_format f)
+show_answer(const struct buf *answer, enum ctl_format f, const struct ctl_lang *lang)
 {
     json_error_t jerr;
     json_t *root = json_loadb(answer->data, answer->len, 0, &jerr);
@@ -651,7 +657,8 @@ show_answer(const struct buf *answer, enum ctl_format f)
     buf_init(&out);
     buf_init(&err);
     if (root == NULL || problem != NULL) {
-        buf_puts(&err, "keyprojctl: unreadable answer from keyprojd: ");
+        buf_puts(&err, "keyprojctl: ");
+        buf_puts(&err, _("unreadable answer from keyprojd: "));
         if (problem != NULL)
             buf_puts(&err, problem);
         else
@@ -666,10 +673,10 @@ show_answer(const struct buf *answer, enum ctl_format f)
         if (file_shown)
             ctl_render_file_visible(&out, data);
         else
-            ctl_render_data(&out, data, f);
+            ctl_render_data(&out, data, f, lang);
         rc = CTL_EXIT_OK;
     } else {
-        ctl_render_error(&out, &err, error, f);
+        ctl_render_error(&out, &err, error, f, lang);
         rc = exit_for_error(error);
     }
     /* Whatever came from the daemon in any format (a project name with
@@ -709,8 +716,11 @@ talk(const struct ctl_opts *o, const struct request *req)
     exchange_init(&x, fd, req);
     rc = run_exchange(&x, &dl, o->timeout);
     close(fd);
-    if (rc == CTL_CONTINUE)
-        rc = show_answer(&x.answer, o->format);
+    if (rc == CTL_CONTINUE) {
+        struct ctl_lang lang;
+        ctl_lang_for(&lang, o->argv[0]);
+        rc = show_answer(&x.answer, o->format, &lang);
+    }
     buf_free(&x.answer);
     return rc;
 }
@@ -722,6 +732,7 @@ main(int argc, char **argv)
     struct request req;
     int rc;
 
+    ctl_lang_setup();
     /* A closed socket must be an error we report, not a silent death. */
     signal(SIGPIPE, SIG_IGN);
     rc = parse_options(argc, argv, &o);

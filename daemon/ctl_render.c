@@ -1,6 +1,7 @@
 /* ctl_render: turns the daemon's answer into what keyprojctl prints —
  * tables padded by display width, key: value lists, JSON, CSV. Pure: no I/O,
- * no locale, no clock; it must never trust the answer's shape or bytes. */
+ * no clock, and no locale but the words a struct ctl_lang hands it; it must
+ * never trust the answer's shape or bytes. */
 #include "ac_config.h"
 
 #include <stdint.h>
@@ -11,11 +12,13 @@
 #include <jansson.h>
 
 #include "csv.h"
+#include "ctl_lang.h"
 #include "ctl_render.h"
 #include "text.h"
 #include "util.h"
 
 #define ELLIPSIS "\xe2\x80\xa6"   /* U+2026, one column */
+#define UTF8_BOM "\xef\xbb\xbf"
 
 /* How a table cell is aligned: numbers right, text left; null, missing and
  * the header follow their column (right only when the column is numeric). */
@@ -35,9 +38,11 @@ struct table {
     bool *numeric;
 };
 
-/* A flattened object member: "parent.child" (already made visible). */
+/* A flattened object member: "parent.child" (already made visible and in
+ * the language shown), and the member's own key ("child") as it came. */
 struct entry {
     char *name;
+    const char *key;
     const json_t *value;
 };
 
@@ -58,6 +63,46 @@ static const char *
 buf_str(const struct buf *b)
 {
     return b->data != NULL ? b->data : "";
+}
+
+/* ---- words ------------------------------------------------------------ */
+
+/* The client's own words in lang's language (xgettext: tr:2, trn:2,3). */
+static const char *tr(const struct ctl_lang *lang, const char *msgid)
+    __attribute__((format_arg(2)));
+static const char *trn(const struct ctl_lang *lang, const char *one, const char *many,
+                       unsigned long n) __attribute__((format_arg(2), format_arg(3)));
+
+static const char *
+tr(const struct ctl_lang *lang, const char *msgid)
+{
+    return lang != NULL && lang->text != NULL ? lang->text(msgid) : msgid;
+}
+
+static const char *
+trn(const struct ctl_lang *lang, const char *one, const char *many, unsigned long n)
+{
+    if (lang != NULL && lang->ntext != NULL)
+        return lang->ntext(one, many, n);
+    return n == 1 ? one : many;
+}
+
+/* A column's header or a key's name as lang shows it. */
+static const char *
+header_of(const struct ctl_lang *lang, const char *key)
+{
+    return lang != NULL && lang->header != NULL ? lang->header(lang->command, key) : key;
+}
+
+/* The label of an enum value in column key of a table of ctx, or NULL when
+ * lang shows canonical names or v is no enum value. Only a string in a
+ * column known to hold an enum is one: a project named "red" stays. */
+static const char *
+label_of(const struct ctl_lang *lang, const char *ctx, const char *key, const json_t *v)
+{
+    if (lang == NULL || !lang->labels || !json_is_string(v))
+        return NULL;
+    return ctl_lang_label(ctx, key, json_string_value(v));
 }
 
 /* ---- text of values ------------------------------------------------- */
@@ -120,6 +165,21 @@ value_text(struct buf *out, const json_t *v, bool human)
         put_json(out, v, JSON_COMPACT);
         break;
     }
+}
+
+/* A value as a person reads it (tables, key: value lines): an enum value
+ * by its label, a boolean as yes or no, in lang's language. */
+static void
+human_text(struct buf *out, const json_t *v, const struct ctl_lang *lang, const char *ctx,
+           const char *key)
+{
+    const char *label = label_of(lang, ctx, key, v);
+    if (label != NULL)
+        buf_puts(out, label);
+    else if (json_is_boolean(v))
+        buf_puts(out, json_is_true(v) ? tr(lang, "yes") : tr(lang, "no"));
+    else
+        value_text(out, v, true);
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 when the bytes are not one. */
@@ -250,8 +310,9 @@ table_set(struct table *t, size_t row, size_t col, const char *s, size_t len,
 }
 
 static void
-table_fill_row(struct table *t, size_t r, const json_t *row,
-               const char *const *cols, struct buf *scratch, bool *has_text)
+table_fill_row(struct table *t, size_t r, const json_t *row, const char *const *cols,
+               const struct ctl_lang *lang, const char *ctx, struct buf *scratch,
+               bool *has_text)
 {
     for (size_t c = 0; c < t->ncols; c++) {
         const json_t *v = json_object_get(row, cols[c]);
@@ -264,16 +325,17 @@ table_fill_row(struct table *t, size_t r, const json_t *row,
         else
             has_text[c] = true;
         if (v != NULL)
-            value_text(scratch, v, true);
+            human_text(scratch, v, lang, ctx, cols[c]);
         table_set(t, r, c, buf_str(scratch), scratch->len, kind);
         if (kind == CELL_NUMBER)
             t->numeric[c] = true;
     }
 }
 
-/* Builds the table of an array of objects (is_rows() holds). */
+/* Builds the table of an array of objects (is_rows() holds), answered to
+ * ctx (the command, or the key of a nested table). */
 static void
-table_build(struct table *t, const json_t *rows)
+table_build(struct table *t, const json_t *rows, const struct ctl_lang *lang, const char *ctx)
 {
     const char **cols = row_columns(rows, &t->ncols);
     struct buf scratch;
@@ -288,10 +350,12 @@ table_build(struct table *t, const json_t *rows)
     t->numeric = xcalloc(t->ncols ? t->ncols : 1, sizeof *t->numeric);
     bool *has_text = xcalloc(t->ncols ? t->ncols : 1, sizeof *has_text);
 
-    for (size_t c = 0; c < t->ncols; c++)
-        table_set(t, 0, c, cols[c], strlen(cols[c]), CELL_FOLLOW);
+    for (size_t c = 0; c < t->ncols; c++) {
+        const char *h = header_of(lang, cols[c]);
+        table_set(t, 0, c, h, strlen(h), CELL_FOLLOW);
+    }
     json_array_foreach(rows, i, row)
-        table_fill_row(t, i + 1, row, cols, &scratch, has_text);
+        table_fill_row(t, i + 1, row, cols, lang, ctx, &scratch, has_text);
     /* A column is numeric when its values are all numbers (or null). */
     for (size_t c = 0; c < t->ncols; c++)
         t->numeric[c] = t->numeric[c] && !has_text[c];
@@ -359,36 +423,39 @@ table_put_rule(struct buf *out, const struct table *t)
 /* Header, rule, rows and a row count. Rows of empty objects have no
  * columns to show, only the count. */
 static void
-render_rows(struct buf *out, const json_t *rows)
+render_rows(struct buf *out, const json_t *rows, const struct ctl_lang *lang, const char *ctx)
 {
     struct table t;
     size_t n = json_array_size(rows);
 
     if (n == 0) {
-        buf_puts(out, "(no rows)\n");
+        buf_puts(out, tr(lang, "(no rows)"));
+        buf_putc(out, '\n');
         return;
     }
-    table_build(&t, rows);
+    table_build(&t, rows, lang, ctx);
     if (t.ncols > 0) {
         table_put_row(out, &t, 0);
         table_put_rule(out, &t);
         for (size_t r = 1; r <= t.nrows; r++)
             table_put_row(out, &t, r);
     }
-    buf_printf(out, "(%zu %s)\n", n, n == 1 ? "row" : "rows");
+    buf_printf(out, trn(lang, "(%lu row)", "(%lu rows)", n), (unsigned long)n);
+    buf_putc(out, '\n');
     table_free(&t);
 }
 
 /* ---- objects ---------------------------------------------------------- */
 
 static void
-entries_push(struct entries *e, char *name, const json_t *value)
+entries_push(struct entries *e, char *name, const char *key, const json_t *value)
 {
     if (e->n == e->cap) {
         e->cap = e->cap ? 2 * e->cap : 16;
         e->v = xreallocarray(e->v, e->cap, sizeof *e->v);
     }
     e->v[e->n].name = name;
+    e->v[e->n].key = key;
     e->v[e->n].value = value;
     e->n++;
 }
@@ -401,11 +468,12 @@ entries_free(struct entries *e)
     free(e->v);
 }
 
-/* Flattens obj into "parent.child" entries. Arrays of objects go to tables
- * when it is given (tables), else they stay values (CSV). */
+/* Flattens obj into "parent.child" entries, each part named as lang shows
+ * it. Arrays of objects go to tables when it is given (tables), else they
+ * stay values (CSV). */
 static void
-flatten(const json_t *obj, const char *prefix, struct entries *lines,
-        struct entries *tables)
+flatten(const json_t *obj, const char *prefix, const struct ctl_lang *lang,
+        struct entries *lines, struct entries *tables)
 {
     const char *key;
     json_t *v;
@@ -415,20 +483,22 @@ flatten(const json_t *obj, const char *prefix, struct entries *lines,
         buf_init(&name);
         if (prefix != NULL)
             buf_printf(&name, "%s.", prefix);
-        ctl_put_visible(&name, key, strlen(key), false);
+        const char *shown = header_of(lang, key);
+        ctl_put_visible(&name, shown, strlen(shown), false);
         if (json_is_object(v) && json_object_size(v) > 0) {
-            flatten(v, buf_str(&name), lines, tables);
+            flatten(v, buf_str(&name), lang, lines, tables);
             buf_free(&name);
         } else if (tables != NULL && is_rows(v)) {
-            entries_push(tables, buf_steal(&name), v);
+            entries_push(tables, buf_steal(&name), key, v);
         } else {
-            entries_push(lines, buf_steal(&name), v);
+            entries_push(lines, buf_steal(&name), key, v);
         }
     }
 }
 
 static void
-put_key_values(struct buf *out, const struct entries *lines)
+put_key_values(struct buf *out, const struct entries *lines, const struct ctl_lang *lang,
+               const char *ctx)
 {
     size_t maxw = 0;
     struct buf val;
@@ -440,7 +510,7 @@ put_key_values(struct buf *out, const struct entries *lines)
     buf_init(&val);
     for (size_t i = 0; i < lines->n; i++) {
         buf_reset(&val);
-        value_text(&val, lines->v[i].value, true);
+        human_text(&val, lines->v[i].value, lang, ctx, lines->v[i].key);
         buf_printf(out, "%s:", lines->v[i].name);
         if (val.len > 0) {
             put_spaces(out, maxw - text_width(lines->v[i].name) + 1);
@@ -451,18 +521,21 @@ put_key_values(struct buf *out, const struct entries *lines)
     buf_free(&val);
 }
 
+/* A record answered to the command lang names; its tables' values are
+ * read in the context of their own key ("milestones" of a project). */
 static void
-render_object(struct buf *out, const json_t *obj)
+render_object(struct buf *out, const json_t *obj, const struct ctl_lang *lang)
 {
     struct entries lines = { 0 }, tables = { 0 };
+    const char *ctx = lang != NULL ? lang->command : NULL;
 
-    flatten(obj, NULL, &lines, &tables);
-    put_key_values(out, &lines);
+    flatten(obj, NULL, lang, &lines, &tables);
+    put_key_values(out, &lines, lang, ctx);
     for (size_t i = 0; i < tables.n; i++) {
         if (lines.n > 0 || i > 0)
             buf_putc(out, '\n');
         buf_printf(out, "%s:\n", tables.v[i].name);
-        render_rows(out, tables.v[i].value);
+        render_rows(out, tables.v[i].value, lang, tables.v[i].key);
     }
     entries_free(&lines);
     entries_free(&tables);
@@ -490,18 +563,18 @@ put_text_block(struct buf *out, const json_t *s, bool raw)
  * answers): the other members as key: value lines, a blank line, then the
  * text as it is written, line by line. */
 static void
-render_document(struct buf *out, const json_t *data, const json_t *doc)
+render_document(struct buf *out, const json_t *data, const json_t *doc, const struct ctl_lang *lang)
 {
     json_t *head = json_deep_copy(data);
     json_object_del(head, "document");
-    render_object(out, head);
+    render_object(out, head, lang);
     json_decref(head);
     buf_putc(out, '\n');
     put_text_block(out, doc, false);
 }
 
 static void
-render_human(struct buf *out, const json_t *data)
+render_human(struct buf *out, const json_t *data, const struct ctl_lang *lang)
 {
     struct buf line;
     size_t i;
@@ -512,41 +585,69 @@ render_human(struct buf *out, const json_t *data)
     if (json_is_string(data)) {
         put_text_block(out, data, false);
     } else if (is_rows(data)) {
-        render_rows(out, data);
+        render_rows(out, data, lang, lang != NULL ? lang->command : NULL);
     } else if (json_is_string(json_object_get(data, "document"))) {
-        render_document(out, data, json_object_get(data, "document"));
+        render_document(out, data, json_object_get(data, "document"), lang);
     } else if (json_is_object(data)) {
-        render_object(out, data);
+        render_object(out, data, lang);
     } else if (json_is_array(data)) {
         buf_init(&line);
         json_array_foreach(data, i, v) {
             buf_reset(&line);
-            value_text(&line, v, true);
+            human_text(&line, v, lang, NULL, NULL);
             ctl_put_visible(out, buf_str(&line), line.len, false);
             buf_putc(out, '\n');
         }
         buf_free(&line);
     } else {
         buf_init(&line);
-        value_text(&line, data, true);
+        human_text(&line, data, lang, NULL, NULL);
         ctl_put_visible(out, buf_str(&line), line.len, false);
         buf_putc(out, '\n');
         buf_free(&line);
     }
 }
 
-/* One CSV field from a value; scratch is reused between calls. */
+/* How a CSV is written: plain for programs, or for Excel (BOM, formulas
+ * guarded, headers and enum values in lang's language). */
+struct csv_style {
+    bool excel;
+    const struct ctl_lang *lang;    /* NULL for plain CSV: canonical */
+    const char *ctx;                /* the command answered */
+};
+
+/* One CSV field from the value of key; scratch is reused between calls.
+ * For Excel, text that a spreadsheet would run as a formula gets the
+ * leading ' of csv_put_guarded; a JSON number is a number, even a negative
+ * one. */
 static void
-csv_value(struct buf *out, const json_t *v, struct buf *scratch)
+csv_value(struct buf *out, const json_t *v, const char *key, const struct csv_style *st,
+          struct buf *scratch)
 {
+    const char *label = label_of(st->lang, st->ctx, key, v);
     buf_reset(scratch);
-    if (v != NULL)
+    if (label != NULL)
+        buf_puts(scratch, label);
+    else if (v != NULL)
         value_text(scratch, v, false);
-    csv_put_field(out, buf_str(scratch));
+    if (st->excel && !json_is_number(v))
+        csv_put_guarded(out, buf_str(scratch));
+    else
+        csv_put_field(out, buf_str(scratch));
+}
+
+/* A header or a key: our own words, guarded all the same for Excel. */
+static void
+csv_name(struct buf *out, const char *name, const struct csv_style *st)
+{
+    if (st->excel)
+        csv_put_guarded(out, name);
+    else
+        csv_put_field(out, name);
 }
 
 static void
-csv_rows(struct buf *out, const json_t *rows, struct buf *scratch)
+csv_rows(struct buf *out, const json_t *rows, const struct csv_style *st, struct buf *scratch)
 {
     size_t ncols, i;
     const char **cols = row_columns(rows, &ncols);
@@ -555,7 +656,7 @@ csv_rows(struct buf *out, const json_t *rows, struct buf *scratch)
     for (size_t c = 0; c < ncols; c++) {
         if (c > 0)
             buf_putc(out, ',');
-        csv_put_field(out, cols[c]);
+        csv_name(out, header_of(st->lang, cols[c]), st);
     }
     if (ncols > 0)
         buf_puts(out, "\r\n");
@@ -563,15 +664,18 @@ csv_rows(struct buf *out, const json_t *rows, struct buf *scratch)
         for (size_t c = 0; c < ncols; c++) {
             if (c > 0)
                 buf_putc(out, ',');
-            csv_value(out, json_object_get(row, cols[c]), scratch);
+            csv_value(out, json_object_get(row, cols[c]), cols[c], st, scratch);
         }
         buf_puts(out, "\r\n");
     }
     free(cols);
 }
 
+/* CSV (RFC 4180, CRLF) for programs; for Excel and WPS the same with a
+ * UTF-8 byte order mark first, without which they read the bytes as the
+ * system's code page (GBK in China), and formulas guarded. */
 static void
-render_csv(struct buf *out, const json_t *data)
+render_csv(struct buf *out, const json_t *data, const struct csv_style *st)
 {
     struct buf scratch;
     struct entries lines = { 0 };
@@ -580,29 +684,31 @@ render_csv(struct buf *out, const json_t *data)
 
     if (data == NULL || json_is_null(data))
         return;
-    if (json_is_string(data)) {
+    if (st->excel)
+        buf_puts(out, UTF8_BOM);
+    if (json_is_string(data) && !st->excel) {
         put_text_block(out, data, true);
         return;
     }
     buf_init(&scratch);
     if (is_rows(data)) {
-        csv_rows(out, data, &scratch);
+        csv_rows(out, data, st, &scratch);
     } else if (json_is_object(data)) {
-        flatten(data, NULL, &lines, NULL);
+        flatten(data, NULL, st->lang, &lines, NULL);
         for (i = 0; i < lines.n; i++) {
-            csv_put_field(out, lines.v[i].name);
+            csv_name(out, lines.v[i].name, st);
             buf_putc(out, ',');
-            csv_value(out, lines.v[i].value, &scratch);
+            csv_value(out, lines.v[i].value, lines.v[i].key, st, &scratch);
             buf_puts(out, "\r\n");
         }
         entries_free(&lines);
     } else if (json_is_array(data)) {
         json_array_foreach(data, i, v) {
-            csv_value(out, v, &scratch);
+            csv_value(out, v, NULL, st, &scratch);
             buf_puts(out, "\r\n");
         }
     } else {
-        csv_value(out, data, &scratch);
+        csv_value(out, data, NULL, st, &scratch);
         buf_puts(out, "\r\n");
     }
     buf_free(&scratch);
@@ -630,7 +736,7 @@ ctl_render_file_visible(struct buf *out, const json_t *data)
     size_t len = json_string_length(file), run = 0;
     if (s == NULL)
         return;
-    if (len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+    if (len >= 3 && memcmp(s, UTF8_BOM, 3) == 0)
         s += 3, len -= 3;
     for (size_t i = 0; i < len; i++)
         if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n') {
@@ -680,9 +786,15 @@ ctl_render_for_terminal(struct buf *out, const char *s, size_t len,
 }
 
 void
-ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f)
+ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f,
+                const struct ctl_lang *lang)
 {
     const json_t *file = f != CTL_JSON ? file_of(data) : NULL;
+    struct csv_style st = {
+        .excel = f == CTL_EXCEL,
+        .lang = f == CTL_EXCEL ? lang : NULL,     /* --csv is for programs */
+        .ctx = lang != NULL ? lang->command : NULL,
+    };
     if (file) {     /* the bytes as they are: it goes to a file */
         buf_append(out, json_string_value(file), json_string_length(file));
         return;
@@ -693,11 +805,12 @@ ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f)
         buf_putc(out, '\n');
         break;
     case CTL_CSV:
-        render_csv(out, data);
+    case CTL_EXCEL:
+        render_csv(out, data, &st);
         break;
     case CTL_TABLE:
     default:
-        render_human(out, data);
+        render_human(out, data, lang);
         break;
     }
 }
@@ -707,7 +820,7 @@ ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f)
 /* "  line 7, column 领域: unknown sector …"; parts that are absent are left
  * out, and a detail of another shape is shown as it came. */
 static void
-put_detail(struct buf *err, const json_t *d, struct buf *scratch)
+put_detail(struct buf *err, const json_t *d, const struct ctl_lang *lang, struct buf *scratch)
 {
     const json_t *line = json_object_get(d, "line");
     const json_t *col = json_object_get(d, "column");
@@ -719,12 +832,12 @@ put_detail(struct buf *err, const json_t *d, struct buf *scratch)
         value_text(scratch, d, true);
     } else {
         if (line != NULL && !json_is_null(line)) {
-            buf_puts(scratch, "line ");
+            buf_puts(scratch, tr(lang, "line "));
             value_text(scratch, line, false);
             located = true;
         }
         if (col != NULL && !json_is_null(col)) {
-            buf_puts(scratch, located ? ", column " : "column ");
+            buf_puts(scratch, located ? tr(lang, ", column ") : tr(lang, "column "));
             value_text(scratch, col, false);
             located = true;
         }
@@ -739,7 +852,7 @@ put_detail(struct buf *err, const json_t *d, struct buf *scratch)
 
 void
 ctl_render_error(struct buf *out, struct buf *err, const json_t *error,
-                 enum ctl_format f)
+                 enum ctl_format f, const struct ctl_lang *lang)
 {
     const json_t *msg = json_object_get(error, "message");
     const char *code = json_string_value(json_object_get(error, "code"));
@@ -753,11 +866,13 @@ ctl_render_error(struct buf *out, struct buf *err, const json_t *error,
         ctl_put_visible(err, json_string_value(msg), json_string_length(msg),
                         true);
     } else if (code != NULL) {
-        buf_puts(err, "request failed (");
-        ctl_put_visible(err, code, strlen(code), false);
-        buf_putc(err, ')');
+        struct buf shown;
+        buf_init(&shown);
+        ctl_put_visible(&shown, code, strlen(code), false);
+        buf_printf(err, tr(lang, "request failed (%s)"), buf_str(&shown));
+        buf_free(&shown);
     } else {
-        buf_puts(err, "the daemon refused the request without saying why");
+        buf_puts(err, tr(lang, "the daemon refused the request without saying why"));
     }
     buf_putc(err, '\n');
     if (f == CTL_JSON) {
@@ -767,6 +882,6 @@ ctl_render_error(struct buf *out, struct buf *err, const json_t *error,
     }
     buf_init(&scratch);
     json_array_foreach(details, i, d)
-        put_detail(err, d, &scratch);
+        put_detail(err, d, lang, &scratch);
     buf_free(&scratch);
 }

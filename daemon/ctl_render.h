@@ -10,8 +10,11 @@
 #include <jansson.h>
 
 struct buf;
+struct ctl_lang;
 
-enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV };
+/* CTL_CSV is for programs (plain RFC 4180), CTL_EXCEL for people opening
+ * the file in Excel or WPS (see ctl_render_data). */
+enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV, CTL_EXCEL };
 
 /* Table cells wider than this many display columns are cut with "…". */
 #define CTL_CELL_MAX_COLS 60
@@ -25,10 +28,20 @@ enum ctl_format { CTL_TABLE, CTL_JSON, CTL_CSV };
  * lines, a blank line and the document printed as a string is, null
  * prints nothing. CTL_JSON: indented JSON, UTF-8 as is. CTL_CSV: RFC 4180
  * with CRLF line ends (header + rows, or key,value rows with nested tables
- * as JSON). data may be NULL (same as null). A file, {"file": "..."} and
- * nothing else (what `export` answers), is its bytes as they are in
- * CTL_TABLE and CTL_CSV: no escaping, no newline added. */
-void ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f);
+ * as JSON). CTL_EXCEL: the same CSV after a UTF-8 byte order mark, with
+ * every text cell (headers and keys too) that begins with = + - @, a tab
+ * or a CR guarded by a leading ' (csv_put_guarded, as `export` does);
+ * JSON numbers are written as numbers, negative ones too. data may be
+ * NULL (same as null). A file, {"file": "..."} and nothing else (what
+ * `export` answers), is its bytes as they are in CTL_TABLE, CTL_CSV and
+ * CTL_EXCEL: no escaping, no newline added. */
+/*
+ * lang (may be NULL: the answer's canonical English) is the language a
+ * person reads: CTL_TABLE and CTL_EXCEL show headers, keys, enum values
+ * (only in columns known to hold one), yes/no and the row count in it;
+ * CTL_JSON and CTL_CSV, for programs, never use it. */
+void ctl_render_data(struct buf *out, const json_t *data, enum ctl_format f,
+                     const struct ctl_lang *lang);
 
 /* True when data is a file ({"file": "..."} and nothing else). */
 bool ctl_render_is_file(const json_t *data);
@@ -49,9 +62,10 @@ void ctl_render_for_terminal(struct buf *out, const char *s, size_t len,
 /* Renders the "error" object of a refused request: err gets the text for
  * stderr ("keyprojctl: message" and, except with CTL_JSON, one indented line
  * per detail); with CTL_JSON, out also gets the whole error object as JSON
- * so scripts can read it from stdout. Tolerates any malformed error. */
+ * so scripts can read it from stdout. Tolerates any malformed error. The
+ * daemon's message is shown as it came; lang gives keyprojctl's own words. */
 void ctl_render_error(struct buf *out, struct buf *err, const json_t *error,
-                      enum ctl_format f);
+                      enum ctl_format f, const struct ctl_lang *lang);
 
 /* Appends s (len bytes) with control characters and invalid UTF-8 escaped
  * (\n, \t, \x1b, \u0085 …), so text from elsewhere can neither break lines

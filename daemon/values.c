@@ -384,6 +384,30 @@ static const struct word order_status_words[] = {
     W("replied", "已回复", "回复"),
     W("overdue", "逾期", "超期"),
 };
+/* What keyprojd says of itself and of a campaign (status, campaign list):
+ * never typed, only shown, so one label each. */
+static const struct word db_state_words[] = {
+    W("connected", "已连接"),
+    W("migrating", "升级中"),
+    W("connected, schema unusable", "已连接，库结构不可用"),
+    W("connecting", "连接中"),
+    W("down", "未连接"),
+};
+static const struct word daemon_role_words[] = {
+    W("leader", "主实例"),
+    W("standby", "备用实例"),
+};
+static const struct word campaign_kind_words[] = {
+    W("bimonthly", "双月攻坚"),
+    W("hundred_day", "百日攻坚"),
+    W("half_year", "半年攻坚"),
+    W("other", "其他"),
+};
+static const struct word campaign_state_words[] = {
+    W("past", "已结束"),
+    W("current", "进行中"),
+    W("upcoming", "未开始"),
+};
 static const struct word order_kind_words[] = {
     W("reminder", "提醒函"),
     W("supervision", "督办函"),
@@ -407,6 +431,10 @@ const struct words words_problem_status = WORDS(problem_status_words, WORDS_ZH_F
 const struct words words_approval_status = WORDS(approval_status_words, WORDS_ZH_FIRST);
 const struct words words_order_status = WORDS(order_status_words, WORDS_ZH_FIRST);
 const struct words words_order_kind = WORDS(order_kind_words, WORDS_ZH_FIRST);
+const struct words words_db_state = WORDS(db_state_words, WORDS_NAMES);
+const struct words words_daemon_role = WORDS(daemon_role_words, WORDS_NAMES);
+const struct words words_campaign_kind = WORDS(campaign_kind_words, WORDS_ZH_FIRST);
+const struct words words_campaign_state = WORDS(campaign_state_words, WORDS_NAMES);
 
 size_t
 words_count(const struct words *ws)

@@ -103,7 +103,11 @@ extern const struct words
     words_problem_status,   /* open | resolved | overdue */
     words_approval_status,  /* pending | done | waived | overdue */
     words_order_status,     /* open | replied | overdue */
-    words_order_kind;       /* reminder | supervision | assignment */
+    words_order_kind,       /* reminder | supervision | assignment */
+    words_db_state,         /* connected | migrating | … | down (status "database") */
+    words_daemon_role,      /* leader | standby (status "role") */
+    words_campaign_kind,    /* bimonthly | hundred_day | half_year | other */
+    words_campaign_state;   /* past | current | upcoming */
 
 /* The canonical name s means (surrounding blanks ignored; per the list's
  * style, a name in any case or a Chinese spelling), or NULL. */

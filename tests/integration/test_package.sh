@@ -81,10 +81,18 @@ done << 'LIST'
 /usr/share/keyproj/sql/functions/audit.sql 644
 /usr/share/doc/keyproj/operations.md.gz 644
 /usr/share/doc/keyproj/copyright 644
+/usr/share/locale/zh_CN/LC_MESSAGES/keyproj.mo 644
 LIST
 owners=$(dpkg-deb -c "$DEB" | awk '{ print $2 }' | sort -u)
 [ "$owners" = "root/root" ] || fail "files not owned by root/root: $owners"
 ok "the .deb holds keyprojd, keyprojctl, keyprojd.conf (0640), holidays.conf, the unit, three man pages, the completion, the SQL"
+if locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
+    env LC_ALL=zh_CN.UTF-8 KEYPROJ_LOCALEDIR="$ROOT/usr/share/locale" "$ROOT/usr/bin/keyprojctl" --help |
+        grep -q '^用法：keyprojctl' || fail "the packaged keyprojctl does not speak Chinese with its catalog"
+    ok "the .deb's catalog (share/locale/zh_CN/LC_MESSAGES/keyproj.mo) gives keyprojctl its Chinese"
+else
+    skip "no zh_CN.UTF-8 locale here: the packaged catalog is not tried"
+fi
 
 unit=$ROOT/lib/systemd/system/keyprojd.service
 grep -qxF "ExecStart=/usr/sbin/keyprojd -c /etc/keyproj/keyprojd.conf" "$unit" ||

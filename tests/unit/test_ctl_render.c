@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "ctl_lang.h"
 #include "ctl_render.h"
 #include "util.h"
 
@@ -29,7 +30,7 @@ check_data(const char *json, enum ctl_format f, const char *expected)
     json_t *v = parse(json);
     struct buf out;
     buf_init(&out);
-    ctl_render_data(&out, v, f);
+    ctl_render_data(&out, v, f, NULL);
     assert_string_equal(out.data != NULL ? out.data : "", expected);
     buf_free(&out);
     json_decref(v);
@@ -43,7 +44,7 @@ check_error(const char *json, enum ctl_format f, const char *want_out,
     struct buf out, err;
     buf_init(&out);
     buf_init(&err);
-    ctl_render_error(&out, &err, v, f);
+    ctl_render_error(&out, &err, v, f, NULL);
     assert_string_equal(out.data != NULL ? out.data : "", want_out);
     assert_string_equal(err.data != NULL ? err.data : "", want_err);
     buf_free(&out);
@@ -237,6 +238,168 @@ test_csv_quoting(void **state)
     check_data("[\"a,b\",2]", CTL_CSV, "\"a,b\"\r\n2\r\n");
 }
 
+/* --excel: the CSV above after a byte order mark, CRLF line ends, text
+ * that a spreadsheet would run guarded with ' (OWASP's rule, the one
+ * `export` follows), numbers left numbers even when negative. */
+static void
+test_excel_bom_crlf_guard(void **state)
+{
+    (void)state;
+    check_data("[{\"name\":\"=HYPERLINK(\\\"http://x\\\")\",\"a\":\"@SUM(1+1)\","
+               "\"b\":\"+86 138\",\"c\":\"-2+3\",\"d\":\"\\tx\",\"e\":\"\\r=1\","
+               "\"n\":-3.5,\"i\":-7,\"t\":\"涧西区\",\"q\":\"'=1\",\"z\":null,\"ok\":true}]",
+               CTL_EXCEL,
+               "\xef\xbb\xbfname,a,b,c,d,e,n,i,t,q,z,ok\r\n"
+               "\"'=HYPERLINK(\"\"http://x\"\")\",'@SUM(1+1),'+86 138,'-2+3,'\tx,\"'\r=1\","
+               "-3.5,-7,涧西区,''=1,,true\r\n");
+    /* a key: value answer, a key that looks like a formula guarded too */
+    check_data("{\"-k\":\"=1\",\"n\":-1}", CTL_EXCEL,
+               "\xef\xbb\xbf'-k,'=1\r\nn,-1\r\n");
+    /* a message is one guarded cell */
+    check_data("\"=cmd\"", CTL_EXCEL, "\xef\xbb\xbf'=cmd\r\n");
+    check_data("null", CTL_EXCEL, "");
+    /* --csv is for programs: the same cells as they are, no BOM */
+    check_data("[{\"c\":\"-2+3\",\"n\":-1}]", CTL_CSV, "c,n\r\n-2+3,-1\r\n");
+}
+
+/* ---- language: a fake catalog stands in for gettext ------------------- */
+
+static const char *
+fake_header(const char *command, const char *key)
+{
+    static const char *const pairs[][2] = {
+        { "code", "项目代码" }, { "name", "名称" }, { "sector", "领域" }, { "light", "亮灯" },
+        { "status", "状态" }, { "amount", "金额" }, { "ok", "正常" }, { "milestones", "节点" },
+        { "database", "数据库" }, { "role", "角色" }, { "category", "类别" },
+    };
+    if (str_eq(command, "campaign") && strcmp(key, "due") == 0)
+        return "未到期";
+    for (size_t i = 0; i < ARRAY_LEN(pairs); i++)
+        if (strcmp(pairs[i][0], key) == 0)
+            return pairs[i][1];
+    return key;
+}
+
+static const char *
+fake_text(const char *msgid)
+{
+    if (strcmp(msgid, "yes") == 0)
+        return "是";
+    if (strcmp(msgid, "(no rows)") == 0)
+        return "（无记录）";
+    if (strcmp(msgid, "line ") == 0)
+        return "第 ";
+    return msgid;
+}
+
+static const char *
+fake_ntext(const char *one, const char *many, unsigned long n)
+{
+    (void)one, (void)many, (void)n;
+    return "（共 %lu 条）";
+}
+
+static const struct ctl_lang zh_projects = {
+    .command = "projects", .labels = true,
+    .header = fake_header, .text = fake_text, .ntext = fake_ntext,
+};
+
+static void
+check_lang(const char *json, enum ctl_format f, const struct ctl_lang *lang,
+           const char *expected)
+{
+    json_t *v = parse(json);
+    struct buf out;
+    buf_init(&out);
+    ctl_render_data(&out, v, f, lang);
+    assert_string_equal(out.data != NULL ? out.data : "", expected);
+    buf_free(&out);
+    json_decref(v);
+}
+
+/* Headers and enum values in the language; a name that happens to be an
+ * enum word, numbers and codes stay as they are. */
+static void
+test_lang_table_headers_and_values(void **state)
+{
+    (void)state;
+    const char *rows = "[{\"code\":\"LY-1\",\"name\":\"red\",\"sector\":\"industry\","
+                       "\"light\":\"red\",\"amount\":-3,\"ok\":true},"
+                       "{\"code\":\"LY-2\",\"name\":\"城东\",\"sector\":\"航天\","
+                       "\"light\":null,\"amount\":12.5,\"ok\":false}]";
+    check_lang(rows, CTL_TABLE, &zh_projects,
+               "项目代码  名称  领域  亮灯  金额  正常\n"
+               "--------  ----  ----  ----  ----  ----\n"
+               "LY-1      red   产业  红      -3  是\n"
+               "LY-2      城东  航天  -     12.5  no\n"
+               "（共 2 条）\n");
+    check_lang("[]", CTL_TABLE, &zh_projects, "（无记录）\n");
+    /* a language that keeps canonical values still translates headers */
+    struct ctl_lang headers_only = zh_projects;
+    headers_only.labels = false;
+    check_lang("[{\"light\":\"red\"}]", CTL_TABLE, &headers_only,
+               "亮灯\n----\nred\n（共 1 条）\n");
+}
+
+/* The command chooses among word lists: a problem's status and category
+ * are not a project's; a nested table reads its values by its own key. */
+static void
+test_lang_values_by_command(void **state)
+{
+    (void)state;
+    struct ctl_lang problem = zh_projects;
+    problem.command = "problem";
+    check_lang("[{\"category\":\"land\",\"status\":\"open\"}]", CTL_TABLE, &problem,
+               "类别  状态\n----  ------\n用地  未解决\n（共 1 条）\n");
+    check_lang("{\"status\":\"building\",\"category\":\"continuing\","
+               "\"milestones\":[{\"status\":\"overdue\",\"kind\":\"topping\"}]}",
+               CTL_TABLE, &zh_projects,
+               "状态: 在建\n类别: 续建\n\n节点:\n状态  kind\n----  ----\n逾期  封顶\n（共 1 条）\n");
+    struct ctl_lang status = zh_projects;
+    status.command = "status";
+    check_lang("{\"database\":\"connected\",\"role\":\"leader\"}", CTL_TABLE, &status,
+               "数据库: 已连接\n角色:   主实例\n");
+    struct ctl_lang campaign = zh_projects;
+    campaign.command = "campaign";
+    check_lang("{\"due\":553}", CTL_TABLE, &campaign, "未到期: 553\n");
+    assert_null(ctl_lang_label("projects", "name", "red"));
+    assert_null(ctl_lang_label("projects", "light", "purple"));
+    assert_string_equal(ctl_lang_label("stats", "sector", "ecology"), "生态");
+    assert_string_equal(ctl_lang_label("approval", "status", "done"), "已办结");
+    assert_string_equal(ctl_lang_label("milestones", "status", "done"), "已完成");
+}
+
+/* --json and --csv are for programs: canonical whatever the language;
+ * --excel is for people: headers and values in it. */
+static void
+test_lang_formats(void **state)
+{
+    (void)state;
+    const char *rows = "[{\"code\":\"=LY\",\"light\":\"red\",\"amount\":-3}]";
+    check_lang(rows, CTL_JSON, &zh_projects,
+               "[\n  {\n    \"code\": \"=LY\",\n    \"light\": \"red\",\n    \"amount\": -3\n  }\n]\n");
+    check_lang(rows, CTL_CSV, &zh_projects, "code,light,amount\r\n=LY,red,-3\r\n");
+    check_lang(rows, CTL_EXCEL, &zh_projects,
+               "\xef\xbb\xbf项目代码,亮灯,金额\r\n'=LY,红,-3\r\n");
+    check_lang("{\"light\":\"yellow\"}", CTL_EXCEL, &zh_projects, "\xef\xbb\xbf亮灯,黄\r\n");
+}
+
+static void
+test_lang_error_details(void **state)
+{
+    (void)state;
+    json_t *v = parse("{\"code\":\"invalid\",\"message\":\"1 row refused\","
+                      "\"details\":[{\"line\":7,\"message\":\"bad\"}]}");
+    struct buf out, err;
+    buf_init(&out);
+    buf_init(&err);
+    ctl_render_error(&out, &err, v, CTL_TABLE, &zh_projects);
+    assert_string_equal(err.data, "keyprojctl: 1 row refused\n  第 7: bad\n");
+    buf_free(&out);
+    buf_free(&err);
+    json_decref(v);
+}
+
 static void
 test_json_keeps_utf8(void **state)
 {
@@ -301,7 +464,7 @@ test_error_malformed(void **state)
     struct buf out, err;
     buf_init(&out);
     buf_init(&err);
-    ctl_render_error(&out, &err, NULL, CTL_TABLE);
+    ctl_render_error(&out, &err, NULL, CTL_TABLE, NULL);
     assert_string_equal(err.data,
                         "keyprojctl: the daemon refused the request without saying why\n");
     buf_free(&out);
@@ -332,6 +495,7 @@ test_file_is_raw(void **state)
     const char *bytes = "\xef\xbb\xbf项目编号,备注\r\nA,\"x\ny\"\r\n";
     check_data(file, CTL_TABLE, bytes);
     check_data(file, CTL_CSV, bytes);
+    check_data(file, CTL_EXCEL, bytes);     /* export's own BOM, not a second */
     check_data(file, CTL_JSON, "{\n  \"file\": \"\ufeff项目编号,备注\\r\\nA,\\\"x\\ny\\\"\\r\\n\"\n}\n");
     check_data("{\"file\":\"a\\rb\",\"rows\":2}", CTL_TABLE, "file: a\\rb\nrows: 2\n");
 
@@ -367,14 +531,14 @@ test_terminal_escapes_every_format(void **state)
     struct buf out, safe;
 
     buf_init(&out);
-    ctl_render_data(&out, v, CTL_CSV);
+    ctl_render_data(&out, v, CTL_CSV, NULL);
     buf_putc(&out, '\0');
     assert_string_equal(out.data, "code,name\r\nLY-1,项目\x1b]8;;http://x\x07甲\xC2\x9B" "2J\x7f\r\n");
     check_terminal(out.data, CTL_CSV, "code,name\nLY-1,项目\\x1b]8;;http://x\\x07甲\\u009b2J\\x7f\n");
     buf_free(&out);
 
     buf_init(&out);
-    ctl_render_data(&out, v, CTL_JSON);
+    ctl_render_data(&out, v, CTL_JSON, NULL);
     buf_putc(&out, '\0');
     assert_non_null(strstr(out.data, "\xC2\x9B"));      /* jansson leaves C1 raw */
     buf_init(&safe);
@@ -390,7 +554,7 @@ test_terminal_escapes_every_format(void **state)
     buf_free(&out);
 
     buf_init(&out);
-    ctl_render_data(&out, v, CTL_TABLE);
+    ctl_render_data(&out, v, CTL_TABLE, NULL);
     buf_putc(&out, '\0');
     assert_null(strchr(out.data, '\x1b'));
     check_terminal(out.data, CTL_TABLE, out.data);      /* already visible: unchanged */
@@ -413,6 +577,11 @@ main(void)
         cmocka_unit_test(test_object_with_nested_table),
         cmocka_unit_test(test_scalars),
         cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_excel_bom_crlf_guard),
+        cmocka_unit_test(test_lang_table_headers_and_values),
+        cmocka_unit_test(test_lang_values_by_command),
+        cmocka_unit_test(test_lang_formats),
+        cmocka_unit_test(test_lang_error_details),
         cmocka_unit_test(test_json_keeps_utf8),
         cmocka_unit_test(test_error_with_details),
         cmocka_unit_test(test_error_malformed),
