@@ -73,13 +73,15 @@ static const char *const column_keys[] __attribute__((unused)) = {
     C_("column", "days_total"), C_("column", "days_gone"), C_("column", "time_elapsed_pct"),
     C_("column", "done"), C_("column", "overdue"), C_("column", "waived"), C_("column", "pending"),
     C_("column", "done_pct"), C_("column", "targets"), C_("column", "by_county"),
+    /* campaign windows and scorecards, 联审联批, letters */
+    C_("column", "not_yet_due"), C_("column", "on_time"), C_("column", "frozen_on"), C_("column", "frozen_on_time_pct"), C_("column", "by_sector"), C_("column", "nodes"), C_("column", "late"), C_("column", "open"), C_("column", "on_time_pct"), C_("column", "nodes_now"), C_("column", "on_time_now"), C_("column", "on_time_pct_now"), C_("column", "correction_pts"), C_("column", "approvals"), C_("column", "approvals_done"), C_("column", "approvals_overdue"), C_("column", "category_name"), C_("column", "milestone_id"), C_("column", "approval_items"), C_("column", "open_problems"), C_("column", "problems"), C_("column", "resolved"), C_("column", "document"), C_("column", "major"),
     /* alerts, audit, help */
     C_("column", "stage"), C_("column", "created"), C_("column", "message"),
     C_("column", "deliveries"), C_("column", "at"), C_("column", "actor"), C_("column", "action"),
     C_("column", "subject"), C_("column", "result"), C_("column", "old"), C_("column", "new"),
     C_("column", "request_id"), C_("column", "usage"), C_("column", "summary"),
     /* where a command gives a key a sense of its own */
-    C_("column:campaign", "due"), C_("column:campaign", "milestones"),
+    C_("column:campaign", "milestones"), C_("column:problem", "open"),
 };
 
 /* Which word list a column's values come from. A row with ctx names the
@@ -97,7 +99,6 @@ static const struct column_words column_words[] = {
     { "overdue", "kind", &words_milestone_kind },
     { "due", "status", &words_milestone_filter },
     { "due", "kind", &words_milestone_kind },
-    { "problem", "category", &words_problem_category },
     { "problem", "status", &words_problem_status },
     { "approval", "status", &words_approval_status },
     { "orders", "status", &words_order_status },

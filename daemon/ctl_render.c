@@ -261,8 +261,42 @@ is_rows(const json_t *v)
 
 /* The first row's keys in order, then keys only later rows have, so no
  * value is ever hidden. The names point into rows; free the array only. */
+/* A value the ledger names itself: row's member "KEY_name" (a problem's
+ * category_name, from the office's own list of categories) when it is a
+ * string; NULL when there is none. */
+static const json_t *
+named_value(const json_t *row, const char *key)
+{
+    char name[96];
+    if ((size_t)snprintf(name, sizeof name, "%s_name", key) >= sizeof name)
+        return NULL;
+    const json_t *v = json_object_get(row, name);
+    return json_is_string(v) ? v : NULL;
+}
+
+/* Whether column key is the "_name" of another column of the rows: shown
+ * in that column's place when values are labelled, so not on its own. */
+static bool
+is_name_of_column(const json_t *rows, const char *key)
+{
+    size_t n = strlen(key), i;
+    const json_t *row;
+    if (n <= 5 || strcmp(key + n - 5, "_name") != 0)
+        return false;
+    char base[96];
+    if (n - 5 >= sizeof base)
+        return false;
+    memcpy(base, key, n - 5);
+    base[n - 5] = '\0';
+    json_array_foreach(rows, i, row) {
+        if (json_object_get(row, base) != NULL)
+            return true;
+    }
+    return false;
+}
+
 static const char **
-row_columns(const json_t *rows, size_t *ncols)
+row_columns(const json_t *rows, const struct ctl_lang *lang, size_t *ncols)
 {
     json_t *seen = json_object();
     const char **cols = NULL;
@@ -274,6 +308,8 @@ row_columns(const json_t *rows, size_t *ncols)
     json_array_foreach(rows, i, row) {
         json_object_foreach(unconst(row), key, v) {
             if (json_object_get(seen, key) != NULL)
+                continue;
+            if (lang != NULL && lang->labels && is_name_of_column(rows, key))
                 continue;
             json_object_set_new(seen, key, json_true());
             cols = xreallocarray(cols, n + 1, sizeof *cols);
@@ -316,6 +352,9 @@ table_fill_row(struct table *t, size_t r, const json_t *row, const char *const *
 {
     for (size_t c = 0; c < t->ncols; c++) {
         const json_t *v = json_object_get(row, cols[c]);
+        const json_t *named = lang != NULL && lang->labels && json_is_string(v) ? named_value(row, cols[c]) : NULL;
+        if (named != NULL)
+            v = named;      /* the ledger's own word for it, in its place */
         enum cell_kind kind = CELL_TEXT;
         buf_reset(scratch);
         if (v == NULL || json_is_null(v))
@@ -337,7 +376,7 @@ table_fill_row(struct table *t, size_t r, const json_t *row, const char *const *
 static void
 table_build(struct table *t, const json_t *rows, const struct ctl_lang *lang, const char *ctx)
 {
-    const char **cols = row_columns(rows, &t->ncols);
+    const char **cols = row_columns(rows, lang, &t->ncols);
     struct buf scratch;
     size_t i;
     const json_t *row;
@@ -650,7 +689,7 @@ static void
 csv_rows(struct buf *out, const json_t *rows, const struct csv_style *st, struct buf *scratch)
 {
     size_t ncols, i;
-    const char **cols = row_columns(rows, &ncols);
+    const char **cols = row_columns(rows, st->lang, &ncols);
     const json_t *row;
 
     for (size_t c = 0; c < ncols; c++) {
@@ -664,7 +703,10 @@ csv_rows(struct buf *out, const json_t *rows, const struct csv_style *st, struct
         for (size_t c = 0; c < ncols; c++) {
             if (c > 0)
                 buf_putc(out, ',');
-            csv_value(out, json_object_get(row, cols[c]), cols[c], st, scratch);
+            const json_t *v = json_object_get(row, cols[c]);
+            const json_t *named = st->lang != NULL && st->lang->labels && json_is_string(v)
+                                      ? named_value(row, cols[c]) : NULL;
+            csv_value(out, named != NULL ? named : v, cols[c], st, scratch);
         }
         buf_puts(out, "\r\n");
     }

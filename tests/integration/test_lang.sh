@@ -131,7 +131,7 @@ grep -q '^ecology ' "$T_DIR/c.txt" && grep -q '^生态 ' "$T_DIR/zh.txt" || fail
 ctl_in zh_CN.UTF-8 problem list > "$T_DIR/zh.txt"
 grep -q '用地  *重大' "$T_DIR/zh.txt" || fail "problem list under zh_CN.UTF-8 does not read 用地 重大: $(cat "$T_DIR/zh.txt")"
 ctl_in C problem list > "$T_DIR/c.txt"
-grep -q 'land  *major' "$T_DIR/c.txt" || fail "problem list under C does not read land major"
+grep -q 'land  .*major' "$T_DIR/c.txt" || fail "problem list under C does not read land … major"
 ok "stats --by sector reads ecology / 生态, problem list land major / 用地 重大"
 
 # The project named red keeps its name; its light is 绿, 黄 or 红.
