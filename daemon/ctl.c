@@ -53,10 +53,10 @@ struct body_cmd {
     const char *usage;
 };
 
-static const char *const import_value_opts[] = { "--encoding", NULL };
+static const char *const import_value_opts[] = { "--encoding", "--sheet", NULL };
 
 static const struct body_cmd body_cmds[] = {
-    { "import", 2, import_value_opts, "import KIND FILE|- [--dry-run] [--encoding ENC]" },
+    { "import", 2, import_value_opts, "import KIND FILE|- [--dry-run] [--encoding ENC] [--sheet NAME]" },
 };
 
 struct ctl_opts {
