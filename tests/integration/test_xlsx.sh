@@ -99,4 +99,45 @@ echo "keyprojd peak RSS: ${hwm_before} kB before the hostile workbooks, ${hwm_af
 ok "keyprojd's peak memory grew by less than 32 MiB on the hostile workbooks"
 expect_eq "keyprojd still answers" connected "$(status_field database)"
 
+# Out again: the ledger as a workbook, read back by openpyxl, imports unchanged.
+sql "UPDATE project SET light = (ARRAY['green','yellow','red'])[1 + id % 3]" >/dev/null
+kpctl export projects --xlsx > "$T_DIR/export.xlsx" || fail "export --xlsx: $(cat "$T_DIR/export.xlsx")"
+expect_eq "the export is a zip (an .xlsx)" "PK" "$(head -c 2 "$T_DIR/export.xlsx")"
+checks=$("$PY" - "$T_DIR/export.xlsx" "$(kpctl export projects | head -n 1 | sed 's/^\xef\xbb\xbf//; s/\r$//')" <<'PY'
+import datetime, sys, unicodedata
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+ws = load_workbook(sys.argv[1]).active
+heads = [c.value for c in ws[1]]
+def width(s):
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(s))
+out = []
+out.append("headers=%s" % (heads == sys.argv[2].split(",") + ["亮灯"]))
+out.append("sheet=%s" % ws.title)
+out.append("frozen=%s" % ws.freeze_panes)
+out.append("filter=%s" % (ws.auto_filter.ref == "A1:%s%d" % (get_column_letter(len(heads)), ws.max_row)))
+col = {h: i + 1 for i, h in enumerate(heads)}
+rows = list(ws.iter_rows(min_row=2))
+name_w = ws.column_dimensions[get_column_letter(col["项目名称"])].width
+out.append("widths=%s" % (name_w >= min(60, max(width(r[col["项目名称"] - 1].value) for r in rows))))
+money = [r[col["总投资（万元）"] - 1] for r in rows]
+out.append("money=%s" % all(isinstance(c.value, (int, float)) and c.number_format == "#,##0.00" for c in money))
+dates = [r[col["计划开工"] - 1] for r in rows if r[col["计划开工"] - 1].value is not None]
+out.append("dates=%s" % (len(dates) > 0 and all(isinstance(c.value, datetime.datetime) and c.number_format == "yyyy-mm-dd" for c in dates)))
+fills = {"绿": "C6EFCE", "黄": "FFEB9C", "红": "FFC7CE"}
+lights = [r[col["亮灯"] - 1] for r in rows]
+out.append("fills=%s" % (len(lights) > 0 and all(c.value in fills and c.fill.fgColor.rgb.endswith(fills[c.value]) for c in lights)))
+print(" ".join(out))
+PY
+) || fail "openpyxl could not read the export: $checks"
+expect_eq "openpyxl reads the export: headers, frozen row, filter, widths, money, dates, light fills" \
+    "headers=True sheet=项目 frozen=A2 filter=True widths=True money=True dates=True fills=True" "$checks"
+before=$(ledger_digest)
+out=$(kpctl --json import projects "$T_DIR/export.xlsx") || fail "re-import of the export: $out"
+expect_eq "the exported workbook re-imports unchanged" "0|0|$(sql 'SELECT count(*) FROM project')" \
+    "$(echo "$out" | py 'str(d["inserted"]) + "|" + str(d["updated"]) + "|" + str(d["unchanged"])')"
+expect_eq "the light column is the reader's, ignored by import" '["亮灯"]' "$(echo "$out" | py 'd["ignored_columns"]')"
+expect_eq "the ledger is as it was" "$before" "$(ledger_digest)"
+expect_eq "no temporary directory is left behind" "" "$(ls -d "${TMPDIR:-/tmp}"/keyproj-export-* 2>/dev/null | head -n 1)"
+
 stop_daemon
