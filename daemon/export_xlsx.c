@@ -16,7 +16,7 @@
 #include "text.h"
 #include "values.h"
 
-#define MAX_WIDTH 60    /* characters: longer text wraps its column no wider */
+#define MAX_WIDTH 60 /* characters: longer text wraps its column no wider */
 
 struct formats {
     lxw_format *header, *money, *date, *light[3];
@@ -34,7 +34,7 @@ make_formats(lxw_workbook *wb, struct formats *f)
     format_set_num_format(f->money, "#,##0.00");
     f->date = workbook_add_format(wb);
     format_set_num_format(f->date, "yyyy-mm-dd");
-    static const lxw_color_t colours[] = { 0xC6EFCE, 0xFFEB9C, 0xFFC7CE };   /* green, yellow, red */
+    static const lxw_color_t colours[] = { 0xC6EFCE, 0xFFEB9C, 0xFFC7CE }; /* green, yellow, red */
     for (size_t i = 0; i < 3; i++) {
         f->light[i] = workbook_add_format(wb);
         format_set_pattern(f->light[i], LXW_PATTERN_SOLID);
@@ -57,7 +57,7 @@ write_cell(lxw_worksheet *ws, const struct formats *f, lxw_row_t r, lxw_col_t c,
         return strlen(v);
     case XCELL_MONEY:
         worksheet_write_number(ws, r, c, strtod(v, NULL), f->money);
-        return strlen(v) + strlen(v) / 3 + 3;      /* thousands separators and decimals */
+        return strlen(v) + strlen(v) / 3 + 3; /* thousands separators and decimals */
     case XCELL_DATE:
         if (parse_date(v, &d)) {
             lxw_datetime dt = { d.y, d.m, d.d, 0, 0, 0 };
@@ -88,7 +88,7 @@ write_sheet(lxw_workbook *wb, const struct export_table *t)
     size_t *width = xcalloc(t->ncols + 1, sizeof *width);
     for (size_t c = 0; c < t->ncols; c++) {
         worksheet_write_string(ws, 0, (lxw_col_t)c, t->headers[c], f.header);
-        width[c] = text_width(t->headers[c]) + 2;  /* room for the filter's button */
+        width[c] = text_width(t->headers[c]) + 2; /* room for the filter's button */
     }
     for (size_t r = 0; r < t->nrows; r++)
         for (size_t c = 0; c < t->ncols; c++) {
@@ -100,8 +100,8 @@ write_sheet(lxw_workbook *wb, const struct export_table *t)
                 width[c] = w;
         }
     for (size_t c = 0; c < t->ncols; c++)
-        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, (double)(width[c] > MAX_WIDTH ? MAX_WIDTH : width[c]) + 1,
-                             NULL);
+        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c,
+                             (double)(width[c] > MAX_WIDTH ? MAX_WIDTH : width[c]) + 1, NULL);
     worksheet_freeze_panes(ws, 1, 0);
     if (t->ncols > 0)
         worksheet_autofilter(ws, 0, 0, (lxw_row_t)t->nrows, (lxw_col_t)(t->ncols - 1));
@@ -138,7 +138,7 @@ export_xlsx(const struct export_table *t, struct buf *out, char *err, size_t err
 {
     const char *tmp = getenv("TMPDIR");
     char *dir = xasprintf("%s/keyproj-export-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {     /* mode 0700 */
+    if (mkdtemp(dir) == NULL) { /* mode 0700 */
         snprintf(err, errlen, "cannot make a temporary directory for the workbook: %s", strerror(errno));
         free(dir);
         return false;
@@ -151,7 +151,7 @@ export_xlsx(const struct export_table *t, struct buf *out, char *err, size_t err
         snprintf(err, errlen, "cannot start the workbook");
     } else {
         write_sheet(wb, t);
-        lxw_error e = workbook_close(wb);  /* writes the file and frees wb */
+        lxw_error e = workbook_close(wb); /* writes the file and frees wb */
         if (e != LXW_NO_ERROR)
             snprintf(err, errlen, "cannot write the workbook: %s", lxw_strerror(e));
         else
@@ -159,7 +159,8 @@ export_xlsx(const struct export_table *t, struct buf *out, char *err, size_t err
     }
     unlink(path);
     if (rmdir(dir) != 0 && ok) {
-        snprintf(err, errlen, "cannot remove the workbook's temporary directory %s: %s", dir, strerror(errno));
+        snprintf(err, errlen, "cannot remove the workbook's temporary directory %s: %s", dir,
+                 strerror(errno));
         ok = false;
     }
     free(path);

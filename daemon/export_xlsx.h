@@ -13,11 +13,11 @@
 #include "util.h"
 
 enum export_cell {
-    XCELL_TEXT,     /* as it is */
-    XCELL_NUMBER,   /* a whole number (年度, an id) */
-    XCELL_MONEY,    /* 万元, #,##0.00 */
-    XCELL_DATE,     /* YYYY-MM-DD, shown yyyy-mm-dd */
-    XCELL_LIGHT,    /* green | yellow | red, shown 绿 黄 红 on its colour */
+    XCELL_TEXT,   /* as it is */
+    XCELL_NUMBER, /* a whole number (年度, an id) */
+    XCELL_MONEY,  /* 万元, #,##0.00 */
+    XCELL_DATE,   /* YYYY-MM-DD, shown yyyy-mm-dd */
+    XCELL_LIGHT,  /* green | yellow | red, shown 绿 黄 红 on its colour */
 };
 
 struct export_table {

@@ -12,15 +12,15 @@
 #include "csv.h"
 #include "xlsx.h"
 
-#define IMPORT_HEADER_SCAN 20   /* rows looked at for the header */
+#define IMPORT_HEADER_SCAN 20 /* rows looked at for the header */
 
 /* How many cells of h name a column; *complete when every required
  * column is named. */
 typedef size_t (*import_header_score_fn)(const void *ctx, const struct csv_row *h, bool *complete);
 
 struct import_header {
-    struct csv_row row;     /* line: the header's (first) row; fields owned */
-    size_t data_from;       /* index in the table of the first row after it */
+    struct csv_row row; /* line: the header's (first) row; fields owned */
+    size_t data_from;   /* index in the table of the first row after it */
 };
 
 /* Finds the header in t from row index first on (the first non-blank).

@@ -63,8 +63,10 @@ on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid, const XML_Char
 {
     struct part *pt = *(struct part **)ud;
     (void)name, (void)sysid, (void)pubid, (void)has_internal;
-    xlsx_fail(pt->wb, "%s has a DOCTYPE declaration, which no workbook has (Excel and WPS never write one); "
-         "refused: 工作簿中含有 DOCTYPE 声明，已拒绝", pt->name);
+    xlsx_fail(pt->wb,
+              "%s has a DOCTYPE declaration, which no workbook has (Excel and WPS never write one); "
+              "refused: 工作簿中含有 DOCTYPE 声明，已拒绝",
+              pt->name);
     xlsx_stop(pt);
 }
 
@@ -83,15 +85,17 @@ on_entity(void *ud, const XML_Char *name, int is_param, const XML_Char *value, i
  * required. ud's first member must be a struct part *. */
 bool
 xlsx_parse_part(struct wb *wb, const char *name, size_t cap, bool required, XML_StartElementHandler start,
-           XML_EndElementHandler end, XML_CharacterDataHandler chars, struct part **ud)
+                XML_EndElementHandler end, XML_CharacterDataHandler chars, struct part **ud)
 {
     zip_int64_t idx = zip_name_locate(wb->zip, name, 0);
     if (idx < 0)
         idx = zip_name_locate(wb->zip, name, ZIP_FL_NOCASE);
     if (idx < 0) {
         if (required)
-            xlsx_fail(wb, "this is a zip file but not an Excel workbook (.xlsx): it has no %s; "
-                 "save it from Excel or WPS as Excel 工作簿 (*.xlsx)", name);
+            xlsx_fail(wb,
+                      "this is a zip file but not an Excel workbook (.xlsx): it has no %s; "
+                      "save it from Excel or WPS as Excel 工作簿 (*.xlsx)",
+                      name);
         return !required;
     }
     zip_stat_t st;
@@ -100,21 +104,25 @@ xlsx_parse_part(struct wb *wb, const char *name, size_t cap, bool required, XML_
         return false;
     }
     if ((st.valid & ZIP_STAT_SIZE) && st.size > cap) {
-        xlsx_fail(wb, "%s declares %llu bytes, more than the %zu MiB it may have (a zip bomb?); refused: "
-             "文件解压后过大，已拒绝", name, (unsigned long long)st.size, cap >> 20);
+        xlsx_fail(wb,
+                  "%s declares %llu bytes, more than the %zu MiB it may have (a zip bomb?); refused: "
+                  "文件解压后过大，已拒绝",
+                  name, (unsigned long long)st.size, cap >> 20);
         return false;
     }
-    if ((st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_SIZE) && st.size > ((zip_uint64_t)1 << 20)
-        && st.size / (st.comp_size + 1) > XLSX_MAX_RATIO) {
-        xlsx_fail(wb, "%s is compressed %llu:1, more than %d:1 (a zip bomb?); refused: 文件压缩比异常，已拒绝", name,
-             (unsigned long long)(st.size / (st.comp_size + 1)), XLSX_MAX_RATIO);
+    if ((st.valid & ZIP_STAT_SIZE) && (st.valid & ZIP_STAT_COMP_SIZE) && st.size > ((zip_uint64_t)1 << 20) &&
+        st.size / (st.comp_size + 1) > XLSX_MAX_RATIO) {
+        xlsx_fail(wb,
+                  "%s is compressed %llu:1, more than %d:1 (a zip bomb?); refused: 文件压缩比异常，已拒绝",
+                  name, (unsigned long long)(st.size / (st.comp_size + 1)), XLSX_MAX_RATIO);
         return false;
     }
     zip_file_t *zf = zip_fopen_index(wb->zip, (zip_uint64_t)idx, 0);
     if (zf == NULL) {
         zip_error_t *ze = zip_get_error(wb->zip);
         if (zip_error_code_zip(ze) == ZIP_ER_NOPASSWD || zip_error_code_zip(ze) == ZIP_ER_ENCRNOTSUPP)
-            xlsx_fail(wb, "%s is encrypted: save the workbook without a password (取消密码后另存为 .xlsx)", name);
+            xlsx_fail(wb, "%s is encrypted: save the workbook without a password (取消密码后另存为 .xlsx)",
+                      name);
         else
             xlsx_fail(wb, "cannot read %s in the workbook: %s", name, zip_strerror(wb->zip));
         return false;
@@ -142,19 +150,21 @@ xlsx_parse_part(struct wb *wb, const char *name, size_t cap, bool required, XML_
         }
         got += (size_t)n;
         wb->inflated += (size_t)n;
-        if (got > cap || wb->inflated > XLSX_MAX_TOTAL
-            || ((st.valid & ZIP_STAT_COMP_SIZE) && got > ((size_t)1 << 20)
-                && got / (st.comp_size + 1) > XLSX_MAX_RATIO)) {
-            xlsx_fail(wb, "%s inflates to more than %zu MiB (%zu MiB in all parts at most; compression at most %d:1): "
-                 "a zip bomb?; refused: 文件解压后过大，已拒绝", name, cap >> 20, XLSX_MAX_TOTAL >> 20,
-                 XLSX_MAX_RATIO);
+        if (got > cap || wb->inflated > XLSX_MAX_TOTAL ||
+            ((st.valid & ZIP_STAT_COMP_SIZE) && got > ((size_t)1 << 20) &&
+             got / (st.comp_size + 1) > XLSX_MAX_RATIO)) {
+            xlsx_fail(
+                wb,
+                "%s inflates to more than %zu MiB (%zu MiB in all parts at most; compression at most %d:1): "
+                "a zip bomb?; refused: 文件解压后过大，已拒绝",
+                name, cap >> 20, XLSX_MAX_TOTAL >> 20, XLSX_MAX_RATIO);
             ok = false;
             break;
         }
         if (XML_Parse(p, chunk, (int)n, n == 0) == XML_STATUS_ERROR) {
             if (!wb->failed)
                 xlsx_fail(wb, "%s in the workbook is not well-formed XML: %s at line %lu", name,
-                     XML_ErrorString(XML_GetErrorCode(p)), (unsigned long)XML_GetCurrentLineNumber(p));
+                          XML_ErrorString(XML_GetErrorCode(p)), (unsigned long)XML_GetCurrentLineNumber(p));
             ok = false;
             break;
         }
@@ -183,7 +193,8 @@ wb_start(void *ud, const XML_Char *name, const XML_Char **atts)
     if (strcmp(n, "workbookPr") == 0) {
         wb->date1904 = truthy(xlsx_attr(atts, "date1904"));
     } else if (strcmp(n, "sheet") == 0) {
-        const char *sname = xlsx_attr(atts, "name"), *rid = xlsx_attr(atts, "id"), *state = xlsx_attr(atts, "state");
+        const char *sname = xlsx_attr(atts, "name"), *rid = xlsx_attr(atts, "id"),
+                   *state = xlsx_attr(atts, "state");
         if (sname == NULL || rid == NULL)
             return;
         if (wb->nsheets == MAX_SHEETS) {
@@ -204,7 +215,8 @@ rels_start(void *ud, const XML_Char *name, const XML_Char **atts)
     struct wb *wb = pt->wb;
     if (strcmp(xlsx_local(name), "Relationship") != 0)
         return;
-    const char *id = xlsx_attr(atts, "Id"), *type = xlsx_attr(atts, "Type"), *target = xlsx_attr(atts, "Target");
+    const char *id = xlsx_attr(atts, "Id"), *type = xlsx_attr(atts, "Type"),
+               *target = xlsx_attr(atts, "Target");
     const char *mode = xlsx_attr(atts, "TargetMode");
     if (id == NULL || type == NULL || target == NULL || (mode && strcmp(mode, "External") == 0))
         return;
@@ -234,7 +246,7 @@ rel_part(const struct wb *wb, const char *id, const char *type_suffix)
             return xstrdup(t + 1);
         char *path = xasprintf("xl/%s", t);
         char *up;
-        while ((up = strstr(path, "/../")) != NULL) {   /* "xl/worksheets/../x" → "xl/x" */
+        while ((up = strstr(path, "/../")) != NULL) { /* "xl/worksheets/../x" → "xl/x" */
             char *slash = up;
             while (slash > path && slash[-1] != '/')
                 slash--;
@@ -328,7 +340,7 @@ wb_free(struct wb *wb)
     free(wb->hidden);
     free(wb->merges);
     if (wb->zip)
-        zip_discard(wb->zip);   /* read only: frees the archive and its source */
+        zip_discard(wb->zip); /* read only: frees the archive and its source */
 }
 
 /* "台账, 说明 (hidden: 备用)" for messages. */
@@ -372,22 +384,26 @@ static void
 not_xlsx(struct wb *wb)
 {
     if (zip_name_locate(wb->zip, "xl/workbook.bin", 0) >= 0)
-        xlsx_fail(wb, "this is an Excel binary workbook (.xlsb), which keyproj does not read: in Excel, 文件 → 另存为 "
-                  "→ Excel 工作簿 (*.xlsx) (File → Save As → Excel Workbook), then import the .xlsx");
+        xlsx_fail(
+            wb,
+            "this is an Excel binary workbook (.xlsb), which keyproj does not read: in Excel, 文件 → 另存为 "
+            "→ Excel 工作簿 (*.xlsx) (File → Save As → Excel Workbook), then import the .xlsx");
     else if (zip_name_locate(wb->zip, "content.xml", 0) >= 0)
         xlsx_fail(wb, "this is an OpenDocument spreadsheet (.ods), which keyproj does not read: save it as "
-                  "Excel 工作簿 (*.xlsx) (另存为 → .xlsx), then import the .xlsx");
+                      "Excel 工作簿 (*.xlsx) (另存为 → .xlsx), then import the .xlsx");
 }
 
 static bool
 read_workbook(struct wb *wb, const char *want, char **sheet_part, const char **sheet_name)
 {
-    struct { struct part *pt; } st = { NULL };
+    struct {
+        struct part *pt;
+    } st = { NULL };
     if (zip_name_locate(wb->zip, "xl/workbook.xml", ZIP_FL_NOCASE) < 0)
         not_xlsx(wb);
-    if (!xlsx_parse_part(wb, "xl/workbook.xml", XLSX_MAX_OTHER_XML, true, wb_start, NULL, NULL, &st.pt)
-        || !xlsx_parse_part(wb, "xl/_rels/workbook.xml.rels", XLSX_MAX_OTHER_XML, true, rels_start, NULL, NULL,
-                            &st.pt))
+    if (!xlsx_parse_part(wb, "xl/workbook.xml", XLSX_MAX_OTHER_XML, true, wb_start, NULL, NULL, &st.pt) ||
+        !xlsx_parse_part(wb, "xl/_rels/workbook.xml.rels", XLSX_MAX_OTHER_XML, true, rels_start, NULL, NULL,
+                         &st.pt))
         return false;
     const struct sheet_ref *sh = pick_sheet(wb, want);
     if (sh == NULL)
@@ -395,13 +411,14 @@ read_workbook(struct wb *wb, const char *want, char **sheet_part, const char **s
     *sheet_name = sh->name;
     *sheet_part = rel_part(wb, sh->rid, "/worksheet");
     if (*sheet_part == NULL) {
-        xlsx_fail(wb, "sheet %s is not a table of cells (a chart sheet?); pick another with --sheet", sh->name);
+        xlsx_fail(wb, "sheet %s is not a table of cells (a chart sheet?); pick another with --sheet",
+                  sh->name);
         return false;
     }
     struct styles_state ss = { 0 };
     char *styles = rel_part(wb, NULL, "/styles");
-    bool ok = styles == NULL
-        || xlsx_parse_part(wb, styles, XLSX_MAX_OTHER_XML, false, styles_start, styles_end, NULL, &ss.pt);
+    bool ok = styles == NULL ||
+              xlsx_parse_part(wb, styles, XLSX_MAX_OTHER_XML, false, styles_start, styles_end, NULL, &ss.pt);
     free(styles);
     char *strings = rel_part(wb, NULL, "/sharedStrings");
     ok = ok && (strings == NULL || xlsx_read_strings(wb, strings));
@@ -415,7 +432,7 @@ xlsx_read(const char *data, size_t len, const char *want, struct xlsx_sheet *out
     struct wb wb = { .err = err, .errlen = errlen };
     memset(out, 0, sizeof *out);
     buf_init(&wb.text);
-    buf_putc(&wb.text, '\0');   /* offset 0: the empty cell */
+    buf_putc(&wb.text, '\0'); /* offset 0: the empty cell */
     zip_error_t ze;
     zip_error_init(&ze);
     zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
@@ -425,8 +442,10 @@ xlsx_read(const char *data, size_t len, const char *want, struct xlsx_sheet *out
             zip_source_free(src);
     }
     if (wb.zip == NULL) {
-        xlsx_fail(&wb, "the file begins like an Excel workbook (.xlsx, a zip) but cannot be opened: %s; "
-                  "save it again from Excel or WPS", zip_error_strerror(&ze));
+        xlsx_fail(&wb,
+                  "the file begins like an Excel workbook (.xlsx, a zip) but cannot be opened: %s; "
+                  "save it again from Excel or WPS",
+                  zip_error_strerror(&ze));
         zip_error_fini(&ze);
         wb_free(&wb);
         return false;

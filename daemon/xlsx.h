@@ -14,23 +14,23 @@
 #include "values.h"
 
 /* What is refused, fixed: an office's ledger is far below every one. */
-#define XLSX_MAX_SHEET_XML ((size_t)64 << 20)      /* the sheet's XML, inflated */
-#define XLSX_MAX_STRINGS_XML ((size_t)32 << 20)    /* sharedStrings.xml, inflated */
-#define XLSX_MAX_OTHER_XML ((size_t)4 << 20)       /* workbook, rels, styles */
-#define XLSX_MAX_TOTAL ((size_t)100 << 20)         /* all parts read, inflated */
-#define XLSX_MAX_RATIO 200                         /* inflated:compressed, past 1 MiB */
-#define XLSX_MAX_TEXT ((size_t)64 << 20)           /* every cell's text together */
-#define XLSX_MAX_CELL_BYTES 131072                 /* Excel's 32,767 characters in UTF-8 */
-#define XLSX_MAX_CELLS 2000000                     /* cells with a value */
-#define XLSX_MAX_GRID 4000000                      /* rows × columns of the table */
+#define XLSX_MAX_SHEET_XML ((size_t)64 << 20)   /* the sheet's XML, inflated */
+#define XLSX_MAX_STRINGS_XML ((size_t)32 << 20) /* sharedStrings.xml, inflated */
+#define XLSX_MAX_OTHER_XML ((size_t)4 << 20)    /* workbook, rels, styles */
+#define XLSX_MAX_TOTAL ((size_t)100 << 20)      /* all parts read, inflated */
+#define XLSX_MAX_RATIO 200                      /* inflated:compressed, past 1 MiB */
+#define XLSX_MAX_TEXT ((size_t)64 << 20)        /* every cell's text together */
+#define XLSX_MAX_CELL_BYTES 131072              /* Excel's 32,767 characters in UTF-8 */
+#define XLSX_MAX_CELLS 2000000                  /* cells with a value */
+#define XLSX_MAX_GRID 4000000                   /* rows × columns of the table */
 #define XLSX_MAX_COLS 1024
-#define XLSX_MAX_ENTRIES 10000                     /* files in the container */
+#define XLSX_MAX_ENTRIES 10000 /* files in the container */
 
 /* What the first bytes say the data is. */
 enum xlsx_magic {
-    XLSX_MAGIC_NONE,    /* not a container: text (CSV) */
-    XLSX_MAGIC_ZIP,     /* PK\3\4: .xlsx (or another zip) */
-    XLSX_MAGIC_OLE2,    /* D0 CF 11 E0: .xls, WPS .et, or an encrypted workbook */
+    XLSX_MAGIC_NONE, /* not a container: text (CSV) */
+    XLSX_MAGIC_ZIP,  /* PK\3\4: .xlsx (or another zip) */
+    XLSX_MAGIC_OLE2, /* D0 CF 11 E0: .xls, WPS .et, or an encrypted workbook */
 };
 enum xlsx_magic xlsx_sniff(const char *data, size_t len);
 
@@ -41,15 +41,15 @@ struct xlsx_range {
 };
 
 struct xlsx_sheet {
-    char *name;                 /* the sheet read */
+    char *name; /* the sheet read */
     /* Its rows with a value, each with the same number of fields, fields[0]
      * being column A; a row's line is its row number. Hidden rows are left
      * out; a vertically merged cell's value is in every row of the group
      * (its first column); horizontal merges are left to the reader. */
     struct csv *table;
-    struct xlsx_range *merges;  /* every merged range whose top-left cell has a value */
+    struct xlsx_range *merges; /* every merged range whose top-left cell has a value */
     size_t nmerges;
-    size_t hidden_rows;         /* hidden rows with a value, left out */
+    size_t hidden_rows; /* hidden rows with a value, left out */
 };
 
 /* Reads the sheet named want (NULL: the first visible one) of the workbook

@@ -11,7 +11,7 @@
 #include "xlsx.h"
 
 #define XLSX_LAST_ROW 1048576u
-#define XLSX_LAST_COL 16384u    /* XFD */
+#define XLSX_LAST_COL 16384u /* XFD */
 
 enum xlsx_magic
 xlsx_sniff(const char *data, size_t len)
@@ -97,18 +97,18 @@ xlsx_ref_format(uint32_t row, uint32_t col, char out[12])
 bool
 xlsx_serial_date(double serial, bool date1904, struct ymd *out)
 {
-    if (!isfinite(serial) || serial < 0 || serial >= 2958466)   /* 9999-12-31 is 2958465 */
+    if (!isfinite(serial) || serial < 0 || serial >= 2958466) /* 9999-12-31 is 2958465 */
         return false;
     long s = (long)floor(serial);
     struct ymd base;
     if (date1904) {
         base = (struct ymd){ 1904, 1, 1 };
     } else if (s >= 61) {
-        base = (struct ymd){ 1899, 12, 30 };    /* past the day that never was */
+        base = (struct ymd){ 1899, 12, 30 }; /* past the day that never was */
     } else if (s >= 1 && s <= 59) {
         base = (struct ymd){ 1899, 12, 31 };
     } else {
-        return false;   /* 0 is "1900-01-00", 60 is "1900-02-29": no such days */
+        return false; /* 0 is "1900-01-00", 60 is "1900-02-29": no such days */
     }
     days_to_ymd(ymd_to_days(&base) + s, out);
     return out->y >= 1900 && out->y <= 9999;
@@ -121,12 +121,12 @@ xlsx_format_number(double v, char *out, size_t outlen)
         snprintf(out, outlen, "%s", "NaN");
         return;
     }
-    if (v == 0) {           /* and -0 */
+    if (v == 0) { /* and -0 */
         snprintf(out, outlen, "0");
         return;
     }
     double a = fabs(v);
-    if (a >= 1e15) {        /* past 15 digits only the integer part means anything */
+    if (a >= 1e15) { /* past 15 digits only the integer part means anything */
         snprintf(out, outlen, "%.0f", v);
         return;
     }
@@ -166,14 +166,14 @@ xlsx_numfmt_kind(int id, const char *code)
     bool date = false, time = false;
     for (const char *p = code; *p; p++) {
         switch (*p) {
-        case '"': {         /* literal text */
+        case '"': { /* literal text */
             const char *q = strchr(p + 1, '"');
             if (q == NULL)
                 return date ? 1 : time ? 2 : 0;
             p = q;
             break;
         }
-        case '[': {         /* [Red], [$-804], [h] (elapsed: not a clock) */
+        case '[': { /* [Red], [$-804], [h] (elapsed: not a clock) */
             const char *q = strchr(p + 1, ']');
             if (q == NULL)
                 return date ? 1 : time ? 2 : 0;
@@ -182,19 +182,26 @@ xlsx_numfmt_kind(int id, const char *code)
         }
         case '\\':
         case '_':
-        case '*':           /* an escaped or padding character */
+        case '*': /* an escaped or padding character */
             if (p[1] != '\0')
                 p++;
             break;
-        case ';':           /* only the first section decides */
+        case ';': /* only the first section decides */
             return date ? 1 : time ? 2 : 0;
-        case 'y': case 'Y': case 'd': case 'D':
+        case 'y':
+        case 'Y':
+        case 'd':
+        case 'D':
             date = true;
             break;
-        case 'h': case 'H': case 's': case 'S':
+        case 'h':
+        case 'H':
+        case 's':
+        case 'S':
             time = true;
             break;
-        case 'm': case 'M':     /* month, or minute next to h or s: either is a date-time format */
+        case 'm':
+        case 'M': /* month, or minute next to h or s: either is a date-time format */
             date = date || !time;
             break;
         default:

@@ -39,7 +39,7 @@ struct cell {
 /* The whole read: the container, what the workbook says, and the cells. */
 struct wb {
     zip_t *zip;
-    size_t inflated;            /* bytes of every part read so far */
+    size_t inflated; /* bytes of every part read so far */
     char *err;
     size_t errlen;
     bool failed;
@@ -52,7 +52,7 @@ struct wb {
     /* styles.xml: each cellXfs entry's kind of number (xlsx_numfmt_kind) */
     uint8_t *xf_kind;
     size_t nxf;
-    int *fmt_ids;               /* custom numFmts that are dates or times */
+    int *fmt_ids; /* custom numFmts that are dates or times */
     uint8_t *fmt_kinds;
     size_t nfmts;
     /* sharedStrings.xml and the cells' own text, one buffer */
@@ -63,7 +63,7 @@ struct wb {
     const char *sheet_name;
     struct cell *cells;
     size_t ncells, cells_cap;
-    uint32_t *hidden;           /* row numbers of hidden rows, ascending */
+    uint32_t *hidden; /* row numbers of hidden rows, ascending */
     size_t nhidden, hidden_cap;
     struct xlsx_range *merges;
     size_t nmerges, merges_cap;
@@ -81,8 +81,9 @@ void xlsx_fail(struct wb *wb, const char *fmt, ...) __attribute__((format(printf
 void xlsx_stop(struct part *pt);
 const char *xlsx_local(const char *name);
 const char *xlsx_attr(const char **atts, const char *name);
-bool xlsx_parse_part(struct wb *wb, const char *name, size_t cap, bool required, XML_StartElementHandler start,
-                     XML_EndElementHandler end, XML_CharacterDataHandler chars, struct part **ud);
+bool xlsx_parse_part(struct wb *wb, const char *name, size_t cap, bool required,
+                     XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler chars,
+                     struct part **ud);
 /* sharedStrings.xml (xlsx_sheet.c). */
 bool xlsx_read_strings(struct wb *wb, const char *part);
 /* The sheet's part into out's table (xlsx_sheet.c). */

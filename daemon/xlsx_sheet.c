@@ -18,8 +18,8 @@ struct text_state {
     struct part *pt;
     int depth_t, depth_rph;
     bool in_item;
-    size_t start;       /* where the item's text began in wb->text */
-    const char *where;  /* for messages: "a shared string" or the cell */
+    size_t start;      /* where the item's text began in wb->text */
+    const char *where; /* for messages: "a shared string" or the cell */
 };
 
 static void
@@ -39,8 +39,8 @@ text_end(struct text_state *ts)
     size_t n = b->len - ts->start;
     for (size_t i = 0; i < n;) {
         unsigned cp;
-        if (i + 7 <= n && s[i] == '_' && s[i + 1] == 'x' && s[i + 6] == '_'
-            && sscanf(s + i + 2, "%4x", &cp) == 1 && strspn(s + i + 2, "0123456789abcdefABCDEF") >= 4) {
+        if (i + 7 <= n && s[i] == '_' && s[i + 1] == 'x' && s[i + 6] == '_' &&
+            sscanf(s + i + 2, "%4x", &cp) == 1 && strspn(s + i + 2, "0123456789abcdefABCDEF") >= 4) {
             if (cp < 0x80) {
                 *w++ = (char)cp;
             } else if (cp < 0x800) {
@@ -91,7 +91,8 @@ text_chars(struct text_state *ts, const XML_Char *s, int len)
         return;
     }
     if (wb->text.len + (size_t)len > XLSX_MAX_TEXT) {
-        xlsx_fail(wb, "the sheet's text is more than %zu MiB; refused: 表格内容过大，已拒绝", XLSX_MAX_TEXT >> 20);
+        xlsx_fail(wb, "the sheet's text is more than %zu MiB; refused: 表格内容过大，已拒绝",
+                  XLSX_MAX_TEXT >> 20);
         xlsx_stop(ts->pt);
         return;
     }
@@ -124,7 +125,7 @@ sst_end(void *ud, const XML_Char *name)
     struct wb *wb = ts->pt->wb;
     const char *n = xlsx_local(name);
     if (strcmp(n, "si") == 0 && ts->in_item) {
-        if ((wb->nsst & (wb->nsst - 1)) == 0)   /* grow at powers of two */
+        if ((wb->nsst & (wb->nsst - 1)) == 0) /* grow at powers of two */
             wb->sst = xreallocarray(wb->sst, wb->nsst ? wb->nsst * 2 : 1, sizeof *wb->sst);
         wb->sst[wb->nsst++] = (uint32_t)ts->start;
         text_end(ts);
@@ -138,7 +139,6 @@ sst_chars(void *ud, const XML_Char *s, int len)
 {
     text_chars(ud, s, len);
 }
-
 
 bool
 xlsx_read_strings(struct wb *wb, const char *part)
@@ -157,16 +157,16 @@ truthy_attr(const char *v)
 
 struct sheet_state {
     struct part *pt;
-    struct text_state ts;       /* an inline string's text */
+    struct text_state ts; /* an inline string's text */
     bool in_data, in_c, in_v, in_is, has_f, has_v, row_hidden;
-    uint32_t row;               /* the current row's number */
-    uint32_t col;               /* the next cell's column when it has no r */
+    uint32_t row; /* the current row's number */
+    uint32_t col; /* the next cell's column when it has no r */
     uint32_t cell_row, cell_col;
     uint32_t last_row, last_col;
-    bool any;                   /* a cell was stored (last_* are set) */
+    bool any; /* a cell was stored (last_* are set) */
     char type[16];
     unsigned long style;
-    size_t vstart;              /* where the <v> text began in wb->text */
+    size_t vstart; /* where the <v> text began in wb->text */
 };
 
 static void
@@ -241,7 +241,7 @@ sheet_start(void *ud, const XML_Char *name, const XML_Char **atts)
         cell_start(s, atts);
     } else if (s->in_c && strcmp(n, "v") == 0) {
         s->in_v = s->has_v = true;
-        wb->text.len = s->vstart;   /* a second <v> replaces the first */
+        wb->text.len = s->vstart; /* a second <v> replaces the first */
         wb->text.data[wb->text.len] = '\0';
     } else if (s->in_c && strcmp(n, "f") == 0) {
         s->has_f = true;
@@ -281,15 +281,18 @@ cell_value(struct sheet_state *s, uint32_t *off)
     if (!s->has_v) {
         if (s->has_f) {
             cell_name(s, where, sizeof where);
-            xlsx_fail(wb, "%s holds a formula whose result was never saved (the workbook was written by a program, "
-                      "not Excel): open it in Excel or WPS and save it again; 公式没有保存计算结果，请用 Excel 或 "
-                      "WPS 打开后重新保存", where);
+            xlsx_fail(
+                wb,
+                "%s holds a formula whose result was never saved (the workbook was written by a program, "
+                "not Excel): open it in Excel or WPS and save it again; 公式没有保存计算结果，请用 Excel 或 "
+                "WPS 打开后重新保存",
+                where);
             return false;
         }
         return true;
     }
     if (v[0] == '\0' && strcmp(s->type, "inlineStr") != 0)
-        return true;    /* <v/>: an empty result */
+        return true; /* <v/>: an empty result */
     if (strcmp(s->type, "s") == 0) {
         char *end;
         unsigned long i = strtoul(v, &end, 10);
@@ -323,11 +326,11 @@ cell_value(struct sheet_state *s, uint32_t *off)
             xlsx_format_number(d, num, sizeof num);
         }
     } else if (strcmp(s->type, "d") == 0 && strlen(v) >= 10 && v[4] == '-' && v[7] == '-') {
-        snprintf(num, sizeof num, "%.10s", v);     /* ISO 8601: the day */
+        snprintf(num, sizeof num, "%.10s", v); /* ISO 8601: the day */
     } else {
         if (b->len == s->vstart)
-            return true;        /* an empty string */
-        buf_putc(b, '\0');      /* str, inlineStr, e (#N/A …): the text as it is */
+            return true;   /* an empty string */
+        buf_putc(b, '\0'); /* str, inlineStr, e (#N/A …): the text as it is */
         *off = (uint32_t)s->vstart;
         return true;
     }
@@ -363,10 +366,11 @@ cell_end(struct sheet_state *s)
         cell_name(s, where, sizeof where);
         xlsx_fail(wb, "%s is past column %d; a ledger has fewer columns; refused", where, XLSX_MAX_COLS);
     } else if (wb->ncells == XLSX_MAX_CELLS) {
-        xlsx_fail(wb, "sheet %s has more than %d cells with a value; refused: 单元格过多，已拒绝", wb->sheet_name,
-                  XLSX_MAX_CELLS);
+        xlsx_fail(wb, "sheet %s has more than %d cells with a value; refused: 单元格过多，已拒绝",
+                  wb->sheet_name, XLSX_MAX_CELLS);
     } else if (wb->text.len > XLSX_MAX_TEXT) {
-        xlsx_fail(wb, "the sheet's text is more than %zu MiB; refused: 表格内容过大，已拒绝", XLSX_MAX_TEXT >> 20);
+        xlsx_fail(wb, "the sheet's text is more than %zu MiB; refused: 表格内容过大，已拒绝",
+                  XLSX_MAX_TEXT >> 20);
     }
     if (wb->failed) {
         xlsx_stop(s->pt);
@@ -502,7 +506,7 @@ build_table(struct wb *wb, struct xlsx_sheet *out)
     t->fieldv = xcalloc(nrows * ncols + 1, sizeof *t->fieldv);
     t->rows = xcalloc(nrows + 1, sizeof *t->rows);
     for (size_t i = 0; i < nrows * ncols; i++)
-        t->fieldv[i] = t->text;     /* "" */
+        t->fieldv[i] = t->text; /* "" */
     last = 0;
     for (size_t i = 0; i < wb->ncells; i++) {
         const struct cell *c = &wb->cells[i];

@@ -23,14 +23,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const struct csv *t = s.table;
         for (size_t i = 0; i < t->nrows; i++) {
             if (t->rows[i].nfields != t->rows[0].nfields || (i > 0 && t->rows[i].line <= t->rows[i - 1].line))
-                abort();    /* every row as wide, in sheet order */
+                abort(); /* every row as wide, in sheet order */
             for (size_t c = 0; c < t->rows[i].nfields; c++)
                 if (t->rows[i].fields[c] == NULL)
                     abort();
         }
         xlsx_sheet_free(&s);
     } else if (err[0] == '\0') {
-        abort();            /* refused without a reason */
+        abort(); /* refused without a reason */
     }
     char *copy = malloc(size + 1);
     if (copy == NULL)

@@ -29,8 +29,8 @@ test_refs(void **state)
     assert_true(xlsx_ref_parse("XFD1048576", &r, &c));
     assert_int_equal(r, 1048576);
     assert_int_equal(c, 16383);
-    static const char *const bad[] = { "", "A", "1", "A0", "a1", "XFE1", "A1048577", "AAAA1", "A01", "A1B",
-                                       "$A$1", "A-1", " A1" };
+    static const char *const bad[] = { "",      "A",   "1",   "A0",   "a1",  "XFE1", "A1048577",
+                                       "AAAA1", "A01", "A1B", "$A$1", "A-1", " A1" };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_false(xlsx_ref_parse(bad[i], &r, &c));
     char out[12];
@@ -59,7 +59,7 @@ test_ranges(void **state)
     assert_true(xlsx_range_parse("E5", &g));
     assert_int_equal(g.r2, 5);
     assert_int_equal(g.c2, 4);
-    assert_false(xlsx_range_parse("B4:A3", &g));    /* backwards */
+    assert_false(xlsx_range_parse("B4:A3", &g)); /* backwards */
     assert_false(xlsx_range_parse("A3:", &g));
     assert_false(xlsx_range_parse("A3:B4:C5", &g));
     assert_false(xlsx_range_parse(NULL, &g));
@@ -85,11 +85,11 @@ test_serial_dates(void **state)
     (void)state;
     assert_serial(1, false, "1900-01-01");
     assert_serial(59, false, "1900-02-28");
-    assert_serial(60, false, NULL);         /* Lotus's 1900-02-29 */
+    assert_serial(60, false, NULL); /* Lotus's 1900-02-29 */
     assert_serial(61, false, "1900-03-01");
     assert_serial(0, false, NULL);
     assert_serial(46096, false, "2026-03-15");
-    assert_serial(46096.75, false, "2026-03-15");   /* the time does not move the day */
+    assert_serial(46096.75, false, "2026-03-15"); /* the time does not move the day */
     assert_serial(2958465, false, "9999-12-31");
     assert_serial(2958466, false, NULL);
     assert_serial(-1, false, NULL);
@@ -137,7 +137,7 @@ test_number_formats(void **state)
     assert_int_equal(xlsx_numfmt_kind(164, "[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy"), 1);
     assert_int_equal(xlsx_numfmt_kind(164, "h:mm:ss"), 2);
     assert_int_equal(xlsx_numfmt_kind(164, "#,##0.00"), 0);
-    assert_int_equal(xlsx_numfmt_kind(164, "#,##0.00\"万元\""), 0);      /* quoted letters */
+    assert_int_equal(xlsx_numfmt_kind(164, "#,##0.00\"万元\""), 0); /* quoted letters */
     assert_int_equal(xlsx_numfmt_kind(164, "0.00_);[Red]\\(0.00\\)"), 0);
     assert_int_equal(xlsx_numfmt_kind(164, "General"), 0);
     assert_int_equal(xlsx_numfmt_kind(164, "0%"), 0);
@@ -200,9 +200,17 @@ static const char strings[] =
 static char *
 workbook_with(const char *sheet, size_t *len)
 {
-    const char *parts[] = { "xl/workbook.xml", workbook, "xl/_rels/workbook.xml.rels", rels,
-                            "xl/styles.xml", styles, "xl/sharedStrings.xml", strings,
-                            "xl/worksheets/sheet1.xml", sheet, NULL };
+    const char *parts[] = { "xl/workbook.xml",
+                            workbook,
+                            "xl/_rels/workbook.xml.rels",
+                            rels,
+                            "xl/styles.xml",
+                            styles,
+                            "xl/sharedStrings.xml",
+                            strings,
+                            "xl/worksheets/sheet1.xml",
+                            sheet,
+                            NULL };
     return make_zip(parts, len);
 }
 
@@ -236,20 +244,20 @@ test_workbook(void **state)
     assert_string_equal(r[0].fields[2], "");
     assert_string_equal(r[0].fields[3], "a\rb");
     assert_int_equal(r[1].line, 2);
-    assert_string_equal(r[1].fields[0], "涧西区");          /* rich text runs, no phonetic run */
-    assert_string_equal(r[1].fields[1], "2026-03-15");      /* 1904 system, custom date format */
+    assert_string_equal(r[1].fields[0], "涧西区");     /* rich text runs, no phonetic run */
+    assert_string_equal(r[1].fields[1], "2026-03-15"); /* 1904 system, custom date format */
     assert_string_equal(r[1].fields[2], "1234.5");
-    assert_int_equal(r[2].line, 4);                         /* row 3 is hidden */
-    assert_string_equal(r[2].fields[0], "涧西区");          /* merged down A2:A4 */
+    assert_int_equal(r[2].line, 4);                /* row 3 is hidden */
+    assert_string_equal(r[2].fields[0], "涧西区"); /* merged down A2:A4 */
     assert_string_equal(r[2].fields[1], "TRUE");
     assert_string_equal(r[2].fields[2], "#N/A");
-    assert_string_equal(r[2].fields[3], "");                /* styled, no value */
+    assert_string_equal(r[2].fields[3], ""); /* styled, no value */
     assert_int_equal(s.nmerges, 1);
     xlsx_sheet_free(&s);
 
     assert_false(xlsx_read(data, len, "没有", &s, err, sizeof err));
     assert_non_null(strstr(err, "no sheet named '没有' (its sheets: 表一 (hidden: 备用))"));
-    assert_true(xlsx_read(data, len, "备用", &s, err, sizeof err));    /* hidden, but named */
+    assert_true(xlsx_read(data, len, "备用", &s, err, sizeof err)); /* hidden, but named */
     xlsx_sheet_free(&s);
     free(data);
 }
@@ -272,7 +280,8 @@ test_refusals(void **state)
 {
     (void)state;
     assert_refused("<!DOCTYPE w [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;\">]>"
-                   "<worksheet xmlns=\"" MAIN_NS "\"><sheetData><row><c t=\"inlineStr\"><is><t>&b;</t></is></c>"
+                   "<worksheet xmlns=\"" MAIN_NS
+                   "\"><sheetData><row><c t=\"inlineStr\"><is><t>&b;</t></is></c>"
                    "</row></sheetData></worksheet>",
                    "xl/worksheets/sheet1.xml has a DOCTYPE declaration");
     assert_refused("<worksheet xmlns=\"" MAIN_NS "\"><sheetData><row r=\"7\"><c r=\"C7\"><f>1+1</f></c></row>"
@@ -291,7 +300,8 @@ test_refusals(void **state)
                    "</row></sheetData></worksheet>",
                    "past column 1024");
     assert_refused("<worksheet xmlns=\"" MAIN_NS "\"><sheetData><row r=\"2\"><c r=\"A2\"><v>1</v></c>"
-                   "</row>", "not well-formed XML");
+                   "</row>",
+                   "not well-formed XML");
 }
 
 static void
@@ -300,8 +310,8 @@ test_not_a_workbook(void **state)
     (void)state;
     struct xlsx_sheet s;
     char err[400] = "";
-    const char *parts[] = { "content.xml", "<office/>", "mimetype", "application/vnd.oasis.opendocument.spreadsheet",
-                            NULL };
+    const char *parts[] = { "content.xml", "<office/>", "mimetype",
+                            "application/vnd.oasis.opendocument.spreadsheet", NULL };
     size_t len;
     char *data = make_zip(parts, &len);
     assert_false(xlsx_read(data, len, NULL, &s, err, sizeof err));
@@ -319,14 +329,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_refs),
-        cmocka_unit_test(test_ranges),
-        cmocka_unit_test(test_serial_dates),
-        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_number_formats),
-        cmocka_unit_test(test_workbook),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_not_a_workbook),
+        cmocka_unit_test(test_refs),           cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_serial_dates),   cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_number_formats), cmocka_unit_test(test_workbook),
+        cmocka_unit_test(test_refusals),       cmocka_unit_test(test_not_a_workbook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
