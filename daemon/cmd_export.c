@@ -15,6 +15,7 @@
 #include "ac_config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "cmd_filter.h"
@@ -22,6 +23,8 @@
 #include "csv.h"
 #include "daemon.h"
 #include "db.h"
+#include "export_xlsx.h"
+#include "sign.h"
 #include "util.h"
 #include "values.h"
 
@@ -62,7 +65,84 @@ static const struct col milestone_cols[] = {
 struct export_job {
     struct cmd_ctx *ctx;
     const struct col *cols;
+    bool xlsx;                  /* --xlsx: a workbook, with the light when the rows have one */
 };
+
+/* ---- --xlsx ------------------------------------------------------------------ */
+
+struct xlsx_rows {
+    const PGresult *res;
+    const struct col *cols;
+    size_t ncols;               /* of cols; a light column may follow */
+};
+
+/* The cell as the CSV export writes it (labels, 是/否), NULL when empty. */
+static const char *
+xlsx_cell(const void *arg, size_t row, size_t col)
+{
+    const struct xlsx_rows *x = arg;
+    if (PQgetisnull(x->res, (int)row, (int)col))
+        return NULL;
+    const char *v = PQgetvalue(x->res, (int)row, (int)col);
+    if (col >= x->ncols)
+        return v;               /* the light: green | yellow | red */
+    switch (x->cols[col].kind) {
+    case COL_ENUM:
+        return enum_label_zh(v);
+    case COL_BOOL:
+        return v[0] == 't' ? "是" : "否";
+    default:
+        return v;
+    }
+}
+
+/* A plain column is a number (年度, 节点ID), money (万元) or a date. */
+static enum export_cell
+xlsx_kind(const struct col *c)
+{
+    if (c->kind != COL_PLAIN)
+        return XCELL_TEXT;
+    if (strstr(c->header, "万元"))
+        return XCELL_MONEY;
+    if (strcmp(c->header, "年度") == 0 || strcmp(c->header, "节点ID") == 0)
+        return XCELL_NUMBER;
+    return XCELL_DATE;
+}
+
+/* Answers {"file_base64": "<the workbook>"}: keyprojctl writes its bytes. */
+static void
+reply_xlsx(struct export_job *job, const PGresult *res, size_t ncols)
+{
+    size_t n = ncols + ((size_t)PQnfields(res) > ncols);     /* the light, when selected */
+    const char **headers = xcalloc(n + 1, sizeof *headers);
+    enum export_cell *kinds = xcalloc(n + 1, sizeof *kinds);
+    for (size_t c = 0; c < ncols; c++) {
+        headers[c] = job->cols[c].header;
+        kinds[c] = xlsx_kind(&job->cols[c]);
+    }
+    if (n > ncols) {
+        headers[ncols] = "亮灯";
+        kinds[ncols] = XCELL_LIGHT;
+    }
+    struct xlsx_rows rows = { res, job->cols, ncols };
+    const struct export_table t = { job->cols == project_cols ? "项目" : "节点", n, (size_t)PQntuples(res),
+                                    headers, kinds, xlsx_cell, &rows };
+    struct buf b;
+    buf_init(&b);
+    char err[256];
+    if (export_xlsx(&t, &b, err, sizeof err)) {
+        size_t cap = (b.len + 2) / 3 * 4 + 1;
+        char *b64 = xmalloc(cap);
+        size_t len = sign_base64_encode((const unsigned char *)b.data, b.len, b64, cap);
+        cmd_reply(job->ctx, json_pack("{s:s%}", "file_base64", b64, len));
+        free(b64);
+    } else {
+        cmd_error(job->ctx, "internal", NULL, "the workbook could not be made: %s", err);
+    }
+    buf_free(&b);
+    free(headers);
+    free(kinds);
+}
 
 static void
 on_rows(void *arg, const PGresult *res, const char *err)
@@ -76,6 +156,11 @@ on_rows(void *arg, const PGresult *res, const char *err)
     size_t ncols = 0;
     while (job->cols[ncols].header)
         ncols++;
+    if (job->xlsx) {
+        reply_xlsx(job, res, ncols);
+        free(job);
+        return;
+    }
     struct buf b;
     buf_init(&b);
     buf_puts(&b, UTF8_BOM);
@@ -135,6 +220,7 @@ export_projects(const struct cmd_call *c)
         return;
     }
     job->cols = project_cols;
+    job->xlsx = cmd_flag(c->a, "xlsx");
     const char *params[2 + FILTER_N] = { category, status };
     cmd_filters_params(&f, params + 2);
     char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 3);
@@ -144,7 +230,7 @@ export_projects(const struct cmd_call *c)
         " trim_scale(p.total_investment), trim_scale(p.annual_plan),"
         " to_char(p.planned_start, 'YYYY-MM-DD'), to_char(p.planned_end, 'YYYY-MM-DD'),"
         " to_char(p.actual_start, 'YYYY-MM-DD'), to_char(p.actual_end, 'YYYY-MM-DD'),"
-        " p.completes_this_year"
+        " p.completes_this_year, p.light"
         " FROM project p JOIN county co ON co.id = p.county_id LEFT JOIN unit pu ON pu.id = p.unit_id"
         " LEFT JOIN person l ON l.id = p.leader_id LEFT JOIN person k ON k.id = p.contact_id"
         " WHERE ($1::text IS NULL OR p.category = $1) AND ($2::text IS NULL OR p.status = $2)%s"
@@ -171,6 +257,7 @@ export_milestones(const struct cmd_call *c)
     char today[11];
     cmd_today(c->ctx, today);
     job->cols = milestone_cols;
+    job->xlsx = cmd_flag(c->a, "xlsx");
     const char *params[2 + FILTER_N] = { today, status };
     cmd_filters_params(&f, params + 2);
     char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 3);
@@ -193,22 +280,24 @@ export_milestones(const struct cmd_call *c)
 /* ---- the command ----------------------------------------------------------- */
 
 static const struct cmd_opt projects_opts[] = {
-    CMD_FILTER_OPTS, { "category", true }, { "status", true }, { NULL, false },
+    CMD_FILTER_OPTS, { "category", true }, { "status", true }, { "xlsx", false }, { NULL, false },
 };
 /* A milestone has a kind, not a category. */
-static const struct cmd_opt milestones_opts[] = { CMD_FILTER_OPTS, { "status", true }, { NULL, false } };
+static const struct cmd_opt milestones_opts[] = {
+    CMD_FILTER_OPTS, { "status", true }, { "xlsx", false }, { NULL, false },
+};
 
 static const struct cmd_entry export_subs[] = {
     {
         .name = "projects",
-        .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--category K] [--status S]",
+        .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--category K] [--status S] [--xlsx]",
         .level = LEVEL_OPERATOR,
         .opts = projects_opts,
         .run = export_projects,
     },
     {
         .name = "milestones",
-        .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--status pending|done|waived|overdue]",
+        .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--status pending|done|waived|overdue] [--xlsx]",
         .level = LEVEL_OPERATOR,
         .opts = milestones_opts,
         .run = export_milestones,
@@ -218,8 +307,8 @@ static const struct cmd_entry export_subs[] = {
 
 const struct cmd_entry cmd_export_entry = {
     .name = "export",
-    .summary = "the ledger as a CSV file for Excel (UTF-8 with BOM, Chinese headers) that import takes back unchanged; "
-        "keyprojctl export projects > 项目.csv",
+    .summary = "the ledger as a CSV file for Excel (UTF-8 with BOM, Chinese headers), or with --xlsx an Excel "
+        "workbook, that import takes back unchanged; keyprojctl export projects [--xlsx] > 项目.csv|项目.xlsx",
     .level = LEVEL_OPERATOR,
     .flags = CMD_NEEDS_DB,
     .subs = export_subs,

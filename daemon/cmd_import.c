@@ -1,5 +1,5 @@
 /* cmd_import: `import projects|milestones|reports|plans|approvals|problems` with the file as
- * the request body. Validation happens here in full before the database
+ * the request body (CSV text, or an .xlsx workbook: import.c tells). Validation happens here in full before the database
  * sees anything; then, in one transaction on a connection of the import's
  * own (sql/functions/import.sql):
  *
@@ -110,6 +110,11 @@ reply_done(struct import_job *job, json_t *out)
     json_object_set_new(out, "encoding", json_string(text_encoding_name(job->res.encoding)));
     if (json_array_size(job->res.ignored) > 0)
         json_object_set(out, "ignored_columns", job->res.ignored);
+    if (job->res.sheet) {           /* a workbook: which sheet, and the hidden rows left out */
+        json_object_set_new(out, "format", json_string("xlsx"));
+        json_object_set_new(out, "sheet", json_string(job->res.sheet));
+        json_object_set_new(out, "hidden_rows_skipped", json_integer((json_int_t)job->res.hidden_rows));
+    }
     log_info("import done", "req=%lu user=%s kind=%s dry_run=%d rows=%zu", ctx->request_id,
              log_q(ctx->user), import_kind_name(job->kind), job->dry_run, job->nrows);
     cmd_reply(ctx, json_incref(out));
@@ -303,7 +308,7 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     char today[11];
     cmd_today(ctx, today);
     const struct import_rules rules = { ctx->d->cfg->import_code_re, ctx->d->cfg->import_code_pattern, today };
-    import_parse_copy(kind, body, ctx->body_len, enc, &rules, &job->res);
+    import_parse_copy_sheet(kind, body, ctx->body_len, enc, cmd_opt(a, "sheet"), &rules, &job->res);
     ctx->body_len = 0;
     if (job->res.fatal) {
         cmd_error(ctx, "invalid", NULL, "%s; nothing was imported", job->res.fatal);
@@ -331,14 +336,16 @@ import_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 static const struct cmd_opt import_opts[] = {
     { "dry-run", false },
     { "encoding", true },
+    { "sheet", true },
     { NULL, false },
 };
 
 const struct cmd_entry cmd_import_entry = {
     .name = "import",
     .usage = "projects|milestones|reports|plans|approvals|problems FILE|- [--dry-run] "
-        "[--encoding auto|utf-8|gb18030]",
-    .summary = "load a spreadsheet (CSV); all rows or none, re-importing changes nothing",
+        "[--encoding auto|utf-8|gb18030] [--sheet NAME]",
+    .summary = "load a spreadsheet (CSV, or an Excel .xlsx: its first visible sheet or --sheet NAME); "
+        "all rows or none, re-importing changes nothing",
     .level = LEVEL_ADMIN,
     .flags = CMD_NEEDS_DB | CMD_BODY,
     .min_pos = 1,

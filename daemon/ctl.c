@@ -57,10 +57,10 @@ struct body_cmd {
     const char *usage;
 };
 
-static const char *const import_value_opts[] = { "--encoding", NULL };
+static const char *const import_value_opts[] = { "--encoding", "--sheet", NULL };
 
 static const struct body_cmd body_cmds[] = {
-    { "import", 2, import_value_opts, "import KIND FILE|- [--dry-run] [--encoding ENC]" },
+    { "import", 2, import_value_opts, "import KIND FILE|- [--dry-run] [--encoding ENC] [--sheet NAME]" },
 };
 
 struct ctl_opts {
@@ -616,6 +616,61 @@ write_all(int fd, const char *data, size_t len)
     return CTL_CONTINUE;
 }
 
+/* A workbook (export --xlsx): {"file_base64": "…"} and nothing else. */
+static const json_t *
+base64_file_of(const json_t *data)
+{
+    const json_t *f = json_object_get(data, "file_base64");
+    return json_object_size(data) == 1 && json_is_string(f) ? f : NULL;
+}
+
+/* Decodes standard base64 into out; false on anything else. */
+static bool
+base64_decode(const char *in, size_t len, struct buf *out)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    uint32_t acc = 0;
+    int bits = 0;
+    while (len > 0 && in[len - 1] == '=')
+        len--;
+    buf_reserve(out, len / 4 * 3 + 3);
+    for (size_t i = 0; i < len; i++) {
+        const char *p = in[i] ? strchr(alphabet, in[i]) : NULL;
+        if (p == NULL)
+            return false;
+        acc = (acc << 6) | (uint32_t)(p - alphabet);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out->data[out->len++] = (char)((acc >> bits) & 0xFF);
+        }
+    }
+    out->data[out->len] = '\0';
+    return true;
+}
+
+/* Writes a workbook's bytes to standard output, never to a terminal. */
+static int
+write_base64_file(const json_t *file)
+{
+    struct buf bytes;
+    int rc = CTL_EXIT_OK;
+    if (isatty(STDOUT_FILENO)) {
+        complain("the answer is an Excel workbook; send it to a file, e.g. keyprojctl export projects --xlsx "
+                 "> 台账.xlsx");
+        return CTL_EXIT_FAILED;
+    }
+    buf_init(&bytes);
+    if (!base64_decode(json_string_value(file), json_string_length(file), &bytes)) {
+        complain("unreadable answer from keyprojd: the workbook is not base64");
+        rc = CTL_EXIT_UNREACHABLE;
+    } else if (write_all(STDOUT_FILENO, bytes.data, bytes.len) != CTL_CONTINUE) {
+        rc = CTL_EXIT_FAILED;
+    }
+    buf_free(&bytes);
+    return rc;
+}
+
 /* "usage" and "unknown_command" are the caller's mistake, like a local
  * usage error; every other refusal is a failed command. */
 static int
@@ -665,6 +720,8 @@ show_answer(const struct buf *answer, enum ctl_format f, const struct ctl_lang *
             ctl_put_visible(&err, jerr.text, strlen(jerr.text), false);
         buf_putc(&err, '\n');
         rc = CTL_EXIT_UNREACHABLE;
+    } else if (f != CTL_JSON && base64_file_of(json_object_get(root, "data")) != NULL) {
+        rc = write_base64_file(base64_file_of(json_object_get(root, "data")));
     } else if (json_is_true(json_object_get(root, "ok"))) {
         const json_t *data = json_object_get(root, "data");
         /* A file (export) goes out byte for byte, but never raw to a

@@ -866,6 +866,7 @@ put_detail(struct buf *err, const json_t *d, const struct ctl_lang *lang, struct
 {
     const json_t *line = json_object_get(d, "line");
     const json_t *col = json_object_get(d, "column");
+    const json_t *cell = json_object_get(d, "cell");     /* a workbook's: "sheet 台账, cell C17" */
     const json_t *msg = json_object_get(d, "message");
     bool located = false;
 
@@ -873,7 +874,13 @@ put_detail(struct buf *err, const json_t *d, const struct ctl_lang *lang, struct
     if (!json_is_object(d)) {
         value_text(scratch, d, true);
     } else {
-        if (line != NULL && !json_is_null(line)) {
+        if (json_is_string(cell)) {
+            buf_puts(scratch, tr(lang, "sheet "));
+            value_text(scratch, json_object_get(d, "sheet"), false);
+            buf_puts(scratch, tr(lang, ", cell "));
+            value_text(scratch, cell, false);
+            located = true;
+        } else if (line != NULL && !json_is_null(line)) {
             buf_puts(scratch, tr(lang, "line "));
             value_text(scratch, line, false);
             located = true;

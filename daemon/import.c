@@ -13,9 +13,11 @@
 
 #include "csv.h"
 #include "import.h"
+#include "import_header.h"
 #include "text.h"
 #include "util.h"
 #include "values.h"
+#include "xlsx.h"
 
 enum ftype {
     F_TEXT, F_CODE, F_YEAR, F_LEVEL, F_SECTOR, F_CATEGORY, F_STATUS, F_DATE, F_AMOUNT,
@@ -41,17 +43,18 @@ static const struct field project_fields[] = {
     { "status", F_STATUS, false, "状态|项目状态" },
     { "owner", F_TEXT, false, "建设单位|业主单位|项目单位" },
     { "unit", F_TEXT, false, "责任单位" },
-    { "leader", F_TEXT, false, "分包领导|分包市领导|联系领导" },
-    { "leader_title", F_TEXT, false, "领导职务|职务" },
-    { "leader_mobile", F_PHONE, false, "联系电话|领导电话|手机" },
+    { "leader", F_TEXT, false, "分包领导|分包市领导|联系领导|分包领导/姓名|分包市领导/姓名" },
+    { "leader_title", F_TEXT, false, "领导职务|职务|分包领导/职务|分包市领导/职务" },
+    { "leader_mobile", F_PHONE, false, "联系电话|领导电话|手机|分包领导/联系电话|分包领导/电话" },
     { "contact", F_TEXT, false, "联系人" },
-    { "contact_mobile", F_PHONE, false, "联系人电话|联系人手机" },
+    { "contact_mobile", F_PHONE, false, "联系人电话|联系人手机|联系人/联系电话|联系人/电话|联系人/手机" },
     { "total_investment", F_AMOUNT, false, "总投资" },
-    { "annual_plan", F_AMOUNT, false, "年度计划投资|年度计划|年度投资计划" },
-    { "planned_start", F_DATE, false, "计划开工|计划开工时间|计划开工日期" },
-    { "planned_end", F_DATE, false, "计划竣工|计划竣工时间|计划竣工日期" },
-    { "actual_start", F_DATE, false, "实际开工|实际开工时间|实际开工日期" },
-    { "actual_end", F_DATE, false, "实际竣工|实际竣工时间|实际竣工日期" },
+    { "annual_plan", F_AMOUNT, false, "年度计划投资|年度计划|年度投资计划|计划投资/年度|计划投资/全年|计划投资/本年度|"
+                                      "年度计划投资/全年|投资计划/年度" },
+    { "planned_start", F_DATE, false, "计划开工|计划开工时间|计划开工日期|计划开竣工时间/开工|计划时间/开工" },
+    { "planned_end", F_DATE, false, "计划竣工|计划竣工时间|计划竣工日期|计划开竣工时间/竣工|计划时间/竣工" },
+    { "actual_start", F_DATE, false, "实际开工|实际开工时间|实际开工日期|实际开竣工时间/开工|实际时间/开工" },
+    { "actual_end", F_DATE, false, "实际竣工|实际竣工时间|实际竣工日期|实际开竣工时间/竣工|实际时间/竣工" },
     { "completes_this_year", F_BOOL, false, "当年竣工|是否当年竣工" },
     { NULL, 0, false, NULL },
 };
@@ -169,6 +172,12 @@ add_error(struct import_result *r, long line, const char *column, const char *fm
     json_object_set_new(e, "line", json_integer(line));
     json_object_set_new(e, "column", column ? json_string(column) : json_null());
     json_object_set_new(e, "message", json_string(m));
+    if (r->sheet != NULL && r->at_col > 0 && line > 0) {   /* a workbook's cell: "C17" */
+        char ref[12];
+        xlsx_ref_format((uint32_t)line, (uint32_t)(r->at_col - 1), ref);
+        json_object_set_new(e, "sheet", json_string(r->sheet));
+        json_object_set_new(e, "cell", json_string(ref));
+    }
     json_array_append_new(r->errors, e);
     free(m);
 }
@@ -177,11 +186,15 @@ void
 import_add_error(struct import_result *r, long line, const char *canonical_column, const char *message)
 {
     const char *col = NULL;
+    size_t at = r->at_col;
     if (canonical_column) {
         json_t *c = json_object_get(r->columns, canonical_column);
         col = c ? json_string_value(c) : canonical_column;
+        json_t *i = json_object_get(r->column_index, canonical_column);
+        r->at_col = i ? (size_t)json_integer_value(i) + 1 : 0;
     }
     add_error(r, line, col, "%s", message);
+    r->at_col = at;
 }
 
 /* ---- headers ----------------------------------------------------------- */
@@ -205,9 +218,11 @@ normalize_header(const char *h)
     char *s = buf_steal(&b);
     static const char *const units[] = { "（万元）", "(万元)", "（亿元）", "(亿元)" };
     for (size_t i = 0; i < ARRAY_LEN(units); i++) {
-        size_t n = strlen(s), u = strlen(units[i]);
-        if (n > u && strcmp(s + n - u, units[i]) == 0)
-            s[n - u] = '\0';
+        /* anywhere, for a parent's unit too: 计划投资（万元）/年度 */
+        size_t u = strlen(units[i]);
+        char *at;
+        while ((at = strstr(s, units[i])) != NULL && (at != s || at[u] != '\0'))
+            memmove(at, at + u, strlen(at + u) + 1);
     }
     return s;
 }
@@ -230,6 +245,79 @@ header_matches(const struct field *f, const char *norm)
     return false;
 }
 
+/* The field a header cell names, by its whole (normalized) name; or, for
+ * a child under its parent ("项目基本情况/项目名称"), by the child's name
+ * alone: not for a year or a month, which the parent qualifies
+ * (计划投资/年度 is no 年度). -1: none. */
+static int
+field_of(const struct field *fields, const char *norm, bool whole)
+{
+    const char *name = norm;
+    if (!whole) {
+        const char *slash = strrchr(norm, '/');
+        if (slash == NULL || slash[1] == '\0')
+            return -1;
+        name = slash + 1;
+    }
+    for (size_t f = 0; fields[f].name; f++)
+        if (header_matches(&fields[f], name) && (whole || (fields[f].type != F_YEAR && fields[f].type != F_MONTH)))
+            return (int)f;
+    return -1;
+}
+
+/* Fills col_field (-1: ignored) for every cell of h: whole names first,
+ * then children alone for the fields no whole name took. */
+static void
+match_header(const struct field *fields, const struct csv_row *h, int *col_field)
+{
+    bool taken[IMPORT_MAX_FIELDS] = { false };
+    char **norm = xcalloc(h->nfields + 1, sizeof *norm);
+    for (size_t c = 0; c < h->nfields; c++) {
+        norm[c] = normalize_header(h->fields[c]);
+        col_field[c] = norm[c][0] ? field_of(fields, norm[c], true) : -1;
+        if (col_field[c] >= 0)
+            taken[col_field[c]] = true;
+    }
+    for (size_t c = 0; c < h->nfields; c++) {
+        int f = col_field[c] < 0 && norm[c][0] ? field_of(fields, norm[c], false) : -1;
+        if (f >= 0 && !taken[f])
+            col_field[c] = f;
+        free(norm[c]);
+    }
+    free(norm);
+}
+
+/* import_header_find's measure: the cells naming a field, and whether the
+ * required ones are all there, once each. */
+static size_t
+header_score(const void *ctx, const struct csv_row *h, bool *complete)
+{
+    const struct field *fields = ctx;
+    int *col_field = xcalloc(h->nfields + 1, sizeof(int));
+    bool seen[IMPORT_MAX_FIELDS] = { false }, dup = false;
+    size_t n = 0;
+    match_header(fields, h, col_field);
+    for (size_t c = 0; c < h->nfields; c++) {
+        if (col_field[c] < 0)
+            continue;
+        dup = dup || seen[col_field[c]];
+        seen[col_field[c]] = true;
+        n++;
+    }
+    *complete = !dup;
+    for (size_t f = 0; fields[f].name; f++)
+        *complete = *complete && (!fields[f].required || seen[f]);
+    free(col_field);
+    return n;
+}
+
+/* "line 3", or in a workbook "sheet 台账, row 3"; new. */
+static char *
+where_new(const struct import_result *r, size_t line)
+{
+    return r->sheet ? xasprintf("sheet %s, row %zu", r->sheet, line) : xasprintf("line %zu", line);
+}
+
 /* Maps each header cell to a field index (-1: ignored). Returns false and
  * sets r->fatal when a required column is missing or one appears twice. */
 static bool
@@ -238,46 +326,47 @@ map_header(const struct field *fields, const struct csv_row *h, int *col_field, 
     size_t nf = 0;
     while (fields[nf].name)
         nf++;
+    char *at = where_new(r, h->line);
     for (size_t c = 0; c < h->nfields; c++) {
         struct text_hidden hid;
         if (text_find_hidden(h->fields[c], strlen(h->fields[c]), &hid)) {
-            r->fatal = xasprintf("line %zu, column %zu of the header: character %zu is U+%04X, a %s; "
+            r->fatal = xasprintf("%s, column %zu of the header: character %zu is U+%04X, a %s; "
                                  "it cannot be seen, so it is refused (retype the header)",
-                                 h->line, c + 1, hid.nth, hid.cp, hid.what);
+                                 at, c + 1, hid.nth, hid.cp, hid.what);
+            free(at);
             return false;
         }
     }
     int *seen = xcalloc(nf, sizeof(int));
     bool ok = true;
+    match_header(fields, h, col_field);
     for (size_t c = 0; c < h->nfields; c++) {
-        char *norm = normalize_header(h->fields[c]);
-        col_field[c] = -1;
-        for (size_t f = 0; f < nf && norm[0]; f++) {
-            if (!header_matches(&fields[f], norm))
-                continue;
-            if (seen[f] && ok) {
-                r->fatal = xasprintf("line %zu: columns %zu and %zu are both '%s' (%s)", h->line,
-                                     (size_t)seen[f], c + 1, h->fields[c], fields[f].name);
-                ok = false;
-            }
-            seen[f] = (int)c + 1;
-            col_field[c] = (int)f;
-            json_object_set_new(r->columns, fields[f].name, json_string(h->fields[c]));
+        int f = col_field[c];
+        if (f < 0) {
+            if (h->fields[c][0] != '\0')
+                json_array_append_new(r->ignored, json_string(h->fields[c]));
+            continue;
         }
-        if (col_field[c] < 0 && h->fields[c][0] != '\0')
-            json_array_append_new(r->ignored, json_string(h->fields[c]));
-        free(norm);
+        if (seen[f] && ok) {
+            r->fatal = xasprintf("%s: columns %zu and %zu are both '%s' (%s)", at, (size_t)seen[f], c + 1,
+                                 h->fields[c], fields[f].name);
+            ok = false;
+        }
+        seen[f] = (int)c + 1;
+        json_object_set_new(r->columns, fields[f].name, json_string(h->fields[c]));
+        json_object_set_new(r->column_index, fields[f].name, json_integer((json_int_t)c));
     }
     for (size_t f = 0; f < nf && ok; f++) {
         if (fields[f].required && !seen[f]) {
             const char *a = fields[f].aliases;
             const char *bar = strchr(a, '|');
-            r->fatal = xasprintf("line %zu: missing column %.*s (%s)", h->line,
+            r->fatal = xasprintf("%s: missing column %.*s (%s)", at,
                                  (int)(bar ? (size_t)(bar - a) : strlen(a)), a, fields[f].name);
             ok = false;
         }
     }
     free(seen);
+    free(at);
     return ok;
 }
 
@@ -681,6 +770,7 @@ convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, cons
         const struct field *f = &fields[col_field[c]];
         const char *cell = c < row->nfields ? row->fields[c] : "";
         w->set[col_field[c]] = true;
+        r->at_col = c + 1;
         if (!cell_visible(cell, w->line, header->fields[c], r))
             continue;
         char *t = trim(cell, f->type == F_TEXT);
@@ -693,6 +783,7 @@ convert_row(enum import_kind kind, const struct csv_row *row, size_t ncols, cons
         }
         free(t);
     }
+    r->at_col = 0;
     check_row(kind, w, r);
     return r->nerrors == before;
 }
@@ -747,28 +838,67 @@ row_copy(const struct row *w, size_t ord, struct buf *out)
     buf_putc(out, '\n');
 }
 
+#define SAVE_AS_XLSX "in Excel, 文件 → 另存为 → Excel 工作簿 (*.xlsx) (File → Save As → Excel Workbook); " \
+    "in WPS, 另存为 → Excel 文件 (*.xlsx)"
+
+/* The file as a table: CSV text, or a sheet of a workbook (then r->sheet
+ * and r->hidden_rows are set, and *sheet_out holds the merged ranges).
+ * NULL with r->fatal set. data is freed as soon as it is read when owned. */
+static struct csv *
+read_table(const char *data, size_t len, bool owned, enum text_encoding enc, const char *sheet,
+           struct import_result *r, struct xlsx_sheet *sheet_out)
+{
+    char err[512];
+    struct csv *csv = NULL;
+    enum xlsx_magic magic = xlsx_sniff(data, len);
+    if (magic == XLSX_MAGIC_OLE2) {
+        r->fatal = xstrdup("this is an Excel 97-2003 workbook (.xls), a WPS table (.et) or a password-protected "
+                           "workbook, which keyproj does not read; save it as .xlsx without a password — "
+                           SAVE_AS_XLSX " — and import that (这是 .xls/.et 或加密的工作簿，无法导入：请另存为 "
+                           ".xlsx 后再导入)");
+    } else if (magic == XLSX_MAGIC_ZIP) {
+        if (xlsx_read(data, len, sheet, sheet_out, err, sizeof err)) {
+            csv = sheet_out->table;
+            sheet_out->table = NULL;
+            r->sheet = xstrdup(sheet_out->name);
+            r->hidden_rows = sheet_out->hidden_rows;
+            r->encoding = ENC_UTF8;
+        } else {
+            r->fatal = xstrdup(err);
+        }
+    } else if (sheet != NULL) {
+        r->fatal = xasprintf("--sheet %s names a sheet of a workbook (.xlsx), but this file is text (CSV)", sheet);
+    } else {
+        size_t ulen = 0;
+        char *text = text_to_utf8(data, len, enc, &ulen, &r->encoding, err, sizeof err);
+        if (owned)
+            free((char *)data);
+        owned = false;
+        if (text == NULL)
+            r->fatal = xstrdup(err);
+        else if ((csv = csv_parse_owned(text, ulen, err, sizeof err)) == NULL)    /* takes text */
+            r->fatal = xstrdup(err);
+    }
+    if (owned)
+        free((char *)data);
+    return csv;
+}
+
 /* data is freed as soon as it is converted when owned is true. */
 static void
-parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text_encoding enc,
+parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text_encoding enc, const char *sheet,
       const struct import_rules *rules, struct import_result *r, struct buf *copy)
 {
     memset(r, 0, sizeof *r);
     r->rows = copy ? NULL : json_array();
     r->errors = json_array();
     r->columns = json_object();
+    r->column_index = json_object();
     r->ignored = json_array();
-    char err[256];
-    size_t ulen = 0;
-    char *text = text_to_utf8(data, len, enc, &ulen, &r->encoding, err, sizeof err);
-    if (owned)
-        free((char *)data);
-    if (text == NULL) {
-        r->fatal = xstrdup(err);
-        return;
-    }
-    struct csv *csv = csv_parse_owned(text, ulen, err, sizeof err);    /* takes text */
+    struct xlsx_sheet wbs = { 0 };
+    struct csv *csv = read_table(data, len, owned, enc, sheet, r, &wbs);
     if (csv == NULL) {
-        r->fatal = xstrdup(err);
+        xlsx_sheet_free(&wbs);
         return;
     }
     /* Excel writes an empty sheet row above the table as ",,,,": skip it
@@ -777,16 +907,21 @@ parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text
     while (first < csv->nrows && row_blank(&csv->rows[first]))
         first++;
     if (first == csv->nrows) {
-        r->fatal = xstrdup("the file is empty: expected a header row and data rows");
+        r->fatal = r->sheet ? xasprintf("sheet %s is empty: expected a header row and data rows", r->sheet)
+                            : xstrdup("the file is empty: expected a header row and data rows");
         csv_free(csv);
+        xlsx_sheet_free(&wbs);
         return;
     }
-    const struct csv_row *header = &csv->rows[first];
+    /* The header may sit below title rows, over two rows. */
+    struct import_header hd;
+    import_header_find(csv, first, wbs.merges, wbs.nmerges, header_score, kind_fields[kind], &hd);
+    const struct csv_row *header = &hd.row;
     int *col_field = xcalloc(header->nfields + 1, sizeof(int));
     struct row w = { 0 };
     w.nf = import_ncolumns(kind);
     if (map_header(kind_fields[kind], header, col_field, r)) {
-        for (size_t i = first + 1; i < csv->nrows; i++) {
+        for (size_t i = hd.data_from; i < csv->nrows; i++) {
             if (row_blank(&csv->rows[i]))
                 continue;
             bool ok = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, rules, r, &w);
@@ -803,23 +938,32 @@ parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text
             r->fatal = xstrdup("the file has a header but no data rows");
     }
     free(col_field);
+    import_header_free(&hd);
     csv_free(csv);
+    xlsx_sheet_free(&wbs);
 }
 
 void
 import_parse(enum import_kind kind, const char *data, size_t len, enum text_encoding enc,
              const struct import_rules *rules, struct import_result *r)
 {
-    parse(kind, data, len, false, enc, rules, r, NULL);
+    parse(kind, data, len, false, enc, NULL, rules, r, NULL);
 }
 
 void
 import_parse_copy(enum import_kind kind, char *data, size_t len, enum text_encoding enc,
                   const struct import_rules *rules, struct import_result *r)
 {
+    import_parse_copy_sheet(kind, data, len, enc, NULL, rules, r);
+}
+
+void
+import_parse_copy_sheet(enum import_kind kind, char *data, size_t len, enum text_encoding enc, const char *sheet,
+                        const struct import_rules *rules, struct import_result *r)
+{
     struct buf b;
     buf_init(&b);
-    parse(kind, data, len, true, enc, rules, r, &b);
+    parse(kind, data, len, true, enc, sheet, rules, r, &b);
     if (r->nerrors == 0 && r->fatal == NULL) {
         r->copy_len = b.len;
         r->copy = buf_steal(&b);
@@ -848,6 +992,8 @@ import_result_free(struct import_result *r)
 {
     free(r->fatal);
     free(r->copy);
+    free(r->sheet);
+    json_decref(r->column_index);
     json_decref(r->rows);
     json_decref(r->errors);
     json_decref(r->columns);

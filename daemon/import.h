@@ -1,5 +1,6 @@
 /* import: turns the bytes of a spreadsheet's CSV (any of the header
- * spellings people use, Chinese or English values, UTF-8 or GB18030) into
+ * spellings people use, Chinese or English values, UTF-8 or GB18030), or
+ * of a sheet of an Excel workbook (.xlsx, read by xlsx.c), into
  * canonical rows for keyproj_import() in SQL. Pure: it validates every row
  * and reports every problem, and never touches the database. */
 #ifndef KEYPROJ_IMPORT_H
@@ -33,6 +34,13 @@ struct import_result {
     json_t *columns;        /* canonical name → header as written in the file */
     json_t *ignored;        /* headers not used */
     enum text_encoding encoding;
+    /* A workbook (.xlsx): the sheet read (NULL for CSV text), its hidden
+     * rows left out; errors then name the sheet and the cell ("C17"), a
+     * line being the sheet's row number. */
+    char *sheet;
+    size_t hidden_rows;
+    json_t *column_index;   /* canonical name → the column's index (0: A) */
+    size_t at_col;          /* private: the column being read, plus 1 */
 };
 
 /* What a site adds to the checks (import = { … } in keyprojd.conf). */
@@ -58,6 +66,12 @@ void import_parse(enum import_kind kind, const char *data, size_t len, enum text
  * made: a large file costs about three times its size at the peak. */
 void import_parse_copy(enum import_kind kind, char *data, size_t len, enum text_encoding enc,
                        const struct import_rules *rules, struct import_result *out);
+/* import_parse_copy for a workbook too: data beginning PK\3\4 is read as
+ * .xlsx, from the sheet named sheet (NULL: the first visible one); an .xls
+ * (or WPS .et) is refused with what to do instead. A sheet with CSV text
+ * is an error. */
+void import_parse_copy_sheet(enum import_kind kind, char *data, size_t len, enum text_encoding enc,
+                             const char *sheet, const struct import_rules *rules, struct import_result *out);
 /* The kind's columns (canonical names), in COPY order: i from 0 until NULL. */
 size_t import_ncolumns(enum import_kind kind);
 const char *import_column(enum import_kind kind, size_t i);

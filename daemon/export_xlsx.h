@@ -1,0 +1,36 @@
+/* export_xlsx: a table (a header and rows of text from the database) as an
+ * Excel workbook written with libxlsxwriter: frozen header row, autofilter,
+ * columns as wide as their text (CJK counts two), money and dates as real
+ * numbers and dates with their formats, lights as red/yellow/green fills.
+ * The workbook is made in a private temporary directory that is removed on
+ * every path; what comes back is its bytes. */
+#ifndef KEYPROJ_EXPORT_XLSX_H
+#define KEYPROJ_EXPORT_XLSX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+enum export_cell {
+    XCELL_TEXT,   /* as it is */
+    XCELL_NUMBER, /* a whole number (年度, an id) */
+    XCELL_MONEY,  /* 万元, #,##0.00 */
+    XCELL_DATE,   /* YYYY-MM-DD, shown yyyy-mm-dd */
+    XCELL_LIGHT,  /* green | yellow | red, shown 绿 黄 红 on its colour */
+};
+
+struct export_table {
+    const char *sheet;
+    size_t ncols, nrows;
+    const char *const *headers;
+    const enum export_cell *kinds;
+    /* The text of a cell, NULL when empty. */
+    const char *(*cell)(const void *ctx, size_t row, size_t col);
+    const void *ctx;
+};
+
+/* Appends the workbook's bytes to out; false with a message in err. */
+bool export_xlsx(const struct export_table *t, struct buf *out, char *err, size_t errlen);
+
+#endif
