@@ -295,6 +295,7 @@ doc_start(struct evbuffer *out, const char *title, bool screen)
     if (screen)
         web_html_printf(out, "<meta http-equiv=\"refresh\" content=\"%d\">\n", PAGE_SCREEN_REFRESH);
     web_html_printf(out, "<title>%s · 重点项目</title>\n<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+                    "<link rel=\"icon\" href=\"data:,\">\n"
                     "</head>\n", title);
     evbuffer_add_printf(out, screen ? "<body class=\"scr\">\n" : "<body>\n");
 }

@@ -70,7 +70,7 @@ static const char app_css[] =
     ".scr header{background:#10294a;font-size:1.3em;justify-content:space-between;padding:.3em 1em}\n"
     ".scr main{max-width:none;padding:.2em .8em;columns:3;column-gap:.8em}\n"
     ".scr section{background:#132b4c;border-color:#24466f;margin:0 0 .5em;break-inside:avoid;padding:.3em .6em}\n"
-    ".scr #totals{column-span:all}.scr #by-sector{display:none}.scr table{font-size:.85em}.scr th,.scr td{padding:.1em .4em}\n"
+    ".scr #totals{column-span:all}.scr #by-sector{display:none}.scr .reds{font-size:.8em;margin:0}.scr table{font-size:.85em}.scr th,.scr td{padding:.1em .4em}\n"
     ".scr .kpi{padding:.2em .5em}.scr .kpi b{font-size:1.4em}\n"
     ".scr th{background:#1b3a63;color:#e8eef7}.scr th,.scr td{border-color:#24466f}.scr a{color:#9ecbff}\n"
     ".scr .kpi{background:#132b4c;border-color:#24466f}.scr .kpi span,.scr figcaption,.scr .note{color:#9fb3cc}\n"
@@ -281,7 +281,7 @@ reds_section(struct page *p, struct evbuffer *out, const json_t *rows)
         evbuffer_add_printf(out, "<ul class=\"reds\">\n");
     const json_t *r;
     json_array_foreach(rows, i, r) {
-        if (i >= (page_screen(p) ? 8 : 50))
+        if (i >= (page_screen(p) ? 5 : 50))
             break;
         web_html_printf(out, "<li><span class=\"dot red\"></span><a href=\"/project/%u\">%s</a></li>\n",
                         jstr(r, "project"), jstr(r, "message"));
