@@ -242,7 +242,7 @@ cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fm
     ctx->result = code;
     if (ctx->may_write)
         status_cache_invalidate(ctx->d, true);
-    if (audit_refusal_code(code))
+    if (audit_refusal_code(code) && !ctx->unaudited)
         audit_refusal(ctx->d, ctx->uid, ctx->user, ctx->level, ctx->tok.argc > 0 ? ctx->tok.argv[0] : NULL, code,
                       msg, ctx->request_id);
     json_t *e = json_pack("{s:s, s:s}", "code", code, "message", msg);

@@ -64,6 +64,8 @@ struct cmd_ctx {
     double started;
     const char *result;     /* for the log line: "ok" or the error code */
     bool may_write;         /* its answer drops status's cached counts (status_cache.h) */
+    bool unaudited;         /* the dashboard's: a bad query parameter is not a refusal to audit, and a page
+                             * never writes */
 };
 
 struct cmd_entry;

@@ -210,7 +210,7 @@ render_digest_alert(const struct receiver *rv, const struct alert_view *a, const
     char *said = wording_digest_title(payload, &today);
     const char *title = said != NULL ? said : json_string_value(json_object_get(payload, "title"));
     struct digest_view d = { .id = id, .title = title, .created_at = a->created_at, .sent_at = a->sent_at,
-                             .alerts = views, .n_alerts = n };
+                             .alerts = views, .n_alerts = n, .base_url = a->base_url };
     bool ok = render_digest(rv, &d, (int64_t)(clock_now(NULL) * 1000), rq, err, errlen);
     free(said);
     free(views);
@@ -230,6 +230,7 @@ render_row(struct claimer *cl, const PGresult *res, int row)
     struct alert_view v;
     view_of(res, row, &v, &payload);
     v.sent_at = dq_now(cl->q);      /* the words are said as of the daemon's clock */
+    v.base_url = cl->q->d->cfg->web_base_url;
     if (rv != NULL && !dq_is_chat(rv))
         snprintf(at->webhook_id, sizeof at->webhook_id, "msg_%lld", (long long)v.id);
     char err[200];
@@ -312,7 +313,7 @@ group_take(const struct receiver *rv, const struct alert_view *views, size_t lef
     if (left == 1)
         return 1;
     struct digest_view d = { .id = "g", .created_at = when, .sent_at = sent_at, .alerts = views, .n_alerts = left,
-                             .part = 99, .parts = 99 };
+                             .part = 99, .parts = 99, .base_url = views[0].base_url };
     struct render_request rq;
     char err[200];
     size_t take = left;
@@ -363,6 +364,7 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
     for (size_t i = 0; i < n; i++) {
         view_of(res, rows_in[i], &vin[i], &payloads[i]);
         vin[i].sent_at = sent_at;
+        vin[i].base_url = cl->q->d->cfg->web_base_url;
     }
     size_t *order = xreallocarray(NULL, n + 1, sizeof *order);
     render_digest_order(vin, n, sent_at, order);
@@ -410,7 +412,8 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
             char id[48];
             snprintf(id, sizeof id, "g%s", PQgetvalue(res, rows[at_row], 0));
             struct digest_view d = { .id = id, .created_at = when, .sent_at = sent_at, .alerts = &views[at_row],
-                                     .n_alerts = take, .part = part + 1, .parts = parts };
+                                     .n_alerts = take, .part = part + 1, .parts = parts,
+                                     .base_url = views[at_row].base_url };
             ok = render_digest(rv, &d, now_ms, &rq, err, sizeof err);
         }
         struct attempt *at = attempt_new(cl, rv->name, res, rows + at_row, take);

@@ -233,6 +233,20 @@ clean_dup(const char *s)
     return buf_steal(&b);
 }
 
+/* s percent-encoded but for RFC 3986's unreserved characters: one part
+ * of a link's path (a project code is ASCII, but a city's own may not be). */
+static void
+put_url_part(struct buf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '.' || *p == '_' || *p == '~')
+            buf_putc(b, (char)*p);
+        else
+            buf_printf(b, "%%%02X", *p);
+    }
+}
+
 /* Moves the line into the message's items (the line is left empty). */
 static void
 add_item(struct render_msg *m, struct buf *line)
@@ -353,6 +367,14 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
         buf_printf(&b, "编号：%" PRId64, a->id);
     put_time(&b, a->created_at);
     add_item(m, &b);
+    const char *code = jstr(a->data, "project", "code");
+    if (a->base_url != NULL && code != NULL) {
+        buf_puts(&b, "详情：");
+        buf_puts(&b, a->base_url);
+        buf_puts(&b, "project/");
+        put_url_part(&b, code);
+        add_item(m, &b);
+    }
 
     if (str_eq(a->light, "red") || a->tier >= 1)
         mention_project(m, a->data, str_eq(a->light, "red"));
@@ -532,6 +554,12 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
     if (d->lead != NULL) {
         free(m->lead);
         m->lead = clean_dup(d->lead);
+    }
+    if (d->base_url != NULL) {
+        buf_puts(&b, m->lead);
+        buf_printf(&b, "｜详情：%s", d->base_url);
+        free(m->lead);
+        m->lead = buf_steal(&b);
     }
 
     size_t *order = xreallocarray(NULL, d->n_alerts + 1, sizeof *order);

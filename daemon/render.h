@@ -39,6 +39,9 @@ struct alert_view {
     /* New since the receiver's last digest: a digest lists it first and
      * says so. */
     bool fresh;
+    /* web.base_url ("https://…/", ending in '/'), or NULL: the message
+     * ends with a link to the project's page, 详情：BASE/project/CODE. */
+    const char *base_url;
 };
 
 /* Several alerts sent as one message (chat robots get one per window). */
@@ -53,6 +56,9 @@ struct digest_view {
      * backlog summary lists only its worst alerts and says the rest) */
     const char *lead;
     int part, parts;        /* parts > 1: the title says "（part/parts）" */
+    /* web.base_url, or NULL: the lead line ends with a link to the
+     * dashboard's 总览 (the lines link nothing: they are cut to size). */
+    const char *base_url;
 };
 
 #define RENDER_MAX_HEADERS 8

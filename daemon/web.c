@@ -29,13 +29,17 @@
 #include "web.h"
 #include "web_html.h"
 #include "web_metrics.h"
+#include "web_pages.h"
 
 /* Refusals (too many connections, too slow) are logged at most this often
  * per peer address, with a count of those held back. */
 #define REFUSAL_LOG_SECONDS 10
 
-/* Nothing may be loaded from anywhere, nor the page framed or posted. */
-#define HTML_CSP "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+/* Nothing may be loaded from anywhere but the stylesheet (/static/app.css)
+ * and images in the page itself (the charts are inline SVG); no script at
+ * all, no inline style, nor the page framed or posted. */
+#define HTML_CSP "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; " \
+    "form-action 'none'; frame-ancestors 'none'"
 
 /* One bound address: metrics.listen's, or web.listen's own. */
 struct web_site {
@@ -71,6 +75,7 @@ struct web {
     struct web_conn *conns;
     int nconns;                     /* the ones checked (evcon known) */
     struct web_metrics *metrics;
+    struct web_pages *pages;
     struct throttle refusals;       /* log lines, per peer address */
 };
 
@@ -112,41 +117,7 @@ web_reply_text(struct evhttp_request *req, int code, const char *reason, const c
     web_reply(req, code, reason, "text/plain; charset=utf-8", text, strlen(text));
 }
 
-static void
-reply_html(struct evhttp_request *req, int code, const char *reason, struct evbuffer *page)
-{
-    size_t len = evbuffer_get_length(page);
-    web_reply(req, code, reason, "text/html; charset=utf-8", (const char *)evbuffer_pullup(page, -1), len);
-}
-
-/* A page's frame around its body (already escaped where it must be). */
-static void
-page_start(struct evbuffer *page, const char *title)
-{
-    evbuffer_add_printf(page, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
-                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-    web_html_escape(page, title);
-    evbuffer_add_printf(page, "</title>\n</head>\n<body>\n");
-}
-
-static void
-page_end(struct evbuffer *page)
-{
-    evbuffer_add_printf(page, "</body>\n</html>\n");
-}
-
 /* ---- pages ----------------------------------------------------------------- */
-
-static void
-serve_home(struct web *w, struct web_site *site, struct evhttp_request *req)
-{
-    struct evbuffer *page = evbuffer_new();
-    page_start(page, "重点项目");
-    evbuffer_add_printf(page, "<h1>重点项目</h1>\n<p>看板建设中。</p>\n");
-    page_end(page);
-    reply_html(req, 200, "OK", page);
-    evbuffer_free(page);
-}
 
 static void
 serve_metrics(struct web *w, struct web_site *site, struct evhttp_request *req)
@@ -160,43 +131,25 @@ serve_health(struct web *w, struct web_site *site, struct evhttp_request *req)
     web_health_serve(w->metrics, req);
 }
 
-/* What each path serves. A page (page = true) is served only on the
- * dashboard's listener (web.listen), never on a metrics.listen of its own,
- * which may be open to a monitoring network. */
+/* What each path serves; every other path is the dashboard's
+ * (web_pages.c), served only on the dashboard's listener (web.listen),
+ * never on a metrics.listen of its own, which may be open to a monitoring
+ * network. */
 static const struct web_route {
     const char *path;
-    bool page;
     void (*serve)(struct web *w, struct web_site *site, struct evhttp_request *req);
 } routes[] = {
-    { "/metrics", false, serve_metrics },
-    { "/healthz", false, serve_health },
-    { "/", true, serve_home },
+    { "/metrics", serve_metrics },
+    { "/healthz", serve_health },
 };
 
 static const struct web_route *
-route_of(const struct web_site *site, const char *path)
+route_of(const char *path)
 {
     for (size_t i = 0; i < ARRAY_LEN(routes); i++)
-        if (strcmp(routes[i].path, path) == 0 && (!routes[i].page || site->pages))
+        if (strcmp(routes[i].path, path) == 0)
             return &routes[i];
     return NULL;
-}
-
-static void
-not_found(struct web_site *site, struct evhttp_request *req, const char *path)
-{
-    if (!site->pages) {
-        web_reply_text(req, 404, "Not Found", "not found: try /metrics or /healthz\n");
-        return;
-    }
-    struct evbuffer *page = evbuffer_new();
-    page_start(page, "没有这个页面");
-    evbuffer_add_printf(page, "<h1>没有这个页面</h1>\n<p><code>");
-    web_html_escape(page, path);
-    evbuffer_add_printf(page, "</code></p>\n<p><a href=\"/\">返回首页</a></p>\n");
-    page_end(page);
-    reply_html(req, 404, "Not Found", page);
-    evbuffer_free(page);
 }
 
 /* ---- requests -------------------------------------------------------------- */
@@ -251,11 +204,13 @@ on_request(struct evhttp_request *req, void *arg)
         web_reply_text(req, 400, "Bad Request", "bad request line\n");
         return;
     }
-    const struct web_route *r = route_of(site, path);
-    if (r == NULL)
-        not_found(site, req, path);
-    else
+    const struct web_route *r = route_of(path);
+    if (r != NULL)
         r->serve(w, site, req);
+    else if (site->pages)
+        web_pages_serve(w->pages, site, req, path);
+    else
+        web_reply_text(req, 404, "Not Found", "not found: try /metrics or /healthz\n");
 }
 
 /* ---- connections ----------------------------------------------------------- */
@@ -454,6 +409,7 @@ site_free(struct web_site *s)
         return;
     struct web *w = s->w;
     web_metrics_forget(w->metrics, s);
+    web_pages_forget(w->pages, s);
     evhttp_free(s->http);       /* closes its connections: on_close ends their records */
     struct web_conn *next;
     for (struct web_conn *c = w->conns; c; c = next) {
@@ -493,6 +449,7 @@ web_start(struct daemon *d, char *err, size_t errlen)
     struct web *w = xcalloc(1, sizeof *w);
     w->d = d;
     w->metrics = web_metrics_new(d);
+    w->pages = web_pages_new(d);
     w->refusals.window = REFUSAL_LOG_SECONDS;
     w->refusals.per_window = 1;
     d->web = w;
@@ -573,5 +530,6 @@ web_free(struct web *w)
     site_free(w->web_site);
     site_free(w->metrics_site);
     web_metrics_free(w->metrics);
+    web_pages_free(w->pages);
     free(w);
 }

@@ -1,10 +1,13 @@
-/* web_html: HTML escaping. Pure but for the evbuffer it appends to; it
+/* web_html: HTML escaping, and the printf every page writes with. Pure but for the evbuffer it appends to; it
  * never lets a byte through that could open markup or break the page's
  * UTF-8. */
 #include "ac_config.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
@@ -86,4 +89,64 @@ web_html_escape(struct evbuffer *out, const char *s)
         run = p;
     }
     evbuffer_add(out, run, (size_t)(p - run));
+}
+
+/* ---- the writer ------------------------------------------------------------ */
+
+static int
+unreserved(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+void
+web_url_escape(struct evbuffer *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (unreserved(*p)) {
+            evbuffer_add(out, p, 1);
+        } else {
+            char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+            evbuffer_add(out, e, 3);
+        }
+    }
+}
+
+void
+web_html_printf(struct evbuffer *out, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const char *run = fmt, *p = fmt;
+    while (*p) {
+        if (*p != '%') {
+            p++;
+            continue;
+        }
+        evbuffer_add(out, run, (size_t)(p - run));
+        p++;
+        int prec = -1;
+        bool plus = *p == '+';
+        if (plus)
+            p++;
+        if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
+            prec = p[1] - '0';
+            p += 2;
+        }
+        switch (*p) {
+        case 's': web_html_escape(out, va_arg(ap, const char *)); break;
+        case 'u': web_url_escape(out, va_arg(ap, const char *)); break;
+        case 'd': evbuffer_add_printf(out, "%d", va_arg(ap, int)); break;
+        case 'D': evbuffer_add_printf(out, "%lld", va_arg(ap, long long)); break;
+        case 'f': evbuffer_add_printf(out, plus ? "%+.*f" : "%.*f", prec < 0 ? 1 : prec, va_arg(ap, double)); break;
+        case '%': evbuffer_add(out, "%", 1); break;
+        default: abort();       /* a page's own format string is wrong */
+        }
+        p++;
+        run = p;
+    }
+    evbuffer_add(out, run, (size_t)(p - run));
+    va_end(ap);
 }

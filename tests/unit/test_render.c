@@ -339,6 +339,46 @@ test_feishu_exact(void **state)
     json_decref(data);
 }
 
+/* web.base_url set: an alert ends with its project's page, a digest's
+ * lead line with the 总览 (the goldens above have none). */
+static void digest_fixture(const json_t *data, struct alert_view al[3]);
+static void render_digest_ok(const char *type, const char *secret, const struct digest_view *d,
+                             struct render_request *rq);
+
+static void
+test_links_to_the_dashboard(void **state)
+{
+    (void)state;
+    static const char *const types[] = { "wecom", "dingtalk", "feishu", "json" };
+    json_t *data = fixture_data();
+    struct alert_view a = fixture_alert(data, "yellow", 0);
+    a.sent_at = SENT;
+    a.base_url = "https://xm.example.gov.cn/keyproj/";
+    for (size_t i = 0; i < 4; i++) {
+        struct receiver rv = rcv(types[i], strcmp(types[i], "wecom") == 0 ? WECOM_URL : "https://x.example/h",
+                                 strcmp(types[i], "json") == 0 ? SW_SECRET : NULL);
+        struct render_request rq;
+        render_ok(&rv, &a, NOW, &rq);
+        char name[64];
+        snprintf(name, sizeof name, "link-milestone.overdue.%s.json", types[i]);
+        if (strcmp(types[i], "json") != 0)
+            assert_non_null(strstr(rq.body, "详情：https://xm.example.gov.cn/keyproj/project/"));
+        assert_golden(name, rq.body);
+        render_request_free(&rq);
+    }
+    struct alert_view al[3];
+    digest_fixture(data, al);
+    struct digest_view d = { .id = "d_2026_11_03", .title = "涧西区每日汇总",
+                             .created_at = "2026-11-03T10:00:00Z", .sent_at = SENT,
+                             .alerts = al, .n_alerts = 3, .base_url = "https://xm.example.gov.cn/keyproj/" };
+    struct render_request rq;
+    render_digest_ok("dingtalk", NULL, &d, &rq);
+    assert_non_null(strstr(rq.body, "｜详情：https://xm.example.gov.cn/keyproj/"));
+    assert_golden("link-digest.dingtalk.json", rq.body);
+    render_request_free(&rq);
+    json_decref(data);
+}
+
 /* Three alerts, given yellow, red, none: digests list reds first. */
 static void
 digest_fixture(const json_t *data, struct alert_view al[3])
@@ -1022,6 +1062,7 @@ main(void)
         cmocka_unit_test(test_json_retry_keeps_id_and_body),
         cmocka_unit_test(test_test_message),
         cmocka_unit_test(test_wecom_markdown_exact),
+        cmocka_unit_test(test_links_to_the_dashboard),
         cmocka_unit_test(test_wecom_text_mentions_leader),
         cmocka_unit_test(test_digest_mentions_everyone_once),
         cmocka_unit_test(test_dingtalk_exact),
