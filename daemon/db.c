@@ -1,7 +1,12 @@
 /* db: libpq's asynchronous API driven by libevent. One statement in flight;
  * the rest wait in a FIFO. A lost connection fails what was queued (callers
  * decide whether to retry) and reconnects with capped exponential backoff.
- * Nothing here may block: no PQexec, no PQconnectdb. */
+ * A server that is not (or no longer) the primary — in recovery, shutting
+ * down, or read-only when the conninfo asks for read-write — is treated as
+ * lost, so that the next attempt (libpq walking a multi-host conninfo,
+ * target_session_attrs=primary by default) finds the primary after a
+ * failover. Nothing here may block: no PQexec, no PQconnectdb; the conninfo
+ * is libpq's to parse, never ours. */
 #include "ac_config.h"
 
 #include <stdlib.h>
@@ -40,6 +45,9 @@ struct db {
     struct event *fail_ev;     /* fails queued queries while down, off-stack */
     int backoff;               /* seconds before the next attempt */
     bool started;
+    bool checking;             /* connected; asking whether the server is a primary */
+    char unusable[256];        /* why the server is no use: drop it ("" while it is) */
+    bool want_rw;              /* target_session_attrs=read-write: a read-only primary is no use */
 
     struct db_query *head, *tail;
     struct db_query *inflight;
@@ -67,14 +75,43 @@ query_free(struct db_query *q)
     free(q);
 }
 
-/* libpq messages end in newlines and may span lines; keep the first line. */
+/* libpq messages end in newlines and may span lines: one line per host or
+ * address tried, each followed by indented hints. Keep the former, joined
+ * by "; ", so that a multi-host conninfo's status says why each failed. */
 static void
 set_last_error(struct db *db, const char *msg)
 {
-    strlcpy_k(db->last_error, msg ? msg : "", sizeof db->last_error);
-    char *nl = strchr(db->last_error, '\n');
-    if (nl)
-        *nl = '\0';
+    size_t n = 0, cap = sizeof db->last_error;
+    const char *line = msg ? msg : "";
+    db->last_error[0] = '\0';
+    while (*line != '\0' && n + 1 < cap) {
+        size_t len = strcspn(line, "\n");
+        if (len > 0 && line[0] != '\t' && line[0] != ' ') {
+            if (n > 0 && n + 2 < cap) {
+                memcpy(db->last_error + n, "; ", 2);
+                n += 2;
+            }
+            size_t take = len < cap - 1 - n ? len : cap - 1 - n;
+            memcpy(db->last_error + n, line, take);
+            n += take;
+            db->last_error[n] = '\0';
+        }
+        line += len;
+        if (*line == '\n')
+            line++;
+    }
+}
+
+bool
+db_sqlstate_unusable(const char *sqlstate, bool want_rw)
+{
+    if (sqlstate == NULL)
+        return false;
+    return (want_rw && strcmp(sqlstate, "25006") == 0) /* read_only_sql_transaction */
+           || strcmp(sqlstate, "57P01") == 0       /* admin_shutdown */
+           || strcmp(sqlstate, "57P02") == 0       /* crash_shutdown */
+           || strcmp(sqlstate, "57P03") == 0       /* cannot_connect_now */
+           || strncmp(sqlstate, "08", 2) == 0;     /* connection_exception */
 }
 
 static void
@@ -128,6 +165,8 @@ close_conn(struct db *db)
     }
     event_del(db->flush_ev);
     db->copying = false;
+    db->checking = false;
+    db->unusable[0] = '\0';
     if (db->conn) {
         PQfinish(db->conn);
         db->conn = NULL;
@@ -169,19 +208,111 @@ on_notice(void *arg, const char *message)
     log_debug("database notice", "notice=%s", log_q(line));
 }
 
+/* Where this connection went: with a multi-host conninfo, which host and
+ * port libpq settled on (never the password: PQhost/PQport hold none). */
+static void
+log_connected(struct db *db)
+{
+    const char *host = PQhost(db->conn), *port = PQport(db->conn);
+    log_info("database connected", "conn=%s host=%s port=%s server_version=%d", db->name,
+             log_q(host ? host : ""), log_q(port ? port : ""), PQserverVersion(db->conn));
+}
+
 static void
 connected(struct db *db)
 {
-    PQsetnonblocking(db->conn, 1);
-    PQsetNoticeProcessor(db->conn, on_notice, NULL);
+    db->checking = false;
     db->state = DB_UP;
     db->backoff = 1;
     db->last_error[0] = '\0';
     arm(db, EV_READ | EV_PERSIST);
-    log_info("database connected", "conn=%s server_version=%d", db->name, PQserverVersion(db->conn));
+    log_connected(db);
     if (db->on_state)
         db->on_state(db->arg, DB_UP);
     send_next(db);
+}
+
+/* The connection's target_session_attrs, as libpq took it ("" if none). */
+static void
+target_attrs(PGconn *conn, char *out, size_t size)
+{
+    out[0] = '\0';
+    PQconninfoOption *opts = PQconninfo(conn);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, "target_session_attrs") == 0 && o->val != NULL)
+            strlcpy_k(out, o->val, size);
+    PQconninfoFree(opts);
+}
+
+#define PRIMARY_CHECK_SQL "SELECT pg_is_in_recovery()"
+
+/* The connection is made: make sure that it is the primary before anyone
+ * is told it is up. libpq has checked when target_session_attrs is
+ * primary (keyprojd's default) or read-write; with anything else in the
+ * conninfo ("any" …) keyprojd asks. A standby is refused like a server
+ * that is down, and tried again with backoff: after a promotion it is the
+ * primary. A primary read-only by configuration (default_transaction_
+ * read_only) is taken, its refusals reported per statement, unless the
+ * conninfo asks for read-write. */
+static void
+connect_done(struct db *db)
+{
+    PQsetnonblocking(db->conn, 1);
+    PQsetNoticeProcessor(db->conn, on_notice, NULL);
+    char attrs[32];
+    target_attrs(db->conn, attrs, sizeof attrs);
+    db->want_rw = strcmp(attrs, "read-write") == 0;
+    if (db->want_rw || strcmp(attrs, "primary") == 0) {
+        connected(db);
+        return;
+    }
+    if (!PQsendQuery(db->conn, PRIMARY_CHECK_SQL)) {
+        lost(db, PQerrorMessage(db->conn));
+        return;
+    }
+    db->checking = true;
+    arm(db, EV_READ | EV_PERSIST);
+    flush(db);
+}
+
+/* The answer to PRIMARY_CHECK_SQL. */
+static void
+check_readable(struct db *db)
+{
+    if (!PQconsumeInput(db->conn)) {
+        lost(db, PQerrorMessage(db->conn));
+        return;
+    }
+    if (PQisBusy(db->conn))
+        return;
+    PGresult *res;
+    bool ok = false, standby = false;
+    char why[256] = "";
+    while ((res = PQgetResult(db->conn)) != NULL) {
+        if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+            ok = true;
+            standby = PQgetvalue(res, 0, 0)[0] == 't';
+        } else if (why[0] == '\0') {
+            strlcpy_k(why, PQresultErrorMessage(res), sizeof why);
+        }
+        PQclear(res);
+    }
+    const char *host = PQhost(db->conn), *port = PQport(db->conn);
+    if (!ok) {
+        lost(db, why[0] ? why : PQerrorMessage(db->conn));
+        return;
+    }
+    if (standby) {
+        char msg[512];
+        snprintf(msg, sizeof msg, "server %s port %s is a standby (in recovery): keyprojd needs the primary"
+                 " (list every server in database.conninfo, without target_session_attrs or with"
+                 " target_session_attrs=primary or read-write)", host ? host : "", port ? port : "");
+        log_warn("database server refused: a standby, not the primary", "conn=%s host=%s port=%s",
+                 db->name, log_q(host ? host : ""), log_q(port ? port : ""));
+        lost(db, msg);
+        return;
+    }
+    connected(db);
 }
 
 static void
@@ -195,7 +326,7 @@ connect_poll(struct db *db)
         arm(db, EV_WRITE);
         break;
     case PGRES_POLLING_OK:
-        connected(db);
+        connect_done(db);
         break;
     default:
         lost(db, PQerrorMessage(db->conn));
@@ -206,7 +337,13 @@ connect_poll(struct db *db)
 static void
 connect_begin(struct db *db)
 {
-    db->conn = PQconnectStart(db->conninfo);
+    /* keyprojd writes on every connection: unless the conninfo says
+     * otherwise, ask libpq for the primary, so that with several hosts it
+     * walks them to the one not in recovery (put before the conninfo,
+     * which overrides it: libpq takes the last value of a keyword). */
+    static const char *const keywords[] = { "target_session_attrs", "dbname", NULL };
+    const char *const values[] = { "primary", db->conninfo, NULL };
+    db->conn = PQconnectStartParams(keywords, values, 1);
     if (db->conn == NULL) {
         db->state = DB_CONNECTING;
         lost(db, "out of memory starting a connection");
@@ -299,6 +436,11 @@ take_result(struct db *db, PGresult *res)
         return;
     }
     if (st == PGRES_FATAL_ERROR) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        if (db->unusable[0] == '\0' && db_sqlstate_unusable(state, db->want_rw)) {
+            const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+            snprintf(db->unusable, sizeof db->unusable, "SQLSTATE %s: %s", state, m ? m : "");
+        }
         if (db->error == NULL) {
             const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
             const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
@@ -311,6 +453,22 @@ take_result(struct db *db, PGresult *res)
     if (db->result)
         PQclear(db->result);
     db->result = res;
+}
+
+/* A statement failed because the server cannot take writes any more
+ * (read-only, shutting down, the connection broken): a failover may have
+ * happened. Drop it; the reconnect finds the primary (libpq walks the
+ * conninfo's hosts, target_session_attrs picks the writable one), and
+ * everything the session held — LISTEN, the leader lock — is gone with it. */
+static void
+drop_unusable(struct db *db)
+{
+    char why[sizeof db->unusable];
+    strlcpy_k(why, db->unusable, sizeof why);
+    const char *host = PQhost(db->conn), *port = PQport(db->conn);
+    log_warn("database server no longer a usable primary: reconnecting", "conn=%s host=%s port=%s why=%s",
+             db->name, log_q(host ? host : ""), log_q(port ? port : ""), log_q(why));
+    lost(db, why);
 }
 
 static void
@@ -332,8 +490,12 @@ on_readable(struct db *db)
         take_result(db, res);
     }
     /* A callback above may already have lost the connection (conn NULL). */
-    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_BAD)
+    if (db->conn == NULL)
+        return;
+    if (PQstatus(db->conn) == CONNECTION_BAD)
         lost(db, PQerrorMessage(db->conn));
+    else if (db->unusable[0] && db->inflight == NULL)
+        drop_unusable(db);
 }
 
 static void
@@ -353,7 +515,12 @@ on_io(evutil_socket_t fd, short what, void *arg)
 {
     struct db *db = arg;
     if (db->state == DB_CONNECTING) {
-        connect_poll(db);
+        if (!db->checking)
+            connect_poll(db);
+        else if (what & EV_WRITE)
+            flush(db);
+        else
+            check_readable(db);
         return;
     }
     if (what & EV_WRITE) {
@@ -376,7 +543,7 @@ on_io(evutil_socket_t fd, short what, void *arg)
 static void
 send_next(struct db *db)
 {
-    if (db->state != DB_UP || db->inflight || db->head == NULL)
+    if (db->state != DB_UP || db->inflight || db->head == NULL || db->unusable[0])
         return;
     struct db_query *q = db->head;
     db->head = q->next;

@@ -52,6 +52,14 @@ struct db_query *db_copy_in(struct db *db, const char *sql, char *data, size_t l
  * the query itself still completes. */
 void db_cancel(struct db_query *q);
 
+/* True for an SQLSTATE that says the server is no longer of use or the
+ * connection is broken: 57P01/57P02/57P03 (shutting down, crashed, cannot
+ * connect now), class 08, and 25006 (read-only transaction) when want_rw
+ * (the conninfo asks for target_session_attrs=read-write: a writable
+ * server may be found elsewhere). db drops such a connection and
+ * reconnects; libpq then walks the conninfo's hosts to the primary. */
+bool db_sqlstate_unusable(const char *sqlstate, bool want_rw);
+
 /* Converts a query result to an array of objects (column names as keys,
  * numbers as numbers, booleans, json as json). Returns a new reference. */
 json_t *db_rows_json(const PGresult *res);

@@ -85,6 +85,8 @@ on_db_state(void *arg, enum db_state state)
         }
     } else {
         d->db_ready = false;
+        if (d->scan)
+            scan_db_lost(d->scan);
         notify_send("STATUS=database down, reconnecting");
     }
 }

@@ -659,6 +659,18 @@ on_listen(void *arg, const PGresult *res, const char *err)
 }
 
 void
+scan_db_lost(struct scanner *s)
+{
+    /* Whether the lock outlived the session cannot be known from here, and
+     * after a failover it did not (a promoted standby holds no session
+     * locks): stop acting as leader now; only the normal path, a try for
+     * the lock on the new session, makes this instance leader again. */
+    if (s->leader)
+        log_warn("leader no more: the database session was lost", "lock=%s", LEADER_LOCK);
+    s->leader = false;
+}
+
+void
 scan_db_ready(struct scanner *s)
 {
     /* LISTEN and the leader lock last as long as the session: again after

@@ -48,6 +48,8 @@ const char *scan_role(const struct scanner *s);
 /* The database is ready (connected and migrated): LISTEN, try for the
  * leader lock, and scan once leader. */
 void scan_db_ready(struct scanner *s);
+/* The main connection went down: the leader lock went with its session. */
+void scan_db_lost(struct scanner *s);
 /* A NOTIFY arrived on the daemon's connection. */
 void scan_notify(struct scanner *s, const char *channel);
 /* Something may have changed: scan now, or once more after the running one. */
