@@ -110,7 +110,18 @@ for v in "${VIEWS[@]}"; do
     keys=$(py 'list((d[0] if isinstance(d, list) else d).keys())' < "$T_DIR/c.json" | py '" ".join(k for k in d if not k.startswith("by_"))')
     expect_eq "$v under C: the headers are the keys" "$keys" \
         "$(cells "$T_DIR/c.txt" | py '" ".join(h for h in d["headers"])' | cut -d' ' -f1-"$(wc -w <<< "$keys")")"
-    cmp -s "$T_DIR/zh.json" "$T_DIR/c.json" || fail "$v --json differs between zh_CN.UTF-8 and C"
+    if [ "$v" = status ]; then
+        # (what moves between two calls: the clock, uptime, the scan and
+        # the queue; every other member is compared)
+        for f in zh c; do
+            py '{k: v for k, v in d.items() if k not in ("now", "uptime_seconds", "control_clients", "scanning",
+                 "last_scan_at", "last_scan_ms", "last_scan_examined", "last_scan_alerts", "delivery_oldest_s",
+                 "deliveries_pending")}' < "$T_DIR/$f.json" > "$T_DIR/$f.still.json"
+        done
+        cmp -s "$T_DIR/zh.still.json" "$T_DIR/c.still.json" || fail "$v --json differs between zh_CN.UTF-8 and C"
+    else
+        cmp -s "$T_DIR/zh.json" "$T_DIR/c.json" || fail "$v --json differs between zh_CN.UTF-8 and C"
+    fi
     cmp -s "$T_DIR/zh.csv" "$T_DIR/c.csv" || fail "$v --csv differs between zh_CN.UTF-8 and C"
     ok "$v --json and --csv are byte for byte the same under zh_CN.UTF-8 and C"
 done
