@@ -18,7 +18,7 @@
 
 extern const struct cmd_entry cmd_scan_entry, cmd_clock_entry;
 extern const struct cmd_entry cmd_help_entry, cmd_version_entry, cmd_status_entry,
-    cmd_import_entry, cmd_projects_entry, cmd_project_entry, cmd_milestones_entry, cmd_county_entry;
+    cmd_import_entry, cmd_projects_entry, cmd_project_entry, cmd_milestones_entry, cmd_county_entry, cmd_unit_entry;
 extern const struct cmd_entry cmd_overdue_entry, cmd_due_entry;
 extern const struct cmd_entry cmd_stats_entry, cmd_rank_entry;
 extern const struct cmd_entry cmd_done_entry, cmd_waive_entry, cmd_reschedule_entry, cmd_reopen_entry,
@@ -36,6 +36,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_project_entry,
     &cmd_milestones_entry,
     &cmd_county_entry,
+    &cmd_unit_entry,
     &cmd_overdue_entry,
     &cmd_due_entry,
     &cmd_stats_entry,

@@ -18,7 +18,7 @@
 #include "util.h"
 #include "values.h"
 
-extern const struct cmd_entry cmd_projects_entry, cmd_milestones_entry, cmd_county_entry;
+extern const struct cmd_entry cmd_projects_entry, cmd_milestones_entry, cmd_county_entry, cmd_unit_entry;
 
 /* ---- projects ---------------------------------------------------------- */
 
@@ -253,6 +253,51 @@ county_list(const struct cmd_call *c)
              " FROM county co ORDER BY co.grp, co.name",
              1, params, cmd_on_rows, c->ctx);
 }
+
+/* unit [list] | unit add NAME: the units (责任单位, 牵头部门) the ledger
+ * knows, and declaring one that is one character from a known one. */
+static void
+unit_add(const struct cmd_call *c)
+{
+    if (!cmd_has_text(c->a->pos[0])) {
+        cmd_usage_error(c, "the unit needs a name");
+        return;
+    }
+    const char *args[] = { c->a->pos[0] };
+    cmd_run_write(c->ctx, "keyproj_unit_add($1::text", 1, args);
+}
+
+static void
+unit_list(const struct cmd_call *c)
+{
+    char today[11];
+    cmd_today(c->ctx, today);
+    const char *params[] = { today };
+    db_query(c->ctx->d->db,
+             "SELECT u.name AS unit,"
+             " (SELECT count(*) FROM project p WHERE p.unit_id = u.id"
+             "   AND keyproj_on_list(p.archived_on, $1::date)) AS projects,"
+             " (SELECT count(*) FROM milestone m WHERE m.unit_id = u.id) AS milestones"
+             " FROM unit u ORDER BY u.name",
+             1, params, cmd_on_rows, c->ctx);
+}
+
+static const struct cmd_entry unit_subs[] = {
+    { .name = "list", .usage = "", .level = LEVEL_OPERATOR, .run = unit_list },
+    { .name = "add", .usage = "NAME", .level = LEVEL_ADMIN, .min_pos = 1, .max_pos = 1, .run = unit_add },
+    { .name = NULL },
+};
+
+const struct cmd_entry cmd_unit_entry = {
+    .name = "unit",
+    .summary = "the units the ledger knows (责任单位, 牵头部门): list, add (admin). An import or a command naming a "
+        "unit one character from a known one (市住健局 for 市住建局) is refused with a suggestion; add declares "
+        "such a unit when it is real",
+    .level = LEVEL_OPERATOR,
+    .flags = CMD_NEEDS_DB,
+    .subs = unit_subs,
+    .dflt = "list",
+};
 
 static const struct cmd_opt county_add_opts[] = { { "group", true }, { NULL, false } };
 

@@ -183,6 +183,8 @@ BEGIN
             format('time limit %s is before today (%s)', keyproj_ymd(p_limit), keyproj_ymd(p_today))
         WHEN p_limit < v_reported THEN
             format('time limit %s is before the reported date %s', keyproj_ymd(p_limit), keyproj_ymd(v_reported))
+        WHEN keyproj_unit_suggest(p_unit) IS NOT NULL THEN
+            keyproj_unit_refusal(p_unit, keyproj_unit_suggest(p_unit))
     END;
     IF v_why IS NOT NULL THEN
         RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid', v_why, p_req);
@@ -286,6 +288,10 @@ BEGIN
         RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid',
                    format('project %s already has approval item %s (%s, due %s)', p_code, v_old.id, v_item,
                           coalesce(keyproj_ymd(v_old.planned_on), 'no date')), p_req);
+    END IF;
+    IF keyproj_unit_suggest(p_dept) IS NOT NULL THEN
+        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid',
+                                     keyproj_unit_refusal(p_dept, keyproj_unit_suggest(p_dept)), p_req);
     END IF;
     INSERT INTO approval (project_id, item, unit_id, planned_on, note)
     VALUES (v_pid, v_item, keyproj_unit_id(p_dept, p_actor, v_action, p_req), p_due, nullif(btrim(p_note), ''))

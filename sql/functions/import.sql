@@ -410,7 +410,8 @@ CREATE OR REPLACE FUNCTION keyproj_import_check(p_kind text, p_dry_run boolean, 
                                                 OUT result jsonb, OUT inserts bigint, OUT updates bigint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
-    v_errors jsonb := keyproj_stage_errors(p_extra);
+    v_errors jsonb := keyproj_stage_errors(p_extra || CASE WHEN p_kind IN ('projects', 'milestones', 'approvals', 'problems')
+                                                           THEN keyproj_stage_unit_errors() ELSE '[]' END);
 BEGIN
     IF v_errors IS NOT NULL OR p_dry_run THEN
         result := keyproj_import_result(p_kind, p_dry_run, v_errors);
@@ -423,6 +424,26 @@ BEGIN
         RETURN;
     END IF;
     ANALYZE pg_temp.kp_stage;
+END
+$fn$;
+
+-- A unit the staged rows name that the ledger does not know but that is
+-- one character from a known one (市住健局 for 市住建局) is refused with a
+-- suggestion, as a county is (ledger.sql); any other new name is created
+-- (keyproj_import_new_units). For the kinds whose rows name a unit.
+CREATE OR REPLACE FUNCTION keyproj_stage_unit_errors() RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    RETURN (
+        WITH unknown AS (
+            SELECT n.name, keyproj_unit_suggest(n.name) AS near
+              FROM (SELECT DISTINCT s.unit AS name FROM pg_temp.kp_stage s
+                     WHERE s.unit IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.unit)) n)
+        SELECT coalesce(jsonb_agg(jsonb_build_object('ord', s.ord, 'line', s.line, 'column', 'unit',
+                                                     'message', keyproj_unit_refusal(s.unit, k.near))
+                                  ORDER BY s.ord), '[]')
+          FROM pg_temp.kp_stage s JOIN unknown k ON k.name = s.unit
+         WHERE k.near IS NOT NULL);
 END
 $fn$;
 

@@ -38,21 +38,50 @@ BEGIN
 END
 $fn$;
 
--- The known county an unknown name is probably a typo of: one edit away
--- (洛龙县 → 洛龙区, 涧西 → 涧西区); NULL when
--- none is that close (a new county, created by the import as before).
+-- The known name an unknown one is probably a typo of: one edit away
+-- (洛龙县 → 洛龙区, 市住健局 → 市住建局); NULL when none is that close. On
+-- a tie, the name that is the same before its last character: 洛龙县 is
+-- 洛龙区 with the wrong 县/区, more likely than 洛宁县 with a wrong 宁.
+CREATE OR REPLACE FUNCTION keyproj_near_name(p_name text, p_known text[]) RETURNS text
+LANGUAGE sql STABLE AS $$
+SELECT k
+  FROM unnest(p_known) AS k
+ WHERE abs(char_length(k) - char_length(p_name)) <= 1
+   AND k <> p_name
+   AND keyproj_edit_distance(k, p_name) <= 1
+ ORDER BY keyproj_edit_distance(k, p_name), left(k, -1) = left(p_name, -1) DESC, k
+ LIMIT 1
+$$;
+
+-- The known county an unknown name is probably a typo of (NULL: a new
+-- county, created by the import as before).
 CREATE OR REPLACE FUNCTION keyproj_county_suggest(p_name text) RETURNS text
 LANGUAGE sql STABLE AS $$
-SELECT c.name
-  FROM county c
- WHERE abs(char_length(c.name) - char_length(p_name)) <= 1
-   AND c.name <> p_name
-   AND keyproj_edit_distance(c.name, p_name) <= 1
- -- on a tie, the county with the same name before its suffix: 洛龙县 is
- -- 洛龙区 with the wrong 县/区, more likely than 洛宁县 with a wrong 宁
- ORDER BY keyproj_edit_distance(c.name, p_name),
-          left(c.name, -1) = left(p_name, -1) DESC, c.name
- LIMIT 1
+SELECT keyproj_near_name(p_name, ARRAY(SELECT name FROM county))
+$$;
+
+-- The known unit (责任单位, 牵头部门) an unknown name is probably a typo of;
+-- NULL when p_name is known or none is that close (a new unit, created
+-- where it is named, as before). A unit's first two characters name its
+-- place or body (伊川县政府 and 栾川县政府, 市体育局 and 市教育局 are
+-- different units one character apart), so only a name that begins as a
+-- known unit does and differs by one character after that is taken for a
+-- typo of it (市住健局 for 市住建局, 涧西区政付 for 涧西区政府).
+CREATE OR REPLACE FUNCTION keyproj_unit_suggest(p_name text) RETURNS text
+LANGUAGE sql STABLE AS $$
+SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM unit WHERE name = btrim(p_name)) THEN
+    keyproj_near_name(btrim(p_name), ARRAY(SELECT name FROM unit
+                                             WHERE left(name, 2) = left(btrim(p_name), 2)
+                                               AND abs(char_length(name) - char_length(btrim(p_name))) <= 1))
+END
+$$;
+
+-- What is said about a unit the ledger does not know but is one character
+-- from one it knows: in column p_col of an import, or by a command.
+CREATE OR REPLACE FUNCTION keyproj_unit_refusal(p_name text, p_near text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+SELECT format('unknown unit ''%s'' (did you mean %s?): correct it, or declare it first with `unit add %s`',
+              btrim(p_name), p_near, btrim(p_name))
 $$;
 
 -- The error an import gives for a county it does not know: with a
@@ -97,5 +126,28 @@ BEGIN
     INSERT INTO county (name, grp) VALUES (v_name, p_grp);
     RETURN keyproj_write_ok(p_actor, 'county.add', v_subject, NULL, v_new, NULL, p_req,
                             json_build_object('name', v_name, 'group', p_grp));
+END
+$fn$;
+
+-- unit add NAME: declares a unit (责任单位, 牵头部门) that is one character
+-- from a known one, before an import or a command names it.
+CREATE OR REPLACE FUNCTION keyproj_unit_add(p_name text, p_today date, p_actor text, p_req text)
+RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_name text := btrim(p_name);
+    v_subject text := 'unit:' || btrim(p_name);
+    v_new jsonb := jsonb_build_object('name', btrim(p_name));
+BEGIN
+    IF v_name = '' THEN
+        RETURN keyproj_write_refused(p_actor, 'unit.add', v_subject, NULL, v_new, 'invalid', 'a unit needs a name', p_req);
+    END IF;
+    IF EXISTS (SELECT 1 FROM unit WHERE name = v_name) THEN
+        RETURN keyproj_write_refused(p_actor, 'unit.add', v_subject, v_new, v_new, 'invalid',
+                                     format('unit %s is already known', v_name), p_req);
+    END IF;
+    INSERT INTO unit (name) VALUES (v_name);
+    RETURN keyproj_write_ok(p_actor, 'unit.add', v_subject, NULL, v_new, NULL, p_req,
+                            json_build_object('name', v_name));
 END
 $fn$;

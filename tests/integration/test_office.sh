@@ -113,6 +113,37 @@ expect_eq "keyproj_edit_distance counts characters" "1 1 2 0 3 2" \
                                  keyproj_edit_distance('洛龙县', '嵩县'), keyproj_edit_distance('嵩县', '嵩县'),
                                  keyproj_edit_distance('', 'abc'), keyproj_edit_distance('kitten', 'sitting') - 1)")"
 
+# ---- known units ------------------------------------------------------------
+# A unit one character from a known one, after the first two that name its
+# place or body (市工倍局 for 市工信局), is a typo: refused everywhere it can
+# be named, with the unit it probably means; 伊川县政府 and 栾川县政府, both
+# in the demo, stay two units.
+units=$(kpctl --json unit | py 'len(d)')
+expect_eq "the demo's units are known, 伊川县政府 and 栾川县政府 among them" "True" \
+    "$(kpctl --json unit | py '{"伊川县政府", "栾川县政府", "市工信局"} <= set(r["unit"] for r in d)')"
+printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别,责任单位" \
+    "LY-2026-905,洛龙区某配套项目,2026,市,洛龙区,产业,新开工,市工倍局" > "$T_DIR/unit-typo.csv"
+run import projects "$T_DIR/unit-typo.csv"
+expect_eq "an import naming 市工倍局 is refused, writing nothing" "1|$units" "$rc|$(kpctl --json unit | py 'len(d)')"
+expect_contains "…with the unit it probably means and how to declare it" \
+    "unknown unit '市工倍局' (did you mean 市工信局?): correct it, or declare it first with \`unit add 市工倍局\`" "$out"
+run problem add "$fumin" --category 资金 --severity 一般 --text "配套资金未到位" --unit 市工倍局
+expect_eq "problem add --unit 市工倍局 is refused too" "1|invalid" "$rc|$(echo "$out" | field code)"
+run approval add "$fumin" 节能审查 --dept 市工倍局 --due 2026-12-20
+expect_contains "…and approval add --dept" "did you mean 市工信局?" "$err"
+run unit add 市工倍局
+expect_eq "unit add declares it (admin), audited" "0|市工倍局|unit.add" \
+    "$rc|$(echo "$out" | field name)|$(last_audit "unit:市工倍局" unit.add action)"
+run import projects "$T_DIR/unit-typo.csv"
+expect_eq "a declared unit is known to the import" "0|1" "$rc|$(echo "$out" | field inserted)"
+run unit add 市工倍局
+expect_contains "declaring it twice is refused" "unit 市工倍局 is already known" "$err"
+printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别,责任单位" \
+    "LY-2026-906,洛龙区新单位项目,2026,市,洛龙区,产业,新开工,市大数据局" > "$T_DIR/unit-new.csv"
+run import projects "$T_DIR/unit-new.csv"
+expect_eq "a unit near none (市大数据局) is created by the import as before" "0|1" \
+    "$rc|$(kpctl --json unit | py 'sum(r["unit"] == "市大数据局" for r in d)')"
+
 # ---- the list changes: 调出 and 调入 again -----------------------------------
 
 # A project of this year with alerts raised, taken off the list on 11-20.
