@@ -110,6 +110,7 @@ reply_done(struct import_job *job, json_t *out)
     json_object_set_new(out, "encoding", json_string(text_encoding_name(job->res.encoding)));
     if (json_array_size(job->res.ignored) > 0)
         json_object_set(out, "ignored_columns", job->res.ignored);
+    json_object_set_new(out, "section_rows_skipped", json_integer((json_int_t)job->res.section_rows));
     if (job->res.sheet) {           /* a workbook: which sheet, and the hidden rows left out */
         json_object_set_new(out, "format", json_string("xlsx"));
         json_object_set_new(out, "sheet", json_string(job->res.sheet));

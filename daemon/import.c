@@ -841,6 +841,61 @@ row_copy(const struct row *w, size_t ord, struct buf *out)
 #define SAVE_AS_XLSX "in Excel, 文件 → 另存为 → Excel 工作簿 (*.xlsx) (File → Save As → Excel Workbook); " \
     "in WPS, 另存为 → Excel 文件 (*.xlsx)"
 
+/* A section row of a ledger between its data rows — "一、新开工项目（85个）",
+ * "（二）续建项目", a merged title across the sheet, or a number alone in
+ * an ignored column such as 序号 — as a person reading the sheet sees it:
+ * one cell with text, and that cell either in a column the import does
+ * not read or beginning like a section heading (一、 二、 （一） (1) 1、).
+ * A data row always has more than one cell, so a row with only a project
+ * code is still read (and refused for what it lacks). */
+static bool
+section_row(const struct csv_row *row, size_t ncols, const int *col_field)
+{
+    size_t only = SIZE_MAX;
+    for (size_t c = 0; c < row->nfields; c++) {
+        const char *f = row->fields[c];
+        while (*f == ' ' || *f == '\t')
+            f++;
+        if (*f == '\0' || strcmp(f, "\xe3\x80\x80") == 0)     /* empty, or one ideographic space */
+            continue;
+        if (only != SIZE_MAX)
+            return false;
+        only = c;
+    }
+    if (only == SIZE_MAX)
+        return false;
+    if (only >= ncols || col_field[only] < 0)
+        return true;
+    static const char *const heads[] = { "一", "二", "三", "四", "五", "六", "七", "八", "九", "十" };
+    const char *t = row->fields[only];
+    while (*t == ' ')
+        t++;
+    bool paren = strncmp(t, "（", 3) == 0 || *t == '(';
+    if (paren)
+        t += *t == '(' ? 1 : 3;
+    size_t n = 0;
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t k = 0; k < ARRAY_LEN(heads); k++) {
+            if (strncmp(t, heads[k], 3) == 0) {
+                t += 3;
+                n++;
+                more = true;
+            }
+        }
+        while (*t >= '0' && *t <= '9') {
+            t++;
+            n++;
+            more = true;
+        }
+    }
+    if (n == 0)
+        return false;
+    if (paren)
+        return strncmp(t, "）", 3) == 0 || *t == ')';
+    return strncmp(t, "、", 3) == 0 || strncmp(t, "．", 3) == 0;
+}
+
 /* The file as a table: CSV text, or a sheet of a workbook (then r->sheet
  * and r->hidden_rows are set, and *sheet_out holds the merged ranges).
  * NULL with r->fatal set. data is freed as soon as it is read when owned. */
@@ -924,6 +979,10 @@ parse(enum import_kind kind, const char *data, size_t len, bool owned, enum text
         for (size_t i = hd.data_from; i < csv->nrows; i++) {
             if (row_blank(&csv->rows[i]))
                 continue;
+            if (section_row(&csv->rows[i], header->nfields, col_field)) {
+                r->section_rows++;
+                continue;
+            }
             bool ok = convert_row(kind, &csv->rows[i], header->nfields, col_field, header, rules, r, &w);
             if (ok) {
                 r->nrows++;

@@ -39,6 +39,9 @@ struct import_result {
      * line being the sheet's row number. */
     char *sheet;
     size_t hidden_rows;
+    /* Section rows between the data rows ("一、新开工项目", 序号 alone),
+     * left out as a reader leaves them (CSV and workbooks alike). */
+    size_t section_rows;
     json_t *column_index;   /* canonical name → the column's index (0: A) */
     size_t at_col;          /* private: the column being read, plus 1 */
 };

@@ -115,6 +115,26 @@ expect_eq "import from stdin" 1 "$(echo "$out" | field inserted)"
 out=$(kpctl import projects --encoding utf-8 "$T_DIR/gb.csv" 2>&1); rc=$?
 expect_eq "forcing the wrong encoding is refused" 1 "$rc"
 
+# A ledger's section rows between its projects — a heading in the code
+# column, a （二） one, a serial number alone in 序号 (not read) — are
+# left out as a reader leaves them, and counted; a row with only a code is
+# a project row that lacks its fields, and refused.
+cat > "$T_DIR/sections.csv" <<'CSV'
+序号,项目编号,项目名称,年度,级别,县区,领域,类别
+,一、新开工项目（2个）,,,,,,
+1,SEC-1,分段测试项目一,2026,市,涧西区,产业,新开工
+2,SEC-2,分段测试项目二,2026,市,涧西区,产业,新开工
+（二）续建项目,,,,,,,
+3,,,,,,,
+CSV
+out=$(kpctl --json import projects "$T_DIR/sections.csv") || fail "import with section rows: $out"
+expect_eq "section rows left out and counted, the projects imported" "2 3" \
+    "$(echo "$out" | py 'str(d["inserted"]) + " " + str(d["section_rows_skipped"])')"
+printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别" "SEC-3,,,,,," > "$T_DIR/only-code.csv"
+run import projects "$T_DIR/only-code.csv"
+expect_eq "a row with only a project code is read, and refused for what it lacks" 1 "$rc"
+expect_contains "…with its errors, nothing imported" "errors; nothing was imported" "$err"
+
 # The rows travel as COPY text: backslashes, tabs, quotes and line breaks
 # inside a cell must arrive as written, and NULL-looking text stay text.
 printf '%s\n%s\n' 'code,name,year,level,county,sector,category,owner,联系人' \

@@ -33,6 +33,8 @@ expect_eq "the ten visible projects inserted" 10 "$(echo "$out" | field inserted
 expect_eq "read as a workbook" xlsx "$(echo "$out" | field format)"
 expect_eq "the first visible sheet is read (not the hidden one)" 台账 "$(echo "$out" | field sheet)"
 expect_eq "the hidden row is left out, and said so" 1 "$(echo "$out" | field hidden_rows_skipped)"
+expect_eq "the section heading merged across the sheet (二、储备项目) is left out, and said so" 1 \
+    "$(echo "$out" | field section_rows_skipped)"
 expect_eq "the 1-2月 column under 计划投资 is ignored" '["计划投资（万元）/1-2月"]' "$(echo "$out" | py 'd["ignored_columns"]')"
 expect_eq "the hidden project is not imported" 10 "$(sql 'SELECT count(*) FROM project')"
 expect_eq "a merged county reaches every row of its group" 4 \

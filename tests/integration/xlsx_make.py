@@ -124,6 +124,11 @@ for n, row in enumerate(chosen):
     r += 1
 if r - 1 > group_start:
     ws.merge_cells(start_row=group_start, start_column=5, end_row=r - 1, end_column=5)
+# A section heading after the last project, merged across the sheet, as
+# ledgers divide 新开工 from 续建 and 储备.
+ws.cell(r, 1).value = "二、储备项目（0个）"
+ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
+r += 1
 
 # The second sheet: a plain table of five other projects, picked with --sheet.
 second = [b for b in body if b not in chosen and b is not hidden][:5]
