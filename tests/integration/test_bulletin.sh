@@ -5,7 +5,8 @@
 # Chinese headers, a frozen header row and a filter — and its figures are
 # those keyprojctl shows the same day: stats by county and by sector, rank,
 # overdue, problem list, orders, and the milestones done this week. A week
-# that is not one is a usage error.
+# that is not one is a usage error. The weekly summary carries it to a
+# WeCom robot as a file message (upload_media, then the file).
 . "$top_srcdir/tests/integration/lib.sh"
 
 PY=
@@ -158,6 +159,62 @@ for bad in 2025-W53 2026-W00 2026-W7 2026-12-32 下周; do
 done
 run bulletin --week 2025-W53
 expect_contains "a week the year does not have is named" "2025-W53 is not a week" "$err"
+
+# The weekly summary carries it to a WeCom robot: the workbook uploaded to
+# the robot's upload_media (its URL made from the robot's, same key), then a
+# file message with the media_id it answered — through the outbox, once a week.
+stop_daemon || fail "keyprojd did not stop cleanly"
+start_receiver
+write_config "
+alerts = { quiet_hours = \"\"; hold_on_rest_days = false; digest_time = \"08:30\"; };
+receivers = (
+  { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0;
+    match = { kind = [ \"campaign.missed\" ]; }; }
+);"
+start_daemon --now 2026-11-30T09:00:00+08:00        # Monday of 2026-W49, after digest_time
+wait_ready
+wait_until 60 sql_is delivered "SELECT d.status FROM delivery d JOIN alert a ON a.id = d.alert_id
+                                  WHERE a.stage = 'bulletin:2026-W49'" ||
+    fail "the bulletin was not delivered: $(sql "SELECT d.status || ' ' || coalesce(d.last_error, '')
+            FROM delivery d JOIN alert a ON a.id = d.alert_id WHERE a.stage = 'bulletin:2026-W49'")"
+got=$("$PY" - "$base" "$T_DIR" <<'PY'
+import base64, io, json, sys, urllib.request
+from openpyxl import load_workbook
+got = json.load(urllib.request.urlopen(sys.argv[1] + "/_received"))
+ups = [e for e in got if e["path"] == "/upload_media"]
+files = [e for e in got if e["path"] == "/wecom" and e["json"].get("msgtype") == "file"]
+weekly = [e for e in got if e["path"] == "/wecom" and "周报" in e["json"].get("markdown", {}).get("content", "")]
+out = ["uploads=%d files=%d" % (len(ups), len(files))]
+if ups and files:
+    data = base64.b64decode(ups[0]["content_base64"])
+    wb = load_workbook(io.BytesIO(data))
+    out.append("name=%s" % ups[0]["filename"])
+    out.append("media_id=%s" % (files[0]["json"]["file"]["media_id"] == ups[0]["media_id"]))
+    out.append("xlsx=%s" % ",".join(wb.sheetnames))
+    out.append("week=%s" % ("2026-W49" in wb["总览"]["A1"].value))
+    out.append("after_summary=%s" % (bool(weekly) and weekly[0]["seq"] < ups[0]["seq"]))
+print(" ".join(out))
+PY
+) || fail "reading what the robot received: $got"
+echo "$got"
+expect_contains "the robot got one upload and one file message" "uploads=1 files=1" "$got"
+expect_contains "the file is named for its week" "name=周报-2026-W49.xlsx" "$got"
+expect_contains "the file message names the media_id the upload answered" "media_id=True" "$got"
+expect_contains "the bytes are the bulletin's workbook" "xlsx=总览,排名,逾期节点,问题清单,督办落实,本周完成 week=True" "$got"
+expect_contains "the summary's text came first" "after_summary=True" "$got"
+wecom_says() {  # wecom_says BODY → the robot's errcode
+    curl -s -X POST -H 'Content-Type: application/json' -d "$1" "$base/wecom?key=test-key" | field errcode
+}
+expect_eq "the test robot refuses a media_id it did not issue, as WeCom does" 40007 \
+    "$(wecom_says '{"msgtype":"file","file":{"media_id":"3nothing"}}')"
+
+# Once a week: a restart the same week sends it again to nobody.
+stop_daemon || fail "keyprojd did not stop cleanly"
+start_daemon --now 2026-12-01T09:00:00+08:00
+wait_ready
+settle 3
+expect_eq "one bulletin per robot and week" 1 "$(sql "SELECT count(*) FROM alert WHERE stage LIKE 'bulletin:2026-W49'")"
+expect_eq "… sent once" 1 "$(curl -s "$base/_received?path=/upload_media" | py 'len(d)')"
 expect_eq "no temporary directory is left behind" "" "$(ls -d "${TMPDIR:-/tmp}"/keyproj-export-* 2>/dev/null | head -n 1)"
 
 stop_daemon
