@@ -27,6 +27,7 @@ extern const struct cmd_entry cmd_problem_entry, cmd_approval_entry, cmd_orders_
     cmd_campaign_entry, cmd_audit_entry, cmd_export_entry, cmd_reload_entry;
 extern const struct cmd_entry cmd_deliveries_entry, cmd_retry_entry, cmd_silence_entry, cmd_receiver_entry;
 extern const struct cmd_entry cmd_alerts_entry, cmd_receivers_entry, cmd_test_entry;
+extern const struct cmd_entry cmd_bulletin_entry;
 
 const struct cmd_entry *const cmd_table[] = {
     &cmd_help_entry,
@@ -60,6 +61,7 @@ const struct cmd_entry *const cmd_table[] = {
     &cmd_campaign_entry,
     &cmd_audit_entry,
     &cmd_export_entry,
+    &cmd_bulletin_entry,
     &cmd_reload_entry,
     &cmd_deliveries_entry,
     &cmd_retry_entry,

@@ -24,7 +24,6 @@
 #include "daemon.h"
 #include "db.h"
 #include "export_xlsx.h"
-#include "sign.h"
 #include "util.h"
 #include "values.h"
 
@@ -130,15 +129,10 @@ reply_xlsx(struct export_job *job, const PGresult *res, size_t ncols)
     struct buf b;
     buf_init(&b);
     char err[256];
-    if (export_xlsx(&t, &b, err, sizeof err)) {
-        size_t cap = (b.len + 2) / 3 * 4 + 1;
-        char *b64 = xmalloc(cap);
-        size_t len = sign_base64_encode((const unsigned char *)b.data, b.len, b64, cap);
-        cmd_reply(job->ctx, json_pack("{s:s%}", "file_base64", b64, len));
-        free(b64);
-    } else {
+    if (export_xlsx(&t, &b, err, sizeof err))
+        cmd_reply(job->ctx, export_file_answer_new(&b));
+    else
         cmd_error(job->ctx, "internal", NULL, "the workbook could not be made: %s", err);
-    }
     buf_free(&b);
     free(headers);
     free(kinds);

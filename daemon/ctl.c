@@ -657,7 +657,7 @@ write_base64_file(const json_t *file)
     int rc = CTL_EXIT_OK;
     if (isatty(STDOUT_FILENO)) {
         complain("the answer is an Excel workbook; send it to a file, e.g. keyprojctl export projects --xlsx "
-                 "> 台账.xlsx");
+                 "> 台账.xlsx, keyprojctl bulletin > 周报.xlsx");
         return CTL_EXIT_FAILED;
     }
     buf_init(&bytes);

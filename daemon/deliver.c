@@ -26,6 +26,7 @@
 #include "db.h"
 #include "deliver.h"
 #include "deliver_batch.h"
+#include "deliver_bulletin.h"
 #include "deliver_claim.h"
 #include "deliver_digest.h"
 #include "deliver_pace.h"
@@ -187,7 +188,8 @@ post(struct deliverer *dl, struct attempt *at, const struct receiver *rv)
         .url = at->rq.url, .headers = (const char *const *)at->rq.headers, .body = at->rq.body,
         .body_len = at->rq.body_len, .proxy = rv->proxy, .timeout_ms = rv->timeout_seconds * 1000L,
     };
-    int rc = http_post(dl->http, &hr, on_sent, at);
+    int rc = at->bulletin[0] ? deliver_bulletin_send(dl->d, dl->http, at, rv, on_sent)
+                             : http_post(dl->http, &hr, on_sent, at);
     render_request_free(&at->rq);
     at->rendered = false;
     if (rc != 0) {

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "db.h"
+#include "deliver_bulletin.h"
 #include "deliver_claim.h"
 #include "deliver_pace.h"
 #include "deliver_queue.h"
@@ -237,7 +238,10 @@ render_row(struct claimer *cl, const PGresult *res, int row)
     /* Signatures carry the real time, whatever the test clock says: the
      * receiver checks them against its own clock. */
     bool ok;
-    if (strcmp(v.kind, "digest") == 0)
+    const char *week = json_string_value(json_object_get(payload, "week"));
+    if (strcmp(v.kind, "digest") == 0 && str_eq(json_string_value(json_object_get(payload, "digest")), "bulletin"))
+        ok = rv != NULL && deliver_bulletin_render(rv, week, at->bulletin, sizeof at->bulletin, err, sizeof err);
+    else if (strcmp(v.kind, "digest") == 0)
         ok = rv != NULL && render_digest_alert(rv, &v, payload, &at->rq, err, sizeof err);
     else
         ok = rv != NULL && render_alert(rv, &v, (int64_t)(clock_now(NULL) * 1000), &at->rq, err, sizeof err);

@@ -97,6 +97,36 @@ on_digest(void *arg, const PGresult *res, const char *err)
         log_info("digest written", "receiver=%s alert=%s", PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 0));
 }
 
+/* The weekly bulletin's workbook for a WeCom robot, beside its weekly
+ * summary: an alert of its own (kind "digest", stage
+ * "bulletin:IYYY-Www", payload {"digest": "bulletin", "week": …}) with its
+ * delivery, due a moment after the summary so the robot shows the text
+ * first. A digest, so the claim sends it as a message of its own (never
+ * merged, never held for another digest) within the robot's pace; the
+ * workbook is made and uploaded when it is sent (deliver_bulletin.c), so a
+ * retry sends the figures of its day. Once per robot and week, as the
+ * summary. */
+static void
+bulletin_write(struct digester *g, const struct config *cfg, const struct receiver *rv, const char *t,
+               const char *date)
+{
+    char wd[16];
+    snprintf(wd, sizeof wd, "%d", cfg->weekly_day);
+    const char *params[] = { rv->name, t, date, wd };
+    db_query(g->db,
+             "WITH a AS (INSERT INTO alert (kind, subject, stage, light, created_at, payload)"
+             "   SELECT 'digest', 'receiver:' || $1, 'bulletin:' || to_char($3::date, 'IYYY-\"W\"IW'), NULL,"
+             "     to_timestamp($2::float8),"
+             "     jsonb_build_object('digest', 'bulletin', 'week', to_char($3::date, 'IYYY-\"W\"IW'),"
+             "       'date', $3, 'receiver', $1,"
+             "       'title', format('项目例会周报 %s', to_char($3::date, 'IYYY-\"W\"IW')))"
+             "   WHERE extract(isodow FROM $3::date) >= $4::int"
+             "   ON CONFLICT (kind, subject, stage) DO NOTHING RETURNING id)"
+             " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
+             " SELECT id, $1, to_timestamp($2::float8) + interval '2 seconds' FROM a RETURNING alert_id, receiver",
+             4, params, on_digest, g);
+}
+
 /* The weekly summary, before the project meeting: on the first working
  * day of the ISO week from alerts.weekly_day (Monday by default), at
  * digest_time, one per receiver and week (stage "weekly:IYYY-Www"): the
@@ -180,6 +210,8 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
                  " INSERT INTO delivery (alert_id, receiver, next_attempt_at)"
                  " SELECT id, $1, to_timestamp($2::float8) FROM a RETURNING alert_id, receiver",
                  12, params, on_digest, g);
+        if (strcmp(rv->type, "wecom") == 0)
+            bulletin_write(g, cfg, rv, t, date);
         free(county);
         free(sector);
         free(level);

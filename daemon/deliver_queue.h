@@ -38,6 +38,9 @@ struct attempt {
     double lease_end;               /* daemon clock */
     char webhook_id[32];            /* json: "msg_<alert id>"; "" otherwise */
     struct render_request rq;       /* queued: what to send */
+    /* The weekly bulletin's week ("2026-W49"): made, uploaded and sent as
+     * a file when posted (deliver_bulletin.c), rq unused; "" otherwise. */
+    char bulletin[16];
     bool rendered;
     bool released;                  /* its verdict puts its rows back unsent */
     struct attempt *qnext;          /* in its receiver's queue */

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 
 #include "util.h"
 
@@ -18,6 +19,8 @@ enum export_cell {
     XCELL_MONEY,  /* 万元, #,##0.00 */
     XCELL_DATE,   /* YYYY-MM-DD, shown yyyy-mm-dd */
     XCELL_LIGHT,  /* green | yellow | red, shown 绿 黄 红 on its colour */
+    XCELL_COUNT_GREEN, XCELL_COUNT_YELLOW, XCELL_COUNT_RED, /* a count of lights, on the light's colour
+                                                             * when not 0 */
 };
 
 struct export_table {
@@ -32,5 +35,25 @@ struct export_table {
 
 /* Appends the workbook's bytes to out; false with a message in err. */
 bool export_xlsx(const struct export_table *t, struct buf *out, char *err, size_t errlen);
+
+/* The answer that carries a workbook, {"file_base64": "…"}: keyprojctl
+ * writes its bytes (never to a terminal). New reference. */
+json_t *export_file_answer_new(const struct buf *xlsx);
+
+/* A sheet of a workbook of several (the weekly bulletin): an optional
+ * title row above (bold, merged across the tables' columns), then its
+ * tables one below the other with a blank row between, each with its own
+ * header row. The first table's header row is frozen and filtered; the
+ * columns are as wide as the widest text any table puts in them. The
+ * tables' own sheet member is not read. */
+struct export_sheet {
+    const char *name;
+    const char *title;                  /* NULL: none */
+    size_t ntables;
+    const struct export_table *tables;
+};
+
+/* export_xlsx for a workbook of n sheets, in that order. */
+bool export_xlsx_book(const struct export_sheet *sheets, size_t n, struct buf *out, char *err, size_t errlen);
 
 #endif

@@ -136,11 +136,11 @@ LANGUAGE sql STABLE AS $$
 SELECT CASE
     WHEN p_cut IS NULL THEN NULL
     WHEN EXISTS (SELECT 1 FROM alert a JOIN delivery d ON d.alert_id = a.id AND d.receiver = p_receiver
-                  WHERE a.kind = 'digest' AND a.subject = 'receiver:' || p_receiver
+                  WHERE a.kind = 'digest' AND a.subject = 'receiver:' || p_receiver AND a.stage LIKE 'daily:%'
                     AND a.created_at >= to_timestamp(p_cut) AND d.status <> 'pending')
       OR (p_now >= to_timestamp(p_cut) + interval '1 hour'
           AND NOT EXISTS (SELECT 1 FROM alert a WHERE a.kind = 'digest' AND a.subject = 'receiver:' || p_receiver
-                             AND a.created_at >= to_timestamp(p_cut)))
+                             AND a.stage LIKE 'daily:%' AND a.created_at >= to_timestamp(p_cut)))
     THEN to_timestamp(p_cut)
     ELSE '-infinity'::timestamptz
 END

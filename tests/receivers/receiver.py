@@ -12,6 +12,8 @@ Prints the port it listens on as the first line of stdout.
 
 import argparse
 import base64
+import email.parser
+import email.policy
 import hashlib
 import hmac
 import json
@@ -25,6 +27,7 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MAX_REQUEST = 1 << 20
+MAX_MEDIA = 20 << 20        # WeCom's upload_media: a file of at most 20 MB
 
 
 class State:
@@ -44,6 +47,7 @@ class State:
         self.windows = {}           # (robot, key, span) -> deque of times
         self.throttled_until = {}   # (robot, key) -> time
         self.clock_offset = None    # POST /_clock: the senders' test clock
+        self.media = {}             # upload_media: media_id -> (key, file name, bytes)
 
     def now(self):
         """The robots' clock: real time, or the test clock once set (it
@@ -133,12 +137,12 @@ class Handler(BaseHTTPRequestHandler):
         if body:
             self.wfile.write(body)
 
-    def read_body(self):
+    def read_body(self, limit=MAX_REQUEST):
         n = self.headers.get("Content-Length")
         if n is None or not n.isdigit():
             self.answer(411, {"error": "Content-Length required"})
             return None
-        if int(n) > MAX_REQUEST:
+        if int(n) > limit:
             self.close_connection = True
             self.answer(413, {"error": "too large"})
             return None
@@ -186,11 +190,13 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(204)
             return
         self.count()
-        body = self.read_body()
+        path = url.path
+        body = self.read_body(MAX_MEDIA + 4096 if path == "/upload_media" else MAX_REQUEST)
         if body is None:
             return
-        path = url.path
-        if path == "/json":
+        if path == "/upload_media":
+            self.wecom_upload(query, body)
+        elif path == "/json":
             self.standard_webhooks(body)
         elif path == "/wecom":
             self.wecom(query, body)
@@ -253,6 +259,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         doc = parse_json(body)
         kind = doc.get("msgtype") if doc else None
+        if kind == "file" and isinstance(doc.get("file"), dict):
+            self.wecom_file(key, doc)
+            return
         if kind not in ("text", "markdown") or not isinstance(doc.get(kind), dict):
             self.answer(200, {"errcode": 40008, "errmsg": "invalid message type"})
             return
@@ -269,6 +278,50 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, {"errcode": 40008, "errmsg": "invalid mentioned_mobile_list"})
             return
         STATE.record({"path": "/wecom", "json": doc})
+        self.answer(200, {"errcode": 0, "errmsg": "ok"})
+
+    def wecom_upload(self, query, body):
+        """upload_media?key=KEY&type=file: multipart/form-data with a part
+        named "media" (filename, 5 bytes to 20 MB); answers a media_id,
+        valid for messages to the same robot (WeCom's: three days)."""
+        key = query.get("key", [""])[0]
+        if key not in (STATE.args.wecom_key or ["test-key"]):
+            self.answer(200, {"errcode": 93000, "errmsg": "invalid webhook url, hint: [receiver.py]"})
+            return
+        if query.get("type", [""])[0] not in ("file", "voice"):
+            self.answer(200, {"errcode": 40004, "errmsg": "invalid media type"})
+            return
+        ctype = self.headers.get("Content-Type", "")
+        if not ctype.startswith("multipart/form-data"):
+            self.answer(200, {"errcode": 40005, "errmsg": "invalid file type: not multipart/form-data"})
+            return
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body)
+        media = [part for part in (msg.iter_parts() if msg.is_multipart() else [])
+                 if part.get_param("name", header="content-disposition") == "media"]
+        if len(media) != 1 or not media[0].get_filename():
+            self.answer(200, {"errcode": 41001, "errmsg": "missing media part with a filename"})
+            return
+        data = media[0].get_payload(decode=True) or b""
+        if len(data) < 5 or len(data) > MAX_MEDIA:
+            self.answer(200, {"errcode": 40006, "errmsg": "invalid file size"})
+            return
+        media_id = "3" + hashlib.sha256(data + str(time.time()).encode()).hexdigest()[:40]
+        with STATE.lock:
+            STATE.media[media_id] = (key, media[0].get_filename(), data)
+        STATE.record({"path": "/upload_media", "media_id": media_id, "filename": media[0].get_filename(),
+                      "size": len(data), "content_base64": base64.b64encode(data).decode()})
+        self.answer(200, {"errcode": 0, "errmsg": "ok", "type": "file", "media_id": media_id,
+                          "created_at": str(int(time.time()))})
+
+    def wecom_file(self, key, doc):
+        media_id = doc["file"].get("media_id")
+        with STATE.lock:
+            known = STATE.media.get(media_id)
+        if known is None or known[0] != key:
+            self.answer(200, {"errcode": 40007, "errmsg": "invalid media_id"})
+            return
+        STATE.record({"path": "/wecom", "json": doc, "filename": known[1], "size": len(known[2])})
         self.answer(200, {"errcode": 0, "errmsg": "ok"})
 
     # ---- DingTalk ----------------------------------------------------
