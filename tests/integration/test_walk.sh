@@ -135,6 +135,8 @@ def texts(e):
         items = d.get("alerts", [d])
         return [], None, j
     if e["path"] == "/wecom":
+        if j.get("msgtype") == "file":      # the weekly bulletin, as a file: no text to read
+            return [], None, None
         part = j[j["msgtype"]]
         return part["content"].split("\n"), part.get("mentioned_mobile_list", []), None
     if e["path"] == "/dingtalk":
@@ -167,11 +169,15 @@ def line_key(line):
 
 ITEM = re.compile(r"^(?:> )?\d+\. (?:【.灯】)?(.+?)：")
 for e in received:
+    if "json" not in e:     # an upload (the weekly bulletin's workbook), not a message
+        continue
     clock = datetime.datetime.fromtimestamp(e["clock"], BJ)
     sent = clock.date()
     day_msgs.setdefault((e["path"], sent), 0)
     day_msgs[(e["path"], sent)] += 1
     lines, mentions, doc = texts(e)
+    if doc is None and not lines:       # a file message: nothing said to check
+        continue
     if sent == first and doc is None:
         first_titles.setdefault(e["path"], []).append(lines[0].strip("*# ")[:40])
     if doc is not None:
@@ -248,7 +254,8 @@ for path, titles in sorted(first_titles.items()):
     before = titles[:next((i for i, t in enumerate(titles) if "每日汇总" in t), len(titles))]
     if sum("积压汇总" in t for t in before) > 1:
         bad["summary"] = bad.get("summary", []) + [f"{path}: more than one backlog summary before the first digest"]
-later = sum(1 for e in received if e["path"] == "/wecom" and "积压汇总" in e["json"][e["json"]["msgtype"]]["content"])
+later = sum(1 for e in received if e["path"] == "/wecom" and (e.get("json") or {}).get("msgtype") not in (None, "file")
+            and "积压汇总" in e["json"][e["json"]["msgtype"]]["content"])
 print("wecom_backlog_summaries", later)
 bad.setdefault("summary", [])
 for k, v in bad.items():
