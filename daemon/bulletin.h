@@ -18,7 +18,7 @@ struct daemon;
 /* An ISO week: Monday to Sunday, and its name, "2026-W49". */
 struct bulletin_week {
     struct ymd monday, sunday;
-    char name[16];
+    char name[32];       /* "2026-W49" (room for any int the compiler can imagine) */
 };
 
 /* The week s names — "2026-W49" (ISO 8601: the week with the year's first

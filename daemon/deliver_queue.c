@@ -169,6 +169,12 @@ on_recorded(void *arg, const char *err)
                  "receiver=%s %s rows=%zu error=%s", at->receiver, dq_attempt_fields(at), at->n, log_q(err));
     if (at->released && !err)
         q->rows_back = true;
+    /* A reds_only_at_once receiver's rows held for its daily digest may go
+     * once the digest's outcome is written (keyproj_digest_cut): claim
+     * again then rather than at the next poll. */
+    const struct receiver *rv = err ? NULL : dq_receiver(q, at->receiver);
+    if (rv != NULL && rv->reds_only_at_once)
+        q->rows_back = true;
     dq_attempt_free(at);
     q->written(q->arg);
 }

@@ -40,7 +40,7 @@ t_cleanup() {
         grep -rhE -A 25 "$san" "$T_DIR" 2>/dev/null | head -n 80 >&2
         rc=1
     fi
-    if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then
+    if { [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; } && [ -z "${KEYPROJ_KEEP_TEST_DIR:-}" ]; then
         rm -rf "$T_DIR"
     else
         on_failure
