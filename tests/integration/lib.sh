@@ -255,3 +255,24 @@ ledger_digest() {
 }
 
 DEMO="$top_srcdir/data/demo"
+
+# free_port — a TCP port free on 127.0.0.1 now (for a listener a test sets up).
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# http METHOD URL [HEADER] → "CODE|CONTENT-TYPE|BODY's first line", or
+# HEADER's value instead of the body.
+http() {
+    python3 - "$1" "$2" "${3:-}" <<'PY'
+import sys, urllib.request, urllib.error
+req = urllib.request.Request(sys.argv[2], method=sys.argv[1])
+try:
+    r = urllib.request.urlopen(req, timeout=10)
+    code, headers, body = r.status, r.headers, r.read()
+except urllib.error.HTTPError as e:
+    code, headers, body = e.code, e.headers, e.read()
+last = headers.get(sys.argv[3], "") if sys.argv[3] else body.decode().split("\n")[0]
+print("%d|%s|%s" % (code, headers.get("Content-Type", ""), last))
+PY
+}

@@ -15,26 +15,6 @@ PY3=python3
 [ -x /usr/bin/python3 ] && PY3=/usr/bin/python3
 $PY3 -c 'import prometheus_client' 2>/dev/null || fail "python3-prometheus-client is not installed (scripts/deps)"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# http METHOD URL → "CODE|CONTENT-TYPE|BODY" (the body's first line);
-# with a third argument, that header's value instead of the body
-http() {
-    python3 - "$1" "$2" "${3:-}" <<'PY'
-import sys, urllib.request, urllib.error
-req = urllib.request.Request(sys.argv[2], method=sys.argv[1])
-try:
-    r = urllib.request.urlopen(req, timeout=10)
-    code, headers, body = r.status, r.headers, r.read()
-except urllib.error.HTTPError as e:
-    code, headers, body = e.code, e.headers, e.read()
-last = headers.get(sys.argv[3], "") if sys.argv[3] else body.decode().split("\n")[0]
-print("%d|%s|%s" % (code, headers.get("Content-Type", ""), last))
-PY
-}
-
 # scrape URL → JSON {"t": when, "ctype": …, "types": {family: type}, "s": {"name{k=v,…}": value}}
 scrape() {
     $PY3 - "$1" <<'PY'

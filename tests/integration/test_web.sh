@@ -11,26 +11,6 @@
 # A reload moves the listener, and keeps it when the new address is taken.
 . "$top_srcdir/tests/integration/lib.sh"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# http METHOD URL [HEADER] → "CODE|CONTENT-TYPE|BODY's first line", or
-# HEADER's value instead of the body
-http() {
-    python3 - "$1" "$2" "${3:-}" <<'PY'
-import sys, urllib.request, urllib.error
-req = urllib.request.Request(sys.argv[2], method=sys.argv[1])
-try:
-    r = urllib.request.urlopen(req, timeout=10)
-    code, headers, body = r.status, r.headers, r.read()
-except urllib.error.HTTPError as e:
-    code, headers, body = e.code, e.headers, e.read()
-last = headers.get(sys.argv[3], "") if sys.argv[3] else body.decode().split("\n")[0]
-print("%d|%s|%s" % (code, headers.get("Content-Type", ""), last))
-PY
-}
-
 # raw PORT BYTES → the whole answer to BYTES sent as they are (Python
 # escapes allowed), its head lines then its body
 raw() {
