@@ -276,3 +276,26 @@ last = headers.get(sys.argv[3], "") if sys.argv[3] else body.decode().split("\n"
 print("%d|%s|%s" % (code, headers.get("Content-Type", ""), last))
 PY
 }
+
+# tcp_listeners PID → how many TCP sockets the process listens on
+tcp_listeners() {
+    python3 - "$1" <<'PY'
+import os, sys
+pid = sys.argv[1]
+inodes = set()
+for fd in os.listdir("/proc/%s/fd" % pid):
+    try:
+        t = os.readlink("/proc/%s/fd/%s" % (pid, fd))
+    except OSError:
+        continue
+    if t.startswith("socket:["):
+        inodes.add(t[8:-1])
+n = 0
+for f in ("/proc/net/tcp", "/proc/net/tcp6"):
+    for line in open(f).readlines()[1:]:
+        col = line.split()
+        if col[3] == "0A" and col[9] in inodes:
+            n += 1
+print(n)
+PY
+}
