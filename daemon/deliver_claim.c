@@ -113,10 +113,12 @@ put_cut(struct buf *b, bool first, const struct config *cfg, const struct receiv
 
 
 
-/* The claim's columns: the silence that held the row back (or NULL), and
- * the lease's end. */
+/* The claim's columns: the silence that held the row back (or NULL), the
+ * lease's end, and the webhook-id of the alert's message (json receivers;
+ * keyproj_webhook_id: from the alert's identity, never its row id). */
 #define COL_SILENCE 10
 #define COL_LEASE 11
+#define COL_WEBHOOK_ID 12
 
 /* The alert as the renderers see it, from the claimed row's columns; the
  * caller decrefs *payload. */
@@ -135,13 +137,14 @@ view_of(const PGresult *res, int row, struct alert_view *v, json_t **payload)
     v->message = json_string_value(json_object_get(*payload, "message"));
     v->tier = (int)json_integer_value(json_object_get(*payload, "tier"));
     v->data = *payload;
+    v->webhook_id = PQgetvalue(res, row, COL_WEBHOOK_ID);
     if (v->message == NULL)
         v->message = v->kind;
 }
 
 /* The claim's columns: 0 id, 1 receiver, 2 attempts, 3 first attempt,
  * 4 alert id, 5 kind, 6 stage, 7 light, 8 created, 9 payload, 10 silence,
- * 11 lease end (epoch). */
+ * 11 lease end (epoch), 12 webhook-id. */
 static struct attempt *
 attempt_new(struct claimer *cl, const char *receiver, const PGresult *res, const int *rows, size_t n)
 {
@@ -182,8 +185,9 @@ held_ids(const struct claimer *cl)
     return buf_steal(&b);
 }
 
-/* A daily digest alert (kind "digest"): its payload's items as one
- * message; webhook-id "msg_<alert id>" like any alert, so a retry keeps it. */
+/* A digest alert (kind "digest", daily or weekly): its payload's items as
+ * one message; its webhook-id is the digest alert's, like any alert's, so a
+ * retry keeps it and a digest made again after a failover has it too. */
 static bool
 render_digest_alert(const struct receiver *rv, const struct alert_view *a, const json_t *payload,
                     struct render_request *rq, char *err, size_t errlen)
@@ -211,7 +215,8 @@ render_digest_alert(const struct receiver *rv, const struct alert_view *a, const
     char *said = wording_digest_title(payload, &today);
     const char *title = said != NULL ? said : json_string_value(json_object_get(payload, "title"));
     struct digest_view d = { .id = id, .title = title, .created_at = a->created_at, .sent_at = a->sent_at,
-                             .alerts = views, .n_alerts = n, .base_url = a->base_url };
+                             .alerts = views, .n_alerts = n, .base_url = a->base_url,
+                             .webhook_id = a->webhook_id };
     bool ok = render_digest(rv, &d, (int64_t)(clock_now(NULL) * 1000), rq, err, errlen);
     free(said);
     free(views);
@@ -233,7 +238,7 @@ render_row(struct claimer *cl, const PGresult *res, int row)
     v.sent_at = dq_now(cl->q);      /* the words are said as of the daemon's clock */
     v.base_url = cl->q->d->cfg->web_base_url;
     if (rv != NULL && !dq_is_chat(rv))
-        snprintf(at->webhook_id, sizeof at->webhook_id, "msg_%lld", (long long)v.id);
+        strlcpy_k(at->webhook_id, v.webhook_id, sizeof at->webhook_id);
     char err[200];
     /* Signatures carry the real time, whatever the test clock says: the
      * receiver checks them against its own clock. */

@@ -36,7 +36,7 @@ struct attempt {
     int attempts;                   /* the most of any row: it sets the retry schedule */
     double first_attempt;           /* the earliest of any row: the maximum age counts from here */
     double lease_end;               /* daemon clock */
-    char webhook_id[32];            /* json: "msg_<alert id>"; "" otherwise */
+    char webhook_id[32];            /* json: the claim's keyproj_webhook_id; "" otherwise */
     struct render_request rq;       /* queued: what to send */
     /* The weekly bulletin's week ("2026-W49"): made, uploaded and sent as
      * a file when posted (deliver_bulletin.c), rq unused; "" otherwise. */

@@ -14,7 +14,7 @@
 
 /* One alert as the renderers see it. Everything is borrowed. */
 struct alert_view {
-    int64_t id;             /* alert.id; the webhook-id is "msg_<id>" */
+    int64_t id;             /* alert.id (data.alert_id, 编号); not the webhook-id */
     const char *kind;       /* "milestone.overdue", … (the payload "type") */
     const char *stage;      /* "" when the kind has a single stage */
     const char *light;      /* "green" | "yellow" | "red"; NULL for none */
@@ -33,8 +33,12 @@ struct alert_view {
      *   "milestone": { id, title, kind, due, days_overdue, campaign } (optional),
      *   … anything else the kind carries (copied to json payloads as is) } */
     const json_t *data;
-    /* NULL: the webhook-id is "msg_<id>". A test message (`receiver test`)
-     * sets its own, so it never looks like a replay of a real alert. */
+    /* The webhook-id of its message to a json receiver: the claim's
+     * keyproj_webhook_id (sql/functions/delivery.sql), from the alert's
+     * kind, subject and stage, so that an alert made again keeps it and
+     * no other alert ever gets it. A test message (`receiver test`) sets
+     * its own, so it never looks like a replay of a real alert. NULL: a
+     * json receiver's message cannot be rendered (chat robots take none). */
     const char *webhook_id;
     /* New since the receiver's last digest: a digest lists it first and
      * says so. */
@@ -46,7 +50,11 @@ struct alert_view {
 
 /* Several alerts sent as one message (chat robots get one per window). */
 struct digest_view {
-    const char *id;         /* stable token, [A-Za-z0-9_-]{1,64}; webhook-id "msg_<id>" */
+    const char *id;         /* stable token, [A-Za-z0-9_-]{1,64}; json data.id */
+    /* json: the webhook-id, the digest alert's (alert_view.webhook_id);
+     * NULL: cannot be rendered for a json receiver. Chat messages (merged
+     * alerts, backlog summaries) carry none. */
+    const char *webhook_id;
     const char *title;      /* "涧西区每日汇总"; NULL: "重点项目提醒汇总" */
     const char *created_at; /* ISO 8601, the window's end */
     double sent_at;         /* as in alert_view, for every alert listed */

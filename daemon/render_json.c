@@ -1,5 +1,6 @@
 /* render_json: the generic format, signed per Standard Webhooks — body
- * {type, timestamp, data}, headers webhook-id (stable across retries),
+ * {type, timestamp, data}, headers webhook-id (the caller's, from the
+ * alert's identity: stable across retries and re-created alerts),
  * webhook-timestamp (this attempt) and webhook-signature. No size limit. */
 #include "ac_config.h"
 
@@ -56,11 +57,17 @@ envelope(const char *type, const char *timestamp, json_t *data)
     return body;
 }
 
-/* URL, headers and signature for a body already in out. */
+/* URL, headers and signature for a body already in out. Never an id made
+ * here (a row id would not survive a failover): no id, no message. */
 static bool
 sign_request(const struct receiver *rv, const char *msg_id, int64_t now_ms,
              struct render_request *out, char *err, size_t errlen)
 {
+    if (msg_id == NULL || msg_id[0] == '\0') {
+        snprintf(err, errlen, "receiver '%s': no webhook-id for the message", rv->name);
+        render_request_free(out);
+        return false;
+    }
     int64_t ts = now_ms / 1000;
     char why[160];
     char *sig = sign_webhook(rv->secret, msg_id, ts, out->body, out->body_len, why, sizeof why);
@@ -84,12 +91,7 @@ render_json_alert(const struct receiver *rv, const struct alert_view *a, int64_t
 {
     render_set_body(out, envelope(a->kind, a->created_at, alert_data(a, a->sent_at)));
     out->n_listed = out->n_total = 1;
-    char id[80];
-    if (a->webhook_id != NULL)
-        snprintf(id, sizeof id, "%s", a->webhook_id);
-    else
-        snprintf(id, sizeof id, "msg_%" PRId64, a->id);
-    return sign_request(rv, id, now_ms, out, err, errlen);
+    return sign_request(rv, a->webhook_id, now_ms, out, err, errlen);
 }
 
 static bool
@@ -118,10 +120,7 @@ render_json_digest(const struct receiver *rv, const struct digest_view *d, int64
     json_object_set_new(data, "alerts", alerts);
     render_set_body(out, envelope("digest", d->created_at, data));
     out->n_listed = out->n_total = d->n_alerts;
-    char *id = xasprintf("msg_%s", d->id);
-    bool ok = sign_request(rv, id, now_ms, out, err, errlen);
-    free(id);
-    return ok;
+    return sign_request(rv, d->webhook_id, now_ms, out, err, errlen);
 }
 
 void

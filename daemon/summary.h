@@ -16,9 +16,9 @@
 
 /* Whether n alerts that would take this many messages go as one summary. */
 bool summary_wanted(size_t n, size_t messages);
-/* Renders the summary of the n alerts (digest order) into rq (webhook id
- * "msg_<id>", sent at sent_at); false, rq untouched, when it cannot be
- * rendered. */
+/* Renders the summary of the n alerts (digest order) into rq (sent at
+ * sent_at; a chat message: no webhook-id); false, rq untouched, when it
+ * cannot be rendered. */
 bool summary_render(const struct config *cfg, const struct receiver *rv, const struct alert_view *views, size_t n,
                     const char *id, const char *when, double sent_at, int64_t now_ms, struct render_request *rq);
 

@@ -71,13 +71,17 @@ sample_data(void)
 }
 
 static void
-fill_alert(const struct probe *p, const struct target *t, int64_t id, struct alert_view *a)
+fill_alert(const struct probe *p, const struct target *t, int64_t id, struct alert_view *a, char *wid,
+           size_t widlen)
 {
+    /* keyprojd takes the webhook-id from the alert's identity (the claim);
+     * the probe's alert number stands for it */
+    snprintf(wid, widlen, "msg_%" PRId64, id);
     *a = (struct alert_view){
         .id = id, .kind = "milestone.overdue", .stage = "d3", .light = t->light,
         .created_at = "2026-11-03T08:00:00+08:00",
         .message = "洛阳某某智能制造产业园（一期）「主体封顶」节点已逾期 3 天",
-        .tier = t->tier, .data = p->data,
+        .tier = t->tier, .data = p->data, .webhook_id = wid,
     };
 }
 
@@ -100,18 +104,22 @@ build(const struct probe *p, const struct target *t, size_t i, struct render_req
     bool ok;
     if (t->digest > 0) {
         struct alert_view *alerts = xcalloc(t->digest, sizeof *alerts);
+        char (*wids)[32] = xcalloc(t->digest, sizeof *wids);
         for (size_t k = 0; k < t->digest; k++)
-            fill_alert(p, t, id * 10000 + (int64_t)k, &alerts[k]);
-        char did[32];
+            fill_alert(p, t, id * 10000 + (int64_t)k, &alerts[k], wids[k], sizeof wids[k]);
+        char did[32], dwid[40];
         snprintf(did, sizeof did, "digest_%" PRId64, id);
+        snprintf(dwid, sizeof dwid, "msg_%s", did);
         struct digest_view d = { .id = did, .title = "涧西区每日汇总",
                                  .created_at = "2026-11-03T08:00:00+08:00",
-                                 .alerts = alerts, .n_alerts = t->digest };
+                                 .alerts = alerts, .n_alerts = t->digest, .webhook_id = dwid };
         ok = render_digest(&rv, &d, now_ms(CLOCK_REALTIME), rq, err, sizeof err);
+        free(wids);
         free(alerts);
     } else {
         struct alert_view a;
-        fill_alert(p, t, id, &a);
+        char wid[32];
+        fill_alert(p, t, id, &a, wid, sizeof wid);
         ok = render_alert(&rv, &a, now_ms(CLOCK_REALTIME), rq, err, sizeof err);
     }
     if (!ok)

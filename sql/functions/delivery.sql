@@ -146,10 +146,30 @@ SELECT CASE
 END
 $$;
 
-CREATE OR REPLACE FUNCTION keyproj_claim_deliveries(p_now timestamptz, p_worker text, p_receivers text[], p_caps int[],
+-- The webhook-id of an alert's message (json receivers), from the alert's
+-- identity, UNIQUE in the alert table: "msg_" and the first 26 hex digits
+-- (104 bits) of SHA-256 over kind, subject and stage joined by U+001F (a
+-- unit separator, which no kind, subject or stage holds). Not the row id:
+-- an alert lost with an asynchronous standby's unreplicated tail is made
+-- again by the next scan with a new row id but the same identity, so its
+-- copy is recognised as one; and a sequence that hands out a lost row's id
+-- again can never give a different alert an id a receiver has seen
+-- (doc/webhooks.md, "webhook-id"). Also for looking a received message up:
+-- SELECT * FROM alert WHERE keyproj_webhook_id(kind, subject, stage) = 'msg_…'.
+CREATE OR REPLACE FUNCTION keyproj_webhook_id(p_kind text, p_subject text, p_stage text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+SELECT 'msg_' || left(encode(sha256(convert_to(p_kind || chr(31) || p_subject || chr(31) || p_stage, 'UTF8')),
+                             'hex'), 26)
+$$;
+
+-- webhook_id (last column) came after the others: the columns changed, so
+-- the function is made anew.
+DROP FUNCTION IF EXISTS keyproj_claim_deliveries(timestamptz, text, text[], int[], int[], float8[], int[], bigint[]);
+CREATE FUNCTION keyproj_claim_deliveries(p_now timestamptz, p_worker text, p_receivers text[], p_caps int[],
                                          p_windows int[], p_cuts float8[], p_leases int[], p_held bigint[])
 RETURNS TABLE (id bigint, receiver text, attempts int, first_attempt float8, alert_id bigint, kind text,
-               stage text, light text, created text, payload text, silence_id bigint, lease_end float8)
+               stage text, light text, created text, payload text, silence_id bigint, lease_end float8,
+               webhook_id text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -191,7 +211,8 @@ BEGIN
     RETURNING d.id, d.receiver, d.attempts, extract(epoch FROM d.first_attempt_at)::float8,
               a.id, a.kind, a.stage, a.light,
               to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), a.payload::text,
-              d.silence_id, extract(epoch FROM d.claimed_until)::float8;
+              d.silence_id, extract(epoch FROM d.claimed_until)::float8,
+              keyproj_webhook_id(a.kind, a.subject, a.stage);
 END;
 $$;
 

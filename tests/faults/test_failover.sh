@@ -148,7 +148,7 @@ IDENTITY="kind || '|' || stage || '|' || coalesce(payload#>>'{project,code}', ''
           coalesce(payload#>>'{milestone,title}', payload#>>'{campaign,code}', '')"
 got=$(python3 - "$base_all/_received?path=/json" "$ref_all" "$base_burst/_received?path=/json" "$ref_burst" "$inflight" \
     <<'PY' 3<<<"$(sql "SELECT d.receiver || '|' || a.id FROM delivery d JOIN alert a ON a.id = d.alert_id")" \
-           4<<<"$(psql -X -q -A -t -d "$REF_DB" -c "SELECT $IDENTITY FROM alert")"
+           4<<<"$(psql -X -q -A -t -d "$REF_DB" -c "SELECT $IDENTITY FROM alert")" 5<<<"$(webhook_ids)"
 import collections, json, sys, urllib.request
 a = sys.argv
 received = {"all": json.load(urllib.request.urlopen(a[1]))[int(a[2]):],
@@ -159,6 +159,7 @@ for line in open(3).read().splitlines():
     r, i = line.split("|", 1)
     outbox[r][i] = True
 ref = collections.Counter(open(4).read().splitlines())
+wid = dict(p.split("=", 1) for p in open(5).read().split())
 missing = unknown = dups_out = dups = 0
 one_id = True
 content = {}
@@ -180,7 +181,7 @@ for r, got in received.items():
     d2 = {i for i, c in count.items() if c > 1}
     dups += len(d2)
     dups_out += len(d2 - inflight)
-    one_id = one_id and all(v == {"msg_" + i} for i, v in ids.items())
+    one_id = one_id and all(v == {wid.get(i)} for i, v in ids.items())
 print("missing=%d unknown=%d dups_outside_inflight=%d one_webhook_id_each=%s same_as_alone=%s dups=%d" % (
     missing, unknown, dups_out, one_id, collections.Counter(content.values()) == ref, dups))
 PY

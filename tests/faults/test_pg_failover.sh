@@ -267,11 +267,13 @@ ok "writable again: a is back and the waiting deliveries went"
 # May arrive twice: what was sent before the promotion and is not recorded
 # delivered on the standby (in flight at the kill, or its outcome in the
 # WAL the standby never got).
-got=$(python3 - "$base/_received?path=/json" "$(sql "SELECT string_agg(id::text, ' ') FROM alert")" "$sent" "$seen" <<'PY'
+got=$(python3 - "$base/_received?path=/json" "$(sql "SELECT string_agg(id::text, ' ') FROM alert")" "$sent" "$seen" \
+    "$(webhook_ids)" <<'PY'
 import collections, json, sys, urllib.request
 received = json.load(urllib.request.urlopen(sys.argv[1]))
 alerts = set(sys.argv[2].split())
 sent, seen = int(sys.argv[3]), set(sys.argv[4].split())
+wid = dict(p.split("=", 1) for p in sys.argv[5].split())
 ids = collections.defaultdict(set)
 count = collections.Counter()
 before = set()
@@ -285,7 +287,7 @@ may = before - seen
 dups = {a for a, c in count.items() if c > 1}
 print("missing=%d unknown=%d dups_outside_unrecorded=%d one_webhook_id_each=%s dups=%d unrecorded=%d" % (
     len(alerts - set(count)), len(set(count) - alerts), len(dups - may),
-    all(v == {"msg_" + a} for a, v in ids.items()), len(dups), len(may)))
+    all(v == {wid.get(a)} for a, v in ids.items()), len(dups), len(may)))
 PY
 )
 echo "# $got"

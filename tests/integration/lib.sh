@@ -219,18 +219,26 @@ start_receiver() {
     base="http://127.0.0.1:$port"
 }
 
+# webhook_ids → "ID=WEBHOOK_ID …": the webhook-id of each alert's message
+# (keyproj_webhook_id: from its kind, subject and stage, not its id).
+webhook_ids() {
+    sql "SELECT coalesce(string_agg(id || '=' || keyproj_webhook_id(kind, subject, stage), ' '), '') FROM alert"
+}
+
 # received_tally INFLIGHT [DELIVERED] — what the receiver's json path got
 # against the outbox: "missing=N dups_outside_inflight=N
 # one_webhook_id_each=True|False delivered_not_received=N dups=N". INFLIGHT:
 # the alert ids whose send may have been repeated (a stop or a kill while
 # in flight); DELIVERED: the alert ids marked delivered (none: 0 missing).
 received_tally() {
-    python3 - "$base/_received?path=/json" "$1" "$(sql "SELECT string_agg(id::text, ' ') FROM alert")" "${2:-}" <<'PY'
+    python3 - "$base/_received?path=/json" "$1" "$(sql "SELECT string_agg(id::text, ' ') FROM alert")" "${2:-}" \
+        "$(webhook_ids)" <<'PY'
 import collections, json, sys, urllib.request
 received = json.load(urllib.request.urlopen(sys.argv[1]))
 inflight = set(sys.argv[2].split())
 alerts = set(sys.argv[3].split())
 delivered = set(sys.argv[4].split())
+wid = dict(p.split("=", 1) for p in sys.argv[5].split())
 ids = collections.defaultdict(set)
 count = collections.Counter()
 for e in received:
@@ -240,7 +248,7 @@ for e in received:
 dups = {a for a, c in count.items() if c > 1}
 print("missing=%d dups_outside_inflight=%d one_webhook_id_each=%s delivered_not_received=%d dups=%d" % (
     len(alerts - set(count)), len(dups - inflight),
-    all(v == {"msg_" + a} for a, v in ids.items()), len(delivered - set(count)), len(dups)))
+    all(v == {wid.get(a)} for a, v in ids.items()), len(delivered - set(count)), len(dups)))
 PY
 }
 

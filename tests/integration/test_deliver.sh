@@ -59,7 +59,8 @@ expect_eq "WeCom robot accepted it" 1 "$(received /wecom)"
 expect_eq "DingTalk robot verified its signature" 1 "$(received /dingtalk)"
 expect_eq "Feishu robot verified its signature" 1 "$(received /feishu)"
 wid=$(python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1]))[0]["webhook_id"])' "$base/_received?path=/json")
-expect_eq "webhook-id is the alert's stable id" "msg_$id" "$wid"
+expect_eq "webhook-id is the alert's stable id (from its kind, subject and stage)" \
+    "$(sql "SELECT keyproj_webhook_id(kind, subject, stage) FROM alert WHERE id = $id")" "$wid"
 expect_eq "each delivered once, one attempt" "4 4" "$(sql "SELECT count(*) || ' ' || sum(attempts) FROM delivery WHERE alert_id = $id")"
 
 # A 500 is retried later per the schedule; a 410 is a dead letter at once.

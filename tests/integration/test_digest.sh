@@ -72,10 +72,21 @@ expect_contains "the json receiver got a digest event: overdue, due this week, l
 daily=$(echo "$j" | grep 每日汇总)
 expect_eq "… listing each of them" "$n" "${daily##*|}"
 expect_contains "the robot got it as one message" "每日汇总 2026-11-25｜逾期 $over 项" "$(digests /wecom)"
-wid=$(python3 -c 'import json,sys,urllib.request
-print([e["webhook_id"] for e in json.load(urllib.request.urlopen(sys.argv[1])) if e["json"]["type"] == "digest" and e["json"]["data"]["title"].startswith("每日汇总")][0])' \
-      "$base/_received?path=/json")
-expect_eq "its webhook-id is the digest alert's" "msg_$(sql "SELECT id FROM alert WHERE kind = 'digest' AND subject = 'receiver:audit' AND stage LIKE 'daily:%'")" "$wid"
+# digest_wid TITLE → the webhook-id of the json digest titled TITLE…
+digest_wid() {
+    python3 -c 'import json,sys,urllib.request
+print([e["webhook_id"] for e in json.load(urllib.request.urlopen(sys.argv[1])) if e["json"]["type"] == "digest" and e["json"]["data"]["title"].startswith(sys.argv[2])][0])' \
+      "$base/_received?path=/json" "$1"
+}
+# identity_wid STAGE_LIKE → msg_ + 26 hex digits of SHA-256 over receiver
+# audit's digest's kind, subject and stage joined by U+001F, as
+# doc/webhooks.md tells receivers (computed here, not by keyproj_webhook_id)
+identity_wid() {
+    python3 -c 'import hashlib, sys; print("msg_" + hashlib.sha256("\x1f".join(sys.argv[1].split("|", 2)).encode()).hexdigest()[:26])' \
+        "$(sql "SELECT kind || '|' || subject || '|' || stage FROM alert WHERE kind = 'digest' AND subject = 'receiver:audit' AND stage LIKE '$1'")"
+}
+expect_eq "its webhook-id is the digest alert's: from kind, subject and stage" "$(identity_wid 'daily:%')" \
+    "$(digest_wid 每日汇总)"
 
 # The weekly summary: first working day of the week from weekly_day (Monday);
 # this daemon first runs on Wednesday, so it writes that week's then.
@@ -83,6 +94,8 @@ wait_for "SELECT count(*) FROM delivery d JOIN alert a ON a.id = d.alert_id
           WHERE a.stage = 'weekly:2026-W48' AND d.status = 'delivered'" 3 || fail "no weekly summaries"
 ok "one weekly summary per receiver for the week (stage weekly:2026-W48)"
 expect_contains "… titled with the week and the ranked month" "周报 2026-W48｜10 月投资完成排名" "$(digests /json)"
+expect_eq "… its webhook-id from its identity (digest, receiver:audit, weekly:2026-W48)" \
+    "$(identity_wid weekly:2026-W48)" "$(digest_wid 周报)"
 counties=$(sql "SELECT count(DISTINCT county_id) FROM project WHERE year = 2026 AND annual_plan > 0")
 # weekly_items STAGE WHAT — of receiver audit's weekly summary: "ranked"
 # (the ranked counties), "unreported" (its 未报齐 line) or "named" (the

@@ -111,13 +111,14 @@ ok "a new keyprojd delivers all six at once"
 # The receiver still answers the four cut-off copies after its 6 s: ten in all.
 wait_for "eval recorded | wc -l" 10 || fail "expected 10 copies at the receiver, got $(recorded | wc -l)"
 got=$(recorded | python3 -c 'import collections, sys
+want = dict(p.split("=", 1) for p in sys.argv[1].split())
 ids = collections.defaultdict(list)
 for line in sys.stdin:
     alert, wid = line.split()
     ids[alert].append(wid)
 print("alerts=%d twice=%d same_id=%s" % (len(ids), sum(len(v) == 2 for v in ids.values()),
-      all(w == "msg_" + a for a, v in ids.items() for w in v)))')
-expect_eq "the four cut-off requests were sent again with the same webhook-id (msg_<alert>)" \
+      all(w == want.get(a) for a, v in ids.items() for w in v)))' "$(webhook_ids)")
+expect_eq "the four cut-off requests were sent again with the same webhook-id (the alert's)" \
     "alerts=6 twice=4 same_id=True" "$got"
 stop
 expect_not_contains "no secret in the log" "$secret" "$(cat "$T_LOG")"

@@ -80,7 +80,7 @@ expect_eq "20 json alerts are accepted (204) by a Standard Webhooks verifier" 20
     "$(lines 'status=204' 'ok=1')"
 expect_eq "the receiver got 20 messages with 20 distinct webhook-ids" "20 20" \
     "$(rcv "$A" 'str(len(r)) + " " + str(len(set(e["webhook_id"] for e in r)))')"
-expect_eq "webhook-id is msg_<alert id>" "msg_1000" \
+expect_eq "webhook-id is the one the probe gave its first alert (msg_<probe number>)" "msg_1000" \
     "$(rcv "$A" 'sorted(e["webhook_id"] for e in r)[0]')"
 expect_eq "the payload keeps its Chinese text" "涧西区 milestone.overdue" \
     "$(rcv "$A" 'r[0]["json"]["data"]["project"]["county"] + " " + r[0]["json"]["type"]')"

@@ -16,15 +16,16 @@ secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 start_receiver --json-secret "$secret"
 
 # seen PATH → the alert ids the receiver accepted at PATH, in order: from
-# the webhook-id (json) or the "编号：N" line (chat robots).
+# the webhook-id (json: the alert's, keyproj_webhook_id) or the "编号：N"
+# line (chat robots).
 seen() {
-    python3 - "$base/_received?path=$1" <<'PY'
+    python3 - "$base/_received?path=$1" "$(webhook_ids)" <<'PY'
 import json, re, sys, urllib.request
+alert_of = {w: a for a, w in (p.split("=", 1) for p in sys.argv[2].split())}
 ids = []
 for e in json.load(urllib.request.urlopen(sys.argv[1])):
-    m = re.fullmatch(r"msg_(\d+)", e.get("webhook_id") or "")
-    if m:
-        ids.append(m.group(1))
+    if e.get("webhook_id") in alert_of:
+        ids.append(alert_of[e["webhook_id"]])
     else:   # a robot's message, one alert or several merged
         # "编号：780" or, a project's line in a merged message, "编号：780、781"
         ids += [x for g in re.findall(r"编号：([\d、]+)", json.dumps(e["json"], ensure_ascii=False))

@@ -23,6 +23,11 @@
 #define GOLDEN_SENT 1796551500.0    /* 2026-12-06 18:05 Beijing */
 #define SW_SECRET "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 #define WECOM_URL "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=K"
+/* webhook-ids as the claim gives them (keyproj_webhook_id): of the fixture
+ * alert (milestone.overdue, milestone:7, d3) and of a daily digest
+ * (digest, receiver:jianxi, daily:2026-11-03) */
+#define ALERT_WID "msg_093df11cca4f297b6c66057094"
+#define DIGEST_WID "msg_03a176d9b497a2f7f8a3b0f08d"
 #define DING_URL "https://oapi.dingtalk.com/robot/send?access_token=T"
 #define FEISHU_URL "https://open.feishu.cn/open-apis/bot/v2/hook/H"
 
@@ -46,6 +51,9 @@ fixture_alert(const json_t *data, const char *light, int tier)
         .id = 42, .kind = "milestone.overdue", .stage = "d3", .light = light,
         .created_at = "2026-11-03T08:00:00+08:00",
         .message = "洛阳新材料产业园「主体封顶」已逾期 3 天", .tier = tier, .data = data,
+        /* keyproj_webhook_id('milestone.overdue', 'milestone:7', 'd3'): the
+         * claim gives it (sql/functions/delivery.sql) */
+        .webhook_id = ALERT_WID,
     };
 }
 
@@ -182,7 +190,7 @@ test_json_alert_exact(void **state)
     assert_string_equal(rq.url, "https://hooks.example.org/kp");
     assert_golden("exact-milestone.overdue.json", rq.body);
     assert_string_equal(rq.headers[0], "Content-Type: application/json");
-    assert_string_equal(rq.headers[1], "webhook-id: msg_42");
+    assert_string_equal(rq.headers[1], "webhook-id: " ALERT_WID);
     assert_string_equal(rq.headers[2], "webhook-timestamp: 1762128000");
     assert_true(str_startswith(rq.headers[3], "webhook-signature: v1,"));   /* test_sign checks the HMAC */
     assert_null(rq.headers[4]);
@@ -415,7 +423,7 @@ test_digests_exact(void **state)
     digest_fixture(data, al);
     struct digest_view d = { .id = "d_2026_11_03", .title = "涧西区每日汇总",
                              .created_at = "2026-11-03T10:00:00Z", .sent_at = SENT,
-                             .alerts = al, .n_alerts = 3 };
+                             .alerts = al, .n_alerts = 3, .webhook_id = DIGEST_WID };
     struct render_request rq;
     /* a red among them: its leader is @-mentioned, as a red sent alone
      * would (WeCom: so a text message, markdown cannot mention) */
@@ -451,7 +459,7 @@ test_digests_exact(void **state)
     d.n_alerts = 3;
 
     render_digest_ok("json", SW_SECRET, &d, &rq);
-    assert_string_equal(rq.headers[1], "webhook-id: msg_d_2026_11_03");
+    assert_string_equal(rq.headers[1], "webhook-id: " DIGEST_WID);     /* the digest alert's, not its id */
     assert_true(str_startswith(rq.body, "{\"type\":\"digest\",\"timestamp\":\"2026-11-03T18:00:00+08:00\","
                                "\"data\":{\"id\":\"d_2026_11_03\",\"title\":\"涧西区每日汇总\",\"count\":3,"
                                "\"alerts\":[{\"alert_id\":1,"));
@@ -596,6 +604,7 @@ test_golden_kinds(void **state)
             .id = 780 + (int64_t)i, .kind = k->kind, .stage = k->stage, .light = k->light,
             .created_at = "2026-12-06T02:00:00Z", .message = json_string_value(json_object_get(p, "message")),
             .tier = str_eq(k->light, "red") ? 1 : 0, .data = p, .sent_at = GOLDEN_SENT,
+            .webhook_id = ALERT_WID,
         };
         for (size_t t = 0; t < ARRAY_LEN(golden_types); t++) {
             struct render_request rq;
@@ -670,7 +679,7 @@ test_golden_digests(void **state)
     size_t n = views_of_items(items, views);
     struct digest_view d = { .id = "1042", .title = "每日汇总 2026-12-06｜逾期 3 项，本周到期 2 项｜项目红灯 2 黄灯 3 绿灯 41",
                              .created_at = "2026-12-06T00:30:00Z", .sent_at = GOLDEN_SENT,
-                             .alerts = views, .n_alerts = n };
+                             .alerts = views, .n_alerts = n, .webhook_id = DIGEST_WID };
     for (size_t t = 0; t < ARRAY_LEN(golden_types); t++) {
         struct render_request rq;
         render_any(golden_types[t], NULL, &d, &rq);
@@ -741,7 +750,8 @@ test_golden_digests(void **state)
     for (size_t i = 0; i < ARRAY_LEN(al); i++)
         sorted[i] = al[order[i]];
     struct digest_view g = { .id = "g780", .created_at = "2026-12-06T18:05:00+08:00", .sent_at = GOLDEN_SENT,
-                             .alerts = sorted, .n_alerts = ARRAY_LEN(sorted), .part = 1, .parts = 2 };
+                             .alerts = sorted, .n_alerts = ARRAY_LEN(sorted), .part = 1, .parts = 2,
+                             .webhook_id = DIGEST_WID };
     for (size_t t = 0; t < ARRAY_LEN(golden_types); t++) {
         struct render_request rq;
         render_any(golden_types[t], NULL, &g, &rq);
@@ -925,9 +935,25 @@ test_render_refusals(void **state)
     assert_null(rq.body);
 
     rv = rcv("json", "https://x.example/", SW_SECRET);
-    struct digest_view d = { .id = "bad id", .alerts = &a, .n_alerts = 1 };
+    struct digest_view d = { .id = "bad id", .alerts = &a, .n_alerts = 1, .webhook_id = DIGEST_WID };
     assert_false(render_digest(&rv, &d, NOW, &rq, err, sizeof err));
     assert_non_null(strstr(err, "digest id"));
+
+    /* no webhook-id from the claim: nothing made up (a row id would not
+     * survive a failover), nothing sent */
+    a.webhook_id = NULL;
+    assert_false(render_alert(&rv, &a, NOW, &rq, err, sizeof err));
+    assert_string_equal(err, "receiver 'test': no webhook-id for the message");
+    assert_null(rq.body);
+    d.id = "d1";
+    d.webhook_id = NULL;
+    assert_false(render_digest(&rv, &d, NOW, &rq, err, sizeof err));
+    assert_string_equal(err, "receiver 'test': no webhook-id for the message");
+    assert_null(rq.body);
+    /* a chat robot's message carries none, and needs none */
+    rv = rcv("wecom", WECOM_URL, NULL);
+    assert_true(render_alert(&rv, &a, NOW, &rq, err, sizeof err));
+    render_request_free(&rq);
     json_decref(data);
 }
 
