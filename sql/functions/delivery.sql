@@ -165,7 +165,7 @@ $$;
 -- webhook_id (last column) came after the others: the columns changed, so
 -- the function is made anew.
 DROP FUNCTION IF EXISTS keyproj_claim_deliveries(timestamptz, text, text[], int[], int[], float8[], int[], bigint[]);
-CREATE FUNCTION keyproj_claim_deliveries(p_now timestamptz, p_worker text, p_receivers text[], p_caps int[],
+CREATE OR REPLACE FUNCTION keyproj_claim_deliveries(p_now timestamptz, p_worker text, p_receivers text[], p_caps int[],
                                          p_windows int[], p_cuts float8[], p_leases int[], p_held bigint[])
 RETURNS TABLE (id bigint, receiver text, attempts int, first_attempt float8, alert_id bigint, kind text,
                stage text, light text, created text, payload text, silence_id bigint, lease_end float8,
