@@ -27,10 +27,17 @@ struct page;
 /* The 大屏 reloads itself this often (seconds), with no script. */
 #define PAGE_SCREEN_REFRESH 300
 
+/* Connections of the dashboard's own: a page's commands go round them and
+ * run side by side, so that a page takes its slowest command's time rather
+ * than the sum (the 总览 runs six). */
+#define PAGE_DBS 3
+
 /* The pages being served (web_pages.c has one). */
 struct web_pages {
     struct daemon *d;
     struct page *pages;         /* waiting for their queries */
+    struct db *db[PAGE_DBS];    /* made by the first page; NULL before */
+    unsigned next_db;
 };
 
 /* One page: its path prefix ("/county/" takes the rest of the path as its
