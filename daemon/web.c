@@ -524,6 +524,13 @@ web_reload(struct daemon *d, struct config *cfg)
 }
 
 void
+web_cache_drop(struct daemon *d)
+{
+    if (d->web)
+        web_pages_drop_cache(d->web->pages);
+}
+
+void
 web_free(struct web *w)
 {
     if (w == NULL)

@@ -32,12 +32,24 @@ struct page;
  * than the sum (the 总览 runs six). */
 #define PAGE_DBS 3
 
+/* A page written is served again for this long (seconds) to requests for
+ * the same address, unless something was written to the database since
+ * (web_cache_drop, wherever status's counts are dropped) or the request
+ * says Cache-Control: no-cache (a browser's forced reload). At most
+ * PAGE_CACHE_MAX pages are kept; CSV downloads never. */
+#define PAGE_CACHE_SECONDS 5
+#define PAGE_CACHE_MAX 32
+
+struct page_cached;
+
 /* The pages being served (web_pages.c has one). */
 struct web_pages {
     struct daemon *d;
     struct page *pages;         /* waiting for their queries */
     struct db *db[PAGE_DBS];    /* made by the first page; NULL before */
     unsigned next_db;
+    struct page_cached *cache;  /* newest first */
+    unsigned long generation;   /* bumped by each drop: a page started before it is not kept */
 };
 
 /* One page: its path prefix ("/county/" takes the rest of the path as its
