@@ -356,6 +356,12 @@ cmd_body_refusal(const struct tokens *t, enum cmd_level level, const char *user,
     return NULL;
 }
 
+struct db *
+cmd_db(const struct cmd_ctx *ctx)
+{
+    return ctx->db ? ctx->db : ctx->d->db;
+}
+
 void
 cmd_dispatch(struct cmd_ctx *ctx)
 {

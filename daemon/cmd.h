@@ -13,6 +13,8 @@
 #include "level.h"
 #include "tokenize.h"
 
+struct db;
+
 struct daemon;
 struct client;
 
@@ -66,7 +68,12 @@ struct cmd_ctx {
     bool may_write;         /* its answer drops status's cached counts (status_cache.h) */
     bool unaudited;         /* the dashboard's: a bad query parameter is not a refusal to audit, and a page
                              * never writes */
+    struct db *db;          /* where its reads go: NULL for the daemon's main connection (the dashboard's
+                             * pages read on connections of their own, so their commands run side by side) */
 };
+
+/* The connection a command's reads go to; writes always go to the main one. */
+struct db *cmd_db(const struct cmd_ctx *ctx);
 
 struct cmd_entry;
 

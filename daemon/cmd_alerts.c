@@ -49,7 +49,7 @@ alerts_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     const char *params[] = { ctx->d->cfg->timezone, kind, light, county, since, limit };
     /* The project's current county decides; the payload stands in for a
      * project deleted since. "deliveries": how its rows stand, by status. */
-    db_query(ctx->d->db,
+    db_query(cmd_db(ctx),
              "SELECT a.id, a.kind, a.stage, a.light,"
              " coalesce(p.code, a.payload #>> '{project,code}') AS project,"
              " coalesce(co.name, a.payload #>> '{project,county}') AS county,"
@@ -116,7 +116,7 @@ receivers_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     const char *params[] = { cfg->timezone, names.data, types.data, rates.data, wins.data };
     /* In configuration order. last_error: of the newest delivery that has
      * one (pending for a retry, or dead). */
-    db_query(ctx->d->db,
+    db_query(cmd_db(ctx),
              "SELECT r.name AS receiver, r.type, r.rate AS rate_per_minute, r.win AS window_seconds,"
              " (SELECT count(*) FROM delivery d WHERE d.receiver = r.name AND d.status = 'pending') AS pending,"
              " (SELECT count(*) FROM delivery d WHERE d.receiver = r.name AND d.status = 'dead') AS dead,"

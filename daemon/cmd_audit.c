@@ -63,7 +63,7 @@ audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
      * matches report:CODE/2026-10 … (and milestone:CODE the imported
      * milestones of CODE). Newest first: by time, then by id within one
      * transaction (whose rows share its time). */
-    db_query(ctx->d->db,
+    db_query(cmd_db(ctx),
              "SELECT a.id, to_char(a.at AT TIME ZONE $1, 'YYYY-MM-DD HH24:MI:SS') AS at, a.actor, a.action,"
              " a.subject, a.result, a.old, a.new, a.request_id"
              " FROM audit_log a"

@@ -81,7 +81,7 @@ campaign_list(const struct cmd_call *c)
     char today[11];
     cmd_today(c->ctx, today);
     const char *params[] = { today };
-    db_query(c->ctx->d->db,
+    db_query(cmd_db(c->ctx),
              "SELECT c.code, c.name, c.kind, c.starts_on, c.ends_on,"
              " CASE WHEN $1::date < c.starts_on THEN 'upcoming' WHEN $1::date > c.ends_on THEN 'past'"
              "      ELSE 'current' END AS state,"
@@ -138,7 +138,16 @@ campaign_show(const struct cmd_call *c)
      * leaves waived milestones out; on_time: done by the due date;
      * not_yet_due: pending, due today or later. frozen_*: the scorecard
      * frozen when the window closed (campaign scorecard), else null. */
-    db_query(c->ctx->d->db,
+    /* g: the window's milestones counted in one pass, in all, by county
+     * and by sector (three passes before). */
+    db_query(cmd_db(c->ctx),
+             "WITH c AS (SELECT * FROM campaign WHERE code = $1),"
+             " g AS (SELECT grouping(co.name) AS by_county, grouping(p.sector) AS by_sector,"
+             "   co.name AS county, p.sector," MILESTONE_COUNTS
+             "  FROM c JOIN milestone m ON m.campaign_id = c.id JOIN project p ON p.id = m.project_id"
+             "  JOIN county co ON co.id = p.county_id"
+             "  WHERE " ON_LIST_IN_WINDOW("$2")
+             "  GROUP BY GROUPING SETS ((), (co.name), (p.sector)))"
              "SELECT json_build_object("
              "  'code', c.code, 'name', c.name, 'kind', c.kind, 'starts_on', c.starts_on, 'ends_on', c.ends_on,"
              "  'today', $2::date,"
@@ -150,22 +159,15 @@ campaign_show(const struct cmd_call *c)
              "  'not_yet_due', mc.not_yet_due, 'overdue', mc.overdue, 'waived', mc.waived, 'done_pct', mc.done_pct,"
              "  'frozen_on', f.frozen_on, 'frozen_on_time_pct', round(100.0 * f.on_time / nullif(f.nodes, 0), 1),"
              "  'targets', (SELECT count(*) FROM campaign_target t WHERE t.campaign_id = c.id),"
-             "  'by_county', coalesce(bc.rows, '[]'::json), 'by_sector', coalesce(bs.rows, '[]'::json))::text"
-             " FROM campaign c"
+             "  'by_county', coalesce((SELECT json_agg(b ORDER BY b.county) FROM (SELECT county, milestones, done,"
+             "     on_time, not_yet_due, overdue, waived, done_pct FROM g WHERE by_county = 0) b), '[]'::json),"
+             "  'by_sector', coalesce((SELECT json_agg(b ORDER BY b.sector) FROM (SELECT sector, milestones, done,"
+             "     on_time, not_yet_due, overdue, waived, done_pct FROM g WHERE by_sector = 0) b), '[]'::json))::text"
+             " FROM c"
              " CROSS JOIN LATERAL (SELECT c.ends_on - c.starts_on + 1 AS total,"
              "   least(greatest($2::date - c.starts_on, 0), c.ends_on - c.starts_on + 1) AS gone) d"
-             " CROSS JOIN LATERAL (SELECT" MILESTONE_COUNTS " FROM milestone m JOIN project p ON p.id = m.project_id"
-             "   WHERE m.campaign_id = c.id AND " ON_LIST_IN_WINDOW("$2") ") mc"
-             " CROSS JOIN LATERAL (SELECT json_agg(b ORDER BY b.county) AS rows"
-             "   FROM (SELECT co.name AS county," MILESTONE_COUNTS
-             "           FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
-             "          WHERE m.campaign_id = c.id AND " ON_LIST_IN_WINDOW("$2") " GROUP BY co.name) b) bc"
-             " CROSS JOIN LATERAL (SELECT json_agg(b ORDER BY b.sector) AS rows"
-             "   FROM (SELECT p.sector," MILESTONE_COUNTS
-             "           FROM milestone m JOIN project p ON p.id = m.project_id"
-             "          WHERE m.campaign_id = c.id AND " ON_LIST_IN_WINDOW("$2") " GROUP BY p.sector) b) bs"
-             " LEFT JOIN scorecard f ON f.campaign_id = c.id AND f.scope = 'city'"
-             " WHERE c.code = $1",
+             " JOIN g mc ON mc.by_county = 1 AND mc.by_sector = 1"
+             " LEFT JOIN scorecard f ON f.campaign_id = c.id AND f.scope = 'city'",
              2, params, on_show, job);
 }
 
@@ -212,7 +214,7 @@ campaign_targets(const struct cmd_call *c)
         return;
     const char *params[] = { job->code };
     /* City-wide first, then the counties; all sectors before each sector. */
-    db_query(c->ctx->d->db,
+    db_query(cmd_db(c->ctx),
              "SELECT co.name AS county, t.sector,"
              " a.starts, t.starts AS starts_target, a.completions, t.completions AS completions_target,"
              " a.investment, trim_scale(t.investment) AS investment_target,"
@@ -250,9 +252,14 @@ campaign_scorecard(const struct cmd_call *c)
     struct campaign_job *job = campaign_job(c, 0);
     if (job == NULL)
         return;
+    /* now: only the scopes shown (the function is inlined, and the scope
+     * filter reaches its rows before they are counted: a window's
+     * milestones were counted four times over, by city, county, sector and
+     * unit, for two of them to be shown). */
     char sql[2048];
     snprintf(sql, sizeof sql,
-             "WITH now AS (SELECT r.* FROM campaign c, keyproj_scorecard_rows(c.id) r WHERE c.code = $1),"
+             "WITH now AS (SELECT r.* FROM campaign c, keyproj_scorecard_rows(c.id) r"
+             "   WHERE c.code = $1 AND r.scope IN ('city', $2)),"
              " frozen AS (SELECT s.* FROM campaign c JOIN scorecard s ON s.campaign_id = c.id WHERE c.code = $1),"
              " k AS (SELECT scope, name FROM now UNION SELECT scope, name FROM frozen)"
              "SELECT r.* FROM campaign c LEFT JOIN LATERAL ("
@@ -269,7 +276,7 @@ campaign_scorecard(const struct cmd_call *c)
              " ORDER BY r._city DESC, coalesce(r.on_time_pct, r.on_time_pct_now) DESC NULLS LAST, 1",
              by_words[k]);
     const char *params[] = { job->code, by_words[k] };
-    db_query(c->ctx->d->db, sql, 2, params, on_campaign_rows, job);
+    db_query(cmd_db(c->ctx), sql, 2, params, on_campaign_rows, job);
 }
 
 /* ---- target set ------------------------------------------------------------- */

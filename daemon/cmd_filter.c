@@ -105,7 +105,7 @@ on_names(void *arg, const PGresult *res, const char *err)
         if (q->arg_free)
             q->arg_free(q->arg);
     } else {
-        db_query(q->ctx->d->db, q->sql, q->nparams, (const char *const *)q->params, q->fn, q->arg);
+        db_query(cmd_db(q->ctx), q->sql, q->nparams, (const char *const *)q->params, q->fn, q->arg);
     }
     filter_query_free(q);
 }
@@ -116,7 +116,7 @@ cmd_filters_query(struct cmd_ctx *ctx, const struct cmd_filters *f, const char *
 {
     const char *names[4] = { f->v[FILTER_COUNTY], f->v[FILTER_UNIT], f->v[FILTER_LEADER], f->v[FILTER_CAMPAIGN] };
     if (!names[0] && !names[1] && !names[2] && !names[3]) {
-        db_query(ctx->d->db, sql, nparams, params, fn, arg);
+        db_query(cmd_db(ctx), sql, nparams, params, fn, arg);
         return;
     }
     struct filter_query *q = xcalloc(1, sizeof *q);
@@ -131,7 +131,7 @@ cmd_filters_query(struct cmd_ctx *ctx, const struct cmd_filters *f, const char *
     q->fn = fn;
     q->arg = arg;
     q->arg_free = arg_free;
-    db_query(ctx->d->db,
+    db_query(cmd_db(ctx),
              "SELECT ($1::text IS NULL OR EXISTS (SELECT 1 FROM county WHERE name = $1)),"
              " ($2::text IS NULL OR EXISTS (SELECT 1 FROM unit WHERE name = $2)),"
              " ($3::text IS NULL OR EXISTS (SELECT 1 FROM person WHERE name = $3)),"

@@ -33,7 +33,7 @@ orders_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     char today[11];
     cmd_today(ctx, today);
     const char *params[] = { today, status, cmd_opt(a, "county"), kind, cmd_opt(a, "project") };
-    db_query(ctx->d->db,
+    db_query(cmd_db(ctx),
              "SELECT o.id, o.kind, o.doc_no, co.name AS county, p.code AS project, p.name AS project_name,"
              " u.name AS to_unit, o.issued_on, o.reply_due, s.status,"
              " CASE WHEN s.status = 'overdue' THEN $1::date - o.reply_due END AS days_overdue,"
@@ -214,7 +214,7 @@ order_show(const struct cmd_call *c)
         return;
     cmd_today(c->ctx, today);
     const char *params[] = { id, today };
-    db_query(c->ctx->d->db,
+    db_query(cmd_db(c->ctx),
              "SELECT o.id, o.kind, o.doc_no, p.code AS project, p.name AS project_name, co.name AS county,"
              " u.name AS to_unit, l.name AS leader, o.issued_on, o.reply_due,"
              " keyproj_order_state(o.replied_on, o.reply_due, $2::date) AS status, o.replied_on, o.reply_note,"

@@ -84,7 +84,7 @@ on_category(void *arg, const PGresult *res, const char *err)
         if (q->write)
             cmd_run_write(ctx, q->sql, q->n, (const char *const *)q->params);
         else
-            db_query(ctx->d->db, q->sql, q->n, (const char *const *)q->params, cmd_on_rows, ctx);
+            db_query(cmd_db(ctx), q->sql, q->n, (const char *const *)q->params, cmd_on_rows, ctx);
     }
     category_query_free(q);
 }
@@ -98,7 +98,7 @@ with_category(const struct cmd_call *c, bool write, const char *sql, int n, cons
         if (write)
             cmd_run_write(c->ctx, sql, n, params);
         else
-            db_query(c->ctx->d->db, sql, n, params, cmd_on_rows, c->ctx);
+            db_query(cmd_db(c->ctx), sql, n, params, cmd_on_rows, c->ctx);
         return;
     }
     struct category_query *q = xcalloc(1, sizeof *q);
@@ -114,7 +114,7 @@ with_category(const struct cmd_call *c, bool write, const char *sql, int n, cons
     for (int i = 0; i < n && i < (int)ARRAY_LEN(q->params); i++)
         q->params[i] = params[i] ? xstrdup(params[i]) : NULL;
     const char *p[] = { params[at] };
-    db_query(c->ctx->d->db, "SELECT keyproj_problem_category($1), keyproj_problem_categories_expected()", 1, p,
+    db_query(cmd_db(c->ctx), "SELECT keyproj_problem_category($1), keyproj_problem_categories_expected()", 1, p,
              on_category, q);
 }
 
@@ -245,7 +245,7 @@ problem_stats(const struct cmd_call *c)
         " FROM per GROUP BY GROUPING SETS ((grp), ()) ORDER BY grouping(grp), %s",
         problem_by[i].grp, problem_by[i].name, problem_by[i].extra, problem_by[i].order);
     const char *params[] = { today, days, major };
-    db_query(c->ctx->d->db, sql, 3, params, cmd_on_rows, c->ctx);
+    db_query(cmd_db(c->ctx), sql, 3, params, cmd_on_rows, c->ctx);
     free(sql);
 }
 
@@ -253,7 +253,7 @@ problem_stats(const struct cmd_call *c)
 static void
 problem_category_list(const struct cmd_call *c)
 {
-    db_query(c->ctx->d->db,
+    db_query(cmd_db(c->ctx),
              "SELECT pc.code, pc.name, pc.grp AS \"group\", array_to_string(pc.aliases, ', ') AS aliases,"
              " (SELECT count(*) FROM problem x WHERE x.category = pc.code) AS problems"
              " FROM problem_category pc ORDER BY pc.sort, pc.code",
@@ -391,7 +391,7 @@ approval_list(const struct cmd_call *c)
     char today[11];
     cmd_today(c->ctx, today);
     const char *params[] = { today, cmd_opt(c->a, "county"), status, cmd_opt(c->a, "unit"), cmd_opt(c->a, "project") };
-    db_query(c->ctx->d->db,
+    db_query(cmd_db(c->ctx),
              "SELECT a.id, co.name AS county, p.code AS project, p.name AS project_name, a.item, u.name AS unit,"
              " a.planned_on, s.status,"
              " CASE WHEN s.status = 'overdue' THEN $1::date - a.planned_on END AS days_overdue, a.done_on, a.note"

@@ -114,7 +114,7 @@ on_project(void *arg, const PGresult *res, const char *err)
     char today[11];
     cmd_today(ctx, today);
     const char *params[] = { today, job->code };
-    db_query(ctx->d->db,
+    db_query(cmd_db(ctx),
              "SELECT m.id, cp.code AS campaign, m.kind, m.title, m.due_on AS due," MILESTONE_STATUS " AS status,"
              " m.done_on, u.name AS unit"
              " FROM milestone m JOIN project p ON p.id = m.project_id"
@@ -132,7 +132,7 @@ project_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     char today[11];
     cmd_today(ctx, today);
     const char *params[] = { today, a->pos[0] };
-    db_query(ctx->d->db,
+    db_query(cmd_db(ctx),
              "SELECT p.code, p.name, p.year, p.level, c.name AS county, p.sector, p.category, p.status,"
              " p.light, to_jsonb(p.light_reasons) AS light_reasons, p.light_at,"
              " p.owner, u.name AS unit, l.name AS leader, l.title AS leader_title, l.mobile AS leader_mobile,"
@@ -245,7 +245,7 @@ county_list(const struct cmd_call *c)
     char today[11];
     cmd_today(c->ctx, today);
     const char *params[] = { today };
-    db_query(c->ctx->d->db,
+    db_query(cmd_db(c->ctx),
              "SELECT co.name AS county,"
              " CASE co.grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END AS \"group\","
              " (SELECT count(*) FROM project p WHERE p.county_id = co.id"
@@ -273,7 +273,7 @@ unit_list(const struct cmd_call *c)
     char today[11];
     cmd_today(c->ctx, today);
     const char *params[] = { today };
-    db_query(c->ctx->d->db,
+    db_query(cmd_db(c->ctx),
              "SELECT u.name AS unit,"
              " (SELECT count(*) FROM project p WHERE p.unit_id = u.id"
              "   AND keyproj_on_list(p.archived_on, $1::date)) AS projects,"

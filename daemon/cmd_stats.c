@@ -68,16 +68,30 @@ report_month(const struct cmd_call *c, char out[11])
     return true;
 }
 
-/* Each project of M's year with its investment at M ($2 = M). */
+/* M's year, as an integer: compared as numeric (what extract returns),
+ * project.year was cast row by row and its estimate lost. */
+#define YEAR_OF_M "extract(year FROM $2::date)::int"
+/* Its first day: make_date is folded once; date_trunc of a date (through
+ * timestamptz, which depends on the time zone) was run row by row. */
+#define YEAR_START "make_date(" YEAR_OF_M ", 1, 1)"
+/* Each project of M's year (in proj) with its investment at M ($2 = M). */
 #define INVESTMENT_PER_PROJECT \
     " CASE WHEN p.annual_plan > 0 THEN p.annual_plan END AS plan," \
     " CASE WHEN p.annual_plan > 0 THEN coalesce(rep.ytd, 0) END AS ytd," \
     " CASE WHEN p.annual_plan > 0 THEN coalesce(ip.planned_cumulative," \
     "   p.annual_plan * extract(month FROM $2::date) / 12) END AS plan_to_date"
+/* The projects counted are the CTE proj (id, annual_plan, …); each one's
+ * latest report of the year up to M. A join the planner may turn into one
+ * pass over the reports (the whole ledger) or an index probe per project
+ * (a county's): a LATERAL … LIMIT 1 forced the probes, 100,000 of them on
+ * a national ledger. */
+#define INVESTMENT_CTE \
+    " rep AS (SELECT DISTINCT ON (r.project_id) r.project_id, r.ytd" \
+    "   FROM investment_report r JOIN proj ON proj.id = r.project_id" \
+    "   WHERE r.month BETWEEN " YEAR_START " AND $2::date" \
+    "   ORDER BY r.project_id, r.month DESC)"
 #define INVESTMENT_JOINS \
-    " LEFT JOIN LATERAL (SELECT r.ytd FROM investment_report r WHERE r.project_id = p.id" \
-    "   AND r.month BETWEEN date_trunc('year', $2::date)::date AND $2::date" \
-    "   ORDER BY r.month DESC LIMIT 1) rep ON true" \
+    " LEFT JOIN rep ON rep.project_id = p.id" \
     " LEFT JOIN investment_plan ip ON ip.project_id = p.id AND ip.month = $2::date"
 #define INVESTMENT_FIGURES \
     " sum(plan) AS annual_plan, sum(ytd) AS invested," \
@@ -123,51 +137,82 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     cmd_filters_params(&f, params + 3);
     params[3 + FILTER_CAMPAIGN] = NULL;
     char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
+    /* proj: the projects counted, with the group each falls in. Each
+     * table is then counted by group in one pass (pg: the projects, mg
+     * their milestones, ag their approvals), and the groups' sums summed
+     * again for the total: every figure is a sum or a count, so the total
+     * is the same as counting it whole. A per-project LATERAL forced an
+     * index probe per project (100,000 on a national ledger); today and
+     * the campaign are parameters where they filter, for the estimates. */
     char *sql = xasprintf(
-        "WITH s AS (SELECT $1::date AS today, c.id AS campaign_id, c.starts_on, c.ends_on"
+        "WITH s AS (SELECT c.id AS campaign_id, c.starts_on, c.ends_on"
         "   FROM (SELECT 1) one LEFT JOIN campaign c ON c.code = $3::text),"
-        " per AS (SELECT %s AS grp, p.light,"
-        "   coalesce(ms.due, 0) AS due, coalesce(ms.done, 0) AS done, coalesce(ms.overdue, 0) AS overdue,"
-        "   CASE WHEN s.campaign_id IS NULL"
-        "     THEN p.planned_start BETWEEN date_trunc('year', $2::date)::date AND s.today"
-        "     ELSE p.planned_start BETWEEN s.starts_on AND s.ends_on END AS start_planned,"
-        "   p.actual_start <= s.today AS started,"
-        "   CASE WHEN s.campaign_id IS NULL"
-        "     THEN p.planned_end BETWEEN date_trunc('year', $2::date)::date AND s.today"
-        "     ELSE p.planned_end BETWEEN s.starts_on AND s.ends_on END AS completion_planned,"
-        "   p.actual_end <= s.today AS completed,"
-        "   coalesce(ap.items, 0) AS ap_items, coalesce(ap.done, 0) AS ap_done, coalesce(ap.overdue, 0) AS ap_overdue,"
-        INVESTMENT_PER_PROJECT
-        "  FROM project p CROSS JOIN s JOIN county co ON co.id = p.county_id"
+        " proj AS (SELECT p.id, %s AS grp, p.light, p.annual_plan, p.planned_start, p.actual_start,"
+        "   p.planned_end, p.actual_end"
+        "  FROM project p JOIN county co ON co.id = p.county_id"
         "  LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
-        "  LEFT JOIN LATERAL (SELECT"
-        "     count(*) FILTER (WHERE m.status <> 'waived' AND m.due_on < s.today) AS due,"
-        "     count(*) FILTER (WHERE m.status = 'done' AND m.due_on < s.today) AS done,"
-        "     count(*) FILTER (WHERE m.status = 'pending' AND m.due_on < s.today) AS overdue"
-        "    FROM milestone m WHERE m.project_id = p.id"
-        "     AND (s.campaign_id IS NULL OR m.campaign_id = s.campaign_id)) ms ON true"
-        "  LEFT JOIN LATERAL (SELECT count(*) AS items,"
-        "     count(*) FILTER (WHERE a.status = 'done') AS done,"
-        "     count(*) FILTER (WHERE a.status = 'pending' AND a.planned_on < s.today) AS overdue"
-        "    FROM approval a WHERE a.project_id = p.id AND a.status <> 'waived'"
-        "     AND (s.campaign_id IS NULL OR a.planned_on BETWEEN s.starts_on AND s.ends_on)) ap ON true"
-        INVESTMENT_JOINS
-        "  WHERE p.year = extract(year FROM $2::date) AND keyproj_on_list(p.archived_on, $1::date)%s)"
+        "  WHERE p.year = " YEAR_OF_M " AND keyproj_on_list(p.archived_on, $1::date)%s),"
+        INVESTMENT_CTE ","
+        " per AS (SELECT p.grp, p.light,"
+        "   CASE WHEN s.campaign_id IS NULL"
+        "     THEN p.planned_start BETWEEN " YEAR_START " AND $1::date"
+        "     ELSE p.planned_start BETWEEN s.starts_on AND s.ends_on END AS start_planned,"
+        "   p.actual_start <= $1::date AS started,"
+        "   CASE WHEN s.campaign_id IS NULL"
+        "     THEN p.planned_end BETWEEN " YEAR_START " AND $1::date"
+        "     ELSE p.planned_end BETWEEN s.starts_on AND s.ends_on END AS completion_planned,"
+        "   p.actual_end <= $1::date AS completed," INVESTMENT_PER_PROJECT
+        "  FROM proj p CROSS JOIN s" INVESTMENT_JOINS "),"
+        " pg AS (SELECT grp, count(*) AS projects,"
+        "   sum(plan) AS plan, sum(ytd) AS ytd, sum(plan_to_date) AS plan_to_date,"
+        "   count(*) FILTER (WHERE start_planned) AS starts_planned,"
+        "   count(*) FILTER (WHERE start_planned AND started) AS starts_done,"
+        "   count(*) FILTER (WHERE completion_planned) AS completions_planned,"
+        "   count(*) FILTER (WHERE completion_planned AND completed) AS completions_done,"
+        "   count(*) FILTER (WHERE light = 'red') AS red,"
+        "   count(*) FILTER (WHERE light = 'yellow') AS yellow,"
+        "   count(*) FILTER (WHERE light = 'green') AS green"
+        "  FROM per GROUP BY grp),"
+        " mg AS (SELECT p.grp, count(*) AS due,"
+        "   count(*) FILTER (WHERE m.status = 'done') AS done,"
+        "   count(*) FILTER (WHERE m.status = 'pending') AS overdue"
+        "  FROM milestone m JOIN proj p ON p.id = m.project_id"
+        "  WHERE m.status <> 'waived' AND m.due_on < $1::date"
+        "   AND ($3::text IS NULL OR m.campaign_id = (SELECT campaign_id FROM s))"
+        "  GROUP BY p.grp),"
+        " ag AS (SELECT p.grp, count(*) AS items,"
+        "   count(*) FILTER (WHERE a.status = 'done') AS done,"
+        "   count(*) FILTER (WHERE a.status = 'pending' AND a.planned_on < $1::date) AS overdue"
+        "  FROM approval a JOIN proj p ON p.id = a.project_id CROSS JOIN s"
+        "  WHERE a.status <> 'waived'"
+        "   AND (s.campaign_id IS NULL OR a.planned_on BETWEEN s.starts_on AND s.ends_on)"
+        "  GROUP BY p.grp),"
+        /* a sum over no group is NULL: counts say 0, as count(*) did, and
+         * milestone and approval sums say NULL only when no project is
+         * counted at all, as the per-project sums did */
+        " g AS (SELECT pg.*, coalesce(mg.due, 0) AS due, coalesce(mg.done, 0) AS done,"
+        "   coalesce(mg.overdue, 0) AS overdue, coalesce(ag.items, 0) AS ap_items,"
+        "   coalesce(ag.done, 0) AS ap_done, coalesce(ag.overdue, 0) AS ap_overdue"
+        "  FROM pg LEFT JOIN mg ON mg.grp = pg.grp LEFT JOIN ag ON ag.grp = pg.grp)"
         " SELECT CASE WHEN grouping(grp) = 1 THEN '合计' ELSE grp END AS %s,"
-        "  count(*) AS projects,"
+        "  coalesce(sum(projects), 0)::bigint AS projects,"
         "  sum(due)::bigint AS milestones_due, sum(done)::bigint AS milestones_done,"
         "  sum(overdue)::bigint AS milestones_overdue,"
-        "  round(100.0 * sum(done) / nullif(sum(due), 0), 1) AS completion_rate," INVESTMENT_FIGURES ","
-        "  count(*) FILTER (WHERE start_planned) AS starts_planned,"
-        "  count(*) FILTER (WHERE start_planned AND started) AS starts_done,"
-        "  count(*) FILTER (WHERE completion_planned) AS completions_planned,"
-        "  count(*) FILTER (WHERE completion_planned AND completed) AS completions_done,"
+        "  round(100.0 * sum(done) / nullif(sum(due), 0), 1) AS completion_rate,"
+        "  sum(plan) AS annual_plan, sum(ytd) AS invested,"
+        "  round(100 * sum(ytd) / nullif(sum(plan), 0), 1) AS investment_rate,"
+        "  round(100 * sum(plan_to_date) / nullif(sum(plan), 0), 1) AS schedule_rate,"
+        "  round(100 * (sum(ytd) - sum(plan_to_date)) / nullif(sum(plan), 0), 1) AS points_vs_schedule,"
+        "  coalesce(sum(starts_planned), 0)::bigint AS starts_planned,"
+        "  coalesce(sum(starts_done), 0)::bigint AS starts_done,"
+        "  coalesce(sum(completions_planned), 0)::bigint AS completions_planned,"
+        "  coalesce(sum(completions_done), 0)::bigint AS completions_done,"
         "  sum(ap_items)::bigint AS approvals, sum(ap_done)::bigint AS approvals_done,"
         "  sum(ap_overdue)::bigint AS approvals_overdue,"
-        "  count(*) FILTER (WHERE light = 'red') AS red,"
-        "  count(*) FILTER (WHERE light = 'yellow') AS yellow,"
-        "  count(*) FILTER (WHERE light = 'green') AS green"
-        " FROM per GROUP BY GROUPING SETS ((grp), ()) ORDER BY grouping(grp), grp",
+        "  coalesce(sum(red), 0)::bigint AS red,"
+        "  coalesce(sum(yellow), 0)::bigint AS yellow,"
+        "  coalesce(sum(green), 0)::bigint AS green"
+        " FROM g GROUP BY GROUPING SETS ((grp), ()) ORDER BY grouping(grp), grp",
         stats_by[i].expr, where, stats_by[i].name);
     cmd_filters_query(ctx, &f, sql, 3 + FILTER_N, params, cmd_on_rows, ctx, NULL);
     free(sql);
@@ -213,11 +258,13 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     cmd_filters_params(&f, params + 3);
     char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
     char *sql = xasprintf(
-        "WITH per AS (SELECT co.name AS county, co.grp," INVESTMENT_PER_PROJECT
+        "WITH proj AS (SELECT p.id, p.annual_plan, co.name AS county, co.grp"
         "  FROM project p JOIN county co ON co.id = p.county_id"
-        "  LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id" INVESTMENT_JOINS
-        "  WHERE p.year = extract(year FROM $1::date) AND p.annual_plan > 0"
+        "  LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
+        "  WHERE p.year = " YEAR_OF_M " AND p.annual_plan > 0"
         "   AND keyproj_on_list(p.archived_on, $3::date)%s),"
+        INVESTMENT_CTE ","
+        " per AS (SELECT p.county, p.grp," INVESTMENT_PER_PROJECT " FROM proj p" INVESTMENT_JOINS "),"
         " agg AS (SELECT county, grp, count(*) AS projects," INVESTMENT_FIGURES ","
         "   sum(ytd) / sum(plan) AS rate, (sum(ytd) - sum(plan_to_date)) / sum(plan) AS points"
         "  FROM per GROUP BY county, grp)"

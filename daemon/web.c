@@ -493,6 +493,7 @@ web_reload(struct daemon *d, struct config *cfg)
     struct web *w = d->web;
     if (w == NULL)
         return;
+    web_pages_reconfigure(w->pages, cfg);
     const struct config *old = d->cfg;
     bool was = old->web_listen != NULL, is = cfg->web_listen != NULL;
     if (was == is && (!is || same_address(old->web_host, old->web_port, cfg->web_host, cfg->web_port)))
@@ -520,6 +521,13 @@ web_reload(struct daemon *d, struct config *cfg)
     w->web_site = fresh;
     if (w->metrics_site)
         w->metrics_site->pages = false;
+}
+
+void
+web_cache_drop(struct daemon *d)
+{
+    if (d->web)
+        web_pages_drop_cache(d->web->pages);
 }
 
 void

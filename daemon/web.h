@@ -43,6 +43,8 @@ void web_reload(struct daemon *d, struct config *cfg);
  * answers read (scan, deliver) is freed. A scrape still waiting for counts
  * is freed when status_cache_free answers it. NULL is ignored. */
 void web_free(struct web *w);
+/* Forgets the pages kept (web_page.h): something was written. */
+void web_cache_drop(struct daemon *d);
 
 /* Answers req with body (len bytes; none for HEAD), Content-Length, and
  * the headers every answer carries: X-Content-Type-Options: nosniff,

@@ -27,10 +27,29 @@ struct page;
 /* The 大屏 reloads itself this often (seconds), with no script. */
 #define PAGE_SCREEN_REFRESH 300
 
+/* Connections of the dashboard's own: a page's commands go round them and
+ * run side by side, so that a page takes its slowest command's time rather
+ * than the sum (the 总览 runs six). */
+#define PAGE_DBS 3
+
+/* A page written is served again for this long (seconds) to requests for
+ * the same address, unless something was written to the database since
+ * (web_cache_drop, wherever status's counts are dropped) or the request
+ * says Cache-Control: no-cache (a browser's forced reload). At most
+ * PAGE_CACHE_MAX pages are kept; CSV downloads never. */
+#define PAGE_CACHE_SECONDS 5
+#define PAGE_CACHE_MAX 32
+
+struct page_cached;
+
 /* The pages being served (web_pages.c has one). */
 struct web_pages {
     struct daemon *d;
     struct page *pages;         /* waiting for their queries */
+    struct db *db[PAGE_DBS];    /* made by the first page; NULL before */
+    unsigned next_db;
+    struct page_cached *cache;  /* newest first */
+    unsigned long generation;   /* bumped by each drop: a page started before it is not kept */
 };
 
 /* One page: its path prefix ("/county/" takes the rest of the path as its

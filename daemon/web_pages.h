@@ -5,6 +5,7 @@
 #ifndef KEYPROJ_WEB_PAGES_H
 #define KEYPROJ_WEB_PAGES_H
 
+struct config;
 struct daemon;
 struct evhttp_request;
 struct web_pages;
@@ -16,6 +17,10 @@ void web_pages_free(struct web_pages *wp);
 /* The same for the pages that came through one listener (owner), about to
  * be freed with its connections. */
 void web_pages_forget(struct web_pages *wp, const void *owner);
+/* Forgets every page kept (web_page.h, PAGE_CACHE_SECONDS). */
+void web_pages_drop_cache(struct web_pages *wp);
+/* Takes the new conninfo for the pages' own connections (reload). */
+void web_pages_reconfigure(struct web_pages *wp, const struct config *cfg);
 /* GET or HEAD of path (not decoded) through owner; may answer later. */
 void web_pages_serve(struct web_pages *wp, const void *owner, struct evhttp_request *req, const char *path);
 
