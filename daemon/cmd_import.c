@@ -135,24 +135,12 @@ fail(struct import_job *job, const char *err)
 }
 
 static void
-on_analyzed(void *arg, const PGresult *pg, const char *err)
-{
-    struct import_job *job = arg;
-    (void)pg;
-    if (err)
-        log_warn("import: ANALYZE after it failed", "req=%lu error=%s", job->ctx->request_id, log_q(err));
-    job->answered = true;
-    reply_done(job, job->out);
-    job_end(job);
-}
-
-static void
 on_committed(void *arg, const PGresult *pg, const char *err)
 {
     struct import_job *job = arg;
     (void)pg;
+    job->answered = true;
     if (err) {
-        job->answered = true;
         /* A COMMIT that failed with an answer rolled back; one whose
          * connection went away may have committed or not. */
         if (!job->closing && db_state(job->db) == DB_UP)
@@ -162,16 +150,10 @@ on_committed(void *arg, const PGresult *pg, const char *err)
                       "the database connection was lost while the import committed (%s): whether it was "
                       "applied is unknown; run the import again (an import already applied changes nothing)",
                       err);
-        job_end(job);
-        return;
+    } else {
+        reply_done(job, job->out);
     }
-    /* The planner's statistics of the tables an import fills, at once
-     * rather than when autovacuum next looks (a minute or more): until
-     * then the dashboard's and stats' counts were planned blind, the 总览
-     * on a fresh demo ledger 4-7 times slower. Answered after it, so that
-     * the next command is planned on them; a failure only loses that. */
-    db_exec_script(job->db, "ANALYZE project, milestone, approval, investment_plan, investment_report",
-                   on_analyzed, job);
+    job_end(job);
 }
 
 static void
