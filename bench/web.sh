@@ -46,26 +46,35 @@ stop() {
 # measure LABEL N COUNTY LEADER UNIT PROJECT
 measure() {
     python3 - "http://127.0.0.1:$port" "$@" <<'PY'
-import statistics, sys, urllib.parse, urllib.request
+import statistics, sys, urllib.error, urllib.parse, urllib.request
 base, label, n, county, leader, unit, project = sys.argv[1], sys.argv[2], int(sys.argv[3]), *sys.argv[4:]
 q = urllib.parse.quote
 pages = ["/", "/screen", "/county/" + q(county), "/leader/" + q(leader), "/unit/" + q(unit),
          "/project/" + q(project), "/overdue", "/due?days=14", "/problems", "/orders",
          "/overdue?format=csv", "/static/app.css"]
-urllib.request.urlopen(base + "/", timeout=60).read()     # the pages' own connections are made by the first page
+try:                    # the pages' own connections are made by the first page
+    urllib.request.urlopen(base + "/", timeout=60).read()
+except urllib.error.HTTPError:
+    pass
 def timed(p, fresh):
     """keyprojd's time for p (Server-Timing), the body's size, whether it was a kept page"""
     h = {"Cache-Control": "no-cache"} if fresh else {}
-    r = urllib.request.urlopen(urllib.request.Request(base + p, headers=h), timeout=60)
+    try:
+        r = urllib.request.urlopen(urllib.request.Request(base + p, headers=h), timeout=60)
+    except urllib.error.HTTPError as e:     # 503: over the page's time budget
+        e.read()
+        failed.append(e.code)
+        return None, 0, False
     body = r.read()
     t = r.headers.get("Server-Timing", "")
     return (float(t.split("dur=")[1].split(";")[0]) if t else None), len(body), "kept" in t
 for p in pages:
     # written (a forced reload: Cache-Control: no-cache), then served again
     # from the pages kept for a few seconds, where keyprojd keeps them
-    cold, warm, size = [], [], 0
+    cold, warm, size, failed = [], [], 0, []
     for _ in range(n):
-        ms, size, _kept = timed(p, True)
+        ms, sz, _kept = timed(p, True)
+        size = sz or size
         if ms is not None:
             cold.append(ms)
         ms, _, kept = timed(p, False)
@@ -73,7 +82,9 @@ for p in pages:
             warm.append(ms)
     med = "%.1f ms" % statistics.median(cold) if cold else "-"
     kept = "  kept %.2f ms" % statistics.median(warm) if warm else ""
-    print("web %-8s %-40s keyprojd %9s  weight %7.1f KB%s" % (label, urllib.parse.unquote(p), med, size / 1024, kept))
+    bad = "  (%d of %d answered %s)" % (len(failed), 2 * n, "/".join(sorted(set(map(str, failed))))) if failed else ""
+    print("web %-8s %-40s keyprojd %9s  weight %7.1f KB%s%s" % (label, urllib.parse.unquote(p), med, size / 1024, kept,
+                                                                bad))
 PY
 }
 
