@@ -43,8 +43,16 @@ chmod -R u+w "$SRC"
 unset MAKEFLAGS MFLAGS MAKELEVEL PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE
 jobs=$(nproc 2> /dev/null || echo 2)
 start=$(date +%s)
-(cd "$SRC" && DEB_BUILD_OPTIONS="parallel=$jobs" dpkg-buildpackage -us -uc -b) > "$T_DIR/build.log" 2>&1 ||
-    fail "dpkg-buildpackage failed: $(tail -n 40 "$T_DIR/build.log")"
+if ! (cd "$SRC" && DEB_BUILD_OPTIONS="parallel=$jobs" dpkg-buildpackage -us -uc -b) > "$T_DIR/build.log" 2>&1; then
+    # Each test that failed inside the package build, with the end of its log
+    # (the build runs in the copied tree), then the end of the build's own.
+    sed -n 's/^\(FAIL\|ERROR\): //p' "$T_DIR/build.log" | sort -u | while read -r t; do
+        echo "---- $t inside the package build: the last lines of its log"
+        tail -n 30 "$SRC/$t.log" 2>/dev/null
+    done
+    tail -n 40 "$T_DIR/build.log"
+    fail "dpkg-buildpackage failed (its log above)"
+fi
 secs=$(($(date +%s) - start))
 debs=("$T_DIR"/src/keyproj_*.deb)
 [ -f "${debs[0]}" ] || fail "dpkg-buildpackage made no keyproj_*.deb"
