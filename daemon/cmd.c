@@ -1,6 +1,8 @@
-/* cmd: the command table, argument parsing against each entry's spec,
- * level and database checks, replies, and the commands about the table
- * itself (help, version). A command never writes to a socket directly. */
+/* cmd: argument parsing against each entry's spec, level and database
+ * checks, replies, and the commands about the table itself (help,
+ * version). The table is cmd_table.c's, reached through the daemon
+ * (d->commands): the commands build on this file, not it on them. A
+ * command never writes to a socket directly. */
 #include "ac_config.h"
 
 #include <stdarg.h>
@@ -16,63 +18,6 @@
 #include "status_cache.h"
 #include "util.h"
 
-extern const struct cmd_entry cmd_scan_entry, cmd_clock_entry;
-extern const struct cmd_entry cmd_help_entry, cmd_version_entry, cmd_status_entry,
-    cmd_import_entry, cmd_projects_entry, cmd_project_entry, cmd_milestones_entry, cmd_county_entry, cmd_unit_entry;
-extern const struct cmd_entry cmd_overdue_entry, cmd_due_entry;
-extern const struct cmd_entry cmd_stats_entry, cmd_rank_entry;
-extern const struct cmd_entry cmd_done_entry, cmd_waive_entry, cmd_reschedule_entry, cmd_reopen_entry,
-    cmd_report_entry, cmd_start_entry, cmd_complete_entry, cmd_archive_entry, cmd_readmit_entry;
-extern const struct cmd_entry cmd_problem_entry, cmd_approval_entry, cmd_orders_entry, cmd_order_entry,
-    cmd_campaign_entry, cmd_audit_entry, cmd_export_entry, cmd_reload_entry;
-extern const struct cmd_entry cmd_deliveries_entry, cmd_retry_entry, cmd_silence_entry, cmd_receiver_entry;
-extern const struct cmd_entry cmd_alerts_entry, cmd_receivers_entry, cmd_test_entry;
-extern const struct cmd_entry cmd_bulletin_entry;
-
-const struct cmd_entry *const cmd_table[] = {
-    &cmd_help_entry,
-    &cmd_version_entry,
-    &cmd_status_entry,
-    &cmd_projects_entry,
-    &cmd_project_entry,
-    &cmd_milestones_entry,
-    &cmd_county_entry,
-    &cmd_unit_entry,
-    &cmd_overdue_entry,
-    &cmd_due_entry,
-    &cmd_stats_entry,
-    &cmd_rank_entry,
-    &cmd_import_entry,
-    &cmd_scan_entry,
-    &cmd_clock_entry,
-    &cmd_done_entry,
-    &cmd_waive_entry,
-    &cmd_reschedule_entry,
-    &cmd_reopen_entry,
-    &cmd_report_entry,
-    &cmd_start_entry,
-    &cmd_complete_entry,
-    &cmd_archive_entry,
-    &cmd_readmit_entry,
-    &cmd_problem_entry,
-    &cmd_approval_entry,
-    &cmd_orders_entry,
-    &cmd_order_entry,
-    &cmd_campaign_entry,
-    &cmd_audit_entry,
-    &cmd_export_entry,
-    &cmd_bulletin_entry,
-    &cmd_reload_entry,
-    &cmd_deliveries_entry,
-    &cmd_retry_entry,
-    &cmd_silence_entry,
-    &cmd_receiver_entry,
-    &cmd_alerts_entry,
-    &cmd_receivers_entry,
-    &cmd_test_entry,
-    NULL,
-};
-
 static bool
 named(const struct cmd_entry *e, const char *name)
 {
@@ -85,9 +30,9 @@ named(const struct cmd_entry *e, const char *name)
 }
 
 static const struct cmd_entry *
-find(const char *name)
+find(const struct cmd_entry *const *table, const char *name)
 {
-    for (const struct cmd_entry *const *e = cmd_table; *e; e++)
+    for (const struct cmd_entry *const *e = table; *e; e++)
         if (named(*e, name))
             return *e;
     return NULL;
@@ -337,9 +282,10 @@ pick_sub(struct cmd_ctx *ctx, struct buf *name, const struct cmd_entry *parent, 
 }
 
 const char *
-cmd_body_refusal(const struct tokens *t, enum cmd_level level, const char *user, char *err, size_t errlen)
+cmd_body_refusal(const struct cmd_entry *const *table, const struct tokens *t, enum cmd_level level,
+                 const char *user, char *err, size_t errlen)
 {
-    const struct cmd_entry *e = t->argc > 0 ? find(t->argv[0]) : NULL;
+    const struct cmd_entry *e = t->argc > 0 ? find(table, t->argv[0]) : NULL;
     if (e == NULL) {
         snprintf(err, errlen, "unknown command '%s' with a body: try 'help'", t->argc > 0 ? t->argv[0] : "");
         return "unknown_command";
@@ -369,7 +315,7 @@ cmd_dispatch(struct cmd_ctx *ctx)
         cmd_error(ctx, "usage", NULL, "empty request: try 'help'");
         return;
     }
-    const struct cmd_entry *e = find(ctx->tok.argv[0]);
+    const struct cmd_entry *e = find(ctx->d->commands, ctx->tok.argv[0]);
     if (e == NULL) {
         cmd_error(ctx, "unknown_command", NULL, "unknown command '%s': try 'help'", ctx->tok.argv[0]);
         return;
@@ -444,7 +390,7 @@ static void
 help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
 {
     if (a->npos == 1) {
-        const struct cmd_entry *e = find(a->pos[0]);
+        const struct cmd_entry *e = find(ctx->d->commands, a->pos[0]);
         if (e == NULL) {
             cmd_error(ctx, "not_found", NULL, "no command '%s': try 'help'", a->pos[0]);
             return;
@@ -462,7 +408,7 @@ help_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         return;
     }
     json_t *rows = json_array();
-    for (const struct cmd_entry *const *e = cmd_table; *e; e++) {
+    for (const struct cmd_entry *const *e = ctx->d->commands; *e; e++) {
         if ((*e)->level > ctx->level)
             continue;   /* list what the caller may run, as HAProxy does */
         char *u = usage_of((*e)->name, *e);
@@ -497,9 +443,9 @@ const struct cmd_entry cmd_version_entry = {
 };
 
 void
-cmd_list_commands(FILE *out)
+cmd_list_commands(const struct cmd_entry *const *table, FILE *out)
 {
-    for (const struct cmd_entry *const *e = cmd_table; *e; e++) {
+    for (const struct cmd_entry *const *e = table; *e; e++) {
         char *u = cmd_usage_new(*e);
         fprintf(out, "%s\t%s\t%s\t%s\n", (*e)->name, cmd_level_name((*e)->level), u, (*e)->summary);
         free(u);

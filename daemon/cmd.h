@@ -111,18 +111,20 @@ struct cmd_entry {
     const char *dflt;       /* the child run when no positional names one; NULL: one is required */
 };
 
-/* The table (cmd.c). */
+/* Every command, NULL-terminated (cmd_table.c). main.c hands it to the
+ * daemon (d->commands), where dispatch and help find it. */
 extern const struct cmd_entry *const cmd_table[];
 
-/* Parses, checks the level and the database, and runs the command. */
+/* Parses, checks the level and the database, and runs the command, found
+ * in ctx->d->commands. */
 void cmd_dispatch(struct cmd_ctx *ctx);
 
 /* Before a single byte of a request's body is taken: NULL when the command
  * t names takes a body and a peer of this level may run it; otherwise the
  * error code ("unknown_command", "denied" or "usage"), with the message in
  * err. Dispatch checks the rest once the body is in. */
-const char *cmd_body_refusal(const struct tokens *t, enum cmd_level level, const char *user, char *err,
-                             size_t errlen);
+const char *cmd_body_refusal(const struct cmd_entry *const *table, const struct tokens *t,
+                             enum cmd_level level, const char *user, char *err, size_t errlen);
 
 /* The usage of an entry after its name, newly allocated: a parent's is its
  * children's, "[list] | show [C] | target set C …" (the default child in
@@ -131,7 +133,7 @@ char *cmd_usage_new(const struct cmd_entry *e);
 /* The table as `keyprojd --list-commands` prints it, one command a line:
  * name, level, usage, summary, tab-separated (doc/gen-manpage.sh and
  * doc/gen-completion.sh read it). */
-void cmd_list_commands(FILE *out);
+void cmd_list_commands(const struct cmd_entry *const *table, FILE *out);
 
 const char *cmd_opt(const struct cmd_args *a, const char *name);
 bool cmd_flag(const struct cmd_args *a, const char *name);

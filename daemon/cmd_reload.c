@@ -23,7 +23,7 @@ reload_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     struct daemon *d = ctx->d;
     log_info("reload requested", "req=%lu user=%s", ctx->request_id, log_q(ctx->user));
     notify_send("RELOADING=1");
-    char *err = daemon_reload(d);
+    char *err = d->reload(d);
     notify_send("READY=1");
     if (err) {
         cmd_error(ctx, "invalid", NULL, "%s; the running configuration is kept", err);

@@ -289,7 +289,8 @@ read_line(struct client *cl)
         /* Nothing of a body is taken before its command, the peer's level
          * and the room for it are known to allow it: refused, the bytes
          * that follow would be read as requests, so the connection ends. */
-        const char *code = cmd_body_refusal(&cl->ctx->tok, cl->level, cl->user, err, sizeof err);
+        const char *code =
+            cmd_body_refusal(cl->ctx->d->commands, &cl->ctx->tok, cl->level, cl->user, err, sizeof err);
         if (code == NULL && cl->ctl->body_in_flight + n > cfg->ctl_max_body_in_flight) {
             code = "busy";
             snprintf(err, sizeof err, "other bodies are being received (control.max_body_bytes_in_flight): "

@@ -18,6 +18,7 @@ struct status_cache;
 struct metrics;
 struct web;
 struct audit_refusals;
+struct cmd_entry;
 
 struct daemon {
     struct event_base *base;
@@ -41,6 +42,15 @@ struct daemon {
     struct web *web;               /* the HTTP listeners (metrics.listen, web.listen) */
     struct audit_refusals *refusals;   /* refused requests audited lately (audit_refusal.c) */
     unsigned long next_request_id;
+
+    /* Set by main.c: what a module asks of the ones above it without
+     * naming them. The command table (cmd_table.c) that requests on the
+     * socket, the dashboard's pages and the bulletin run; a reload
+     * (daemon_reload) for `reload`; and what else goes stale when
+     * status's counts are dropped (the dashboard's kept pages: web.c). */
+    const struct cmd_entry *const *commands;
+    char *(*reload)(struct daemon *d);
+    void (*counts_dropped)(struct daemon *d);
 
     struct event *sig_hup, *sig_term, *sig_int;
     bool stopping;

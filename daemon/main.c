@@ -54,7 +54,7 @@ usage(FILE *f)
 static void
 list_commands(void)
 {
-    cmd_list_commands(stdout);
+    cmd_list_commands(cmd_table, stdout);
 }
 
 static void
@@ -257,6 +257,9 @@ main(int argc, char **argv)
     memset(&d, 0, sizeof d);
     d.config_path = DEFAULT_CONFIG;
     d.schema_version = -1;
+    d.commands = cmd_table;
+    d.reload = daemon_reload;
+    d.counts_dropped = web_cache_drop;
     bool migrate_only = false, check_only = false;
     const char *now = NULL;
     int c;

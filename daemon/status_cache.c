@@ -17,7 +17,6 @@
 #include "scan.h"
 #include "status_cache.h"
 #include "util.h"
-#include "web.h"
 
 #define REFRESH_SECONDS 1.0   /* the oldest value a status call is served */
 #define IDLE_SECONDS 60.0     /* no status for this long: stop refreshing */
@@ -190,7 +189,8 @@ void
 status_cache_invalidate(struct daemon *d, bool hard)
 {
     struct status_cache *c = d->stcache;
-    web_cache_drop(d);      /* the dashboard's pages kept go with the counts, hard or not */
+    if (d->counts_dropped != NULL)
+        d->counts_dropped(d);   /* the dashboard's pages kept go with the counts, hard or not */
     if (c == NULL)
         return;
     if (hard) {

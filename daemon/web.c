@@ -27,6 +27,7 @@
 #include "throttle.h"
 #include "util.h"
 #include "web.h"
+#include "web_reply.h"
 #include "web_html.h"
 #include "web_metrics.h"
 #include "web_pages.h"
@@ -34,12 +35,6 @@
 /* Refusals (too many connections, too slow) are logged at most this often
  * per peer address, with a count of those held back. */
 #define REFUSAL_LOG_SECONDS 10
-
-/* Nothing may be loaded from anywhere but the stylesheet (/static/app.css)
- * and images in the page itself (the charts are inline SVG); no script at
- * all, no inline style, nor the page framed or posted. */
-#define HTML_CSP "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; " \
-    "form-action 'none'; frame-ancestors 'none'"
 
 /* One bound address: metrics.listen's, or web.listen's own. */
 struct web_site {
@@ -85,36 +80,6 @@ no_memory(const char *what)
 {
     log_error("web: out of memory", "making=%s", log_q(what));
     abort();
-}
-
-/* ---- answers --------------------------------------------------------------- */
-
-void
-web_reply(struct evhttp_request *req, int code, const char *reason, const char *ctype, const char *body,
-          size_t len)
-{
-    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-    char clen[32];
-    snprintf(clen, sizeof clen, "%zu", len);
-    evhttp_add_header(h, "Content-Type", ctype);
-    evhttp_add_header(h, "Content-Length", clen);
-    evhttp_add_header(h, "Cache-Control", "no-store");
-    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-    if (str_startswith(ctype, "text/html"))
-        evhttp_add_header(h, "Content-Security-Policy", HTML_CSP);
-    evhttp_add_header(h, "Connection", "close");
-    struct evbuffer *out = evbuffer_new();
-    if (evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
-        evbuffer_add(out, body, len);
-    evhttp_send_reply(req, code, reason, out);
-    evbuffer_free(out);
-}
-
-void
-web_reply_text(struct evhttp_request *req, int code, const char *reason, const char *text)
-{
-    web_reply(req, code, reason, "text/plain; charset=utf-8", text, strlen(text));
 }
 
 /* ---- pages ----------------------------------------------------------------- */

@@ -12,7 +12,6 @@
 
 struct config;
 struct daemon;
-struct evhttp_request;
 struct web;
 
 /* Request heads beyond WEB_MAX_HEAD are answered 431; beyond
@@ -45,14 +44,5 @@ void web_reload(struct daemon *d, struct config *cfg);
 void web_free(struct web *w);
 /* Forgets the pages kept (web_page.h): something was written. */
 void web_cache_drop(struct daemon *d);
-
-/* Answers req with body (len bytes; none for HEAD), Content-Length, and
- * the headers every answer carries: X-Content-Type-Options: nosniff,
- * Cache-Control: no-store, Referrer-Policy: no-referrer, Connection: close,
- * and a strict Content-Security-Policy for text/html. */
-void web_reply(struct evhttp_request *req, int code, const char *reason, const char *ctype, const char *body,
-               size_t len);
-/* The same with a text/plain body. */
-void web_reply_text(struct evhttp_request *req, int code, const char *reason, const char *text);
 
 #endif

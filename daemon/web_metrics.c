@@ -23,6 +23,7 @@
 #include "util.h"
 #include "values.h"
 #include "web.h"
+#include "web_reply.h"
 #include "web_metrics.h"
 
 #define METRICS_CTYPE "text/plain; version=0.0.4; charset=utf-8"

@@ -26,6 +26,7 @@
 #include "util.h"
 #include "values.h"
 #include "web.h"
+#include "web_reply.h"
 #include "web_html.h"
 #include "web_page.h"
 #include "web_pages.h"
@@ -286,20 +287,20 @@ page_data(const struct page *p, int slot)
 /* ---- values ---------------------------------------------------------------- */
 
 const char *
-jstr(const json_t *o, const char *key)
+page_str(const json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "";
 }
 
 double
-jnum(const json_t *o, const char *key)
+page_num(const json_t *o, const char *key)
 {
     return json_number_value(json_object_get(o, key));
 }
 
 bool
-jhas(const json_t *o, const char *key)
+page_has(const json_t *o, const char *key)
 {
     return json_is_number(json_object_get(o, key));
 }
@@ -608,7 +609,7 @@ answer_error(struct page *p)
         if (p->optional[i] || json_is_true(json_object_get(r, "ok")))
             continue;
         const json_t *e = json_object_get(r, "error");
-        const char *code = jstr(e, "code"), *msg = jstr(e, "message");
+        const char *code = page_str(e, "code"), *msg = page_str(e, "message");
         if (strcmp(code, "not_found") == 0)
             page_error(p->req, 404, "Not Found", "没有找到", msg);
         else if (strcmp(code, "usage") == 0)

@@ -112,9 +112,9 @@ void page_csv_link(const struct page *p, struct evbuffer *out);
 
 /* Values of an answer's object: a string ("" when absent or not one), a
  * number (0 when absent), and whether it is a number at all. */
-const char *jstr(const json_t *o, const char *key);
-double jnum(const json_t *o, const char *key);
-bool jhas(const json_t *o, const char *key);
+const char *page_str(const json_t *o, const char *key);
+double page_num(const json_t *o, const char *key);
+bool page_has(const json_t *o, const char *key);
 /* The Chinese for an enum value (light, sector, level, status …). */
 const char *page_zh(const char *value);
 

@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "util.h"
 #include "web.h"
+#include "web_reply.h"
 #include "web_html.h"
 #include "web_page.h"
 #include "web_pages.h"
@@ -126,20 +127,21 @@ lights_table(struct page *p, struct evbuffer *out, const json_t *rows, const cha
     size_t i;
     const json_t *r;
     json_array_foreach(rows, i, r) {
-        const char *name = jstr(r, key);
+        const char *name = page_str(r, key);
         bool total = strcmp(name, "合计") == 0;
         web_html_printf(out, "<tr data-row=\"%s\"><th>", name);
         if (link && !total)
             web_html_printf(out, "<a href=\"%s%u\">%s</a>", link, name, name);
         else
             web_html_printf(out, "%s", strcmp(key, "sector") == 0 ? page_zh(name) : name);
-        web_html_printf(out, "</th><td class=\"n\" data-k=\"projects\">%D</td>", (long long)jnum(r, "projects"));
-        light_cell(out, "red", (long)jnum(r, "red"));
-        light_cell(out, "yellow", (long)jnum(r, "yellow"));
-        light_cell(out, "green", (long)jnum(r, "green"));
+        web_html_printf(out, "</th><td class=\"n\" data-k=\"projects\">%D</td>",
+                        (long long)page_num(r, "projects"));
+        light_cell(out, "red", (long)page_num(r, "red"));
+        light_cell(out, "yellow", (long)page_num(r, "yellow"));
+        light_cell(out, "green", (long)page_num(r, "green"));
         web_html_printf(out, "<td class=\"n\" data-k=\"milestones_overdue\">%D</td><td>",
-                        (long long)jnum(r, "milestones_overdue"));
-        svg_lights(out, (long)jnum(r, "red"), (long)jnum(r, "yellow"), (long)jnum(r, "green"));
+                        (long long)page_num(r, "milestones_overdue"));
+        svg_lights(out, (long)page_num(r, "red"), (long)page_num(r, "yellow"), (long)page_num(r, "green"));
         evbuffer_add_printf(out, "</td></tr>\n");
     }
     evbuffer_add_printf(out, "</tbody></table></div>\n");
@@ -153,59 +155,34 @@ total_row(const json_t *rows)
 }
 
 static void
-kpi(struct evbuffer *out, const char *id, const char *label, const json_t *o, const char *key, const char *unit)
-{
-    web_html_printf(out, "<div class=\"kpi\" data-k=\"%s\"><b>", id);
-    if (jhas(o, key))
-        web_html_printf(out, "%.1f%s", jnum(o, key), unit);
-    else
-        evbuffer_add_printf(out, "—");
-    web_html_printf(out, "</b><span>%s</span></div>", label);
-}
-
-void
-web_write_kpis(struct evbuffer *out, const json_t *t)
-{
-    evbuffer_add_printf(out, "<div class=\"kpis\" id=\"kpis\">");
-    web_html_printf(out, "<div class=\"kpi\" data-k=\"projects\"><b>%D</b><span>项目</span></div>",
-                    (long long)jnum(t, "projects"));
-    web_html_printf(out, "<div class=\"kpi l-red\" data-k=\"red\"><b>%D</b><span>红灯</span></div>",
-                    (long long)jnum(t, "red"));
-    web_html_printf(out, "<div class=\"kpi\" data-k=\"milestones_overdue\"><b>%D</b><span>逾期节点</span></div>",
-                    (long long)jnum(t, "milestones_overdue"));
-    kpi(out, "completion_rate", "节点完成率", t, "completion_rate", "%");
-    kpi(out, "investment_rate", "投资完成率", t, "investment_rate", "%");
-    kpi(out, "schedule_rate", "序时进度", t, "schedule_rate", "%");
-    evbuffer_add_printf(out, "</div>\n");
-}
-
-static void
 campaign_section(struct page *p, struct evbuffer *out)
 {
     const json_t *c = page_data(p, OV_CAMPAIGN), *sc = page_data(p, OV_SCORECARD);
     evbuffer_add_printf(out, "<section id=\"campaign\"><h2>双月攻坚</h2>\n");
     if (json_is_object(c)) {
-        double m = jnum(c, "milestones"), due = m - jnum(c, "not_yet_due") - jnum(c, "waived");
+        double m = page_num(c, "milestones"), due = m - page_num(c, "not_yet_due") - page_num(c, "waived");
         web_html_printf(out, "<p><b>%s</b>（%s 至 %s，已过 %D 天，剩 %D 天）</p>\n<div class=\"kpis\">",
-                        jstr(c, "name"), jstr(c, "starts_on"), jstr(c, "ends_on"), (long long)jnum(c, "days_gone"),
-                        (long long)jnum(c, "days_left"));
+                        page_str(c, "name"), page_str(c, "starts_on"), page_str(c, "ends_on"),
+                        (long long)page_num(c, "days_gone"),
+                        (long long)page_num(c, "days_left"));
         web_html_printf(out, "<div class=\"kpi\" data-k=\"done_pct\"><b>%.1f%%</b><span>节点完成（%D/%D）</span></div>"
                         "<div class=\"kpi\"><b>%.1f%%</b><span>时间过半程度</span></div>",
-                        jnum(c, "done_pct"), (long long)jnum(c, "done"), (long long)m, jnum(c, "time_elapsed_pct"));
+                        page_num(c, "done_pct"), (long long)page_num(c, "done"), (long long)m,
+                        page_num(c, "time_elapsed_pct"));
         if (due > 0)
             web_html_printf(out, "<div class=\"kpi\" data-k=\"on_time_pct\"><b>%.1f%%</b><span>到期节点按时完成"
-                            "（%D/%.0f）</span></div>", 100.0 * jnum(c, "on_time") / due,
-                            (long long)jnum(c, "on_time"), due);
+                            "（%D/%.0f）</span></div>", 100.0 * page_num(c, "on_time") / due,
+                            (long long)page_num(c, "on_time"), due);
         web_html_printf(out, "<div class=\"kpi l-red\"><b>%D</b><span>逾期节点</span></div></div>\n",
-                        (long long)jnum(c, "overdue"));
+                        (long long)page_num(c, "overdue"));
     } else {
         evbuffer_add_printf(out, "<p class=\"note\">今天不在任何双月攻坚窗口内。</p>\n");
     }
     const json_t *city = json_array_get(sc, 0);
-    if (city && jhas(city, "on_time_pct"))
+    if (city && page_has(city, "on_time_pct"))
         web_html_printf(out, "<p>上期成绩（%s 冻结）：按时完成率 <b data-k=\"frozen_on_time_pct\">%.1f%%</b>"
-                        "（%D/%D 个节点）</p>\n", jstr(city, "frozen_on"), jnum(city, "on_time_pct"),
-                        (long long)jnum(city, "on_time"), (long long)jnum(city, "nodes"));
+                        "（%D/%D 个节点）</p>\n", page_str(city, "frozen_on"), page_num(city, "on_time_pct"),
+                        (long long)page_num(city, "on_time"), (long long)page_num(city, "nodes"));
     evbuffer_add_printf(out, "</section>\n");
 }
 
@@ -217,15 +194,15 @@ investment_chart(struct evbuffer *out, const json_t *rows)
     char **hrefs = xcalloc(n ? n : 1, sizeof *hrefs);
     const json_t *r;
     json_array_foreach(rows, i, r) {
-        if (!jhas(r, "investment_rate") || strcmp(jstr(r, "county"), "合计") == 0)
+        if (!page_has(r, "investment_rate") || strcmp(page_str(r, "county"), "合计") == 0)
             continue;
         struct evbuffer *h = evbuffer_new();
-        web_html_printf(h, "/county/%u", jstr(r, "county"));
+        web_html_printf(h, "/county/%u", page_str(r, "county"));
         evbuffer_add(h, "", 1);
         hrefs[k] = xstrdup((const char *)evbuffer_pullup(h, -1));
         evbuffer_free(h);
-        bars[k] = (struct svg_bar){ jstr(r, "county"), jnum(r, "investment_rate"), jnum(r, "schedule_rate"),
-                                    hrefs[k] };
+        bars[k] = (struct svg_bar){ page_str(r, "county"), page_num(r, "investment_rate"),
+                                    page_num(r, "schedule_rate"), hrefs[k] };
         k++;
     }
     evbuffer_add_printf(out, "<section id=\"investment\"><h2>投资完成与序时进度</h2>\n");
@@ -248,19 +225,22 @@ rank_section(struct evbuffer *out, const json_t *rows)
     size_t i;
     const json_t *r;
     json_array_foreach(rows, i, r) {
-        if (group == NULL || strcmp(group, jstr(r, "group")) != 0) {
+        if (group == NULL || strcmp(group, page_str(r, "group")) != 0) {
             if (group)
                 evbuffer_add_printf(out, "</tbody></table></div>\n");
-            group = jstr(r, "group");
+            group = page_str(r, "group");
             web_html_printf(out, "<div class=\"scroll\"><h3>%s <span class=\"note\">%s</span></h3><table "
                             "data-group=\"%s\"><thead><tr><th class=\"n\">名次</th><th>县区</th><th class=\"n\">"
                             "完成率</th><th class=\"n\">对序时</th></tr></thead><tbody>\n", group,
-                            jstr(r, "month"), group);
+                            page_str(r, "month"), group);
         }
-        web_html_printf(out, "<tr><td class=\"n\">%D</td><td><a href=\"/county/%u\">%s</a></td><td class=\"n\">"
-                        "%.1f%%</td><td class=\"n %s\">%+.1f</td></tr>\n", (long long)jnum(r, "rank"),
-                        jstr(r, "county"), jstr(r, "county"), jnum(r, "investment_rate"),
-                        jnum(r, "points_vs_schedule") < 0 ? "l-red" : "l-green", jnum(r, "points_vs_schedule"));
+        web_html_printf(out,
+                        "<tr><td class=\"n\">%D</td><td><a href=\"/county/%u\">%s</a></td><td class=\"n\">"
+                        "%.1f%%</td><td class=\"n %s\">%+.1f</td></tr>\n",
+                        (long long)page_num(r, "rank"), page_str(r, "county"), page_str(r, "county"),
+                        page_num(r, "investment_rate"),
+                        page_num(r, "points_vs_schedule") < 0 ? "l-red" : "l-green",
+                        page_num(r, "points_vs_schedule"));
     }
     if (group)
         evbuffer_add_printf(out, "</tbody></table></div>\n");
@@ -284,7 +264,7 @@ reds_section(struct page *p, struct evbuffer *out, const json_t *rows)
         if (i >= (page_screen(p) ? 5 : 50))
             break;
         web_html_printf(out, "<li><span class=\"dot red\"></span><a href=\"/project/%u\">%s</a></li>\n",
-                        jstr(r, "project"), jstr(r, "message"));
+                        page_str(r, "project"), page_str(r, "message"));
     }
     if (n)
         evbuffer_add_printf(out, "</ul>\n");

@@ -61,7 +61,7 @@ red_first_new(const json_t *rows)
         size_t i;
         const json_t *r;
         json_array_foreach(rows, i, r) {
-            const char *l = jstr(r, "light");
+            const char *l = page_str(r, "light");
             bool known = !strcmp(l, "red") || !strcmp(l, "yellow") || !strcmp(l, "green");
             if (k < 3 ? strcmp(l, order[k]) == 0 : !known)
                 json_array_append(sorted, (json_t *)r);
@@ -155,37 +155,38 @@ row(struct evbuffer *out, const char *dt, const char *dd)
 static void
 rown(struct evbuffer *out, const char *dt, const json_t *o, const char *key)
 {
-    if (jhas(o, key))
-        web_html_printf(out, "<dt>%s</dt><dd>%.2f 万元</dd>", dt, jnum(o, key));
+    if (page_has(o, key))
+        web_html_printf(out, "<dt>%s</dt><dd>%.2f 万元</dd>", dt, page_num(o, key));
 }
 
 static void
 ledger_row(struct evbuffer *out, const json_t *pr)
 {
     web_html_printf(out, "<section id=\"ledger\"><h2><span class=\"dot %s\"></span>%s灯 · %s</h2><dl class=\"row\">",
-                    jstr(pr, "light"), page_zh(jstr(pr, "light")), jstr(pr, "code"));
-    web_html_printf(out, "<dt>县区</dt><dd><a href=\"/county/%u\">%s</a></dd>", jstr(pr, "county"),
-                    jstr(pr, "county"));
-    row(out, "级别", page_zh(jstr(pr, "level")));
-    row(out, "领域", page_zh(jstr(pr, "sector")));
-    row(out, "类别", page_zh(jstr(pr, "category")));
-    row(out, "状态", page_zh(jstr(pr, "status")));
-    row(out, "业主", jstr(pr, "owner"));
-    if (*jstr(pr, "unit"))
-        web_html_printf(out, "<dt>责任单位</dt><dd><a href=\"/unit/%u\">%s</a></dd>", jstr(pr, "unit"),
-                        jstr(pr, "unit"));
-    if (*jstr(pr, "leader"))
-        web_html_printf(out, "<dt>分包领导</dt><dd><a href=\"/leader/%u\">%s</a> %s</dd>", jstr(pr, "leader"),
-                        jstr(pr, "leader"), jstr(pr, "leader_title"));
+                    page_str(pr, "light"), page_zh(page_str(pr, "light")), page_str(pr, "code"));
+    web_html_printf(out, "<dt>县区</dt><dd><a href=\"/county/%u\">%s</a></dd>", page_str(pr, "county"),
+                    page_str(pr, "county"));
+    row(out, "级别", page_zh(page_str(pr, "level")));
+    row(out, "领域", page_zh(page_str(pr, "sector")));
+    row(out, "类别", page_zh(page_str(pr, "category")));
+    row(out, "状态", page_zh(page_str(pr, "status")));
+    row(out, "业主", page_str(pr, "owner"));
+    if (*page_str(pr, "unit"))
+        web_html_printf(out, "<dt>责任单位</dt><dd><a href=\"/unit/%u\">%s</a></dd>", page_str(pr, "unit"),
+                        page_str(pr, "unit"));
+    if (*page_str(pr, "leader"))
+        web_html_printf(out, "<dt>分包领导</dt><dd><a href=\"/leader/%u\">%s</a> %s</dd>",
+                        page_str(pr, "leader"), page_str(pr, "leader"), page_str(pr, "leader_title"));
     rown(out, "总投资", pr, "total_investment");
     rown(out, "年度计划", pr, "annual_plan");
     rown(out, "累计完成", pr, "ytd_investment");
-    web_html_printf(out, "<dt>计划工期</dt><dd>%s 至 %s</dd>", jstr(pr, "planned_start"), jstr(pr, "planned_end"));
-    if (*jstr(pr, "actual_start"))
-        row(out, "实际开工", jstr(pr, "actual_start"));
-    if (*jstr(pr, "actual_end"))
-        row(out, "实际竣工", jstr(pr, "actual_end"));
-    row(out, "在册", jstr(pr, "list"));
+    web_html_printf(out, "<dt>计划工期</dt><dd>%s 至 %s</dd>", page_str(pr, "planned_start"),
+                    page_str(pr, "planned_end"));
+    if (*page_str(pr, "actual_start"))
+        row(out, "实际开工", page_str(pr, "actual_start"));
+    if (*page_str(pr, "actual_end"))
+        row(out, "实际竣工", page_str(pr, "actual_end"));
+    row(out, "在册", page_str(pr, "list"));
     evbuffer_add_printf(out, "</dl></section>\n");
 }
 
@@ -208,7 +209,7 @@ static void
 timeline(struct evbuffer *out, const json_t *pr)
 {
     const json_t *ms = json_object_get(pr, "milestones");
-    int year = (int)jnum(pr, "year");
+    int year = (int)page_num(pr, "year");
     struct ymd jan1 = { year, 1, 1 }, dec31 = { year, 12, 31 };
     long base = ymd_to_days(&jan1);
     int ndays = (int)(ymd_to_days(&dec31) - base + 1);
@@ -217,10 +218,10 @@ timeline(struct evbuffer *out, const json_t *pr)
     const json_t *m;
     json_array_foreach(ms, i, m) {
         struct ymd d;
-        if (!parse_date(jstr(m, "due"), &d) || d.y != year)
+        if (!parse_date(page_str(m, "due"), &d) || d.y != year)
             continue;
-        pts[k++] = (struct svg_point){ (int)(ymd_to_days(&d) - base), jstr(m, "status"), jstr(m, "title"),
-                                       jstr(m, "due") };
+        pts[k++] = (struct svg_point){ (int)(ymd_to_days(&d) - base), page_str(m, "status"),
+                                       page_str(m, "title"), page_str(m, "due") };
     }
     svg_timeline(out, pts, k, ndays, year);
     free(pts);
@@ -232,8 +233,8 @@ months_chart(struct evbuffer *out, const json_t *rows)
     double actual[12], plan[12];
     for (int m = 0; m < 12; m++) {
         const json_t *r = json_array_get(rows, (size_t)m);
-        actual[m] = jhas(r, "ytd") ? jnum(r, "ytd") : -1;
-        plan[m] = jnum(r, "plan");
+        actual[m] = page_has(r, "ytd") ? page_num(r, "ytd") : -1;
+        plan[m] = page_num(r, "plan");
     }
     svg_months(out, actual, plan);
 }
@@ -242,7 +243,7 @@ static void
 project_render(struct page *p, struct evbuffer *out)
 {
     const json_t *pr = page_data(p, PR_PROJECT);
-    page_head(p, out, jstr(pr, "name"));
+    page_head(p, out, page_str(pr, "name"));
     ledger_row(out, pr);
     evbuffer_add_printf(out, "<section id=\"milestones\"><h2>节点</h2>\n");
     timeline(out, pr);
@@ -254,7 +255,7 @@ project_render(struct page *p, struct evbuffer *out)
     size_t i;
     const json_t *r;
     json_array_foreach(page_data(p, PR_PROBLEMS), i, r)
-        if (strcmp(jstr(r, "status"), "resolved") != 0)
+        if (strcmp(page_str(r, "status"), "resolved") != 0)
             json_array_append(open, (json_t *)r);
     web_write_table(out, open, problem_cols, 50);
     json_decref(open);

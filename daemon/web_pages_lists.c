@@ -14,73 +14,6 @@
 #include "web_page.h"
 #include "web_pages_defs.h"
 
-static void
-cell(struct evbuffer *out, const json_t *row, const struct web_col *c)
-{
-    const json_t *v = json_object_get(row, c->key);
-    const char *s = jstr(row, c->key);
-    switch (c->kind) {
-    case COL_NUM:
-        if (json_is_integer(v))
-            web_html_printf(out, "<td class=\"n\">%D</td>", (long long)json_integer_value(v));
-        else if (json_is_number(v))
-            web_html_printf(out, "<td class=\"n\">%.2f</td>", json_number_value(v));
-        else
-            evbuffer_add_printf(out, "<td class=\"n\"></td>");
-        return;
-    case COL_ZH:
-        web_html_printf(out, "<td>%s</td>", page_zh(s));
-        return;
-    case COL_LIGHT:
-        web_html_printf(out, "<td><span class=\"dot %s\"></span>%s</td>", s, page_zh(s));
-        return;
-    case COL_PROJECT: {
-        const char *name = jstr(row, "project_name");
-        if (!*name)
-            name = jstr(row, "name");
-        web_html_printf(out, "<td><a href=\"/project/%u\">%s</a></td>", s, *name ? name : s);
-        return;
-    }
-    case COL_COUNTY:
-        web_html_printf(out, "<td><a href=\"/county/%u\">%s</a></td>", s, s);
-        return;
-    default:
-        if (json_is_string(v) || json_is_null(v) || v == NULL)
-            web_html_printf(out, "<td>%s</td>", s);
-        else if (json_is_integer(v))
-            web_html_printf(out, "<td>%D</td>", (long long)json_integer_value(v));
-        else
-            web_html_printf(out, "<td>%.2f</td>", json_number_value(v));
-    }
-}
-
-void
-web_write_table(struct evbuffer *out, const json_t *rows, const struct web_col *cols, size_t max)
-{
-    size_t n = json_array_size(rows), i;
-    if (n == 0) {
-        evbuffer_add_printf(out, "<p class=\"note\">没有。</p>\n");
-        return;
-    }
-    evbuffer_add_printf(out, "<div class=\"scroll\"><table><thead><tr>");
-    for (const struct web_col *c = cols; c->key; c++)
-        web_html_printf(out, c->kind == COL_NUM ? "<th class=\"n\">%s</th>" : "<th>%s</th>", c->head);
-    evbuffer_add_printf(out, "</tr></thead><tbody>\n");
-    const json_t *r;
-    json_array_foreach(rows, i, r) {
-        if (i >= max)
-            break;
-        evbuffer_add_printf(out, "<tr>");
-        for (const struct web_col *c = cols; c->key; c++)
-            cell(out, r, c);
-        evbuffer_add_printf(out, "</tr>\n");
-    }
-    evbuffer_add_printf(out, "</tbody></table></div>\n");
-    if (n > max)
-        web_html_printf(out, "<p class=\"note\">共 %D 行，这里只列出前 %D 行；全部请下载 CSV。</p>\n", (long long)n,
-                        (long long)max);
-}
-
 /* A list page: the heading, the filters in force, the CSV link, the table. */
 static void
 list_render(struct page *p, struct evbuffer *out, const char *title, const struct web_col *cols)
@@ -188,13 +121,6 @@ orders_start(struct page *p)
 {
     page_cmd_filtered(p, order_params, "orders", NULL);
 }
-
-const struct web_col web_order_cols[] = {
-    { "status", "状态", COL_ZH }, { "kind", "类型", COL_ZH }, { "doc_no", "文号", COL_TEXT },
-    { "county", "县区", COL_COUNTY }, { "project", "项目", COL_PROJECT }, { "to_unit", "致", COL_TEXT },
-    { "issued_on", "发出", COL_TEXT }, { "reply_due", "回复期限", COL_TEXT }, { "replied_on", "回复", COL_TEXT },
-    { "days_overdue", "超期天数", COL_NUM }, { NULL, NULL, COL_TEXT },
-};
 
 static void
 orders_render(struct page *p, struct evbuffer *out)

@@ -1,5 +1,6 @@
-/* xlsx_int: what the parts of the workbook reader (xlsx.c: the container,
- * the workbook, its styles; xlsx_sheet.c: strings, cells, the table) share.
+/* xlsx_int: what the parts of the workbook reader (xlsx_part.c: one part
+ * of the container through expat; xlsx.c: the workbook, its styles;
+ * xlsx_sheet.c: strings, cells, the table) share.
  * Not for use outside daemon/xlsx*.c. */
 #ifndef KEYPROJ_XLSX_INT_H
 #define KEYPROJ_XLSX_INT_H
@@ -81,6 +82,8 @@ void xlsx_fail(struct wb *wb, const char *fmt, ...) __attribute__((format(printf
 void xlsx_stop(struct part *pt);
 const char *xlsx_local(const char *name);
 const char *xlsx_attr(const char **atts, const char *name);
+/* "1" or "true": an attribute that is on. */
+bool xlsx_truthy(const char *v);
 bool xlsx_parse_part(struct wb *wb, const char *name, size_t cap, bool required,
                      XML_StartElementHandler start, XML_EndElementHandler end, XML_CharacterDataHandler chars,
                      struct part **ud);

@@ -147,12 +147,6 @@ xlsx_read_strings(struct wb *wb, const char *part)
     return xlsx_parse_part(wb, part, XLSX_MAX_STRINGS_XML, false, sst_start, sst_end, sst_chars, &ts.pt);
 }
 
-static bool
-truthy_attr(const char *v)
-{
-    return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
-}
-
 /* ---- the sheet ----------------------------------------------------------- */
 
 struct sheet_state {
@@ -191,7 +185,7 @@ row_start(struct sheet_state *s, const char **atts)
     }
     s->row = (uint32_t)n;
     s->col = 0;
-    s->row_hidden = truthy_attr(xlsx_attr(atts, "hidden"));
+    s->row_hidden = xlsx_truthy(xlsx_attr(atts, "hidden"));
     if (s->row_hidden) {
         if (wb->nhidden == wb->hidden_cap) {
             wb->hidden_cap = wb->hidden_cap ? wb->hidden_cap * 2 : 64;

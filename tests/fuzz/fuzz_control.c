@@ -24,6 +24,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "cmd.h"
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
@@ -92,6 +93,8 @@ setup(void)
     F.d.db = db_new(F.d.base, "main", F.cfg[0]->db_conninfo, 1, NULL, NULL, &F.d);
     F.d.schema_version = -1;
     F.d.config_path = "/nonexistent/keyprojd.conf";
+    F.d.commands = cmd_table;
+    F.d.reload = daemon_reload;     /* as main.c sets it: this path fails to load */
 }
 
 /* Every complete line received is one JSON object with a boolean "ok". */

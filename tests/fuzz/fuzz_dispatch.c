@@ -6,7 +6,8 @@
  * caller's level and whether a body came with the line; the rest is the
  * line. Every request must be answered exactly once, at once, with JSON
  * that serialises. Links keyprojd's objects (libkeyprojd.a) with what
- * control.c and daemon.c would provide stubbed below. */
+ * control.c would provide stubbed below, and a reload that re-reads
+ * nothing. */
 #include "ac_config.h"
 
 #include <stdint.h>
@@ -70,9 +71,9 @@ control_clients(const struct control *c)
     return 0;
 }
 
-/* daemon.c's: nothing to re-read. */
-char *
-daemon_reload(struct daemon *d)
+/* main.c hands the daemon daemon_reload: here there is nothing to re-read. */
+static char *
+reload_nothing(struct daemon *d)
 {
     return NULL;
 }
@@ -93,6 +94,8 @@ setup(void)
     daemon_.db = db_new(daemon_.base, "main", daemon_.cfg->db_conninfo, 1, NULL, NULL, &daemon_);
     daemon_.schema_version = -1;
     daemon_.config_path = "fuzz";
+    daemon_.commands = cmd_table;
+    daemon_.reload = reload_nothing;
 }
 
 int
