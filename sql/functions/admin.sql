@@ -169,8 +169,9 @@ BEGIN
         RETURN keyproj_not_found(p_actor, v_action, v_subject, v_new,
                                  format('no project with code ''%s''', p_code), p_req);
     END IF;
-    -- keyprojd checks all of these first; this is the last line
-    v_why := CASE
+    -- keyprojd checks all of these first; this is the last line. The unit
+    -- is looked at last, once the rest holds.
+    v_why := coalesce(CASE
         WHEN v_category IS NULL THEN
             format('unknown category ''%s'' (expected one of %s)', p_category, keyproj_problem_categories_expected())
         WHEN p_severity IS NULL OR p_severity NOT IN ('ordinary', 'major') THEN
@@ -183,9 +184,7 @@ BEGIN
             format('time limit %s is before today (%s)', keyproj_ymd(p_limit), keyproj_ymd(p_today))
         WHEN p_limit < v_reported THEN
             format('time limit %s is before the reported date %s', keyproj_ymd(p_limit), keyproj_ymd(v_reported))
-        WHEN keyproj_unit_suggest(p_unit) IS NOT NULL THEN
-            keyproj_unit_refusal(p_unit, keyproj_unit_suggest(p_unit))
-    END;
+    END, keyproj_unit_typo(p_unit));
     IF v_why IS NOT NULL THEN
         RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid', v_why, p_req);
     END IF;
@@ -273,6 +272,7 @@ DECLARE
     v_pid bigint;
     v_old approval;
     v_id bigint;
+    v_why text;
 BEGIN
     SELECT id INTO v_pid FROM project WHERE code = p_code;
     IF NOT FOUND THEN
@@ -289,9 +289,9 @@ BEGIN
                    format('project %s already has approval item %s (%s, due %s)', p_code, v_old.id, v_item,
                           coalesce(keyproj_ymd(v_old.planned_on), 'no date')), p_req);
     END IF;
-    IF keyproj_unit_suggest(p_dept) IS NOT NULL THEN
-        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid',
-                                     keyproj_unit_refusal(p_dept, keyproj_unit_suggest(p_dept)), p_req);
+    v_why := keyproj_unit_typo(p_dept);
+    IF v_why IS NOT NULL THEN
+        RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid', v_why, p_req);
     END IF;
     INSERT INTO approval (project_id, item, unit_id, planned_on, note)
     VALUES (v_pid, v_item, keyproj_unit_id(p_dept, p_actor, v_action, p_req), p_due, nullif(btrim(p_note), ''))

@@ -84,6 +84,14 @@ SELECT format('unknown unit ''%s'' (did you mean %s?): correct it, or declare it
               btrim(p_name), p_near, btrim(p_name))
 $$;
 
+-- A command's check of the unit it names: the refusal when the name is
+-- probably a typo of a known unit, else NULL (known, or new).
+CREATE OR REPLACE FUNCTION keyproj_unit_typo(p_name text) RETURNS text
+LANGUAGE sql STABLE AS $$
+SELECT keyproj_unit_refusal(p_name, s.near) FROM (SELECT keyproj_unit_suggest(p_name) AS near) s
+ WHERE s.near IS NOT NULL
+$$;
+
 -- The error an import gives for a county it does not know: with a
 -- suggestion when the name is one edit from a known county, else when no
 -- ranking group follows from the name; NULL when the import may create it.
