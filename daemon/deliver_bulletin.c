@@ -148,9 +148,10 @@ on_made(void *arg, const struct buf *xlsx, const char *err)
     multipart(&body, name, xlsx);
     const char *headers[] = { "Content-Type: multipart/form-data; boundary=" BOUNDARY, NULL };
     struct http_request hr = { .url = bs->upload_url, .headers = headers, .body = body.data,
-                               .body_len = body.len, .proxy = bs->proxy, .timeout_ms = time_left_ms(bs) };
-    if (body.len > HTTP_REQUEST_MAX)
-        finish(bs, NULL, "the bulletin's workbook is larger than keyprojd sends (1 MiB)");
+                               .body_len = body.len, .proxy = bs->proxy, .timeout_ms = time_left_ms(bs),
+                               .upload = true };
+    if (body.len > HTTP_UPLOAD_MAX)
+        finish(bs, NULL, "the bulletin's workbook is larger than a robot takes (20 MB)");
     else if (http_post(bs->http, &hr, on_uploaded, bs) != 0)
         finish(bs, NULL, "the upload to the robot's upload_media could not be started");
     buf_free(&body);

@@ -378,7 +378,8 @@ request_ok(const struct http_request *rq)
     if (rq->url == NULL || (strncasecmp(rq->url, "http://", 7) != 0 &&
                             strncasecmp(rq->url, "https://", 8) != 0))
         return false;
-    if (rq->body_len > HTTP_REQUEST_MAX || (rq->body == NULL && rq->body_len > 0))
+    if (rq->body_len > (rq->upload ? HTTP_UPLOAD_MAX : HTTP_REQUEST_MAX) ||
+        (rq->body == NULL && rq->body_len > 0))
         return false;
     /* A header with a line break would smuggle another header in. */
     for (size_t i = 0; rq->headers != NULL && rq->headers[i] != NULL; i++)

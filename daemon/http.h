@@ -12,8 +12,11 @@ struct http;
 
 /* Response bodies beyond this many bytes are read and dropped. */
 #define HTTP_BODY_MAX (64 * 1024)
-/* Request bodies above this are refused by http_post. */
+/* Request bodies above this are refused by http_post; a file upload may
+ * carry up to HTTP_UPLOAD_MAX (a WeCom robot's upload_media takes files of
+ * at most 20 MB). */
 #define HTTP_REQUEST_MAX (1024 * 1024)
+#define HTTP_UPLOAD_MAX (20 * 1024 * 1024)
 
 #define HTTP_CONNECT_TIMEOUT_MS 10000   /* when connect_timeout_ms is 0 */
 #define HTTP_TIMEOUT_MS 30000           /* when timeout_ms is 0 */
@@ -26,6 +29,7 @@ struct http_request {
     const char *proxy;                  /* NULL: from the environment; "": none */
     long connect_timeout_ms;            /* 0: HTTP_CONNECT_TIMEOUT_MS */
     long timeout_ms;                    /* whole attempt; 0: HTTP_TIMEOUT_MS */
+    bool upload;                        /* a file: body up to HTTP_UPLOAD_MAX */
     bool insecure;                      /* tests only: skip TLS peer and host checks */
 };
 
