@@ -52,6 +52,7 @@ struct page {
     struct evkeyvalq query;
     char *arg;
     char today[11];
+    const char *root;           /* from this page up to the dashboard's root: "./", "../" … */
     bool screen, csv, starting;
     int nq, pending;
     json_t *res[PAGE_MAX_QUERIES];      /* {"ok":…} answers, or rows */
@@ -87,6 +88,28 @@ bool
 page_screen(const struct page *p)
 {
     return p->screen;
+}
+
+/* The way up from the raw (still %-encoded) request path to the
+ * dashboard's root, by its depth: "/" and "/overdue" are at the root,
+ * "/county/X" one below. Links are written relative to it, so that they
+ * work wherever the dashboard is mounted (nginx's /keyproj/ as in
+ * doc/operations.md) with no address configured for the pages. */
+static const char *
+root_of(const char *uri)
+{
+    static const char *const up[] = { "./", "../", "../../", "../../../" };
+    size_t depth = 0;
+    for (const char *c = uri ? uri : "/"; *c && *c != '?' && *c != '#'; c++)
+        depth += *c == '/';
+    depth = depth > 0 ? depth - 1 : 0;
+    return up[depth < ARRAY_LEN(up) ? depth : ARRAY_LEN(up) - 1];
+}
+
+const char *
+page_root(const struct page *p)
+{
+    return p->root;
 }
 
 const char *
@@ -331,31 +354,31 @@ page_zh(const char *v)
 /* ---- the frame ------------------------------------------------------------- */
 
 static const struct { const char *href, *label; } nav[] = {
-    { "/", "总览" }, { "/overdue", "逾期" }, { "/due", "临期" }, { "/problems", "问题" }, { "/orders", "督办函" },
+    { "", "总览" }, { "overdue", "逾期" }, { "due", "临期" }, { "problems", "问题" }, { "orders", "督办函" },
 };
 
 static void
-doc_start(struct evbuffer *out, const char *title, bool screen)
+doc_start(struct evbuffer *out, const char *root, const char *title, bool screen)
 {
     web_html_printf(out, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     if (screen)
         web_html_printf(out, "<meta http-equiv=\"refresh\" content=\"%d\">\n", PAGE_SCREEN_REFRESH);
-    web_html_printf(out, "<title>%s · 重点项目</title>\n<link rel=\"stylesheet\" href=\"/static/app.css\">\n"
+    web_html_printf(out, "<title>%s · 重点项目</title>\n<link rel=\"stylesheet\" href=\"%sstatic/app.css\">\n"
                     "<link rel=\"icon\" href=\"data:,\">\n"
-                    "</head>\n", title);
+                    "</head>\n", title, root);
     evbuffer_add_printf(out, screen ? "<body class=\"scr\">\n" : "<body>\n");
 }
 
 void
 page_head(struct page *p, struct evbuffer *out, const char *title)
 {
-    doc_start(out, title, p->screen);
+    doc_start(out, p->root, title, p->screen);
     web_html_printf(out, "<header><h1>%s</h1><span class=\"date\">%s</span></header>\n", title, p->today);
     if (!p->screen) {
         evbuffer_add_printf(out, "<nav>");
         for (size_t i = 0; i < ARRAY_LEN(nav); i++)
-            web_html_printf(out, "<a href=\"%s\">%s</a>", nav[i].href, nav[i].label);
+            web_html_printf(out, "<a href=\"%s%s\">%s</a>", p->root, nav[i].href, nav[i].label);
         evbuffer_add_printf(out, "</nav>\n");
     }
     evbuffer_add_printf(out, "<main>\n");
@@ -399,7 +422,7 @@ page_filters_note(const struct page *p, struct evbuffer *out)
         any = true;
     }
     if (any)
-        web_html_printf(out, " · <a href=\"%s\">全部</a></p>\n", p->def->path);
+        web_html_printf(out, " · <a href=\"%s%s\">全部</a></p>\n", p->root, p->def->path + 1);
 }
 
 void
@@ -407,7 +430,7 @@ page_csv_link(const struct page *p, struct evbuffer *out)
 {
     if (p->screen)
         return;
-    web_html_printf(out, "<a class=\"csv\" href=\"%s?", p->def->path);
+    web_html_printf(out, "<a class=\"csv\" href=\"%s%s?", p->root, p->def->path + 1);
     for (const struct evkeyval *kv = p->query.tqh_first; kv; kv = kv->next.tqe_next) {
         if (!kv->value[0] || strcmp(kv->key, "screen") == 0 || strcmp(kv->key, "format") == 0)
             continue;
@@ -428,12 +451,13 @@ page_error_at(struct evhttp_request *req, int code, const char *reason, const ch
               const char *path)
 {
     struct evbuffer *out = evbuffer_new();
-    doc_start(out, title, false);
+    const char *root = root_of(evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)));
+    doc_start(out, root, title, false);
     web_html_printf(out, "<header><h1>%s</h1></header>\n<main>\n", title);
     if (path)
         web_html_printf(out, "<p><code>%s</code></p>\n", path);
-    web_html_printf(out, "<p class=\"err\">%s</p>\n<p><a href=\"/\">返回总览</a></p>\n</main>\n</body>\n</html>\n",
-                    detail);
+    web_html_printf(out, "<p class=\"err\">%s</p>\n<p><a href=\"%s\">返回总览</a></p>\n</main>\n</body>\n</html>\n",
+                    detail, root);
     reply_page(req, code, reason, out);
     evbuffer_free(out);
 }
@@ -736,6 +760,7 @@ page_serve(struct web_pages *wp, const void *owner, const struct page_def *def, 
     p->arg = arg ? xstrdup(arg) : NULL;
     p->started = clock_now(NULL);
     p->screen = def->screen;
+    p->root = root_of(evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req)));
     struct ymd t;
     clock_today(&d->clock, &t);
     format_date(&t, p->today);

@@ -76,6 +76,9 @@ const char *page_arg(const struct page *p);
 const char *page_param(const struct page *p, const char *name);
 /* ?screen=1: the 大屏 (large type, dark, no nav, refreshes itself). */
 bool page_screen(const struct page *p);
+/* What a link from this page puts before a path below the dashboard's
+ * root ("./" or "../" …): every link is relative, never "/…". */
+const char *page_root(const struct page *p);
 /* Today's business date, YYYY-MM-DD. */
 const char *page_today(const struct page *p);
 

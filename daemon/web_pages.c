@@ -131,7 +131,7 @@ lights_table(struct page *p, struct evbuffer *out, const json_t *rows, const cha
         bool total = strcmp(name, "合计") == 0;
         web_html_printf(out, "<tr data-row=\"%s\"><th>", name);
         if (link && !total)
-            web_html_printf(out, "<a href=\"%s%u\">%s</a>", link, name, name);
+            web_html_printf(out, "<a href=\"%s%s%u\">%s</a>", page_root(p), link, name, name);
         else
             web_html_printf(out, "%s", strcmp(key, "sector") == 0 ? page_zh(name) : name);
         web_html_printf(out, "</th><td class=\"n\" data-k=\"projects\">%D</td>",
@@ -187,7 +187,7 @@ campaign_section(struct page *p, struct evbuffer *out)
 }
 
 static void
-investment_chart(struct evbuffer *out, const json_t *rows)
+investment_chart(struct evbuffer *out, const char *root, const json_t *rows)
 {
     size_t n = json_array_size(rows), k = 0, i;
     struct svg_bar *bars = xcalloc(n ? n : 1, sizeof *bars);
@@ -197,7 +197,7 @@ investment_chart(struct evbuffer *out, const json_t *rows)
         if (!page_has(r, "investment_rate") || strcmp(page_str(r, "county"), "合计") == 0)
             continue;
         struct evbuffer *h = evbuffer_new();
-        web_html_printf(h, "/county/%u", page_str(r, "county"));
+        web_html_printf(h, "%scounty/%u", root, page_str(r, "county"));
         evbuffer_add(h, "", 1);
         hrefs[k] = xstrdup((const char *)evbuffer_pullup(h, -1));
         evbuffer_free(h);
@@ -218,7 +218,7 @@ investment_chart(struct evbuffer *out, const json_t *rows)
 }
 
 static void
-rank_section(struct evbuffer *out, const json_t *rows)
+rank_section(struct evbuffer *out, const char *root, const json_t *rows)
 {
     evbuffer_add_printf(out, "<section id=\"rank\"><h2>县区排名（投资完成对序时进度）</h2><div class=\"groups\">\n");
     const char *group = NULL;
@@ -235,9 +235,9 @@ rank_section(struct evbuffer *out, const json_t *rows)
                             page_str(r, "month"), group);
         }
         web_html_printf(out,
-                        "<tr><td class=\"n\">%D</td><td><a href=\"/county/%u\">%s</a></td><td class=\"n\">"
+                        "<tr><td class=\"n\">%D</td><td><a href=\"%scounty/%u\">%s</a></td><td class=\"n\">"
                         "%.1f%%</td><td class=\"n %s\">%+.1f</td></tr>\n",
-                        (long long)page_num(r, "rank"), page_str(r, "county"), page_str(r, "county"),
+                        (long long)page_num(r, "rank"), root, page_str(r, "county"), page_str(r, "county"),
                         page_num(r, "investment_rate"),
                         page_num(r, "points_vs_schedule") < 0 ? "l-red" : "l-green",
                         page_num(r, "points_vs_schedule"));
@@ -263,8 +263,8 @@ reds_section(struct page *p, struct evbuffer *out, const json_t *rows)
     json_array_foreach(rows, i, r) {
         if (i >= (page_screen(p) ? 5 : 50))
             break;
-        web_html_printf(out, "<li><span class=\"dot red\"></span><a href=\"/project/%u\">%s</a></li>\n",
-                        page_str(r, "project"), page_str(r, "message"));
+        web_html_printf(out, "<li><span class=\"dot red\"></span><a href=\"%sproject/%u\">%s</a></li>\n",
+                        page_root(p), page_str(r, "project"), page_str(r, "message"));
     }
     if (n)
         evbuffer_add_printf(out, "</ul>\n");
@@ -281,15 +281,15 @@ overview_render(struct page *p, struct evbuffer *out)
     evbuffer_add_printf(out, "</section>\n");
     campaign_section(p, out);
     evbuffer_add_printf(out, "<section id=\"by-county\"><h2>各县区红黄绿灯</h2>\n");
-    lights_table(p, out, county, "county", "县区", "/county/");
+    lights_table(p, out, county, "county", "县区", "county/");
     evbuffer_add_printf(out, "</section>\n<section id=\"by-sector\"><h2>各领域红黄绿灯</h2>\n");
     lights_table(p, out, sector, "sector", "领域", NULL);
     evbuffer_add_printf(out, "</section>\n");
-    investment_chart(out, county);
-    rank_section(out, page_data(p, OV_RANK));
+    investment_chart(out, page_root(p), county);
+    rank_section(out, page_root(p), page_data(p, OV_RANK));
     reds_section(p, out, page_data(p, OV_REDS));
     if (!page_screen(p))
-        evbuffer_add_printf(out, "<p class=\"note noprint\"><a href=\"/screen\">大屏模式</a></p>\n");
+        web_html_printf(out, "<p class=\"note noprint\"><a href=\"%sscreen\">大屏模式</a></p>\n", page_root(p));
     page_foot(p, out);
 }
 

@@ -24,8 +24,10 @@ struct web_col {
     const char *key, *head;
     enum web_col_kind kind;
 };
-/* A table of rows (at most max; a note says how many were left out). */
+/* A table of rows (at most max; a note says how many were left out); its
+ * links start with root (page_root). */
 extern const struct web_col web_order_cols[];
-void web_write_table(struct evbuffer *out, const json_t *rows, const struct web_col *cols, size_t max);
+void web_write_table(struct evbuffer *out, const char *root, const json_t *rows, const struct web_col *cols,
+                     size_t max);
 
 #endif

@@ -84,18 +84,19 @@ scope_render(struct page *p, struct evbuffer *out, const char *what, const char 
     evbuffer_add_printf(out, "<section id=\"totals\"><h2>概况</h2>\n");
     web_write_kpis(out, total);
     evbuffer_add_printf(out, "</section>\n<section id=\"by-sector\"><h2>各领域</h2>\n");
-    web_write_table(out, page_data(p, SC_SECTOR), sector_cols, 20);
+    web_write_table(out, page_root(p), page_data(p, SC_SECTOR), sector_cols, 20);
     json_t *projects = red_first_new(page_data(p, SC_PROJECTS));
     web_html_printf(out, "</section>\n<section id=\"projects\"><h2>项目 <span class=\"note\">%D 个</span></h2>\n",
                     (long long)json_array_size(projects));
-    web_write_table(out, projects, project_cols, PAGE_MAX_ROWS);
+    web_write_table(out, page_root(p), projects, project_cols, PAGE_MAX_ROWS);
     json_decref(projects);
     const json_t *od = page_data(p, SC_OVERDUE);
     web_html_printf(out, "</section>\n<section id=\"overdue\"><h2>逾期节点 <span class=\"note\">%D 个</span></h2>\n",
                     (long long)json_array_size(od));
-    web_write_table(out, od, overdue_cols, 50);
+    web_write_table(out, page_root(p), od, overdue_cols, 50);
     if (json_array_size(od) > 50)
-        web_html_printf(out, "<p><a href=\"/overdue?%s=%u\">全部逾期节点</a></p>\n", list_param, page_arg(p));
+        web_html_printf(out, "<p><a href=\"%soverdue?%s=%u\">全部逾期节点</a></p>\n", page_root(p), list_param,
+                        page_arg(p));
     evbuffer_add_printf(out, "</section>\n");
     page_foot(p, out);
 }
@@ -160,11 +161,11 @@ rown(struct evbuffer *out, const char *dt, const json_t *o, const char *key)
 }
 
 static void
-ledger_row(struct evbuffer *out, const json_t *pr)
+ledger_row(const struct page *p, struct evbuffer *out, const json_t *pr)
 {
     web_html_printf(out, "<section id=\"ledger\"><h2><span class=\"dot %s\"></span>%s灯 · %s</h2><dl class=\"row\">",
                     page_str(pr, "light"), page_zh(page_str(pr, "light")), page_str(pr, "code"));
-    web_html_printf(out, "<dt>县区</dt><dd><a href=\"/county/%u\">%s</a></dd>", page_str(pr, "county"),
+    web_html_printf(out, "<dt>县区</dt><dd><a href=\"%scounty/%u\">%s</a></dd>", page_root(p), page_str(pr, "county"),
                     page_str(pr, "county"));
     row(out, "级别", page_zh(page_str(pr, "level")));
     row(out, "领域", page_zh(page_str(pr, "sector")));
@@ -172,11 +173,11 @@ ledger_row(struct evbuffer *out, const json_t *pr)
     row(out, "状态", page_zh(page_str(pr, "status")));
     row(out, "业主", page_str(pr, "owner"));
     if (*page_str(pr, "unit"))
-        web_html_printf(out, "<dt>责任单位</dt><dd><a href=\"/unit/%u\">%s</a></dd>", page_str(pr, "unit"),
+        web_html_printf(out, "<dt>责任单位</dt><dd><a href=\"%sunit/%u\">%s</a></dd>", page_root(p), page_str(pr, "unit"),
                         page_str(pr, "unit"));
     if (*page_str(pr, "leader"))
-        web_html_printf(out, "<dt>分包领导</dt><dd><a href=\"/leader/%u\">%s</a> %s</dd>",
-                        page_str(pr, "leader"), page_str(pr, "leader"), page_str(pr, "leader_title"));
+        web_html_printf(out, "<dt>分包领导</dt><dd><a href=\"%sleader/%u\">%s</a> %s</dd>",
+                        page_root(p), page_str(pr, "leader"), page_str(pr, "leader"), page_str(pr, "leader_title"));
     rown(out, "总投资", pr, "total_investment");
     rown(out, "年度计划", pr, "annual_plan");
     rown(out, "累计完成", pr, "ytd_investment");
@@ -244,10 +245,10 @@ project_render(struct page *p, struct evbuffer *out)
 {
     const json_t *pr = page_data(p, PR_PROJECT);
     page_head(p, out, page_str(pr, "name"));
-    ledger_row(out, pr);
+    ledger_row(p, out, pr);
     evbuffer_add_printf(out, "<section id=\"milestones\"><h2>节点</h2>\n");
     timeline(out, pr);
-    web_write_table(out, json_object_get(pr, "milestones"), milestone_cols, PAGE_MAX_ROWS);
+    web_write_table(out, page_root(p), json_object_get(pr, "milestones"), milestone_cols, PAGE_MAX_ROWS);
     evbuffer_add_printf(out, "</section>\n<section id=\"months\"><h2>月度投资与计划</h2>\n");
     months_chart(out, page_data(p, PR_MONTHS));
     evbuffer_add_printf(out, "</section>\n<section id=\"problems\"><h2>问题</h2>\n");
@@ -257,12 +258,12 @@ project_render(struct page *p, struct evbuffer *out)
     json_array_foreach(page_data(p, PR_PROBLEMS), i, r)
         if (strcmp(page_str(r, "status"), "resolved") != 0)
             json_array_append(open, (json_t *)r);
-    web_write_table(out, open, problem_cols, 50);
+    web_write_table(out, page_root(p), open, problem_cols, 50);
     json_decref(open);
     evbuffer_add_printf(out, "</section>\n<section id=\"orders\"><h2>督办函</h2>\n");
-    web_write_table(out, page_data(p, PR_ORDERS), web_order_cols, 50);
+    web_write_table(out, page_root(p), page_data(p, PR_ORDERS), web_order_cols, 50);
     evbuffer_add_printf(out, "</section>\n<section id=\"audit\"><h2>最近操作记录</h2>\n");
-    web_write_table(out, page_data(p, PR_AUDIT), audit_cols, 10);
+    web_write_table(out, page_root(p), page_data(p, PR_AUDIT), audit_cols, 10);
     evbuffer_add_printf(out, "</section>\n");
     page_foot(p, out);
 }

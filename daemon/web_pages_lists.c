@@ -24,7 +24,7 @@ list_render(struct page *p, struct evbuffer *out, const char *title, const struc
                     (long long)json_array_size(rows));
     page_filters_note(p, out);
     page_csv_link(p, out);
-    web_write_table(out, rows, cols, page_screen(p) ? 20 : PAGE_MAX_ROWS);
+    web_write_table(out, page_root(p), rows, cols, page_screen(p) ? 20 : PAGE_MAX_ROWS);
     evbuffer_add_printf(out, "</section>\n");
     page_foot(p, out);
 }

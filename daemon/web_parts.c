@@ -41,7 +41,7 @@ web_write_kpis(struct evbuffer *out, const json_t *t)
 }
 
 static void
-cell(struct evbuffer *out, const json_t *row, const struct web_col *c)
+cell(struct evbuffer *out, const char *root, const json_t *row, const struct web_col *c)
 {
     const json_t *v = json_object_get(row, c->key);
     const char *s = page_str(row, c->key);
@@ -64,11 +64,11 @@ cell(struct evbuffer *out, const json_t *row, const struct web_col *c)
         const char *name = page_str(row, "project_name");
         if (!*name)
             name = page_str(row, "name");
-        web_html_printf(out, "<td><a href=\"/project/%u\">%s</a></td>", s, *name ? name : s);
+        web_html_printf(out, "<td><a href=\"%sproject/%u\">%s</a></td>", root, s, *name ? name : s);
         return;
     }
     case COL_COUNTY:
-        web_html_printf(out, "<td><a href=\"/county/%u\">%s</a></td>", s, s);
+        web_html_printf(out, "<td><a href=\"%scounty/%u\">%s</a></td>", root, s, s);
         return;
     default:
         if (json_is_string(v) || json_is_null(v) || v == NULL)
@@ -81,7 +81,8 @@ cell(struct evbuffer *out, const json_t *row, const struct web_col *c)
 }
 
 void
-web_write_table(struct evbuffer *out, const json_t *rows, const struct web_col *cols, size_t max)
+web_write_table(struct evbuffer *out, const char *root, const json_t *rows, const struct web_col *cols,
+                size_t max)
 {
     size_t n = json_array_size(rows), i;
     if (n == 0) {
@@ -98,7 +99,7 @@ web_write_table(struct evbuffer *out, const json_t *rows, const struct web_col *
             break;
         evbuffer_add_printf(out, "<tr>");
         for (const struct web_col *c = cols; c->key; c++)
-            cell(out, r, c);
+            cell(out, root, r, c);
         evbuffer_add_printf(out, "</tr>\n");
     }
     evbuffer_add_printf(out, "</tbody></table></div>\n");

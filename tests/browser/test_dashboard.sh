@@ -108,3 +108,51 @@ check "county page ($county): its figures = stats --county $county" "$(echo "$kp
 
 n=$(ls "$SHOTS"/*.png | wc -l)
 expect_eq "a screenshot of each page" 11 "$n"
+
+# ---- mounted under a path, as doc/operations.md's nginx does ------------------
+# nginx serves the dashboard at https://…/keyproj/ and strips the prefix
+# (proxy_pass http://127.0.0.1:8080/). Every link, stylesheet and chart bar
+# of every page, resolved as a browser resolves it against the page's
+# address there, must stay under /keyproj/, and what it names must answer.
+r=$(python3 - "http://127.0.0.1:$wport" "$pages" <<'PY'
+import html.parser, json, sys, urllib.error, urllib.parse, urllib.request
+local, pages = sys.argv[1], json.loads(sys.argv[2])
+mount = "https://xm.example.gov.cn/keyproj"
+class Refs(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.refs = []
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k in ("href", "src") and v and not v.startswith("data:"):
+                self.refs.append(v)
+def get(path):
+    try:
+        with urllib.request.urlopen(local + path, timeout=20) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+bad, targets = [], set()
+for p in pages:
+    status, body = get(p["path"])
+    refs = Refs(); refs.feed(body)
+    if not refs.refs:
+        bad.append("%s: no links at all" % p["path"])
+    for ref in refs.refs:
+        to = urllib.parse.urljoin(mount + p["path"], ref)
+        if not to.startswith(mount + "/"):
+            bad.append("%s: %s leads to %s" % (p["path"], ref, to))
+        else:
+            targets.add(urllib.parse.urlsplit(to)._replace(scheme="", netloc="").geturl()[len("/keyproj"):])
+for t in sorted(targets):
+    if t.endswith("format=csv"):
+        continue
+    status, _ = get(t)
+    if status != 200:
+        bad.append("%s answers %s" % (t, status))
+print(json.dumps(bad[:10]) if bad else "yes %d" % len(targets))
+PY
+)
+case $r in
+yes*) ok "under /keyproj/ every page's links, stylesheet and bars stay there, and all ${r#yes } targets answer 200" ;;
+*) fail "links that leave the mount or fail: $r" ;;
+esac
