@@ -27,6 +27,8 @@ struct bulletin_week {
 bool bulletin_week_parse(const char *s, const struct ymd *today, struct bulletin_week *out, char *err,
                          size_t errlen);
 
+#define BULLETIN_CONTENT_TYPE "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 /* The file name of week's workbook: "周报-2026-W49.xlsx". */
 void bulletin_file_name(const struct bulletin_week *w, char *out, size_t outlen);
 

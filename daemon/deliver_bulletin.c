@@ -125,7 +125,7 @@ static void
 multipart(struct buf *b, const char *file_name, const struct buf *xlsx)
 {
     buf_printf(b, "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"media\"; filename=\"%s\"; "
-               "filelength=%zu\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+               "filelength=%zu\r\nContent-Type: " BULLETIN_CONTENT_TYPE
                "\r\n\r\n", file_name, xlsx->len);
     buf_append(b, xlsx->data, xlsx->len);
     buf_puts(b, "\r\n--" BOUNDARY "--\r\n");

@@ -217,6 +217,8 @@ render_digest_alert(const struct receiver *rv, const struct alert_view *a, const
     struct digest_view d = { .id = id, .title = title, .created_at = a->created_at, .sent_at = a->sent_at,
                              .alerts = views, .n_alerts = n, .base_url = a->base_url,
                              .webhook_id = a->webhook_id };
+    if (a->stage != NULL && str_startswith(a->stage, "weekly:"))
+        d.bulletin_week = a->stage + strlen("weekly:");        /* "weekly:2026-W49" */
     bool ok = render_digest(rv, &d, (int64_t)(clock_now(NULL) * 1000), rq, err, errlen);
     free(said);
     free(views);

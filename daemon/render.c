@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "links.h"
 #include "render_format.h"
 #include "text.h"
 #include "values.h"
@@ -74,20 +75,6 @@ clean_dup(const char *s)
     buf_init(&b);
     render_clean(&b, s, MARKUP_PLAIN);
     return buf_steal(&b);
-}
-
-/* s percent-encoded but for RFC 3986's unreserved characters: one part
- * of a link's path (a project code is ASCII, but a city's own may not be). */
-static void
-put_url_part(struct buf *b, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-            *p == '.' || *p == '_' || *p == '~')
-            buf_putc(b, (char)*p);
-        else
-            buf_printf(b, "%%%02X", *p);
-    }
 }
 
 /* Moves the line into the message's items (the line is left empty). */
@@ -214,8 +201,8 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
     if (a->base_url != NULL && code != NULL) {
         buf_puts(&b, "详情：");
         buf_puts(&b, a->base_url);
-        buf_puts(&b, "project/");
-        put_url_part(&b, code);
+        buf_puts(&b, LINK_PROJECT);
+        render_url_part(&b, code);
         add_item(m, &b);
     }
 
@@ -401,6 +388,10 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
     if (d->base_url != NULL) {
         buf_puts(&b, m->lead);
         buf_printf(&b, "｜详情：%s", d->base_url);
+        if (d->bulletin_week != NULL) {
+            buf_printf(&b, "｜周报下载：%s" LINK_BULLETIN, d->base_url);
+            render_url_part(&b, d->bulletin_week);
+        }
         free(m->lead);
         m->lead = buf_steal(&b);
     }

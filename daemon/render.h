@@ -12,6 +12,8 @@
 
 #include "config.h"
 
+struct buf;
+
 /* One alert as the renderers see it. Everything is borrowed. */
 struct alert_view {
     int64_t id;             /* alert.id (data.alert_id, 编号); not the webhook-id */
@@ -67,6 +69,9 @@ struct digest_view {
     /* web.base_url, or NULL: the lead line ends with a link to the
      * dashboard's 总览 (the lines link nothing: they are cut to size). */
     const char *base_url;
+    /* The weekly summary's week ("2026-W49"), or NULL: with base_url, the
+     * lead links the week's bulletin workbook too (LINK_BULLETIN). */
+    const char *bulletin_week;
 };
 
 #define RENDER_MAX_HEADERS 8
@@ -106,6 +111,10 @@ bool render_digest(const struct receiver *rv, const struct digest_view *d, int64
                    struct render_request *out, char *err, size_t errlen);
 
 void render_request_free(struct render_request *rq);
+
+/* Appends s percent-encoded but for RFC 3986's unreserved characters: one
+ * part of a link (a project code, a county's name). */
+void render_url_part(struct buf *b, const char *s);
 
 /* The order a digest lists al[0..n-1] in (order gets n indexes): by
  * county, then project, each where its most urgent alert is — new since

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "links.h"
 #include "summary.h"
 #include "util.h"
 #include "values.h"
@@ -51,12 +52,8 @@ put_place(struct buf *b, const struct config *cfg, const char *county)
         buf_printf(b, "keyprojctl milestones --status overdue --county %s", county);
         return;
     }
-    buf_printf(b, "%smilestones?status=overdue&county=", cfg->web_base_url);
-    for (const unsigned char *p = (const unsigned char *)county; *p; p++)
-        if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || strchr("-._~", *p))
-            buf_putc(b, (char)*p);
-        else
-            buf_printf(b, "%%%02X", *p);
+    buf_printf(b, "%s" LINK_OVERDUE_COUNTY, cfg->web_base_url);
+    render_url_part(b, county);
 }
 
 /* The summary's lead: the counts by light and by county, and where the

@@ -60,6 +60,9 @@ struct page {
     double started;             /* real time, for Server-Timing */
     struct event *budget_ev;
     char *cache_key;            /* NULL: not to be kept */
+    struct buf file;            /* page_file's bytes: sent instead of render's HTML */
+    const char *file_type;      /* NULL: no file */
+    char *file_name;
     unsigned long generation;   /* the cache's when the page started */
 };
 
@@ -493,6 +496,20 @@ put_cell(struct buf *b, const json_t *v)
 
 /* The rows of query 0 as CSV: a UTF-8 BOM (Excel reads the Chinese
  * then), the keys of the first row as the header. */
+/* "attachment; filename=ASCII; filename*=UTF-8''…" (RFC 6266/5987):
+ * ascii for old clients, name in filename*. */
+static void
+attach(struct evhttp_request *req, const char *ascii, const char *name)
+{
+    struct evbuffer *cd = evbuffer_new();
+    evbuffer_add_printf(cd, "attachment; filename=\"%s\"; filename*=UTF-8''", ascii);
+    web_url_escape(cd, name);
+    evbuffer_add(cd, "", 1);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Disposition",
+                      (const char *)evbuffer_pullup(cd, -1));
+    evbuffer_free(cd);
+}
+
 static void
 reply_csv(struct page *p)
 {
@@ -524,17 +541,45 @@ reply_csv(struct page *p)
         }
         buf_puts(&b, "\r\n");
     }
-    /* RFC 6266/5987: an ASCII name for old clients, the Chinese one in filename* */
-    struct evbuffer *cd = evbuffer_new();
-    evbuffer_add_printf(cd, "attachment; filename=\"%s-%s.csv\"; filename*=UTF-8''", p->def->path + 1, p->today);
-    web_url_escape(cd, p->def->csv_name);
-    evbuffer_add_printf(cd, "-%s.csv", p->today);
-    evbuffer_add(cd, "", 1);
-    evhttp_add_header(evhttp_request_get_output_headers(p->req), "Content-Disposition",
-                      (const char *)evbuffer_pullup(cd, -1));
-    evbuffer_free(cd);
+    char ascii[64], *name = xasprintf("%s-%s.csv", p->def->csv_name, p->today);
+    snprintf(ascii, sizeof ascii, "%s-%s.csv", p->def->path + 1, p->today);
+    attach(p->req, ascii, name);
+    free(name);
     web_reply(p->req, 200, "OK", "text/csv; charset=utf-8", b.data ? b.data : "", b.len);
     buf_free(&b);
+}
+
+static void
+reply_file(struct page *p)
+{
+    char ascii[64];
+    snprintf(ascii, sizeof ascii, "%s%s", p->def->path + 1, strrchr(p->file_name, '.') ? "" : ".bin");
+    attach(p->req, ascii, p->file_name);
+    web_reply(p->req, 200, "OK", p->file_type, p->file.data ? p->file.data : "", p->file.len);
+}
+
+int
+page_wait(struct page *p)
+{
+    if (p->nq == PAGE_MAX_QUERIES)
+        abort();
+    p->pending++;
+    return p->nq++;
+}
+
+void
+page_file(struct page *p, int slot, const char *ctype, const char *name, const char *data, size_t len)
+{
+    buf_append(&p->file, data, len);
+    p->file_type = ctype;
+    p->file_name = xstrdup(name);
+    page_answered(p, slot, json_pack("{s:b}", "ok", 1));
+}
+
+void
+page_fail(struct page *p, int slot, const char *code, const char *message)
+{
+    page_answered(p, slot, json_pack("{s:b, s:{s:s, s:s}}", "ok", 0, "error", "code", code, "message", message));
 }
 
 
@@ -668,6 +713,8 @@ page_free(struct page *p)
     if (p->budget_ev)
         event_free(p->budget_ev);
     evhttp_clear_headers(&p->query);
+    buf_free(&p->file);
+    free(p->file_name);
     free(p->arg);
     free(p->cache_key);
     free(p);
@@ -685,7 +732,10 @@ static void
 page_done(struct page *p)
 {
     if (p->req && p->wp && !answer_error(p)) {
-        if (p->csv) {
+        if (p->file_type) {
+            server_timing(p);
+            reply_file(p);
+        } else if (p->csv) {
             server_timing(p);
             reply_csv(p);
         } else {

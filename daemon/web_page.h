@@ -100,6 +100,14 @@ void page_optional(struct page *p, int slot);
 /* The data of a query that answered (never NULL: json null at worst). */
 json_t *page_data(const struct page *p, int slot);
 
+/* A download instead of HTML (the weekly bulletin's workbook): start
+ * takes a slot with page_wait and fills it later, once, with page_file
+ * (the bytes, copied, sent as an attachment named name) or page_fail (an
+ * error page: code as a command's, "usage" → 400, else 500). */
+int page_wait(struct page *p);
+void page_file(struct page *p, int slot, const char *ctype, const char *name, const char *data, size_t len);
+void page_fail(struct page *p, int slot, const char *code, const char *message);
+
 /* ---- writing ----------------------------------------------------------- */
 
 /* The document up to the page's own content: head (title, stylesheet, a

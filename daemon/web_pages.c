@@ -304,7 +304,7 @@ static const struct page_def screen = {
 
 static const struct page_def *const pages[] = {
     &overview, &screen, &web_page_county, &web_page_leader, &web_page_unit, &web_page_project,
-    &web_page_overdue, &web_page_due, &web_page_problems, &web_page_orders,
+    &web_page_overdue, &web_page_due, &web_page_problems, &web_page_orders, &web_page_bulletin,
 };
 
 struct web_pages *

@@ -1,6 +1,8 @@
 /* web_pages_defs: the pages web_pages.c routes to, defined in
- * web_pages_ledger.c (county, leader, unit, project) and
- * web_pages_lists.c (overdue, due, problems, letters), and what they share. */
+ * web_pages_ledger.c (county, leader, unit, project),
+ * web_pages_lists.c (overdue, due, problems, letters) and
+ * web_pages_files.c (the weekly bulletin's workbook), and what they share
+ * (web_parts.c). */
 #ifndef KEYPROJ_WEB_PAGES_DEFS_H
 #define KEYPROJ_WEB_PAGES_DEFS_H
 
@@ -12,6 +14,7 @@ struct evbuffer;
 
 extern const struct page_def web_page_county, web_page_leader, web_page_unit, web_page_project;
 extern const struct page_def web_page_overdue, web_page_due, web_page_problems, web_page_orders;
+extern const struct page_def web_page_bulletin;
 
 /* The headline figures of a stats answer's row (its 合计): projects, red,
  * overdue milestones, completion, investment and 序时进度. */

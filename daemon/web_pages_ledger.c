@@ -15,6 +15,7 @@
 
 #include "util.h"
 #include "values.h"
+#include "links.h"
 #include "web_html.h"
 #include "web_page.h"
 #include "web_pages_defs.h"
@@ -269,5 +270,5 @@ project_render(struct page *p, struct evbuffer *out)
 }
 
 const struct page_def web_page_project = {
-    .path = "/project/", .has_arg = true, .start = project_start, .render = project_render,
+    .path = "/" LINK_PROJECT, .has_arg = true, .start = project_start, .render = project_render,
 };

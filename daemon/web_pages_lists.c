@@ -10,6 +10,7 @@
 
 #include <event2/buffer.h>
 
+#include "links.h"
 #include "web_html.h"
 #include "web_page.h"
 #include "web_pages_defs.h"
@@ -57,7 +58,7 @@ overdue_render(struct page *p, struct evbuffer *out)
 }
 
 const struct page_def web_page_overdue = {
-    .path = "/overdue", .params = milestone_params, .start = overdue_start, .render = overdue_render,
+    .path = "/" LINK_OVERDUE, .params = milestone_params, .start = overdue_start, .render = overdue_render,
     .csv = true, .csv_name = "逾期节点",
 };
 

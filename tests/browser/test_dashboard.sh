@@ -156,3 +156,41 @@ case $r in
 yes*) ok "under /keyproj/ every page's links, stylesheet and bars stay there, and all ${r#yes } targets answer 200" ;;
 *) fail "links that leave the mount or fail: $r" ;;
 esac
+
+# ---- the weekly bulletin's workbook, as the weekly summary links it ---------
+# /bulletin.xlsx?week=W is the workbook `keyprojctl bulletin --week W` writes
+# (the same sheets and cells), as an attachment with its Chinese name; a
+# week that is no week is a 400 page in Chinese.
+PY=
+for p in /usr/bin/python3 python3; do
+    "$p" -c 'import openpyxl' 2>/dev/null && { PY=$p; break; }
+done
+[ -n "$PY" ] || fail "python3-openpyxl is needed (scripts/deps installs it)"
+code_of=$(curl -s -D "$T_DIR/bulletin.head" -o "$T_DIR/web.xlsx" -w '%{http_code}' \
+    "http://127.0.0.1:$wport/bulletin.xlsx?week=2026-W48")
+expect_eq "GET /bulletin.xlsx?week=2026-W48: 200" 200 "$code_of"
+expect_contains "…an Excel workbook" \
+    "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" "$(tr -d '\r' < "$T_DIR/bulletin.head")"
+expect_contains "…downloaded as 周报-2026-W48.xlsx" \
+    "filename*=UTF-8''%E5%91%A8%E6%8A%A5-2026-W48.xlsx" "$(tr -d '\r' < "$T_DIR/bulletin.head")"
+kpctl bulletin --week 2026-W48 > "$T_DIR/cli.xlsx" || fail "keyprojctl bulletin --week 2026-W48"
+r=$("$PY" - "$T_DIR/web.xlsx" "$T_DIR/cli.xlsx" <<'PY'
+import sys
+from openpyxl import load_workbook
+def cells(path):
+    wb = load_workbook(path)
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb.worksheets}
+web, cli = cells(sys.argv[1]), cells(sys.argv[2])
+want = ["总览", "排名", "逾期节点", "问题清单", "督办落实", "本周完成"]
+if list(web) != want:
+    print("sheets %s" % list(web))
+elif web != cli:
+    print("differs from keyprojctl bulletin in %s" % [s for s in want if web[s] != cli[s]])
+else:
+    print("yes")
+PY
+)
+expect_eq "…the very workbook keyprojctl bulletin writes: its six sheets, cell for cell" yes "$r"
+expect_eq "a week that is no week: 400" 400 \
+    "$(curl -s -o "$T_DIR/bad.html" -w '%{http_code}' "http://127.0.0.1:$wport/bulletin.xlsx?week=2026-W99")"
+expect_contains "…said in Chinese" "参数有误" "$(cat "$T_DIR/bad.html")"

@@ -162,11 +162,13 @@ expect_contains "a week the year does not have is named" "2025-W53 is not a week
 
 # The weekly summary carries it to a WeCom robot: the workbook uploaded to
 # the robot's upload_media (its URL made from the robot's, same key), then a
-# file message with the media_id it answered — through the outbox, once a week.
+# file message with the media_id it answered — through the outbox, once a week;
+# with web.base_url, the summary itself links the workbook on the dashboard.
 stop_daemon || fail "keyprojd did not stop cleanly"
 start_receiver
 write_config "
 alerts = { quiet_hours = \"\"; hold_on_rest_days = false; digest_time = \"08:30\"; };
+web = { base_url = \"https://xm.example.gov.cn/keyproj/\"; };
 receivers = (
   { name = \"office\"; type = \"wecom\"; url = \"$base/wecom?key=test-key\"; digest_window_seconds = 0;
     match = { kind = [ \"campaign.missed\" ]; }; }
@@ -193,6 +195,9 @@ if ups and files:
     out.append("xlsx=%s" % ",".join(wb.sheetnames))
     out.append("week=%s" % ("2026-W49" in wb["总览"]["A1"].value))
     out.append("after_summary=%s" % (bool(weekly) and weekly[0]["seq"] < ups[0]["seq"]))
+if weekly:
+    link = "周报下载：https://xm.example.gov.cn/keyproj/bulletin.xlsx?week=2026-W49"
+    out.append("summary_links_it=%s" % (link in weekly[0]["json"]["markdown"]["content"]))
 print(" ".join(out))
 PY
 ) || fail "reading what the robot received: $got"
@@ -202,6 +207,7 @@ expect_contains "the file is named for its week" "name=周报-2026-W49.xlsx" "$g
 expect_contains "the file message names the media_id the upload answered" "media_id=True" "$got"
 expect_contains "the bytes are the bulletin's workbook" "xlsx=总览,排名,逾期节点,问题清单,督办落实,本周完成 week=True" "$got"
 expect_contains "the summary's text came first" "after_summary=True" "$got"
+expect_contains "…and links the workbook on the dashboard (web.base_url)" "summary_links_it=True" "$got"
 wecom_says() {  # wecom_says BODY → the robot's errcode
     curl -s -X POST -H 'Content-Type: application/json' -d "$1" "$base/wecom?key=test-key" | field errcode
 }

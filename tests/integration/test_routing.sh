@@ -210,7 +210,7 @@ expect_contains "… and by county" "涧西区 150 条（红灯 10）、洛龙�
 expect_contains "… listing the worst first (reds, most days late), the kind and county not said again" "1. 【红灯】第200个项目「主体封顶」已逾期 51 天" "$summary"
 expect_eq "… only the worst 5" 5 "$(echo "$summary" | grep -c '^[0-9]\. ')"
 expect_contains "… linking to the rest under web.base_url" \
-    "https://xm.example.gov.cn/keyproj/milestones?status=overdue&county=%E6%B6%A7%E8%A5%BF%E5%8C%BA" "$summary"
+    "https://xm.example.gov.cn/keyproj/overdue?county=%E6%B6%A7%E8%A5%BF%E5%8C%BA" "$summary"
 expect_contains "… and @-mentioning the reds' leader (a text message)" '"mentioned_mobile_list": ["13800009999"]' \
     "$(curl -s "$base/_received?path=/wecom" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0]["json"]["text"], ensure_ascii=False))')"
 expect_eq "every row it sums up is delivered by it, in one attempt each" "200|1|200" \

@@ -382,7 +382,19 @@ test_links_to_the_dashboard(void **state)
     struct render_request rq;
     render_digest_ok("dingtalk", NULL, &d, &rq);
     assert_non_null(strstr(rq.body, "｜详情：https://xm.example.gov.cn/keyproj/"));
+    assert_null(strstr(rq.body, "周报下载"));
     assert_golden("link-digest.dingtalk.json", rq.body);
+    render_request_free(&rq);
+    /* the weekly summary's lead links the week's bulletin workbook too */
+    d.title = "周报 2026-W49｜11 月投资完成排名";
+    d.bulletin_week = "2026-W49";
+    render_digest_ok("feishu", NULL, &d, &rq);
+    assert_non_null(strstr(rq.body, "｜详情：https://xm.example.gov.cn/keyproj/｜周报下载："
+                                    "https://xm.example.gov.cn/keyproj/bulletin.xlsx?week=2026-W49"));
+    render_request_free(&rq);
+    d.base_url = NULL;      /* no dashboard, no link */
+    render_digest_ok("feishu", NULL, &d, &rq);
+    assert_null(strstr(rq.body, "bulletin.xlsx"));
     render_request_free(&rq);
     json_decref(data);
 }
