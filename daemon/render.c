@@ -115,13 +115,31 @@ project_items(struct render_msg *m, const json_t *data)
         add_item(m, &line);
 }
 
+/* A campaign as a leader reads it: a two-month push's code, "2026-B6",
+ * as "2026年第6期双月（11—12月）" (its window follows from its code, as
+ * the import makes it); any other code as it is. */
+static void
+put_campaign(struct buf *line, const char *code)
+{
+    char tail;
+    int year, n;
+    if (code == NULL || sscanf(code, "%4d-B%1d%c", &year, &n, &tail) != 2 || strlen(code) != 7 || n < 1 ||
+        n > 6) {
+        put_field(line, "攻坚：", code);
+        return;
+    }
+    char label[64];
+    snprintf(label, sizeof label, "%d年第%d期双月（%d—%d月）", year, n, 2 * n - 1, 2 * n);
+    put_field(line, "攻坚：", label);
+}
+
 /* The node's campaign; its title, deadline and days are in the lead. */
 static void
 milestone_items(struct render_msg *m, const json_t *data)
 {
     struct buf line;
     buf_init(&line);
-    put_field(&line, "攻坚：", jstr(data, "milestone", "campaign"));
+    put_campaign(&line, jstr(data, "milestone", "campaign"));
     if (line.len > 0)
         add_item(m, &line);
 }
