@@ -179,7 +179,7 @@ weekly_write(struct digester *g, const struct config *cfg, const char *t, const 
                  /* no "light" on a ranking line: a digest lists reds first, a ranking keeps its order */
                  " items AS (SELECT coalesce(jsonb_agg(jsonb_build_object('kind', 'rank',"
                  "     'lag_light', CASE WHEN points > -$11::numeric THEN 'green' WHEN points > -$12::numeric THEN 'yellow' ELSE 'red' END,"
-                 "     'message', format('%s第 %s 名：完成 %s%%，序时 %s%%，%s %s 个百分点', gname, rk,"
+                 "     'message', format('%s第 %s 名 %s：完成 %s%%，序时 %s%%，%s %s 个百分点', gname, rk, county,"
                  "        round(rate, 1), round(sched, 1), CASE WHEN points >= 0 THEN '超' ELSE '落后' END, abs(round(points, 1))),"
                  "     'project', jsonb_build_object('county', county), 'group', gname, 'rank', rk,"
                  "     'investment_rate', round(rate, 1), 'schedule_rate', round(sched, 1), 'points_vs_schedule', round(points, 1))"

@@ -134,6 +134,11 @@ expect_eq "… 城区组 and 县组 ranked apart, each from 1" "$(sql "SELECT co
             WHERE a.subject = 'receiver:audit' AND a.stage = 'weekly:2026-W48' AND (i->>'rank')::int = 1")"
 expect_eq "… in group order: 城区组 first" "城区组" \
     "$(sql "SELECT payload->'items'->0->>'group' FROM alert WHERE subject = 'receiver:audit' AND stage = 'weekly:2026-W48'")"
+expect_eq "… each ranking line names its county (城区组第 1 名 涧西区：完成 …)" "" \
+    "$(sql "SELECT string_agg(i->>'message', ' / ') FROM alert a, jsonb_array_elements(a.payload->'items') i
+            WHERE a.subject = 'receiver:audit' AND a.stage = 'weekly:2026-W48' AND i ? 'rank'
+              AND i->>'message' NOT LIKE format('%s第 %s 名 %s：完成 %%', i->>'group', i->>'rank',
+                                               i #>> '{project,county}')")"
 
 # Idempotent: a restart the same morning writes nothing new.
 stop_daemon

@@ -717,11 +717,11 @@ test_golden_digests(void **state)
     json_decref(items);
 
     /* the weekly summary: ranking lines keep their order */
-    items = json_loads("[{\"kind\":\"rank\",\"lag_light\":\"green\",\"message\":\"城区组第 1 名：完成 95.2%，序时 91.7%，超 3.5 个百分点\","
+    items = json_loads("[{\"kind\":\"rank\",\"lag_light\":\"green\",\"message\":\"城区组第 1 名 涧西区：完成 95.2%，序时 91.7%，超 3.5 个百分点\","
                        "\"project\":{\"county\":\"涧西区\"}},"
-                       "{\"kind\":\"rank\",\"lag_light\":\"red\",\"message\":\"城区组第 2 名：完成 60.1%，序时 91.7%，落后 31.6 个百分点\","
+                       "{\"kind\":\"rank\",\"lag_light\":\"red\",\"message\":\"城区组第 2 名 西工区：完成 60.1%，序时 91.7%，落后 31.6 个百分点\","
                        "\"project\":{\"county\":\"西工区\"}},"
-                       "{\"kind\":\"rank\",\"lag_light\":\"yellow\",\"message\":\"县组第 1 名：完成 80.0%，序时 91.7%，落后 11.7 个百分点\","
+                       "{\"kind\":\"rank\",\"lag_light\":\"yellow\",\"message\":\"县组第 1 名 孟津区：完成 80.0%，序时 91.7%，落后 11.7 个百分点\","
                        "\"project\":{\"county\":\"孟津区\"}},"
                        "{\"kind\":\"rank\",\"message\":\"11月月报未报齐：老城区、嵩县\","
                        "\"unreported\":[{\"county\":\"老城区\",\"missing\":2,\"projects\":31},"
@@ -737,8 +737,8 @@ test_golden_digests(void **state)
         char name[128];
         snprintf(name, sizeof name, "digest-weekly.%s.json", golden_types[t]);
         assert_golden(name, rq.body);
-        const char *a = strstr(rq.body, "城区组第 1 名"), *b = strstr(rq.body, "城区组第 2 名"),
-                   *c = strstr(rq.body, "县组第 1 名");
+        const char *a = strstr(rq.body, "城区组第 1 名 涧西区"), *b = strstr(rq.body, "城区组第 2 名 西工区"),
+                   *c = strstr(rq.body, "县组第 1 名 孟津区");
         const char *u = strstr(rq.body, "11月月报未报齐：老城区、嵩县");    /* named, not ranked */
         assert_true(a != NULL && b != NULL && c != NULL && u != NULL && a < b && b < c && c < u);
         render_request_free(&rq);
