@@ -19,6 +19,7 @@
 #include "config_letters.h"
 #include "config_loader.h"
 #include "config_receivers.h"
+#include "log.h"
 #include "pace.h"
 #include "util.h"
 #include "values.h"
@@ -478,11 +479,24 @@ load_metrics(struct loader *ld, const config_setting_t *root, struct config *cfg
 static void
 load_web(struct loader *ld, const config_setting_t *root, struct config *cfg)
 {
-    static const char *const known[] = { "listen", "base_url", NULL };
+    static const char *const known[] = { "listen", "base_url", "user_header", NULL };
     const config_setting_t *g = ld_member(ld, root, "web", CONFIG_TYPE_GROUP);
     if (g)
         ld_check_known(ld, g, known);
     cfg->web_listen = load_listen(ld, g, "web", "8080", &cfg->web_host, &cfg->web_port);
+    cfg->web_user_header = ld_string(ld, g, "user_header", NULL);
+    if (cfg->web_user_header != NULL && cfg->web_user_header[0] == '\0') {     /* "": none */
+        free(cfg->web_user_header);
+        cfg->web_user_header = NULL;
+    } else if (cfg->web_user_header != NULL) {
+        /* an HTTP field name (RFC 9110 token): no blank, colon or control */
+        const char *h = cfg->web_user_header;
+        size_t n = strlen(h);
+        if (n == 0 || n > 64 || strspn(h, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                                          "!#$%&'*+-.^_`|~") != n)
+            ld_fail(ld, config_setting_get_member(g, "user_header"),
+                    "web.user_header: expected an HTTP header name like \"X-Remote-User\" (got %s)", log_q(h));
+    }
     cfg->web_base_url = ld_string(ld, g, "base_url", NULL);
     if (ld->failed || cfg->web_base_url == NULL)
         return;
@@ -650,6 +664,7 @@ config_free(struct config *cfg)
     free(cfg->web_listen);
     free(cfg->web_host);
     free(cfg->web_base_url);
+    free(cfg->web_user_header);
     free(cfg->import_code_pattern);
     if (cfg->import_code_re != NULL)
         regfree(cfg->import_code_re);

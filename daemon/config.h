@@ -128,6 +128,12 @@ struct config {
     /* web.base_url: where people read the full lists ("https://…/", ends
      * with '/'); NULL: messages name the keyprojctl command instead */
     char *web_base_url;
+    /* web.user_header: the request header the proxy in front puts its
+     * user name in (nginx: proxy_set_header X-Remote-User $remote_user);
+     * each page requested is then logged at info with that user. NULL:
+     * keyprojd asks nobody who they are. Trusted only as far as the
+     * listener is reachable by the proxy alone (the loopback). */
+    char *web_user_header;
 
     /* import.code_pattern: the ledger's own project codes (a POSIX
      * extended regex), accepted besides national ones; NULL: any code of

@@ -248,6 +248,12 @@ check_listeners(const struct config *cfg, FILE *out)
 {
     int n = check_listener(out, cfg->path, "metrics.listen", cfg->metrics_listen, cfg->metrics_host) +
             check_listener(out, cfg->path, "web.listen", cfg->web_listen, cfg->web_host);
+    if (cfg->web_user_header && cfg->web_listen && cfg->web_host && !is_loopback(cfg->web_host)) {
+        fprintf(out, "keyprojd: warning: %s: web.user_header \"%s\" is believed from anybody who reaches "
+                "web.listen \"%s\": a user name in the log means something only when the proxy alone can reach "
+                "the listener (the loopback)\n", cfg->path, cfg->web_user_header, cfg->web_listen);
+        n++;
+    }
     if (cfg->web_base_url && str_startswith(cfg->web_base_url, "http://")) {
         fprintf(out, "keyprojd: warning: %s: web.base_url \"%s\" is http://: the links in messages send people "
                 "to the dashboard in clear: use https:// (TLS on a proxy in front)\n", cfg->path, cfg->web_base_url);

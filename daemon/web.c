@@ -141,6 +141,19 @@ conn_of(struct web *w, struct evhttp_request *req)
     return NULL;
 }
 
+/* Who asked for a page, as the proxy in front says (web.user_header):
+ * one info line a page, so that the log says who looked at what. */
+static void
+log_viewer(const struct config *cfg, struct evhttp_request *req, const char *path)
+{
+    if (cfg->web_user_header == NULL || strcmp(path, "/static/app.css") == 0)
+        return;
+    const char *user = evhttp_find_header(evhttp_request_get_input_headers(req), cfg->web_user_header);
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    log_info("web page requested", "path=%s query=%s user=%s", log_q(path), log_q(query ? query : ""),
+             log_q(user ? user : ""));
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -170,10 +183,12 @@ on_request(struct evhttp_request *req, void *arg)
         return;
     }
     const struct web_route *r = route_of(path);
-    if (r != NULL)
+    if (r != NULL) {
         r->serve(w, site, req);
-    else if (site->pages)
+    } else if (site->pages) {
+        log_viewer(w->d->cfg, req, path);
         web_pages_serve(w->pages, site, req, path);
+    }
     else
         web_reply_text(req, 404, "Not Found", "not found: try /metrics or /healthz\n");
 }

@@ -59,6 +59,18 @@ expect_contains "and so is an http:// base_url" "warning: $T_CONF: web.base_url 
 write_config 'web = { listen = "127.0.0.1:8080"; base_url = "https://xm.example.gov.cn/keyproj/"; };'
 out=$("$KEYPROJD" -c "$T_CONF" --check-config 2>&1)
 expect_not_contains "loopback and https: no warning" "warning" "$out"
+# (the value is quoted as the log quotes: a line break shown, not made)
+for bad in "X Remote User|X Remote User" "X-Remote-User:|X-Remote-User:" 'X-Remote-User\r\nX-Other|X-Remote-User\x0d\x0aX-Other'; do
+    write_config "web = { listen = \"127.0.0.1:8080\"; user_header = \"${bad%|*}\"; };"
+    out=$("$KEYPROJD" -c "$T_CONF" --check-config 2>&1); rc=$?
+    [ "$rc" = 1 ] || fail "--check-config accepted web.user_header '${bad%|*}' (rc $rc): $out"
+    expect_contains "web.user_header '${bad%|*}' is refused" \
+        "web.user_header: expected an HTTP header name like \"X-Remote-User\" (got \"${bad#*|}\")" "$out"
+done
+write_config 'web = { listen = "0.0.0.0:8080"; user_header = "X-Remote-User"; };'
+expect_contains "a user header believed off the loopback is warned about" \
+    "warning: $T_CONF: web.user_header \"X-Remote-User\" is believed from anybody who reaches web.listen \"0.0.0.0:8080\"" \
+    "$("$KEYPROJD" -c "$T_CONF" --check-config 2>&1)"
 
 # ---- on, beside a metrics listener of its own --------------------------------
 mport=$(free_port)
@@ -66,10 +78,21 @@ wport=$(free_port)
 M="http://127.0.0.1:$mport"
 W="http://127.0.0.1:$wport"
 write_config "metrics = { listen = \"127.0.0.1:$mport\"; };
-web = { listen = \"127.0.0.1:$wport\"; base_url = \"https://xm.example.gov.cn/keyproj/\"; };"
+web = { listen = \"127.0.0.1:$wport\"; base_url = \"https://xm.example.gov.cn/keyproj/\";
+        user_header = \"X-Remote-User\"; };"
 start_daemon --now 2026-11-25T09:00:00+08:00
 wait_ready
 expect_eq "two addresses: two TCP listeners" 2 "$(tcp_listeners "$T_PID")"
+# Who looked: the proxy's user, from web.user_header, one info line a page
+# (escaped: a header is the peer's bytes); none for the stylesheet.
+curl -s -o /dev/null -H 'X-Remote-User: zhangwei' "$W/overdue?county=%E6%B6%A7%E8%A5%BF%E5%8C%BA"
+curl -s -o /dev/null -H $'X-Remote-User: evil\x1b[31m' "$W/due"
+curl -s -o /dev/null -H 'X-Remote-User: zhangwei' "$W/static/app.css"
+wait_until 10 grep -q 'msg="web page requested" path="/due"' "$T_LOG" || fail "no log line for /due"
+expect_contains "the page, its query and the proxy's user are logged" \
+    'msg="web page requested" path="/overdue" query="county=%E6%B6%A7%E8%A5%BF%E5%8C%BA" user="zhangwei"' "$(cat "$T_LOG")"
+expect_eq "a user name with a control character is logged escaped" 0 "$(grep -c $'\x1b' "$T_LOG")"
+expect_eq "the stylesheet is not a page anybody looked at" 0 "$(grep -c 'web page requested" path="/static' "$T_LOG")"
 
 expect_eq "the dashboard's page" "200|text/html; charset=utf-8" "$(http GET "$W/" | cut -d'|' -f1,2)"
 csp=$(http GET "$W/" Content-Security-Policy | cut -d'|' -f3)
