@@ -34,19 +34,21 @@ PY
 create_db
 
 # ---- what --check-config says ----------------------------------------------
-for bad in "localhost:8080" "127.0.0.1" "127.0.0.1:0" "[::1]8080"; do
-    write_config "web = { listen = \"$bad\"; };"
+# refused KEY VALUE WEB_GROUP WHAT EXPECTED — web = { WEB_GROUP } is refused
+# by --check-config (exit 1), saying EXPECTED
+refused() {
+    write_config "web = { $3 };"
     out=$("$KEYPROJD" -c "$T_CONF" --check-config 2>&1); rc=$?
-    [ "$rc" = 1 ] || fail "--check-config accepted web.listen '$bad' (rc $rc): $out"
-    expect_contains "web.listen '$bad' is refused, naming the file, line and key" \
-        "$T_CONF:7: web.listen: expected a numeric address and port like \"127.0.0.1:8080\" or \"[::1]:8080\" (got '$bad')" "$out"
+    [ "$rc" = 1 ] || fail "--check-config accepted web.$1 '$2' (rc $rc): $out"
+    expect_contains "web.$1 '$2' is refused$4" "$5" "$out"
+}
+for bad in "localhost:8080" "127.0.0.1" "127.0.0.1:0" "[::1]8080"; do
+    refused listen "$bad" "listen = \"$bad\";" ", naming the file, line and key" \
+        "$T_CONF:7: web.listen: expected a numeric address and port like \"127.0.0.1:8080\" or \"[::1]:8080\" (got '$bad')"
 done
 for bad in "xm.example.gov.cn/keyproj/" "https://xm.example.gov.cn/keyproj" "ftp://xm.example.gov.cn/"; do
-    write_config "web = { base_url = \"$bad\"; };"
-    out=$("$KEYPROJD" -c "$T_CONF" --check-config 2>&1); rc=$?
-    [ "$rc" = 1 ] || fail "--check-config accepted web.base_url '$bad' (rc $rc): $out"
-    expect_contains "web.base_url '$bad' is refused with an example" \
-        "$T_CONF:7: web.base_url: expected an http(s) URL ending in '/', like \"https://xm.example.gov.cn/keyproj/\" (got '$bad')" "$out"
+    refused base_url "$bad" "base_url = \"$bad\";" " with an example" \
+        "$T_CONF:7: web.base_url: expected an http(s) URL ending in '/', like \"https://xm.example.gov.cn/keyproj/\" (got '$bad')"
 done
 write_config 'web = { listen = "127.0.0.1:8080"; port = 1; };'
 expect_contains "an unknown key in the web group is refused" "unknown setting 'web.port'" \
@@ -61,11 +63,8 @@ out=$("$KEYPROJD" -c "$T_CONF" --check-config 2>&1)
 expect_not_contains "loopback and https: no warning" "warning" "$out"
 # (the value is quoted as the log quotes: a line break shown, not made)
 for bad in "X Remote User|X Remote User" "X-Remote-User:|X-Remote-User:" 'X-Remote-User\r\nX-Other|X-Remote-User\x0d\x0aX-Other'; do
-    write_config "web = { listen = \"127.0.0.1:8080\"; user_header = \"${bad%|*}\"; };"
-    out=$("$KEYPROJD" -c "$T_CONF" --check-config 2>&1); rc=$?
-    [ "$rc" = 1 ] || fail "--check-config accepted web.user_header '${bad%|*}' (rc $rc): $out"
-    expect_contains "web.user_header '${bad%|*}' is refused" \
-        "web.user_header: expected an HTTP header name like \"X-Remote-User\" (got \"${bad#*|}\")" "$out"
+    refused user_header "${bad%|*}" "listen = \"127.0.0.1:8080\"; user_header = \"${bad%|*}\";" "" \
+        "web.user_header: expected an HTTP header name like \"X-Remote-User\" (got \"${bad#*|}\")"
 done
 write_config 'web = { listen = "0.0.0.0:8080"; user_header = "X-Remote-User"; };'
 expect_contains "a user header believed off the loopback is warned about" \
