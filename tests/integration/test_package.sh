@@ -48,7 +48,7 @@ if ! (cd "$SRC" && DEB_BUILD_OPTIONS="parallel=$jobs" dpkg-buildpackage -us -uc 
     # (the build runs in the copied tree), then the end of the build's own.
     sed -n 's/^\(FAIL\|ERROR\): //p' "$T_DIR/build.log" | sort -u | while read -r t; do
         echo "---- $t inside the package build: the last lines of its log"
-        tail -n 30 "$SRC/$t.log" 2>/dev/null
+        tail -n 30 "$SRC/${t%.sh}.log" 2>/dev/null
     done
     tail -n 40 "$T_DIR/build.log"
     fail "dpkg-buildpackage failed (its log above)"
