@@ -435,7 +435,9 @@ CREATE OR REPLACE FUNCTION keyproj_stage_unit_errors() RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
 BEGIN
     RETURN (
-        WITH unknown AS (
+        -- MATERIALIZED: one suggestion per unknown name; inlined, the
+        -- planner asks for one per row (every row, on a new ledger)
+        WITH unknown AS MATERIALIZED (
             SELECT n.name, keyproj_unit_suggest(n.name) AS near
               FROM (SELECT DISTINCT s.unit AS name FROM pg_temp.kp_stage s
                      WHERE s.unit IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.unit)) n)
@@ -517,7 +519,7 @@ BEGIN
                pr.planned_start AS o_ps, pr.planned_end AS o_pe,
                pr.actual_start AS o_as, pr.actual_end AS o_ae,
                pr.completes_this_year AS o_cty,
-               (cy.id IS NOT NULL) AS county_exists
+               (cy.id IS NOT NULL) AS county_exists, ce.err AS county_err
           FROM typed t
           LEFT JOIN project pr ON pr.code = t.code
           LEFT JOIN county oc ON oc.id = pr.county_id
@@ -525,6 +527,13 @@ BEGIN
           LEFT JOIN person ol ON ol.id = pr.leader_id
           LEFT JOIN person ok ON ok.id = pr.contact_id
           LEFT JOIN county cy ON cy.name = t.county
+          -- an unknown county's error (a suggestion, or none when the
+          -- import may create it) once per name, not once per row: on a
+          -- new ledger every row names an unknown county
+          LEFT JOIN (SELECT n.county, keyproj_county_err(n.county) AS err
+                       FROM (SELECT DISTINCT county FROM pg_temp.kp_src WHERE county IS NOT NULL) n
+                      WHERE NOT EXISTS (SELECT 1 FROM county c WHERE c.name = n.county)) ce
+                 ON ce.county = t.county
     ), pn AS (
         -- People by name, stored or named with a mobile in this file, to
         -- resolve a name given without a mobile. (Reads kp_src, not typed:
@@ -618,7 +627,7 @@ BEGIN
                     WHEN f.year IS NULL THEN keyproj_err('year', format('year ''%s'' is not a year between 2000 and 2100', f.year_t)) END,
                keyproj_enum_err('level', f.level, '{province,city}', true),
                CASE WHEN f.county IS NULL THEN keyproj_err('county', 'county is required')
-                    WHEN NOT f.county_exists THEN keyproj_county_err(f.county) END,
+                    WHEN NOT f.county_exists THEN f.county_err END,
                keyproj_enum_err('sector', f.sector, '{industry,urban,infrastructure,livelihood,ecology,other}', true),
                keyproj_enum_err('category', f.category, '{new,continuing,preliminary}', true),
                keyproj_enum_err('status', f.status, '{preliminary,building,suspended,completed,operating}', false),
@@ -775,29 +784,29 @@ BEGIN
     END IF;
 
     -- One audit row per written project, the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg('project:' || s.code ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'name', s.o_name, 'year', s.o_year, 'level', s.o_level, 'county', s.o_county,
-                   'sector', s.o_sector, 'category', s.o_category, 'status', s.o_status, 'owner', s.o_owner,
-                   'unit', s.o_unit, 'leader', s.o_leader, 'leader_title', s.o_leader_title,
-                   'leader_mobile', s.o_leader_mobile, 'contact', s.o_contact,
-                   'contact_title', s.o_contact_title, 'contact_mobile', s.o_contact_mobile,
-                   'total_investment', s.o_ti, 'annual_plan', s.o_ap, 'planned_start', s.o_ps,
-                   'planned_end', s.o_pe, 'actual_start', s.o_as, 'actual_end', s.o_ae,
-                   'completes_this_year', s.o_cty) END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'name', s.name, 'year', s.year, 'level', s.level, 'county', s.county,
-                   'sector', s.sector, 'category', s.category, 'status', s.f_status, 'owner', s.f_owner,
-                   'unit', s.f_unit, 'leader', s.f_leader, 'leader_title', s.f_leader_title,
-                   'leader_mobile', s.f_leader_mobile, 'contact', s.f_contact,
-                   'contact_title', s.f_contact_title, 'contact_mobile', s.f_contact_mobile,
-                   'total_investment', s.f_ti, 'annual_plan', s.f_ap, 'planned_start', s.f_ps,
-                   'planned_end', s.f_pe, 'actual_start', s.f_as, 'actual_end', s.f_ae,
-                   'completes_this_year', s.f_cty) ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'project:' || a.code, keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n),
+           'ok', v_req
+      FROM (SELECT s.code,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'name', s.o_name, 'year', s.o_year, 'level', s.o_level, 'county', s.o_county,
+                       'sector', s.o_sector, 'category', s.o_category, 'status', s.o_status, 'owner', s.o_owner,
+                       'unit', s.o_unit, 'leader', s.o_leader, 'leader_title', s.o_leader_title,
+                       'leader_mobile', s.o_leader_mobile, 'contact', s.o_contact,
+                       'contact_title', s.o_contact_title, 'contact_mobile', s.o_contact_mobile,
+                       'total_investment', s.o_ti, 'annual_plan', s.o_ap, 'planned_start', s.o_ps,
+                       'planned_end', s.o_pe, 'actual_start', s.o_as, 'actual_end', s.o_ae,
+                       'completes_this_year', s.o_cty) END AS o,
+                   jsonb_build_object(
+                       'name', s.name, 'year', s.year, 'level', s.level, 'county', s.county,
+                       'sector', s.sector, 'category', s.category, 'status', s.f_status, 'owner', s.f_owner,
+                       'unit', s.f_unit, 'leader', s.f_leader, 'leader_title', s.f_leader_title,
+                       'leader_mobile', s.f_leader_mobile, 'contact', s.f_contact,
+                       'contact_title', s.f_contact_title, 'contact_mobile', s.f_contact_mobile,
+                       'total_investment', s.f_ti, 'annual_plan', s.f_ap, 'planned_start', s.f_ps,
+                       'planned_end', s.f_pe, 'actual_start', s.f_as, 'actual_end', s.f_ae,
+                       'completes_this_year', s.f_cty) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY action, ord) s) a;
 
     RETURN keyproj_import_result('projects', p_dry_run, NULL);
 END
@@ -940,18 +949,17 @@ BEGIN
     END IF;
 
     -- One audit row per written milestone, the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title)
-                         ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'due', s.o_due, 'unit', s.o_unit, 'status', s.o_status, 'done_on', s.o_done_on,
-                   'note', s.o_note, 'waived_reason', s.o_waived_reason) END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'due', s.due, 'unit', s.f_unit, 'status', s.f_status, 'done_on', s.f_done_on,
-                   'note', s.f_note, 'waived_reason', s.f_waived_reason) ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', a.project, a.campaign, a.kind, a.title),
+           keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n), 'ok', v_req
+      FROM (SELECT s.project, s.campaign, s.kind, s.title,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'due', s.o_due, 'unit', s.o_unit, 'status', s.o_status, 'done_on', s.o_done_on,
+                       'note', s.o_note, 'waived_reason', s.o_waived_reason) END AS o,
+                   jsonb_build_object(
+                       'due', s.due, 'unit', s.f_unit, 'status', s.f_status, 'done_on', s.f_done_on,
+                       'note', s.f_note, 'waived_reason', s.f_waived_reason) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY action, ord) s) a;
 
     -- Nodes this import made done, of a completing kind: their projects
     -- complete as with `done` (keyproj_complete_by_milestones audits them).
