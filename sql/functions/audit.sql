@@ -51,28 +51,16 @@ BEGIN
 END
 $$;
 
--- An import's written rows, one audit row each, in array order: a new row
--- (its p_old element NULL) with the values it was given, an updated one
--- with the values that changed, before and after (p_old and p_new have
--- the same keys). Returns the number of rows written.
-CREATE OR REPLACE FUNCTION keyproj_audit_changes(p_actor text, p_action text, p_req text, p_subjects text[],
-                                                 p_old jsonb[], p_new jsonb[])
-RETURNS bigint
-LANGUAGE sql AS $$
-SELECT keyproj_audit_rows(p_actor, p_action, p_req, p_subjects,
-           array_agg(CASE WHEN e.old IS NOT NULL THEN keyproj_changed_only(e.old, e.new) END ORDER BY e.ord),
-           array_agg(CASE WHEN e.old IS NULL THEN jsonb_strip_nulls(e.new)
-                          ELSE keyproj_changed_only(e.new, e.old) END ORDER BY e.ord))
-  FROM unnest(p_old, p_new) WITH ORDINALITY AS e(old, new, ord)
-$$;
+-- keyproj_audit_changes(…, subjects[], old[], new[]), which imports
+-- used before they wrote their audit rows with one INSERT … SELECT.
+DROP FUNCTION IF EXISTS keyproj_audit_changes(text, text, text, text[], jsonb[], jsonb[]);
 
 -- The old and new sides of one audit row of an import, from the row's
 -- values before (NULL: a new row) and after, built with the same keys: a
 -- new row with the values it was given, an updated one with the values
--- that changed, before and after (as keyproj_audit_changes). Imports write
--- their rows' audit rows with one INSERT … SELECT of these, in the order
--- they choose: building arrays of 100,000 objects for
--- keyproj_audit_changes and taking them apart again cost seconds.
+-- that changed, before and after. Imports write their rows' audit rows
+-- with one INSERT … SELECT of these, in the order they choose (building
+-- arrays of 100,000 objects and taking them apart again cost seconds).
 CREATE OR REPLACE FUNCTION keyproj_audit_old(p_old jsonb, p_new jsonb) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE WHEN p_old IS NOT NULL THEN keyproj_changed_only(p_old, p_new) END;

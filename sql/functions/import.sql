@@ -1095,17 +1095,16 @@ BEGIN
     END IF;
 
     -- One audit row per written report, the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'amount', s.o_amount, 'ytd', s.o_ytd, 'since_start', s.o_since, 'progress', s.o_progress)
-                   END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'amount', s.amount, 'ytd', s.f_ytd, 'since_start', s.f_since, 'progress', s.f_progress)
-                   ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('report:%s/%s', a.project, to_char(a.month, 'YYYY-MM')),
+           keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n), 'ok', v_req
+      FROM (SELECT s.project, s.month,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'amount', s.o_amount, 'ytd', s.o_ytd, 'since_start', s.o_since, 'progress', s.o_progress)
+                   END AS o,
+                   jsonb_build_object(
+                       'amount', s.amount, 'ytd', s.f_ytd, 'since_start', s.f_since, 'progress', s.f_progress) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY action, ord) s) a;
 
     RETURN keyproj_import_result('reports', p_dry_run, NULL);
 END
@@ -1170,14 +1169,13 @@ BEGIN
     END IF;
 
     -- One audit row per written plan, in line order.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg(format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END
-                         ORDER BY s.ord),
-               array_agg(jsonb_build_object('planned_cumulative', s.pc) ORDER BY s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('plan:%s/%s', a.project, to_char(a.month, 'YYYY-MM')),
+           keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n), 'ok', v_req
+      FROM (SELECT s.project, s.month,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END AS o,
+                   jsonb_build_object('planned_cumulative', s.pc) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY ord) s) a;
 
     RETURN keyproj_import_result('plans', p_dry_run, NULL);
 END
@@ -1281,18 +1279,21 @@ BEGIN
 
     -- One audit row per written item (approval:ID, as approval add and
     -- done name it), the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg('approval:' || a.id ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'project', s.project, 'item', s.item, 'unit', s.o_unit, 'planned_on', s.o_due,
-                   'status', s.o_status, 'done_on', s.o_done_on, 'note', s.o_note) END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'project', s.project, 'item', s.item, 'unit', s.f_unit, 'planned_on', s.f_due,
-                   'status', s.f_status, 'done_on', s.f_done_on, 'note', s.f_note) ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-      JOIN approval a ON a.project_id = s.pid AND a.item = s.item
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'approval:' || a.id, keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n),
+           'ok', v_req
+      FROM (SELECT s.id,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'project', s.project, 'item', s.item, 'unit', s.o_unit, 'planned_on', s.o_due,
+                       'status', s.o_status, 'done_on', s.o_done_on, 'note', s.o_note) END AS o,
+                   jsonb_build_object(
+                       'project', s.project, 'item', s.item, 'unit', s.f_unit, 'planned_on', s.f_due,
+                       'status', s.f_status, 'done_on', s.f_done_on, 'note', s.f_note) AS n
+              FROM (SELECT x.*, a.id
+                      FROM pg_temp.kp_stage x
+                      JOIN approval a ON a.project_id = x.pid AND a.item = x.item
+                     WHERE x.action <> 'unchanged'
+                     ORDER BY x.action, x.ord) s) a;
 
     RETURN keyproj_import_result('approvals', p_dry_run, NULL);
 END
@@ -1417,21 +1418,21 @@ BEGIN
 
     -- One audit row per written problem (problem:ID, as problem add names
     -- it), the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg('problem:' || s.problem_id ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'project', s.project, 'category', s.o_category, 'severity', s.o_severity,
-                   'description', s.description, 'unit', s.o_unit, 'reported_on', s.o_reported,
-                   'time_limit', s.o_limit, 'status', s.o_status, 'resolved_on', s.o_resolved_on,
-                   'resolution', s.o_resolution) END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'project', s.project, 'category', s.f_category, 'severity', s.f_severity,
-                   'description', s.description, 'unit', s.f_unit, 'reported_on', s.f_reported,
-                   'time_limit', s.f_limit, 'status', s.f_status, 'resolved_on', s.f_resolved_on,
-                   'resolution', s.f_resolution) ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'problem:' || a.problem_id, keyproj_audit_old(a.o, a.n),
+           keyproj_audit_new(a.o, a.n), 'ok', v_req
+      FROM (SELECT s.problem_id,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'project', s.project, 'category', s.o_category, 'severity', s.o_severity,
+                       'description', s.description, 'unit', s.o_unit, 'reported_on', s.o_reported,
+                       'time_limit', s.o_limit, 'status', s.o_status, 'resolved_on', s.o_resolved_on,
+                       'resolution', s.o_resolution) END AS o,
+                   jsonb_build_object(
+                       'project', s.project, 'category', s.f_category, 'severity', s.f_severity,
+                       'description', s.description, 'unit', s.f_unit, 'reported_on', s.f_reported,
+                       'time_limit', s.f_limit, 'status', s.f_status, 'resolved_on', s.f_resolved_on,
+                       'resolution', s.f_resolution) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY action, ord) s) a;
 
     RETURN keyproj_import_result('problems', p_dry_run, NULL);
 END
