@@ -487,9 +487,11 @@ BEGIN
     PERFORM keyproj_import_restage();
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
-    -- MATERIALIZED: parse each value once, however many later expressions
-    -- (errors, change test, output) read it; inlined, each would parse again.
-    WITH typed AS MATERIALIZED (
+    -- OFFSET 0: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; pulled up into them, each
+    -- would parse again. (Not MATERIALIZED: that writes every row to a
+    -- tuplestore first.)
+    WITH typed AS (
         SELECT s.*,
                CASE WHEN s.year_t ~ '^[0-9]{4}$' AND s.year_t::int BETWEEN 2000 AND 2100
                     THEN s.year_t::int END AS year,
@@ -500,14 +502,17 @@ BEGIN
                keyproj_parse_date(s.as_t) AS as_,
                keyproj_parse_date(s.ae_t) AS ae,
                CASE WHEN s.cty_t IN ('true', 't', '1', 'yes', 'y') THEN true
-                    WHEN s.cty_t IN ('false', 'f', '0', 'no', 'n') THEN false END AS cty,
-               CASE WHEN s.code IS NOT NULL
-                    THEN row_number() OVER k END AS dup_n,
-               first_value(s.line) OVER k AS dup_first
+                    WHEN s.cty_t IN ('false', 'f', '0', 'no', 'n') THEN false END AS cty
           FROM pg_temp.kp_src s
-        -- COLLATE "C": finding duplicates needs byte order only, and the
-        -- locale's collation makes this sort several times slower
-        WINDOW k AS (PARTITION BY s.code COLLATE "C" ORDER BY s.ord)
+        OFFSET 0
+    ), dup AS (
+        -- Codes given on more than one line, with the first such line.
+        -- Hashed: sorting the wide rows by code for a window cost more
+        -- than the rest of the parsing.
+        SELECT d.code, d.first_ord, f.line AS first_line
+          FROM (SELECT code, min(ord) AS first_ord FROM pg_temp.kp_src
+                 WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1) d
+          JOIN pg_temp.kp_src f ON f.ord = d.first_ord
     ), ex AS (   -- the existing project, seen the way the import sees it
         SELECT t.*, pr.id AS pid,
                pr.name AS o_name, pr.year AS o_year, pr.level AS o_level, oc.name AS o_county,
@@ -519,8 +524,10 @@ BEGIN
                pr.planned_start AS o_ps, pr.planned_end AS o_pe,
                pr.actual_start AS o_as, pr.actual_end AS o_ae,
                pr.completes_this_year AS o_cty,
-               (cy.id IS NOT NULL) AS county_exists, ce.err AS county_err
+               (cy.id IS NOT NULL) AS county_exists, ce.err AS county_err,
+               CASE WHEN t.ord > dp.first_ord THEN 2 ELSE 1 END AS dup_n, dp.first_line AS dup_first
           FROM typed t
+          LEFT JOIN dup dp ON dp.code = t.code
           LEFT JOIN project pr ON pr.code = t.code
           LEFT JOIN county oc ON oc.id = pr.county_id
           LEFT JOIN unit ou ON ou.id = pr.unit_id
@@ -679,8 +686,17 @@ BEGIN
                     UNION ALL
                     SELECT ord, line, 'contact_title', f_contact, f_contact_mobile, contact_title
                       FROM pg_temp.kp_stage WHERE contact IS NOT NULL AND contact_title IS NOT NULL) x
-            WINDOW w AS (PARTITION BY name COLLATE "C", coalesce(mobile, '') COLLATE "C"
-                         ORDER BY ord, col DESC)) y
+              -- only the people given two titles are sorted (hashing finds them)
+              JOIN (SELECT name, coalesce(mobile, '') AS mobile_key
+                      FROM (SELECT f_leader AS name, f_leader_mobile AS mobile, leader_title AS title
+                              FROM pg_temp.kp_stage WHERE leader IS NOT NULL AND leader_title IS NOT NULL
+                            UNION ALL
+                            SELECT f_contact, f_contact_mobile, contact_title
+                              FROM pg_temp.kp_stage WHERE contact IS NOT NULL AND contact_title IS NOT NULL) t
+                     GROUP BY 1, 2 HAVING count(DISTINCT title) > 1) two
+                ON two.name = x.name AND two.mobile_key = coalesce(x.mobile, '')
+            WINDOW w AS (PARTITION BY x.name COLLATE "C", coalesce(x.mobile, '') COLLATE "C"
+                         ORDER BY x.ord, x.col DESC)) y
      WHERE title <> t1;
 
     SELECT * INTO v_result, v_ins, v_upd FROM keyproj_import_check('projects', p_dry_run, v_extra);
