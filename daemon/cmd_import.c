@@ -134,22 +134,6 @@ fail(struct import_job *job, const char *err)
     job_end(job);
 }
 
-/* The tables an import of kind writes rows into (approval: through the
- * milestones' trigger too), for ANALYZE once it is committed. */
-static const char *
-written_tables(enum import_kind kind)
-{
-    switch (kind) {
-    case IMPORT_PROJECTS:   return "project, county, unit, person";
-    case IMPORT_MILESTONES: return "milestone, approval, campaign, unit";
-    case IMPORT_REPORTS:    return "investment_report";
-    case IMPORT_PLANS:      return "investment_plan";
-    case IMPORT_APPROVALS:  return "approval, unit";
-    case IMPORT_PROBLEMS:   return "problem, unit";
-    }
-    return NULL;
-}
-
 static void
 on_analyzed(void *arg, const PGresult *pg, const char *err)
 {
@@ -166,12 +150,9 @@ on_analyzed(void *arg, const PGresult *pg, const char *err)
  * than when autovacuum next looks (a minute or more): until then the
  * dashboard's and stats' counts are planned blind, the 总览 on a fresh demo
  * ledger 4-7 times slower. After the COMMIT, on the import's own
- * connection, only of the tables it wrote (never one left empty: plans
- * cached from an empty table's statistics are what once made a
- * milestones import scan the approvals once per node), bounded (ANALYZE
- * samples at most 30,000 rows a table; a lock held elsewhere is waited for
- * 5 s at most). Answered after it, so that the next command is planned on
- * them; a failure only loses that. */
+ * connection, bounded (keyproj_import_analyze, sql/functions/import.sql,
+ * says which tables and why never an empty one). Answered after it, so
+ * that the next command is planned on them; a failure only loses that. */
 static void
 analyze_written(struct import_job *job)
 {
@@ -181,10 +162,9 @@ analyze_written(struct import_job *job)
         on_analyzed(job, NULL, NULL);
         return;
     }
-    char *sql = xasprintf("SET lock_timeout = '5s'; SET statement_timeout = '60s'; ANALYZE %s",
-                          written_tables(job->kind));
-    db_exec_script(job->db, sql, on_analyzed, job);
-    free(sql);
+    const char *params[] = { import_kind_name(job->kind) };
+    db_exec_script(job->db, "SET statement_timeout = '60s'", NULL, NULL);
+    db_query(job->db, "SELECT keyproj_import_analyze($1)", 1, params, on_analyzed, job);
 }
 
 static void

@@ -376,6 +376,39 @@ BEGIN
 END
 $fn$;
 
+-- Once an import of p_kind is committed (daemon/cmd_import.c, on the
+-- import's own connection): the planner's statistics of the tables that
+-- kind writes, of those that have rows. An empty one is left alone:
+-- analysed as empty it is planned as empty, and the next import filling
+-- it would then scan it whole once per row wherever a cached plan looks a
+-- row up (a table never analysed is planned as at least ten pages).
+-- ANALYZE samples a bounded number of rows (300 × the statistics target)
+-- whatever the size; a lock held elsewhere is waited for 5 s at most.
+CREATE OR REPLACE FUNCTION keyproj_import_analyze(p_kind text) RETURNS void
+LANGUAGE plpgsql
+SET lock_timeout = '5s'
+AS $fn$
+DECLARE
+    t text;
+    v_rows boolean;
+BEGIN
+    FOREACH t IN ARRAY CASE p_kind
+        WHEN 'projects'   THEN ARRAY['project', 'county', 'unit', 'person']
+        WHEN 'milestones' THEN ARRAY['milestone', 'approval', 'campaign', 'unit']   -- approval: its trigger
+        WHEN 'reports'    THEN ARRAY['investment_report']
+        WHEN 'plans'      THEN ARRAY['investment_plan']
+        WHEN 'approvals'  THEN ARRAY['approval', 'unit']
+        WHEN 'problems'   THEN ARRAY['problem', 'unit']
+        ELSE '{}'::text[] END
+    LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', t) INTO v_rows;
+        IF v_rows THEN
+            EXECUTE format('ANALYZE %I', t);
+        END IF;
+    END LOOP;
+END
+$fn$;
+
 -- The four JSON fillers keyproj_import_<kind>(rows, actor, dry_run) that
 -- keyproj_import_json replaced, gone from the databases they were applied to.
 DROP FUNCTION IF EXISTS keyproj_import_projects(jsonb, text, boolean);
