@@ -1,32 +1,39 @@
 #!/bin/bash
 # Figures at national scale: a generated ledger of BENCH_NATIONAL_SIZE
 # projects (default 100,000: about 812k milestones, the generator's 8.1 per
-# project) imported through keyprojctl, against `psql \copy` of the same
-# projects file into a plain table of text columns in the same run; where
-# the import's time goes; the first full scan and the steady scan; overdue,
-# whole and for one county; control socket round trips; keyprojd's memory
-# idle and at its peak after each step. Plans and reports are not imported
-# (1.2M and 1.0M rows: minutes more, and the milestone phase does not read
-# them). Run by bench/run inside pg_virtualenv (or alone: pg_virtualenv -t
-# env BENCH_BUILD=… BENCH_TOP=… bash bench/national.sh). About 5 minutes at
-# the default size on 2 busy cores.
+# project) imported through keyprojctl, each import against its fair
+# baseline in the same run: the very rows the import wrote, `psql \copy`'d
+# into the same tables of an empty ledger made by the same migrations (their
+# indexes, checks, foreign keys and triggers), the reference rows first,
+# then one audit row per row written by INSERT … SELECT, in one transaction;
+# where the import's time goes; the first full scan and the steady scan;
+# overdue, whole and for one county; control socket round trips; keyprojd's
+# memory idle and at its peak after each step. Plans and reports are not
+# imported (1.2M and 1.0M rows: minutes more, and the milestone phase does
+# not read them). BENCH_NATIONAL_ONLY=import stops after the imports and
+# their baselines. Run by bench/run inside pg_virtualenv (or alone:
+# pg_virtualenv -t env BENCH_BUILD=… BENCH_TOP=… bash bench/national.sh).
+# About 5 minutes at the default size on 2 busy cores.
 set -euo pipefail
 size=${BENCH_NATIONAL_SIZE:-100000}
 county=${BENCH_NATIONAL_COUNTY:-涧西区}
 db=kp_bench_national
+fair=kp_bench_national_fair
 work=$(mktemp -d)
 pid=
 hold=
 cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    [ -n "$hold" ] && kill "$hold" 2>/dev/null && wait "$hold" 2>/dev/null
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+    [ -n "$hold" ] && kill "$hold" 2>/dev/null && { wait "$hold" 2>/dev/null || true; }
     rm -rf "$work"
     dropdb --if-exists --force $db >/dev/null 2>&1
+    dropdb --if-exists --force $fair >/dev/null 2>&1
 }
 trap cleanup EXIT
 psq() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db "$@"; }
 line() { printf '%-50s %s\n' "$1" "$2"; }
 secs() { python3 -c 'import sys,time; print("%.3f" % time.monotonic())'; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 # The daemon's resident set now, and its peak (VmHWM) since the last call:
 # writing 5 to clear_refs resets the peak, so each step shows its own.
 mem() {
@@ -72,16 +79,28 @@ $ctl --json status 2>/dev/null | grep -q '"role": "standby"' ||
 sleep 0.5
 line "keyprojd memory, idle, empty database" "$(mem)"
 
-# ---- import of the projects, against \copy of the same file ------------
-ncols=$(head -n 1 "$work/projects.csv" | python3 -c 'import csv,sys; print(len(next(csv.reader(sys.stdin))))')
-psq -c "CREATE TABLE copy_projects ($(seq -f 'c%g text' -s ', ' 1 "$ncols"))"
-t0=$(secs)
-psq -c "\\copy copy_projects FROM '$work/projects.csv' WITH (FORMAT csv, HEADER true)"
-copy_s=$(python3 -c "print('%.2f' % ($(secs) - $t0))")
-psq -c "DROP TABLE copy_projects"
+# ---- the fair baseline's ledger: the same schema, empty -----------------
+createdb $fair
+sed "s/dbname=$db/dbname=$fair/; s|$work/ctl.sock|$work/fair.sock|" "$work/k.conf" > "$work/fair.conf"
+"$BENCH_BUILD/keyprojd" -c "$work/fair.conf" --migrate >/dev/null 2>>"$work/d.log"
+# fair NAME SQL-FILE: runs the baseline's transaction on the empty ledger,
+# prints its wall time in seconds (psql's start included, as keyprojctl's is)
+fair() {
+    local t
+    t=$(secs)
+    psql -X -q -v ON_ERROR_STOP=1 -d $fair -f "$2" >/dev/null
+    python3 -c "print('%.2f' % ($(secs) - $t))"
+}
+# dump TABLE QUERY: the rows as the import left them, CSV for \copy
+dump() { psq -c "\\copy ($2) TO '$work/$1.csv' WITH (FORMAT csv)"; }
+ratio() { python3 -c "print('%.3f' % ($1 / $2))"; }
+
+# ---- import of the projects, against its fair baseline -------------------
+load0=$(load)
 t0=$(secs)
 $ctl import projects "$work/projects.csv" >/dev/null
 imp_s=$(python3 -c "print('%.2f' % ($(secs) - $t0))")
+load1=$(load)
 # (a backend reports its function timings when idle, within a few seconds)
 for _ in $(seq 1 150); do
     sql_s=$(psq -c "SELECT round(total_time::numeric / 1000, 2) FROM pg_stat_user_functions WHERE funcname = 'keyproj_import_staged'")
@@ -89,14 +108,52 @@ for _ in $(seq 1 150); do
     sleep 0.1
 done
 [ -n "$sql_s" ] || { echo "bench/national.sh: no function timings for the import" >&2; exit 1; }
-line "psql \\copy of projects.csv, $ncols text columns" "$copy_s s ($n_prj rows)"
-line "import of projects.csv through keyprojctl" "$imp_s s ($n_prj rows)"
-line "import ratio (\\copy time / import time)" "$(python3 -c "print('%.3f' % ($copy_s / $imp_s))") (target >= 0.8)"
+# The baseline: the reference rows the import created (with their ids),
+# the projects as written, one audit row each (the same members as the
+# import's: names, not ids) and one per reference row, in one transaction.
+dump county "SELECT id, name, grp, region_code FROM county ORDER BY id"
+dump unit "SELECT id, name FROM unit ORDER BY id"
+dump person "SELECT id, name, title, mobile FROM person ORDER BY id"
+dump project "SELECT id, code, name, year, level, county_id, sector, category, status, owner, unit_id, leader_id,
+                     contact_id, total_investment, annual_plan, planned_start, planned_end, actual_start, actual_end,
+                     completes_this_year FROM project ORDER BY id"
+units0=$(psq -c "SELECT coalesce(max(id), 0) FROM unit")
+cat > "$work/fair_projects.sql" <<SQL
+BEGIN;
+\copy county (id, name, grp, region_code) FROM '$work/county.csv' WITH (FORMAT csv)
+\copy unit (id, name) FROM '$work/unit.csv' WITH (FORMAT csv)
+\copy person (id, name, title, mobile) FROM '$work/person.csv' WITH (FORMAT csv)
+\copy project (id, code, name, year, level, county_id, sector, category, status, owner, unit_id, leader_id, contact_id, total_investment, annual_plan, planned_start, planned_end, actual_start, actual_end, completes_this_year) FROM '$work/project.csv' WITH (FORMAT csv)
+INSERT INTO audit_log (actor, action, subject, new, request_id)
+SELECT 'bench', 'import.projects', 'county:' || name, jsonb_build_object('name', name, 'grp', grp), '1' FROM county
+UNION ALL
+SELECT 'bench', 'import.projects', 'unit:' || name, jsonb_build_object('name', name), '1' FROM unit
+UNION ALL
+SELECT 'bench', 'import.projects', 'person:' || name || coalesce('/' || mobile, ''),
+       jsonb_strip_nulls(jsonb_build_object('name', name, 'mobile', mobile, 'title', title)), '1' FROM person
+UNION ALL
+SELECT 'bench', 'import.projects', 'project:' || p.code, jsonb_strip_nulls(jsonb_build_object(
+           'name', p.name, 'year', p.year, 'level', p.level, 'county', c.name, 'sector', p.sector,
+           'category', p.category, 'status', p.status, 'owner', p.owner, 'unit', u.name, 'leader', l.name,
+           'leader_title', l.title, 'leader_mobile', l.mobile, 'contact', k.name, 'contact_title', k.title,
+           'contact_mobile', k.mobile, 'total_investment', p.total_investment, 'annual_plan', p.annual_plan,
+           'planned_start', p.planned_start, 'planned_end', p.planned_end, 'actual_start', p.actual_start,
+           'actual_end', p.actual_end, 'completes_this_year', p.completes_this_year)), '1'
+  FROM project p JOIN county c ON c.id = p.county_id LEFT JOIN unit u ON u.id = p.unit_id
+  LEFT JOIN person l ON l.id = p.leader_id LEFT JOIN person k ON k.id = p.contact_id;
+COMMIT;
+SQL
+load2=$(load)
+fair_s=$(fair projects "$work/fair_projects.sql")
+line "fair baseline, projects (\\copy + audit INSERT … SELECT)" "$fair_s s ($n_prj rows; load average $load2)"
+line "import of projects.csv through keyprojctl" "$imp_s s ($n_prj rows; load average $load0 before, $load1 after)"
+line "import ratio (baseline time / import time)" "$(ratio "$fair_s" "$imp_s") (target >= 0.5)"
 memline "the projects import"
 
 # Where the import's time goes. keyproj_import_staged's own time is the
 # SQL; the rest is keyprojd (CSV parsing, validation, the rows as COPY
-# text) and the COPY into the staging table. Within the SQL, in
+# text), the COPY into the staging table, the COMMIT and the ANALYZE of
+# the tables written. Within the SQL, in
 # a rolled-back transaction: the same rows written into a copy of the
 # table with its indexes and checks (the write itself), again with its
 # four foreign keys (their per-row checks), and the same number of audit
@@ -126,18 +183,49 @@ write, fk, audit = write / 1000, fk / 1000, audit / 1000
 fk -= write
 rest = sql - write - fk - audit
 def l(k, v): print('%-50s %s' % (k, v))
-l('  keyprojd side (CSV, validation, COPY of the rows)', '%.1f s (%.0f%%)' % (imp - sql, 100 * (imp - sql) / imp))
+l('  outside it (CSV, validation, COPY, COMMIT, ANALYZE)', '%.1f s (%.0f%%)' % (imp - sql, 100 * (imp - sql) / imp))
 l('  SQL keyproj_import_staged', '%.1f s (%.0f%%), of which:' % (sql, 100 * sql / imp))
 l('    rows + 10 indexes + checks into project', '%.1f s (%.0f%%)' % (write, 100 * write / imp))
 l('    4 foreign keys, checked per row', '%.1f s (%.0f%%)' % (fk, 100 * fk / imp))
 l('    one audit row per project', '%.1f s (%.0f%%)' % (audit, 100 * audit / imp))
-l('    staging, parsing, validation, the rest', '%.1f s (%.0f%%)' % (rest, 100 * rest / imp))
+l('    staging, parsing, validation, joins, the rest', '%.1f s (%.0f%%)' % (rest, 100 * rest / imp))
 PY
 
+load0=$(load)
 t0=$(secs)
 $ctl import milestones "$work/milestones.csv" >/dev/null
-line "import of milestones.csv through keyprojctl" "$(python3 -c "print('%.1f' % ($(secs) - $t0))") s ($n_ms rows)"
+ims_s=$(python3 -c "print('%.2f' % ($(secs) - $t0))")
+load1=$(load)
 memline "the milestones import"
+dump campaign "SELECT id, code, name, kind, starts_on, ends_on FROM campaign ORDER BY id"
+dump unit2 "SELECT id, name FROM unit WHERE id > $units0 ORDER BY id"
+dump milestone "SELECT id, project_id, campaign_id, kind, title, due_on, unit_id, status, done_on, note, waived_reason
+                  FROM milestone ORDER BY id"
+cat > "$work/fair_milestones.sql" <<SQL
+BEGIN;
+\copy campaign (id, code, name, kind, starts_on, ends_on) FROM '$work/campaign.csv' WITH (FORMAT csv)
+\copy unit (id, name) FROM '$work/unit2.csv' WITH (FORMAT csv)
+\copy milestone (id, project_id, campaign_id, kind, title, due_on, unit_id, status, done_on, note, waived_reason) FROM '$work/milestone.csv' WITH (FORMAT csv)
+INSERT INTO audit_log (actor, action, subject, new, request_id)
+SELECT 'bench', 'import.milestones', 'campaign:' || code,
+       jsonb_build_object('name', name, 'kind', kind, 'starts_on', starts_on, 'ends_on', ends_on), '2' FROM campaign
+UNION ALL
+SELECT 'bench', 'import.milestones', 'unit:' || name, jsonb_build_object('name', name), '2' FROM unit WHERE id > $units0
+UNION ALL
+SELECT 'bench', 'import.milestones', format('milestone:%s/%s/%s/%s', p.code, c.code, m.kind, m.title),
+       jsonb_strip_nulls(jsonb_build_object('due', m.due_on, 'unit', u.name, 'status', m.status,
+           'done_on', m.done_on, 'note', m.note, 'waived_reason', m.waived_reason)), '2'
+  FROM milestone m JOIN project p ON p.id = m.project_id JOIN campaign c ON c.id = m.campaign_id
+  LEFT JOIN unit u ON u.id = m.unit_id;
+COMMIT;
+SQL
+load2=$(load)
+fairm_s=$(fair milestones "$work/fair_milestones.sql")
+line "fair baseline, milestones (\\copy + audit INSERT … SELECT)" "$fairm_s s ($n_ms rows; load average $load2)"
+line "import of milestones.csv through keyprojctl" "$ims_s s ($n_ms rows; load average $load0 before, $load1 after)"
+line "milestones import ratio (baseline / import)" "$(ratio "$fairm_s" "$ims_s")"
+dropdb --force $fair
+[ "${BENCH_NATIONAL_ONLY:-}" = import ] && exit 0
 
 # ---- scans --------------------------------------------------------------
 psq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kp_bench_hold'" >/dev/null

@@ -1,6 +1,7 @@
 -- audit.sql — the one home of audit_log writes: every write of the
 -- daemon's SQL functions goes through keyproj_audit (one row) or
--- keyproj_audit_rows (many, for imports), and the command functions use
+-- keyproj_audit_rows (many), an import's rows through one INSERT … SELECT
+-- of keyproj_audit_old / keyproj_audit_new, and the command functions use
 -- keyproj_write_ok / keyproj_write_refused / keyproj_not_found, which audit
 -- and answer.
 --
@@ -50,20 +51,23 @@ BEGIN
 END
 $$;
 
--- An import's written rows, one audit row each, in array order: a new row
--- (its p_old element NULL) with the values it was given, an updated one
--- with the values that changed, before and after (p_old and p_new have
--- the same keys). Returns the number of rows written.
-CREATE OR REPLACE FUNCTION keyproj_audit_changes(p_actor text, p_action text, p_req text, p_subjects text[],
-                                                 p_old jsonb[], p_new jsonb[])
-RETURNS bigint
-LANGUAGE sql AS $$
-SELECT keyproj_audit_rows(p_actor, p_action, p_req, p_subjects,
-           array_agg(CASE WHEN e.old IS NOT NULL THEN keyproj_changed_only(e.old, e.new) END ORDER BY e.ord),
-           array_agg(CASE WHEN e.old IS NULL THEN jsonb_strip_nulls(e.new)
-                          ELSE keyproj_changed_only(e.new, e.old) END ORDER BY e.ord))
-  FROM unnest(p_old, p_new) WITH ORDINALITY AS e(old, new, ord)
-$$;
+-- keyproj_audit_changes(…, subjects[], old[], new[]), which imports
+-- used before they wrote their audit rows with one INSERT … SELECT.
+DROP FUNCTION IF EXISTS keyproj_audit_changes(text, text, text, text[], jsonb[], jsonb[]);
+
+-- The old and new sides of one audit row of an import, from the row's
+-- values before (NULL: a new row) and after, built with the same keys: a
+-- new row with the values it was given, an updated one with the values
+-- that changed, before and after. Imports write their rows' audit rows
+-- with one INSERT … SELECT of these, in the order they choose (building
+-- arrays of 100,000 objects and taking them apart again cost seconds).
+CREATE OR REPLACE FUNCTION keyproj_audit_old(p_old jsonb, p_new jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN p_old IS NOT NULL THEN keyproj_changed_only(p_old, p_new) END;
+
+CREATE OR REPLACE FUNCTION keyproj_audit_new(p_old jsonb, p_new jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN p_old IS NULL THEN jsonb_strip_nulls(p_new) ELSE keyproj_changed_only(p_new, p_old) END;
 
 -- A successful write: audits the changed fields (old and new; p_old NULL
 -- for a new row, whose null fields are then left out; members of p_extra,

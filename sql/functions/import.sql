@@ -376,6 +376,39 @@ BEGIN
 END
 $fn$;
 
+-- Once an import of p_kind is committed (daemon/cmd_import.c, on the
+-- import's own connection): the planner's statistics of the tables that
+-- kind writes, of those that have rows. An empty one is left alone:
+-- analysed as empty it is planned as empty, and the next import filling
+-- it would then scan it whole once per row wherever a cached plan looks a
+-- row up (a table never analysed is planned as at least ten pages).
+-- ANALYZE samples a bounded number of rows (300 × the statistics target)
+-- whatever the size; a lock held elsewhere is waited for 5 s at most.
+CREATE OR REPLACE FUNCTION keyproj_import_analyze(p_kind text) RETURNS void
+LANGUAGE plpgsql
+SET lock_timeout = '5s'
+AS $fn$
+DECLARE
+    t text;
+    v_rows boolean;
+BEGIN
+    FOREACH t IN ARRAY CASE p_kind
+        WHEN 'projects'   THEN ARRAY['project', 'county', 'unit', 'person']
+        WHEN 'milestones' THEN ARRAY['milestone', 'approval', 'campaign', 'unit']   -- approval: its trigger
+        WHEN 'reports'    THEN ARRAY['investment_report']
+        WHEN 'plans'      THEN ARRAY['investment_plan']
+        WHEN 'approvals'  THEN ARRAY['approval', 'unit']
+        WHEN 'problems'   THEN ARRAY['problem', 'unit']
+        ELSE '{}'::text[] END
+    LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I)', t) INTO v_rows;
+        IF v_rows THEN
+            EXECUTE format('ANALYZE %I', t);
+        END IF;
+    END LOOP;
+END
+$fn$;
+
 -- The four JSON fillers keyproj_import_<kind>(rows, actor, dry_run) that
 -- keyproj_import_json replaced, gone from the databases they were applied to.
 DROP FUNCTION IF EXISTS keyproj_import_projects(jsonb, text, boolean);
@@ -435,7 +468,9 @@ CREATE OR REPLACE FUNCTION keyproj_stage_unit_errors() RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
 BEGIN
     RETURN (
-        WITH unknown AS (
+        -- MATERIALIZED: one suggestion per unknown name; inlined, the
+        -- planner asks for one per row (every row, on a new ledger)
+        WITH unknown AS MATERIALIZED (
             SELECT n.name, keyproj_unit_suggest(n.name) AS near
               FROM (SELECT DISTINCT s.unit AS name FROM pg_temp.kp_stage s
                      WHERE s.unit IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.unit)) n)
@@ -485,9 +520,11 @@ BEGIN
     PERFORM keyproj_import_restage();
 
     CREATE TEMP TABLE kp_stage ON COMMIT DROP AS
-    -- MATERIALIZED: parse each value once, however many later expressions
-    -- (errors, change test, output) read it; inlined, each would parse again.
-    WITH typed AS MATERIALIZED (
+    -- OFFSET 0: parse each value once, however many later expressions
+    -- (errors, change test, output) read it; pulled up into them, each
+    -- would parse again. (Not MATERIALIZED: that writes every row to a
+    -- tuplestore first.)
+    WITH typed AS (
         SELECT s.*,
                CASE WHEN s.year_t ~ '^[0-9]{4}$' AND s.year_t::int BETWEEN 2000 AND 2100
                     THEN s.year_t::int END AS year,
@@ -498,14 +535,17 @@ BEGIN
                keyproj_parse_date(s.as_t) AS as_,
                keyproj_parse_date(s.ae_t) AS ae,
                CASE WHEN s.cty_t IN ('true', 't', '1', 'yes', 'y') THEN true
-                    WHEN s.cty_t IN ('false', 'f', '0', 'no', 'n') THEN false END AS cty,
-               CASE WHEN s.code IS NOT NULL
-                    THEN row_number() OVER k END AS dup_n,
-               first_value(s.line) OVER k AS dup_first
+                    WHEN s.cty_t IN ('false', 'f', '0', 'no', 'n') THEN false END AS cty
           FROM pg_temp.kp_src s
-        -- COLLATE "C": finding duplicates needs byte order only, and the
-        -- locale's collation makes this sort several times slower
-        WINDOW k AS (PARTITION BY s.code COLLATE "C" ORDER BY s.ord)
+        OFFSET 0
+    ), dup AS (
+        -- Codes given on more than one line, with the first such line.
+        -- Hashed: sorting the wide rows by code for a window cost more
+        -- than the rest of the parsing.
+        SELECT d.code, d.first_ord, f.line AS first_line
+          FROM (SELECT code, min(ord) AS first_ord FROM pg_temp.kp_src
+                 WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1) d
+          JOIN pg_temp.kp_src f ON f.ord = d.first_ord
     ), ex AS (   -- the existing project, seen the way the import sees it
         SELECT t.*, pr.id AS pid,
                pr.name AS o_name, pr.year AS o_year, pr.level AS o_level, oc.name AS o_county,
@@ -517,14 +557,23 @@ BEGIN
                pr.planned_start AS o_ps, pr.planned_end AS o_pe,
                pr.actual_start AS o_as, pr.actual_end AS o_ae,
                pr.completes_this_year AS o_cty,
-               (cy.id IS NOT NULL) AS county_exists
+               (cy.id IS NOT NULL) AS county_exists, ce.err AS county_err,
+               CASE WHEN t.ord > dp.first_ord THEN 2 ELSE 1 END AS dup_n, dp.first_line AS dup_first
           FROM typed t
+          LEFT JOIN dup dp ON dp.code = t.code
           LEFT JOIN project pr ON pr.code = t.code
           LEFT JOIN county oc ON oc.id = pr.county_id
           LEFT JOIN unit ou ON ou.id = pr.unit_id
           LEFT JOIN person ol ON ol.id = pr.leader_id
           LEFT JOIN person ok ON ok.id = pr.contact_id
           LEFT JOIN county cy ON cy.name = t.county
+          -- an unknown county's error (a suggestion, or none when the
+          -- import may create it) once per name, not once per row: on a
+          -- new ledger every row names an unknown county
+          LEFT JOIN (SELECT n.county, keyproj_county_err(n.county) AS err
+                       FROM (SELECT DISTINCT county FROM pg_temp.kp_src WHERE county IS NOT NULL) n
+                      WHERE NOT EXISTS (SELECT 1 FROM county c WHERE c.name = n.county)) ce
+                 ON ce.county = t.county
     ), pn AS (
         -- People by name, stored or named with a mobile in this file, to
         -- resolve a name given without a mobile. (Reads kp_src, not typed:
@@ -618,7 +667,7 @@ BEGIN
                     WHEN f.year IS NULL THEN keyproj_err('year', format('year ''%s'' is not a year between 2000 and 2100', f.year_t)) END,
                keyproj_enum_err('level', f.level, '{province,city}', true),
                CASE WHEN f.county IS NULL THEN keyproj_err('county', 'county is required')
-                    WHEN NOT f.county_exists THEN keyproj_county_err(f.county) END,
+                    WHEN NOT f.county_exists THEN f.county_err END,
                keyproj_enum_err('sector', f.sector, '{industry,urban,infrastructure,livelihood,ecology,other}', true),
                keyproj_enum_err('category', f.category, '{new,continuing,preliminary}', true),
                keyproj_enum_err('status', f.status, '{preliminary,building,suspended,completed,operating}', false),
@@ -670,8 +719,17 @@ BEGIN
                     UNION ALL
                     SELECT ord, line, 'contact_title', f_contact, f_contact_mobile, contact_title
                       FROM pg_temp.kp_stage WHERE contact IS NOT NULL AND contact_title IS NOT NULL) x
-            WINDOW w AS (PARTITION BY name COLLATE "C", coalesce(mobile, '') COLLATE "C"
-                         ORDER BY ord, col DESC)) y
+              -- only the people given two titles are sorted (hashing finds them)
+              JOIN (SELECT name, coalesce(mobile, '') AS mobile_key
+                      FROM (SELECT f_leader AS name, f_leader_mobile AS mobile, leader_title AS title
+                              FROM pg_temp.kp_stage WHERE leader IS NOT NULL AND leader_title IS NOT NULL
+                            UNION ALL
+                            SELECT f_contact, f_contact_mobile, contact_title
+                              FROM pg_temp.kp_stage WHERE contact IS NOT NULL AND contact_title IS NOT NULL) t
+                     GROUP BY 1, 2 HAVING count(DISTINCT title) > 1) two
+                ON two.name = x.name AND two.mobile_key = coalesce(x.mobile, '')
+            WINDOW w AS (PARTITION BY x.name COLLATE "C", coalesce(x.mobile, '') COLLATE "C"
+                         ORDER BY x.ord, x.col DESC)) y
      WHERE title <> t1;
 
     SELECT * INTO v_result, v_ins, v_upd FROM keyproj_import_check('projects', p_dry_run, v_extra);
@@ -775,29 +833,29 @@ BEGIN
     END IF;
 
     -- One audit row per written project, the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg('project:' || s.code ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'name', s.o_name, 'year', s.o_year, 'level', s.o_level, 'county', s.o_county,
-                   'sector', s.o_sector, 'category', s.o_category, 'status', s.o_status, 'owner', s.o_owner,
-                   'unit', s.o_unit, 'leader', s.o_leader, 'leader_title', s.o_leader_title,
-                   'leader_mobile', s.o_leader_mobile, 'contact', s.o_contact,
-                   'contact_title', s.o_contact_title, 'contact_mobile', s.o_contact_mobile,
-                   'total_investment', s.o_ti, 'annual_plan', s.o_ap, 'planned_start', s.o_ps,
-                   'planned_end', s.o_pe, 'actual_start', s.o_as, 'actual_end', s.o_ae,
-                   'completes_this_year', s.o_cty) END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'name', s.name, 'year', s.year, 'level', s.level, 'county', s.county,
-                   'sector', s.sector, 'category', s.category, 'status', s.f_status, 'owner', s.f_owner,
-                   'unit', s.f_unit, 'leader', s.f_leader, 'leader_title', s.f_leader_title,
-                   'leader_mobile', s.f_leader_mobile, 'contact', s.f_contact,
-                   'contact_title', s.f_contact_title, 'contact_mobile', s.f_contact_mobile,
-                   'total_investment', s.f_ti, 'annual_plan', s.f_ap, 'planned_start', s.f_ps,
-                   'planned_end', s.f_pe, 'actual_start', s.f_as, 'actual_end', s.f_ae,
-                   'completes_this_year', s.f_cty) ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'project:' || a.code, keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n),
+           'ok', v_req
+      FROM (SELECT s.code,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'name', s.o_name, 'year', s.o_year, 'level', s.o_level, 'county', s.o_county,
+                       'sector', s.o_sector, 'category', s.o_category, 'status', s.o_status, 'owner', s.o_owner,
+                       'unit', s.o_unit, 'leader', s.o_leader, 'leader_title', s.o_leader_title,
+                       'leader_mobile', s.o_leader_mobile, 'contact', s.o_contact,
+                       'contact_title', s.o_contact_title, 'contact_mobile', s.o_contact_mobile,
+                       'total_investment', s.o_ti, 'annual_plan', s.o_ap, 'planned_start', s.o_ps,
+                       'planned_end', s.o_pe, 'actual_start', s.o_as, 'actual_end', s.o_ae,
+                       'completes_this_year', s.o_cty) END AS o,
+                   jsonb_build_object(
+                       'name', s.name, 'year', s.year, 'level', s.level, 'county', s.county,
+                       'sector', s.sector, 'category', s.category, 'status', s.f_status, 'owner', s.f_owner,
+                       'unit', s.f_unit, 'leader', s.f_leader, 'leader_title', s.f_leader_title,
+                       'leader_mobile', s.f_leader_mobile, 'contact', s.f_contact,
+                       'contact_title', s.f_contact_title, 'contact_mobile', s.f_contact_mobile,
+                       'total_investment', s.f_ti, 'annual_plan', s.f_ap, 'planned_start', s.f_ps,
+                       'planned_end', s.f_pe, 'actual_start', s.f_as, 'actual_end', s.f_ae,
+                       'completes_this_year', s.f_cty) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY action, ord) s) a;
 
     RETURN keyproj_import_result('projects', p_dry_run, NULL);
 END
@@ -940,18 +998,17 @@ BEGIN
     END IF;
 
     -- One audit row per written milestone, the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg(format('milestone:%s/%s/%s/%s', s.project, s.campaign, s.kind, s.title)
-                         ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'due', s.o_due, 'unit', s.o_unit, 'status', s.o_status, 'done_on', s.o_done_on,
-                   'note', s.o_note, 'waived_reason', s.o_waived_reason) END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'due', s.due, 'unit', s.f_unit, 'status', s.f_status, 'done_on', s.f_done_on,
-                   'note', s.f_note, 'waived_reason', s.f_waived_reason) ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('milestone:%s/%s/%s/%s', a.project, a.campaign, a.kind, a.title),
+           keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n), 'ok', v_req
+      FROM (SELECT s.project, s.campaign, s.kind, s.title,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'due', s.o_due, 'unit', s.o_unit, 'status', s.o_status, 'done_on', s.o_done_on,
+                       'note', s.o_note, 'waived_reason', s.o_waived_reason) END AS o,
+                   jsonb_build_object(
+                       'due', s.due, 'unit', s.f_unit, 'status', s.f_status, 'done_on', s.f_done_on,
+                       'note', s.f_note, 'waived_reason', s.f_waived_reason) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY action, ord) s) a;
 
     -- Nodes this import made done, of a completing kind: their projects
     -- complete as with `done` (keyproj_complete_by_milestones audits them).
@@ -1087,17 +1144,16 @@ BEGIN
     END IF;
 
     -- One audit row per written report, the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg(format('report:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'amount', s.o_amount, 'ytd', s.o_ytd, 'since_start', s.o_since, 'progress', s.o_progress)
-                   END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'amount', s.amount, 'ytd', s.f_ytd, 'since_start', s.f_since, 'progress', s.f_progress)
-                   ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('report:%s/%s', a.project, to_char(a.month, 'YYYY-MM')),
+           keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n), 'ok', v_req
+      FROM (SELECT s.project, s.month,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'amount', s.o_amount, 'ytd', s.o_ytd, 'since_start', s.o_since, 'progress', s.o_progress)
+                   END AS o,
+                   jsonb_build_object(
+                       'amount', s.amount, 'ytd', s.f_ytd, 'since_start', s.f_since, 'progress', s.f_progress) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY action, ord) s) a;
 
     RETURN keyproj_import_result('reports', p_dry_run, NULL);
 END
@@ -1162,14 +1218,13 @@ BEGIN
     END IF;
 
     -- One audit row per written plan, in line order.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg(format('plan:%s/%s', s.project, to_char(s.month, 'YYYY-MM')) ORDER BY s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END
-                         ORDER BY s.ord),
-               array_agg(jsonb_build_object('planned_cumulative', s.pc) ORDER BY s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, format('plan:%s/%s', a.project, to_char(a.month, 'YYYY-MM')),
+           keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n), 'ok', v_req
+      FROM (SELECT s.project, s.month,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object('planned_cumulative', s.o_pc) END AS o,
+                   jsonb_build_object('planned_cumulative', s.pc) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY ord) s) a;
 
     RETURN keyproj_import_result('plans', p_dry_run, NULL);
 END
@@ -1273,18 +1328,21 @@ BEGIN
 
     -- One audit row per written item (approval:ID, as approval add and
     -- done name it), the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg('approval:' || a.id ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'project', s.project, 'item', s.item, 'unit', s.o_unit, 'planned_on', s.o_due,
-                   'status', s.o_status, 'done_on', s.o_done_on, 'note', s.o_note) END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'project', s.project, 'item', s.item, 'unit', s.f_unit, 'planned_on', s.f_due,
-                   'status', s.f_status, 'done_on', s.f_done_on, 'note', s.f_note) ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-      JOIN approval a ON a.project_id = s.pid AND a.item = s.item
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'approval:' || a.id, keyproj_audit_old(a.o, a.n), keyproj_audit_new(a.o, a.n),
+           'ok', v_req
+      FROM (SELECT s.id,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'project', s.project, 'item', s.item, 'unit', s.o_unit, 'planned_on', s.o_due,
+                       'status', s.o_status, 'done_on', s.o_done_on, 'note', s.o_note) END AS o,
+                   jsonb_build_object(
+                       'project', s.project, 'item', s.item, 'unit', s.f_unit, 'planned_on', s.f_due,
+                       'status', s.f_status, 'done_on', s.f_done_on, 'note', s.f_note) AS n
+              FROM (SELECT x.*, a.id
+                      FROM pg_temp.kp_stage x
+                      JOIN approval a ON a.project_id = x.pid AND a.item = x.item
+                     WHERE x.action <> 'unchanged'
+                     ORDER BY x.action, x.ord) s) a;
 
     RETURN keyproj_import_result('approvals', p_dry_run, NULL);
 END
@@ -1409,21 +1467,21 @@ BEGIN
 
     -- One audit row per written problem (problem:ID, as problem add names
     -- it), the inserted ones first.
-    SELECT keyproj_audit_changes(p_actor, v_action, v_req,
-               array_agg('problem:' || s.problem_id ORDER BY s.action, s.ord),
-               array_agg(CASE WHEN s.action = 'update' THEN jsonb_build_object(
-                   'project', s.project, 'category', s.o_category, 'severity', s.o_severity,
-                   'description', s.description, 'unit', s.o_unit, 'reported_on', s.o_reported,
-                   'time_limit', s.o_limit, 'status', s.o_status, 'resolved_on', s.o_resolved_on,
-                   'resolution', s.o_resolution) END ORDER BY s.action, s.ord),
-               array_agg(jsonb_build_object(
-                   'project', s.project, 'category', s.f_category, 'severity', s.f_severity,
-                   'description', s.description, 'unit', s.f_unit, 'reported_on', s.f_reported,
-                   'time_limit', s.f_limit, 'status', s.f_status, 'resolved_on', s.f_resolved_on,
-                   'resolution', s.f_resolution) ORDER BY s.action, s.ord))
-      INTO v_audited
-      FROM pg_temp.kp_stage s
-     WHERE s.action <> 'unchanged';
+    INSERT INTO audit_log (actor, action, subject, old, new, result, request_id)
+    SELECT p_actor, v_action, 'problem:' || a.problem_id, keyproj_audit_old(a.o, a.n),
+           keyproj_audit_new(a.o, a.n), 'ok', v_req
+      FROM (SELECT s.problem_id,
+                   CASE WHEN s.action = 'update' THEN jsonb_build_object(
+                       'project', s.project, 'category', s.o_category, 'severity', s.o_severity,
+                       'description', s.description, 'unit', s.o_unit, 'reported_on', s.o_reported,
+                       'time_limit', s.o_limit, 'status', s.o_status, 'resolved_on', s.o_resolved_on,
+                       'resolution', s.o_resolution) END AS o,
+                   jsonb_build_object(
+                       'project', s.project, 'category', s.f_category, 'severity', s.f_severity,
+                       'description', s.description, 'unit', s.f_unit, 'reported_on', s.f_reported,
+                       'time_limit', s.f_limit, 'status', s.f_status, 'resolved_on', s.f_resolved_on,
+                       'resolution', s.f_resolution) AS n
+              FROM (SELECT * FROM pg_temp.kp_stage WHERE action <> 'unchanged' ORDER BY action, ord) s) a;
 
     RETURN keyproj_import_result('problems', p_dry_run, NULL);
 END
