@@ -25,6 +25,8 @@ CREATE TABLE milestone_tally (
     CONSTRAINT milestone_tally_key UNIQUE NULLS NOT DISTINCT
         (county_id, sector, year, archived_on, campaign_id, due_on, status)
 );
+-- a window's rows (campaign show, the scorecard)
+CREATE INDEX milestone_tally_campaign_idx ON milestone_tally (campaign_id);
 COMMENT ON TABLE milestone_tally IS 'milestones counted by project county, sector, year, archived_on and by campaign, due date, status (sql/functions/tally.sql)';
 
 CREATE TABLE approval_tally (
@@ -72,6 +74,8 @@ CREATE TABLE project_date_tally (
     CONSTRAINT project_date_tally_key UNIQUE NULLS NOT DISTINCT
         (county_id, sector, year, archived_on, what, planned_on)
 );
+-- the rows of a window of dates (a year up to today: a quarter of them)
+CREATE INDEX project_date_tally_date_idx ON project_date_tally (what, planned_on);
 COMMENT ON TABLE project_date_tally IS 'projects counted by county, sector, year, archived_on and planned start or end date (sql/functions/tally.sql)';
 CREATE INDEX project_actual_start_idx ON project (actual_start);
 CREATE INDEX project_actual_end_idx ON project (actual_end);
