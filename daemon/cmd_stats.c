@@ -96,8 +96,9 @@ report_month(const struct cmd_call *c, char out[11])
  * by ADJUST (NULL: none). */
 #define PLAN_TO_DATE(plan, adjust) \
     "(" plan ") * extract(month FROM $2::date) / 12 + coalesce(" adjust ", 0)"
-/* Each counted project's latest report of the year up to M; %s: the
- * condition choosing the projects counted. A join the planner may turn
+/* Each counted project's latest report of the year up to M; %s, %s: the
+ * projects (PROJECTS_FROM, or project p alone when no filter needs the
+ * others) and the condition choosing those counted. A join the planner may turn
  * into one pass over the reports (the whole ledger) or an index probe per
  * project (a county's): a LATERAL … LIMIT 1 forced the probes, 100,000 of
  * them on a national ledger. A semi-join of its own rather than a join to
@@ -107,13 +108,26 @@ report_month(const struct cmd_call *c, char out[11])
     " rep AS (SELECT DISTINCT ON (r.project_id) r.project_id, r.ytd" \
     "   FROM investment_report r" \
     "   WHERE r.month BETWEEN " YEAR_START " AND $2::date" \
-    "    AND r.project_id IN (SELECT p.id FROM" PROJECTS_FROM " WHERE %s)" \
+    "    AND r.project_id IN (SELECT p.id FROM%s WHERE %s)" \
     "   ORDER BY r.project_id, r.month DESC)"
 #define INVESTMENT_JOINS \
     " LEFT JOIN rep ON rep.project_id = p.id" \
     " LEFT JOIN investment_plan ip ON ip.project_id = p.id AND ip.month = $2::date"
 
 /* ---- stats -------------------------------------------------------------- */
+
+/* Whether any filter but the campaign narrows the projects counted. Without
+ * one, a statement holds no filter condition and takes no filter parameter
+ * ($4 …): the conditions' joins and ORs cost the planner a few
+ * milliseconds a statement, as much as a demo ledger's counting. */
+static bool
+projects_filtered(const struct cmd_filters *f)
+{
+    for (int k = 0; k < FILTER_N; k++)
+        if (k != FILTER_CAMPAIGN && f->v[k])
+            return true;
+    return false;
+}
 
 static const struct {
     const char *name, *expr;
@@ -157,15 +171,17 @@ static const struct {
     " ahead AS (SELECT %s AS grp," \
     "   count(*) FILTER (WHERE p.actual_start > $1::date AND p.planned_start BETWEEN s.lo AND s.hi) AS started," \
     "   count(*) FILTER (WHERE p.actual_end > $1::date AND p.planned_end BETWEEN s.lo AND s.hi) AS ended" \
-    "  FROM" PROJECTS_FROM " CROSS JOIN s" \
-    "  WHERE (p.actual_start > $1::date OR p.actual_end > $1::date) AND %s GROUP BY 1)," \
-    " repg AS (SELECT %s AS grp, sum(rep.ytd) AS ytd FROM rep JOIN (" PROJECTS_FROM ") ON p.id = rep.project_id" \
-    "  WHERE p.annual_plan > 0 AND %s GROUP BY 1)," \
+    "  FROM project p JOIN county co ON co.id = p.county_id CROSS JOIN s" \
+    "  WHERE (p.actual_start > $1::date OR p.actual_end > $1::date) AND" TALLY_WHERE " GROUP BY 1)," \
+    /* rep holds the reports of the projects counted only */ \
+    " repg AS (SELECT %s AS grp, sum(rep.ytd) AS ytd" \
+    "  FROM rep JOIN project p ON p.id = rep.project_id JOIN county co ON co.id = p.county_id" \
+    "  WHERE p.annual_plan > 0 GROUP BY 1)," \
     /* a monthly plan in place of M/12 of the annual one */ \
     " ipg AS (SELECT %s AS grp," \
     "   sum(ip.planned_cumulative - p.annual_plan * extract(month FROM $2::date) / 12) AS plan_adjust" \
-    "  FROM investment_plan ip JOIN (" PROJECTS_FROM ") ON p.id = ip.project_id" \
-    "  WHERE ip.month = $2::date AND p.annual_plan > 0 AND %s GROUP BY 1)," \
+    "  FROM investment_plan ip JOIN project p ON p.id = ip.project_id JOIN county co ON co.id = p.county_id" \
+    "  WHERE ip.month = $2::date AND p.annual_plan > 0 AND" TALLY_WHERE " GROUP BY 1)," \
     " pg AS (SELECT pt.grp, pt.projects, CASE WHEN pt.planned > 0 THEN pt.plan END AS plan," \
     "   CASE WHEN pt.planned > 0 THEN coalesce(repg.ytd, 0) END AS ytd," \
     "   CASE WHEN pt.planned > 0 THEN " PLAN_TO_DATE("pt.plan", "ipg.plan_adjust") " END AS plan_to_date," \
@@ -261,10 +277,11 @@ stats_groups_new(size_t by, const struct cmd_filters *f, const char *counted)
     if (tallied) {
         /* the filters a tally takes: county and sector ($4 + …, as
          * cmd_filters_sql_new numbers them); the campaign is $3 */
-        char *cond = xasprintf(" AND ($%d::text IS NULL OR co.name = $%d) AND ($%d::text IS NULL OR p.sector = $%d)",
-                               4 + FILTER_COUNTY, 4 + FILTER_COUNTY, 4 + FILTER_SECTOR, 4 + FILTER_SECTOR);
-        char *sql = xasprintf(PG_TALLIED MG_TALLIED, grp, cond, grp, cond, grp, counted, grp, counted, grp, counted,
-                              grp, cond, grp, cond);
+        char *cond = !projects_filtered(f) ? xstrdup("")
+            : xasprintf(" AND ($%d::text IS NULL OR co.name = $%d) AND ($%d::text IS NULL OR p.sector = $%d)",
+                        4 + FILTER_COUNTY, 4 + FILTER_COUNTY, 4 + FILTER_SECTOR, 4 + FILTER_SECTOR);
+        char *sql = xasprintf(PG_TALLIED MG_TALLIED, grp, cond, grp, cond, grp, cond, grp, grp, cond, grp, cond, grp,
+                              cond);
         free(cond);
         return sql;
     }
@@ -297,7 +314,8 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     const char *params[3 + FILTER_N] = { today, month, f.v[FILTER_CAMPAIGN] };
     cmd_filters_params(&f, params + 3);
     params[3 + FILTER_CAMPAIGN] = NULL;
-    char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
+    bool filtered = projects_filtered(&f);
+    char *where = filtered ? cmd_filters_sql_new(FILTER_ON_PROJECTS, 4) : xstrdup("");
     char *counted = xasprintf("p.year = " YEAR_OF_M " AND keyproj_on_list(p.archived_on, $1::date)%s", where);
     char *groups = stats_groups_new(i, &f, counted);
     /* s: the campaign, and the window of starts and completions (lo, hi):
@@ -337,8 +355,8 @@ stats_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "  coalesce(sum(yellow), 0)::bigint AS yellow,"
         "  coalesce(sum(green), 0)::bigint AS green"
         " FROM g GROUP BY GROUPING SETS ((grp), ()) ORDER BY grouping(grp), grp",
-        counted, groups, stats_by[i].name);
-    cmd_filters_query(ctx, &f, sql, 3 + FILTER_N, params, cmd_on_rows, ctx, NULL);
+        filtered ? PROJECTS_FROM : " project p", counted, groups, stats_by[i].name);
+    cmd_filters_query(ctx, &f, sql, filtered ? 3 + FILTER_N : 3, params, cmd_on_rows, ctx, NULL);
     free(sql);
     free(groups);
     free(counted);
@@ -382,13 +400,16 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
      * is out of the ranking) */
     const char *params[3 + FILTER_N] = { month, month, today };
     cmd_filters_params(&f, params + 3);
-    char *where = cmd_filters_sql_new(FILTER_ON_PROJECTS, 4);
+    bool filtered = projects_filtered(&f);
+    char *where = filtered ? cmd_filters_sql_new(FILTER_ON_PROJECTS, 4) : xstrdup("");
     char *counted = xasprintf("p.year = " YEAR_OF_M " AND p.annual_plan > 0"
                               " AND keyproj_on_list(p.archived_on, $3::date)%s", where);
     /* agg: each county's projects (with an annual plan), plans, investment
      * and plan to date; from project_tally when at most the sector is
      * filtered on (as stats reads it, with the reports and monthly plans
      * from their side), else counted one by one */
+    char *sector = filtered ? xasprintf(" AND ($%d::text IS NULL OR p.sector = $%d)", 4 + FILTER_SECTOR,
+                                        4 + FILTER_SECTOR) : xstrdup("");
     char *agg = f.v[FILTER_LEVEL] || f.v[FILTER_UNIT] || f.v[FILTER_LEADER] || f.v[FILTER_LIGHT]
         ? xasprintf(" per AS (SELECT co.name AS county, co.grp," INVESTMENT_PER_PROJECT
                     "  FROM" PROJECTS_FROM INVESTMENT_JOINS " WHERE %s),"
@@ -397,19 +418,21 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
                     "  FROM per GROUP BY county, grp)", counted)
         : xasprintf(" pt AS (SELECT co.name AS county, co.grp, sum(p.planned)::bigint AS projects, sum(p.plan) AS plan"
                     "  FROM project_tally p JOIN county co ON co.id = p.county_id"
-                    "  WHERE p.year = " YEAR_OF_M " AND keyproj_on_list(p.archived_on, $3::date)"
-                    "   AND ($%d::text IS NULL OR p.sector = $%d)"
+                    "  WHERE p.year = " YEAR_OF_M " AND keyproj_on_list(p.archived_on, $3::date)%s"
                     "  GROUP BY 1, 2 HAVING sum(p.planned) > 0),"
                     " repg AS (SELECT co.name AS county, sum(rep.ytd) AS ytd"
-                    "  FROM rep JOIN (" PROJECTS_FROM ") ON p.id = rep.project_id WHERE %s GROUP BY 1),"
+                    "  FROM rep JOIN project p ON p.id = rep.project_id JOIN county co ON co.id = p.county_id"
+                    "  GROUP BY 1),"
                     " ipg AS (SELECT co.name AS county,"
                     "   sum(ip.planned_cumulative - p.annual_plan * extract(month FROM $2::date) / 12) AS plan_adjust"
-                    "  FROM investment_plan ip JOIN (" PROJECTS_FROM ") ON p.id = ip.project_id"
-                    "  WHERE ip.month = $2::date AND %s GROUP BY 1),"
+                    "  FROM investment_plan ip JOIN project p ON p.id = ip.project_id JOIN county co ON co.id = p.county_id"
+                    "  WHERE ip.month = $2::date AND p.year = " YEAR_OF_M " AND p.annual_plan > 0"
+                    "   AND keyproj_on_list(p.archived_on, $3::date)%s"
+                    "  GROUP BY 1),"
                     " agg AS (SELECT pt.county, pt.grp, pt.projects, pt.plan AS annual_plan,"
                     "   coalesce(repg.ytd, 0) AS invested, " PLAN_TO_DATE("pt.plan", "ipg.plan_adjust") " AS plan_to_date"
                     "  FROM pt LEFT JOIN repg ON repg.county = pt.county LEFT JOIN ipg ON ipg.county = pt.county)",
-                    4 + FILTER_SECTOR, 4 + FILTER_SECTOR, counted, counted);
+                    sector, sector);
     char *sql = xasprintf(
         "WITH" INVESTMENT_CTE ",%s"
         " SELECT CASE grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END"
@@ -421,10 +444,11 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         "  round(100 * plan_to_date / nullif(annual_plan, 0), 1) AS schedule_rate,"
         "  round(100 * (invested - plan_to_date) / nullif(annual_plan, 0), 1) AS points_vs_schedule"
         " FROM agg ORDER BY array_position(ARRAY['district', 'county', 'zone'], grp), rank, county",
-        counted, agg);
-    cmd_filters_query(ctx, &f, sql, 3 + FILTER_N, params, cmd_on_rows, ctx, NULL);
+        filtered ? PROJECTS_FROM : " project p", counted, agg);
+    cmd_filters_query(ctx, &f, sql, filtered ? 3 + FILTER_N : 3, params, cmd_on_rows, ctx, NULL);
     free(sql);
     free(agg);
+    free(sector);
     free(counted);
     free(where);
 }
