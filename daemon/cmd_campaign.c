@@ -125,7 +125,8 @@ on_show(void *arg, const PGresult *res, const char *err)
     " coalesce(sum(t.n), 0)::bigint AS milestones," \
     " coalesce(sum(t.n) FILTER (WHERE t.status = 'done'), 0)::bigint AS done," \
     " coalesce(sum(t.on_time), 0)::bigint AS on_time," \
-    " coalesce(sum(t.n) FILTER (WHERE t.status = 'pending' AND t.due_on >= $2::date), 0)::bigint AS not_yet_due," \
+    " coalesce(sum(t.n) FILTER (WHERE t.status = 'pending' AND t.due_on >= $2::date), 0)::bigint" \
+    "  AS not_yet_due," \
     " coalesce(sum(t.n) FILTER (WHERE t.status = 'pending' AND t.due_on < $2::date), 0)::bigint AS overdue," \
     " coalesce(sum(t.n) FILTER (WHERE t.status = 'waived'), 0)::bigint AS waived," \
     " round(100.0 * sum(t.n) FILTER (WHERE t.status = 'done')" \

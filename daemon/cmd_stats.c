@@ -163,13 +163,15 @@ static const struct {
     "  FROM project_tally p JOIN county co ON co.id = p.county_id WHERE" TALLY_WHERE \
     "  GROUP BY 1 HAVING sum(p.n) > 0)," \
     " pd AS (SELECT %s AS grp," \
-    "   sum(p.n) FILTER (WHERE p.what = 'start') AS starts, sum(p.done) FILTER (WHERE p.what = 'start') AS started," \
+    "   sum(p.n) FILTER (WHERE p.what = 'start') AS starts," \
+    "   sum(p.done) FILTER (WHERE p.what = 'start') AS started," \
     "   sum(p.n) FILTER (WHERE p.what = 'end') AS ends, sum(p.done) FILTER (WHERE p.what = 'end') AS ended" \
     "  FROM project_date_tally p JOIN county co ON co.id = p.county_id CROSS JOIN s" \
     "  WHERE" TALLY_WHERE " AND p.planned_on BETWEEN s.lo AND s.hi GROUP BY 1)," \
     /* started or ended after today: counted by pd as started (ended) */ \
     " ahead AS (SELECT %s AS grp," \
-    "   count(*) FILTER (WHERE p.actual_start > $1::date AND p.planned_start BETWEEN s.lo AND s.hi) AS started," \
+    "   count(*) FILTER (WHERE p.actual_start > $1::date AND p.planned_start BETWEEN s.lo AND s.hi)" \
+    "    AS started," \
     "   count(*) FILTER (WHERE p.actual_end > $1::date AND p.planned_end BETWEEN s.lo AND s.hi) AS ended" \
     "  FROM project p JOIN county co ON co.id = p.county_id CROSS JOIN s" \
     "  WHERE (p.actual_start > $1::date OR p.actual_end > $1::date) AND" TALLY_WHERE " GROUP BY 1)," \
@@ -185,7 +187,8 @@ static const struct {
     " pg AS (SELECT pt.grp, pt.projects, CASE WHEN pt.planned > 0 THEN pt.plan END AS plan," \
     "   CASE WHEN pt.planned > 0 THEN coalesce(repg.ytd, 0) END AS ytd," \
     "   CASE WHEN pt.planned > 0 THEN " PLAN_TO_DATE("pt.plan", "ipg.plan_adjust") " END AS plan_to_date," \
-    "   coalesce(pd.starts, 0) AS starts_planned, coalesce(pd.started, 0) - coalesce(ahead.started, 0) AS starts_done," \
+    "   coalesce(pd.starts, 0) AS starts_planned," \
+    "   coalesce(pd.started, 0) - coalesce(ahead.started, 0) AS starts_done," \
     "   coalesce(pd.ends, 0) AS completions_planned," \
     "   coalesce(pd.ended, 0) - coalesce(ahead.ended, 0) AS completions_done, pt.red, pt.yellow, pt.green" \
     "  FROM pt LEFT JOIN pd ON pd.grp = pt.grp LEFT JOIN ahead ON ahead.grp = pt.grp" \
@@ -200,7 +203,8 @@ static const struct {
     "  GROUP BY 1)," \
     " ag AS (SELECT %s AS grp, sum(p.n)::bigint AS items," \
     "   coalesce(sum(p.n) FILTER (WHERE p.status = 'done'), 0)::bigint AS done," \
-    "   coalesce(sum(p.n) FILTER (WHERE p.status = 'pending' AND p.planned_on < $1::date), 0)::bigint AS overdue" \
+    "   coalesce(sum(p.n) FILTER (WHERE p.status = 'pending' AND p.planned_on < $1::date), 0)::bigint" \
+    "    AS overdue" \
     "  FROM approval_tally p JOIN county co ON co.id = p.county_id CROSS JOIN s" \
     "  WHERE" TALLY_WHERE " AND p.status <> 'waived'" \
     "   AND (s.campaign_id IS NULL OR p.planned_on BETWEEN s.starts_on AND s.ends_on)" \
@@ -236,7 +240,8 @@ static const struct {
     " mg AS (SELECT p.grp, sum(x.due)::bigint AS due, sum(x.done)::bigint AS done," \
     "   sum(x.overdue)::bigint AS overdue" \
     "  FROM proj p CROSS JOIN LATERAL (SELECT count(*) AS due," \
-    "    count(*) FILTER (WHERE m.status = 'done') AS done, count(*) FILTER (WHERE m.status = 'pending') AS overdue" \
+    "    count(*) FILTER (WHERE m.status = 'done') AS done," \
+    "    count(*) FILTER (WHERE m.status = 'pending') AS overdue" \
     "   FROM milestone m WHERE m.project_id = p.id AND m.status <> 'waived' AND m.due_on < $1::date" \
     "    AND ($3::text IS NULL OR m.campaign_id = (SELECT campaign_id FROM s))) x" \
     "  GROUP BY p.grp)," \
@@ -252,7 +257,8 @@ static const struct {
  * one pass over each table, joined as the planner chooses. */
 #define MG_JOINED \
     " mg AS (SELECT p.grp, count(*) AS due," \
-    "   count(*) FILTER (WHERE m.status = 'done') AS done, count(*) FILTER (WHERE m.status = 'pending') AS overdue" \
+    "   count(*) FILTER (WHERE m.status = 'done') AS done," \
+    "   count(*) FILTER (WHERE m.status = 'pending') AS overdue" \
     "  FROM milestone m JOIN proj p ON p.id = m.project_id" \
     "  WHERE m.status <> 'waived' AND m.due_on < $1::date" \
     "   AND ($3::text IS NULL OR m.campaign_id = (SELECT campaign_id FROM s))" \
@@ -261,7 +267,8 @@ static const struct {
     "   count(*) FILTER (WHERE a.status = 'done') AS done," \
     "   count(*) FILTER (WHERE a.status = 'pending' AND a.planned_on < $1::date) AS overdue" \
     "  FROM approval a JOIN proj p ON p.id = a.project_id CROSS JOIN s" \
-    "  WHERE a.status <> 'waived' AND (s.campaign_id IS NULL OR a.planned_on BETWEEN s.starts_on AND s.ends_on)" \
+    "  WHERE a.status <> 'waived'" \
+    "   AND (s.campaign_id IS NULL OR a.planned_on BETWEEN s.starts_on AND s.ends_on)" \
     "  GROUP BY p.grp),"
 
 /* The CTEs pg (projects), mg (milestones) and ag (items) by group for a
@@ -416,7 +423,8 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
                     " agg AS (SELECT county, grp, count(*) AS projects, sum(plan) AS annual_plan,"
                     "   sum(ytd) AS invested, " PLAN_TO_DATE("sum(plan)", "sum(plan_adjust)") " AS plan_to_date"
                     "  FROM per GROUP BY county, grp)", counted)
-        : xasprintf(" pt AS (SELECT co.name AS county, co.grp, sum(p.planned)::bigint AS projects, sum(p.plan) AS plan"
+        : xasprintf(" pt AS (SELECT co.name AS county, co.grp, sum(p.planned)::bigint AS projects,"
+                    "   sum(p.plan) AS plan"
                     "  FROM project_tally p JOIN county co ON co.id = p.county_id"
                     "  WHERE p.year = " YEAR_OF_M " AND keyproj_on_list(p.archived_on, $3::date)%s"
                     "  GROUP BY 1, 2 HAVING sum(p.planned) > 0),"
@@ -425,13 +433,16 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
                     "  GROUP BY 1),"
                     " ipg AS (SELECT co.name AS county,"
                     "   sum(ip.planned_cumulative - p.annual_plan * extract(month FROM $2::date) / 12) AS plan_adjust"
-                    "  FROM investment_plan ip JOIN project p ON p.id = ip.project_id JOIN county co ON co.id = p.county_id"
+                    "  FROM investment_plan ip JOIN project p ON p.id = ip.project_id"
+                    "  JOIN county co ON co.id = p.county_id"
                     "  WHERE ip.month = $2::date AND p.year = " YEAR_OF_M " AND p.annual_plan > 0"
                     "   AND keyproj_on_list(p.archived_on, $3::date)%s"
                     "  GROUP BY 1),"
                     " agg AS (SELECT pt.county, pt.grp, pt.projects, pt.plan AS annual_plan,"
-                    "   coalesce(repg.ytd, 0) AS invested, " PLAN_TO_DATE("pt.plan", "ipg.plan_adjust") " AS plan_to_date"
-                    "  FROM pt LEFT JOIN repg ON repg.county = pt.county LEFT JOIN ipg ON ipg.county = pt.county)",
+                    "   coalesce(repg.ytd, 0) AS invested,"
+                    "   " PLAN_TO_DATE("pt.plan", "ipg.plan_adjust") " AS plan_to_date"
+                    "  FROM pt LEFT JOIN repg ON repg.county = pt.county"
+                    "  LEFT JOIN ipg ON ipg.county = pt.county)",
                     sector, sector);
     char *sql = xasprintf(
         "WITH" INVESTMENT_CTE ",%s"
