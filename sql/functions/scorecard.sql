@@ -7,27 +7,39 @@
 -- judged; a project taken off the list (调出) on or before the window's
 -- last day is not in it.
 
+-- City, county and sector from the window's rows of milestone_tally
+-- (sql/functions/tally.sql keeps it: a national window's 135k milestones
+-- are some 8k rows there); the unit answerable for a milestone (its own,
+-- else its project's) is not in the tally, so units are counted from the
+-- milestones. A query that keeps only some scopes (campaign scorecard
+-- keeps the city and one) leaves the other branch unread: the function is
+-- inlined and the scope a constant in each.
 CREATE OR REPLACE FUNCTION keyproj_scorecard_rows(p_campaign bigint)
 RETURNS TABLE (scope text, name text, nodes bigint, on_time bigint, late bigint, open bigint)
 LANGUAGE sql STABLE AS $$
-WITH m AS (
-    SELECT m.status, m.due_on, m.done_on, co.name AS county, p.sector, u.name AS unit
-      FROM campaign c
-      JOIN milestone m ON m.campaign_id = c.id
-      JOIN project p ON p.id = m.project_id
-      JOIN county co ON co.id = p.county_id
-      LEFT JOIN unit u ON u.id = coalesce(m.unit_id, p.unit_id)
-     WHERE c.id = p_campaign AND m.status <> 'waived'
-       AND keyproj_on_list(p.archived_on, c.ends_on)
-)
-SELECT s.scope, s.name, count(*),
+SELECT s.scope, s.name, sum(t.n)::bigint, sum(t.on_time)::bigint,
+       (coalesce(sum(t.n) FILTER (WHERE t.status = 'done'), 0) - sum(t.on_time))::bigint,
+       coalesce(sum(t.n) FILTER (WHERE t.status = 'pending'), 0)::bigint
+  FROM campaign c
+  JOIN milestone_tally t ON t.campaign_id = c.id
+  JOIN county co ON co.id = t.county_id
+ CROSS JOIN LATERAL (VALUES ('city', ''), ('county', co.name), ('sector', t.sector)) AS s(scope, name)
+ WHERE c.id = p_campaign AND t.status <> 'waived'
+   AND keyproj_on_list(t.archived_on, c.ends_on)
+ GROUP BY s.scope, s.name
+HAVING sum(t.n) > 0     -- rows fallen to 0 (milestones moved out) are no group
+UNION ALL
+SELECT 'unit', u.name, count(*),
        count(*) FILTER (WHERE m.status = 'done' AND m.done_on <= m.due_on),
        count(*) FILTER (WHERE m.status = 'done' AND m.done_on > m.due_on),
        count(*) FILTER (WHERE m.status = 'pending')
-  FROM m CROSS JOIN LATERAL (VALUES ('city', ''), ('county', m.county), ('sector', m.sector),
-                                    ('unit', m.unit)) AS s(scope, name)
- WHERE s.name IS NOT NULL
- GROUP BY s.scope, s.name
+  FROM campaign c
+  JOIN milestone m ON m.campaign_id = c.id
+  JOIN project p ON p.id = m.project_id
+  JOIN unit u ON u.id = coalesce(m.unit_id, p.unit_id)
+ WHERE c.id = p_campaign AND m.status <> 'waived'
+   AND keyproj_on_list(p.archived_on, c.ends_on)
+ GROUP BY u.name
 $$;
 
 -- Freezes every window that closed before p_today and has no scorecard
