@@ -12,6 +12,7 @@
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
+#include "log.h"
 #include "timearg.h"
 #include "util.h"
 #include "values.h"
@@ -219,10 +220,56 @@ cmd_on_written(void *arg, const PGresult *res, const char *err)
     json_decref(out);
 }
 
+/* A write in flight, kept to be sent again when PostgreSQL gave it up as
+ * one side of a deadlock (two writers updating the same counts, the
+ * ledger's tallies, in different orders): each write is one statement in
+ * a transaction of its own, rolled back whole, so sending it again is the
+ * same write. */
+#define WRITE_TRIES 3
+struct write_try {
+    struct cmd_ctx *ctx;
+    char *sql;
+    int n;
+    char *params[WRITE_MAX_ARGS + 3];
+    int tries;
+};
+
+static void
+write_try_free(struct write_try *w)
+{
+    for (int i = 0; i < w->n; i++)
+        free(w->params[i]);
+    free(w->sql);
+    free(w);
+}
+
+static void on_write(void *arg, const PGresult *res, const char *err);
+
+static void
+write_send(struct write_try *w)
+{
+    w->tries++;
+    db_query(w->ctx->d->db, w->sql, w->n, (const char *const *)w->params, on_write, w);
+}
+
+static void
+on_write(void *arg, const PGresult *res, const char *err)
+{
+    struct write_try *w = arg;
+    if (err && db_error_is_conflict(w->ctx->d->db) && w->tries < WRITE_TRIES) {
+        log_warn("write sent again after a conflict with another", "req=%lu try=%d error=%s",
+                 w->ctx->request_id, w->tries + 1, log_q(err));
+        write_send(w);
+        return;
+    }
+    struct cmd_ctx *ctx = w->ctx;
+    write_try_free(w);
+    cmd_on_written(ctx, res, err);
+}
+
 void
 cmd_run_write(struct cmd_ctx *ctx, const char *call, int n, const char *const *args)
 {
-    const char *params[WRITE_MAX_ARGS + 3];
     char today[11], req[24];
     if (n < 0 || n > WRITE_MAX_ARGS) {
         cmd_error(ctx, "internal", NULL, "a write with %d parameters (at most %d)", n, WRITE_MAX_ARGS);
@@ -230,12 +277,14 @@ cmd_run_write(struct cmd_ctx *ctx, const char *call, int n, const char *const *a
     }
     cmd_today(ctx, today);
     snprintf(req, sizeof req, "%lu", ctx->request_id);
+    struct write_try *w = xcalloc(1, sizeof *w);
+    w->ctx = ctx;
+    w->n = n + 3;
     for (int i = 0; i < n; i++)
-        params[i] = args[i];
-    params[n] = today;
-    params[n + 1] = ctx->user;
-    params[n + 2] = req;
-    char *sql = xasprintf("SELECT %s, $%d::date, $%d::text, $%d::text)::text", call, n + 1, n + 2, n + 3);
-    db_query(ctx->d->db, sql, n + 3, params, cmd_on_written, ctx);
-    free(sql);
+        w->params[i] = args[i] ? xstrdup(args[i]) : NULL;
+    w->params[n] = xstrdup(today);
+    w->params[n + 1] = xstrdup(ctx->user);
+    w->params[n + 2] = xstrdup(req);
+    w->sql = xasprintf("SELECT %s, $%d::date, $%d::text, $%d::text)::text", call, n + 1, n + 2, n + 3);
+    write_send(w);
 }

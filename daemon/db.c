@@ -54,6 +54,7 @@ struct db {
     bool copying;              /* the in-flight query is sending COPY data */
     PGresult *result;          /* kept result of the in-flight query */
     char *error;               /* first error of the in-flight query */
+    char error_state[6];       /* its SQLSTATE; "" when none (the connection lost) */
     char last_error[256];
 };
 
@@ -120,6 +121,8 @@ finish_query(struct db *db, const char *err)
     struct db_query *q = db->inflight;
     db->inflight = NULL;
     const char *e = err ? err : db->error;
+    if (err != NULL)
+        db->error_state[0] = '\0';     /* the connection's fate, not the statement's own error */
     if (q->fn)
         q->fn(q->arg, e ? NULL : db->result, e);
     if (db->result)
@@ -127,7 +130,14 @@ finish_query(struct db *db, const char *err)
     db->result = NULL;
     free(db->error);
     db->error = NULL;
+    db->error_state[0] = '\0';
     query_free(q);
+}
+
+bool
+db_error_is_conflict(const struct db *db)
+{
+    return db != NULL && (strcmp(db->error_state, "40P01") == 0 || strcmp(db->error_state, "40001") == 0);
 }
 
 static void
@@ -442,6 +452,7 @@ take_result(struct db *db, PGresult *res)
             snprintf(db->unusable, sizeof db->unusable, "SQLSTATE %s: %s", state, m ? m : "");
         }
         if (db->error == NULL) {
+            strlcpy_k(db->error_state, state ? state : "", sizeof db->error_state);
             const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
             const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
             db->error = detail ? xasprintf("%s (%s)", m ? m : "error", detail)

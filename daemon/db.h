@@ -19,6 +19,13 @@ enum db_state { DB_DOWN, DB_CONNECTING, DB_UP };
  * NULL (connection lost) and err says why. res is owned by db: copy what
  * you keep. Not called for a cancelled query. */
 typedef void (*db_result_fn)(void *arg, const PGresult *res, const char *err);
+
+/* Inside the callback of a query that failed: whether PostgreSQL gave it
+ * up as one side of a conflict with another transaction (SQLSTATE 40P01,
+ * deadlock detected; 40001, serialization failure), so that sending the
+ * same statement again may well succeed. Read by SQLSTATE, never by the
+ * message, which the server may say in another language. */
+bool db_error_is_conflict(const struct db *db);
 /* Told each time the connection comes up or goes down. */
 typedef void (*db_state_fn)(void *arg, enum db_state state);
 /* Told of each NOTIFY on a channel this connection LISTENs to. */

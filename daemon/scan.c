@@ -272,7 +272,7 @@ on_written(void *arg, const PGresult *res, const char *err)
     s->writes[0] = s->writes[1];
     s->n_writes--;
     const char *name = phases[s->phase]->name;
-    if (err && strstr(err, "deadlock detected") != NULL && s->retries < 3) {
+    if (err && db_error_is_conflict(s->d->db) && s->retries < 3) {
         /* Rows locked by another writer (an edit, or a leader being
          * replaced whose last batch is still running): the batch was
          * rolled back whole; its rows are due again and read again. */

@@ -142,3 +142,35 @@ before=$(total)
 sql "SELECT keyproj_tally_rebuild()" >/dev/null || fail "keyproj_tally_rebuild"
 agree "keyproj_tally_rebuild()"
 expect_eq "… stats unchanged by it" "$before" "$(total)"
+
+# ---- a write that loses a deadlock over the tallies is sent again ----------------------
+# Two writers updating the same tally rows in different orders deadlock,
+# and PostgreSQL gives one up. When that is an office's write, keyprojd
+# sends the same statement again (it was rolled back whole) and the
+# admin gets the answer, not "deadlock detected". Here a session holds
+# every milestone tally row, `done` takes its milestone and waits for
+# them, then the session asks for that milestone: keyprojd, the first to
+# wait, finds the cycle and is the one given up (the session's own check
+# is an hour away).
+m=$(sql "SELECT id FROM milestone WHERE status = 'pending' AND due_on < '$TODAY' ORDER BY id LIMIT 1")
+[ -n "$m" ] || fail "no overdue milestone left to mark done"
+mkfifo "$T_DIR/s.fifo"
+PGAPPNAME=kp-test-holder psql -X -q -v ON_ERROR_STOP=1 -d "$T_DB" <"$T_DIR/s.fifo" >"$T_DIR/s.out" 2>&1 &
+holder=$!
+exec 7>"$T_DIR/s.fifo"
+echo "SET deadlock_timeout = '1h'; BEGIN; SELECT count(*) FROM (SELECT 1 FROM milestone_tally FOR UPDATE) x;" >&7
+wait_until 10 sql_is "idle in transaction" \
+    "SELECT state FROM pg_stat_activity WHERE application_name = 'kp-test-holder'" ||
+    fail "the holding session did not take the tally rows: $(cat "$T_DIR/s.out")"
+kpctl --json done "$m" --date "$TODAY" >"$T_DIR/done.out" 2>&1 &
+done_pid=$!
+wait_until 10 sql_is 1 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                          AND application_name <> 'kp-test-holder' AND wait_event_type = 'Lock'" ||
+    fail "done did not wait for the tally rows"
+echo "UPDATE milestone SET note = note WHERE id = $m; COMMIT;" >&7
+exec 7>&-
+wait "$done_pid"; rc=$?
+wait "$holder"
+expect_eq "done answers as if nothing had happened" "0|done" "$rc|$(field status < "$T_DIR/done.out")"
+expect_contains "…after keyprojd sent it again" 'msg="write sent again after a conflict with another"' "$(cat "$T_LOG")"
+agree "a write given up in a deadlock and sent again"
