@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctl_errors.h"
 #include "ctl_lang.h"
 #include "util.h"
 #include "values.h"
@@ -148,7 +149,7 @@ ctl_lang_label(const char *ctx, const char *key, const char *value)
 static const char *
 context_gettext(const char *ctx, const char *msgid)
 {
-    char full[256];
+    char full[1024];
     int n = snprintf(full, sizeof full, "%s\004%s", ctx, msgid);
     if (n < 0 || (size_t)n >= sizeof full)
         return msgid;
@@ -167,6 +168,18 @@ ctl_lang_header(const char *command, const char *key)
             return t;
     }
     return context_gettext("column", key);
+}
+
+static const char *
+error_lookup(const char *msgid)
+{
+    return context_gettext("error", msgid);
+}
+
+static char *
+lang_error(const char *message)
+{
+    return ctl_errors_translate(message, error_lookup);
 }
 
 static const char *
@@ -207,4 +220,5 @@ ctl_lang_for(struct ctl_lang *lang, const char *command)
     lang->header = ctl_lang_header;
     lang->text = lang_text;
     lang->ntext = lang_ntext;
+    lang->error = lang_error;
 }

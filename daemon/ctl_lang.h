@@ -19,6 +19,9 @@ struct ctl_lang {
     /* The client's own words: "(no rows)", "yes" … */
     const char *(*text)(const char *msgid);
     const char *(*ntext)(const char *one, const char *many, unsigned long n);
+    /* keyprojd's error message in the reader's language, newly allocated,
+     * or NULL: show it as keyprojd wrote it (ctl_errors.c). */
+    char *(*error)(const char *message);
 };
 
 /* Sets the process locale from the environment (LC_ALL, LC_MESSAGES, LANG;

@@ -892,7 +892,13 @@ put_detail(struct buf *err, const json_t *d, const struct ctl_lang *lang, struct
         }
         if (located && msg != NULL)
             buf_puts(scratch, ": ");
-        value_text(scratch, msg != NULL || located ? msg : d, false);
+        char *said = json_is_string(msg) && lang != NULL && lang->error != NULL
+                         ? lang->error(json_string_value(msg)) : NULL;
+        if (said != NULL)
+            buf_puts(scratch, said);
+        else
+            value_text(scratch, msg != NULL || located ? msg : d, false);
+        free(said);
     }
     buf_puts(err, "  ");
     ctl_put_visible(err, buf_str(scratch), scratch->len, false);
@@ -911,7 +917,12 @@ ctl_render_error(struct buf *out, struct buf *err, const json_t *error,
     const json_t *d;
 
     buf_puts(err, "keyprojctl: ");
-    if (json_string_length(msg) > 0) {
+    char *said = json_string_length(msg) > 0 && lang != NULL && lang->error != NULL
+                     ? lang->error(json_string_value(msg)) : NULL;
+    if (said != NULL) {
+        ctl_put_visible(err, said, strlen(said), true);
+        free(said);
+    } else if (json_string_length(msg) > 0) {
         ctl_put_visible(err, json_string_value(msg), json_string_length(msg),
                         true);
     } else if (code != NULL) {

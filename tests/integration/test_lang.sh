@@ -204,12 +204,37 @@ PY
     fail "--excel rank: a negative number must stay a number"
 ok "--excel rank under C: English headers, negative JSON numbers stay numbers"
 
+# ---- keyprojd's errors, in the reader's language -----------------------------
+# keyprojd answers in English; keyprojctl shows a refusal (from C or from
+# SQL) and each line of an import's errors in Chinese under zh_CN, and as
+# keyprojd wrote it under C; --json keeps keyprojd's words.
+ctl_in zh_CN.UTF-8 project NO-SUCH-CODE >/dev/null 2>"$T_DIR/zh.err"
+ctl_in C project NO-SUCH-CODE >/dev/null 2>"$T_DIR/c.err"
+expect_eq "a refusal under C: keyprojd's words" "keyprojctl: no project with code 'NO-SUCH-CODE'" "$(cat "$T_DIR/c.err")"
+expect_not_contains "…under zh_CN: none of them" "no project with code" "$(cat "$T_DIR/zh.err")"
+expect_contains "…but the code it names" "NO-SUCH-CODE" "$(cat "$T_DIR/zh.err")"
+ctl_in zh_CN.UTF-8 problem resolve 999999 --note "已解决" >/dev/null 2>"$T_DIR/zh.err"
+expect_not_contains "a refusal written by SQL (problem resolve of no problem) in Chinese too" "no problem" "$(cat "$T_DIR/zh.err")"
+expect_contains "…naming the number" "999999" "$(cat "$T_DIR/zh.err")"
+printf '%s\n' 'code,name,year,level,county,sector,category,unit' \
+    "2026-410305-47-01-999002,某项目,1999,city,$county,livelihood,new,涧西区政府" > "$T_DIR/bad-year.csv"
+ctl_in zh_CN.UTF-8 import projects "$T_DIR/bad-year.csv" >/dev/null 2>"$T_DIR/zh.err"
+expect_not_contains "an import's errors: each line in Chinese" "is not a year" "$(cat "$T_DIR/zh.err")"
+expect_contains "…still naming the value" "1999" "$(cat "$T_DIR/zh.err")"
+expect_contains "--json keeps keyprojd's English for programs" "no project with code" \
+    "$(ctl_in zh_CN.UTF-8 --json project NO-SUCH-CODE 2>/dev/null)"
+if command -v python3 >/dev/null; then
+    out=$(python3 "$top_srcdir/scripts/error-templates" --check "$top_srcdir" 2>&1) ||
+        fail "the error templates are out of date: $out"
+    ok "daemon/ctl_errors_table.h holds the templates keyprojd's sources make"
+fi
+
 # ---- the catalog ---------------------------------------------------------
 
 if command -v xgettext >/dev/null && command -v msgcmp >/dev/null; then
     (cd "$top_srcdir" && xgettext --from-code=UTF-8 --language=C --keyword=_ --keyword=N_ \
-        --keyword=C_:1c,2 --keyword=tr:2 --keyword=trn:2,3 -o "$T_DIR/now.pot" \
-        daemon/ctl.c daemon/ctl_render.c daemon/ctl_lang.c) || fail "xgettext"
+        --keyword=C_:1c,2 --keyword=NC_:1c,2 --keyword=tr:2 --keyword=trn:2,3 -o "$T_DIR/now.pot" \
+        daemon/ctl.c daemon/ctl_render.c daemon/ctl_lang.c daemon/ctl_errors_table.h) || fail "xgettext"
     out=$(msgcmp "$top_srcdir/po/zh_CN.po" "$T_DIR/now.pot" 2>&1) ||
         fail "po/zh_CN.po lacks messages of the sources (make update-po, then translate): $out"
     stats=$(LC_ALL=C msgfmt --check --statistics -o /dev/null "$top_srcdir/po/zh_CN.po" 2>&1)

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "ctl_errors.h"
 #include "ctl_lang.h"
 #include "ctl_render.h"
 #include "util.h"
@@ -299,6 +300,14 @@ fake_ntext(const char *one, const char *many, unsigned long n)
     return "（共 %lu 条）";
 }
 
+static const char *fake_error_catalog(const char *msgid);
+
+static char *
+fake_error(const char *message)
+{
+    return ctl_errors_translate(message, fake_error_catalog);
+}
+
 static const struct ctl_lang zh_projects = {
     .command = "projects", .labels = true,
     .header = fake_header, .text = fake_text, .ntext = fake_ntext,
@@ -415,6 +424,86 @@ test_json_keeps_utf8(void **state)
                "}\n");
     check_data("null", CTL_JSON, "null\n");
     check_data("\"ok\"", CTL_JSON, "\"ok\"\n");
+}
+
+/* keyprojd's English errors in Chinese (ctl_errors.c), with a catalog of
+ * a few templates: pieces put back in the translation's order, a piece
+ * that is itself a message translated too, numbers only where the
+ * template has a number, and no translation where none matches. */
+static const char *
+fake_error_catalog(const char *msgid)
+{
+    static const char *const zh[][2] = {
+        { "no project with code '%s'", "没有代码为“%s”的项目" },
+        { "'%s' needs the %s level; user %s has %s", "“%1$s”需要%2$s权限；用户 %3$s 只有%4$s权限" },
+        { "the change failed, nothing was changed: %s", "更改失败，未作任何更改：%s" },
+        { "%zu errors (the first %d listed); nothing was imported", "共 %zu 处错误（列出前 %d 处）；未导入任何数据" },
+        { "year '%s' is not a year between 2000 and 2100", "年份“%s”不在 2000 至 2100 之间" },
+        { "unknown option --%.*s", "未知选项 --%.*s" },
+        { "%zu error%s; nothing was imported", "共 %1$zu 处错误%2$.0s；未导入任何数据" },
+        { "milestone %s is already %s%s", "节点 %s 已%s%s" },
+        { "milestone %s is already %s: reopen it first", "节点 %s 已%s：请先重新打开" },
+    };
+    for (size_t i = 0; i < sizeof zh / sizeof zh[0]; i++)
+        if (strcmp(zh[i][0], msgid) == 0)
+            return zh[i][1];
+    return msgid;
+}
+
+static void
+check_error_zh(const char *message, const char *expected)
+{
+    char *got = ctl_errors_translate(message, fake_error_catalog);
+    if (expected == NULL) {
+        assert_null(got);
+    } else {
+        assert_non_null(got);
+        assert_string_equal(got, expected);
+    }
+    free(got);
+}
+
+static void
+test_errors_in_chinese(void **state)
+{
+    (void)state;
+    check_error_zh("no project with code 'LY-2026-001'", "没有代码为“LY-2026-001”的项目");
+    check_error_zh("'import' needs the admin level; user wang has operator",
+                   "“import”需要admin权限；用户 wang 只有operator权限");
+    check_error_zh("the change failed, nothing was changed: no project with code 'X'",
+                   "更改失败，未作任何更改：没有代码为“X”的项目");
+    check_error_zh("the change failed, nothing was changed: disk full", "更改失败，未作任何更改：disk full");
+    check_error_zh("12 errors (the first 10 listed); nothing was imported", "共 12 处错误（列出前 10 处）；未导入任何数据");
+    check_error_zh("twelve errors (the first 10 listed); nothing was imported", NULL);   /* %zu: digits only */
+    check_error_zh("no project with code 'X' and more", NULL);     /* the whole message, not a prefix */
+    check_error_zh("query failed: timeout", NULL);                 /* a template, not translated here */
+    check_error_zh("something keyprojd never says", NULL);
+    check_error_zh("unknown option --since", "未知选项 --since");              /* %.*s: one piece */
+    check_error_zh("3 errors; nothing was imported", "共 3 处错误；未导入任何数据");   /* %.0s: dropped */
+    /* of two templates that fit, the one that says more */
+    check_error_zh("milestone 5 is already waived: reopen it first", "节点 5 已waived：请先重新打开");
+    /* and in an answer: the message and each detail's */
+    json_t *v = parse("{\"code\":\"invalid\",\"message\":\"no project with code 'A'\","
+                      "\"details\":[{\"line\":7,\"message\":\"year '1999' is not a year between 2000 and 2100\"}]}");
+    struct ctl_lang zh = zh_projects;
+    zh.error = fake_error;
+    struct buf out, err;
+    buf_init(&out);
+    buf_init(&err);
+    ctl_render_error(&out, &err, v, CTL_TABLE, &zh);
+    assert_string_equal(err.data, "keyprojctl: 没有代码为“A”的项目\n  第 7: 年份“1999”不在 2000 至 2100 之间\n");
+    buf_free(&out);
+    buf_free(&err);
+    json_decref(v);
+    /* every template of the table is a message, and unique */
+    const char *const *t;
+    size_t n = ctl_errors_templates(&t);
+    assert_true(n > 100);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(strlen(t[i]) >= 8);
+        for (size_t j = i + 1; j < n; j++)
+            assert_true(strcmp(t[i], t[j]) != 0);
+    }
 }
 
 static const char error_json[] =
@@ -583,6 +672,7 @@ main(void)
         cmocka_unit_test(test_lang_values_by_command),
         cmocka_unit_test(test_lang_formats),
         cmocka_unit_test(test_lang_error_details),
+        cmocka_unit_test(test_errors_in_chinese),
         cmocka_unit_test(test_json_keeps_utf8),
         cmocka_unit_test(test_error_with_details),
         cmocka_unit_test(test_error_malformed),
