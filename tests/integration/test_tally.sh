@@ -80,6 +80,22 @@ agree() {
     expect_eq "… 洛龙区 by sector (tallied) is 洛龙区 by unit (counted project by project)" \
         "$(total --by unit --county 洛龙区)" "$(total --by sector --county 洛龙区)"
     expect_eq "… campaign show 2026-B6 counts the window's milestones" "$(window_sql 2026-B6)" "$(window 2026-B6)"
+    local d
+    for d in "$TODAY" 2026-12-31; do
+        expect_eq "… status's counts on $d (tallied) are a recount" "$(counts_sql "$d")" \
+            "$(sql "SELECT keyproj_counts('$d') - 'problems_open' - 'deliveries'")"
+    done
+}
+
+# counts_sql DAY — status's projects and milestones counted from the ledger
+counts_sql() {
+    sql "SELECT jsonb_build_object('today', '$1'::date,
+            'projects', (SELECT count(*) FROM project WHERE keyproj_on_list(archived_on, '$1')),
+            'milestones', (SELECT jsonb_build_object('pending', count(*) FILTER (WHERE status = 'pending'),
+                               'done', count(*) FILTER (WHERE status = 'done'),
+                               'waived', count(*) FILTER (WHERE status = 'waived'),
+                               'overdue', count(*) FILTER (WHERE status = 'pending' AND due_on < '$1'))
+                             FROM milestone))"
 }
 
 agree "the demo ledger imported and scanned"
