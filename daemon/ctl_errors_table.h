@@ -146,10 +146,6 @@ NC_("error", "--%s is empty: leave it out, or name what to silence"),
 /* daemon/cmd_silence.c */
 NC_("error", "say what to silence: at least one of --project, --county, --sector, --level, --kind, --light"),
 /* daemon/cmd_silence.c */
-NC_("error", "a silence needs --until TIME (like"),
-/* daemon/cmd_silence.c */
-NC_("error", "--until: cannot read '%s' (expected"),
-/* daemon/cmd_silence.c */
 NC_("error", "a silence needs --comment TEXT (why, and who asked: it goes into the audit log)"),
 /* daemon/cmd_stats.c */
 NC_("error", "--month: '%s' is not a month (like 2026-10 or 2026年10月)"),
@@ -231,6 +227,16 @@ NC_("error", "%zu field%s but the header has %zu"),
 NC_("error", "%zu fields but the header has %zu"),
 /* daemon/import.c */
 NC_("error", "required value is empty"),
+/* daemon/import.c */
+NC_("error", "%s, column %zu of the header: character %zu is U+%04X, a %s; it cannot be seen, so it is refused (retype the header)"),
+/* daemon/import.c */
+NC_("error", "%s: columns %zu and %zu are both '%s' (%s)"),
+/* daemon/import.c */
+NC_("error", "%s: missing column %.*s (%s)"),
+/* daemon/import.c */
+NC_("error", "--sheet %s names a sheet of a workbook (.xlsx), but this file is text (CSV)"),
+/* daemon/import.c */
+NC_("error", "the file has a header but no data rows"),
 /* daemon/text.c */
 NC_("error", "byte %zu (line %zu) is a NUL byte: not a text file"),
 /* daemon/text.c */
