@@ -237,6 +237,10 @@ NC_("error", "%s: missing column %.*s (%s)"),
 NC_("error", "--sheet %s names a sheet of a workbook (.xlsx), but this file is text (CSV)"),
 /* daemon/import.c */
 NC_("error", "the file has a header but no data rows"),
+/* daemon/import.c */
+NC_("error", "sheet %s, row %zu"),
+/* daemon/import.c */
+NC_("error", "line %zu"),
 /* daemon/text.c */
 NC_("error", "byte %zu (line %zu) is a NUL byte: not a text file"),
 /* daemon/text.c */

@@ -315,7 +315,7 @@ header_score(const void *ctx, const struct csv_row *h, bool *complete)
 static char *
 where_new(const struct import_result *r, size_t line)
 {
-    return r->sheet ? xasprintf("sheet %s, row %zu", r->sheet, line) : xasprintf("line %zu", line);
+    return r->sheet ? xasprintf(MSG("sheet %s, row %zu"), r->sheet, line) : xasprintf(MSG("line %zu"), line);
 }
 
 /* Maps each header cell to a field index (-1: ignored). Returns false and

@@ -9,6 +9,10 @@
 #include <stddef.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* A text keyprojctl may show a person, outside the calls that make an
+ * error (cmd_error and the like): scripts/error-templates collects it so
+ * that keyprojctl can say it in the reader's language (ctl_errors.c). */
+#define MSG(s) s
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
