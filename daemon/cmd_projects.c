@@ -227,8 +227,10 @@ county_add(const struct cmd_call *c)
 {
     const char *g = cmd_opt(c->a, "group"), *grp = county_group(g);
     if (grp == NULL) {
-        cmd_usage_error(c, "--group: %s'%s' (expected one of 城区组, 县组, 功能区组)", g ? "unknown value " : "",
-                        g ? g : "required");
+        if (g)
+            cmd_usage_error(c, "--group: unknown value '%s' (expected one of 城区组, 县组, 功能区组)", g);
+        else
+            cmd_usage_error(c, "--group is required: one of 城区组, 县组, 功能区组");
         return;
     }
     if (!cmd_has_text(c->a->pos[0])) {

@@ -38,8 +38,11 @@ test_receiver(struct cmd_ctx *ctx, const char *name)
         buf_init(&names);
         for (size_t i = 0; i < cfg->n_receivers; i++)
             buf_printf(&names, "%s%s", i ? ", " : "", cfg->receivers[i].name);
-        cmd_error(ctx, "not_found", NULL, "no receiver '%s' in the configuration (%s%s)", name,
-                  cfg->n_receivers ? "it has: " : "it has none", names.data ? names.data : "");
+        if (cfg->n_receivers)
+            cmd_error(ctx, "not_found", NULL, "no receiver '%s' in the configuration (it has: %s)", name,
+                      names.data);
+        else
+            cmd_error(ctx, "not_found", NULL, "no receiver '%s' in the configuration (it has none)", name);
         buf_free(&names);
         return;
     }

@@ -122,13 +122,17 @@ NC_("error", "amount '%s' is not an amount in 万元 (like 1234.5; no sign, up t
 /* daemon/cmd_projects.c */
 NC_("error", "no project with code '%s'"),
 /* daemon/cmd_projects.c */
-NC_("error", "--group: %s'%s' (expected one of 城区组, 县组, 功能区组)"),
+NC_("error", "--group: unknown value '%s' (expected one of 城区组, 县组, 功能区组)"),
+/* daemon/cmd_projects.c */
+NC_("error", "--group is required: one of 城区组, 县组, 功能区组"),
 /* daemon/cmd_projects.c */
 NC_("error", "the county needs a name"),
 /* daemon/cmd_projects.c */
 NC_("error", "the unit needs a name"),
 /* daemon/cmd_receiver.c */
-NC_("error", "no receiver '%s' in the configuration (%s%s)"),
+NC_("error", "no receiver '%s' in the configuration (it has: %s)"),
+/* daemon/cmd_receiver.c */
+NC_("error", "no receiver '%s' in the configuration (it has none)"),
 /* daemon/cmd_receiver.c */
 NC_("error", "cannot send a test message to '%s': %s"),
 /* daemon/cmd_reload.c */
@@ -256,7 +260,9 @@ NC_("error", "invalid UTF-8 at byte %zu"),
 /* daemon/tokenize.c */
 NC_("error", "too many arguments (max %d)"),
 /* daemon/values.c */
-NC_("error", "the %s should be %d digits%s"),
+NC_("error", "the %s should be %d digits followed by '-'"),
+/* daemon/values.c */
+NC_("error", "the %s should be %d digits at the end"),
 /* daemon/values.c */
 NC_("error", "the year %.4s is not 2000 to 2099"),
 /* daemon/values.c */
@@ -448,9 +454,15 @@ NC_("error", "milestone %s is not done or waived (it is pending, due %s)"),
 /* sql/functions/progress.sql */
 NC_("error", "month %s has not begun (today is %s)"),
 /* sql/functions/progress.sql */
-NC_("error", "start date %s is in the future (today is %s)"),
+NC_("error", "project %s is already completed (on %s)"),
 /* sql/functions/progress.sql */
-NC_("error", "project %s is already %s"),
+NC_("error", "project %s is already completed"),
+/* sql/functions/progress.sql */
+NC_("error", "project %s is already in operation (completed on %s)"),
+/* sql/functions/progress.sql */
+NC_("error", "project %s is already in operation"),
+/* sql/functions/progress.sql */
+NC_("error", "start date %s is in the future (today is %s)"),
 /* sql/functions/progress.sql */
 NC_("error", "project %s already started on %s"),
 /* sql/functions/progress.sql */

@@ -638,8 +638,10 @@ project_code_national(const char *s, char *why, size_t whylen)
     for (size_t i = 0; i < ARRAY_LEN(part_len); i++) {
         size_t n = strspn(p, "0123456789");
         if (n != (size_t)part_len[i] || p[n] != (i + 1 < ARRAY_LEN(part_len) ? '-' : '\0')) {
-            snprintf(why, whylen, "the %s should be %d digits%s", part_name[i], part_len[i],
-                     i + 1 < ARRAY_LEN(part_len) ? " followed by '-'" : " at the end");
+            if (i + 1 < ARRAY_LEN(part_len))
+                snprintf(why, whylen, "the %s should be %d digits followed by '-'", part_name[i], part_len[i]);
+            else
+                snprintf(why, whylen, "the %s should be %d digits at the end", part_name[i], part_len[i]);
             return false;
         }
         p += n + (i + 1 < ARRAY_LEN(part_len));

@@ -437,11 +437,20 @@ SELECT json_build_object('code', p.code, 'name', p.name, 'county', c.name, 'stat
  WHERE p.id = p_id
 $$;
 
--- "completed (on 2026-10-30)", "in operation (completed on 2026-06-30)".
-CREATE OR REPLACE FUNCTION keyproj_project_finished(p_status text, p_end date) RETURNS text
+-- Why a finished project cannot start or complete again: "project X is
+-- already completed (on 2026-10-30)", "… already in operation (completed
+-- on 2026-06-30)"; each a whole sentence, so that keyprojctl can say it in
+-- Chinese (daemon/ctl_errors.c).
+DROP FUNCTION IF EXISTS keyproj_project_finished(text, date);
+CREATE OR REPLACE FUNCTION keyproj_project_finished(p_code text, p_status text, p_end date) RETURNS text
 LANGUAGE sql STABLE AS $$
-SELECT CASE p_status WHEN 'completed' THEN 'completed' || coalesce(' (on ' || keyproj_ymd(p_end) || ')', '')
-       ELSE 'in operation' || coalesce(' (completed on ' || keyproj_ymd(p_end) || ')', '') END
+SELECT CASE
+    WHEN p_status = 'completed' AND p_end IS NOT NULL THEN
+        format('project %s is already completed (on %s)', p_code, keyproj_ymd(p_end))
+    WHEN p_status = 'completed' THEN format('project %s is already completed', p_code)
+    WHEN p_end IS NOT NULL THEN format('project %s is already in operation (completed on %s)', p_code, keyproj_ymd(p_end))
+    ELSE format('project %s is already in operation', p_code)
+END
 $$;
 
 -- start CODE DATE: the project broke ground (开工); status building.
@@ -465,7 +474,7 @@ BEGIN
         WHEN p_on > p_today THEN
             format('start date %s is in the future (today is %s)', keyproj_ymd(p_on), keyproj_ymd(p_today))
         WHEN p.status IN ('completed', 'operating') THEN
-            format('project %s is already %s', p_code, keyproj_project_finished(p.status, p.actual_end))
+            keyproj_project_finished(p_code, p.status, p.actual_end)
         WHEN p.actual_start IS NOT NULL THEN
             format('project %s already started on %s', p_code, keyproj_ymd(p.actual_start))
         WHEN p_on > p.actual_end THEN
@@ -500,7 +509,7 @@ BEGIN
         WHEN p_on > p_today THEN
             format('completion date %s is in the future (today is %s)', keyproj_ymd(p_on), keyproj_ymd(p_today))
         WHEN p.status IN ('completed', 'operating') THEN
-            format('project %s is already %s', p_code, keyproj_project_finished(p.status, p.actual_end))
+            keyproj_project_finished(p_code, p.status, p.actual_end)
         WHEN p.actual_start IS NULL THEN
             format('project %s has not started: record its start first (start %s DATE)', p_code, p_code)
         WHEN p_on < p.actual_start THEN
