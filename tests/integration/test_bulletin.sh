@@ -8,6 +8,11 @@
 # that is not one is a usage error. The weekly summary carries it to a
 # WeCom robot as a file message (upload_media, then the file).
 . "$top_srcdir/tests/integration/lib.sh"
+# The daemon's temporary workbooks in a directory of this test's own: the
+# check that none is left behind must not see another test's, made at the
+# same moment (test_dashboard downloads a bulletin too).
+export TMPDIR="$T_DIR/tmp"
+mkdir -p "$TMPDIR"
 
 PY=
 for p in /usr/bin/python3 python3; do

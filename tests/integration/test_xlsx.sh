@@ -7,6 +7,11 @@
 # .xls gets the save-as advice; and hostile workbooks (a zip bomb, billion
 # laughs, a DOCTYPE) are refused while keyprojd stays up and small.
 . "$top_srcdir/tests/integration/lib.sh"
+# The daemon's temporary workbooks in a directory of this test's own: the
+# check that none is left behind must not see another test's, made at the
+# same moment (test_dashboard downloads a bulletin too).
+export TMPDIR="$T_DIR/tmp"
+mkdir -p "$TMPDIR"
 
 # Debian's python3-openpyxl and python3-xlsxwriter (scripts/deps) belong to
 # the system's python3, which another python3 on PATH may hide.
