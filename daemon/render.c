@@ -220,7 +220,7 @@ msg_from_alert(struct render_msg *m, const struct alert_view *a)
         buf_puts(&b, "详情：");
         buf_puts(&b, a->base_url);
         buf_puts(&b, LINK_PROJECT);
-        render_url_part(&b, code);
+        buf_put_url_part(&b, code);
         add_item(m, &b);
     }
 
@@ -408,7 +408,7 @@ msg_from_digest(struct render_msg *m, const struct digest_view *d)
         buf_printf(&b, "｜详情：%s", d->base_url);
         if (d->bulletin_week != NULL) {
             buf_printf(&b, "｜周报下载：%s" LINK_BULLETIN, d->base_url);
-            render_url_part(&b, d->bulletin_week);
+            buf_put_url_part(&b, d->bulletin_week);
         }
         free(m->lead);
         m->lead = buf_steal(&b);

@@ -112,9 +112,6 @@ bool render_digest(const struct receiver *rv, const struct digest_view *d, int64
 
 void render_request_free(struct render_request *rq);
 
-/* Appends s percent-encoded but for RFC 3986's unreserved characters: one
- * part of a link (a project code, a county's name). */
-void render_url_part(struct buf *b, const char *s);
 
 /* The order a digest lists al[0..n-1] in (order gets n indexes): by
  * county, then project, each where its most urgent alert is — new since

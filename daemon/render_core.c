@@ -160,20 +160,6 @@ render_request_free(struct render_request *rq)
     memset(rq, 0, sizeof *rq);
 }
 
-/* s percent-encoded but for RFC 3986's unreserved characters: one part
- * of a link's path (a project code is ASCII, but a city's own may not be). */
-void
-render_url_part(struct buf *b, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
-            *p == '.' || *p == '_' || *p == '~')
-            buf_putc(b, (char)*p);
-        else
-            buf_printf(b, "%%%02X", *p);
-    }
-}
-
 /* ---- the alert's words ------------------------------------------------ */
 
 char *

@@ -53,7 +53,7 @@ put_place(struct buf *b, const struct config *cfg, const char *county)
         return;
     }
     buf_printf(b, "%s" LINK_OVERDUE_COUNTY, cfg->web_base_url);
-    render_url_part(b, county);
+    buf_put_url_part(b, county);
 }
 
 /* The summary's lead: the counts by light and by county, and where the

@@ -40,6 +40,10 @@ void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Appends s percent-encoded but for RFC 3986's unreserved characters: one
+ * part of a link (a project code, a county's name), the same in messages
+ * and in the dashboard's pages. */
+void buf_put_url_part(struct buf *b, const char *s);
 char *buf_steal(struct buf *b);
 
 /* Bounded copy that always terminates dst (when dstsize > 0). */

@@ -12,6 +12,7 @@
 
 #include <event2/buffer.h>
 
+#include "util.h"
 #include "web_html.h"
 
 #define REPLACEMENT "\xEF\xBF\xBD"      /* U+FFFD */
@@ -93,25 +94,14 @@ web_html_escape(struct evbuffer *out, const char *s)
 
 /* ---- the writer ------------------------------------------------------------ */
 
-static int
-unreserved(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
-}
-
 void
 web_url_escape(struct evbuffer *out, const char *s)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (unreserved(*p)) {
-            evbuffer_add(out, p, 1);
-        } else {
-            char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-            evbuffer_add(out, e, 3);
-        }
-    }
+    struct buf b;
+    buf_init(&b);
+    buf_put_url_part(&b, s);
+    evbuffer_add(out, b.data ? b.data : "", b.len);
+    buf_free(&b);
 }
 
 void

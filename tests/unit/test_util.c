@@ -27,6 +27,21 @@ test_buf_grows_and_terminates(void **state)
     free(s);
 }
 
+/* One part of a link, the same in messages and pages: unreserved
+ * characters as they are, every other byte %XX (a county's UTF-8 too). */
+static void
+test_buf_put_url_part(void **state)
+{
+    (void)state;
+    struct buf b;
+    buf_init(&b);
+    buf_put_url_part(&b, "LY-2026_0.1~");
+    buf_put_url_part(&b, "/涧西 区?&");
+    buf_put_url_part(&b, NULL);
+    assert_string_equal(b.data, "LY-2026_0.1~%2F%E6%B6%A7%E8%A5%BF%20%E5%8C%BA%3F%26");
+    buf_free(&b);
+}
+
 static void
 test_buf_append_binary(void **state)
 {
@@ -98,6 +113,7 @@ main(void)
         cmocka_unit_test(test_buf_append_binary),
         cmocka_unit_test(test_strlcpy_truncates),
         cmocka_unit_test(test_xasprintf),
+        cmocka_unit_test(test_buf_put_url_part),
         cmocka_unit_test(test_throttle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
