@@ -98,7 +98,7 @@ extern const struct words
     words_alert_kind_digest,/* those and digest (what a delivery carries) */
     words_payload_type,     /* those and test, rank (a payload's "type") */
     /* (the problem categories are rows of problem_category, an office's
-     * to extend: sql/0004_office_approvals.sql) */
+     * to extend: sql/0006_office_approvals.sql) */
     words_problem_severity, /* ordinary | major */
     words_problem_status,   /* open | resolved | overdue */
     words_approval_status,  /* pending | done | waived | overdue */

@@ -73,7 +73,7 @@ SELECT json_build_object(
  WHERE x.id = p_id
 $$;
 
--- ---- problem categories (problem_category, sql/0004_office_approvals.sql) ----
+-- ---- problem categories (problem_category, sql/0006_office_approvals.sql) ----
 
 -- The category a spelling means: its code (any case), its Chinese name or
 -- one of its aliases; NULL when none. The one lookup every command and the
