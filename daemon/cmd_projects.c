@@ -325,8 +325,8 @@ static const struct cmd_entry county_subs[] = {
 const struct cmd_entry cmd_county_entry = {
     .name = "county",
     .summary = "the counties and zones the ledger knows (县区, with their ranking group): list, add (admin). "
-        "An import naming a county one character from a known one (洛龙县 for 洛龙区) is refused with a "
-        "suggestion; add declares such a county when it is real",
+        "Once the ledger knows any county, an import naming one it does not know is refused, with a "
+        "suggestion when one character from a known one (洛龙县 for 洛龙区); add declares a new county first",
     .level = LEVEL_OPERATOR,
     .flags = CMD_NEEDS_DB,
     .subs = county_subs,

@@ -406,6 +406,8 @@ NC_("error", "unknown unit '%s' (did you mean %s?): correct it, or declare it fi
 /* sql/functions/ledger.sql */
 NC_("error", "unknown county '%s' (did you mean %s?): correct the sheet, or declare it first with `county add %s --group %s`"),
 /* sql/functions/ledger.sql */
+NC_("error", "unknown county '%s': the ledger knows %s counties; declare it first with `county add %s --group %s`"),
+/* sql/functions/ledger.sql */
 NC_("error", "unknown county '%s': not a 县/市/区 or zone name, declare it first with `county add %s --group 城区组|县组|功能区组`"),
 /* sql/functions/ledger.sql */
 NC_("error", "county %s is already known (group %s)"),

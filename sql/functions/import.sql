@@ -567,9 +567,9 @@ BEGIN
           LEFT JOIN person ol ON ol.id = pr.leader_id
           LEFT JOIN person ok ON ok.id = pr.contact_id
           LEFT JOIN county cy ON cy.name = t.county
-          -- an unknown county's error (a suggestion, or none when the
-          -- import may create it) once per name, not once per row: on a
-          -- new ledger every row names an unknown county
+          -- an unknown county's error (none when the import may create
+          -- it) once per name, not once per row: on a new ledger every row
+          -- names an unknown county
           LEFT JOIN (SELECT n.county, keyproj_county_err(n.county) AS err
                        FROM (SELECT DISTINCT county FROM pg_temp.kp_src WHERE county IS NOT NULL) n
                       WHERE NOT EXISTS (SELECT 1 FROM county c WHERE c.name = n.county)) ce
@@ -737,8 +737,10 @@ BEGIN
         RETURN v_result;
     END IF;
 
-    -- Reference rows first: counties, units, people. NOT EXISTS before ON
-    -- CONFLICT so that known names do not even draw an identity value.
+    -- Reference rows first: counties (only on a ledger that knew none:
+    -- keyproj_county_err refused any other new one), units, people. NOT
+    -- EXISTS before ON CONFLICT so that known names do not even draw an
+    -- identity value.
     WITH ins AS (
         INSERT INTO county (name, grp)
         SELECT DISTINCT s.county, keyproj_county_group(s.county)

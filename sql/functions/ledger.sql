@@ -92,22 +92,36 @@ SELECT keyproj_unit_refusal(p_name, s.near) FROM (SELECT keyproj_unit_suggest(p_
  WHERE s.near IS NOT NULL
 $$;
 
--- The error an import gives for a county it does not know: with a
--- suggestion when the name is one edit from a known county, else when no
--- ranking group follows from the name; NULL when the import may create it.
+-- The ranking group a county's name implies, as `county add --group`
+-- takes it (城区组, 县组, 功能区组); p_else when none follows from it.
+CREATE OR REPLACE FUNCTION keyproj_county_group_zh(p_name text, p_else text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+SELECT CASE keyproj_county_group(p_name)
+    WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' WHEN 'zone' THEN '功能区组' ELSE p_else END
+$$;
+
+-- The error an import gives for a county it does not know; NULL when the
+-- import may create it. The counties are a known list: once the ledger
+-- knows any, a county it does not know is refused (with a suggestion when
+-- the name is one edit from a known county) until `county add` declares
+-- it. Only the first import, into a ledger that knows none, creates the
+-- counties it names, those a ranking group follows from.
 CREATE OR REPLACE FUNCTION keyproj_county_err(p_name text) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
 SELECT CASE
     WHEN s.near IS NOT NULL THEN
         keyproj_err('county', format('unknown county ''%s'' (did you mean %s?): correct the sheet, or declare it '
                                      'first with `county add %s --group %s`', p_name, s.near, p_name,
-                                     CASE coalesce(keyproj_county_group(p_name), 'county')
-                                         WHEN 'district' THEN '城区组' WHEN 'zone' THEN '功能区组' ELSE '县组' END))
+                                     keyproj_county_group_zh(p_name, '县组')))
+    WHEN s.known > 0 THEN
+        keyproj_err('county', format('unknown county ''%s'': the ledger knows %s counties; declare it first with '
+                                     '`county add %s --group %s`', p_name, s.known, p_name,
+                                     keyproj_county_group_zh(p_name, '城区组|县组|功能区组')))
     WHEN keyproj_county_group(p_name) IS NULL THEN
         keyproj_err('county', format('unknown county ''%s'': not a 县/市/区 or zone name, declare it first with '
                                      '`county add %s --group 城区组|县组|功能区组`', p_name, p_name))
 END
-  FROM (SELECT keyproj_county_suggest(p_name) AS near) s
+  FROM (SELECT keyproj_county_suggest(p_name) AS near, (SELECT count(*) FROM county) AS known) s
 $$;
 
 -- county add NAME --group district|county|zone: declares a county (or

@@ -221,6 +221,14 @@ printf '%s\n' 'code,name,year,level,county,sector,category,unit' \
 ctl_in zh_CN.UTF-8 import projects "$T_DIR/bad-year.csv" >/dev/null 2>"$T_DIR/zh.err"
 expect_not_contains "an import's errors: each line in Chinese" "is not a year" "$(cat "$T_DIR/zh.err")"
 expect_contains "…still naming the value" "1999" "$(cat "$T_DIR/zh.err")"
+# A county the ledger does not know (near none it knows) is refused in
+# Chinese too, with the count and the command that declares it.
+printf '%s\n' 'code,name,year,level,county,sector,category' \
+    "2026-410305-47-01-999003,某项目,2026,city,新安新区,livelihood,new" > "$T_DIR/new-county.csv"
+ctl_in zh_CN.UTF-8 import projects "$T_DIR/new-county.csv" >/dev/null 2>"$T_DIR/zh.err"
+expect_contains "an unknown county under zh_CN: how many the ledger knows" \
+    "未知县区“新安新区”：台账已有 $(sql 'SELECT count(*) FROM county') 个县区" "$(cat "$T_DIR/zh.err")"
+expect_contains "…and how to declare it" "county add 新安新区 --group 功能区组" "$(cat "$T_DIR/zh.err")"
 expect_contains "--json keeps keyprojd's English for programs" "no project with code" \
     "$(ctl_in zh_CN.UTF-8 --json project NO-SUCH-CODE 2>/dev/null)"
 if command -v python3 >/dev/null; then

@@ -2,7 +2,8 @@
 # The project office (项目办) keeps its list through the year: a road opens
 # to traffic (通车) and its project is completed by that node alone; a
 # spreadsheet with a typo county (洛龙县) is refused with a suggestion and
-# writes nothing; a project taken off the list (调出) leaves the counts, the
+# writes nothing, and so is one naming a county the ledger does not know
+# until it is declared; a project taken off the list (调出) leaves the counts, the
 # ranking and the alerts, and comes back (调入) with its history. All
 # through keyprojctl, on the demo ledger, on the daemon's own clock.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -106,6 +107,34 @@ printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别"
     "LY-2026-903,涧东区某项目,2026,市,涧东区,产业,新开工" > "$T_DIR/declared.csv"
 run import projects "$T_DIR/declared.csv"
 expect_eq "a declared county is known to the import" "0|1" "$rc|$(echo "$out" | field inserted)"
+
+# The counties are a known list: only the ledger's first import creates the
+# counties it names. 新安新区, a new zone near no county the ledger knows,
+# comes in a later sheet beside a project of 洛龙区: refused, saying how
+# many counties the ledger knows and how to declare it, and nothing written.
+printf '%s\n%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别,年度计划投资" \
+    "LY-2026-907,新安新区智能制造园,2026,市,新安新区,产业,新开工,5000" \
+    "LY-2026-908,洛龙区社区养老中心二期,2026,市,洛龙区,民生,新开工,800" > "$T_DIR/new-county.csv"
+before=$(ledger_digest)
+counties=$(kpctl --json county | py 'len(d)')
+run import projects "$T_DIR/new-county.csv"
+expect_eq "an import naming a county the ledger does not know is refused" 1 "$rc"
+expect_contains "…saying how many it knows and how to declare it" \
+    "unknown county '新安新区': the ledger knows $counties counties; declare it first with \`county add 新安新区 --group 功能区组\`" \
+    "$out"
+expect_eq "…on its line only, in the sheet's column" "2 县区" \
+    "$(echo "$out" | py '" ".join(str(e[k]) for e in d["details"] for k in ("line", "column"))')"
+expect_eq "nothing was written, not even the line of 洛龙区" "$before" "$(ledger_digest)"
+expect_eq "no county was created" "$counties|False" \
+    "$(kpctl --json county | py 'str(len(d)) + "|" + str(any(r["county"] == "新安新区" for r in d))')"
+run rank
+expect_not_contains "and 新安新区 is not in the ranking" "新安新区" "$out"
+run county add 新安新区 --group 功能区组
+expect_eq "county add declares it" 0 "$rc"
+run import projects "$T_DIR/new-county.csv"
+expect_eq "then the same sheet is imported" "0|2" "$rc|$(echo "$out" | field inserted)"
+expect_eq "…and 新安新区 is ranked among the zones" "功能区组" \
+    "$(kpctl --json rank | py '[r["group"] for r in d if r["county"] == "新安新区"][0]')"
 
 # The pure part: the distance is counted in characters, not bytes.
 expect_eq "keyproj_edit_distance counts characters" "1 1 2 0 3 2" \

@@ -367,9 +367,9 @@ BAD_PROJECTS='[
   "level": "city", "county": "新安县", "sector": "livelihood", "category": "preliminary",
   "total_investment": "99999"},
  {"line": 3, "code": "LY-2026-004", "name": "某某污水处理厂二期扩建工程", "year": "2026",
-  "level": "city", "county": "宜阳县", "sector": "mining", "category": "new"},
+  "level": "city", "county": "伊滨区", "sector": "mining", "category": "new"},
  {"line": 4, "code": "LY-2026-005", "name": "某某养老服务中心", "year": "2026",
-  "level": "city", "county": "洛宁县", "sector": "livelihood", "category": "new"}
+  "level": "city", "county": "涧西区", "sector": "livelihood", "category": "new"}
 ]'
 expect_eq "projects: the bad line is reported" "rows=3 ins=1 upd=1 unch=0 err=1 applied=false" \
     "$(import projects false "$BAD_PROJECTS")"
@@ -396,12 +396,23 @@ expect_eq "reports: negative amount reported" "3|amount|amount must not be negat
 expect_eq "nothing was written by the refused batches (not even campaign 2026-B5)" "$FP" "$(fingerprint)"
 
 # ---------------------------------------------------------------------------
+echo "# keyproj_import: the counties are the first import's"
+NEW_COUNTY='[
+ {"line": 2, "code": "LY-2026-007", "name": "某某县产业园", "year": "2026",
+  "level": "city", "county": "洛宁县", "sector": "industry", "category": "new"}
+]'
+expect_eq "a county the ledger does not know, in a later import, is refused" \
+    "2|county|unknown county '洛宁县': the ledger knows 3 counties; declare it first with \`county add 洛宁县 --group 县组\`" \
+    "$(import_errors projects "$NEW_COUNTY")"
+expect_eq "…and not created" "$FP" "$(fingerprint)"
+
+# ---------------------------------------------------------------------------
 echo "# keyproj_import: dry run"
 DRY='[
  {"line": 2, "code": "LY-2026-003", "name": "某某县实验高中建设项目(一期)", "year": "2026",
   "level": "city", "county": "新安县", "sector": "livelihood", "category": "preliminary"},
  {"line": 3, "code": "LY-2026-006", "name": "某某全民健身中心", "year": "2026",
-  "level": "city", "county": "嵩县", "sector": "livelihood", "category": "new", "unit": "市体育局"}
+  "level": "city", "county": "新安县", "sector": "livelihood", "category": "new", "unit": "市体育局"}
 ]'
 expect_eq "dry run counts what would happen" "rows=2 ins=1 upd=1 unch=0 err=0 applied=false" \
     "$(import projects true "$DRY")"

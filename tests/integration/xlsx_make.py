@@ -29,7 +29,8 @@ def day(s):
 
 # The first sheet: 10 projects of three counties, grouped by county (so the
 # county cell is merged down each group), and one hidden project.
-chosen = sorted([r for r in body if r[col["县区"]] in ("偃师区", "涧西区", "洛龙区")][:10],
+COUNTIES = ("偃师区", "涧西区", "洛龙区")
+chosen = sorted([r for r in body if r[col["县区"]] in COUNTIES][:10],
                 key=lambda r: r[col["县区"]])
 hidden = body[-1]
 layout = [  # (parent, child or None, CSV column)
@@ -130,8 +131,10 @@ ws.cell(r, 1).value = "二、储备项目（0个）"
 ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
 r += 1
 
-# The second sheet: a plain table of five other projects, picked with --sheet.
-second = [b for b in body if b not in chosen and b is not hidden][:5]
+# The second sheet: a plain table of five other projects, picked with --sheet;
+# of the same counties, as an import after the first names only counties
+# the ledger knows.
+second = [b for b in body if b not in chosen and b is not hidden and b[col["县区"]] in COUNTIES][:5]
 ws2 = wb.create_sheet("续建项目")
 ws2.append(head)
 for row in second:
