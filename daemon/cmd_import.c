@@ -241,10 +241,12 @@ on_copied(void *arg, const PGresult *pg, const char *err)
     }
     char req[24];
     snprintf(req, sizeof req, "%lu", job->ctx->request_id);
-    /* the completing kinds: a 通车 node imported as done completes its project */
+    /* the completing kinds: a 通车 node imported as done completes its
+     * project; import.new_units: whether a unit near no known one is created */
+    const struct config *cfg = job->ctx->d->cfg;
     const char *params[] = { import_kind_name(job->kind), job->ctx->user, job->dry_run ? "true" : "false", req,
-                             job->ctx->d->cfg->completing_kinds_pg };
-    db_query(job->db, "SELECT keyproj_import_staged($1, $2, $3::boolean, $4, $5::text[])::text", 5, params,
+                             cfg->completing_kinds_pg, cfg->import_refuse_new_units ? "refuse" : "create" };
+    db_query(job->db, "SELECT keyproj_import_staged($1, $2, $3::boolean, $4, $5::text[], $6)::text", 6, params,
              on_staged, job);
 }
 

@@ -514,15 +514,11 @@ load_web(struct loader *ld, const config_setting_t *root, struct config *cfg)
              "(got '%s')", u);
 }
 
-/* import = { code_pattern = "^LY-[0-9]{4}-[0-9]{3}$"; }; — the ledger's
- * own project codes, besides national ones (import.c). */
+/* import.code_pattern: a POSIX extended regex, compiled; "" or none:
+ * none. */
 static void
-load_import(struct loader *ld, const config_setting_t *root, struct config *cfg)
+load_code_pattern(struct loader *ld, const config_setting_t *g, struct config *cfg)
 {
-    static const char *const known[] = { "code_pattern", NULL };
-    const config_setting_t *g = ld_member(ld, root, "import", CONFIG_TYPE_GROUP);
-    if (g)
-        ld_check_known(ld, g, known);
     char *pat = ld_string(ld, g, "code_pattern", NULL);
     if (ld->failed || pat == NULL || pat[0] == '\0') {     /* "": none, like no key */
         free(pat);
@@ -541,6 +537,25 @@ load_import(struct loader *ld, const config_setting_t *root, struct config *cfg)
     }
     cfg->import_code_pattern = pat;
     cfg->import_code_re = re;
+}
+
+/* import = { code_pattern = "^LY-[0-9]{4}-[0-9]{3}$"; new_units = "refuse"; };
+ * — the ledger's own project codes, besides national ones (import.c), and
+ * whether an import may create a unit the ledger does not know. */
+static void
+load_import(struct loader *ld, const config_setting_t *root, struct config *cfg)
+{
+    static const char *const known[] = { "code_pattern", "new_units", NULL };
+    const config_setting_t *g = ld_member(ld, root, "import", CONFIG_TYPE_GROUP);
+    if (g)
+        ld_check_known(ld, g, known);
+    char *nu = ld_string(ld, g, "new_units", "create");
+    if (!ld->failed && strcmp(nu, "create") != 0 && strcmp(nu, "refuse") != 0)
+        ld_fail(ld, config_setting_get_member(g, "new_units"),
+             "import.new_units: expected \"create\" or \"refuse\" (got '%s')", nu);
+    cfg->import_refuse_new_units = !ld->failed && strcmp(nu, "refuse") == 0;
+    free(nu);
+    load_code_pattern(ld, g, cfg);
 }
 
 /* log = { syslog = true; facility = "daemon"; ident = "keyprojd"; }; —

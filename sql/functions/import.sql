@@ -344,9 +344,12 @@ $fn$;
 -- p_completing: the configured completing milestone kinds
 -- (keyproj_completing_kinds), which a milestones import passes on: a node
 -- imported as done completes its project as `done` does.
+-- p_new_units: import.new_units, "create" (NULL: the same) or "refuse"
+-- (keyproj_stage_unit_errors).
 DROP FUNCTION IF EXISTS keyproj_import_staged(text, text, boolean, text);
+DROP FUNCTION IF EXISTS keyproj_import_staged(text, text, boolean, text, text[]);
 CREATE OR REPLACE FUNCTION keyproj_import_staged(p_kind text, p_actor text, p_dry_run boolean, p_req text,
-                                                 p_completing text[] DEFAULT NULL)
+                                                 p_completing text[] DEFAULT NULL, p_new_units text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -368,10 +371,15 @@ BEGIN
         RAISE EXCEPTION 'keyproj_import_staged: dry_run must be true or false'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF p_new_units NOT IN ('create', 'refuse') THEN
+        RAISE EXCEPTION 'keyproj_import_staged: new_units must be create or refuse, not %', quote_literal(p_new_units)
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     PERFORM set_config('keyproj.request_id', coalesce(p_req, ''), true);
     IF p_completing IS NOT NULL THEN
         PERFORM set_config('keyproj.completing_kinds', p_completing::text, true);
     END IF;
+    PERFORM set_config('keyproj.import_new_units', coalesce(p_new_units, 'create'), true);
     RETURN keyproj_import_run(p_kind, a, p_dry_run);
 END
 $fn$;
@@ -462,10 +470,18 @@ $fn$;
 
 -- A unit the staged rows name that the ledger does not know but that is
 -- one character from a known one (市住健局 for 市住建局) is refused with a
--- suggestion, as a county is (ledger.sql); any other new name is created
--- (keyproj_import_new_units). For the kinds whose rows name a unit.
+-- suggestion, as a county is (ledger.sql). Any other new name is created
+-- (keyproj_import_new_units), unless import.new_units is "refuse" (the
+-- setting keyproj.import_new_units, set by keyproj_import_staged): then
+-- units are a known list as counties are, and a name the ledger does not
+-- know is refused until `unit add` declares it; only an import into a
+-- ledger that knows no unit yet creates the units it names. For the kinds
+-- whose rows name a unit.
 CREATE OR REPLACE FUNCTION keyproj_stage_unit_errors() RETURNS jsonb
 LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_known bigint := CASE WHEN current_setting('keyproj.import_new_units', true) = 'refuse'
+                           THEN (SELECT count(*) FROM unit) ELSE 0 END;
 BEGIN
     RETURN (
         -- MATERIALIZED: one suggestion per unknown name; inlined, the
@@ -475,10 +491,12 @@ BEGIN
               FROM (SELECT DISTINCT s.unit AS name FROM pg_temp.kp_stage s
                      WHERE s.unit IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unit u WHERE u.name = s.unit)) n)
         SELECT coalesce(jsonb_agg(jsonb_build_object('ord', s.ord, 'line', s.line, 'column', 'unit',
-                                                     'message', keyproj_unit_refusal(s.unit, k.near))
+                                                     'message', CASE WHEN k.near IS NOT NULL
+                                                                     THEN keyproj_unit_refusal(s.unit, k.near)
+                                                                     ELSE keyproj_unit_unknown(s.unit, v_known) END)
                                   ORDER BY s.ord), '[]')
           FROM pg_temp.kp_stage s JOIN unknown k ON k.name = s.unit
-         WHERE k.near IS NOT NULL);
+         WHERE k.near IS NOT NULL OR v_known > 0);
 END
 $fn$;
 

@@ -3,7 +3,7 @@
 # to traffic (通车) and its project is completed by that node alone; a
 # spreadsheet with a typo county (洛龙县) is refused with a suggestion and
 # writes nothing, and so is one naming a county the ledger does not know
-# until it is declared; a project taken off the list (调出) leaves the counts, the
+# until it is declared (units too, when the office sets new_units = refuse); a project taken off the list (调出) leaves the counts, the
 # ranking and the alerts, and comes back (调入) with its history. All
 # through keyprojctl, on the demo ledger, on the daemon's own clock.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -172,6 +172,29 @@ printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别,
 run import projects "$T_DIR/unit-new.csv"
 expect_eq "a unit near none (市大数据局) is created by the import as before" "0|1" \
     "$rc|$(kpctl --json unit | py 'sum(r["unit"] == "市大数据局" for r in d)')"
+
+# With import.new_units = "refuse" the units are a known list as the
+# counties are: a unit near none (市数据局) is refused until declared.
+stop_daemon || fail "keyprojd exited badly"
+write_config 'import = { new_units = "refuse"; };'
+start_daemon --now "${TODAY}T10:00:00+08:00"
+wait_ready
+printf '%s\n%s\n' "项目编号,项目名称,年度,级别,县区,领域,类别,责任单位" \
+    "LY-2026-909,洛龙区算力中心,2026,市,洛龙区,产业,新开工,市数据局" > "$T_DIR/unit-refused.csv"
+before=$(ledger_digest)
+units=$(kpctl --json unit | py 'len(d)')
+run import projects "$T_DIR/unit-refused.csv"
+expect_eq "under new_units = refuse, an import naming a unit the ledger does not know is refused" 1 "$rc"
+expect_eq "…saying how many it knows and how to declare it" \
+    "unknown unit '市数据局': the ledger knows $units units and an import creates none (import.new_units = \"refuse\"); declare it first with \`unit add 市数据局\`" \
+    "$(echo "$out" | py 'd["details"][0]["message"]')"
+expect_eq "nothing was written, no unit created" "$before|$units" "$(ledger_digest)|$(kpctl --json unit | py 'len(d)')"
+run import projects "$T_DIR/unit-typo.csv"
+expect_eq "a known unit passes (市工倍局, declared above)" 0 "$rc"
+run unit add 市数据局
+expect_eq "unit add declares it" 0 "$rc"
+run import projects "$T_DIR/unit-refused.csv"
+expect_eq "then the same sheet is imported" "0|1" "$rc|$(echo "$out" | field inserted)"
 
 # ---- the list changes: 调出 and 调入 again -----------------------------------
 

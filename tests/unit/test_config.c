@@ -902,6 +902,27 @@ test_import_code_pattern(void **state)
     assert_refused("import = { pattern = \"x\"; };\n", "t.conf:1: unknown setting 'import.pattern'");
 }
 
+/* import.new_units: "create" by default (an import creates a unit near no
+ * known one), "refuse" when set; anything else is refused with its line. */
+static void
+test_import_new_units(void **state)
+{
+    (void)state;
+    struct config *cfg = load_ok("");
+    assert_false(cfg->import_refuse_new_units);
+    config_free(cfg);
+    cfg = load_ok("import = { new_units = \"create\"; };\n");
+    assert_false(cfg->import_refuse_new_units);
+    config_free(cfg);
+    cfg = load_ok("import = { new_units = \"refuse\"; code_pattern = \"^LY-\"; };\n");
+    assert_true(cfg->import_refuse_new_units);
+    assert_string_equal(cfg->import_code_pattern, "^LY-");
+    config_free(cfg);
+    assert_refused("import = {\n  new_units = \"reject\";\n};\n",
+                   "t.conf:2: import.new_units: expected \"create\" or \"refuse\" (got 'reject')");
+    assert_refused("import = { new_units = true; };\n", "t.conf:1: import.new_units must be a string");
+}
+
 int
 main(void)
 {
@@ -929,6 +950,7 @@ main(void)
         cmocka_unit_test(test_shipped_sample),
         cmocka_unit_test(test_robot_rate_limits),
         cmocka_unit_test(test_import_code_pattern),
+        cmocka_unit_test(test_import_new_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
