@@ -2,7 +2,8 @@
 # The people who read keyprojctl's tables work in Chinese: under
 # LANG=zh_CN.UTF-8 the projects, stats, rank, problems and status show
 # Chinese headers and no English enum value (a project named "red" keeps its
-# name), under LANG=C the same commands show English, and --json and --csv,
+# name), under LANG=C the same commands show English (rank's groups, 城区组
+# and the others, are the bulletin's own words in both), and --json and --csv,
 # for programs, are byte for byte the same under both. --excel gives Excel
 # a byte order mark, CRLF and formulas it will not run.
 . "$top_srcdir/tests/lib/assert.sh"
@@ -144,6 +145,25 @@ grep -q '用地  *重大' "$T_DIR/zh.txt" || fail "problem list under zh_CN.UTF-
 ctl_in C problem list > "$T_DIR/c.txt"
 grep -q 'land  .*major' "$T_DIR/c.txt" || fail "problem list under C does not read land … major"
 ok "stats --by sector reads ecology / 生态, problem list land major / 用地 重大"
+# rank: its group is the bulletin's own word (城区组, 县组, 功能区组), which
+# keyprojd sends as it is, --json included: the same under C as under
+# zh_CN.UTF-8, and no English enum value in either.
+ctl_in C rank > "$T_DIR/c.txt"
+ctl_in zh_CN.UTF-8 rank > "$T_DIR/zh.txt"
+groups_of() { cells "$1" | py '",".join(dict.fromkeys(r[0] for r in d["rows"]))'; }
+expect_eq "rank under C: the groups as --json has them" \
+    "$(kpctl --json rank | py '",".join(dict.fromkeys(r["group"] for r in d))')" "$(groups_of "$T_DIR/c.txt")"
+expect_eq "…城区组, 县组 and 功能区组, in that order" "城区组,县组,功能区组" "$(groups_of "$T_DIR/c.txt")"
+expect_eq "…under zh_CN.UTF-8 too" "城区组,县组,功能区组" "$(groups_of "$T_DIR/zh.txt")"
+expect_eq "rank under C: English headers, group first" "group rank county month" \
+    "$(cells "$T_DIR/c.txt" | py '" ".join(d["headers"][:4])')"
+expect_eq "rank under C: no canonical enum value (the group has no English spelling)" "" \
+    "$(english_values "$T_DIR/c.txt")"
+# status: the database's state and the daemon's role in English under C
+# (in Chinese under zh_CN.UTF-8: below).
+ctl_in C status > "$T_DIR/c.txt"
+expect_eq "status under C: database connected, role leader" "connected leader" \
+    "$(cells "$T_DIR/c.txt" | py '" ".join(dict(zip(d["headers"], d["rows"][0]))[k] for k in ("database", "role"))')"
 
 # The project named red keeps its name; its light is 绿, 黄 or 红.
 row=$(ctl_in zh_CN.UTF-8 projects --county "$county" | grep 2026-410305-47-01-999001)
