@@ -112,6 +112,61 @@ kpctl done "$(node 管网改造完成)" --date 2026-12-18 >/dev/null || fail "do
 expect_eq "the frozen scorecard is unchanged; today's count and the correction stand beside it" \
     "4 57.1 5 71.4 14.3" \
     "$(kpctl --json campaign scorecard 2026-B6 | py '" ".join(str(d[0][k]) for k in ("on_time", "on_time_pct", "on_time_now", "on_time_pct_now", "correction_pts"))')"
+expect_eq "…and each county's frozen count is unchanged, today's beside it: 涧西区's late node makes 1 of 2, +50 points" \
+    "洛龙区 3 100.0 3 100.0 0.0|伊滨区 1 50.0 1 50.0 0.0|涧西区 0 0.0 1 50.0 50.0" \
+    "$(kpctl --json campaign scorecard 2026-B6 | py '"|".join(" ".join(str(r[k]) for k in ("county", "on_time", "on_time_pct", "on_time_now", "on_time_pct_now", "correction_pts")) for r in d[1:])')"
+expect_eq "…each county's frozen date is the window's" "2027-01-01 2027-01-01 2027-01-01" \
+    "$(kpctl --json campaign scorecard 2026-B6 | py '" ".join(r["frozen_on"] for r in d[1:])')"
+
+# campaign show as the office reads it: the window's nodes by county and by
+# sector, each a table under its label (done counts the late node too).
+kpctl campaign show 2026-B6 > "$T_DIR/show.txt" || fail "campaign show"
+expect_eq "campaign show: by_county and by_sector, each a table under its label" \
+    "$(cat <<'TXT'
+by_county:
+county  milestones  done  on_time  not_yet_due  overdue  waived  done_pct
+------  ----------  ----  -------  -----------  -------  ------  --------
+伊滨区           2     1        1            0        1       0        50
+洛龙区           3     3        3            0        0       0       100
+涧西区           2     2        1            0        0       0       100
+(3 rows)
+
+by_sector:
+sector          milestones  done  on_time  not_yet_due  overdue  waived  done_pct
+--------------  ----------  ----  -------  -----------  -------  ------  --------
+ecology                  1     1        1            0        0       0       100
+industry                 2     1        1            0        1       0        50
+infrastructure           2     2        2            0        0       0       100
+livelihood               2     2        1            0        0       0       100
+(4 rows)
+TXT
+)" "$(sed -n '/^by_county:$/,$p' "$T_DIR/show.txt")"
+if [ -f "$KEYPROJ_LOCALEDIR/zh_CN/LC_MESSAGES/keyproj.mo" ] && locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\{0,1\}8'; then
+    env -u LC_ALL -u LC_MESSAGES -u LANGUAGE LANG=zh_CN.UTF-8 "$KEYPROJCTL" -s "$T_SOCK" campaign show 2026-B6 \
+        > "$T_DIR/show-zh.txt" || fail "campaign show under zh_CN.UTF-8"
+    expect_eq "…and under zh_CN.UTF-8: 按县区 and 按领域, Chinese headers and sectors" \
+        "$(cat <<'TXT'
+按县区:
+县区    节点数  已完成  按期完成  未到期  逾期  免除  完成率（%）
+------  ------  ------  --------  ------  ----  ----  -----------
+伊滨区       2       1         1       0     1     0           50
+洛龙区       3       3         3       0     0     0          100
+涧西区       2       2         1       0     0     0          100
+（共 3 条）
+
+按领域:
+领域      节点数  已完成  按期完成  未到期  逾期  免除  完成率（%）
+--------  ------  ------  --------  ------  ----  ----  -----------
+生态           1       1         1       0     0     0          100
+产业           2       1         1       0     1     0           50
+基础设施       2       2         2       0     0     0          100
+民生           2       2         1       0     0     0          100
+（共 4 条）
+TXT
+)" "$(sed -n '/^按县区:$/,$p' "$T_DIR/show-zh.txt")"
+else
+    skip "campaign show under zh_CN.UTF-8: no zh_CN catalog or locale on this machine"
+fi
 
 stop_daemon || fail "keyprojd exited badly"
 echo "1..$T_CHECKS"
