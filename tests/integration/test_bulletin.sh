@@ -5,9 +5,10 @@
 # Chinese headers, a frozen header row and a filter — and its figures are
 # those keyprojctl shows the same day, every column of every sheet: stats
 # by county and by sector, rank, overdue, problem list, orders, and the
-# milestones done this week. A week
-# that is not one is a usage error. The weekly summary carries it to a
-# WeCom robot as a file message (upload_media, then the file).
+# milestones done this week. The dashboard's /bulletin.xlsx?week= is the
+# same workbook. A week that is not one is a usage error. The weekly
+# summary carries it to a WeCom robot as a file message (upload_media,
+# then the file).
 . "$top_srcdir/tests/integration/lib.sh"
 # The daemon's temporary workbooks in a directory of this test's own: the
 # check that none is left behind must not see another test's, made at the
@@ -23,7 +24,8 @@ done
 
 TODAY=2026-11-25     # a Wednesday of ISO week 2026-W48 (Monday 11-23 to Sunday 11-29)
 create_demo_db
-write_config
+wport=$(free_port)
+write_config "web = { listen = \"127.0.0.1:$wport\"; };"
 start_daemon --now "${TODAY}T10:00:00+08:00"
 wait_ready
 kpctl scan >/dev/null || fail "scan"
@@ -206,6 +208,45 @@ expect_contains "督办落实 is orders, every column" "orders=ok:2" "$checks"
 expect_contains "本周完成: the nodes done Monday to Sunday (two of them today's), not last week's, every column" \
     "done=ok:$(sql "SELECT count(*) FROM milestone WHERE status = 'done' AND done_on BETWEEN '2026-11-23' AND '2026-11-29'")" \
     "$checks"
+
+# The dashboard hands out the same workbook: /bulletin.xlsx?week=W, as the
+# weekly summary links it, is what `keyprojctl bulletin --week W` writes,
+# cell for cell (values and number formats; the workbook's properties, which
+# hold the moment it was made, are not cells), as an attachment named for
+# its week. Last week's, so the week asked for is the one answered.
+code_of=$(curl -s -D "$T_DIR/web.head" -o "$T_DIR/web.xlsx" -w '%{http_code}' \
+    "http://127.0.0.1:$wport/bulletin.xlsx?week=2026-W47")
+expect_eq "GET /bulletin.xlsx?week=2026-W47: 200" 200 "$code_of"
+headers=$(tr -d '\r' < "$T_DIR/web.head")
+expect_contains "…an Excel workbook" \
+    "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" "$headers"
+name=$(echo "$headers" | "$PY" -c 'import re, sys, urllib.parse
+h = sys.stdin.read()
+m = re.search(r"^Content-Disposition: attachment;.*filename\*=UTF-8\x27\x27([^;\s]+)", h, re.M | re.I)
+print(urllib.parse.unquote(m.group(1)) if m else "no filename* in: " + h)')
+expect_eq "…an attachment named 周报-2026-W47.xlsx" 周报-2026-W47.xlsx "$name"
+kpctl bulletin --week 2026-W47 > "$T_DIR/cli.xlsx" || fail "keyprojctl bulletin --week 2026-W47"
+r=$("$PY" - "$T_DIR/web.xlsx" "$T_DIR/cli.xlsx" <<'PY'
+import sys
+from openpyxl import load_workbook
+def cells(path):
+    wb = load_workbook(path)
+    return {ws.title: [[(c.coordinate, c.value, c.number_format) for c in row] for row in ws.iter_rows()]
+            for ws in wb.worksheets}
+web, cli = cells(sys.argv[1]), cells(sys.argv[2])
+if list(web) != list(cli):
+    print("sheets %s, not %s" % (list(web), list(cli)))
+else:
+    diff = [(w, c) for s in web for rw, rc in zip(web[s], cli[s]) for w, c in zip(rw, rc) if w != c]
+    diff += [s + " is not as large" for s in web if len(web[s]) != len(cli[s]) or
+             any(len(a) != len(b) for a, b in zip(web[s], cli[s]))]
+    n = sum(len(r) for s in web for r in web[s])
+    print("same:%d" % n if not diff and n else "differs: %s" % diff[:3])
+PY
+)
+expect_contains "…the very workbook keyprojctl bulletin --week 2026-W47 writes, cell for cell" same: "$r"
+expect_contains "…and last week's: its title names 2026-W47" 2026-W47 \
+    "$("$PY" -c 'import sys; from openpyxl import load_workbook; print(load_workbook(sys.argv[1])["总览"]["A1"].value)' "$T_DIR/web.xlsx")"
 
 # Another week: by name or by a day in it; the figures stay today's.
 kpctl bulletin --week 2026-11-18 > "$T_DIR/w47.xlsx" || fail "bulletin --week 2026-11-18"
