@@ -3,10 +3,12 @@
 # `keyprojctl bulletin` writes one .xlsx that openpyxl opens, with its six
 # sheets, a title row naming the week and the day the figures stand at,
 # Chinese headers, a frozen header row and a filter — and its figures are
-# those keyprojctl shows the same day: stats by county and by sector, rank,
-# overdue, problem list, orders, and the milestones done this week. A week
-# that is not one is a usage error. The weekly summary carries it to a
-# WeCom robot as a file message (upload_media, then the file).
+# those keyprojctl shows the same day, every column of every sheet: stats
+# by county and by sector, rank, overdue, problem list, orders, and the
+# milestones done this week. The dashboard's /bulletin.xlsx?week= is the
+# same workbook. A week that is not one is a usage error. The weekly
+# summary carries it to a WeCom robot as a file message (upload_media,
+# then the file).
 . "$top_srcdir/tests/integration/lib.sh"
 # The daemon's temporary workbooks in a directory of this test's own: the
 # check that none is left behind must not see another test's, made at the
@@ -22,7 +24,8 @@ done
 
 TODAY=2026-11-25     # a Wednesday of ISO week 2026-W48 (Monday 11-23 to Sunday 11-29)
 create_demo_db
-write_config
+wport=$(free_port)
+write_config "web = { listen = \"127.0.0.1:$wport\"; };"
 start_daemon --now "${TODAY}T10:00:00+08:00"
 wait_ready
 kpctl scan >/dev/null || fail "scan"
@@ -59,7 +62,7 @@ kpctl --json orders > "$T_DIR/orders.json" || fail orders
 kpctl --json milestones --status done > "$T_DIR/done.json" || fail "milestones --status done"
 
 checks=$("$PY" - "$T_DIR" <<'PY'
-import json, sys
+import datetime, json, sys
 from openpyxl import load_workbook
 d = sys.argv[1]
 wb = load_workbook(d + "/周报.xlsx")
@@ -70,60 +73,120 @@ out = ["sheets=%s" % ",".join(wb.sheetnames)]
 def table(ws, first=2):
     heads = [c.value for c in ws[first]]
     rows = []
-    for r in ws.iter_rows(min_row=first + 1, values_only=True):
-        if all(v is None for v in r):
+    for r in ws.iter_rows(min_row=first + 1):
+        if all(c.value is None for c in r):
             break
-        rows.append(dict(zip(heads, r)))
+        rows.append(r)
     return heads, rows
 titles = all("2026-W48" in ws["A1"].value and "数据截至 2026-11-25" in ws["A1"].value for ws in wb)
 out.append("titles=%s" % titles)
 out.append("frozen=%s" % all(ws.freeze_panes == "A3" for ws in wb))
 out.append("filters=%s" % all(ws.auto_filter.ref and ws.auto_filter.ref.startswith("A2:") for ws in wb))
 
+# What each sheet's columns show: the header, the JSON member and how it
+# is shown. A sheet must carry exactly these columns, so one added to
+# daemon/bulletin.c is compared here too or fails.
+ZH = {  # the Chinese labels of daemon/values.c's word lists
+    "sector": {"industry": "产业", "urban": "城建", "infrastructure": "基础设施", "livelihood": "民生",
+               "ecology": "生态", "other": "其他", "合计": "合计"},
+    "mkind": {"start": "开工", "structure": "主体", "topping": "封顶", "completion": "竣工", "operation": "投产",
+              "investment": "投资", "approval": "审批", "other": "其他"},
+    "severity": {"ordinary": "一般", "major": "重大"},
+    "pstatus": {"open": "未解决", "resolved": "已解决", "overdue": "逾期"},
+    "okind": {"reminder": "提醒函", "supervision": "督办函", "assignment": "交办函"},
+    "ostatus": {"open": "未回复", "replied": "已回复", "overdue": "逾期"},
+}
+STATS = [("projects", "项目数", "num"), ("red", "红灯", "num"), ("yellow", "黄灯", "num"), ("green", "绿灯", "num"),
+         ("milestones_due", "应完成节点", "num"), ("milestones_done", "已完成节点", "num"),
+         ("milestones_overdue", "逾期节点", "num"), ("completion_rate", "节点完成率（%）", "num"),
+         ("annual_plan", "年度计划投资（万元）", "money"), ("invested", "已完成投资（万元）", "money"),
+         ("investment_rate", "投资完成率（%）", "num"), ("schedule_rate", "序时进度（%）", "num"),
+         ("points_vs_schedule", "超/落后序时（百分点）", "num"), ("starts_planned", "计划开工", "num"),
+         ("starts_done", "已开工", "num"), ("completions_planned", "计划竣工", "num"),
+         ("completions_done", "已竣工", "num")]
+SPEC = {
+    "county": [("county", "县区", "text")] + STATS,
+    "sector": [("sector", "领域", "sector")] + STATS,
+    "rank": [("group", "组别", "text"), ("rank", "名次", "num"), ("county", "县区", "text"), ("month", "月份", "text"),
+             ("projects", "项目数", "num"), ("annual_plan", "年度计划投资（万元）", "money"),
+             ("invested", "已完成投资（万元）", "money"), ("investment_rate", "投资完成率（%）", "num"),
+             ("schedule_rate", "序时进度（%）", "num"), ("points_vs_schedule", "超/落后序时（百分点）", "num")],
+    "overdue": [("id", "节点ID", "num"), ("days_overdue", "逾期天数", "num"), ("due", "完成时限", "date"),
+                ("county", "县区", "text"), ("project", "项目编号", "text"), ("project_name", "项目名称", "text"),
+                ("title", "节点内容", "text"), ("campaign", "攻坚期", "text"), ("unit", "责任单位", "text"),
+                ("leader", "分包领导", "text")],
+    "problems": [("id", "问题ID", "num"), ("county", "县区", "text"), ("project", "项目编号", "text"),
+                 ("project_name", "项目名称", "text"), ("category_name", "问题类别", "text"),
+                 ("severity", "严重程度", "severity"), ("description", "问题描述", "text"),
+                 ("unit", "责任单位", "text"), ("reported_on", "发现时间", "date"), ("time_limit", "办结时限", "date"),
+                 ("status", "状态", "pstatus"), ("days_overdue", "逾期天数", "num"),
+                 ("resolved_on", "解决时间", "date"), ("resolution", "解决情况", "text")],
+    "orders": [("id", "函件ID", "num"), ("kind", "类型", "okind"), ("doc_no", "文号", "text"), ("county", "县区", "text"),
+               ("project", "项目编号", "text"), ("project_name", "项目名称", "text"), ("to_unit", "责任单位", "text"),
+               ("issued_on", "发函日期", "date"), ("reply_due", "回复时限", "date"), ("status", "落实情况", "ostatus"),
+               ("days_overdue", "逾期天数", "num"), ("replied_on", "回复日期", "date"), ("reply_note", "回复内容", "text"),
+               ("reason", "督办事由", "text")],
+    "done": [("id", "节点ID", "num"), ("done_on", "完成时间", "date"), ("county", "县区", "text"),
+             ("project", "项目编号", "text"), ("project_name", "项目名称", "text"), ("campaign", "攻坚期", "text"),
+             ("kind", "节点类型", "mkind"), ("title", "节点内容", "text"), ("due", "完成时限", "date"),
+             ("unit", "责任单位", "text")],
+}
+def differs(cell, v, how):
+    """Why cell does not show the JSON value v as a `how` column, or None."""
+    got = cell.value
+    if v is None or v == "":
+        return None if got is None else "%r for nothing" % (got,)
+    if how in ZH:
+        want = ZH[how].get(v, "(no label for %r)" % v)
+    elif how == "text":
+        want = ("是" if v else "否") if isinstance(v, bool) else v if isinstance(v, str) else "%.15g" % v
+    elif how == "date":
+        ok = isinstance(got, datetime.datetime) and got.date().isoformat() == v and cell.number_format == "yyyy-mm-dd"
+        return None if ok else "%r (%s) for date %s" % (got, cell.number_format, v)
+    else:
+        ok = isinstance(got, (int, float)) and not isinstance(got, bool) and abs(got - v) <= 1e-9 * max(1, abs(v))
+        if ok and how == "money" and cell.number_format != "#,##0.00":
+            return "money shown %s" % cell.number_format
+        return None if ok else "%r for %r" % (got, v)
+    return None if got == want else "%r for %r (%r)" % (got, v, want)
+def compare(ws, first, spec, rows):
+    """'ok:N' when the table at row `first` is rows, column for column; else the first differences."""
+    heads, cells = table(ws, first)
+    if not rows:
+        return "no rows to compare"
+    want_heads = [h for _, h, _ in spec]
+    if heads[:len(want_heads)] != want_heads or any(h is not None for h in heads[len(want_heads):]):
+        return "headers %s" % heads
+    missing = sorted({k for k, _, _ in spec for y in rows if k not in y})
+    if missing:
+        return "members missing from the JSON: %s" % missing
+    if len(cells) != len(rows):
+        return "%d rows for %d" % (len(cells), len(rows))
+    bad = ["%s%d %s: %s" % (r[c].column_letter, r[c].row, h, why)
+           for r, y in zip(cells, rows) for c, (k, h, how) in enumerate(spec)
+           for why in [differs(r[c], y.get(k), how)] if why]
+    return "ok:%d" % len(rows) if not bad else "; ".join(bad[:3])
+
 # 总览: lights and figures by county (with 合计), then by sector.
 ws = wb["总览"]
-heads, county = table(ws)
-stats = answer("statscounty")
-keys = [("projects", "项目数"), ("red", "红灯"), ("yellow", "黄灯"), ("green", "绿灯"),
-        ("milestones_overdue", "逾期节点"), ("milestones_due", "应完成节点"), ("starts_done", "已开工")]
-def same(xs, ys, name, label):
-    return len(xs) == len(ys) and all(x[label] == y[name] and all(x[h] == y[k] for k, h in keys)
-                                      for x, y in zip(xs, ys))
-out.append("by_county=%s" % same(county, stats, "county", "县区"))
-money = all(abs((x["已完成投资（万元）"] or 0) - (y["invested"] or 0)) < 0.005 for x, y in zip(county, stats))
-out.append("invested=%s" % money)
-red = [ws.cell(row=3 + i, column=heads.index("红灯") + 1) for i in range(len(county))]
-out.append("red_fill=%s" % all(c.fill.fgColor.rgb.endswith("FFC7CE") for c in red if c.value))
+county = answer("statscounty")
+out.append("by_county=%s" % compare(ws, 2, SPEC["county"], county))
 sector_start = 2 + len(county) + 2   # the header, the rows, a blank row
-_, sector = table(ws, sector_start)
-zh = {"industry": "产业", "urban": "城建", "infrastructure": "基础设施", "livelihood": "民生", "ecology": "生态",
-      "other": "其他", "合计": "合计"}
-sstats = [dict(s, sector=zh[s["sector"]]) for s in answer("statssector")]
-out.append("by_sector=%s" % same(sector, sstats, "sector", "领域"))
-out.append("total=%d" % county[-1]["项目数"])
+out.append("by_sector=%s" % compare(ws, sector_start, SPEC["sector"], answer("statssector")))
+heads, rows = table(ws)
+red = [r[heads.index("红灯")] for r in rows]
+out.append("red_fill=%s" % all(c.fill.fgColor.rgb.endswith("FFC7CE") for c in red if c.value))
+out.append("total=%d" % rows[-1][heads.index("项目数")].value)
 
 # 排名: the three groups, as rank ranks them.
-_, rank = table(wb["排名"])
-r = answer("rank")
-out.append("rank=%s" % (len(rank) == len(r) and all(
-    (x["组别"], x["名次"], x["县区"], x["超/落后序时（百分点）"]) == (y["group"], y["rank"], y["county"], y["points_vs_schedule"])
-    for x, y in zip(rank, r))))
-out.append("groups=%s" % "".join(sorted({x["组别"] for x in rank})))
-
-def ids(sheet, key, name):
-    _, rows = table(wb[sheet])
-    return [x[key] for x in rows], [y["id"] for y in answer(name)]
-got, want = ids("逾期节点", "节点ID", "overdue")
-out.append("overdue=%s:%d" % (got == want, len(got)))
-_, rows = table(wb["逾期节点"])
-out.append("dates=%s" % all(c.number_format == "yyyy-mm-dd" for c in wb["逾期节点"]["C"][2:]))
-got, want = ids("问题清单", "问题ID", "problems")
-out.append("problems=%s:%d" % (got == want, len(got)))
-got, want = ids("督办落实", "函件ID", "orders")
-out.append("orders=%s:%d" % (got == want, len(got)))
-_, done = table(wb["本周完成"])
-week = sorted(y["id"] for y in answer("done") if "2026-11-23" <= y["done_on"] <= "2026-11-29")
-out.append("done=%s:%d" % (sorted(x["节点ID"] for x in done) == week, len(done)))
+rank = answer("rank")
+out.append("rank=%s" % compare(wb["排名"], 2, SPEC["rank"], rank))
+out.append("groups=%s" % "".join(sorted({y["group"] for y in rank})))
+out.append("overdue=%s" % compare(wb["逾期节点"], 2, SPEC["overdue"], answer("overdue")))
+out.append("problems=%s" % compare(wb["问题清单"], 2, SPEC["problems"], answer("problems")))
+out.append("orders=%s" % compare(wb["督办落实"], 2, SPEC["orders"], answer("orders")))
+week = [y for y in answer("done") if "2026-11-23" <= y["done_on"] <= "2026-11-29"]
+out.append("done=%s" % compare(wb["本周完成"], 2, SPEC["done"], week))
 print(" ".join(out))
 PY
 ) || fail "openpyxl could not read the bulletin: $checks"
@@ -131,19 +194,59 @@ echo "$checks"
 expect_contains "six sheets, by name" "sheets=总览,排名,逾期节点,问题清单,督办落实,本周完成" "$checks"
 expect_contains "each sheet's title names the week and the day of the figures; header frozen and filtered" \
     "titles=True frozen=True filters=True" "$checks"
-expect_contains "总览 is stats --by county, light for light, with its fills" \
-    "by_county=True invested=True red_fill=True" "$checks"
-expect_contains "… then stats --by sector" "by_sector=True" "$checks"
+expect_contains "总览 is stats --by county, every column" "by_county=ok:" "$checks"
+expect_contains "… red counts on red" "red_fill=True" "$checks"
+expect_contains "… then stats --by sector, every column" "by_sector=ok:" "$checks"
 expect_contains "… and its total counts the demo's projects" "total=$(sql "SELECT count(*) FROM project WHERE year = 2026")" \
     "$checks"
-expect_contains "排名 is rank, in its three groups" "rank=True groups=功能区组县组城区组" "$checks"
-expect_contains "逾期节点 is overdue, row for row, dates as dates" \
-    "overdue=True:$(sql "SELECT count(*) FROM milestone WHERE status = 'pending' AND due_on < '$TODAY'") dates=True" "$checks"
-expect_contains "问题清单 is problem list" "problems=True:2" "$checks"
-expect_contains "督办落实 is orders" "orders=True:2" "$checks"
-expect_contains "本周完成: the nodes done Monday to Sunday (two of them today's), not last week's" \
-    "done=True:$(sql "SELECT count(*) FROM milestone WHERE status = 'done' AND done_on BETWEEN '2026-11-23' AND '2026-11-29'")" \
+expect_contains "排名 is rank, every column, in its three groups" "groups=功能区组县组城区组" "$checks"
+expect_contains "… row for row" "rank=ok:" "$checks"
+expect_contains "逾期节点 is overdue, every column, dates as dates" \
+    "overdue=ok:$(sql "SELECT count(*) FROM milestone WHERE status = 'pending' AND due_on < '$TODAY'")" "$checks"
+expect_contains "问题清单 is problem list, every column" "problems=ok:2" "$checks"
+expect_contains "督办落实 is orders, every column" "orders=ok:2" "$checks"
+expect_contains "本周完成: the nodes done Monday to Sunday (two of them today's), not last week's, every column" \
+    "done=ok:$(sql "SELECT count(*) FROM milestone WHERE status = 'done' AND done_on BETWEEN '2026-11-23' AND '2026-11-29'")" \
     "$checks"
+
+# The dashboard hands out the same workbook: /bulletin.xlsx?week=W, as the
+# weekly summary links it, is what `keyprojctl bulletin --week W` writes,
+# cell for cell (values and number formats; the workbook's properties, which
+# hold the moment it was made, are not cells), as an attachment named for
+# its week. Last week's, so the week asked for is the one answered.
+code_of=$(curl -s -D "$T_DIR/web.head" -o "$T_DIR/web.xlsx" -w '%{http_code}' \
+    "http://127.0.0.1:$wport/bulletin.xlsx?week=2026-W47")
+expect_eq "GET /bulletin.xlsx?week=2026-W47: 200" 200 "$code_of"
+headers=$(tr -d '\r' < "$T_DIR/web.head")
+expect_contains "…an Excel workbook" \
+    "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" "$headers"
+name=$(echo "$headers" | "$PY" -c 'import re, sys, urllib.parse
+h = sys.stdin.read()
+m = re.search(r"^Content-Disposition: attachment;.*filename\*=UTF-8\x27\x27([^;\s]+)", h, re.M | re.I)
+print(urllib.parse.unquote(m.group(1)) if m else "no filename* in: " + h)')
+expect_eq "…an attachment named 周报-2026-W47.xlsx" 周报-2026-W47.xlsx "$name"
+kpctl bulletin --week 2026-W47 > "$T_DIR/cli.xlsx" || fail "keyprojctl bulletin --week 2026-W47"
+r=$("$PY" - "$T_DIR/web.xlsx" "$T_DIR/cli.xlsx" <<'PY'
+import sys
+from openpyxl import load_workbook
+def cells(path):
+    wb = load_workbook(path)
+    return {ws.title: [[(c.coordinate, c.value, c.number_format) for c in row] for row in ws.iter_rows()]
+            for ws in wb.worksheets}
+web, cli = cells(sys.argv[1]), cells(sys.argv[2])
+if list(web) != list(cli):
+    print("sheets %s, not %s" % (list(web), list(cli)))
+else:
+    diff = [(w, c) for s in web for rw, rc in zip(web[s], cli[s]) for w, c in zip(rw, rc) if w != c]
+    diff += [s + " is not as large" for s in web if len(web[s]) != len(cli[s]) or
+             any(len(a) != len(b) for a, b in zip(web[s], cli[s]))]
+    n = sum(len(r) for s in web for r in web[s])
+    print("same:%d" % n if not diff and n else "differs: %s" % diff[:3])
+PY
+)
+expect_contains "…the very workbook keyprojctl bulletin --week 2026-W47 writes, cell for cell" same: "$r"
+expect_contains "…and last week's: its title names 2026-W47" 2026-W47 \
+    "$("$PY" -c 'import sys; from openpyxl import load_workbook; print(load_workbook(sys.argv[1])["总览"]["A1"].value)' "$T_DIR/web.xlsx")"
 
 # Another week: by name or by a day in it; the figures stay today's.
 kpctl bulletin --week 2026-11-18 > "$T_DIR/w47.xlsx" || fail "bulletin --week 2026-11-18"

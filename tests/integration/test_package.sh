@@ -3,7 +3,11 @@
 # builds keyproj_*.deb from a copy of the source tree (the tree itself may be
 # read-only), and the .deb holds the binaries, the conffiles (keyprojd.conf
 # mode 0640), the hardened unit, the man pages and the completion; its
-# maintainer scripts parse; lintian, where installed, reports no error.
+# maintainer scripts parse; as root, it installs for real with dpkg -i in a
+# throwaway copy-on-write view of this machine (overlayfs in a mount
+# namespace), makes the users, groups and modes doc/operations.md gives,
+# keeps the secrets from operators, and purges cleanly, this machine left
+# as it was; lintian, where installed, reports no error.
 # No PostgreSQL needed (the package build runs the unit tests; the
 # PostgreSQL tests skip themselves there).
 . "$top_srcdir/tests/lib/assert.sh"
@@ -182,6 +186,169 @@ unit=$ROOT/lib/systemd/system/keyprojd.service
 grep -qxF "Group=keyproj" "$unit" && grep -qxF "SupplementaryGroups=keyproj-ops" "$unit" ||
     fail "the unit does not run with group keyproj and supplementary group keyproj-ops"
 ok "no operator group reads a secret: keyprojd.conf root:keyproj 0640, secrets/ root:keyproj 0750, keyproj has no people, the socket is keyproj-ops"
+
+# ---- a real install, in a throwaway view of this machine ----------------------------
+# As root, in a mount namespace of this test's own: an overlay with / below
+# and a tmpfs in $T_DIR above, so dpkg, adduser and useradd write only
+# there; the namespace, and the view with it, end with the run. There the
+# .deb is installed with dpkg -i (no service started: policy-rc.d says no,
+# and the view's /run is empty, so no systemd of this machine is reached);
+# what postinst made is what doc/operations.md says; a person in
+# keyproj-ops reads no secret; --check-config is quiet on the packaged
+# modes and speaks when they are wrong; and dpkg --purge leaves no error.
+# This machine's users, groups and packages are compared before and after.
+VIEW=$T_DIR/view
+mkdir -p "$VIEW"
+cat > "$T_DIR/view.sh" << 'SH'
+#!/bin/bash
+# view.sh DIR DEB STORY — run under unshare --mount: the view of / at
+# DIR/root, the package and STORY copied in, STORY run there by chroot.
+set -eu
+dir=$1 deb=$2 story=$3
+mount -t tmpfs -o mode=0755 keyproj-view "$dir"
+mkdir "$dir/upper" "$dir/work" "$dir/root"
+if ! err=$(mount -t overlay keyproj-view -o "lowerdir=/,upperdir=$dir/upper,workdir=$dir/work" "$dir/root" 2>&1); then
+    echo "view=overlayfs over / cannot be mounted here: $err"
+    exit 0
+fi
+R=$dir/root
+mount --rbind /dev "$R/dev"
+mount --bind /proc "$R/proc"
+mount -t tmpfs -o mode=0755 keyproj-run "$R/run"
+cp "$deb" "$R/root/keyproj.deb"
+cp "$story" "$R/root/story.sh"
+echo "view=ready"
+exec chroot "$R" /bin/bash /root/story.sh /root/keyproj.deb
+SH
+cat > "$T_DIR/story.sh" << 'SH'
+#!/bin/bash
+# In the view, as root: install, look, purge; one KEY=VALUE line each.
+set -u
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C DEBIAN_FRONTEND=noninteractive
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d     # start no service
+chmod 0755 /usr/sbin/policy-rc.d
+rm -f /var/lib/man-db/auto-update                          # no man-db rebuild
+dpkg -i "$1" >&2; echo "install=$?"
+echo "groups=$(for g in keyproj keyproj-ops keyproj-admin; do
+    gid=$(getent group "$g" | cut -d: -f3); [ -n "$gid" ] && [ "$gid" -lt 1000 ] && printf '%s ' "$g"; done)"
+echo "user=$(getent passwd keyproj | cut -d: -f7,6) $(id -gn keyproj) $(passwd -S keyproj | cut -d' ' -f2)"
+echo "user_system=$([ "$(id -u keyproj)" -lt 1000 ] && echo yes)"
+echo "conf=$(stat -c '%U:%G %a' /etc/keyproj/keyprojd.conf)"
+echo "secrets=$(stat -c '%U:%G %a' /etc/keyproj/secrets)"
+# An operator, and a secret kept as doc/operations.md shows.
+useradd --no-create-home --user-group --groups keyproj-ops --shell /bin/sh alice
+echo "alice=$(id -nG alice)"
+install -m 0640 -g keyproj /dev/stdin /etc/keyproj/secrets/audit-feed <<< 'whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY='
+reads() {   # reads USER FILE-OR-DIR → "read" or why not
+    local what=cat
+    [ -d "$2" ] && what=ls
+    setpriv --reuid "$1" --regid "$1" --init-groups "$what" "$2" 2>&1 >/dev/null | sed 's/.*: //' | tr -d '\n'
+    [ "${PIPESTATUS[0]}" -eq 0 ] && echo read || echo
+}
+echo "alice_holidays=$(reads alice /etc/keyproj/holidays.conf)"
+echo "alice_conf=$(reads alice /etc/keyproj/keyprojd.conf)"
+echo "alice_secrets=$(reads alice /etc/keyproj/secrets)"
+echo "alice_secret=$(reads alice /etc/keyproj/secrets/audit-feed)"
+echo "keyproj_conf=$(reads keyproj /etc/keyproj/keyprojd.conf)"
+echo "keyproj_secret=$(reads keyproj /etc/keyproj/secrets/audit-feed)"
+check() { local out; out=$(keyprojd --check-config -c /etc/keyproj/keyprojd.conf 2>&1); echo "$?|$out" | tr '\n' ' '; }
+echo "check_packaged=$(check)"
+# The same file (its inode, owner and mode) holding a password and naming the secret.
+c=/etc/keyproj/keyprojd.conf
+sed -e 's/conninfo = "dbname=keyproj";/conninfo = "dbname=keyproj password=s3cret";/' \
+    -e 's|^receivers = (|&\n    { name = "audit-feed"; type = "json"; url = "https://hooks.example.org/keyproj";\n      secret_file = "/etc/keyproj/secrets/audit-feed"; }|' \
+    "$c" > /root/keyprojd.conf.new
+cat /root/keyprojd.conf.new > "$c"
+echo "conf_with_secrets=$(stat -c '%U:%G %a' "$c") $(grep -c '^[^#]*\(password=s3cret\|audit-feed\)' "$c")"
+echo "check_secrets=$(check)"
+chmod 0644 /etc/keyproj/secrets/audit-feed
+echo "check_world_readable=$(check)"
+chmod 0640 /etc/keyproj/secrets/audit-feed
+gpasswd -a alice keyproj >/dev/null
+echo "check_person_in_keyproj=$(check)"
+gpasswd -d alice keyproj >/dev/null
+rm /etc/keyproj/secrets/audit-feed
+dpkg --purge keyproj > /root/purge.log 2>&1; echo "purge=$? $(grep -ciE 'error|warning' /root/purge.log)"
+cat /root/purge.log >&2
+echo "purged=$(dpkg-query -W -f '${Status}' keyproj 2>/dev/null)|$(ls -d /etc/keyproj 2>/dev/null)|$(dpkg-statoverride --list | grep -c keyproj)"
+echo "groups_after_purge=$(getent group keyproj keyproj-ops keyproj-admin | cut -d: -f1 | tr '\n' ' ')"
+SH
+host_state() {  # what a leak would change on this machine
+    sha256sum /etc/passwd /etc/group /etc/shadow /etc/gshadow 2>&1
+    dpkg-statoverride --list 2>&1 | sort
+    dpkg-query -W -f '${Status}\n' keyproj 2>&1
+    ls -d /etc/keyproj /usr/sbin/keyprojd /etc/systemd/system/multi-user.target.wants/keyprojd.service 2>&1
+}
+said() {        # said KEY → the story's VALUE
+    sed -n "s/^$1=//p" "$T_DIR/view.out"
+}
+view_skip=
+if [ "$(id -u)" -ne 0 ]; then
+    view_skip="not root"
+elif ! command -v unshare > /dev/null || ! command -v setpriv > /dev/null || ! command -v useradd > /dev/null; then
+    view_skip="unshare, setpriv or useradd missing (util-linux, passwd)"
+elif ! err=$(unshare --mount --propagation private true 2>&1); then
+    view_skip="no mount namespace for this test: $err"
+fi
+if [ -z "$view_skip" ]; then
+    host_before=$(host_state)
+    ops_before=$(grep -c '^keyproj-ops:' /etc/group)
+    unshare --mount --propagation private bash "$T_DIR/view.sh" "$VIEW" "$DEB" "$T_DIR/story.sh" \
+        > "$T_DIR/view.out" 2> "$T_DIR/view.log"
+    rc=$?
+    case $(said view) in
+    ready) ;;
+    "") cat "$T_DIR/view.log"; fail "the view could not be set up (exit $rc)" ;;
+    *) view_skip=$(said view) ;;
+    esac
+fi
+if [ -n "$view_skip" ]; then
+    skip "dpkg -i, what postinst makes, who reads the secrets, dpkg --purge: $view_skip"
+else
+    [ "$(said install)" = 0 ] || {
+        cat "$T_DIR/view.log"
+        fail "dpkg -i $(basename "$DEB") failed in the view (above; missing dependencies belong in scripts/deps)"
+    }
+    ok "dpkg -i $(basename "$DEB") installs it in a copy-on-write view of this machine"
+    expect_eq "postinst makes the system groups keyproj, keyproj-ops, keyproj-admin" "keyproj keyproj-ops keyproj-admin " \
+        "$(said groups)"
+    expect_eq "…and the system user keyproj: no home, no login shell, group keyproj, password locked" \
+        "/nonexistent:/usr/sbin/nologin keyproj L" "$(said user)"
+    expect_eq "…a system user (uid under 1000)" yes "$(said user_system)"
+    # The owner and mode doc/operations.md's table gives a path.
+    documented() {
+        sed -n "s#^| \`$1\` |.*\`\([a-z-]*:[a-z-]*\)\` mode \`0\([0-7]*\)\`.*#\1 \2#p" "$top_srcdir/doc/operations.md"
+    }
+    expect_eq "keyprojd.conf is root:keyproj 0640, as doc/operations.md says" \
+        "$(documented /etc/keyproj/keyprojd.conf)" "$(said conf)"
+    expect_eq "…and so is /etc/keyproj/secrets/ (root:keyproj 0750)" "$(documented /etc/keyproj/secrets/)" "$(said secrets)"
+    expect_eq "an operator made with useradd is in keyproj-ops only" "alice keyproj-ops" "$(said alice)"
+    expect_eq "…reads what holds no secret (holidays.conf)" read "$(said alice_holidays)"
+    expect_eq "…cannot read keyprojd.conf" "Permission denied" "$(said alice_conf)"
+    expect_eq "…cannot list /etc/keyproj/secrets/" "Permission denied" "$(said alice_secrets)"
+    expect_eq "…cannot read a secret kept there as doc/operations.md shows (0640 root:keyproj)" "Permission denied" \
+        "$(said alice_secret)"
+    expect_eq "the keyproj user reads both" "read read" "$(said keyproj_conf) $(said keyproj_secret)"
+    expect_eq "keyprojd --check-config on the packaged config: no warning" \
+        "0|/etc/keyproj/keyprojd.conf: ok " "$(said check_packaged)"
+    expect_eq "…with a password in it and a receiver's secret_file (3 lines), same file and modes" "root:keyproj 640 3" \
+        "$(said conf_with_secrets)"
+    expect_eq "…still no warning on the packaged modes" "0|/etc/keyproj/keyprojd.conf: ok " "$(said check_secrets)"
+    expect_contains "…but a warning when the secret is world-readable" \
+        "warning: /etc/keyproj/secrets/audit-feed is readable by others (mode 0644)" "$(said check_world_readable)"
+    expect_contains "…and when a person is in group keyproj" \
+        "warning: /etc/keyproj/keyprojd.conf is readable by group keyproj (mode 0640), which has people in it (alice)" \
+        "$(said check_person_in_keyproj)"
+    expect_eq "dpkg --purge succeeds, saying no error or warning" "0 0" "$(said purge)"
+    expect_eq "…and leaves no package, no /etc/keyproj, no override" "||0" "$(said purged)"
+    expect_eq "…the system user's groups stay, as Debian keeps system users" "keyproj keyproj-ops keyproj-admin " \
+        "$(said groups_after_purge)"
+    expect_eq "nothing reached this machine: /etc/group has the keyproj-ops entries it had" "$ops_before" \
+        "$(grep -c '^keyproj-ops:' /etc/group)"
+    expect_eq "…its users, groups, overrides, packages and units are as they were" "$host_before" "$(host_state)"
+    expect_eq "…and the view is gone: nothing mounted at $VIEW, nothing in it" "" \
+        "$(findmnt -rn -o TARGET | grep -F "$VIEW"; ls -A "$VIEW")"
+fi
 
 # ---- lintian ----------------------------------------------------------------------
 if command -v lintian > /dev/null; then

@@ -181,14 +181,16 @@ for name, rs in (("ledger.csv", chosen), ("second.csv", second)):
 import zipfile  # noqa: E402
 
 
-def replace_part(name, part, writer):
-    """out/NAME: ledger.xlsx with PART written by writer(file)."""
-    with zipfile.ZipFile(out + "/ledger.xlsx") as zin, \
+def replace_part(name, part, writer, base="ledger.xlsx"):
+    """out/NAME: BASE with PART written by writer(file)."""
+    with zipfile.ZipFile(out + "/" + base) as zin, \
             zipfile.ZipFile(out + "/" + name, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             if item.filename != part:
                 zout.writestr(item, zin.read(item.filename))
-        with zout.open(part, "w", force_zip64=True) as f:
+        info = zipfile.ZipInfo(part, date_time=(2026, 3, 15, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with zout.open(info, "w", force_zip64=True) as f:
             writer(f)
 
 
@@ -210,6 +212,22 @@ laughs += ['<!ENTITY lol%d "%s">' % (i, ("&lol%s;" % (i - 1 if i > 1 else "")) *
 laughs += [']>', '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
            '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>']
 replace_part("laughs.xlsx", SHEET, lambda f: f.write("\n".join(laughs).encode()))
+
+
+def many_strings(f):
+    """2,000,001 empty shared strings (one past the limit) in 11 MB, under
+    the part's 32 MiB; a space or none between them at random (seeded), so
+    that it compresses 23:1, under the ratio limit: only the count stops it."""
+    import random
+    rnd = random.Random(48)
+    f.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+    for _ in range(2000001 // 1000):
+        f.write(b"".join(b"<si/>" + rnd.choice((b"", b" ")) for _ in range(1000)))
+    f.write(b"<si/>" * (2000001 % 1000) + b"</sst>")
+
+
+# XlsxWriter's workbook, whose strings are shared (openpyxl writes them inline).
+replace_part("strings.xlsx", "xl/sharedStrings.xml", many_strings, "xlsxwriter.xlsx")
 replace_part("doctype.xlsx", "xl/styles.xml", lambda f: f.write(
     b'<?xml version="1.0"?><!DOCTYPE styleSheet [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
     b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&x;</styleSheet>'))

@@ -1,7 +1,8 @@
 /* Unit tests for the workbook reader (xlsx*.c): cell references, Excel's
  * serial dates in both systems, number formats that mean dates, numbers as
- * a person reads them, and small workbooks built here with libzip (shared
- * strings with rich text, merged and hidden rows, the refusals). */
+ * a person reads them, and workbooks built here with libzip (shared
+ * strings with rich text, merged and hidden rows, the refusals, and each
+ * limit: read just under it, refused just over it, lying headers too). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -148,9 +149,10 @@ test_number_formats(void **state)
 #define MAIN_NS "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 #define REL_NS "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
-/* A workbook of the given parts, in memory (free it). */
+/* A workbook of the given parts, in memory (free it); deflated, or stored
+ * as they are (so no compression ratio stops the read before a count does). */
 static char *
-make_zip(const char *const *parts, size_t *len)
+make_zip(const char *const *parts, bool stored, size_t *len)
 {
     zip_error_t ze;
     zip_error_init(&ze);
@@ -161,7 +163,10 @@ make_zip(const char *const *parts, size_t *len)
     assert_non_null(za);
     for (size_t i = 0; parts[i]; i += 2) {
         zip_source_t *s = zip_source_buffer(za, parts[i + 1], strlen(parts[i + 1]), 0);
-        assert_true(zip_file_add(za, parts[i], s, ZIP_FL_ENC_UTF_8) >= 0);
+        zip_int64_t idx = zip_file_add(za, parts[i], s, ZIP_FL_ENC_UTF_8);
+        assert_true(idx >= 0);
+        if (stored)
+            assert_int_equal(zip_set_file_compression(za, (zip_uint64_t)idx, ZIP_CM_STORE, 0), 0);
     }
     assert_int_equal(zip_close(za), 0);
     assert_int_equal(zip_source_open(src), 0);
@@ -198,7 +203,7 @@ static const char strings[] =
     "<si><t>a_x000D_b</t></si></sst>";
 
 static char *
-workbook_with(const char *sheet, size_t *len)
+workbook_of(const char *sheet, const char *sst, bool stored, size_t *len)
 {
     const char *parts[] = { "xl/workbook.xml",
                             workbook,
@@ -207,11 +212,17 @@ workbook_with(const char *sheet, size_t *len)
                             "xl/styles.xml",
                             styles,
                             "xl/sharedStrings.xml",
-                            strings,
+                            sst,
                             "xl/worksheets/sheet1.xml",
                             sheet,
                             NULL };
-    return make_zip(parts, len);
+    return make_zip(parts, stored, len);
+}
+
+static char *
+workbook_with(const char *sheet, size_t *len)
+{
+    return workbook_of(sheet, strings, false, len);
 }
 
 static void
@@ -262,17 +273,24 @@ test_workbook(void **state)
     free(data);
 }
 
+/* The workbook data[0..len) is refused, saying want; frees data. */
 static void
-assert_refused(const char *sheet, const char *want)
+assert_refuses(char *data, size_t len, const char *want)
 {
-    size_t len;
-    char *data = workbook_with(sheet, &len);
     struct xlsx_sheet s;
     char err[400] = "";
     assert_false(xlsx_read(data, len, NULL, &s, err, sizeof err));
     if (strstr(err, want) == NULL)
         fail_msg("'%s' does not say '%s'", err, want);
     free(data);
+}
+
+static void
+assert_refused(const char *sheet, const char *want)
+{
+    size_t len;
+    char *data = workbook_with(sheet, &len);
+    assert_refuses(data, len, want);
 }
 
 static void
@@ -304,6 +322,167 @@ test_refusals(void **state)
                    "not well-formed XML");
 }
 
+/* ---- the limits: each one just under is read, just over is refused ------ */
+
+static const char small_sheet[] =
+    "<worksheet xmlns=\"" MAIN_NS "\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\">"
+    "<v>0</v></c></row></sheetData></worksheet>";
+
+/* head, unit n times, tail (free it). */
+static char *
+repeated(const char *head, const char *unit, size_t n, const char *tail)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, head);
+    for (size_t i = 0; i < n; i++)
+        buf_puts(&b, unit);
+    buf_puts(&b, tail);
+    return buf_steal(&b);
+}
+
+static void
+assert_reads(char *data, size_t len, size_t nrows, size_t nfields)
+{
+    struct xlsx_sheet s;
+    char err[400] = "";
+    if (!xlsx_read(data, len, NULL, &s, err, sizeof err))
+        fail_msg("refused: %s", err);
+    assert_int_equal(s.table->nrows, nrows);
+    assert_int_equal(s.table->rows[0].nfields, nfields);
+    xlsx_sheet_free(&s);
+    free(data);
+}
+
+static uint32_t
+get_le(const char *p, int n)
+{
+    uint32_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | (unsigned char)p[i];
+    return v;
+}
+
+static void
+put_le32(char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++, v >>= 8)
+        p[i] = (char)(v & 0xFF);
+}
+
+/* Makes the part name of the zip in data[0..len) declare size bytes
+ * inflated, in its central and its local header, whatever it holds: a zip
+ * that lies, as a hand-made bomb does. */
+static void
+declare_size(char *data, size_t len, const char *name, uint32_t size)
+{
+    size_t nlen = strlen(name);
+    for (size_t i = 0; i + 46 + nlen <= len; i++) {
+        if (memcmp(data + i, "PK\1\2", 4) != 0 || get_le(data + i + 28, 2) != nlen ||
+            memcmp(data + i + 46, name, nlen) != 0)
+            continue;
+        uint32_t local = get_le(data + i + 42, 4);
+        assert_true(local + 30 <= len && memcmp(data + local, "PK\3\4", 4) == 0);
+        put_le32(data + i + 24, size);
+        put_le32(data + local + 22, size);
+        return;
+    }
+    fail_msg("the zip has no part %s", name);
+}
+
+/* sharedStrings.xml: at most 32 MiB inflated, whatever its headers say,
+ * and at most 2,000,000 strings. */
+static void
+test_limit_strings(void **state)
+{
+    (void)state;
+    static const char unit[] = "<si><t>abcdef</t></si>";
+    size_t len, n = XLSX_MAX_STRINGS_XML / (sizeof unit - 1) + 1; /* just past 32 MiB */
+    char *sst = repeated("<sst xmlns=\"" MAIN_NS "\">", unit, n, "</sst>");
+    char want[200];
+    snprintf(want, sizeof want, "xl/sharedStrings.xml declares %zu bytes, more than the 32 MiB it may have",
+             strlen(sst));
+    char *data = workbook_of(small_sheet, sst, false, &len);
+    assert_refuses(data, len, want);
+
+    /* The same part saying it is 1,000 bytes: counted as it inflates,
+     * refused past 1 MiB for its ratio (deflated) or past 32 MiB (stored). */
+    data = workbook_of(small_sheet, sst, false, &len);
+    declare_size(data, len, "xl/sharedStrings.xml", 1000);
+    assert_refuses(data, len, "xl/sharedStrings.xml inflates to more than 32 MiB");
+    data = workbook_of(small_sheet, sst, true, &len);
+    declare_size(data, len, "xl/sharedStrings.xml", 1000);
+    assert_refuses(data, len, "xl/sharedStrings.xml inflates to more than 32 MiB");
+    free(sst);
+
+    /* The table's strings: 2,000,000 are read, one more is refused. */
+    sst = repeated("<sst>", "<si/>", XLSX_MAX_CELLS, "</sst>");
+    data = workbook_of(small_sheet, sst, true, &len);
+    assert_reads(data, len, 1, 1);
+    free(sst);
+    sst = repeated("<sst>", "<si/>", XLSX_MAX_CELLS + 1, "</sst>");
+    data = workbook_of(small_sheet, sst, true, &len);
+    assert_refuses(data, len, "the workbook has more than 2000000 shared strings; refused");
+    free(sst);
+}
+
+/* A sheet of nrows rows of per_row valued cells each; the first row's
+ * cell in column wide (0-based) too when wide is not 0. */
+static char *
+sheet_of(size_t nrows, size_t per_row, uint32_t wide)
+{
+    struct buf b;
+    buf_init(&b);
+    buf_puts(&b, "<worksheet xmlns=\"" MAIN_NS "\"><sheetData>");
+    for (size_t r = 1; r <= nrows; r++) {
+        buf_puts(&b, "<row>"); /* no r: the next row; no c r: the next column */
+        for (size_t c = 0; c < per_row; c++)
+            buf_puts(&b, "<c><v>1</v></c>");
+        if (r == 1 && wide) {
+            char ref[12];
+            xlsx_ref_format(1, wide, ref);
+            buf_printf(&b, "<c r=\"%s\" t=\"str\"><v>wide</v></c>", ref);
+        }
+        buf_puts(&b, "</row>");
+    }
+    buf_puts(&b, "</sheetData></worksheet>");
+    return buf_steal(&b);
+}
+
+/* At most 2,000,000 cells with a value, counted as they are read. */
+static void
+test_limit_cells(void **state)
+{
+    (void)state;
+    size_t len;
+    char *sheet = sheet_of(XLSX_MAX_CELLS / 1000, 1000, 0);
+    char *data = workbook_of(sheet, strings, true, &len);
+    free(sheet);
+    assert_reads(data, len, XLSX_MAX_CELLS / 1000, 1000);
+    sheet = sheet_of(XLSX_MAX_CELLS / 1000 + 1, 1000, 0);
+    data = workbook_of(sheet, strings, true, &len);
+    free(sheet);
+    assert_refuses(data, len,
+                   "sheet 表一 has more than 2000000 cells with a value; refused: 单元格过多，已拒绝");
+}
+
+/* At most 4,000,000 fields in the table the reader makes (rows × the
+ * widest row), however few cells have a value. */
+static void
+test_limit_grid(void **state)
+{
+    (void)state;
+    size_t len;
+    char *sheet = sheet_of(4000, 1, 999); /* 4000 rows × 1000 columns */
+    char *data = workbook_with(sheet, &len);
+    free(sheet);
+    assert_reads(data, len, 4000, 1000);
+    sheet = sheet_of(4001, 1, 999);
+    data = workbook_with(sheet, &len);
+    free(sheet);
+    assert_refuses(data, len, "sheet 表一 has 4001 rows of 1000 columns, more than 4000000 cells; refused");
+}
+
 static void
 test_not_a_workbook(void **state)
 {
@@ -313,7 +492,7 @@ test_not_a_workbook(void **state)
     const char *parts[] = { "content.xml", "<office/>", "mimetype",
                             "application/vnd.oasis.opendocument.spreadsheet", NULL };
     size_t len;
-    char *data = make_zip(parts, &len);
+    char *data = make_zip(parts, false, &len);
     assert_false(xlsx_read(data, len, NULL, &s, err, sizeof err));
     assert_non_null(strstr(err, "OpenDocument spreadsheet (.ods)"));
     free(data);
@@ -332,7 +511,9 @@ main(void)
         cmocka_unit_test(test_refs),           cmocka_unit_test(test_ranges),
         cmocka_unit_test(test_serial_dates),   cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_number_formats), cmocka_unit_test(test_workbook),
-        cmocka_unit_test(test_refusals),       cmocka_unit_test(test_not_a_workbook),
+        cmocka_unit_test(test_refusals),       cmocka_unit_test(test_limit_strings),
+        cmocka_unit_test(test_limit_cells),    cmocka_unit_test(test_limit_grid),
+        cmocka_unit_test(test_not_a_workbook),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
