@@ -57,7 +57,8 @@ struct client {
 };
 
 /* Who was refused lately, so that one peer retrying in a loop writes a
- * line now and then with a count instead of one line per attempt. */
+ * line now and then with a count instead of one line per attempt: at the
+ * door, and for each request refused on an open connection. */
 #define REFUSAL_LOG_SECONDS 10
 
 struct control {
@@ -457,19 +458,38 @@ bounded_line(struct cmd_ctx *ctx, char *s)
     return s;
 }
 
+/* One line per request: at debug level when it went well; otherwise at
+ * info, through the uid's throttle of refusals, for a peer can send a
+ * refused request as fast as it likes on an open connection. */
+static void
+log_request(const struct cmd_ctx *ctx, bool gone)
+{
+    bool ok = strcmp(ctx->result, "ok") == 0;
+    enum log_level lvl = ok ? LOG_DEBUG : LOG_INFO;
+    if (lvl > log_get_level())
+        return;
+    double ms = (clock_now(NULL) - ctx->started) * 1000.0;
+    const char *cmd = ctx->tok.argc > 0 ? ctx->tok.argv[0] : "";
+    if (ok) {
+        log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f%s", ctx->request_id,
+                log_q(ctx->user), log_q(cmd), ctx->result, ms, gone ? " client=gone" : "");
+        return;
+    }
+    unsigned suppressed = 0;
+    struct control *c = ctx->d->ctl;
+    if (c != NULL && !throttle_allow(&c->refusals, (unsigned)ctx->uid, clock_now(NULL), &suppressed))
+        return;
+    log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f suppressed=%u%s", ctx->request_id,
+            log_q(ctx->user), log_q(cmd), ctx->result, ms, suppressed, gone ? " client=gone" : "");
+}
+
 /* Logs the request, sends line (taken; NULL when the client is gone) and
  * frees ctx. */
 static void
 respond_line(struct cmd_ctx *ctx, char *line)
 {
     struct client *cl = ctx->client;
-    enum log_level lvl = strcmp(ctx->result, "ok") == 0 ? LOG_DEBUG : LOG_INFO;
-    if (lvl <= log_get_level()) {
-        double ms = (clock_now(NULL) - ctx->started) * 1000.0;
-        log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f%s", ctx->request_id,
-                log_q(ctx->user), log_q(ctx->tok.argc > 0 ? ctx->tok.argv[0] : ""), ctx->result, ms,
-                cl ? "" : " client=gone");
-    }
+    log_request(ctx, cl == NULL);
     if (cl) {
         write_line(cl, line);
         cl->ctx = NULL;

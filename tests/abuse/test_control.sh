@@ -5,9 +5,11 @@
 # not run (or that takes none) is refused before its first byte, so eight
 # announced 200 MB bodies leave keyprojd's memory where it was; a body
 # that trickles is cut off at its deadline, not kept alive by each byte;
-# a group whose /etc/group entry is longer than 4 KiB still gives its
-# members their level. The operator is a real other user (nobody), so the
-# test needs root; it is skipped otherwise.
+# 200 refused requests on one open connection write a log line now and
+# then with a count, and the audit log its 10 rows a minute; a group whose
+# /etc/group entry is longer than 4 KiB still gives its members their
+# level. The operator is a real other user (nobody), so the test needs
+# root; it is skipped otherwise.
 . "$top_srcdir/tests/integration/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
@@ -121,6 +123,41 @@ PY
 expect_contains "a body trickling a byte every half second is cut off" "request body not received in time" "$out"
 case "$out" in *" after "[3-9]" s") ;; *) fail "… not at its 3 s deadline: $out" ;; esac
 ok "… at its deadline (body_timeout_seconds = 3), not kept alive by each byte"
+stop_daemon
+
+# ---- one refused request, 200 times on one connection ------------------------------
+# A daemon of its own, so that no earlier refusal of the operator's has
+# used up its log line or its audit rows: 200 `reload`s (an admin's
+# command) pipelined on one connection are each answered denied, the log
+# takes a line now and then, and the audit log its 10 rows a minute.
+start_daemon --now 2026-11-25T10:00:00+08:00
+wait_ready
+from=$(($(wc -l < "$T_LOG") + 1))
+denied_lines() {
+    tail -n +"$from" "$T_LOG" | grep 'msg="control request" .*user="nobody" cmd="reload" result=denied'
+}
+reload_rows() { sql "SELECT count(*) FROM audit_log WHERE action = 'control.refused' AND subject = 'command:reload'"; }
+out=$(as_operator "$OP_PY" "$top_srcdir/tests/integration/rawctl.py" "$T_SOCK" "$(printf 'reload\\n%.0s' $(seq 200))" \
+      --lines 200 --timeout 30)
+expect_eq "200 reloads from the operator on one connection: 200 answers, each denied" 200 \
+    "$(echo "$out" | grep -c '"code":"denied"')"
+n=$(denied_lines | wc -l)
+[ "$n" -ge 1 ] && [ "$n" -le 3 ] || fail "200 refused requests of one uid were logged $n times"
+ok "… logged $n times, not 200"
+wait_until 10 is_eq 10 reload_rows || fail "200 refused requests: $(reload_rows) audit rows"
+ok "… and audited in 10 rows (10 a minute for a uid)"
+# Once the uid's 10 s are over, its next refusal is logged with the count
+# of those left out.
+later() {
+    as_operator "$KEYPROJCTL" -s "$T_SOCK" reload >/dev/null 2>&1
+    [ "$(denied_lines | wc -l)" -gt "$n" ]
+}
+wait_until 30 later || fail "no later refusal was logged"
+held=$(denied_lines | sed -n 's/.* suppressed=\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+[ $((held + n)) -ge 200 ] || fail "the lines count $held refusals left out, beside $n logged, of 200"
+ok "a later refusal's line counts those left out (suppressed: $held in all)"
+[ "$(reload_rows)" -le 20 ] || fail "$(reload_rows) audit rows for the refused reloads"
+ok "… and the audit rows stay at 10 a minute ($(reload_rows))"
 stop_daemon
 
 # ---- a group with a long /etc/group entry ----------------------------------------
