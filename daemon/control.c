@@ -530,24 +530,20 @@ static bool
 group_gid(const char *name, gid_t *out)
 {
     size_t size = 4096;
-    for (;;) {
-        char *buf = xmalloc(size);
-        struct group gr, *res = NULL;
-        int r = getgrnam_r(name, &gr, buf, size, &res);
-        if (r == ERANGE && size < ((size_t)1 << 26)) {
-            free(buf);
-            size *= 4;
-            continue;
-        }
-        bool found = r == 0 && res != NULL;
-        if (found)
-            *out = gr.gr_gid;
-        free(buf);
-        if (!found)
-            log_warn("control: group lookup failed", "group=%s error=%s", log_q(name),
-                     log_q(r != 0 ? strerror(r) : "no such group"));
-        return found;
-    }
+    char *buf = xmalloc(size);
+    struct group gr, *res = NULL;
+    int r;
+    do
+        r = getgrnam_r(name, &gr, buf, size, &res);
+    while (lookup_buf_grow(r, &buf, &size));
+    bool found = r == 0 && res != NULL;
+    if (found)
+        *out = gr.gr_gid;
+    free(buf);
+    if (!found)
+        log_warn("control: group lookup failed", "group=%s error=%s", log_q(name),
+                 log_q(r != 0 ? strerror(r) : "no such group"));
+    return found;
 }
 
 static bool
@@ -603,14 +599,22 @@ peer_groups(int fd, const struct client *cl, const struct passwd *pw, int *n)
     return g;
 }
 
-/* Resolves the peer's user name and groups, then its level. */
+/* Resolves the peer's user name, however long its /etc/passwd entry (the
+ * buffer grows on ERANGE, as for groups), and groups, then its level. A
+ * user that cannot be looked up is "uid:N", which names no principal (the
+ * refusal says so to the peer). */
 static void
 identify(struct client *cl, int fd)
 {
     const struct config *cfg = cl->ctl->d->cfg;
+    size_t size = 4096;
+    char *buf = xmalloc(size);
     struct passwd pw, *res = NULL;
-    char buf[4096];
-    if (getpwuid_r(cl->uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL)
+    int r;
+    do
+        r = getpwuid_r(cl->uid, &pw, buf, size, &res);
+    while (lookup_buf_grow(r, &buf, &size));
+    if (r == 0 && res != NULL)
         cl->user = xstrdup(pw.pw_name);
     else
         cl->user = xasprintf("uid:%u", (unsigned)cl->uid);
@@ -623,6 +627,7 @@ identify(struct client *cl, int fd)
     else
         cl->level = LEVEL_NONE;
     free(groups);
+    free(buf);                /* after peer_groups: res points into it */
 }
 
 /* Why the peer may not have a slot now, or NULL: an operator's uid holds

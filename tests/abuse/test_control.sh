@@ -7,9 +7,10 @@
 # keyprojd's peak memory small; a body that trickles is cut off at its
 # deadline, not kept alive by each byte; 200 refused requests on one open
 # connection write a log line now and then with a count, and the audit
-# log its 10 rows a minute; a group whose /etc/group entry is longer than
-# 4 KiB still gives its members their level. The operator is a real other
-# user (nobody), so the test needs root; it is skipped otherwise.
+# log its 10 rows a minute; a group whose /etc/group entry, or a user whose
+# /etc/passwd entry, is longer than 4 KiB still gives its members their
+# level. The operator is a real other user (nobody), so the test needs
+# root; it is skipped otherwise.
 . "$top_srcdir/tests/integration/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null; then
@@ -164,17 +165,21 @@ ok "a later refusal's line counts those left out (suppressed: $held in all)"
 ok "… and the audit rows stay at 10 a minute ($(reload_rows))"
 stop_daemon
 
-# ---- a group with a long /etc/group entry ----------------------------------------
-# A private group file, seen by keyprojd only (unshare: a mount namespace
-# of its own), whose admin group lists 600 members before nobody.
+# ---- a group with a long /etc/group entry, a user with a long /etc/passwd one ------
+# Private group and passwd files, seen by keyprojd only (unshare: a mount
+# namespace of its own): an admin group that lists 600 members before
+# nobody, and an admin user (uid 64998) whose comment field is 5000 bytes.
 if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
     members=$(python3 -c 'print(",".join("member%03d" % i for i in range(600)))')
     { cat /etc/group; echo "kpbig:x:64999:$members,nobody"; } > "$T_DIR/group"
     [ "$(grep '^kpbig:' "$T_DIR/group" | wc -c)" -gt 4096 ] || fail "the group entry is not longer than 4 KiB"
-    T_ADMINS='"root", "@kpbig"' T_OPERATORS='' write_config
+    { cat /etc/passwd; echo "kplong:x:64998:$OP_GID:$(python3 -c 'print("k" * 5000)'):/nonexistent:/usr/sbin/nologin"; } \
+        > "$T_DIR/passwd"
+    T_ADMINS='"root", "@kpbig", "kplong"' T_OPERATORS='' write_config
     sed -i "s|mode = \"0660\";|mode = \"0660\"; group = \"$OP_GROUP\";|" "$T_CONF"
-    unshare -m bash -c 'mount --bind "$1" /etc/group && exec "$2" -c "$3" --now 2026-11-25T10:00:00+08:00' \
-        _ "$T_DIR/group" "$KEYPROJD" "$T_CONF" >>"$T_LOG" 2>&1 &
+    unshare -m bash -c 'mount --bind "$1" /etc/group && mount --bind "$2" /etc/passwd &&
+                        exec "$3" -c "$4" --now 2026-11-25T10:00:00+08:00' \
+        _ "$T_DIR/group" "$T_DIR/passwd" "$KEYPROJD" "$T_CONF" >>"$T_LOG" 2>&1 &
     T_PID=$!
     wait_until 30 test -S "$T_SOCK" || fail "keyprojd did not start in its namespace"
     wait_ready
@@ -185,7 +190,11 @@ if command -v unshare >/dev/null && unshare -m true 2>/dev/null; then
     out=$(setpriv --reuid="$OP_UID" --regid="$OP_GID" --clear-groups "$KEYPROJCTL" -s "$T_SOCK" status 2>&1)
     expect_contains "… and the same user without the group in its process is refused: levels follow the process" \
         "may not use this control socket" "$out"
+    out=$(setpriv --reuid=64998 --regid="$OP_GID" --clear-groups "$KEYPROJCTL" -s "$T_SOCK" --json help 2>&1) ||
+        fail "the user with a long passwd entry was refused: $out"
+    expect_contains "a user whose /etc/passwd entry is over 4 KiB is known by name, and gets its level (admin)" \
+        '"usage": "import' "$out"
     stop_daemon
 else
-    skip "no mount namespace here: the long group entry is not tried"
+    skip "no mount namespace here: the long group and passwd entries are not tried"
 fi
