@@ -2,8 +2,8 @@
  * names the peer's socket from its own side; an answer that is an error,
  * malformed, or about a socket nobody holds is never read as a uid; and,
  * against the kernel, a connection made here is found to be our own uid
- * (or, as root, nobody's when nobody made it), and a closed one is not
- * found at all. */
+ * (over IPv4, IPv6, and IPv4 to a dual-stack listener; as root, nobody's
+ * when nobody made it), and a closed one is not found at all. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -268,6 +268,32 @@ test_kernel_self(void **state)
     assert_int_equal(peer_uid((struct sockaddr *)&local, (struct sockaddr *)&remote, &uid), ENOENT);
 }
 
+/* A listener on [::] that takes IPv4 too sees an IPv4 peer as
+ * ::ffff:127.x: found all the same. */
+static void
+test_kernel_v4_mapped(void **state)
+{
+    (void)state;
+    struct sockaddr_storage where;
+    int lfd = kernel_answers() ? listener("::", &where) : -1;
+    if (lfd < 0)
+        skip();
+    int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_storage to = addr("127.0.0.1", ntohs(((struct sockaddr_in6 *)&where)->sin6_port));
+    if (connect(cfd, (struct sockaddr *)&to, sizeof(struct sockaddr_in)) != 0) {
+        close(cfd);
+        close(lfd);
+        skip(); /* (an IPv6-only listener: net.ipv6.bindv6only) */
+    }
+    int afd;
+    uid_t uid = 12345;
+    assert_int_equal(uid_of_accepted(lfd, &afd, &uid), 0);
+    assert_int_equal(uid, geteuid());
+    close(cfd);
+    close(afd);
+    close(lfd);
+}
+
 /* As root: a connection made by a process running as nobody (65534) is
  * nobody's, not the uid of whoever accepts it. */
 static void
@@ -325,6 +351,7 @@ main(void)
         cmocka_unit_test(test_request),
         cmocka_unit_test(test_reply),
         cmocka_unit_test(test_kernel_self),
+        cmocka_unit_test(test_kernel_v4_mapped),
         cmocka_unit_test(test_kernel_other_user),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
