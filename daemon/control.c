@@ -479,8 +479,9 @@ log_request(const struct cmd_ctx *ctx, bool gone)
     struct control *c = ctx->d->ctl;
     if (c != NULL && !throttle_allow(&c->refusals, (unsigned)ctx->uid, clock_now(NULL), &suppressed))
         return;
-    log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f suppressed=%u%s", ctx->request_id,
-            log_q(ctx->user), log_q(cmd), ctx->result, ms, suppressed, gone ? " client=gone" : "");
+    log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f suppressed=%u%s",
+            ctx->request_id, log_q(ctx->user), log_q(cmd), ctx->result, ms, suppressed,
+            gone ? " client=gone" : "");
 }
 
 /* Logs the request, sends line (taken; NULL when the client is gone) and
