@@ -60,33 +60,37 @@ add_person(struct buf *people, const char *name)
 static char *
 group_people(gid_t gid, char **gname)
 {
+    /* Entries in /etc/passwd and /etc/group may be far longer than any
+     * fixed buffer. */
+    size_t ssize = 4096, gsize = 4096;
+    char *sbuf = xmalloc(ssize), *gbuf = xmalloc(gsize);
     struct passwd spw, *sres = NULL;
-    char sbuf[4096];
-    const char *self = getpwuid_r(geteuid(), &spw, sbuf, sizeof sbuf, &sres) == 0 && sres ? spw.pw_name : NULL;
+    int r;
+    do
+        r = getpwuid_r(geteuid(), &spw, sbuf, ssize, &sres);
+    while (lookup_buf_grow(r, &sbuf, &ssize));
+    const char *self = r == 0 && sres ? spw.pw_name : NULL;
     struct buf people;
     buf_init(&people);
     *gname = xasprintf("%u", (unsigned)gid);
-    /* An /etc/group line may be far longer than any fixed buffer. */
-    for (size_t size = 4096; size <= ((size_t)1 << 26); size *= 4) {
-        char *gbuf = xmalloc(size);
-        struct group gr, *res = NULL;
-        int r = getgrgid_r(gid, &gr, gbuf, size, &res);
-        if (r == 0 && res != NULL) {
-            free(*gname);
-            *gname = xstrdup(gr.gr_name);
-            for (char **m = gr.gr_mem; *m; m++)
-                if (!is_daemon_side(*m, self))
-                    add_person(&people, *m);
-        }
-        free(gbuf);
-        if (r != ERANGE)
-            break;
+    struct group gr, *res = NULL;
+    do
+        r = getgrgid_r(gid, &gr, gbuf, gsize, &res);
+    while (lookup_buf_grow(r, &gbuf, &gsize));
+    if (r == 0 && res != NULL) {
+        free(*gname);
+        *gname = xstrdup(gr.gr_name);
+        for (char **m = gr.gr_mem; *m; m++)
+            if (!is_daemon_side(*m, self))
+                add_person(&people, *m);
     }
+    free(gbuf);
     setpwent();
     for (struct passwd *pw; (pw = getpwent()) != NULL;)
         if (pw->pw_gid == gid && !is_daemon_side(pw->pw_name, self))
             add_person(&people, pw->pw_name);
     endpwent();
+    free(sbuf);
     if (people.len == 0) {
         buf_free(&people);
         return NULL;

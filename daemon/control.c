@@ -57,7 +57,8 @@ struct client {
 };
 
 /* Who was refused lately, so that one peer retrying in a loop writes a
- * line now and then with a count instead of one line per attempt. */
+ * line now and then with a count instead of one line per attempt: at the
+ * door, and for each request refused on an open connection. */
 #define REFUSAL_LOG_SECONDS 10
 
 struct control {
@@ -457,19 +458,39 @@ bounded_line(struct cmd_ctx *ctx, char *s)
     return s;
 }
 
+/* One line per request: at debug level when it went well; otherwise at
+ * info, through the uid's throttle of refusals, for a peer can send a
+ * refused request as fast as it likes on an open connection. */
+static void
+log_request(const struct cmd_ctx *ctx, bool gone)
+{
+    bool ok = strcmp(ctx->result, "ok") == 0;
+    enum log_level lvl = ok ? LOG_DEBUG : LOG_INFO;
+    if (lvl > log_get_level())
+        return;
+    double ms = (clock_now(NULL) - ctx->started) * 1000.0;
+    const char *cmd = ctx->tok.argc > 0 ? ctx->tok.argv[0] : "";
+    if (ok) {
+        log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f%s", ctx->request_id,
+                log_q(ctx->user), log_q(cmd), ctx->result, ms, gone ? " client=gone" : "");
+        return;
+    }
+    unsigned suppressed = 0;
+    struct control *c = ctx->d->ctl;
+    if (c != NULL && !throttle_allow(&c->refusals, (unsigned)ctx->uid, clock_now(NULL), &suppressed))
+        return;
+    log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f suppressed=%u%s",
+            ctx->request_id, log_q(ctx->user), log_q(cmd), ctx->result, ms, suppressed,
+            gone ? " client=gone" : "");
+}
+
 /* Logs the request, sends line (taken; NULL when the client is gone) and
  * frees ctx. */
 static void
 respond_line(struct cmd_ctx *ctx, char *line)
 {
     struct client *cl = ctx->client;
-    enum log_level lvl = strcmp(ctx->result, "ok") == 0 ? LOG_DEBUG : LOG_INFO;
-    if (lvl <= log_get_level()) {
-        double ms = (clock_now(NULL) - ctx->started) * 1000.0;
-        log_msg(lvl, "control request", "req=%lu user=%s cmd=%s result=%s ms=%.1f%s", ctx->request_id,
-                log_q(ctx->user), log_q(ctx->tok.argc > 0 ? ctx->tok.argv[0] : ""), ctx->result, ms,
-                cl ? "" : " client=gone");
-    }
+    log_request(ctx, cl == NULL);
     if (cl) {
         write_line(cl, line);
         cl->ctx = NULL;
@@ -510,24 +531,20 @@ static bool
 group_gid(const char *name, gid_t *out)
 {
     size_t size = 4096;
-    for (;;) {
-        char *buf = xmalloc(size);
-        struct group gr, *res = NULL;
-        int r = getgrnam_r(name, &gr, buf, size, &res);
-        if (r == ERANGE && size < ((size_t)1 << 26)) {
-            free(buf);
-            size *= 4;
-            continue;
-        }
-        bool found = r == 0 && res != NULL;
-        if (found)
-            *out = gr.gr_gid;
-        free(buf);
-        if (!found)
-            log_warn("control: group lookup failed", "group=%s error=%s", log_q(name),
-                     log_q(r != 0 ? strerror(r) : "no such group"));
-        return found;
-    }
+    char *buf = xmalloc(size);
+    struct group gr, *res = NULL;
+    int r;
+    do
+        r = getgrnam_r(name, &gr, buf, size, &res);
+    while (lookup_buf_grow(r, &buf, &size));
+    bool found = r == 0 && res != NULL;
+    if (found)
+        *out = gr.gr_gid;
+    free(buf);
+    if (!found)
+        log_warn("control: group lookup failed", "group=%s error=%s", log_q(name),
+                 log_q(r != 0 ? strerror(r) : "no such group"));
+    return found;
 }
 
 static bool
@@ -583,14 +600,22 @@ peer_groups(int fd, const struct client *cl, const struct passwd *pw, int *n)
     return g;
 }
 
-/* Resolves the peer's user name and groups, then its level. */
+/* Resolves the peer's user name, however long its /etc/passwd entry (the
+ * buffer grows on ERANGE, as for groups), and groups, then its level. A
+ * user that cannot be looked up is "uid:N", which names no principal (the
+ * refusal says so to the peer). */
 static void
 identify(struct client *cl, int fd)
 {
     const struct config *cfg = cl->ctl->d->cfg;
+    size_t size = 4096;
+    char *buf = xmalloc(size);
     struct passwd pw, *res = NULL;
-    char buf[4096];
-    if (getpwuid_r(cl->uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL)
+    int r;
+    do
+        r = getpwuid_r(cl->uid, &pw, buf, size, &res);
+    while (lookup_buf_grow(r, &buf, &size));
+    if (r == 0 && res != NULL)
         cl->user = xstrdup(pw.pw_name);
     else
         cl->user = xasprintf("uid:%u", (unsigned)cl->uid);
@@ -603,6 +628,7 @@ identify(struct client *cl, int fd)
     else
         cl->level = LEVEL_NONE;
     free(groups);
+    free(buf);                /* after peer_groups: res points into it */
 }
 
 /* Why the peer may not have a slot now, or NULL: an operator's uid holds

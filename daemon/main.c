@@ -188,6 +188,7 @@ daemon_free(struct daemon *d)
     web_free(d->web);
     cmd_import_stop();
     control_free(d->ctl);
+    d->ctl = NULL;              /* commands answered from here on have no client (control.c logs them) */
     deliver_free(d->deliver);
     scan_free(d->scan);
     db_free(d->db);

@@ -3,6 +3,7 @@
  * once, instead of at every call site. */
 #include "ac_config.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,4 +215,14 @@ bool
 str_startswith(const char *s, const char *prefix)
 {
     return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool
+lookup_buf_grow(int r, char **buf, size_t *size)
+{
+    if (r != ERANGE || *size >= LOOKUP_BUF_MAX)
+        return false;
+    *size = *size * 4 < LOOKUP_BUF_MAX ? *size * 4 : LOOKUP_BUF_MAX;
+    *buf = xrealloc(*buf, *size);
+    return true;
 }

@@ -46,6 +46,16 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
 void buf_put_url_part(struct buf *b, const char *s);
 char *buf_steal(struct buf *b);
 
+/* For getpwuid_r, getgrnam_r and their kind, whose entries outgrow any
+ * fixed buffer (a group of hundreds of members, a long comment field):
+ * when r, the lookup's result, is ERANGE, *buf (from xmalloc, *size
+ * bytes) is grown fourfold, up to LOOKUP_BUF_MAX, and true says to call
+ * the lookup again; otherwise false, and *buf is left as it is:
+ *     do r = getpwuid_r(uid, &pw, buf, size, &res);
+ *     while (lookup_buf_grow(r, &buf, &size)); */
+#define LOOKUP_BUF_MAX ((size_t)1 << 26)
+bool lookup_buf_grow(int r, char **buf, size_t *size);
+
 /* Bounded copy that always terminates dst (when dstsize > 0). */
 size_t strlcpy_k(char *dst, const char *src, size_t dstsize);
 bool str_eq(const char *a, const char *b);

@@ -2,7 +2,9 @@
  * connections, and the routing of requests to their pages. It must never
  * write to the database, never answer anything but GET and HEAD, and
  * never let one peer hold the listener: evhttp 2.1 counts no connections
- * and resets its timeout with every byte, so both are done here. */
+ * and resets its timeout with every byte, so both are done here. A peer on
+ * the loopback is the local user holding its socket (peer_uid.c), not its
+ * address, which that user may choose among all of 127.0.0.0/8. */
 #include "ac_config.h"
 
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "peer_uid.h"
 #include "throttle.h"
 #include "util.h"
 #include "web.h"
@@ -33,8 +36,16 @@
 #include "web_pages.h"
 
 /* Refusals (too many connections, too slow) are logged at most this often
- * per peer address, with a count of those held back. */
+ * per peer, with a count of those held back. */
 #define REFUSAL_LOG_SECONDS 10
+/* A local peer whose user cannot be found is logged at most this often. */
+#define LOOKUP_LOG_SECONDS 600
+
+/* Whom a connection counts against: a remote peer by its address, one on
+ * the loopback by the uid holding its socket, and a loopback one whose
+ * uid cannot be found with all the others of its kind (one local user
+ * could otherwise take 16 connections from each of 127.0.0.1, .2, …). */
+enum peer_by { PEER_ADDRESS, PEER_UID, PEER_LOCAL };
 
 /* One bound address: metrics.listen's, or web.listen's own. */
 struct web_site {
@@ -60,7 +71,9 @@ struct web_conn {
     struct event *check_ev;     /* on_check, once evhttp has set the connection up */
     struct event *deadline_ev;  /* the whole request's deadline */
     bool dispatched;            /* its request reached on_request */
-    char addr[INET6_ADDRSTRLEN];
+    char addr[INET6_ADDRSTRLEN];    /* the peer's, for messages */
+    enum peer_by by;
+    uid_t uid;                  /* by PEER_UID */
 };
 
 struct web {
@@ -71,7 +84,8 @@ struct web {
     int nconns;                     /* the ones checked (evcon known) */
     struct web_metrics *metrics;
     struct web_pages *pages;
-    struct throttle refusals;       /* log lines, per peer address */
+    struct throttle refusals;       /* log lines, per peer */
+    struct throttle lookups;        /* log lines of local peers whose uid is unknown */
 };
 
 /* libevent's constructors fail only without memory: like xmalloc, abort. */
@@ -212,16 +226,31 @@ conn_refuse(struct web_conn *c, int code, const char *reason, const char *text)
     evhttp_connection_free(c->evcon);     /* on_close ends c */
 }
 
+/* Whom c counts against, for the log: "address", "uid:N" or "local". */
+static void
+peer_key(const struct web_conn *c, char *buf, size_t len)
+{
+    if (c->by == PEER_UID)
+        snprintf(buf, len, "uid:%u", (unsigned)c->uid);
+    else
+        snprintf(buf, len, "%s", c->by == PEER_LOCAL ? "local" : "address");
+}
+
 static void
 log_refusal(struct web *w, const struct web_conn *c, const char *what)
 {
-    unsigned key = 2166136261u;         /* FNV-1a of the address */
-    for (const char *p = c->addr; *p; p++)
+    char as[32];
+    peer_key(c, as, sizeof as);
+    /* FNV-1a of what the peer is counted as: its address, or its uid */
+    const char *name = c->by == PEER_ADDRESS ? c->addr : as;
+    unsigned key = 2166136261u;
+    for (const char *p = name; *p; p++)
         key = (key ^ (unsigned char)*p) * 16777619u;
     unsigned held;
     if (throttle_allow(&w->refusals, key, clock_now(NULL), &held))
-        log_warn("web: connection refused", "listen=%s peer=%s reason=%s connections=%d suppressed=%u",
-                 log_q(c->site->listen), log_q(c->addr), what, w->nconns, held);
+        log_warn("web: connection refused",
+                 "listen=%s peer=%s counted_as=%s reason=%s connections=%d suppressed=%u",
+                 log_q(c->site->listen), log_q(c->addr), as, what, w->nconns, held);
 }
 
 static void
@@ -258,14 +287,51 @@ on_deadline(evutil_socket_t fd, short what, void *arg)
     conn_refuse(c, 408, "Request Timeout", "request not received in time\n");
 }
 
+static bool
+same_peer(const struct web_conn *a, const struct web_conn *b)
+{
+    if (a->by != b->by)
+        return false;
+    if (a->by == PEER_UID)
+        return a->uid == b->uid;
+    return a->by == PEER_LOCAL || strcmp(a->addr, b->addr) == 0;
+}
+
+/* The connections counted against c's peer, c among them. */
 static int
-count_from(const struct web *w, const char *addr)
+count_like(const struct web *w, const struct web_conn *c)
 {
     int n = 0;
-    for (const struct web_conn *c = w->conns; c; c = c->next)
-        if (c->evcon != NULL && strcmp(c->addr, addr) == 0)
+    for (const struct web_conn *o = w->conns; o; o = o->next)
+        if (o->evcon != NULL && same_peer(o, c))
             n++;
     return n;
+}
+
+/* Sets whom c counts against: on the loopback, the uid of the socket at
+ * its other end; PEER_LOCAL, logged now and then, when that is unknown. */
+static void
+conn_identify(struct web *w, struct web_conn *c)
+{
+    const struct sockaddr *remote = evhttp_connection_get_addr(c->evcon);
+    c->by = PEER_ADDRESS;
+    if (remote == NULL || !peer_on_loopback(remote))
+        return;
+    struct sockaddr_storage local;
+    socklen_t len = sizeof local;
+    int err = getsockname(bufferevent_getfd(c->bev), (struct sockaddr *)&local, &len) == 0
+                  ? peer_uid((struct sockaddr *)&local, remote, &c->uid)
+                  : errno;
+    if (err == 0) {
+        c->by = PEER_UID;
+        return;
+    }
+    c->by = PEER_LOCAL;
+    unsigned held;
+    if (throttle_allow(&w->lookups, 0, clock_now(NULL), &held))
+        log_warn("web: cannot tell which local user holds a connection: counting it with every such one",
+                 "listen=%s peer=%s error=%s suppressed=%u", log_q(c->site->listen), log_q(c->addr),
+                 log_q(strerror(err)), held);
 }
 
 /* Runs once evhttp has made the connection from the accepted socket: the
@@ -290,7 +356,8 @@ on_check(evutil_socket_t fd, short what, void *arg)
     ev_uint16_t port = 0;
     evhttp_connection_get_peer(c->evcon, &peer, &port);
     snprintf(c->addr, sizeof c->addr, "%s", peer ? peer : "?");
-    if (count_from(w, c->addr) > WEB_MAX_PER_ADDRESS || w->nconns > WEB_MAX_CONNECTIONS) {
+    conn_identify(w, c);
+    if (count_like(w, c) > WEB_MAX_PER_PEER || w->nconns > WEB_MAX_CONNECTIONS) {
         log_refusal(w, c, "too many connections");
         conn_refuse(c, 503, "Service Unavailable", "too many connections\n");
         return;
@@ -432,6 +499,8 @@ web_start(struct daemon *d, char *err, size_t errlen)
     w->pages = web_pages_new(d);
     w->refusals.window = REFUSAL_LOG_SECONDS;
     w->refusals.per_window = 1;
+    w->lookups.window = LOOKUP_LOG_SECONDS;
+    w->lookups.per_window = 1;
     d->web = w;
     if (cfg->metrics_listen) {
         bool pages = cfg->web_listen && same_address(cfg->metrics_host, cfg->metrics_port, cfg->web_host,

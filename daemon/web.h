@@ -2,8 +2,9 @@
  * serves /metrics and /healthz; web.listen serves those and the
  * dashboard's pages (one socket when both name the same address). Read
  * only (GET and HEAD), and bounded like the control socket: connections
- * per peer address and in all, request head size, and a deadline for a
- * whole request, so that slow clients cannot hold the listener. */
+ * per peer (a remote address, or the local user behind a loopback one) and
+ * in all, request head size, and a deadline for a whole request, so that
+ * slow clients cannot hold the listener. */
 #ifndef KEYPROJ_WEB_H
 #define KEYPROJ_WEB_H
 
@@ -20,9 +21,14 @@ struct web;
 #define WEB_MAX_HEAD_HARD 16384
 /* GET and HEAD carry no body; a little is read so that a POST is told 405. */
 #define WEB_MAX_BODY 1024
-/* Connections at once from one peer address, and in all. */
-#define WEB_MAX_PER_ADDRESS 16
+/* Connections at once from one peer, and in all. A peer is a remote
+ * address, or on the loopback the local user holding the socket (all
+ * local peers whose user is unknown together): however many addresses it
+ * binds, one local user leaves three quarters of the listener to others,
+ * a monitor among them. */
+#define WEB_MAX_PER_PEER 16
 #define WEB_MAX_CONNECTIONS 64
+_Static_assert(WEB_MAX_PER_PEER * 4 <= WEB_MAX_CONNECTIONS, "one peer must leave room for others");
 /* From accept to a complete request, however the bytes trickle in; also
  * evhttp's idle timeout for reading and writing. */
 #define WEB_REQUEST_SECONDS 10

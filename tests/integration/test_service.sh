@@ -18,7 +18,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 unit=$T_DIR/keyprojd.service
 sed -e "s|@sbindir@|$top_builddir|g" -e "s|@sysconfdir@|$T_DIR|g" "$UNIT_IN" > "$unit"
 for key in Type=notify User=keyproj RuntimeDirectory=keyprojd NoNewPrivileges=yes ProtectSystem=strict \
-    ProtectHome=yes PrivateTmp=yes PrivateDevices=yes "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6" \
+    ProtectHome=yes PrivateTmp=yes PrivateDevices=yes \
+    "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK" \
     SystemCallFilter=@system-service ProtectKernelTunables=yes ProtectKernelModules=yes \
     ProtectControlGroups=yes RestrictNamespaces=yes LockPersonality=yes MemoryDenyWriteExecute=yes \
     'ExecReload=/bin/kill -HUP $MAINPID'; do

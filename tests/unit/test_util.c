@@ -1,4 +1,5 @@
 /* Unit tests for util.c: the growable buffer and bounded copies. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -105,6 +106,29 @@ test_throttle(void **state)
     assert_int_equal(held, 0);
 }
 
+/* The lookup buffer grows fourfold on ERANGE only, and stops at
+ * LOOKUP_BUF_MAX; the grown buffer is usable to its last byte. */
+static void
+test_lookup_buf_grow(void **state)
+{
+    (void)state;
+    size_t size = 4096;
+    char *buf = xmalloc(size);
+    assert_false(lookup_buf_grow(0, &buf, &size));
+    assert_false(lookup_buf_grow(ENOENT, &buf, &size));
+    assert_int_equal(size, 4096);
+    assert_true(lookup_buf_grow(ERANGE, &buf, &size));
+    assert_int_equal(size, 16384);
+    buf[size - 1] = 'x';
+    int grown = 1;
+    while (lookup_buf_grow(ERANGE, &buf, &size))
+        grown++;
+    assert_int_equal(size, LOOKUP_BUF_MAX);
+    assert_int_equal(grown, 7);         /* 4 KiB → 64 MiB */
+    assert_false(lookup_buf_grow(ERANGE, &buf, &size));
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -115,6 +139,7 @@ main(void)
         cmocka_unit_test(test_xasprintf),
         cmocka_unit_test(test_buf_put_url_part),
         cmocka_unit_test(test_throttle),
+        cmocka_unit_test(test_lookup_buf_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
