@@ -55,11 +55,15 @@ part_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, in
 /* ---- milestones ---------------------------------------------------------- */
 
 /* The milestones due, as DUE_ROWS but from their state rows (whose xmin
- * is the one the write checks), joined to the milestones themselves. */
+ * is the one the write checks), each joined to its milestone by its
+ * primary key. OFFSET 0 keeps that join a lookup per row: flattened, the
+ * planner hashed the batch's state rows and read the whole milestone
+ * table to join them, or started parallel workers for 5,000 rows. */
 #define DUE_MILESTONES \
     " (SELECT d.milestone_id, d.xmin, d.light FROM milestone_state d WHERE d.next_check_on <= $1::date" \
     " AND d.milestone_id <> ALL($3::bigint[])" \
-    " ORDER BY d.next_check_on, d.milestone_id LIMIT $2::int) s JOIN milestone m ON m.id = s.milestone_id"
+    " ORDER BY d.next_check_on, d.milestone_id LIMIT $2::int) s" \
+    " CROSS JOIN LATERAL (SELECT * FROM milestone WHERE id = s.milestone_id OFFSET 0) m"
 
 static void
 milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
