@@ -268,8 +268,9 @@ digest_check(struct digester *g, const struct config *cfg, double now)
          * Sunday; the lights of the receiver's projects in the title. */
         db_query(g->db,
                  "WITH " RECEIVER_PROJECTS ","
-                 " m AS (SELECT m.id, m.title, m.due_on, m.light, p.code, p.name, p.county, p.leader, p.leader_mobile,"
+                 " m AS (SELECT m.id, m.title, m.due_on, ms.light, p.code, p.name, p.county, p.leader, p.leader_mobile,"
                  "   m.due_on < $6::date AS overdue FROM milestone m JOIN p ON p.id = m.project_id"
+                 "   JOIN milestone_state ms ON ms.milestone_id = m.id"
                  "   LEFT JOIN unit mu ON mu.id = m.unit_id"
                  "   WHERE m.status = 'pending' AND" RECEIVER_MILESTONE
                  "   AND m.due_on <= $6::date + (7 - extract(isodow FROM $6::date))::int),"

@@ -570,7 +570,7 @@ run_begin(struct scanner *s)
     const char *params[] = { s->ctx.today_s };
     s->inflight = db_query(s->d->db,
 #define DUE_PROBE(table) "coalesce((SELECT min(next_check_on) FROM " table ") <= $1::date, false)"
-                           "SELECT " DUE_PROBE("milestone") ", " DUE_PROBE("problem") ", "
+                           "SELECT " DUE_PROBE("milestone_state") ", " DUE_PROBE("problem") ", "
                            DUE_PROBE("approval") ", (" DUE_PROBE("project")
                            " OR EXISTS (SELECT FROM project_mark)), " DUE_PROBE("campaign_target") ","
                            /* what campaigns achieved is counted by sql/functions/admin.sql */

@@ -16,19 +16,22 @@
 #include "util.h"
 
 /* The state write of a part with a light: a row edited since it was read
- * (xmin moved on) is left alone, with its alerts: its reset to
+ * (its state's xmin moved on) is left alone, with its alerts: its reset to
  * '-infinity' stands, and the next batch reads it afresh. A project whose
  * part light (plight, the column the project phase keeps) is unknown, is
  * beaten by a new light, or was made by an old one, is marked (a row in
  * project_mark, sql/0001_baseline.sql; one there already is written
  * again, so that a project phase that read it before this batch keeps
  * it). Why the others need no judgement: were the project's part light
- * stale, the change that made it so marked the project already. */
-#define PART_WRITE(table, plight) \
+ * stale, the change that made it so marked the project already. A
+ * milestone's state is a row of milestone_state (table, keyed by key);
+ * a problem's is in its own row. r.p is the project the build saw: a
+ * part moved since has a new xmin and is not written. */
+#define PART_WRITE(table, key, plight) \
     SCAN_WRITE_BEGIN \
-    "   AS r(id bigint, x xid, next date, light text, was text, moved boolean))" \
+    "   AS r(id bigint, x xid, p bigint, next date, light text, was text, moved boolean))" \
     ", upd AS (UPDATE " table " t SET next_check_on = r.next, light = r.light FROM r" \
-    "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id, t.project_id, r.light, r.was, r.moved)" \
+    "   WHERE t." key " = r.id AND t.xmin = r.x RETURNING r.id, r.p AS project_id, r.light, r.was, r.moved)" \
     ", prj AS (INSERT INTO project_mark (project_id) SELECT u.project_id" \
     "   FROM (SELECT project_id, max(keyproj_light_rank(light)) AS hi, max(keyproj_light_rank(was)) AS old" \
     "         FROM upd WHERE moved GROUP BY project_id) u JOIN project p ON p.id = u.project_id" \
@@ -39,16 +42,28 @@
 
 static void
 part_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, int row,
-         int id_col, int xmin_col, int light_col, const struct rules_out *out)
+         int id_col, int xmin_col, int light_col, int project_col, const struct rules_out *out)
 {
     const char *light = rules_light_name(out->light);
     const char *was = scan_str(res, row, light_col);
     json_t *o = scan_add_row(c, b, res, row, id_col, xmin_col, out->next, light);
+    json_object_set_new(o, "p", json_integer(scan_id(res, row, project_col)));
     json_object_set_new(o, "was", was ? json_string(was) : json_null());
     json_object_set_new(o, "moved", json_boolean(!str_eq(was, light)));
 }
 
 /* ---- milestones ---------------------------------------------------------- */
+
+/* The milestones due, as DUE_ROWS but from their state rows (whose xmin
+ * is the one the write checks), each joined to its milestone by its
+ * primary key. OFFSET 0 keeps that join a lookup per row: flattened, the
+ * planner hashed the batch's state rows and read the whole milestone
+ * table to join them, or started parallel workers for 5,000 rows. */
+#define DUE_MILESTONES \
+    " (SELECT d.milestone_id, d.xmin, d.light FROM milestone_state d WHERE d.next_check_on <= $1::date" \
+    " AND d.milestone_id <> ALL($3::bigint[])" \
+    " ORDER BY d.next_check_on, d.milestone_id LIMIT $2::int) s" \
+    " CROSS JOIN LATERAL (SELECT * FROM milestone WHERE id = s.milestone_id OFFSET 0) m"
 
 static void
 milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b)
@@ -67,7 +82,7 @@ milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to
         };
         struct rules_out out;
         rules_milestone(&c->cfg->rules, &m, c->today, &out);
-        part_row(c, b, res, i, id, x, light, &out);
+        part_row(c, b, res, i, id, x, light, pc.id, &out);
         if (out.n == 0)
             continue;
         char subject[40];
@@ -93,12 +108,12 @@ milestones_build(const struct scan_ctx *c, const PGresult *res, int from, int to
 
 const struct scan_phase scan_phase_milestones = {
     "milestones",
-    "SELECT m.id, m.xmin, m.kind, m.status, m.due_on, m.title, m.light, cp.code AS campaign,"
+    "SELECT m.id, s.xmin, m.kind, m.status, m.due_on, m.title, s.light, cp.code AS campaign,"
     " mu.name AS unit," PROJECT_SELECT
-    " FROM" DUE_ROWS("milestone", "m", "$3") PROJECT_JOIN("m.project_id")
+    " FROM" DUE_MILESTONES PROJECT_JOIN("m.project_id")
     " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id ORDER BY m.id",
     2,
-    PART_WRITE("milestone", "milestone_light"),
+    PART_WRITE("milestone_state", "milestone_id", "milestone_light"),
     milestones_build,
 };
 
@@ -123,7 +138,7 @@ problems_build(const struct scan_ctx *c, const PGresult *res, int from, int to, 
         };
         struct rules_out out;
         rules_problem(&c->cfg->rules, &p, c->today, &out);
-        part_row(c, b, res, i, id, x, light, &out);
+        part_row(c, b, res, i, id, x, light, pc.id, &out);
         for (size_t k = 0; k < out.n; k++) {
             const struct rules_decision *dec = &out.d[k];
             char subject[40], limit_s[11];
@@ -151,7 +166,7 @@ const struct scan_phase scan_phase_problems = {
     " FROM" DUE_ROWS("problem", "pr", "$3") PROJECT_JOIN("pr.project_id")
     " LEFT JOIN unit u ON u.id = pr.unit_id ORDER BY pr.id",
     2,
-    PART_WRITE("problem", "problem_light"),
+    PART_WRITE("problem", "id", "problem_light"),
     problems_build,
 };
 

@@ -155,8 +155,8 @@ settle 1
 expect_eq "no delivery goes while claims cannot be written" "0 0" \
     "$(received readonly) $(sql "SELECT coalesce(sum(attempts), 0) FROM delivery d JOIN alert a ON a.id = d.alert_id WHERE a.subject LIKE 'readonly:%'")"
 expect_contains "the refused claim is logged" "read-only transaction" "$(grep 'claiming deliveries failed' "$T_LOG" | tail -n 1)"
-sql "UPDATE milestone SET next_check_on = '-infinity' WHERE status = 'pending'" >/dev/null
-checks=$(sql "SELECT md5(string_agg(id || ':' || next_check_on, '|' ORDER BY id)) FROM milestone")
+sql "UPDATE milestone_state s SET next_check_on = '-infinity' FROM milestone m WHERE m.id = s.milestone_id AND m.status = 'pending'" >/dev/null
+checks=$(sql "SELECT md5(string_agg(milestone_id || ':' || next_check_on, '|' ORDER BY milestone_id)) FROM milestone_state")
 alerts_before=$(sql "SELECT count(*) FROM alert")
 out=$(kpctl clock set 2026-11-26T09:00:00+08:00 2>&1) || fail "clock set: $out"
 out=$(kpctl scan 2>&1); rc=$?
@@ -165,7 +165,7 @@ expect_contains "… saying why" "read-only" "$out"
 echo "# $out"
 expect_contains "status shows it" "read-only" "$(status_field last_scan_error)"
 expect_eq "… and nothing was marked checked" "$checks $alerts_before" \
-    "$(sql "SELECT md5(string_agg(id || ':' || next_check_on, '|' ORDER BY id)) FROM milestone") $(sql "SELECT count(*) FROM alert")"
+    "$(sql "SELECT md5(string_agg(milestone_id || ':' || next_check_on, '|' ORDER BY milestone_id)) FROM milestone_state") $(sql "SELECT count(*) FROM alert")"
 
 psql -X -q -d postgres -c "ALTER DATABASE \"$T_DB\" RESET default_transaction_read_only" || fail "ALTER DATABASE RESET"
 kick_sessions
@@ -198,7 +198,7 @@ done
 release_leader "$REF_DB"
 wait_role "$T_DIR/ref.sock" leader
 ref scan >/dev/null || fail "reference scan"
-psql -X -q -A -t -d "$REF_DB" -c "UPDATE milestone SET next_check_on = '-infinity' WHERE status = 'pending'" >/dev/null
+psql -X -q -A -t -d "$REF_DB" -c "UPDATE milestone_state s SET next_check_on = '-infinity' FROM milestone m WHERE m.id = s.milestone_id AND m.status = 'pending'" >/dev/null
 ref clock set 2026-11-26T09:00:00+08:00 >/dev/null || fail "reference clock set"
 ref scan >/dev/null || fail "reference scan, next day"
 q="SELECT kind || ' ' || subject || ' ' || stage FROM alert WHERE subject !~ '^(outcome|claim|readonly):' ORDER BY 1"

@@ -235,8 +235,8 @@ expect_eq "project CODE still shows it, marked 已调出, with its milestones" \
 # Its rows are checked again as if newly due: the scan raises nothing for it.
 recheck() {
     sql "DELETE FROM alert a USING project p WHERE p.id = a.project_id AND p.code = '$gone';
-         UPDATE milestone m SET next_check_on = '-infinity' FROM project p
-          WHERE p.id = m.project_id AND p.code = '$gone';
+         UPDATE milestone_state s SET next_check_on = '-infinity' FROM milestone m, project p
+          WHERE m.id = s.milestone_id AND p.id = m.project_id AND p.code = '$gone';
          UPDATE project SET next_check_on = '-infinity' WHERE code = '$gone'" >/dev/null
     kpctl scan >/dev/null || fail "scan"
 }

@@ -177,8 +177,9 @@ expect_eq "and the day's second scan examines nothing" 0 "$(echo "$second" | j '
 # (project.milestone_light, sql/0001_baseline.sql); what it holds must still equal its parts.
 stale_parts() {
     sql "SELECT count(*) FROM project p
-          WHERE p.milestone_light IS DISTINCT FROM (SELECT CASE max(keyproj_light_rank(m.light)) WHEN 2 THEN 'red'
-                   WHEN 1 THEN 'yellow' ELSE 'green' END FROM milestone m WHERE m.project_id = p.id)
+          WHERE p.milestone_light IS DISTINCT FROM (SELECT CASE max(keyproj_light_rank(s.light)) WHEN 2 THEN 'red'
+                   WHEN 1 THEN 'yellow' ELSE 'green' END
+                   FROM milestone m JOIN milestone_state s ON s.milestone_id = m.id WHERE m.project_id = p.id)
              OR p.problem_light IS DISTINCT FROM (SELECT CASE max(keyproj_light_rank(q.light)) WHEN 2 THEN 'red'
                    WHEN 1 THEN 'yellow' ELSE 'green' END FROM problem q WHERE q.project_id = p.id)
              OR keyproj_light_rank(p.light)
@@ -193,7 +194,7 @@ done_id=$(sql "SELECT id FROM milestone WHERE status = 'pending' AND due_on = '2
 n_done=$(sql "SELECT count(*) FROM alert WHERE subject = 'milestone:$done_id'")
 sql "UPDATE milestone SET status = 'done', done_on = '2026-11-26' WHERE id = $done_id" >/dev/null
 wait_sql "a milestone marked done in SQL is checked again and then never" \
-    "SELECT coalesce(next_check_on::text, 'never') || ' ' || light FROM milestone WHERE id = $done_id" "never green"
+    "SELECT coalesce(next_check_on::text, 'never') || ' ' || light FROM milestone_state WHERE milestone_id = $done_id" "never green"
 kpctl clock set 2026-11-27T09:00:00+08:00 >/dev/null
 kpctl scan >/dev/null
 expect_eq "…and raises nothing more as its due day passes" "$n_done" \
@@ -243,7 +244,7 @@ expect_eq "roles: leader and standby" "leader standby" \
     "$(kpctl --json status | j 'd["role"]') $("$KEYPROJCTL" -s "$T_SOCK2" --json status | j 'd["role"]')"
 # Everything due for a check again (engine columns only: no NOTIFY), and
 # scans asked of both at once: only the leader's runs.
-sql "UPDATE milestone SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity';
+sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity';
      UPDATE problem SET next_check_on = '-infinity'; UPDATE approval SET next_check_on = '-infinity'" >/dev/null
 "$KEYPROJCTL" -s "$T_SOCK2" --json scan > "$T_DIR/scan2.json" 2>&1 &
 s2=$!
@@ -268,7 +269,7 @@ expect_eq "a restart raises nothing again" "$n_alerts $n_deliveries" \
     "$(sql "SELECT (SELECT count(*) FROM alert) || ' ' || (SELECT count(*) FROM delivery)")"
 
 # ---- cost: a full scan reads every row once, the next one none ------------
-sql "UPDATE milestone SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity';
+sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity';
      UPDATE problem SET next_check_on = '-infinity'; UPDATE approval SET next_check_on = '-infinity'" >/dev/null
 out=$(kpctl --json scan) || fail "full scan: $out"
 echo "# full scan: $(echo "$out" | j '"examined %d rows in %.1f ms" % (d["examined"], d["duration_ms"])')"

@@ -25,7 +25,7 @@ digest() {
       SELECT concat_ws(':', 'a', kind, subject, stage, light, project_id, created_at, payload) AS x FROM alert
       UNION ALL SELECT concat_ws(':', 'd', a.kind, a.subject, a.stage, d.receiver)
         FROM delivery d JOIN alert a ON a.id = d.alert_id
-      UNION ALL SELECT concat_ws(':', 'm', id, next_check_on, light) FROM milestone
+      UNION ALL SELECT concat_ws(':', 'm', milestone_id, next_check_on, light) FROM milestone_state
       UNION ALL SELECT concat_ws(':', 'p', id, next_check_on, light, light_reasons, light_at,
                                  milestone_light, problem_light, entered_on) FROM project
       UNION ALL SELECT concat_ws(':', 'h', project_id, month, light) FROM project_light_month
@@ -82,9 +82,9 @@ pbatches=$(tail -n +"$from" "$T_LOG" | grep -c 'msg="scan batch" phase=projects'
 expect_eq "no project is left marked" 0 "$(sql "SELECT count(*) FROM project_mark")"
 expect_eq "every project holds the light of its milestones" 0 \
     "$(sql "SELECT count(*) FROM project p WHERE p.light IS NOT NULL AND
-              p.milestone_light IS DISTINCT FROM coalesce((SELECT CASE max(keyproj_light_rank(m.light))
+              p.milestone_light IS DISTINCT FROM coalesce((SELECT CASE max(keyproj_light_rank(s.light))
                   WHEN 2 THEN 'red' WHEN 1 THEN 'yellow' ELSE 'green' END
-              FROM milestone m WHERE m.project_id = p.id), 'green')")"
+              FROM milestone m JOIN milestone_state s ON s.milestone_id = m.id WHERE m.project_id = p.id), 'green')")"
 small=$(digest "$T_DB")
 
 # ---- the same burst in one batch, from the copy ---------------------------

@@ -83,9 +83,20 @@ digests() {
     while IFS='|' read -r t c; do
         [ -n "$t" ] || continue
         q="${q:+$q UNION ALL }SELECT '$t', count(*) || ' ' || coalesce(md5(string_agg(r, '|' ORDER BY r)), '-')
-                               FROM (SELECT row($c)::text AS r FROM $t) s"
+                               FROM (SELECT row($c)::text AS r FROM $(source_of "$1" "$t")) s"
     done
     [ -z "$q" ] || psql -X -q -A -t -F '|' -v ON_ERROR_STOP=1 -d "$1" -c "$q ORDER BY 1"
+}
+# source_of DB TABLE — where DB's rows of TABLE are read in the columns of
+# every version: the table itself, or, where a later migration moved some
+# of its columns to a table of their own and DB has that table, the two
+# joined back (0008: a milestone's engine state, milestone_state).
+source_of() {
+    if [ "$2" = milestone ] && [ "$(dsql "$1" "SELECT to_regclass('milestone_state') IS NOT NULL")" = t ]; then
+        echo "(SELECT m.*, s.next_check_on, s.light FROM milestone m JOIN milestone_state s ON s.milestone_id = m.id) milestone"
+    else
+        echo "$2"
+    fi
 }
 # copy_ledger DB < "TABLE|COLUMNS" lines — those columns of the reference's
 # rows into DB, triggers (notify, touch, audit) off as for a restore; the
@@ -97,7 +108,8 @@ copy_ledger() {
     printf 'SET session_replication_role = replica;\n' > "$T_DIR/copy.in.sql"
     while IFS='|' read -r t c; do
         [ -n "$t" ] || continue
-        printf '\\copy (SELECT %s FROM %s) TO %s\n' "$c" "$t" "'$T_DIR/copy/$t.tsv'" >> "$T_DIR/copy.out.sql"
+        printf '\\copy (SELECT %s FROM %s) TO %s\n' "$c" "$(source_of "$REF_DB" "$t")" "'$T_DIR/copy/$t.tsv'" \
+            >> "$T_DIR/copy.out.sql"
         # (rows a migration seeds, like problem_category's, are among the
         # reference's: the table's own are replaced)
         printf 'DELETE FROM %s;\n\\copy %s (%s) FROM %s\n' "$t" "$t" "$c" "'$T_DIR/copy/$t.tsv'" >> "$T_DIR/copy.in.sql"
@@ -108,7 +120,7 @@ copy_ledger() {
     dsql "$db" "DO \$\$ DECLARE r record; BEGIN
         FOR r IN SELECT c.relname AS t, a.attname AS a, pg_get_serial_sequence(quote_ident(c.relname), a.attname) AS sq
                    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
-                  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0
+                  WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
                     AND pg_get_serial_sequence(quote_ident(c.relname), a.attname) IS NOT NULL LOOP
             EXECUTE format('SELECT setval(%L, coalesce((SELECT max(%I) FROM %I), 0) + 1, false)', r.sq, r.a, r.t);
         END LOOP; END \$\$" > /dev/null || fail "setting the sequences of $db"

@@ -62,7 +62,7 @@ wid_a=$(wid_of "$a")
 # ---- the alert lost after it was sent, made again by the next scan -------
 identity_a=$(sql "SELECT kind || '|' || subject || '|' || stage FROM alert WHERE id = $a")
 sql "DELETE FROM delivery WHERE alert_id = $a; DELETE FROM alert WHERE id = $a;
-     UPDATE milestone SET next_check_on = '-infinity' WHERE id = $m1" >/dev/null
+     UPDATE milestone_state SET next_check_on = '-infinity' WHERE milestone_id = $m1" >/dev/null
 kpctl scan >/dev/null || fail "rescan"
 a2=$(sql "SELECT id FROM alert WHERE kind || '|' || subject || '|' || stage = '$identity_a'")
 [ -n "$a2" ] && [ "$a2" != "$a" ] || fail "the scan did not make A again under a new id (got '$a2', was $a)"
@@ -82,7 +82,7 @@ read -r b m2 <<<"$(sql "$sent WHERE a.id <> $a2 ORDER BY a.id LIMIT 1" | tr '|' 
 wid_b0=$(wid_of "$b")
 sql "DELETE FROM delivery WHERE alert_id IN ($a2, $b); DELETE FROM alert WHERE id IN ($a2, $b);
      SELECT setval(pg_get_serial_sequence('alert', 'id'), $a2 - 1);
-     UPDATE milestone SET next_check_on = '-infinity' WHERE id = $m2" >/dev/null
+     UPDATE milestone_state SET next_check_on = '-infinity' WHERE milestone_id = $m2" >/dev/null
 kpctl scan >/dev/null || fail "rescan for B"
 expect_eq "B is made again with A's row id" "milestone:$m2" "$(sql "SELECT subject FROM alert WHERE id = $a2")"
 settled
