@@ -4,10 +4,10 @@
 -- sector, year or archived_on (imports, done, waive, reschedule, archive,
 -- SQL by hand) passes through these triggers. They never read "today".
 --
--- Statement level where rows come by the hundred thousand (a milestones
--- import: one aggregate over its rows); row level with a WHEN where a
--- statement touches rows for other reasons (the scan's light and
--- next_check_on updates fire nothing here). A writer of a milestone or an
+-- Statement level where rows come by the thousand (a milestones import,
+-- a scan batch changing projects' lights: one aggregate over the
+-- statement's rows); row level with a WHEN where a statement touches
+-- milestones or items for other reasons. A writer of a milestone or an
 -- item takes its project FOR SHARE before reading the project's key, so a
 -- concurrent change of that key (which takes the project FOR NO KEY
 -- UPDATE) either waits for it or is seen by it: neither counts a row under
@@ -196,38 +196,80 @@ BEGIN
 END
 $$;
 
--- A project changed what the tallies count it by (its light, plan and
--- dates; the scan changing its light is the usual case), or its county,
--- sector, year or archived_on (调出, 恢复, a re-import that corrects it):
--- then its milestones and items move too, from the rows of its old key to
--- those of its new one.
-CREATE OR REPLACE FUNCTION keyproj_tally_project_changed() RETURNS trigger
+-- Projects updated: what changed what the tallies count them by (a light,
+-- the plan, the dates: the scan changing lights is the usual case, a
+-- batch of thousands at once), or their county, sector, year or
+-- archived_on (调出, 恢复, a re-import that corrects it), when their
+-- milestones and items move too, from the rows of the old key to those of
+-- the new one. Statement level: one aggregate per tally over the
+-- statement's rows, where a row-level trigger cost a scan batch some 70 µs
+-- a project (doc/performance.md). Rows an update left as they were (only
+-- the engine's next_check_on, say) cancel out and write nothing.
+CREATE OR REPLACE FUNCTION keyproj_tally_projects_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM keyproj_tally_project_self(OLD, NEW);
-    IF (OLD.county_id, OLD.sector, OLD.year, OLD.archived_on)
-       IS NOT DISTINCT FROM (NEW.county_id, NEW.sector, NEW.year, NEW.archived_on) THEN
-        RETURN NULL;
-    END IF;
-    INSERT INTO milestone_tally AS t (county_id, sector, year, archived_on, campaign_id, due_on, status, n, on_time)
-    SELECT k.county_id, k.sector, k.year, k.archived_on, m.campaign_id, m.due_on, m.status, sum(k.n),
-           coalesce(sum(k.n) FILTER (WHERE m.status = 'done' AND m.done_on <= m.due_on), 0)
-      FROM milestone m
-     CROSS JOIN (VALUES (OLD.county_id, OLD.sector, OLD.year, OLD.archived_on, -1),
-                        (NEW.county_id, NEW.sector, NEW.year, NEW.archived_on, 1))
-             AS k(county_id, sector, year, archived_on, n)
-     WHERE m.project_id = NEW.id
-     GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7
-    ON CONFLICT ON CONSTRAINT milestone_tally_key
-    DO UPDATE SET n = t.n + EXCLUDED.n, on_time = t.on_time + EXCLUDED.on_time;
+    -- ch: each changed project twice, as it was (s = -1) and as it is (1);
+    -- one statement, so that ch is worked out once for the four tallies
+    WITH ch AS MATERIALIZED (
+        SELECT c.id, c.moved, v.*
+          FROM (SELECT o.id, (o.county_id, o.sector, o.year, o.archived_on)
+                             IS DISTINCT FROM (n.county_id, n.sector, n.year, n.archived_on) AS moved, o, n
+                  FROM old_rows o JOIN new_rows n ON n.id = o.id
+                 WHERE (o.county_id, o.sector, o.year, o.archived_on, o.light, o.annual_plan, o.planned_start,
+                        o.planned_end, o.actual_start IS NULL, o.actual_end IS NULL)
+                       IS DISTINCT FROM
+                       (n.county_id, n.sector, n.year, n.archived_on, n.light, n.annual_plan, n.planned_start,
+                        n.planned_end, n.actual_start IS NULL, n.actual_end IS NULL)) c
+         CROSS JOIN LATERAL (VALUES (-1, (c.o).county_id, (c.o).sector, (c.o).year, (c.o).archived_on,
+                                     (c.o).light, (c.o).annual_plan, (c.o).planned_start, (c.o).planned_end,
+                                     (c.o).actual_start, (c.o).actual_end),
+                                    (1, (c.n).county_id, (c.n).sector, (c.n).year, (c.n).archived_on,
+                                     (c.n).light, (c.n).annual_plan, (c.n).planned_start, (c.n).planned_end,
+                                     (c.n).actual_start, (c.n).actual_end))
+                AS v(s, county_id, sector, year, archived_on, light, annual_plan, planned_start, planned_end,
+                     actual_start, actual_end)),
+    prj AS (
+        INSERT INTO project_tally AS t (county_id, sector, year, archived_on, light, n, planned, plan)
+        SELECT county_id, sector, year, archived_on, light, sum(s),
+               coalesce(sum(s) FILTER (WHERE annual_plan > 0), 0),
+               coalesce(sum(s * annual_plan) FILTER (WHERE annual_plan > 0), 0)
+          FROM ch
+         GROUP BY 1, 2, 3, 4, 5
+        HAVING sum(s) <> 0 OR coalesce(sum(s) FILTER (WHERE annual_plan > 0), 0) <> 0
+               OR coalesce(sum(s * annual_plan) FILTER (WHERE annual_plan > 0), 0) <> 0
+         ORDER BY 1, 2, 3, 4, 5
+        ON CONFLICT ON CONSTRAINT project_tally_key
+        DO UPDATE SET n = t.n + EXCLUDED.n, planned = t.planned + EXCLUDED.planned, plan = t.plan + EXCLUDED.plan),
+    dates AS (
+        INSERT INTO project_date_tally AS t (county_id, sector, year, archived_on, what, planned_on, n, done)
+        SELECT c.county_id, c.sector, c.year, c.archived_on, d.what, d.planned_on, sum(c.s),
+               coalesce(sum(c.s) FILTER (WHERE d.actual_on IS NOT NULL), 0)
+          FROM ch c
+         CROSS JOIN LATERAL (VALUES ('start', c.planned_start, c.actual_start),
+                                    ('end', c.planned_end, c.actual_end)) d(what, planned_on, actual_on)
+         GROUP BY 1, 2, 3, 4, 5, 6
+        HAVING sum(c.s) <> 0 OR coalesce(sum(c.s) FILTER (WHERE d.actual_on IS NOT NULL), 0) <> 0
+         ORDER BY 1, 2, 3, 4, 5, 6
+        ON CONFLICT ON CONSTRAINT project_date_tally_key
+        DO UPDATE SET n = t.n + EXCLUDED.n, done = t.done + EXCLUDED.done),
+    ms AS (
+        INSERT INTO milestone_tally AS t (county_id, sector, year, archived_on, campaign_id, due_on, status, n, on_time)
+        SELECT c.county_id, c.sector, c.year, c.archived_on, m.campaign_id, m.due_on, m.status, sum(c.s),
+               coalesce(sum(c.s) FILTER (WHERE m.status = 'done' AND m.done_on <= m.due_on), 0)
+          FROM ch c JOIN milestone m ON m.project_id = c.id
+         WHERE c.moved
+         GROUP BY 1, 2, 3, 4, 5, 6, 7
+        HAVING sum(c.s) <> 0
+         ORDER BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT ON CONSTRAINT milestone_tally_key
+        DO UPDATE SET n = t.n + EXCLUDED.n, on_time = t.on_time + EXCLUDED.on_time)
     INSERT INTO approval_tally AS t (county_id, sector, year, archived_on, planned_on, status, n)
-    SELECT k.county_id, k.sector, k.year, k.archived_on, a.planned_on, a.status, sum(k.n)
-      FROM approval a
-     CROSS JOIN (VALUES (OLD.county_id, OLD.sector, OLD.year, OLD.archived_on, -1),
-                        (NEW.county_id, NEW.sector, NEW.year, NEW.archived_on, 1))
-             AS k(county_id, sector, year, archived_on, n)
-     WHERE a.project_id = NEW.id
-     GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6
+    SELECT c.county_id, c.sector, c.year, c.archived_on, a.planned_on, a.status, sum(c.s)
+      FROM ch c JOIN approval a ON a.project_id = c.id
+     WHERE c.moved
+     GROUP BY 1, 2, 3, 4, 5, 6
+    HAVING sum(c.s) <> 0
+     ORDER BY 1, 2, 3, 4, 5, 6
     ON CONFLICT ON CONSTRAINT approval_tally_key DO UPDATE SET n = t.n + EXCLUDED.n;
     RETURN NULL;
 END
@@ -284,6 +326,7 @@ BEGIN
     END IF;
     fresh := (SELECT count(*) FROM pg_trigger
                WHERE tgname IN ('milestone_tally_ins', 'approval_tally_ins_del', 'project_tally_ins')) < 3;
+    DROP FUNCTION IF EXISTS keyproj_tally_project_changed() CASCADE;
     CREATE OR REPLACE TRIGGER milestone_tally_ins AFTER INSERT ON milestone REFERENCING NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION keyproj_tally_milestone_rows();
     CREATE OR REPLACE TRIGGER milestone_tally_del AFTER DELETE ON milestone REFERENCING OLD TABLE AS old_rows
@@ -307,17 +350,10 @@ BEGIN
         FOR EACH STATEMENT EXECUTE FUNCTION keyproj_tally_truncated();
     CREATE OR REPLACE TRIGGER project_tally_ins AFTER INSERT ON project REFERENCING NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION keyproj_tally_project_rows();
-    CREATE OR REPLACE TRIGGER project_tally_upd
-        AFTER UPDATE OF county_id, sector, year, archived_on, light, annual_plan, planned_start, planned_end,
-                        actual_start, actual_end ON project FOR EACH ROW
-        WHEN (OLD.county_id IS DISTINCT FROM NEW.county_id OR OLD.sector IS DISTINCT FROM NEW.sector
-              OR OLD.year IS DISTINCT FROM NEW.year OR OLD.archived_on IS DISTINCT FROM NEW.archived_on
-              OR OLD.light IS DISTINCT FROM NEW.light OR OLD.annual_plan IS DISTINCT FROM NEW.annual_plan
-              OR OLD.planned_start IS DISTINCT FROM NEW.planned_start
-              OR OLD.planned_end IS DISTINCT FROM NEW.planned_end
-              OR (OLD.actual_start IS NULL) <> (NEW.actual_start IS NULL)
-              OR (OLD.actual_end IS NULL) <> (NEW.actual_end IS NULL))
-        EXECUTE FUNCTION keyproj_tally_project_changed();
+    DROP TRIGGER IF EXISTS project_tally_upd ON project;
+    CREATE OR REPLACE TRIGGER project_tally_upd_rows AFTER UPDATE ON project
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION keyproj_tally_projects_changed();
     CREATE OR REPLACE TRIGGER project_tally_del BEFORE DELETE ON project
         FOR EACH ROW EXECUTE FUNCTION keyproj_tally_project_gone();
     CREATE OR REPLACE TRIGGER project_tally_truncate AFTER TRUNCATE ON project
