@@ -206,26 +206,12 @@ const struct cmd_entry cmd_milestones_entry = {
 
 /* ---- county list | add ------------------------------------------------- */
 
-/* A ranking group as the bulletin names it, or as the schema does. */
-static const char *
-county_group(const char *s)
-{
-    static const char *const names[][4] = {
-        { "district", "城区组", "城区", "district" },
-        { "county", "县组", "县", "county" },
-        { "zone", "功能区组", "功能区", "zone" },
-    };
-    for (size_t i = 0; s && i < ARRAY_LEN(names); i++)
-        for (size_t j = 1; j < 4; j++)
-            if (strcmp(s, names[i][j]) == 0)
-                return names[i][0];
-    return NULL;
-}
-
+/* --group as the bulletin names the group (城区组) or as the schema does
+ * (district). */
 static void
 county_add(const struct cmd_call *c)
 {
-    const char *g = cmd_opt(c->a, "group"), *grp = county_group(g);
+    const char *g = cmd_opt(c->a, "group"), *grp = g ? words_map(&words_county_group, g) : NULL;
     if (grp == NULL) {
         if (g)
             cmd_usage_error(c, "--group: unknown value '%s' (expected one of 城区组, 县组, 功能区组)", g);

@@ -408,6 +408,12 @@ static const struct word campaign_state_words[] = {
     W("current", "进行中"),
     W("upcoming", "未开始"),
 };
+/* The bulletin ranks 城区组, 县组 and 功能区组 apart (county.grp). */
+static const struct word county_group_words[] = {
+    W("district", "城区组", "城区"),
+    W("county", "县组", "县"),
+    W("zone", "功能区组", "功能区"),
+};
 static const struct word order_kind_words[] = {
     W("reminder", "提醒函"),
     W("supervision", "督办函"),
@@ -435,6 +441,7 @@ const struct words words_db_state = WORDS(db_state_words, WORDS_NAMES);
 const struct words words_daemon_role = WORDS(daemon_role_words, WORDS_NAMES);
 const struct words words_campaign_kind = WORDS(campaign_kind_words, WORDS_ZH_FIRST);
 const struct words words_campaign_state = WORDS(campaign_state_words, WORDS_NAMES);
+const struct words words_county_group = WORDS(county_group_words, WORDS_ZH_FIRST);
 
 size_t
 words_count(const struct words *ws)

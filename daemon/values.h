@@ -107,7 +107,8 @@ extern const struct words
     words_db_state,         /* connected | migrating | … | down (status "database") */
     words_daemon_role,      /* leader | standby (status "role") */
     words_campaign_kind,    /* bimonthly | hundred_day | half_year | other */
-    words_campaign_state;   /* past | current | upcoming */
+    words_campaign_state,   /* past | current | upcoming */
+    words_county_group;     /* district | county | zone (a county's ranking group, county.grp) */
 
 /* The canonical name s means (surrounding blanks ignored; per the list's
  * style, a name in any case or a Chinese spelling), or NULL. */

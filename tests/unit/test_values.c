@@ -307,6 +307,7 @@ test_expected_other_lists(void **state)
     assert_expected(&words_approval_status, "未办结, 已办结, 免除, 逾期 (or pending, done, waived, overdue)");
     assert_expected(&words_order_status, "未回复, 已回复, 逾期 (or open, replied, overdue)");
     assert_expected(&words_order_kind, "提醒函, 督办函, 交办函 (or reminder, supervision, assignment)");
+    assert_expected(&words_county_group, "城区组, 县组, 功能区组 (or district, county, zone)");
     assert_expected(&words_alert_kind,
                     "milestone.due_soon, milestone.overdue, milestone.freeze, project.start_overdue, "
                     "project.completion_overdue, investment.lagging, report.missing, progress.stalled, "
@@ -328,6 +329,7 @@ test_words_round_trip(void **state)
         &words_milestone_status, &words_milestone_filter, &words_light, &words_tier, &words_alert_kind,
         &words_alert_kind_digest, &words_payload_type, &words_problem_severity,
         &words_problem_status, &words_approval_status, &words_order_status, &words_order_kind,
+        &words_county_group,
     };
     for (size_t i = 0; i < ARRAY_LEN(all); i++) {
         assert_true(words_count(all[i]) > 0);
@@ -379,6 +381,10 @@ test_words_names_exact(void **state)
     assert_null(words_map(&words_tier, "boss"));
     MAPS(&words_problem_severity, "major", "重大", "重要", "\xE3\x80\x80重大\xE3\x80\x80");
     MAPS(&words_order_kind, "supervision", "督办函", "supervision");
+    /* `county add --group`: the bulletin's word, its short form or the schema's */
+    MAPS(&words_county_group, "district", "城区组", "城区", "district", "District");
+    MAPS(&words_county_group, "zone", "功能区组", "功能区", "zone");
+    assert_null(words_map(&words_county_group, "省组"));
 }
 
 static void
