@@ -108,6 +108,7 @@ enum zh {
     ZH_ENUM,            /* enum_label_zh: sector, milestone kind … */
     ZH_PROBLEM,         /* problem status, severity */
     ZH_ORDER,           /* order status, kind */
+    ZH_GROUP,           /* a county's ranking group */
 };
 
 struct bcol {
@@ -137,7 +138,7 @@ struct bcol {
 static const struct bcol by_county[] = { TEXT("county", "县区"), STATS_COLS, END };
 static const struct bcol by_sector[] = { { "sector", "领域", XCELL_TEXT, ZH_ENUM }, STATS_COLS, END };
 static const struct bcol rank_cols[] = {
-    TEXT("group", "组别"), COUNT("rank", "名次"), TEXT("county", "县区"), TEXT("month", "月份"),
+    { "group", "组别", XCELL_TEXT, ZH_GROUP }, COUNT("rank", "名次"), TEXT("county", "县区"), TEXT("month", "月份"),
     COUNT("projects", "项目数"), MONEY("annual_plan", "年度计划投资（万元）"), MONEY("invested", "已完成投资（万元）"),
     COUNT("investment_rate", "投资完成率（%）"), COUNT("schedule_rate", "序时进度（%）"),
     COUNT("points_vs_schedule", "超/落后序时（百分点）"), END,
@@ -197,6 +198,9 @@ zh_of(enum zh zh, const char *v)
         w = words_named(&words_order_status, v);
         if (w == NULL)
             w = words_named(&words_order_kind, v);
+        break;
+    case ZH_GROUP:
+        w = words_named(&words_county_group, v);
         break;
     }
     return w ? w->zh[0] : v;

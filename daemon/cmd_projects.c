@@ -235,10 +235,10 @@ county_list(const struct cmd_call *c)
     const char *params[] = { today };
     db_query(cmd_db(c->ctx),
              "SELECT co.name AS county,"
-             " CASE co.grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END AS \"group\","
+             " co.grp AS \"group\","
              " (SELECT count(*) FROM project p WHERE p.county_id = co.id"
              "   AND keyproj_on_list(p.archived_on, $1::date)) AS projects"
-             " FROM county co ORDER BY co.grp, co.name",
+             " FROM county co ORDER BY array_position(ARRAY['district', 'county', 'zone'], co.grp), co.name",
              1, params, cmd_on_rows, c->ctx);
 }
 

@@ -446,8 +446,7 @@ rank_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
                     sector, sector);
     char *sql = xasprintf(
         "WITH" INVESTMENT_CTE ",%s"
-        " SELECT CASE grp WHEN 'district' THEN '城区组' WHEN 'county' THEN '县组' ELSE '功能区组' END"
-        "   AS \"group\","
+        " SELECT grp AS \"group\","
         "  rank() OVER (PARTITION BY grp ORDER BY (invested - plan_to_date) / annual_plan DESC,"
         "   invested / annual_plan DESC) AS rank, county,"
         "  to_char($1::date, 'YYYY-MM') AS month, projects, annual_plan, invested,"

@@ -109,6 +109,8 @@ static const struct column_words column_words[] = {
     { "alerts", "kind", &words_alert_kind_digest },
     { "campaign", "kind", &words_campaign_kind },
     { "campaign", "state", &words_campaign_state },
+    { "rank", "group", &words_county_group },
+    { "county", "group", &words_county_group },
     { NULL, "level", &words_level },
     { NULL, "sector", &words_sector },
     { NULL, "category", &words_category },

@@ -231,7 +231,7 @@ rank_section(struct evbuffer *out, const char *root, const json_t *rows)
             group = page_str(r, "group");
             web_html_printf(out, "<div class=\"scroll\"><h3>%s <span class=\"note\">%s</span></h3><table "
                             "data-group=\"%s\"><thead><tr><th class=\"n\">名次</th><th>县区</th><th class=\"n\">"
-                            "完成率</th><th class=\"n\">对序时</th></tr></thead><tbody>\n", group,
+                            "完成率</th><th class=\"n\">对序时</th></tr></thead><tbody>\n", page_zh(group),
                             page_str(r, "month"), group);
         }
         web_html_printf(out,

@@ -95,6 +95,7 @@ ZH = {  # the Chinese labels of daemon/values.c's word lists
     "pstatus": {"open": "未解决", "resolved": "已解决", "overdue": "逾期"},
     "okind": {"reminder": "提醒函", "supervision": "督办函", "assignment": "交办函"},
     "ostatus": {"open": "未回复", "replied": "已回复", "overdue": "逾期"},
+    "group": {"district": "城区组", "county": "县组", "zone": "功能区组"},
 }
 STATS = [("projects", "项目数", "num"), ("red", "红灯", "num"), ("yellow", "黄灯", "num"), ("green", "绿灯", "num"),
          ("milestones_due", "应完成节点", "num"), ("milestones_done", "已完成节点", "num"),
@@ -107,7 +108,7 @@ STATS = [("projects", "项目数", "num"), ("red", "红灯", "num"), ("yellow", 
 SPEC = {
     "county": [("county", "县区", "text")] + STATS,
     "sector": [("sector", "领域", "sector")] + STATS,
-    "rank": [("group", "组别", "text"), ("rank", "名次", "num"), ("county", "县区", "text"), ("month", "月份", "text"),
+    "rank": [("group", "组别", "group"), ("rank", "名次", "num"), ("county", "县区", "text"), ("month", "月份", "text"),
              ("projects", "项目数", "num"), ("annual_plan", "年度计划投资（万元）", "money"),
              ("invested", "已完成投资（万元）", "money"), ("investment_rate", "投资完成率（%）", "num"),
              ("schedule_rate", "序时进度（%）", "num"), ("points_vs_schedule", "超/落后序时（百分点）", "num")],
@@ -181,7 +182,7 @@ out.append("total=%d" % rows[-1][heads.index("项目数")].value)
 # 排名: the three groups, as rank ranks them.
 rank = answer("rank")
 out.append("rank=%s" % compare(wb["排名"], 2, SPEC["rank"], rank))
-out.append("groups=%s" % "".join(sorted({y["group"] for y in rank})))
+out.append("groups=%s" % ",".join(dict.fromkeys(r[0].value for r in table(wb["排名"], 2)[1])))
 out.append("overdue=%s" % compare(wb["逾期节点"], 2, SPEC["overdue"], answer("overdue")))
 out.append("problems=%s" % compare(wb["问题清单"], 2, SPEC["problems"], answer("problems")))
 out.append("orders=%s" % compare(wb["督办落实"], 2, SPEC["orders"], answer("orders")))
@@ -199,8 +200,12 @@ expect_contains "… red counts on red" "red_fill=True" "$checks"
 expect_contains "… then stats --by sector, every column" "by_sector=ok:" "$checks"
 expect_contains "… and its total counts the demo's projects" "total=$(sql "SELECT count(*) FROM project WHERE year = 2026")" \
     "$checks"
-expect_contains "排名 is rank, every column, in its three groups" "groups=功能区组县组城区组" "$checks"
+expect_contains "排名 is rank, every column, in its three groups, by their Chinese names" "groups=城区组,县组,功能区组" "$checks"
 expect_contains "… row for row" "rank=ok:" "$checks"
+# The dashboard's ranking heads its groups the same way.
+curl -s "http://127.0.0.1:$wport/" > "$T_DIR/page.html" || fail "GET /"
+expect_eq "the dashboard's 县区排名: 城区组, 县组 and 功能区组" "城区组,县组,功能区组" \
+    "$(grep -o '<h3>[^ <]*' "$T_DIR/page.html" | sed 's/<h3>//' | grep -x '城区组\|县组\|功能区组' | paste -sd,)"
 expect_contains "逾期节点 is overdue, every column, dates as dates" \
     "overdue=ok:$(sql "SELECT count(*) FROM milestone WHERE status = 'pending' AND due_on < '$TODAY'")" "$checks"
 expect_contains "问题清单 is problem list, every column" "problems=ok:2" "$checks"

@@ -2,9 +2,9 @@
 # The people who read keyprojctl's tables work in Chinese: under
 # LANG=zh_CN.UTF-8 the projects, stats, rank, problems and status show
 # Chinese headers and no English enum value (a project named "red" keeps its
-# name), under LANG=C the same commands show English (rank's groups, 城区组
-# and the others, are the bulletin's own words in both), and --json and --csv,
-# for programs, are byte for byte the same under both. --excel gives Excel
+# name), under LANG=C the same commands show English (rank's groups too:
+# district, county, zone), and --json and --csv, for programs, are byte for
+# byte the same under both. --excel gives Excel
 # a byte order mark, CRLF and formulas it will not run.
 . "$top_srcdir/tests/lib/assert.sh"
 
@@ -145,20 +145,31 @@ grep -q '用地  *重大' "$T_DIR/zh.txt" || fail "problem list under zh_CN.UTF-
 ctl_in C problem list > "$T_DIR/c.txt"
 grep -q 'land  .*major' "$T_DIR/c.txt" || fail "problem list under C does not read land … major"
 ok "stats --by sector reads ecology / 生态, problem list land major / 用地 重大"
-# rank: its group is the bulletin's own word (城区组, 县组, 功能区组), which
-# keyprojd sends as it is, --json included: the same under C as under
-# zh_CN.UTF-8, and no English enum value in either.
+# rank: keyprojd sends a county's group by its canonical name (county.grp),
+# --json included; the table says it in the reader's language, as it does
+# a sector.
 ctl_in C rank > "$T_DIR/c.txt"
 ctl_in zh_CN.UTF-8 rank > "$T_DIR/zh.txt"
 groups_of() { cells "$1" | py '",".join(dict.fromkeys(r[0] for r in d["rows"]))'; }
-expect_eq "rank under C: the groups as --json has them" \
-    "$(kpctl --json rank | py '",".join(dict.fromkeys(r["group"] for r in d))')" "$(groups_of "$T_DIR/c.txt")"
-expect_eq "…城区组, 县组 and 功能区组, in that order" "城区组,县组,功能区组" "$(groups_of "$T_DIR/c.txt")"
-expect_eq "…under zh_CN.UTF-8 too" "城区组,县组,功能区组" "$(groups_of "$T_DIR/zh.txt")"
+ctl_in C --json rank > "$T_DIR/c.json" && ctl_in zh_CN.UTF-8 --json rank > "$T_DIR/zh.json" || fail "rank --json"
+expect_eq "rank --json: the groups by their canonical names, district, county and zone, in that order" \
+    "district,county,zone" "$(py '",".join(dict.fromkeys(r["group"] for r in d))' < "$T_DIR/c.json")"
+cmp -s "$T_DIR/c.json" "$T_DIR/zh.json" || fail "rank --json differs between C and zh_CN.UTF-8"
+ok "…the same under C and zh_CN.UTF-8"
+expect_eq "rank under C: the groups in English, as --json has them" "district,county,zone" "$(groups_of "$T_DIR/c.txt")"
+expect_eq "…and no Chinese group anywhere in the table" "" "$(grep -o '城区组\|县组\|功能区组' "$T_DIR/c.txt" | sort -u)"
+expect_eq "rank under zh_CN.UTF-8: 城区组, 县组 and 功能区组, in that order" "城区组,县组,功能区组" \
+    "$(groups_of "$T_DIR/zh.txt")"
+expect_eq "…and no English group" "" "$(english_values "$T_DIR/zh.txt")"
 expect_eq "rank under C: English headers, group first" "group rank county month" \
     "$(cells "$T_DIR/c.txt" | py '" ".join(d["headers"][:4])')"
-expect_eq "rank under C: no canonical enum value (the group has no English spelling)" "" \
-    "$(english_values "$T_DIR/c.txt")"
+# county list: the same words, districts first as rank has them.
+ctl_in C county list > "$T_DIR/c.txt"
+ctl_in zh_CN.UTF-8 county list > "$T_DIR/zh.txt"
+groups_of() { cells "$1" | py '",".join(dict.fromkeys(r[1] for r in d["rows"]))'; }
+expect_eq "county list: the groups canonical in --json, English under C, Chinese under zh_CN.UTF-8" \
+    "district,county,zone district,county,zone 城区组,县组,功能区组" \
+    "$(kpctl --json county list | py '",".join(dict.fromkeys(r["group"] for r in d))') $(groups_of "$T_DIR/c.txt") $(groups_of "$T_DIR/zh.txt")"
 # status: the database's state and the daemon's role in English under C
 # (in Chinese under zh_CN.UTF-8: below).
 ctl_in C status > "$T_DIR/c.txt"

@@ -89,19 +89,19 @@ expect_eq "rank --month 2026-13 is a usage error" 2 "$rc"
 
 # ---- rank -----------------------------------------------------------------
 kpctl --json rank > "$T_DIR/rank.json" || fail "rank"
-expect_eq "rank: 城区组, 县组, 功能区组 in that order" "城区组,县组,功能区组" \
+expect_eq "rank: 城区组, 县组, 功能区组 in that order, by their canonical names" "district,county,zone" \
     "$(py '",".join(dict.fromkeys(r["group"] for r in d))' < "$T_DIR/rank.json")"
 expect_eq "rank: each group holds its counties" \
     "$(sql "SELECT string_agg(name, ',' ORDER BY name COLLATE \"C\") FROM county WHERE grp = 'county'
             AND EXISTS (SELECT 1 FROM project p WHERE p.county_id = county.id AND p.year = 2026 AND p.annual_plan > 0)")" \
-    "$(py '",".join(sorted((r["county"] for r in d if r["group"] == "县组"), key=lambda s: s.encode()))' < "$T_DIR/rank.json")"
+    "$(py '",".join(sorted((r["county"] for r in d if r["group"] == "county"), key=lambda s: s.encode()))' < "$T_DIR/rank.json")"
 expect_eq "rank: 县组's first is the county furthest ahead of 序时进度" \
     "$(sql "$INV SELECT county FROM x WHERE grp = 'county' GROUP BY county ORDER BY (sum(ytd) - sum(due)) / sum(plan) DESC LIMIT 1")" \
-    "$(py '[r["county"] for r in d if r["group"] == "县组" and r["rank"] == 1][0]' < "$T_DIR/rank.json")"
+    "$(py '[r["county"] for r in d if r["group"] == "county" and r["rank"] == 1][0]' < "$T_DIR/rank.json")"
 expect_eq "rank: ranks run 1…n with points falling within each group" "True" \
     "$(py 'all([r["rank"] for r in d if r["group"] == g] == list(range(1, 1 + sum(r["group"] == g for r in d))) and
                all(a["points_vs_schedule"] >= b["points_vs_schedule"] for a, b in zip([r for r in d if r["group"] == g], [r for r in d if r["group"] == g][1:]))
-               for g in ("城区组", "县组", "功能区组"))' < "$T_DIR/rank.json")"
+               for g in ("district", "county", "zone"))' < "$T_DIR/rank.json")"
 expect_eq "rank --month 2026-09 (2026年9月) ranks September" "2026-09 2026-09" \
     "$(kpctl --json rank --month 2026-09 | py 'd[0]["month"]') $(kpctl --json rank --month 2026年9月 | py 'd[-1]["month"]')"
 expect_eq "rank: 涧西区's September rate against SQL" \

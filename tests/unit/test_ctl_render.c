@@ -377,6 +377,14 @@ test_lang_values_by_command(void **state)
     assert_string_equal(ctl_lang_label("stats", "sector", "ecology"), "生态");
     assert_string_equal(ctl_lang_label("approval", "status", "done"), "已办结");
     assert_string_equal(ctl_lang_label("milestones", "status", "done"), "已完成");
+    /* a county's ranking group, in rank and county list; a problem
+     * category's group is the office's own word */
+    struct ctl_lang rank = zh_projects;
+    rank.command = "rank";
+    check_lang("[{\"group\":\"district\",\"county\":\"涧西区\"}]", CTL_TABLE, &rank,
+               "group   county\n------  ------\n城区组  涧西区\n（共 1 条）\n");
+    assert_string_equal(ctl_lang_label("county", "group", "zone"), "功能区组");
+    assert_null(ctl_lang_label("problem", "group", "county"));
 }
 
 /* --json and --csv are for programs: canonical whatever the language;
