@@ -70,7 +70,9 @@ audit_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
              " WHERE ($2::float8 IS NULL OR a.at >= to_timestamp($2::float8))"
              " AND ($3::text IS NULL OR a.actor = $3)"
              " AND ($4::text IS NULL OR a.action = $4 OR left(a.action, length($4) + 1) = $4 || '.')"
-             " AND ($5::text IS NULL OR a.subject = $5 OR left(a.subject, length($5) + 1) = $5 || '/')"
+             /* the range finds them on audit_log_subject_idx (sql/0009_audit_subject.sql) */
+             " AND ($5::text IS NULL OR (a.subject COLLATE \"C\" >= $5 AND a.subject COLLATE \"C\" < $5 || '0'"
+             "   AND (a.subject = $5 OR left(a.subject, length($5) + 1) = $5 || '/')))"
              " ORDER BY a.at DESC, a.id DESC LIMIT $6::int",
              6, params, cmd_on_rows, ctx);
 }

@@ -391,6 +391,8 @@ expect_eq "--subject problem:ID: its history, newest first" \
 expect_eq "--subject report:CODE takes the months too" \
     "$(sql "SELECT count(*) FROM audit_log WHERE subject LIKE 'report:$code1/%'")" \
     "$(kpctl --json audit --subject "report:$code1" --limit 10000 | py 'len(d)')"
+expect_eq "… but not a subject that only begins with the same characters (report:CODE minus its last one)" 0 \
+    "$(kpctl --json audit --subject "report:${code1%?}" --limit 10000 | py 'len(d)')"
 expect_eq "--actor and --limit" "3 $me" \
     "$(kpctl --json audit --actor "$me" --limit 3 | py 'str(len(d)) + " " + d[0]["actor"]')"
 expect_eq "--actor nobody: nothing" 0 "$(kpctl --json audit --actor nobody | py 'len(d)')"
