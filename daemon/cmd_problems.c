@@ -41,6 +41,14 @@ problem_days(const struct cmd_ctx *ctx, char days[12], char major[12])
     snprintf(major, 12, "%d", ctx->d->cfg->rules.problem_major_days);
 }
 
+/* import.new_units, which also governs the unit problem add --unit and
+ * approval add --dept name: "refuse" keeps the units a known list. */
+static const char *
+new_units(const struct cmd_ctx *ctx)
+{
+    return ctx->d->cfg->import_refuse_new_units ? "refuse" : "create";
+}
+
 /* ---- --category: problem_category is the one list -------------------------
  * The accepted categories are rows of problem_category (an office adds its
  * own with `problem category add`), so a command with --category first
@@ -136,12 +144,12 @@ problem_add(const struct cmd_call *c)
     problem_days(c->ctx, days, major);
     const char *args[] = {
         c->a->pos[0], category, severity, text, unit, limit_s ? limit : NULL, reported_s ? reported : NULL, days,
-        major,
+        major, new_units(c->ctx),
     };
     with_category(c, true,
                   "keyproj_problem_add($1::text, $2::text, $3::text, $4::text, $5::text, $6::date, $7::date,"
-                  " $8::int, $9::int",
-                  9, args, 1);
+                  " $8::int, $9::int, $10::text",
+                  10, args, 1);
 }
 
 static void
@@ -371,8 +379,9 @@ approval_add(const struct cmd_call *c)
     }
     if (!cmd_date_arg(c, "--due", due_s, due))
         return;
-    const char *args[] = { c->a->pos[0], c->a->pos[1], dept, due, note };
-    cmd_run_write(c->ctx, "keyproj_approval_add($1::text, $2::text, $3::text, $4::date, $5::text", 5, args);
+    const char *args[] = { c->a->pos[0], c->a->pos[1], dept, due, note, new_units(c->ctx) };
+    cmd_run_write(c->ctx, "keyproj_approval_add($1::text, $2::text, $3::text, $4::date, $5::text, $6::text", 6,
+                  args);
 }
 
 static void

@@ -280,8 +280,8 @@ const struct cmd_entry cmd_unit_entry = {
     .name = "unit",
     .summary = "the units the ledger knows (责任单位, 牵头部门): list, add (admin). An import or a command naming a "
         "unit one character from a known one (市住健局 for 市住建局) is refused with a suggestion, and with "
-        "import.new_units = \"refuse\" an import naming any unit the ledger does not know; add declares "
-        "such a unit when it is real",
+        "import.new_units = \"refuse\" an import, problem add --unit or approval add --dept naming any unit the "
+        "ledger does not know; add declares such a unit when it is real",
     .level = LEVEL_OPERATOR,
     .flags = CMD_NEEDS_DB,
     .subs = unit_subs,

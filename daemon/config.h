@@ -140,10 +140,11 @@ struct config {
      * letters, digits and - _ . / ( ) (project_code_local_ok) */
     char *import_code_pattern;
     regex_t *import_code_re;
-    /* import.new_units = "refuse": an import naming a unit the ledger
-     * does not know is refused until `unit add` declares it (once the
-     * ledger knows any unit); "create" (false, the default): a name near
-     * no known unit is created (sql/functions/import.sql) */
+    /* import.new_units = "refuse": an import, problem add --unit or
+     * approval add --dept naming a unit the ledger does not know is refused
+     * until `unit add` declares it (once the ledger knows any unit);
+     * "create" (false, the default): a name near no known unit is created
+     * (sql/functions/import.sql, keyproj_unit_check in ledger.sql) */
     bool import_refuse_new_units;
 
     /* letters: in enum letter_kind order */

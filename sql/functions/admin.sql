@@ -145,11 +145,13 @@ $fn$;
 -- Without --limit the time limit stays NULL, which the schema defines as
 -- "the default by severity from the reported date": the answer shows the
 -- date that gives. The category is any spelling problem_category knows.
--- A new unit is created, as the import does.
+-- A new unit is created, as the import does, unless p_new_units
+-- (import.new_units) is "refuse" (keyproj_unit_check).
 DROP FUNCTION IF EXISTS keyproj_problem_add(text, text, text, text, text, date, int, int, date, text, text);
+DROP FUNCTION IF EXISTS keyproj_problem_add(text, text, text, text, text, date, date, int, int, date, text, text);
 CREATE OR REPLACE FUNCTION keyproj_problem_add(p_code text, p_category text, p_severity text, p_text text, p_unit text,
                                     p_limit date, p_reported date, p_days int, p_major_days int,
-                                    p_today date, p_actor text, p_req text) RETURNS json
+                                    p_new_units text, p_today date, p_actor text, p_req text) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_action text := 'problem.add';
@@ -184,7 +186,7 @@ BEGIN
             format('time limit %s is before today (%s)', keyproj_ymd(p_limit), keyproj_ymd(p_today))
         WHEN p_limit < v_reported THEN
             format('time limit %s is before the reported date %s', keyproj_ymd(p_limit), keyproj_ymd(v_reported))
-    END, keyproj_unit_typo(p_unit));
+    END, keyproj_unit_check(p_unit, p_new_units));
     IF v_why IS NOT NULL THEN
         RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid', v_why, p_req);
     END IF;
@@ -259,9 +261,12 @@ $$;
 -- pending until `approval done` (overdue the day after the limit, which may
 -- already be past: items are often entered late). Audited as approval.add;
 -- an unknown project, a blank item or one the project already has is
--- refused. A new department is created as a unit, as the import does.
+-- refused. A new department is created as a unit, as the import does,
+-- unless p_new_units (import.new_units) is "refuse" (keyproj_unit_check).
+DROP FUNCTION IF EXISTS keyproj_approval_add(text, text, text, date, text, date, text, text);
 CREATE OR REPLACE FUNCTION keyproj_approval_add(p_code text, p_item text, p_dept text, p_due date, p_note text,
-                                                p_today date, p_actor text, p_req text) RETURNS json
+                                                p_new_units text, p_today date, p_actor text, p_req text)
+RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
     v_action text := 'approval.add';
@@ -289,7 +294,7 @@ BEGIN
                    format('project %s already has approval item %s (%s, due %s)', p_code, v_old.id, v_item,
                           coalesce(keyproj_ymd(v_old.planned_on), 'no date')), p_req);
     END IF;
-    v_why := keyproj_unit_typo(p_dept);
+    v_why := keyproj_unit_check(p_dept, p_new_units);
     IF v_why IS NOT NULL THEN
         RETURN keyproj_write_refused(p_actor, v_action, v_subject, NULL, v_new, 'invalid', v_why, p_req);
     END IF;

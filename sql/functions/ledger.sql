@@ -93,12 +93,18 @@ SELECT format('unknown unit ''%s'': the ledger knows %s units and an import crea
               btrim(p_name), p_known, btrim(p_name))
 $$;
 
--- A command's check of the unit it names: the refusal when the name is
--- probably a typo of a known unit, else NULL (known, or new).
-CREATE OR REPLACE FUNCTION keyproj_unit_typo(p_name text) RETURNS text
+-- A command's check of the unit it names (problem add --unit, approval
+-- add --dept): the refusal when the name is probably a typo of a known
+-- unit, or, when p_new_units (import.new_units) is "refuse", the import's
+-- refusal of a unit the ledger does not know, once it knows any; else NULL
+-- (known, or new and created where it is named).
+DROP FUNCTION IF EXISTS keyproj_unit_typo(text);
+CREATE OR REPLACE FUNCTION keyproj_unit_check(p_name text, p_new_units text) RETURNS text
 LANGUAGE sql STABLE AS $$
-SELECT keyproj_unit_refusal(p_name, s.near) FROM (SELECT keyproj_unit_suggest(p_name) AS near) s
- WHERE s.near IS NOT NULL
+SELECT CASE WHEN s.near IS NOT NULL THEN keyproj_unit_refusal(p_name, s.near)
+            WHEN p_new_units = 'refuse' AND s.known > 0 THEN keyproj_unit_unknown(p_name, s.known) END
+  FROM (SELECT keyproj_unit_suggest(p_name) AS near, (SELECT count(*) FROM unit) AS known) s
+ WHERE nullif(btrim(p_name), '') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM unit WHERE name = btrim(p_name))
 $$;
 
 -- The ranking group a county's name implies, as `county add --group`

@@ -196,6 +196,34 @@ expect_eq "unit add declares it" 0 "$rc"
 run import projects "$T_DIR/unit-refused.csv"
 expect_eq "then the same sheet is imported" "0|1" "$rc|$(echo "$out" | field inserted)"
 
+# The same setting covers the commands that name a unit: problem add --unit
+# and approval add --dept refuse 新单位, with the import's words, write no
+# unit and no row, and audit the refusal; once declared, both go through.
+units=$(kpctl --json unit | py 'len(d)')
+unknown="unknown unit '新单位': the ledger knows $units units and an import creates none (import.new_units = \"refuse\"); declare it first with \`unit add 新单位\`"
+problems=$(sql "SELECT count(*) FROM problem")
+approvals=$(sql "SELECT count(*) FROM approval")
+run problem add "$fumin" --category 资金 --severity 一般 --text "新单位配套资金未到位" --unit 新单位
+expect_eq "under new_units = refuse, problem add --unit 新单位 is refused with the import's message" \
+    "1|invalid|$unknown" "$rc|$(echo "$out" | field code)|$(echo "$out" | field message)"
+expect_eq "…audited as problem.add, refused" "invalid: $unknown" \
+    "$(last_audit "project:$fumin" problem.add result)"
+run approval add "$fumin" 某事项 --dept 新单位 --due 2026-12-20
+expect_eq "approval add --dept 新单位 is refused the same way" "1|invalid|$unknown" \
+    "$rc|$(echo "$out" | field code)|$(echo "$out" | field message)"
+expect_eq "…audited as approval.add, refused" "invalid: $unknown" \
+    "$(last_audit "project:$fumin" approval.add result)"
+expect_eq "neither created the unit nor wrote a row" "$units|$problems|$approvals" \
+    "$(kpctl --json unit | py 'len(d)')|$(sql "SELECT count(*) FROM problem")|$(sql "SELECT count(*) FROM approval")"
+run unit add 新单位
+expect_eq "unit add declares 新单位" 0 "$rc"
+run problem add "$fumin" --category 资金 --severity 一般 --text "新单位配套资金未到位" --unit 新单位
+expect_eq "then problem add --unit 新单位 goes through" "0|新单位" "$rc|$(echo "$out" | field unit)"
+run approval add "$fumin" 某事项 --dept 新单位 --due 2026-12-20
+expect_eq "…and approval add --dept 新单位" "0|新单位" "$rc|$(echo "$out" | field unit)"
+expect_eq "one row each, under the one declared unit" "$((units + 1))|$((problems + 1))|$((approvals + 1))" \
+    "$(kpctl --json unit | py 'len(d)')|$(sql "SELECT count(*) FROM problem")|$(sql "SELECT count(*) FROM approval")"
+
 # ---- the list changes: 调出 and 调入 again -----------------------------------
 
 # A project of this year with alerts raised, taken off the list on 11-20.
