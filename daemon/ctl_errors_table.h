@@ -404,7 +404,7 @@ NC_("error", "resolved on %s, before it was reported (%s)"),
 /* sql/functions/ledger.sql */
 NC_("error", "unknown unit '%s' (did you mean %s?): correct it, or declare it first with `unit add %s`"),
 /* sql/functions/ledger.sql */
-NC_("error", "unknown unit '%s': the ledger knows %s units and an import creates none (import.new_units = \"refuse\"); declare it first with `unit add %s`"),
+NC_("error", "unknown unit '%s': the ledger knows %s units and creates no other (import.new_units = \"refuse\"); declare it first with `unit add %s`"),
 /* sql/functions/ledger.sql */
 NC_("error", "unknown county '%s' (did you mean %s?): correct the sheet, or declare it first with `county add %s --group %s`"),
 /* sql/functions/ledger.sql */

@@ -84,11 +84,12 @@ SELECT format('unknown unit ''%s'' (did you mean %s?): correct it, or declare it
               btrim(p_name), p_near, btrim(p_name))
 $$;
 
--- What an import is told of a unit the ledger does not know when
--- import.new_units is "refuse" and the ledger knows p_known units.
+-- What an import, `problem add --unit` or `approval add --dept` is told of
+-- a unit the ledger does not know when import.new_units is "refuse" and
+-- the ledger knows p_known units.
 CREATE OR REPLACE FUNCTION keyproj_unit_unknown(p_name text, p_known bigint) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-SELECT format('unknown unit ''%s'': the ledger knows %s units and an import creates none '
+SELECT format('unknown unit ''%s'': the ledger knows %s units and creates no other '
               '(import.new_units = "refuse"); declare it first with `unit add %s`',
               btrim(p_name), p_known, btrim(p_name))
 $$;

@@ -186,7 +186,7 @@ units=$(kpctl --json unit | py 'len(d)')
 run import projects "$T_DIR/unit-refused.csv"
 expect_eq "under new_units = refuse, an import naming a unit the ledger does not know is refused" 1 "$rc"
 expect_eq "…saying how many it knows and how to declare it" \
-    "unknown unit '市数据局': the ledger knows $units units and an import creates none (import.new_units = \"refuse\"); declare it first with \`unit add 市数据局\`" \
+    "unknown unit '市数据局': the ledger knows $units units and creates no other (import.new_units = \"refuse\"); declare it first with \`unit add 市数据局\`" \
     "$(echo "$out" | py 'd["details"][0]["message"]')"
 expect_eq "nothing was written, no unit created" "$before|$units" "$(ledger_digest)|$(kpctl --json unit | py 'len(d)')"
 run import projects "$T_DIR/unit-typo.csv"
@@ -200,7 +200,7 @@ expect_eq "then the same sheet is imported" "0|1" "$rc|$(echo "$out" | field ins
 # and approval add --dept refuse 新单位, with the import's words, write no
 # unit and no row, and audit the refusal; once declared, both go through.
 units=$(kpctl --json unit | py 'len(d)')
-unknown="unknown unit '新单位': the ledger knows $units units and an import creates none (import.new_units = \"refuse\"); declare it first with \`unit add 新单位\`"
+unknown="unknown unit '新单位': the ledger knows $units units and creates no other (import.new_units = \"refuse\"); declare it first with \`unit add 新单位\`"
 problems=$(sql "SELECT count(*) FROM problem")
 approvals=$(sql "SELECT count(*) FROM approval")
 run problem add "$fumin" --category 资金 --severity 一般 --text "新单位配套资金未到位" --unit 新单位
