@@ -14,7 +14,7 @@
 -- writes the state row (next_check_on = '-infinity') in the editing
 -- transaction, so a verdict made from the row before the edit is left out.
 CREATE TABLE milestone_state (
-    milestone_id  bigint PRIMARY KEY REFERENCES milestone ON DELETE CASCADE,
+    milestone_id  bigint NOT NULL,
     -- a business date on which the rules may say something new; NULL:
     -- nothing will change with time alone; '-infinity': at the next scan
     next_check_on date NULL DEFAULT '-infinity',
@@ -22,9 +22,12 @@ CREATE TABLE milestone_state (
 );
 COMMENT ON TABLE milestone_state IS 'the alert engine''s state of each milestone (sql/0008_milestone_state.sql)';
 
+-- The rows first, then the key, its foreign key and the index: built once
+-- over a national ledger's 812k rows rather than entry by entry.
 INSERT INTO milestone_state (milestone_id, next_check_on, light)
 SELECT id, next_check_on, light FROM milestone;
-
+ALTER TABLE milestone_state ADD PRIMARY KEY (milestone_id),
+    ADD FOREIGN KEY (milestone_id) REFERENCES milestone ON DELETE CASCADE;
 CREATE INDEX milestone_state_next_check_idx ON milestone_state (next_check_on, milestone_id)
     WHERE next_check_on IS NOT NULL;
 
