@@ -147,55 +147,6 @@ BEGIN
 END
 $$;
 
--- A project's own row in the tallies: OLD out (p_sign -1) or NEW in (1),
--- both for an update (rows left as they were are not written: the scan's
--- change of a light touches two rows of project_tally and nothing else).
--- The date rows' done counts whether there is an actual date at all.
--- PL/pgSQL, whose plans are kept for the session: a SQL function called
--- from a trigger plans its statements again on every call (0.2 ms a
--- project when a scan changed the lights of the demo's 515).
-CREATE OR REPLACE FUNCTION keyproj_tally_project_self(o project, n project) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    moved boolean := (o.county_id, o.sector, o.year, o.archived_on)
-                     IS DISTINCT FROM (n.county_id, n.sector, n.year, n.archived_on);
-BEGIN
-    IF moved OR o.light IS DISTINCT FROM n.light OR o.annual_plan IS DISTINCT FROM n.annual_plan THEN
-        INSERT INTO project_tally AS t (county_id, sector, year, archived_on, light, n, planned, plan)
-        SELECT d.county_id, d.sector, d.year, d.archived_on, d.light, sum(d.s),
-               coalesce(sum(d.s) FILTER (WHERE d.annual_plan > 0), 0),
-               coalesce(sum(d.s * d.annual_plan) FILTER (WHERE d.annual_plan > 0), 0)
-          FROM (VALUES (o.county_id, o.sector, o.year, o.archived_on, o.light, o.annual_plan, -1),
-                       (n.county_id, n.sector, n.year, n.archived_on, n.light, n.annual_plan, 1))
-                 AS d(county_id, sector, year, archived_on, light, annual_plan, s)
-         WHERE d.county_id IS NOT NULL      -- no OLD on an insert, no NEW on a delete
-         GROUP BY 1, 2, 3, 4, 5
-        HAVING sum(d.s) <> 0 OR coalesce(sum(d.s) FILTER (WHERE d.annual_plan > 0), 0) <> 0
-               OR coalesce(sum(d.s * d.annual_plan) FILTER (WHERE d.annual_plan > 0), 0) <> 0
-         ORDER BY 1, 2, 3, 4, 5
-        ON CONFLICT ON CONSTRAINT project_tally_key
-        DO UPDATE SET n = t.n + EXCLUDED.n, planned = t.planned + EXCLUDED.planned, plan = t.plan + EXCLUDED.plan;
-    END IF;
-    IF moved OR o.planned_start IS DISTINCT FROM n.planned_start OR o.planned_end IS DISTINCT FROM n.planned_end
-       OR (o.actual_start IS NULL) <> (n.actual_start IS NULL) OR (o.actual_end IS NULL) <> (n.actual_end IS NULL) THEN
-        INSERT INTO project_date_tally AS t (county_id, sector, year, archived_on, what, planned_on, n, done)
-        SELECT d.county_id, d.sector, d.year, d.archived_on, d.what, d.planned_on, sum(d.s),
-               coalesce(sum(d.s) FILTER (WHERE d.actual_on IS NOT NULL), 0)
-          FROM (VALUES (o.county_id, o.sector, o.year, o.archived_on, 'start', o.planned_start, o.actual_start, -1),
-                       (o.county_id, o.sector, o.year, o.archived_on, 'end', o.planned_end, o.actual_end, -1),
-                       (n.county_id, n.sector, n.year, n.archived_on, 'start', n.planned_start, n.actual_start, 1),
-                       (n.county_id, n.sector, n.year, n.archived_on, 'end', n.planned_end, n.actual_end, 1))
-                 AS d(county_id, sector, year, archived_on, what, planned_on, actual_on, s)
-         WHERE d.county_id IS NOT NULL
-         GROUP BY 1, 2, 3, 4, 5, 6
-        HAVING sum(d.s) <> 0 OR coalesce(sum(d.s) FILTER (WHERE d.actual_on IS NOT NULL), 0) <> 0
-         ORDER BY 1, 2, 3, 4, 5, 6
-        ON CONFLICT ON CONSTRAINT project_date_tally_key
-        DO UPDATE SET n = t.n + EXCLUDED.n, done = t.done + EXCLUDED.done;
-    END IF;
-END
-$$;
-
 -- Projects updated: what changed what the tallies count them by (a light,
 -- the plan, the dates: the scan changing lights is the usual case, a
 -- batch of thousands at once), or their county, sector, year or
@@ -293,7 +244,21 @@ BEGIN
       FROM approval a WHERE a.project_id = OLD.id
      GROUP BY 5, 6 ORDER BY 5, 6
     ON CONFLICT ON CONSTRAINT approval_tally_key DO UPDATE SET n = t.n + EXCLUDED.n;
-    PERFORM keyproj_tally_project_self(OLD, NULL);
+    -- its own row, and its planned start and end (done: an actual date)
+    INSERT INTO project_tally AS t (county_id, sector, year, archived_on, light, n, planned, plan)
+    VALUES (OLD.county_id, OLD.sector, OLD.year, OLD.archived_on, OLD.light, -1,
+            CASE WHEN OLD.annual_plan > 0 THEN -1 ELSE 0 END,
+            CASE WHEN OLD.annual_plan > 0 THEN -OLD.annual_plan ELSE 0 END)
+    ON CONFLICT ON CONSTRAINT project_tally_key
+    DO UPDATE SET n = t.n + EXCLUDED.n, planned = t.planned + EXCLUDED.planned, plan = t.plan + EXCLUDED.plan;
+    INSERT INTO project_date_tally AS t (county_id, sector, year, archived_on, what, planned_on, n, done)
+    SELECT OLD.county_id, OLD.sector, OLD.year, OLD.archived_on, d.what, d.planned_on, -count(*),
+           -count(d.actual_on)
+      FROM (VALUES ('start', OLD.planned_start, OLD.actual_start),
+                   ('end', OLD.planned_end, OLD.actual_end)) d(what, planned_on, actual_on)
+     GROUP BY 5, 6 ORDER BY 5, 6
+    ON CONFLICT ON CONSTRAINT project_date_tally_key
+    DO UPDATE SET n = t.n + EXCLUDED.n, done = t.done + EXCLUDED.done;
     RETURN OLD;
 END
 $$;
@@ -327,6 +292,7 @@ BEGIN
     fresh := (SELECT count(*) FROM pg_trigger
                WHERE tgname IN ('milestone_tally_ins', 'approval_tally_ins_del', 'project_tally_ins')) < 3;
     DROP FUNCTION IF EXISTS keyproj_tally_project_changed() CASCADE;
+    DROP FUNCTION IF EXISTS keyproj_tally_project_self(project, project);
     CREATE OR REPLACE TRIGGER milestone_tally_ins AFTER INSERT ON milestone REFERENCING NEW TABLE AS new_rows
         FOR EACH STATEMENT EXECUTE FUNCTION keyproj_tally_milestone_rows();
     CREATE OR REPLACE TRIGGER milestone_tally_del AFTER DELETE ON milestone REFERENCING OLD TABLE AS old_rows
