@@ -369,7 +369,7 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
         "stalled_yellow_reports", "stalled_red_reports", "stalled_min_change",
         "stalled_min_percent", "approval_red_days", "problem_days", "problem_major_days",
         "campaign_risk_days", "escalate_leader_days", "escalate_office_days",
-        "scan_interval_seconds", "scan_batch_rows", "hold_on_rest_days", "leader_retry_seconds",
+        "scan_interval_seconds", "scan_batch_rows", "scan_connections", "hold_on_rest_days", "leader_retry_seconds",
         "digest_time", "weekly_day", "drain_seconds", "completing_kinds", NULL,
     };
     const config_setting_t *g = ld_member(ld, root, "alerts", CONFIG_TYPE_GROUP);
@@ -378,6 +378,7 @@ load_alerts(struct loader *ld, const config_setting_t *root, struct config *cfg)
     load_rules(ld, g, known, cfg);
     cfg->scan_interval = ld_int(ld, g, "scan_interval_seconds", 300, 1, 86400);
     cfg->scan_batch = ld_int(ld, g, "scan_batch_rows", 5000, 1, 100000);
+    cfg->scan_connections = ld_int(ld, g, "scan_connections", 2, 1, 2);
     cfg->leader_retry = ld_int(ld, g, "leader_retry_seconds", 5, 1, 3600);
     cfg->quiet_hours = ld_string(ld, g, "quiet_hours", "22:00-08:00");
     cfg->holidays = ld_string(ld, g, "holidays", NULL);

@@ -90,6 +90,7 @@ struct config {
     struct rules_config rules;
     int scan_interval;          /* seconds between safety scans */
     int scan_batch;             /* rows per scan statement */
+    int scan_connections;       /* 1, or 2: a second connection writes half the batches (at start only) */
     int leader_retry;           /* seconds between a standby's tries for the leader lock */
     int due_soon_days[8];
     size_t n_due_soon_days;

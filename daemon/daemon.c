@@ -14,6 +14,7 @@
 #include "deliver.h"
 #include "log.h"
 #include "metrics.h"
+#include "scan.h"
 #include "util.h"
 #include "web.h"
 
@@ -44,6 +45,7 @@ daemon_reload(struct daemon *d)
     cfg->metrics_listen = old->metrics_listen ? xstrdup(old->metrics_listen) : NULL;
     cfg->metrics_host = old->metrics_host ? xstrdup(old->metrics_host) : NULL;
     cfg->metrics_port = old->metrics_port;
+    cfg->scan_connections = old->scan_connections;     /* read at start (scan_new) */
     for (size_t i = 0; i < cfg->n_receivers; i++)
         metrics_receiver(d->metrics, cfg->receivers[i].name);
     d->cfg = cfg;
@@ -54,6 +56,7 @@ daemon_reload(struct daemon *d)
     control_apply_config(d->ctl);
     db_reconfigure(d->db, cfg->db_conninfo, cfg->db_reconnect_max);
     deliver_reconfigure(d->deliver);
+    scan_reconfigure(d->scan);
     log_info("configuration reloaded", "path=%s receivers=%zu", log_q(cfg->path), cfg->n_receivers);
     return NULL;
 }

@@ -54,29 +54,17 @@ struct pending_write {
     double select_ms, build_ms, sent_at;
 };
 
-struct scanner {
-    struct daemon *d;
-    scan_done_fn on_end;            /* told of every scan's end (scan_new) */
-    void *on_end_arg;
-    struct event *start_ev;         /* deferred start: never from inside a callback */
-    struct event *day_ev;           /* the next business-day boundary */
-    struct event *safety_ev;        /* alerts.scan_interval_seconds */
-    struct event *leader_ev;        /* a standby's next try for the lock */
+/* One pipeline of a phase's batches on one connection (see "the batches
+ * of a phase" below). A phase with lanes runs two, each on the projects of
+ * its own parity; others run lane 0 alone. */
+struct lane {
+    struct scanner *s;
+    int k;                          /* its number: 0 on the main connection */
+    struct db *db;                  /* not owned */
     struct event *build_ev;         /* builds the next slice of to_build */
-    bool leader;                    /* holds LEADER_LOCK on this session */
-    struct db_query *lead_q;        /* the try in flight */
-    bool running, again;
-    struct db_query *inflight;      /* the probe or select in flight (at most one) */
-    struct waiter *waiters;         /* told when the running scan ends */
-    struct waiter *next_waiters;    /* told when the next scan ends */
-
-    /* the scan in progress */
-    struct scan_ctx ctx;
-    size_t phase;
+    struct db_query *inflight;      /* the select in flight (at most one) */
     int batch_limit;
-    int retries;                    /* batches redone after a deadlock */
-    bool due[SCAN_PHASES];          /* the phase may have rows to check */
-    bool last_select;               /* the phase sends no further select (see on_written) */
+    bool last_select;               /* the lane sends no further select (see on_written) */
     bool reread;                    /* a write was rolled back: select once more */
     struct pending_write writes[2]; /* oldest first; the connection answers in order */
     int n_writes;
@@ -86,18 +74,45 @@ struct scanner {
     int built;                      /* its rows in batch so far */
     struct scan_batch batch;        /* the batch being built */
     double to_build_select_ms, build_ms;
+    double t_select_sent;
+};
+
+#define SCAN_LANES 2
+
+struct scanner {
+    struct daemon *d;
+    scan_done_fn on_end;            /* told of every scan's end (scan_new) */
+    void *on_end_arg;
+    struct event *start_ev;         /* deferred start: never from inside a callback */
+    struct event *day_ev;           /* the next business-day boundary */
+    struct event *safety_ev;        /* alerts.scan_interval_seconds */
+    struct event *leader_ev;        /* a standby's next try for the lock */
+    struct db *db2;                 /* the second lane's connection (owned; NULL: one lane) */
+    bool leader;                    /* holds LEADER_LOCK on this session */
+    struct db_query *lead_q;        /* the try in flight */
+    bool running, again;
+    struct db_query *probe_q;       /* the probe in flight */
+    struct waiter *waiters;         /* told when the running scan ends */
+    struct waiter *next_waiters;    /* told when the next scan ends */
+
+    /* the scan in progress */
+    struct scan_ctx ctx;
+    size_t phase;
+    int retries;                    /* batches redone after a deadlock */
+    bool due[SCAN_PHASES];          /* the phase may have rows to check */
+    struct lane lanes[SCAN_LANES];
+    int n_lanes;                    /* lanes of the phase in progress */
     bool warned_campaigns;
     double started;                 /* system clock, for the duration only */
     double t_phase;                 /* when the phase's first select was sent */
-    double t_select_sent;
     struct scan_stats cur, last;
     unsigned long scans;
 };
 
 static void select_next(struct scanner *s);
-static bool send_select(struct scanner *s, const char *exclude, bool first);
-static void batch_discard(struct scanner *s);
-static void selected(struct scanner *s, PGresult *own, double select_ms);
+static bool send_select(struct lane *l, const char *exclude, bool first);
+static void batch_discard(struct lane *l);
+static void selected(struct lane *l, PGresult *own, double select_ms);
 static void on_written(void *arg, const PGresult *res, const char *err);
 
 bool
@@ -203,7 +218,7 @@ run_end(struct scanner *s, const char *err)
 
 /* ---- the batches of a phase: select, build, write ------------------------
  *
- * A phase's batches are pipelined on the main connection, which runs its
+ * A lane's batches are pipelined on its connection, which runs its
  * statements one at a time in the order they were sent: when batch k's
  * rows are taken (on arrival, or once the write of batch k-1, still being
  * built, has been sent), the select of batch k+1 is sent at once, then
@@ -219,25 +234,50 @@ run_end(struct scanner *s, const char *err)
  *    deliveries and light history of its own rows. So the xmin a write
  *    checks is still the one its select saw, unless someone else edited
  *    the row — what the check is for.
- *  - a phase's first select is sent only once every write before it has
- *    been answered: the project phase sees all the marks of the parts.
- *  - everything runs on the leader's session, whose lock stays held; a lost
- *    session fails every statement still queued. */
+ *  - a phase's first select is sent only once every write before it, on
+ *    every lane, has been answered: the project phase sees all the marks
+ *    of the parts.
+ *
+ * A phase with lanes runs two such pipelines at once, lane 0 on the main
+ * connection and lane 1 on a second one, when that one is up: PostgreSQL
+ * then writes two batches at a time, on two cores. Each lane reads only
+ * the rows of its own projects (even or odd ids, LANE_OF), so the two
+ * never write the same row, alert or mark, and neither excludes the
+ * other's ids. What they share are counters (the tallies, a 督办函's
+ * number), which their statements take in one order. Lane 1's session
+ * holds no leader lock: the leader sends its selects, and a lost leader
+ * session ends the scan (scan_may_run); a write still in flight on lane 1
+ * then commits or not as any writer's, the xmin check as ever deciding. */
+
+static bool
+lane_busy(const struct lane *l)
+{
+    return l->inflight != NULL || l->n_writes > 0 || l->to_build != NULL || l->stash != NULL;
+}
+
+static void
+lane_forget(struct lane *l)
+{
+    /* Statements already sent still run, each whole or not at all; only
+     * their answers are no longer awaited. */
+    db_cancel(l->inflight);
+    l->inflight = NULL;
+    for (int i = 0; i < l->n_writes; i++)
+        db_cancel(l->writes[i].q);
+    l->n_writes = 0;
+    if (l->to_build)
+        batch_discard(l);
+    PQclear(l->stash);
+    l->stash = NULL;
+}
 
 static void
 forget_pending(struct scanner *s)
 {
-    /* Statements already sent still run, each whole or not at all; only
-     * their answers are no longer awaited. */
-    db_cancel(s->inflight);
-    s->inflight = NULL;
-    for (int i = 0; i < s->n_writes; i++)
-        db_cancel(s->writes[i].q);
-    s->n_writes = 0;
-    if (s->to_build)
-        batch_discard(s);
-    PQclear(s->stash);
-    s->stash = NULL;
+    db_cancel(s->probe_q);
+    s->probe_q = NULL;
+    for (int i = 0; i < SCAN_LANES; i++)
+        lane_forget(&s->lanes[i]);
 }
 
 static void
@@ -247,18 +287,23 @@ fail_run(struct scanner *s, const char *err)
     run_end(s, err);
 }
 
-/* The phase goes on while a select or a write is awaited; then it reads
- * once more (a batch was rolled back) or the next phase begins. */
+/* The lane goes on while a select or a write is awaited; then it reads
+ * once more (a batch was rolled back); once every lane is done, the next
+ * phase begins. */
 static void
-phase_step(struct scanner *s)
+phase_step(struct lane *l)
 {
-    if (s->inflight != NULL || s->n_writes > 0 || s->to_build != NULL || s->stash != NULL)
+    struct scanner *s = l->s;
+    if (lane_busy(l))
         return;
-    if (s->reread) {
-        s->reread = false;
-        send_select(s, NULL, false);
+    if (l->reread) {
+        l->reread = false;
+        send_select(l, NULL, false);
         return;
     }
+    for (int i = 0; i < s->n_lanes; i++)
+        if (lane_busy(&s->lanes[i]))
+            return;
     s->cur.phase_ms[s->phase] += (clock_now(NULL) - s->t_phase) * 1000.0;
     s->phase++;
     select_next(s);
@@ -267,19 +312,20 @@ phase_step(struct scanner *s)
 static void
 on_written(void *arg, const PGresult *res, const char *err)
 {
-    struct scanner *s = arg;
-    struct pending_write w = s->writes[0];      /* answers come in the order sent */
-    s->writes[0] = s->writes[1];
-    s->n_writes--;
+    struct lane *l = arg;
+    struct scanner *s = l->s;
+    struct pending_write w = l->writes[0];      /* answers come in the order sent */
+    l->writes[0] = l->writes[1];
+    l->n_writes--;
     const char *name = phases[s->phase]->name;
-    if (err && db_error_is_conflict(s->d->db) && s->retries < 3) {
+    if (err && db_error_is_conflict(l->db) && s->retries < 3) {
         /* Rows locked by another writer (an edit, or a leader being
          * replaced whose last batch is still running): the batch was
          * rolled back whole; its rows are due again and read again. */
         s->retries++;
-        s->reread = true;
-        log_warn("scan batch redone after a deadlock", "phase=%s", name);
-        phase_step(s);
+        l->reread = true;
+        log_warn("scan batch redone after a deadlock", "phase=%s lane=%d", name, l->k);
+        phase_step(l);
         return;
     }
     if (err) {
@@ -287,8 +333,8 @@ on_written(void *arg, const PGresult *res, const char *err)
         return;
     }
     long written = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    log_debug("scan batch", "phase=%s rows=%d written=%ld alerts=%s select_ms=%.1f build_ms=%.1f write_ms=%.1f",
-              name, w.rows, written, PQgetvalue(res, 0, 1), w.select_ms, w.build_ms,
+    log_debug("scan batch", "phase=%s lane=%d rows=%d written=%ld alerts=%s select_ms=%.1f build_ms=%.1f write_ms=%.1f",
+              name, l->k, w.rows, written, PQgetvalue(res, 0, 1), w.select_ms, w.build_ms,
               (clock_now(NULL) - w.sent_at) * 1000.0);
     if (written > 0 && s->phase < PHASE_PROJECTS)
         s->due[PHASE_PROJECTS] = true;     /* a part's light may have moved its project */
@@ -296,11 +342,11 @@ on_written(void *arg, const PGresult *res, const char *err)
     metrics_alerts_json(s->d->metrics, PQgetvalue(res, 0, 4));
     s->cur.deliveries += strtol(PQgetvalue(res, 0, 2), NULL, 10);
     /* A batch whose every row was edited meanwhile (nothing written) ends
-     * the phase: those rows are left to the NOTIFY the edit sent, so that
+     * the lane: those rows are left to the NOTIFY the edit sent, so that
      * a hot row cannot hold the scan in a loop. */
     if (written == 0)
-        s->last_select = true;
-    phase_step(s);
+        l->last_select = true;
+    phase_step(l);
 }
 
 /* ---- building a batch, slice by slice --------------------------------------
@@ -309,45 +355,47 @@ on_written(void *arg, const PGresult *res, const char *err)
  * between slices: the write sent just before (several MB of parameters)
  * goes out while keyprojd builds, instead of waiting in libpq's buffer
  * until the whole batch is built, with PostgreSQL idle meanwhile; and an
- * answer that arrives during the build is taken at once. */
+ * answer that arrives during the build is taken at once (the other lane's
+ * too). */
 #define BUILD_SLICE_ROWS 500
 
 static void
-batch_discard(struct scanner *s)
+batch_discard(struct lane *l)
 {
-    event_del(s->build_ev);
-    PQclear(s->to_build);
-    s->to_build = NULL;
-    json_decref(s->batch.rows);
-    s->batch.rows = NULL;
+    event_del(l->build_ev);
+    PQclear(l->to_build);
+    l->to_build = NULL;
+    json_decref(l->batch.rows);
+    l->batch.rows = NULL;
     for (int i = 0; i < SCAN_A_COLS; i++)
-        buf_free(&s->batch.a[i]);
+        buf_free(&l->batch.a[i]);
 }
 
 /* Starts building a batch of the rows in res (taken). */
 static void
-batch_begin(struct scanner *s, PGresult *res, double select_ms)
+batch_begin(struct lane *l, PGresult *res, double select_ms)
 {
-    s->to_build = res;
-    s->built = 0;
-    s->to_build_select_ms = select_ms;
-    s->build_ms = 0;
-    s->batch.rows = json_array();
-    s->batch.n_alerts = 0;
+    l->to_build = res;
+    l->built = 0;
+    l->to_build_select_ms = select_ms;
+    l->build_ms = 0;
+    l->batch.rows = json_array();
+    l->batch.n_alerts = 0;
     for (int i = 0; i < SCAN_A_COLS; i++) {
-        buf_init(&s->batch.a[i]);
-        buf_putc(&s->batch.a[i], '{');
+        buf_init(&l->batch.a[i]);
+        buf_putc(&l->batch.a[i], '{');
     }
     struct timeval now = { 0, 0 };
-    evtimer_add(s->build_ev, &now);
+    evtimer_add(l->build_ev, &now);
 }
 
 /* The batch is built: its one write statement. */
 static void
-batch_send(struct scanner *s)
+batch_send(struct lane *l)
 {
+    struct scanner *s = l->s;
     const struct scan_phase *ph = phases[s->phase];
-    struct scan_batch *b = &s->batch;
+    struct scan_batch *b = &l->batch;
     double t0 = clock_now(NULL);
     char *rows = json_dumps(b->rows, JSON_COMPACT);
     for (int i = 0; i < SCAN_A_COLS; i++)
@@ -358,48 +406,49 @@ batch_send(struct scanner *s)
         b->a[SCAN_A_PROJECT].data, b->a[SCAN_A_PAYLOAD].data, b->a[SCAN_A_RECEIVERS].data,
         s->ctx.cfg->letters[LETTER_SUPERVISION].number,
     };
-    if (s->n_writes == 2) {
+    if (l->n_writes == 2) {
         /* S(k+1) is answered after W(k-1): never a third */
-        log_error("scan: a third write in flight", "phase=%s", ph->name);
+        log_error("scan: a third write in flight", "phase=%s lane=%d", ph->name, l->k);
         abort();
     }
-    struct pending_write *w = &s->writes[s->n_writes++];
-    w->rows = PQntuples(s->to_build);
-    w->select_ms = s->to_build_select_ms;
+    struct pending_write *w = &l->writes[l->n_writes++];
+    w->rows = PQntuples(l->to_build);
+    w->select_ms = l->to_build_select_ms;
     w->sent_at = clock_now(NULL);
-    w->build_ms = s->build_ms + (w->sent_at - t0) * 1000.0;
+    w->build_ms = l->build_ms + (w->sent_at - t0) * 1000.0;
     /* Only the project phase issues letters: the others' statements do
      * not name $12, and PostgreSQL refuses a parameter it cannot type. */
     int n = SCAN_WRITE_PARAMS + (ph == &scan_phase_projects);
-    w->q = db_query(s->d->db, ph->write_sql, n, params, on_written, s);
+    w->q = db_query(l->db, ph->write_sql, n, params, on_written, l);
     free(rows);
-    batch_discard(s);
-    if (s->stash) {
-        PGresult *next = s->stash;
-        s->stash = NULL;
-        selected(s, next, s->stash_select_ms);
+    batch_discard(l);
+    if (l->stash) {
+        PGresult *next = l->stash;
+        l->stash = NULL;
+        selected(l, next, l->stash_select_ms);
     }
 }
 
 static void
 on_build(evutil_socket_t fd, short what, void *arg)
 {
-    struct scanner *s = arg;
-    if (s->to_build == NULL)
+    struct lane *l = arg;
+    struct scanner *s = l->s;
+    if (l->to_build == NULL)
         return;
-    int n = PQntuples(s->to_build);
-    int to = n - s->built > BUILD_SLICE_ROWS ? s->built + BUILD_SLICE_ROWS : n;
+    int n = PQntuples(l->to_build);
+    int to = n - l->built > BUILD_SLICE_ROWS ? l->built + BUILD_SLICE_ROWS : n;
     double t0 = clock_now(NULL);
     s->ctx.cfg = s->d->cfg;         /* a reload takes effect from the next slice */
-    phases[s->phase]->build(&s->ctx, s->to_build, s->built, to, &s->batch);
-    s->built = to;
-    s->build_ms += (clock_now(NULL) - t0) * 1000.0;
-    if (s->built < n) {
+    phases[s->phase]->build(&s->ctx, l->to_build, l->built, to, &l->batch);
+    l->built = to;
+    l->build_ms += (clock_now(NULL) - t0) * 1000.0;
+    if (l->built < n) {
         struct timeval now = { 0, 0 };
-        evtimer_add(s->build_ev, &now);     /* a timer: the loop polls sockets first */
+        evtimer_add(l->build_ev, &now);     /* a timer: the loop polls sockets first */
         return;
     }
-    batch_send(s);
+    batch_send(l);
 }
 
 /* The batch's ids as an array literal "{1,2,3}". Caller frees. */
@@ -422,39 +471,40 @@ batch_ids_new(const PGresult *res)
 static void
 on_selected(void *arg, const PGresult *res, const char *err)
 {
-    struct scanner *s = arg;
-    s->inflight = NULL;
+    struct lane *l = arg;
+    l->inflight = NULL;
     if (err) {
-        fail_run(s, err);
+        fail_run(l->s, err);
         return;
     }
-    double select_ms = (clock_now(NULL) - s->t_select_sent) * 1000.0;
+    double select_ms = (clock_now(NULL) - l->t_select_sent) * 1000.0;
     PGresult *own = PQcopyResult(res, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     if (own == NULL) {
         log_error("scan: out of memory copying a batch", "rows=%d", PQntuples(res));
         abort();
     }
-    if (s->to_build != NULL) {
+    if (l->to_build != NULL) {
         /* Taken once the batch being built is sent: the next select must
          * come after that batch's write (see above). */
-        s->stash = own;
-        s->stash_select_ms = select_ms;
+        l->stash = own;
+        l->stash_select_ms = select_ms;
         return;
     }
-    selected(s, own, select_ms);
+    selected(l, own, select_ms);
 }
 
 /* The rows of a select (own: the caller's copy, now the batch's). */
 static void
-selected(struct scanner *s, PGresult *own, double select_ms)
+selected(struct lane *l, PGresult *own, double select_ms)
 {
+    struct scanner *s = l->s;
     int n = PQntuples(own);
     s->cur.examined += n;
     s->cur.phase_examined[s->phase] += n;
-    if (n > 0 && n >= s->batch_limit && !s->last_select) {
+    if (n > 0 && n >= l->batch_limit && !l->last_select) {
         /* a full batch may have left more behind: ask for them now */
         char *ids = batch_ids_new(own);
-        bool sent = send_select(s, ids, false);
+        bool sent = send_select(l, ids, false);
         free(ids);
         if (!sent) {
             PQclear(own);
@@ -462,10 +512,10 @@ selected(struct scanner *s, PGresult *own, double select_ms)
         }
     }
     if (n > 0)
-        batch_begin(s, own, select_ms);
+        batch_begin(l, own, select_ms);
     else
         PQclear(own);
-    phase_step(s);
+    phase_step(l);
 }
 
 static void
@@ -480,31 +530,39 @@ month_start(struct ymd d, int back, char out[11])
  * keyprojd builds it (20–40 µs a row), so it is kept small. */
 #define FIRST_BATCH_ROWS 1000
 
-/* The phase's select; exclude ("{…}" or NULL) the ids of a batch selected
+/* The lane's select; exclude ("{…}" or NULL) the ids of a batch selected
  * but perhaps not written yet. False when the run has ended. */
 static bool
-send_select(struct scanner *s, const char *exclude, bool first)
+send_select(struct lane *l, const char *exclude, bool first)
 {
+    struct scanner *s = l->s;
     if (!scan_may_run(s)) {
         fail_run(s, "the database is not ready");
         return false;
     }
     const struct scan_phase *ph = phases[s->phase];
-    char limit[16], reports[16], this_month[11], last_month[11];
-    s->batch_limit = s->d->cfg->scan_batch;
-    if (first && s->batch_limit > FIRST_BATCH_ROWS)
-        s->batch_limit = FIRST_BATCH_ROWS;
-    snprintf(limit, sizeof limit, "%d", s->batch_limit);
+    char limit[16], reports[16], this_month[11], last_month[11], n_lanes[8], k[8];
+    l->batch_limit = s->d->cfg->scan_batch;
+    if (first && l->batch_limit > FIRST_BATCH_ROWS)
+        l->batch_limit = FIRST_BATCH_ROWS;
+    snprintf(limit, sizeof limit, "%d", l->batch_limit);
     snprintf(reports, sizeof reports, "%zu", rules_reports_needed(&s->d->cfg->rules));
+    snprintf(n_lanes, sizeof n_lanes, "%d", s->n_lanes);
+    snprintf(k, sizeof k, "%d", l->k);
     month_start(s->ctx.today, 0, this_month);
     month_start(s->ctx.today, 1, last_month);
     const char *own[SCAN_SELECT_PARAMS] = { s->ctx.today_s, limit, reports, this_month, last_month };
-    const char *params[SCAN_SELECT_PARAMS + 1];
+    const char *params[SCAN_SELECT_PARAMS + 3];
+    int n = 0;
     for (int i = 0; i < ph->select_params; i++)
-        params[i] = own[i];
-    params[ph->select_params] = exclude ? exclude : "{}";
-    s->t_select_sent = clock_now(NULL);
-    s->inflight = db_query(s->d->db, ph->select_sql, ph->select_params + 1, params, on_selected, s);
+        params[n++] = own[i];
+    params[n++] = exclude ? exclude : "{}";
+    if (ph->lanes) {
+        params[n++] = n_lanes;
+        params[n++] = k;
+    }
+    l->t_select_sent = clock_now(NULL);
+    l->inflight = db_query(l->db, ph->select_sql, n, params, on_selected, l);
     return true;
 }
 
@@ -517,17 +575,24 @@ select_next(struct scanner *s)
         run_end(s, NULL);
         return;
     }
-    s->last_select = false;
-    s->reread = false;
+    /* The second lane when the phase has lanes and its connection is up;
+     * else lane 0 reads every row. */
+    s->n_lanes = phases[s->phase]->lanes && s->db2 && db_state(s->db2) == DB_UP ? SCAN_LANES : 1;
     s->t_phase = clock_now(NULL);
-    send_select(s, NULL, true);
+    for (int i = 0; i < s->n_lanes; i++) {
+        s->lanes[i].last_select = false;
+        s->lanes[i].reread = false;
+    }
+    for (int i = 0; i < s->n_lanes; i++)
+        if (!send_select(&s->lanes[i], NULL, true))
+            return;
 }
 
 static void
 on_probed(void *arg, const PGresult *res, const char *err)
 {
     struct scanner *s = arg;
-    s->inflight = NULL;
+    s->probe_q = NULL;
     if (err) {
         run_end(s, err);
         return;
@@ -568,7 +633,7 @@ run_begin(struct scanner *s)
      * the first entry of the partial index whatever the statistics say
      * (after a burst, stale ones made EXISTS scan the whole table). */
     const char *params[] = { s->ctx.today_s };
-    s->inflight = db_query(s->d->db,
+    s->probe_q = db_query(s->d->db,
 #define DUE_PROBE(table) "coalesce((SELECT min(next_check_on) FROM " table ") <= $1::date, false)"
                            "SELECT " DUE_PROBE("milestone_state") ", " DUE_PROBE("problem") ", "
                            DUE_PROBE("approval") ", (" DUE_PROBE("project")
@@ -718,6 +783,13 @@ scan_request(struct scanner *s, scan_done_fn fn, void *arg)
 
 /* ---- life and status ------------------------------------------------------ */
 
+void
+scan_reconfigure(struct scanner *s)
+{
+    if (s->db2)
+        db_reconfigure(s->db2, s->d->cfg->db_conninfo, s->d->cfg->db_reconnect_max);
+}
+
 struct scanner *
 scan_new(struct daemon *d, scan_done_fn on_end, void *arg)
 {
@@ -729,7 +801,19 @@ scan_new(struct daemon *d, scan_done_fn on_end, void *arg)
     s->day_ev = evtimer_new(d->base, on_day, s);
     s->safety_ev = evtimer_new(d->base, on_safety, s);
     s->leader_ev = evtimer_new(d->base, on_leader_retry, s);
-    s->build_ev = evtimer_new(d->base, on_build, s);
+    /* The second lane's connection: no state or notify callbacks, a phase
+     * simply runs on one lane while it is down. */
+    if (d->cfg->scan_connections > 1) {
+        s->db2 = db_new(d->base, "scan2", d->cfg->db_conninfo, d->cfg->db_reconnect_max, NULL, NULL, s);
+        db_start(s->db2);
+    }
+    for (int i = 0; i < SCAN_LANES; i++) {
+        struct lane *l = &s->lanes[i];
+        l->s = s;
+        l->k = i;
+        l->db = i == 0 ? d->db : s->db2;   /* NULL: lane 1 never runs */
+        l->build_ev = evtimer_new(d->base, on_build, l);
+    }
     arm_day(s);
     arm_safety(s);
     return s;
@@ -749,8 +833,10 @@ scan_free(struct scanner *s)
     event_free(s->day_ev);
     event_free(s->safety_ev);
     event_free(s->leader_ev);
-    event_free(s->build_ev);
+    for (int i = 0; i < SCAN_LANES; i++)
+        event_free(s->lanes[i].build_ev);
     db_cancel(s->lead_q);
+    db_free(s->db2);
     free(s);
 }
 

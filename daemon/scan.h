@@ -36,6 +36,8 @@ typedef void (*scan_done_fn)(void *arg, const struct scan_stats *st);
 struct scanner *scan_new(struct daemon *d, scan_done_fn on_end, void *arg);
 /* Cancels the scan in flight; requests still waiting are told it failed. */
 void scan_free(struct scanner *s);
+/* After a reload: the second lane's connection takes the new conninfo. */
+void scan_reconfigure(struct scanner *s);
 
 /* The one place that says whether this instance may scan now: the
  * database is ready and this instance is the leader (holds the leader

@@ -89,11 +89,12 @@ const struct scan_phase scan_phase_campaigns = {
     " co.name AS county, cp.code AS campaign, cp.name AS campaign_name, cp.starts_on, cp.ends_on,"
     " act.starts AS a_starts, act.completions AS a_completions, act.investment AS a_investment,"
     " act.approvals AS a_approvals"
-    " FROM" DUE_ROWS("campaign_target", "t", "$3") " JOIN campaign cp ON cp.id = t.campaign_id"
+    " FROM" DUE_ROWS("campaign_target", "t", "$3", "") " JOIN campaign cp ON cp.id = t.campaign_id"
     " LEFT JOIN county co ON co.id = t.county_id"
     " CROSS JOIN LATERAL keyproj_campaign_actuals(cp.starts_on, cp.ends_on, t.county_id, t.sector) act"
     " ORDER BY t.id",
     2,
+    false,
     SCAN_WRITE_BEGIN " AS r(id bigint, x xid, next date))"
     ", upd AS (UPDATE campaign_target t SET next_check_on = r.next FROM r"
     "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"

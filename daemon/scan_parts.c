@@ -62,6 +62,7 @@ part_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, in
 #define DUE_MILESTONES \
     " (SELECT d.milestone_id, d.xmin, d.light FROM milestone_state d WHERE d.next_check_on <= $1::date" \
     " AND d.milestone_id <> ALL($3::bigint[])" \
+    LANE_OF("(SELECT project_id FROM milestone WHERE id = d.milestone_id)", "$4", "$5") \
     " ORDER BY d.next_check_on, d.milestone_id LIMIT $2::int) s" \
     " CROSS JOIN LATERAL (SELECT * FROM milestone WHERE id = s.milestone_id OFFSET 0) m"
 
@@ -113,6 +114,7 @@ const struct scan_phase scan_phase_milestones = {
     " FROM" DUE_MILESTONES PROJECT_JOIN("m.project_id")
     " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id ORDER BY m.id",
     2,
+    true,
     PART_WRITE("milestone_state", "milestone_id", "milestone_light"),
     milestones_build,
 };
@@ -163,9 +165,10 @@ const struct scan_phase scan_phase_problems = {
     "problems",
     "SELECT pr.id, pr.xmin, pr.category, pr.severity, pr.description, pr.status, pr.reported_on,"
     " pr.time_limit, pr.light, u.name AS unit," PROJECT_SELECT
-    " FROM" DUE_ROWS("problem", "pr", "$3") PROJECT_JOIN("pr.project_id")
+    " FROM" DUE_ROWS("problem", "pr", "$3", LANE_OF("d.project_id", "$4", "$5")) PROJECT_JOIN("pr.project_id")
     " LEFT JOIN unit u ON u.id = pr.unit_id ORDER BY pr.id",
     2,
+    true,
     PART_WRITE("problem", "id", "problem_light"),
     problems_build,
 };
@@ -216,9 +219,10 @@ approvals_build(const struct scan_ctx *c, const PGresult *res, int from, int to,
 const struct scan_phase scan_phase_approvals = {
     "approvals",
     "SELECT ap.id, ap.xmin, ap.item, ap.status, ap.planned_on, ap.milestone_id, u.name AS unit," PROJECT_SELECT
-    " FROM" DUE_ROWS("approval", "ap", "$3") PROJECT_JOIN("ap.project_id")
+    " FROM" DUE_ROWS("approval", "ap", "$3", LANE_OF("d.project_id", "$4", "$5")) PROJECT_JOIN("ap.project_id")
     " LEFT JOIN unit u ON u.id = ap.unit_id ORDER BY ap.id",
     2,
+    true,
     SCAN_WRITE_BEGIN " AS r(id bigint, x xid, next date))"
     ", upd AS (UPDATE approval t SET next_check_on = r.next FROM r"
     "   WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"

@@ -55,6 +55,13 @@ struct scan_phase {
      * (DUE_ROWS). */
     const char *select_sql;
     int select_params;
+    /* The select takes two more parameters after the ids to leave out:
+     * the number of lanes (1 or 2) and this lane's number; it reads only
+     * the rows of the projects whose id modulo the first is the second
+     * (LANE_OF). scan.c then runs the phase on two connections at once,
+     * each lane on its own projects, so that two batches never write the
+     * same project's rows. False: one lane. */
+    bool lanes;
     /* $1 rows (jsonb), $2 the alerts' row ids, $3 now, $4 today, $5…$11
      * the alerts' other columns (SCAN_WRITE_ALERTS) → one row: written,
      * alerts, deliveries. The project phase's also takes $12, the number
@@ -135,11 +142,15 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
  * exclude: the parameter ("$3") holding the ids of the batch before,
  * selected but perhaps not written yet (scan.c pipelines a phase's
  * batches); "{}" for none. */
-#define SCAN_SELECT_PARAMS 5    /* the most a phase's select takes, exclude aside */
-#define DUE_ROWS(table, alias, exclude) \
+#define SCAN_SELECT_PARAMS 5    /* the most a phase's select takes, exclude and lanes aside */
+#define DUE_ROWS(table, alias, exclude, lane) \
     " (SELECT d.*, d.xmin FROM " table " d WHERE d.next_check_on <= $1::date" \
-    " AND d.id <> ALL(" exclude "::bigint[])" \
+    " AND d.id <> ALL(" exclude "::bigint[])" lane \
     " ORDER BY d.next_check_on, d.id LIMIT $2::int) " alias
+/* The lane filter of a phase with lanes: n the parameter holding the number
+ * of lanes, k this lane's. One lane reads every row without computing the
+ * project (for a milestone, a lookup). */
+#define LANE_OF(project, n, k) " AND (" n "::int = 1 OR " project " % " n "::int = " k "::int)"
 
 /* ---- helpers (scan_alert.c) -------------------------------------------- */
 

@@ -282,9 +282,11 @@ projects_build(const struct scan_ctx *c, const PGresult *res, int from, int to, 
 #define DUE_PROJECTS \
     " (SELECT d.*, d.xmin, mk.xmin AS mark_x FROM (SELECT id FROM (" \
     "   (SELECT id, next_check_on AS k FROM project WHERE next_check_on <= $1::date" \
-    "     AND id <> ALL($6::bigint[]) ORDER BY next_check_on, id LIMIT $2::int)" \
+    "     AND id <> ALL($6::bigint[])" LANE_OF("id", "$7", "$8") \
+    "     ORDER BY next_check_on, id LIMIT $2::int)" \
     "   UNION ALL (SELECT project_id, '-infinity'::date FROM project_mark" \
-    "     WHERE project_id <> ALL($6::bigint[]) ORDER BY project_id LIMIT $2::int)) due" \
+    "     WHERE project_id <> ALL($6::bigint[])" LANE_OF("project_id", "$7", "$8") \
+    "     ORDER BY project_id LIMIT $2::int)) due" \
     "   GROUP BY id ORDER BY min(k), id LIMIT $2::int) due" \
     "   JOIN project d ON d.id = due.id LEFT JOIN project_mark mk ON mk.project_id = d.id) p"
 
@@ -307,6 +309,7 @@ const struct scan_phase scan_phase_projects = {
     "         ORDER BY month DESC LIMIT $3::int) r) rep ON true"
     " ORDER BY p.id",
     5,
+    true,
     SCAN_WRITE_BEGIN
     "   AS r(id bigint, x xid, mx xid, next date, light text, reasons text[], month date, entered date,"
     "        mlight text, plight text))"

@@ -2,9 +2,10 @@
 # A scan reads its rows in batches and writes one batch while it builds the
 # next; what it writes must not depend on that. The demo ledger, a burst of
 # some 550 milestones falling overdue overnight: scanned once in batches
-# of 100 rows (pipelined, the project phase reading the
-# marks the milestones left) and once, from a copy of the same database,
-# in one batch. Both leave the same alerts, deliveries, lights, next dates,
+# of 100 rows on two connections (two pipelined lanes, each on the
+# projects of its parity, the project phase reading the marks the
+# milestones left) and once, from a copy of the same database, in one
+# batch on one connection. Both leave the same alerts, deliveries, lights, next dates,
 # light history and supervision orders, and no project marked.
 . "$top_srcdir/tests/integration/lib.sh"
 
@@ -79,6 +80,12 @@ batches=$(tail -n +"$from" "$T_LOG" | grep -c 'msg="scan batch" phase=milestones
 pbatches=$(tail -n +"$from" "$T_LOG" | grep -c 'msg="scan batch" phase=projects')
 [ "$pbatches" -ge 2 ] && ok "and the project phase $pbatches batches" ||
     fail "the project phase took only $pbatches batches"
+for ph in milestones projects; do
+    for lane in 0 1; do
+        n=$(tail -n +"$from" "$T_LOG" | grep -c "msg=\"scan batch\" phase=$ph lane=$lane ")
+        [ "$n" -ge 1 ] && ok "lane $lane wrote $n $ph batches" || fail "lane $lane wrote no $ph batch"
+    done
+done
 expect_eq "no project is left marked" 0 "$(sql "SELECT count(*) FROM project_mark")"
 expect_eq "every project holds the light of its milestones" 0 \
     "$(sql "SELECT count(*) FROM project p WHERE p.light IS NOT NULL AND
@@ -90,12 +97,15 @@ small=$(digest "$T_DB")
 # ---- the same burst in one batch, from the copy ---------------------------
 T_CONF="$T_DIR/one.conf"
 T_CONNINFO="$(conninfo | sed "s/dbname=.*/dbname=$COPY_DB/")" write_config \
-    "alerts = { scan_batch_rows = 100000; quiet_hours = \"\"; };
+    "alerts = { scan_batch_rows = 100000; scan_connections = 1; quiet_hours = \"\"; };
 $RECEIVERS"
 start_daemon --now 2026-11-25T09:00:00+08:00
 wait_ready
+from=$(wc -l < "$T_LOG")
 alerts_one=$(burst_scan)
 stop_daemon || fail "keyprojd did not stop cleanly"
+expect_eq "with scan_connections = 1, lane 1 writes nothing" 0 \
+    "$(tail -n +"$from" "$T_LOG" | grep -c 'msg="scan batch" phase=[a-z]* lane=1 ')"
 expect_eq "one batch raises as many alerts" "$alerts" "$alerts_one"
 expect_eq "one batch writes exactly what the pipelined batches wrote" "$small" "$(digest "$COPY_DB")"
 dropdb "$COPY_DB" || fail "dropdb $COPY_DB"
