@@ -23,6 +23,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "render.h"
+#include "sign.h"
 #include "summary.h"
 #include "util.h"
 #include "values.h"
@@ -114,16 +115,17 @@ put_cut(struct buf *b, bool first, const struct config *cfg, const struct receiv
 
 
 /* The claim's columns: the silence that held the row back (or NULL), the
- * lease's end, and the webhook-id of the alert's message (json receivers;
- * keyproj_webhook_id: from the alert's identity, never its row id). */
+ * lease's end, and the alert's subject (with kind and stage, its identity:
+ * the webhook-id of a json receiver's message, never its row id). */
 #define COL_SILENCE 10
 #define COL_LEASE 11
-#define COL_WEBHOOK_ID 12
+#define COL_SUBJECT 12
 
 /* The alert as the renderers see it, from the claimed row's columns; the
- * caller decrefs *payload. */
+ * caller decrefs *payload. wid (NULL: chat, which carries none) holds the
+ * view's webhook-id (sign_webhook_id, as SQL's keyproj_webhook_id). */
 static void
-view_of(const PGresult *res, int row, struct alert_view *v, json_t **payload)
+view_of(const PGresult *res, int row, struct alert_view *v, json_t **payload, char *wid)
 {
     *payload = json_loads(PQgetvalue(res, row, 9), 0, NULL);
     if (*payload == NULL)
@@ -137,7 +139,11 @@ view_of(const PGresult *res, int row, struct alert_view *v, json_t **payload)
     v->message = json_string_value(json_object_get(*payload, "message"));
     v->tier = (int)json_integer_value(json_object_get(*payload, "tier"));
     v->data = *payload;
-    v->webhook_id = PQgetvalue(res, row, COL_WEBHOOK_ID);
+    v->webhook_id = "";
+    if (wid != NULL) {
+        sign_webhook_id(v->kind, PQgetvalue(res, row, COL_SUBJECT), v->stage, wid);
+        v->webhook_id = wid;
+    }
     if (v->message == NULL)
         v->message = v->kind;
 }
@@ -236,7 +242,8 @@ render_row(struct claimer *cl, const PGresult *res, int row)
     struct rstate *r = dq_rstate(cl->q, at->receiver);
     json_t *payload;
     struct alert_view v;
-    view_of(res, row, &v, &payload);
+    char wid[SIGN_WEBHOOK_ID_SIZE];
+    view_of(res, row, &v, &payload, wid);
     v.sent_at = dq_now(cl->q);      /* the words are said as of the daemon's clock */
     v.base_url = cl->q->d->cfg->web_base_url;
     if (rv != NULL && !dq_is_chat(rv))
@@ -373,7 +380,7 @@ send_group(struct claimer *cl, const struct receiver *rv, struct rstate *r, cons
     json_t **payloads = xcalloc(n + 1, sizeof *payloads);
     double sent_at = dq_now(cl->q);
     for (size_t i = 0; i < n; i++) {
-        view_of(res, rows_in[i], &vin[i], &payloads[i]);
+        view_of(res, rows_in[i], &vin[i], &payloads[i], NULL);
         vin[i].sent_at = sent_at;
         vin[i].base_url = cl->q->d->cfg->web_base_url;
     }
@@ -798,7 +805,7 @@ send_claim(struct claimer *cl, struct claim_ctx *c, double now, const char *name
      * ended lets later alerts through. A silenced row takes no lease
      * and no attempt (sql/functions/delivery.sql). */
     db_query(c->conn == 0 ? cl->db : cl->cdb,
-             "SELECT * FROM keyproj_claim_deliveries(to_timestamp($1::float8), $4, $2::text[], $3::int[],"
+             "SELECT * FROM keyproj_claim_due(to_timestamp($1::float8), $4, $2::text[], $3::int[],"
              " $6::int[], $7::float8[], $5::int[], $8::bigint[])",
              8, params, on_claimed, c);
     free(held_rows);

@@ -102,6 +102,32 @@ sign_url_encode(const char *in, char *out, size_t outlen)
     return o;
 }
 
+void
+sign_webhook_id(const char *kind, const char *subject, const char *stage, char out[SIGN_WEBHOOK_ID_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t lk = strlen(kind), ls = strlen(subject), lt = strlen(stage), n = lk + ls + lt + 2;
+    char small[512];
+    char *m = n <= sizeof small ? small : xmalloc(n);
+    memcpy(m, kind, lk);
+    m[lk] = 0x1f;
+    memcpy(m + lk + 1, subject, ls);
+    m[lk + 1 + ls] = 0x1f;
+    memcpy(m + lk + ls + 2, stage, lt);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    if (!EVP_Digest(m, n, md, &mdlen, EVP_sha256(), NULL) || mdlen < 13)
+        abort();        /* SHA-256 is always there: a broken libcrypto */
+    if (m != small)
+        free(m);
+    memcpy(out, "msg_", 4);
+    for (size_t i = 0; i < 13; i++) {
+        out[4 + 2 * i] = hex[md[i] >> 4];
+        out[5 + 2 * i] = hex[md[i] & 15];
+    }
+    out[30] = '\0';
+}
+
 /* base64(HMAC-SHA256(key, msg)) into out. */
 static bool
 hmac_b64(const void *key, size_t keylen, const void *msg, size_t msglen,

@@ -34,6 +34,14 @@ bool sign_dingtalk(const char *secret, int64_t timestamp_ms, char *out, size_t o
  * message = "")), for the body's "sign" field (not URL-encoded). */
 bool sign_feishu(const char *secret, int64_t timestamp_s, char *out, size_t outlen);
 
+/* The webhook-id of an alert's message (json receivers): "msg_" and the
+ * first 26 hex digits of SHA-256 over kind, subject and stage joined by
+ * U+001F. The same as SQL's keyproj_webhook_id (sql/functions/delivery.sql),
+ * which stays the definition and the way to look a message up; computed
+ * here so that a claim does not hash every row in PostgreSQL. */
+#define SIGN_WEBHOOK_ID_SIZE 31      /* "msg_" + 26 hex digits + NUL */
+void sign_webhook_id(const char *kind, const char *subject, const char *stage, char out[SIGN_WEBHOOK_ID_SIZE]);
+
 /* Standard base64 with padding. encode returns the length written (without
  * the NUL), 0 when out is too small. decode accepts missing padding, refuses
  * any other character; *outlen is the room on input, the length on output. */

@@ -153,6 +153,21 @@ test_url_encode(void **state)
     assert_int_equal(sign_url_encode("a+b", out, 4), 0);
 }
 
+/* The same ids as SQL's keyproj_webhook_id (test_webhook_id.sh checks the
+ * two agree on every alert a receiver gets). */
+static void
+test_webhook_id(void **state)
+{
+    (void)state;
+    char id[SIGN_WEBHOOK_ID_SIZE];
+    sign_webhook_id("milestone.overdue", "milestone:42", "s1", id);
+    assert_string_equal(id, "msg_12196ada2fc6bd9fb2dcc86d89");
+    sign_webhook_id("project.start_overdue", "project:LY-2026-涧西-007", "2026-11-25", id);
+    assert_string_equal(id, "msg_50e9a1719196b8b385e898b304");
+    sign_webhook_id("digest", "receiver:city-office", "daily:2026-11-25", id);
+    assert_string_equal(id, "msg_bb9345b8735536bfc60f346b76");
+}
+
 int
 main(void)
 {
@@ -165,6 +180,7 @@ main(void)
         cmocka_unit_test(test_feishu_vector),
         cmocka_unit_test(test_base64),
         cmocka_unit_test(test_url_encode),
+        cmocka_unit_test(test_webhook_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

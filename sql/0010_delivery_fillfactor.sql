@@ -1,0 +1,20 @@
+-- 0010_delivery_fillfactor.sql — room on each page of the outbox for every
+-- row's leased version, so that a claim's update stays HOT.
+--
+-- A claim leases a few hundred consecutive rows at once and changes no
+-- indexed column (claimed_by, claimed_until, attempts, first_attempt_at),
+-- so each new version can stay on its page without new index entries (a
+-- HOT update) when the page has room. At fillfactor 80 a page holds about
+-- 60 rows and room for about 15 more versions: three rows in four of a
+-- claim moved to another page and wrote an entry in each of four indexes,
+-- and a claim cost about 40 µs a row in PostgreSQL (EXPLAIN ANALYZE and a
+-- claim-and-record loop over 10,000 rows). At 40 every row of a page can
+-- be leased in one statement with its old version still there: 26 µs a
+-- row, the claim's own work. Its verdict then changes status (in the
+-- partial indexes' predicates), so that update is never HOT; the page's
+-- dead versions are pruned when it is next read, which makes room for it
+-- there. The outbox takes more pages per row written, fewer per row sent:
+-- 2.4 MB instead of 3.0 MB after 10,000 deliveries.
+--
+-- Pages already written keep their layout; new ones follow.
+ALTER TABLE delivery SET (fillfactor = 40);
