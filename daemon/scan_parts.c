@@ -62,7 +62,7 @@ part_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, in
 #define DUE_MILESTONES \
     " (SELECT d.milestone_id, d.xmin, d.light FROM milestone_state d WHERE d.next_check_on <= $1::date" \
     " AND d.milestone_id <> ALL($3::bigint[])" \
-    LANE_OF("(SELECT project_id FROM milestone WHERE id = d.milestone_id)", "$4", "$5") \
+    LANE_OF("d.project_id", "$4", "$5") \
     " ORDER BY d.next_check_on, d.milestone_id LIMIT $2::int) s" \
     " CROSS JOIN LATERAL (SELECT * FROM milestone WHERE id = s.milestone_id OFFSET 0) m"
 

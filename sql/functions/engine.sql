@@ -25,11 +25,12 @@ BEGIN
 END
 $$;
 
--- A milestone's state (sql/0008_milestone_state.sql) is born with it.
+-- A milestone's state (sql/0008_milestone_state.sql) is born with it,
+-- naming its project (sql/0011_milestone_state_project.sql).
 CREATE OR REPLACE FUNCTION keyproj_milestone_state_new() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO milestone_state (milestone_id) SELECT id FROM new_rows;
+    INSERT INTO milestone_state (milestone_id, project_id) SELECT id, project_id FROM new_rows;
     RETURN NULL;
 END
 $$;
@@ -41,14 +42,14 @@ CREATE OR REPLACE TRIGGER milestone_state_new AFTER INSERT ON milestone
 -- the milestone due at the next scan, always writing its state row (see
 -- below why). One moved to another project leaves its old project to be
 -- checked again and forgets its light, so that the scan, seeing a change,
--- marks the project it joined. Statement level: an import that moves
+-- marks the project it joined; its state names the new project. Statement level: an import that moves
 -- 100,000 due dates costs one UPDATE here, not one per row.
 CREATE OR REPLACE FUNCTION keyproj_milestone_recheck() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE milestone_state s SET next_check_on = '-infinity',
-           light = CASE WHEN e.moved THEN NULL ELSE s.light END
-      FROM (SELECT n.id, o.project_id IS DISTINCT FROM n.project_id AS moved
+           light = CASE WHEN e.moved THEN NULL ELSE s.light END, project_id = e.project_id
+      FROM (SELECT n.id, n.project_id, o.project_id IS DISTINCT FROM n.project_id AS moved
               FROM old_rows o JOIN new_rows n ON n.id = o.id
              WHERE o.due_on IS DISTINCT FROM n.due_on OR o.status IS DISTINCT FROM n.status
                 OR o.kind IS DISTINCT FROM n.kind OR o.project_id IS DISTINCT FROM n.project_id) e

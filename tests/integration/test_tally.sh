@@ -143,6 +143,9 @@ sql "UPDATE project SET county_id = (SELECT id FROM county WHERE name = '西工�
 sql "UPDATE milestone SET project_id = (SELECT id FROM project WHERE code = '$code'), title = title || '（并入）'
       WHERE id = (SELECT min(id) FROM milestone WHERE project_id = (SELECT id FROM project WHERE code = '$code2'))" \
     >/dev/null || fail "moving a milestone"
+expect_eq "every milestone's state names its project, the moved one's too (the scan's lanes read it)" 0 \
+    "$(sql "SELECT count(*) FROM milestone_state s JOIN milestone m ON m.id = s.milestone_id
+             WHERE s.project_id <> m.project_id")"
 sql "UPDATE project SET annual_plan = annual_plan + 100, planned_end = planned_end + 30, actual_end = NULL
       WHERE code = '$code'" >/dev/null || fail "changing a project's plan and end"
 agree "a project moved to another county and sector, a milestone to another project, a plan and an end changed"
