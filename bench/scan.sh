@@ -66,13 +66,14 @@ read -r ms_ms prj_ms <<<"$(grep 'msg="scan finished" today=2026-11-26' "$work/d.
 printf '%-44s %s ms (%s rows examined, %s alerts, %.0f alerts/s)\n' "scan, burst of newly overdue milestones" \
     "$burst_ms" "$burst_rows" "$burst_alerts" "$(python3 -c "print($burst_alerts / ($burst_ms / 1000.0))")"
 printf '%-44s %s ms (then %s ms re-judging projects)\n' "  of which alerts + deliveries committed" "$ms_ms" "$prj_ms"
-# the burst's milestone batches from the debug log: rows, then ms from
-# sending each statement to its answer (select, write: queue waits
-# included; the batches are pipelined) and keyprojd's build in between
+# the burst's milestone batches from the debug log: lane and rows, then ms
+# from sending each statement to its answer (select, write: queue waits
+# included; each lane's batches are pipelined on its connection) and
+# keyprojd's build in between
 batches=$(sed -n '/msg="scan started" today=2026-11-26/,/msg="scan finished" today=2026-11-26/p' "$work/d.log" |
-    sed -n 's/.*msg="scan batch" phase=milestones rows=\([0-9]*\) .* select_ms=\([0-9.]*\) build_ms=\([0-9.]*\) write_ms=\([0-9.]*\).*/\1: \2\/\3\/\4/p' |
+    sed -n 's/.*msg="scan batch" phase=milestones lane=\([0-9]\) rows=\([0-9]*\) .* select_ms=\([0-9.]*\) build_ms=\([0-9.]*\) write_ms=\([0-9.]*\).*/L\1 \2: \3\/\4\/\5/p' |
     paste -sd ';' | sed 's/;/, /g')
-printf '%-44s %s\n' "  its batches (rows: select/build/write ms)" "$batches"
+printf '%-44s %s\n' "  its batches (lane rows: select/build/write ms)" "$batches"
 read -r after_ms after_rows _ <<<"$(steady)"
 printf '%-44s %s ms (%s rows examined)\n' "scan, nothing new, after the burst" "$after_ms" "$after_rows"
 kill $pid; wait $pid || true; pid=
