@@ -9,6 +9,7 @@
  * is libpq's to parse, never ours. */
 #include "ac_config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -354,9 +355,14 @@ connect_begin(struct db *db)
      * no JIT: it compiles a statement the planner costs high, 50–150 ms
      * each time, and keyprojd's statements are short ones sent unnamed,
      * so planned, and compiled, on every call (a scan's select of 5,000
-     * rows ran in 15 ms and was compiled for 107 ms). */
-    static const char *const keywords[] = { "target_session_attrs", "options", "dbname", NULL };
-    const char *const values[] = { "primary", "-c jit=off", db->conninfo, NULL };
+     * rows ran in 15 ms and was compiled for 107 ms). pg_stat_activity
+     * tells the connections apart by name ("keyprojd/scan2") unless the
+     * conninfo names an application_name. */
+    static const char *const keywords[] = { "target_session_attrs", "options", "fallback_application_name",
+                                            "dbname", NULL };
+    char app[64];
+    snprintf(app, sizeof app, "keyprojd/%s", db->name);
+    const char *const values[] = { "primary", "-c jit=off", app, db->conninfo, NULL };
     db->conn = PQconnectStartParams(keywords, values, 1);
     if (db->conn == NULL) {
         db->state = DB_CONNECTING;

@@ -287,6 +287,18 @@ fail_run(struct scanner *s, const char *err)
     run_end(s, err);
 }
 
+/* A statement of lane l failed. When that was lane 1's connection going
+ * away, the scan runs again at once, on the main connection alone (the
+ * second reconnects meanwhile): nothing else would start it before the
+ * next change, midnight or safety interval. */
+static void
+lane_failed(struct lane *l, const char *err)
+{
+    if (l->k > 0 && db_state(l->db) != DB_UP)
+        l->s->again = true;
+    fail_run(l->s, err);
+}
+
 /* The lane goes on while a select or a write is awaited; then it reads
  * once more (a batch was rolled back); once every lane is done, the next
  * phase begins. */
@@ -329,7 +341,7 @@ on_written(void *arg, const PGresult *res, const char *err)
         return;
     }
     if (err) {
-        fail_run(s, err);
+        lane_failed(l, err);
         return;
     }
     long written = strtol(PQgetvalue(res, 0, 0), NULL, 10);
@@ -474,7 +486,7 @@ on_selected(void *arg, const PGresult *res, const char *err)
     struct lane *l = arg;
     l->inflight = NULL;
     if (err) {
-        fail_run(l->s, err);
+        lane_failed(l, err);
         return;
     }
     double select_ms = (clock_now(NULL) - l->t_select_sent) * 1000.0;

@@ -6,7 +6,9 @@
 # projects of its parity, the project phase reading the marks the
 # milestones left) and once, from a copy of the same database, in one
 # batch on one connection. Both leave the same alerts, deliveries, lights, next dates,
-# light history and supervision orders, and no project marked.
+# light history and supervision orders, and no project marked. A third
+# copy loses the second lane's connection in the middle of the burst: the
+# scan runs again on the main connection and writes the same.
 . "$top_srcdir/tests/integration/lib.sh"
 
 T_ADMINS="\"$(id -un)\""
@@ -18,6 +20,7 @@ write_config "alerts = { scan_batch_rows = 100; quiet_hours = \"\"; };
 $RECEIVERS"
 create_demo_db      # the demo ledger, imported
 COPY_DB="${T_DB}_one"
+LOST_DB="${T_DB}_lost"
 
 # Everything a scan writes, as one checksum (delivery attempts aside: the
 # receivers are unreachable and their retries are not the scan's).
@@ -62,6 +65,7 @@ burst=$(sql "SELECT count(*) FROM milestone WHERE status = 'pending' AND due_on 
 kpctl scan >/dev/null || fail "settling scan"
 stop_daemon || fail "keyprojd did not stop cleanly"
 createdb -T "$T_DB" "$COPY_DB" || fail "copy of the database"
+createdb -T "$T_DB" "$LOST_DB" || fail "second copy of the database"
 
 # ---- the burst in batches of 100 -----------------------------------------
 start_daemon --now 2026-11-25T09:00:00+08:00
@@ -109,4 +113,49 @@ expect_eq "with scan_connections = 1, lane 1 writes nothing" 0 \
 expect_eq "one batch raises as many alerts" "$alerts" "$alerts_one"
 expect_eq "one batch writes exactly what the pipelined batches wrote" "$small" "$(digest "$COPY_DB")"
 dropdb "$COPY_DB" || fail "dropdb $COPY_DB"
+
+# ---- the second lane's connection lost in the middle of the burst ----------
+# Lane 1's backend (keyprojd/scan2 in pg_stat_activity) ends its own
+# session in its second write of milestone states, the burst's: to
+# keyprojd, a connection lost with its statement. A sequence, not a
+# table, counts: it is not rolled back with the write.
+psql -X -q -v ON_ERROR_STOP=1 -d "$LOST_DB" -c "
+    CREATE SEQUENCE kp_test_lose;
+    CREATE FUNCTION kp_test_lose() RETURNS trigger LANGUAGE plpgsql AS \$\$
+    BEGIN
+        IF current_setting('application_name') = 'keyprojd/scan2' THEN
+            IF nextval('kp_test_lose') = 2 THEN
+                PERFORM pg_terminate_backend(pg_backend_pid());
+            END IF;
+        END IF;
+        RETURN NULL;
+    END \$\$;
+    CREATE TRIGGER kp_test_lose AFTER UPDATE ON milestone_state REFERENCING NEW TABLE AS n
+        FOR EACH STATEMENT EXECUTE FUNCTION kp_test_lose()" >/dev/null || fail "the trigger that loses lane 1"
+T_CONF="$T_DIR/lost.conf"
+T_CONNINFO="$(conninfo | sed "s/dbname=.*/dbname=$LOST_DB/")" write_config \
+    "alerts = { scan_batch_rows = 100; quiet_hours = \"\"; };
+$RECEIVERS"
+start_daemon --now 2026-11-25T09:00:00+08:00
+wait_ready
+lane1_seen() {
+    [ "$(psql -X -A -t -d "$LOST_DB" -c "SELECT count(*) FROM pg_stat_activity
+           WHERE application_name = 'keyprojd/scan2' AND datname = current_database()")" = 1 ]
+}
+wait_until 30 lane1_seen ||
+    fail "the second lane's connection is not in pg_stat_activity as keyprojd/scan2"
+from=$(wc -l < "$T_LOG")
+kpctl clock set 2026-11-26T00:30:00+08:00 >/dev/null || fail "clock set"
+burst_done() { tail -n +"$from" "$T_LOG" | grep -q 'msg="scan finished" today=2026-11-26 examined=[1-9]'; }
+wait_until 60 burst_done || fail "no scan of the burst finished within 60 s"
+stop_daemon || fail "keyprojd did not stop cleanly"
+tail -n +"$from" "$T_LOG" | grep -q 'msg="database connection lost" conn=scan2' &&
+    ok "lane 1's connection was lost during the burst" || fail "lane 1's connection was not lost"
+tail -n +"$from" "$T_LOG" | grep -q 'msg="scan failed" today=2026-11-26' &&
+    ok "the scan it was in failed" || fail "no scan failed"
+psql -X -q -v ON_ERROR_STOP=1 -d "$LOST_DB" -c "DROP TRIGGER kp_test_lose ON milestone_state;
+    DROP FUNCTION kp_test_lose(); DROP SEQUENCE kp_test_lose" ||
+    fail "dropping the trigger"
+expect_eq "the scan run again at once on the main connection writes exactly the same" "$small" "$(digest "$LOST_DB")"
+dropdb "$LOST_DB" || fail "dropdb $LOST_DB"
 
