@@ -227,13 +227,19 @@ vbatch_add(struct vbatch *b, const long long *ids, size_t n, enum verdict v, dou
     if (b->open == NULL)
         b->open = batch_new(b);
     struct batch *t = b->open;
+    char at_s[32], next_s[32];      /* the same for every row of the message */
+    snprintf(at_s, sizeof at_s, "%.3f", at);
+    snprintf(next_s, sizeof next_s, "%.3f", next);
     for (size_t i = 0; i < n; i++) {
         bool first = t->rows == 0;
         const char *sep = first ? "{" : ",";
         buf_printf(&t->ids, "%s%lld", sep, ids[i]);
-        buf_printf(&t->verdicts, "%s%s", sep, verdict_names[v]);
-        buf_printf(&t->ats, "%s%.3f", sep, at);
-        buf_printf(&t->nexts, "%s%.3f", sep, next);
+        buf_puts(&t->verdicts, sep);
+        buf_puts(&t->verdicts, verdict_names[v]);
+        buf_puts(&t->ats, sep);
+        buf_puts(&t->ats, at_s);
+        buf_puts(&t->nexts, sep);
+        buf_puts(&t->nexts, next_s);
         buf_puts(&t->errors, sep);
         put_text(&t->errors, error);
         if (http_status >= 100 && http_status <= 599)

@@ -156,15 +156,23 @@ buf_putc(struct buf *b, char c)
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
+    /* Straight into the room left, formatted again only when it did not
+     * fit: the verdicts' and the scan's arrays are built of many small
+     * pieces, and measuring each first formatted it twice. */
     va_list ap, aq;
     va_start(ap, fmt);
     va_copy(aq, ap);
-    int n = vsnprintf(NULL, 0, fmt, aq);
+    size_t room = b->cap - b->len;      /* 0 for an empty buffer (data NULL) */
+    int n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, aq);
     va_end(aq);
     if (n > 0) {
-        buf_reserve(b, (size_t)n);
-        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        if ((size_t)n >= room) {
+            buf_reserve(b, (size_t)n);
+            vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        }
         b->len += (size_t)n;
+    } else if (room) {
+        b->data[b->len] = '\0';        /* a truncated attempt wrote nothing past it */
     }
     va_end(ap);
 }

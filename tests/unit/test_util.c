@@ -28,6 +28,35 @@ test_buf_grows_and_terminates(void **state)
     free(s);
 }
 
+/* buf_printf writes into the room left and formats again only when a
+ * piece does not fit: every length around the capacity (64 bytes first)
+ * gives the same text, terminated, as one snprintf. */
+static void
+test_buf_printf_fits_and_overflows(void **state)
+{
+    (void)state;
+    char want[512], piece[200];
+    for (size_t first = 0; first < 70; first++) {
+        for (size_t len = 0; len < 140; len += 7) {
+            struct buf b;
+            buf_init(&b);
+            memset(piece, 'x', first);
+            piece[first] = '\0';
+            buf_printf(&b, "%s", piece);
+            memset(piece, 'y', len);
+            piece[len] = '\0';
+            buf_printf(&b, "%s|%.3f", piece, 1764000000.1234);
+            buf_printf(&b, "%s", "");
+            snprintf(want, sizeof want, "%.*s%s|%.3f", (int)first, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                     piece, 1764000000.1234);
+            assert_string_equal(b.data, want);
+            assert_int_equal(b.len, strlen(want));
+            assert_true(b.cap > b.len);
+            buf_free(&b);
+        }
+    }
+}
+
 /* One part of a link, the same in messages and pages: unreserved
  * characters as they are, every other byte %XX (a county's UTF-8 too). */
 static void
@@ -134,6 +163,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_buf_grows_and_terminates),
+        cmocka_unit_test(test_buf_printf_fits_and_overflows),
         cmocka_unit_test(test_buf_append_binary),
         cmocka_unit_test(test_strlcpy_truncates),
         cmocka_unit_test(test_xasprintf),
