@@ -62,7 +62,7 @@ struct scan_phase {
      * each lane on its own projects, so that two batches never write the
      * same project's rows. False: one lane. */
     bool lanes;
-    /* $1 rows (jsonb), $2 the alerts' row ids, $3 now, $4 today, $5…$11
+    /* $1 rows (json), $2 the alerts' row ids, $3 now, $4 today, $5…$11
      * the alerts' other columns (SCAN_WRITE_ALERTS) → one row: written,
      * alerts, deliveries. The project phase's also takes $12, the number
      * pattern of its 督办函 (letters.supervision.number). */
@@ -82,10 +82,12 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
  * exclusively, sql/functions/import.sql) and a scan batch take turns instead of
  * locking the same projects in different orders and deadlocking — which
  * two daemons on one database, one importing while the other scans,
- * otherwise did. */
+ * otherwise did. The rows are read as json, not jsonb: each is read once,
+ * into typed columns, and jsonb's conversion to its binary form first
+ * cost twice as much (5,000 rows: 25-31 ms against 11-13 ms). */
 #define SCAN_WRITE_BEGIN \
     "WITH lk AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(hashtextextended('keyproj.import', 0)))" \
-    ", r AS (SELECT r.* FROM lk, jsonb_to_recordset($1::jsonb)"
+    ", r AS (SELECT r.* FROM lk, json_to_recordset($1::json)"
 
 /* The part shared by every write statement, after a CTE "upd" that
  * returns the ids (as id) of the rows whose state was written: the alerts
