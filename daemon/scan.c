@@ -377,8 +377,7 @@ batch_discard(struct lane *l)
     event_del(l->build_ev);
     PQclear(l->to_build);
     l->to_build = NULL;
-    json_decref(l->batch.rows);
-    l->batch.rows = NULL;
+    buf_free(&l->batch.rows);
     for (int i = 0; i < SCAN_A_COLS; i++)
         buf_free(&l->batch.a[i]);
 }
@@ -391,7 +390,9 @@ batch_begin(struct lane *l, PGresult *res, double select_ms)
     l->built = 0;
     l->to_build_select_ms = select_ms;
     l->build_ms = 0;
-    l->batch.rows = json_array();
+    buf_init(&l->batch.rows);
+    l->batch.n_rows = 0;
+    l->batch.row_open = false;
     l->batch.n_alerts = 0;
     for (int i = 0; i < SCAN_A_COLS; i++) {
         buf_init(&l->batch.a[i]);
@@ -409,7 +410,7 @@ batch_send(struct lane *l)
     const struct scan_phase *ph = phases[s->phase];
     struct scan_batch *b = &l->batch;
     double t0 = clock_now(NULL);
-    char *rows = json_dumps(b->rows, JSON_COMPACT);
+    const char *rows = scan_rows_text(b);
     for (int i = 0; i < SCAN_A_COLS; i++)
         buf_putc(&b->a[i], '}');
     const char *params[SCAN_WRITE_PARAMS + 1] = {
@@ -432,7 +433,6 @@ batch_send(struct lane *l)
      * not name $12, and PostgreSQL refuses a parameter it cannot type. */
     int n = SCAN_WRITE_PARAMS + (ph == &scan_phase_projects);
     w->q = db_query(l->db, ph->write_sql, n, params, on_written, l);
-    free(rows);
     batch_discard(l);
     if (l->stash) {
         PGresult *next = l->stash;

@@ -103,13 +103,53 @@ scan_project_json(const PGresult *res, int row, const struct scan_project_cols *
     return o;
 }
 
-json_t *
+/* s as a JSON string: quotes, backslashes and control characters escaped,
+ * every other byte (UTF-8 included) as it is. */
+static void
+put_json_str(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            buf_putc(b, '\\');
+            buf_putc(b, (char)*p);
+        } else if (*p < 0x20) {
+            char esc[7] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], '\0' };
+            buf_puts(b, esc);
+        } else {
+            buf_putc(b, (char)*p);
+        }
+    }
+    buf_putc(b, '"');
+}
+
+static void
+row_close(struct scan_batch *b)
+{
+    if (b->row_open)
+        buf_putc(&b->rows, '}');
+    b->row_open = false;
+}
+
+static void
+row_key(struct scan_batch *b, const char *key)
+{
+    buf_putc(&b->rows, ',');
+    buf_putc(&b->rows, '"');
+    buf_puts(&b->rows, key);
+    buf_puts(&b->rows, "\":");
+}
+
+void
 scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, int row,
              int id_col, int xmin_col, struct ymd next, const char *light)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(scan_id(res, row, id_col)));
-    json_object_set_new(o, "x", json_string(PQgetvalue(res, row, xmin_col)));
+    row_close(b);
+    buf_putc(&b->rows, b->n_rows++ == 0 ? '[' : ',');
+    buf_printf(&b->rows, "{\"id\":%lld,\"x\":", scan_id(res, row, id_col));
+    put_json_str(&b->rows, PQgetvalue(res, row, xmin_col));
+    b->row_open = true;
     if (next.y != 0) {
         /* The rules promise a later day; should one ever not, a row due
          * today again would be selected by every batch of this scan. */
@@ -117,14 +157,56 @@ scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res
             days_to_ymd(ymd_to_days(&c->today) + 1, &next);
         char d[11];
         format_date(&next, d);
-        json_object_set_new(o, "next", json_string(d));
+        scan_row_str(b, "next", d);
     } else {
-        json_object_set_new(o, "next", json_null());
+        scan_row_str(b, "next", NULL);
     }
     if (light)
-        json_object_set_new(o, "light", json_string(light));
-    json_array_append_new(b->rows, o);
-    return o;
+        scan_row_str(b, "light", light);
+}
+
+void
+scan_row_str(struct scan_batch *b, const char *key, const char *v)
+{
+    row_key(b, key);
+    if (v)
+        put_json_str(&b->rows, v);
+    else
+        buf_puts(&b->rows, "null");
+}
+
+void
+scan_row_int(struct scan_batch *b, const char *key, long long v)
+{
+    row_key(b, key);
+    buf_printf(&b->rows, "%lld", v);
+}
+
+void
+scan_row_bool(struct scan_batch *b, const char *key, bool v)
+{
+    row_key(b, key);
+    buf_puts(&b->rows, v ? "true" : "false");
+}
+
+void
+scan_row_json(struct scan_batch *b, const char *key, json_t *v)
+{
+    row_key(b, key);
+    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    buf_puts(&b->rows, text ? text : "null");
+    free(text);
+    json_decref(v);
+}
+
+const char *
+scan_rows_text(struct scan_batch *b)
+{
+    row_close(b);
+    if (b->n_rows == 0)
+        buf_putc(&b->rows, '[');
+    buf_putc(&b->rows, ']');
+    return b->rows.data;
 }
 
 static bool

@@ -46,10 +46,10 @@ part_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, in
 {
     const char *light = rules_light_name(out->light);
     const char *was = scan_str(res, row, light_col);
-    json_t *o = scan_add_row(c, b, res, row, id_col, xmin_col, out->next, light);
-    json_object_set_new(o, "p", json_integer(scan_id(res, row, project_col)));
-    json_object_set_new(o, "was", was ? json_string(was) : json_null());
-    json_object_set_new(o, "moved", json_boolean(!str_eq(was, light)));
+    scan_add_row(c, b, res, row, id_col, xmin_col, out->next, light);
+    scan_row_int(b, "p", scan_id(res, row, project_col));
+    scan_row_str(b, "was", was);
+    scan_row_bool(b, "moved", !str_eq(was, light));
 }
 
 /* ---- milestones ---------------------------------------------------------- */

@@ -30,7 +30,12 @@ enum { SCAN_A_ROW, SCAN_A_KIND, SCAN_A_SUBJECT, SCAN_A_STAGE, SCAN_A_LIGHT, SCAN
        SCAN_A_PAYLOAD, SCAN_A_RECEIVERS, SCAN_A_COLS };
 
 struct scan_batch {
-    json_t *rows;       /* [{id, x (xmin seen), next, light, …}] */
+    /* The rows' new state as JSON text, [{id, x (xmin seen), next, light,
+     * …}, …], written member by member (scan_add_row, scan_row_*): a
+     * jansson object per row, then its dump, cost more than the rules. */
+    struct buf rows;
+    size_t n_rows;
+    bool row_open;      /* the last row's "}" is still to come */
     size_t n_alerts;
     struct buf a[SCAN_A_COLS];
 };
@@ -176,9 +181,20 @@ void scan_project_cols(const PGresult *res, struct scan_project_cols *pc);
 json_t *scan_project_json(const PGresult *res, int row, const struct scan_project_cols *pc);
 
 /* Appends the row's new state: {id, x, next, light?} (light NULL: none).
- * next after today, or null for "never". Returns the object to add to. */
-json_t *scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, int row,
-                     int id_col, int xmin_col, struct ymd next, const char *light);
+ * next after today, or null for "never". The row stays open: the
+ * scan_row_* calls that follow add members to it, until the next row or
+ * scan_rows_text. */
+void scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res, int row,
+                  int id_col, int xmin_col, struct ymd next, const char *light);
+/* A member of the open row: a string (NULL: null), a number, a boolean, a
+ * JSON value (v stolen). key is a plain literal, written as it is. */
+void scan_row_str(struct scan_batch *b, const char *key, const char *v);
+void scan_row_int(struct scan_batch *b, const char *key, long long v);
+void scan_row_bool(struct scan_batch *b, const char *key, bool v);
+void scan_row_json(struct scan_batch *b, const char *key, json_t *v);
+/* Closes the rows ("[]" when none) and returns their text, owned by b;
+ * once per batch, when it is sent. */
+const char *scan_rows_text(struct scan_batch *b);
 
 /* Appends one alert of row row_id. payload (stolen) gets the common
  * members (type, stage, light, tier, tier_name, since, days_late, message,

@@ -228,16 +228,15 @@ one_project(const struct scan_ctx *c, const PGresult *res, int i, const struct c
 
     char month[11];
     snprintf(month, sizeof month, "%04d-%02d-01", c->today.y, c->today.m);
-    json_t *row = scan_add_row(c, b, res, i, k->id, k->x, earlier(out.next, rr.next), rules_light_name(light));
-    json_object_set_new(row, "mx", PQgetisnull(res, i, k->mark_x) ? json_null()
-                                                                   : json_string(PQgetvalue(res, i, k->mark_x)));
-    json_object_set_new(row, "reasons", reasons_json(&parts));
-    json_object_set_new(row, "mlight", json_string(rules_light_name(parts.light[RULES_PART_MILESTONE])));
-    json_object_set_new(row, "plight", json_string(rules_light_name(parts.light[RULES_PART_PROBLEM])));
-    json_object_set_new(row, "month", json_string(month));
+    scan_add_row(c, b, res, i, k->id, k->x, earlier(out.next, rr.next), rules_light_name(light));
+    scan_row_str(b, "mx", PQgetisnull(res, i, k->mark_x) ? NULL : PQgetvalue(res, i, k->mark_x));
+    scan_row_json(b, "reasons", reasons_json(&parts));
+    scan_row_str(b, "mlight", rules_light_name(parts.light[RULES_PART_MILESTONE]));
+    scan_row_str(b, "plight", rules_light_name(parts.light[RULES_PART_PROBLEM]));
+    scan_row_str(b, "month", month);
     char entered_s[11];
     format_date(&entered, entered_s);
-    json_object_set_new(row, "entered", json_string(entered_s));
+    scan_row_str(b, "entered", entered_s);
 
     for (size_t n = 0; n < rr.n && out.n < RULES_MAX_DECISIONS; n++)
         out.d[out.n++] = rr.d[n];
