@@ -34,6 +34,9 @@ daemon_reload(struct daemon *d)
     const char *ml_old = d->cfg->metrics_listen ? d->cfg->metrics_listen : "";
     if (strcmp(cfg->metrics_listen ? cfg->metrics_listen : "", ml_old) != 0)
         log_warn("metrics.listen changed: takes effect at the next restart", "listen=%s", log_q(ml_old));
+    if (cfg->scan_connections != d->cfg->scan_connections)
+        log_warn("alerts.scan_connections changed: takes effect at the next restart", "scan_connections=%d",
+                 d->cfg->scan_connections);
     /* The dashboard's listener moves now (or stays, and cfg says so). */
     web_reload(d, cfg);
     struct config *old = d->cfg;

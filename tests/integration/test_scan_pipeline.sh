@@ -105,6 +105,12 @@ T_CONNINFO="$(conninfo | sed "s/dbname=.*/dbname=$COPY_DB/")" write_config \
 $RECEIVERS"
 start_daemon --now 2026-11-25T09:00:00+08:00
 wait_ready
+# scan_connections is read at start: a reload says so and keeps one lane
+sed -i 's/scan_connections = 1/scan_connections = 2/' "$T_CONF"
+kill -HUP "$T_PID"
+wait_until 30 in_file "alerts.scan_connections changed: takes effect at the next restart" "$T_LOG" &&
+    ok "a changed scan_connections needs a restart, and the log says so" ||
+    fail "no log line for the changed scan_connections"
 from=$(wc -l < "$T_LOG")
 alerts_one=$(burst_scan)
 stop_daemon || fail "keyprojd did not stop cleanly"
