@@ -103,27 +103,6 @@ scan_project_json(const PGresult *res, int row, const struct scan_project_cols *
     return o;
 }
 
-/* s as a JSON string: quotes, backslashes and control characters escaped,
- * every other byte (UTF-8 included) as it is. */
-static void
-put_json_str(struct buf *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    buf_putc(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            buf_putc(b, '\\');
-            buf_putc(b, (char)*p);
-        } else if (*p < 0x20) {
-            char esc[7] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], '\0' };
-            buf_puts(b, esc);
-        } else {
-            buf_putc(b, (char)*p);
-        }
-    }
-    buf_putc(b, '"');
-}
-
 static void
 row_close(struct scan_batch *b)
 {
@@ -148,7 +127,7 @@ scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res
     row_close(b);
     buf_putc(&b->rows, b->n_rows++ == 0 ? '[' : ',');
     buf_printf(&b->rows, "{\"id\":%lld,\"x\":", scan_id(res, row, id_col));
-    put_json_str(&b->rows, PQgetvalue(res, row, xmin_col));
+    buf_put_json_str(&b->rows, PQgetvalue(res, row, xmin_col));
     b->row_open = true;
     if (next.y != 0) {
         /* The rules promise a later day; should one ever not, a row due
@@ -170,7 +149,7 @@ scan_row_str(struct scan_batch *b, const char *key, const char *v)
 {
     row_key(b, key);
     if (v)
-        put_json_str(&b->rows, v);
+        buf_put_json_str(&b->rows, v);
     else
         buf_puts(&b->rows, "null");
 }

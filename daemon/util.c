@@ -193,6 +193,25 @@ buf_put_url_part(struct buf *b, const char *s)
     }
 }
 
+void
+buf_put_json_str(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_putc(b, '"');
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            buf_putc(b, '\\');
+            buf_putc(b, (char)*p);
+        } else if (*p < 0x20) {
+            char esc[7] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15], '\0' };
+            buf_puts(b, esc);
+        } else {
+            buf_putc(b, (char)*p);
+        }
+    }
+    buf_putc(b, '"');
+}
+
 char *
 buf_steal(struct buf *b)
 {

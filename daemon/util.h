@@ -44,6 +44,9 @@ void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(print
  * part of a link (a project code, a county's name), the same in messages
  * and in the dashboard's pages. */
 void buf_put_url_part(struct buf *b, const char *s);
+/* Appends s as a JSON string: quotes, backslashes and control characters
+ * escaped, every other byte (UTF-8 included) as it is. */
+void buf_put_json_str(struct buf *b, const char *s);
 char *buf_steal(struct buf *b);
 
 /* For getpwuid_r, getgrnam_r and their kind, whose entries outgrow any

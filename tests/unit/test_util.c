@@ -8,6 +8,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "throttle.h"
 #include "util.h"
@@ -56,6 +57,31 @@ test_buf_printf_fits_and_overflows(void **state)
             buf_free(&b);
         }
     }
+}
+
+/* A JSON string (the scan's rows): what jansson reads back is the text
+ * written, quotes, backslashes, control characters and UTF-8 included. */
+static void
+test_buf_put_json_str(void **state)
+{
+    (void)state;
+    static const char *const cases[] = { "", "2026-12-01", "a\"b\\c", "\x01\n\t\x1f end", "涧西区 \"主体\"", NULL };
+    for (size_t i = 0; cases[i]; i++) {
+        struct buf b;
+        buf_init(&b);
+        buf_put_json_str(&b, cases[i]);
+        json_error_t err;
+        json_t *v = json_loads(b.data, JSON_DECODE_ANY, &err);
+        assert_non_null(v);
+        assert_string_equal(json_string_value(v), cases[i]);
+        json_decref(v);
+        buf_free(&b);
+    }
+    struct buf b;
+    buf_init(&b);
+    buf_put_json_str(&b, "\x01\"");
+    assert_string_equal(b.data, "\"\\u0001\\\"\"");
+    buf_free(&b);
 }
 
 /* One part of a link, the same in messages and pages: unreserved
@@ -169,6 +195,7 @@ main(void)
         cmocka_unit_test(test_strlcpy_truncates),
         cmocka_unit_test(test_xasprintf),
         cmocka_unit_test(test_buf_put_url_part),
+        cmocka_unit_test(test_buf_put_json_str),
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_lookup_buf_grow),
     };
