@@ -74,9 +74,15 @@ CREATE OR REPLACE TRIGGER problem_recheck
           OR OLD.project_id IS DISTINCT FROM NEW.project_id)
     EXECUTE FUNCTION keyproj_recheck();
 
-CREATE OR REPLACE TRIGGER approval_recheck BEFORE UPDATE OF status, planned_on ON approval
+-- An approval item that follows a node is not the scan's
+-- (keyproj_approval_from_milestone, sql/functions/triggers.sql); one that
+-- stops following (its node deleted: milestone_id set NULL) is checked
+-- again at once, as a changed one is.
+CREATE OR REPLACE TRIGGER approval_recheck BEFORE UPDATE OF status, planned_on, milestone_id ON approval
     FOR EACH ROW
-    WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.planned_on IS DISTINCT FROM NEW.planned_on)
+    WHEN (NEW.milestone_id IS NULL
+          AND (OLD.status IS DISTINCT FROM NEW.status OR OLD.planned_on IS DISTINCT FROM NEW.planned_on
+               OR OLD.milestone_id IS NOT NULL))
     EXECUTE FUNCTION keyproj_recheck();
 
 CREATE OR REPLACE TRIGGER project_recheck

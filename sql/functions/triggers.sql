@@ -149,6 +149,11 @@ $$;
 -- the same name entered before the node (by hand or import) is taken over
 -- rather than duplicated; a second node of a name already followed leaves
 -- the item to the first. The milestone's own audit row records the change.
+-- An item that follows a node has nothing for the scan (the node's own
+-- alerts speak for it, daemon/scan_parts.c): it is written with no
+-- next_check_on, so that a national import's 135k items made from nodes
+-- cost the first scan nothing; it is looked at again once it follows no
+-- node (approval_recheck, sql/functions/engine.sql).
 --
 -- A new node cannot be followed yet: it takes over an item of its name
 -- that follows no node, or makes one, in one INSERT … ON CONFLICT, which
@@ -161,11 +166,13 @@ DECLARE
     v_id bigint;
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO approval AS a (project_id, item, unit_id, planned_on, status, done_on, milestone_id)
-        VALUES (NEW.project_id, NEW.title, NEW.unit_id, NEW.due_on, NEW.status, NEW.done_on, NEW.id)
+        INSERT INTO approval AS a (project_id, item, unit_id, planned_on, status, done_on, milestone_id,
+                                   next_check_on)
+        VALUES (NEW.project_id, NEW.title, NEW.unit_id, NEW.due_on, NEW.status, NEW.done_on, NEW.id, NULL)
         ON CONFLICT (project_id, item) DO UPDATE
            SET unit_id = coalesce(EXCLUDED.unit_id, a.unit_id), planned_on = EXCLUDED.planned_on,
-               status = EXCLUDED.status, done_on = EXCLUDED.done_on, milestone_id = EXCLUDED.milestone_id
+               status = EXCLUDED.status, done_on = EXCLUDED.done_on, milestone_id = EXCLUDED.milestone_id,
+               next_check_on = NULL
          WHERE a.milestone_id IS NULL;
         RETURN NULL;
     END IF;
@@ -175,8 +182,8 @@ BEGIN
          WHERE project_id = NEW.project_id AND item = NEW.title AND milestone_id IS NULL;
     END IF;
     IF v_id IS NULL THEN
-        INSERT INTO approval (project_id, item, unit_id, planned_on, status, done_on, milestone_id)
-        VALUES (NEW.project_id, NEW.title, NEW.unit_id, NEW.due_on, NEW.status, NEW.done_on, NEW.id)
+        INSERT INTO approval (project_id, item, unit_id, planned_on, status, done_on, milestone_id, next_check_on)
+        VALUES (NEW.project_id, NEW.title, NEW.unit_id, NEW.due_on, NEW.status, NEW.done_on, NEW.id, NULL)
         ON CONFLICT (project_id, item) DO NOTHING;
         RETURN NULL;
     END IF;
@@ -186,7 +193,7 @@ BEGIN
                                       AND o.item = NEW.title AND o.id <> a.id)
                        THEN a.item ELSE NEW.title END,
            unit_id = coalesce(NEW.unit_id, a.unit_id), planned_on = NEW.due_on,
-           status = NEW.status, done_on = NEW.done_on, milestone_id = NEW.id
+           status = NEW.status, done_on = NEW.done_on, milestone_id = NEW.id, next_check_on = NULL
      WHERE a.id = v_id;
     RETURN NULL;
 END

@@ -297,3 +297,23 @@ kpctl scan >/dev/null || fail "scan"
 expect_eq "the day after its time limit, the other one is overdue too" 1 "$(overdue_alerts "$a2")"
 expect_eq "approval list --overdue shows both, the oldest first" "$a1,$a2" \
     "$(kpctl --json approval list --overdue | py '",".join(str(r["id"]) for r in d)')"
+
+# ---- an item made from a node is the node's, until the node is gone ------------
+
+# Made by SQL in one transaction, so that no scan can have touched it
+# before it is read: the item is written with nothing for the scan.
+expect_eq "an item made from a node is born with no next check: the node's alerts speak for it" "none" \
+    "$(sql "INSERT INTO milestone (project_id, campaign_id, kind, title, due_on)
+              SELECT p.id, c.id, 'approval', '消防审验', '2026-11-20' FROM project p, campaign c
+               WHERE p.code = 'LY-2026-102' AND c.code = '2026-B6';
+            SELECT coalesce(a.next_check_on::text, 'none') FROM approval a JOIN milestone m ON m.id = a.milestone_id
+             WHERE m.title = '消防审验'")"
+fire=$(sql "SELECT id FROM approval WHERE item = '消防审验'")
+fire_node=$(sql "SELECT id FROM milestone WHERE title = '消防审验'")
+kpctl scan >/dev/null || fail "scan"
+expect_eq "the overdue node raised milestone.overdue, its item nothing of its own" "1|0" \
+    "$(sql "SELECT count(*) FROM alert WHERE kind = 'milestone.overdue' AND subject = 'milestone:$fire_node'")|$(overdue_alerts "$fire")"
+sql "DELETE FROM milestone WHERE id = $fire_node" >/dev/null
+kpctl scan >/dev/null || fail "scan"
+expect_eq "its node deleted by hand, the item is the scan's again: overdue since 2026-11-20" "1|-1" \
+    "$(overdue_alerts "$fire")|$(sql "SELECT coalesce(milestone_id, -1) FROM approval WHERE id = $fire")"
