@@ -210,6 +210,15 @@ new_id=$(sql "INSERT INTO milestone (project_id, campaign_id, kind, title, due_o
               SELECT $pid, id, 'other', '测试节点', '2026-11-28' FROM campaign WHERE code = '2026-B6' RETURNING id" | head -n 1)
 wait_sql "a milestone inserted in SQL is picked up without a scan command" \
     "SELECT stage FROM alert WHERE subject = 'milestone:$new_id'" "2026-11-28/due-1"
+# Read in the inserting transaction, so before any scan could judge them.
+expect_eq "nodes inserted done or waived are born with the scan's verdict: green, nothing to look at again" \
+    "done green none|waived green none" \
+    "$(sql "INSERT INTO milestone (project_id, campaign_id, kind, title, due_on, status, done_on, waived_reason)
+            SELECT $pid, id, 'other', v.t, '2026-11-20', v.s, CASE WHEN v.s = 'done' THEN date '2026-11-19' END,
+                   CASE WHEN v.s = 'waived' THEN '方案调整' END
+              FROM campaign, (VALUES ('测试已完成', 'done'), ('测试已免除', 'waived')) v(t, s) WHERE code = '2026-B6';
+            SELECT string_agg(concat_ws(' ', m.status, s.light, coalesce(s.next_check_on::text, 'none')), '|' ORDER BY m.status)
+              FROM milestone m JOIN milestone_state s ON s.milestone_id = m.id WHERE m.title IN ('测试已完成', '测试已免除')")"
 
 # ---- repeated red: a supervision order with the alert --------------------
 sql "INSERT INTO project_light_month (project_id, month, light) VALUES ($pid, '2026-09-01', 'red'), ($pid, '2026-10-01', 'red')

@@ -186,9 +186,11 @@ test_milestone_stages(void **state)
             W(MILESTONE_OVERDUE, "2026-11-20/overdue-49", R, D(2027, 1, 8), 49, OFFICE) } } },
         { __LINE__, NULL, PENDING(D(2026, 11, 20)), D(2026, 12, 1), { Y, D(2026, 12, 3), 1, {
             W(MILESTONE_OVERDUE, "2026-11-20/overdue-10", Y, D(2026, 11, 30), 10, LEADER) } } },
-        /* settled milestones say nothing, ever */
         { __LINE__, NULL, PENDING(D(2026, 11, 20)), D(2026, 11, 20), { G, D(2026, 11, 21), 1, {
             W(MILESTONE_DUE_SOON, "2026-11-20/due-1", G, D(2026, 11, 19), 0, UNIT) } } },
+        /* settled milestones say nothing, ever: green, never again (the
+         * state of a node born settled is written so at its insert,
+         * keyproj_milestone_state_new in sql/functions/engine.sql) */
         { __LINE__, NULL, MS("start", "done", D(2026, 11, 20)), D(2026, 12, 6), { G, NEVER, 0, { { 0 } } } },
         { __LINE__, NULL, MS("start", "waived", D(2026, 11, 20)), D(2026, 11, 19), { G, NEVER, 0, { { 0 } } } },
         { __LINE__, NULL, MS("structure", "done", D(2026, 12, 20)), D(2026, 11, 20), { G, NEVER, 0, { { 0 } } } },
