@@ -87,13 +87,26 @@ CREATE OR REPLACE TRIGGER problem_recheck
 -- An approval item that follows a node is not the scan's
 -- (keyproj_approval_from_milestone, sql/functions/triggers.sql); one that
 -- stops following (its node deleted: milestone_id set NULL) is checked
--- again at once, as a changed one is.
-CREATE OR REPLACE TRIGGER approval_recheck BEFORE UPDATE OF status, planned_on, milestone_id ON approval
-    FOR EACH ROW
-    WHEN (NEW.milestone_id IS NULL
-          AND (OLD.status IS DISTINCT FROM NEW.status OR OLD.planned_on IS DISTINCT FROM NEW.planned_on
-               OR OLD.milestone_id IS NOT NULL))
-    EXECUTE FUNCTION keyproj_recheck();
+-- again at once, as a changed one is. A schema older than 0006 has no
+-- nodes to follow.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'approval'::regclass
+                  AND attname = 'milestone_id' AND NOT attisdropped) THEN
+        CREATE OR REPLACE TRIGGER approval_recheck BEFORE UPDATE OF status, planned_on, milestone_id ON approval
+            FOR EACH ROW
+            WHEN (NEW.milestone_id IS NULL
+                  AND (OLD.status IS DISTINCT FROM NEW.status OR OLD.planned_on IS DISTINCT FROM NEW.planned_on
+                       OR OLD.milestone_id IS NOT NULL))
+            EXECUTE FUNCTION keyproj_recheck();
+    ELSE
+        CREATE OR REPLACE TRIGGER approval_recheck BEFORE UPDATE OF status, planned_on ON approval
+            FOR EACH ROW
+            WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.planned_on IS DISTINCT FROM NEW.planned_on)
+            EXECUTE FUNCTION keyproj_recheck();
+    END IF;
+END
+$$;
 
 CREATE OR REPLACE TRIGGER project_recheck
     BEFORE UPDATE OF year, status, category, planned_start, planned_end, actual_start,
