@@ -266,7 +266,9 @@ projects_build(const struct scan_ctx *c, const PGresult *res, int from, int to, 
 }
 
 /* A light's rank as keyproj_light_rank (sql/functions/engine.sql), inline:
- * the worst of a project's parts. */
+ * the worst of a project's parts. Its milestones' is read from the states
+ * that are not green alone (milestone_state_lit_idx,
+ * sql/0012_milestone_state_lit.sql): none is green. */
 #define WORST(light) "max(CASE " light " WHEN 'red' THEN 2 WHEN 'yellow' THEN 1 ELSE 0 END)"
 /* The light at the end of the month before $4 (or $5): the latest month
  * with a row before it. */
@@ -296,8 +298,8 @@ const struct scan_phase scan_phase_projects = {
     " extract(epoch FROM p.created_at) AS created_epoch," PROJECT_SELECT ", rep.months, rep.ytds,"
     " (SELECT ip.planned_cumulative FROM investment_plan ip"
     "   WHERE ip.project_id = p.id AND ip.month = rep.latest) AS planned_cumulative,"
-    " (SELECT " WORST("ms.light") " FROM milestone m JOIN milestone_state ms ON ms.milestone_id = m.id"
-    "   WHERE m.project_id = p.id) AS milestone_light,"
+    " (SELECT " WORST("ms.light") " FROM milestone_state ms"
+    "   WHERE ms.project_id = p.id AND ms.light IN ('yellow', 'red')) AS milestone_light,"
     " (SELECT " WORST("pr.light") " FROM problem pr WHERE pr.project_id = p.id) AS problem_light,"
     " " LIGHT_BEFORE("$4::date") " AS light_last,"
     " " LIGHT_BEFORE("$5::date") " AS light_before_last"
