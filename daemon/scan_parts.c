@@ -22,8 +22,11 @@
  * beaten by a new light, or was made by an old one, is marked (a row in
  * project_mark, sql/0001_baseline.sql; one there already is written
  * again, so that a project phase that read it before this batch keeps
- * it). Why the others need no judgement: were the project's part light
- * stale, the change that made it so marked the project already. A
+ * it), unless it is due at '-infinity' already: this scan's project
+ * phase, after every part's write, judges it anyway (a first scan's
+ * projects, all of them). Why the others need no judgement: were the
+ * project's part light stale, the change that made it so marked the
+ * project already. A
  * milestone's state is a row of milestone_state (table, keyed by key);
  * a problem's is in its own row. r.p is the project the build saw: a
  * part moved since has a new xmin and is not written. */
