@@ -25,9 +25,12 @@ local_time(const char *iso)
     return render_json_str(iso != NULL ? t : NULL);
 }
 
-/* sent_at: the words are said as of then (render_words). */
+/* sent_at: the words are said as of then (render_words). created: the
+ * alert's time as local_time gives it, when the caller has it already
+ * (else NULL). The kind's own members are shared with a->data, not
+ * copied: the body is dumped and dropped before a->data is. */
 static json_t *
-alert_data(const struct alert_view *a, double sent_at)
+alert_data(const struct alert_view *a, double sent_at, json_t *created)
 {
     json_t *o = json_object();
     json_object_set_new(o, "alert_id", json_integer(a->id));
@@ -35,24 +38,22 @@ alert_data(const struct alert_view *a, double sent_at)
     json_object_set_new(o, "stage", render_json_str(a->stage));
     json_object_set_new(o, "light", a->light != NULL ? render_json_str(a->light) : json_null());
     json_object_set_new(o, "tier", json_integer(a->tier));
-    json_object_set_new(o, "created_at", local_time(a->created_at));
+    json_object_set_new(o, "created_at", created != NULL ? json_incref(created) : local_time(a->created_at));
     char *words = render_words(a, sent_at, WORDING_FULL);
     json_object_set_new(o, "message", render_json_str(words));
     free(words);
-    if (json_is_object(a->data)) {
-        json_t *copy = json_deep_copy(a->data);
-        json_object_update_missing(o, copy);
-        json_decref(copy);
-    }
+    if (json_is_object(a->data))        /* (jansson's signature: it only takes references) */
+        json_object_update_missing(o, (json_t *)a->data);
     return o;
 }
 
+/* Takes data's reference and timestamp's. */
 static json_t *
-envelope(const char *type, const char *timestamp, json_t *data)
+envelope(const char *type, json_t *timestamp, json_t *data)
 {
     json_t *body = json_object();
     json_object_set_new(body, "type", render_json_str(type));
-    json_object_set_new(body, "timestamp", local_time(timestamp));
+    json_object_set_new(body, "timestamp", timestamp);
     json_object_set_new(body, "data", data);
     return body;
 }
@@ -89,7 +90,8 @@ bool
 render_json_alert(const struct receiver *rv, const struct alert_view *a, int64_t now_ms,
                   struct render_request *out, char *err, size_t errlen)
 {
-    render_set_body(out, envelope(a->kind, a->created_at, alert_data(a, a->sent_at)));
+    json_t *created = local_time(a->created_at);
+    render_set_body(out, envelope(a->kind, created, alert_data(a, a->sent_at, created)));
     out->n_listed = out->n_total = 1;
     return sign_request(rv, a->webhook_id, now_ms, out, err, errlen);
 }
@@ -112,13 +114,13 @@ render_json_digest(const struct receiver *rv, const struct digest_view *d, int64
     }
     json_t *alerts = json_array();
     for (size_t i = 0; i < d->n_alerts; i++)
-        json_array_append_new(alerts, alert_data(&d->alerts[i], d->sent_at));
+        json_array_append_new(alerts, alert_data(&d->alerts[i], d->sent_at, NULL));
     json_t *data = json_object();
     json_object_set_new(data, "id", json_string(d->id));
     json_object_set_new(data, "title", render_json_str(d->title != NULL ? d->title : RENDER_DIGEST_TITLE));
     json_object_set_new(data, "count", json_integer((json_int_t)d->n_alerts));
     json_object_set_new(data, "alerts", alerts);
-    render_set_body(out, envelope("digest", d->created_at, data));
+    render_set_body(out, envelope("digest", local_time(d->created_at), data));
     out->n_listed = out->n_total = d->n_alerts;
     return sign_request(rv, d->webhook_id, now_ms, out, err, errlen);
 }
