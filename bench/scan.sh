@@ -26,7 +26,11 @@ CONF
 "$BENCH_BUILD/keyprojd" -c "$work/k.conf" --now 2026-11-25T09:00:00+08:00 2>"$work/d.log" &
 pid=$!
 ctl="$BENCH_BUILD/keyprojctl -s $work/ctl.sock"
-for i in $(seq 1 100); do $ctl --json status 2>/dev/null | grep -q '"role": "leader"' && break; sleep 0.1; done
+# the leader is the one that scans (a standby refuses); asked by `scan`,
+# not `status`: while anyone reads status (for a minute after), keyprojd
+# keeps its counts fresh on the connection lane 0 writes on, and the
+# burst could start behind one of those ~100 ms refreshes
+for i in $(seq 1 100); do $ctl scan >/dev/null 2>&1 && break; sleep 0.1; done
 ms() { python3 -c 'import json,sys; d=json.load(sys.stdin); print("%s %s %s" % (d["duration_ms"], d["examined"], d["alerts"]))'; }
 # steady: the median of 5 scans with nothing to do
 steady() {

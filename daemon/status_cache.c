@@ -199,7 +199,13 @@ status_cache_invalidate(struct daemon *d, bool hard)
         if (c->in_flight)
             c->again = true;
     }
-    if (c->last_asked > 0 && d->db_ready && c->want_today[0] && (hard || !scanning(c)))
+    /* Fetched again at once only for someone looking (a status call within
+     * IDLE_SECONDS) and never while a scan runs: the counts would take the
+     * scan's main connection (~100 ms at 20,000 projects) ahead of lane 0's
+     * next batch. Dropped by a write, they are fetched by the next status
+     * call. */
+    if (c->last_asked > 0 && clock_now(NULL) - c->last_asked <= IDLE_SECONDS && d->db_ready &&
+        c->want_today[0] && !scanning(c))
         refresh(c);
 }
 

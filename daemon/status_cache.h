@@ -24,8 +24,9 @@ typedef void (*status_counts_fn)(void *arg, json_t *counts, const char *err);
 void status_cache_get(struct daemon *d, const char *today, status_counts_fn fn, void *arg);
 
 /* hard: a write through the socket; the next status waits for fresh counts.
- * Otherwise (NOTIFY): refresh now, keep serving the old value meanwhile.
- * No-op before the first status. */
+ * Otherwise (NOTIFY): keep serving the old value meanwhile. Either way the
+ * counts are fetched now only while someone looks (a status within the last
+ * minute) and no scan runs. No-op before the first status. */
 void status_cache_invalidate(struct daemon *d, bool hard);
 
 /* The last status answer rendered as JSON text (cmd_status.c), kept here
