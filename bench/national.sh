@@ -10,8 +10,10 @@
 # overdue, whole and for one county; control socket round trips; keyprojd's
 # memory idle and at its peak after each step. Plans and reports are not
 # imported (1.2M and 1.0M rows: minutes more, and the milestone phase does
-# not read them). BENCH_NATIONAL_ONLY=import stops after the imports and
-# their baselines. Run by bench/run inside pg_virtualenv (or alone:
+# not read them) unless BENCH_NATIONAL_REPORTS=1, which imports them after
+# the milestones (no baseline for them), so that the first scan judges the
+# projects' investment and report rules as a real ledger's would.
+# BENCH_NATIONAL_ONLY=import stops after the imports and their baselines. Run by bench/run inside pg_virtualenv (or alone:
 # pg_virtualenv -t env BENCH_BUILD=… BENCH_TOP=… bash bench/national.sh).
 # About 5 minutes at the default size on 2 busy cores.
 set -euo pipefail
@@ -226,6 +228,12 @@ line "import of milestones.csv through keyprojctl" "$ims_s s ($n_ms rows; load a
 line "milestones import ratio (baseline / import)" "$(ratio "$fairm_s" "$ims_s")"
 dropdb --force $fair
 [ "${BENCH_NATIONAL_ONLY:-}" = import ] && exit 0
+if [ "${BENCH_NATIONAL_REPORTS:-}" = 1 ]; then
+    t0=$(secs)
+    for k in plans reports; do $ctl import "$k" "$work/$k.csv" >/dev/null; done
+    line "import of plans.csv and reports.csv (BENCH_NATIONAL_REPORTS=1)" \
+        "$(python3 -c "print('%.1f' % ($(secs) - $t0))") s ($(psq -c 'SELECT count(*) FROM investment_plan') plans, $(psq -c 'SELECT count(*) FROM investment_report') reports)"
+fi
 
 # ---- scans --------------------------------------------------------------
 psq -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kp_bench_hold'" >/dev/null
