@@ -69,6 +69,13 @@ scanning(const struct status_cache *c)
     return c->d->scan != NULL && scan_running(c->d->scan);
 }
 
+/* Someone reads status: one asked within IDLE_SECONDS (real time). */
+static bool
+watched(const struct status_cache *c, double now)
+{
+    return c->last_asked > 0 && now - c->last_asked <= IDLE_SECONDS;
+}
+
 static void
 answer_waiters(struct status_cache *c, json_t *counts, const char *err)
 {
@@ -130,7 +137,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 {
     struct status_cache *c = arg;
     double now = clock_now(NULL);
-    if (!c->d->db_ready || now - c->last_asked > IDLE_SECONDS) {
+    if (!c->d->db_ready || !watched(c, now)) {
         /* nobody is looking (or nothing to look at): the next status
          * fetches afresh rather than being served something old */
         json_decref(c->counts);
@@ -204,8 +211,7 @@ status_cache_invalidate(struct daemon *d, bool hard)
      * scan's main connection (~100 ms at 20,000 projects) ahead of lane 0's
      * next batch. Dropped by a write, they are fetched by the next status
      * call. */
-    if (c->last_asked > 0 && clock_now(NULL) - c->last_asked <= IDLE_SECONDS && d->db_ready &&
-        c->want_today[0] && !scanning(c))
+    if (watched(c, clock_now(NULL)) && d->db_ready && c->want_today[0] && !scanning(c))
         refresh(c);
 }
 
