@@ -155,28 +155,36 @@ $$;
 -- the new one. Statement level: one aggregate per tally over the
 -- statement's rows, where a row-level trigger cost a scan batch some 70 µs
 -- a project (doc/performance.md). Rows an update left as they were (only
--- the engine's next_check_on, say) cancel out and write nothing.
+-- their reasons, say) cancel out and write nothing.
 CREATE OR REPLACE FUNCTION keyproj_tally_projects_changed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     -- ch: each changed project twice, as it was (s = -1) and as it is (1);
-    -- one statement, so that ch is worked out once for the four tallies
+    -- one statement, so that ch is worked out once for the four tallies.
+    -- The columns are named one by one: a whole-row reference to a
+    -- transition table's row (o, n) fails once project has a dropped
+    -- column ("attribute 29 of type project has wrong type", PostgreSQL
+    -- 15, after sql/0013_project_state.sql), and carried every column.
     WITH ch AS MATERIALIZED (
         SELECT c.id, c.moved, v.*
           FROM (SELECT o.id, (o.county_id, o.sector, o.year, o.archived_on)
-                             IS DISTINCT FROM (n.county_id, n.sector, n.year, n.archived_on) AS moved, o, n
+                             IS DISTINCT FROM (n.county_id, n.sector, n.year, n.archived_on) AS moved,
+                       o.county_id AS o_county, o.sector AS o_sector, o.year AS o_year, o.archived_on AS o_archived,
+                       o.light AS o_light, o.annual_plan AS o_plan, o.planned_start AS o_pstart,
+                       o.planned_end AS o_pend, o.actual_start AS o_astart, o.actual_end AS o_aend,
+                       n.county_id AS n_county, n.sector AS n_sector, n.year AS n_year, n.archived_on AS n_archived,
+                       n.light AS n_light, n.annual_plan AS n_plan, n.planned_start AS n_pstart,
+                       n.planned_end AS n_pend, n.actual_start AS n_astart, n.actual_end AS n_aend
                   FROM old_rows o JOIN new_rows n ON n.id = o.id
                  WHERE (o.county_id, o.sector, o.year, o.archived_on, o.light, o.annual_plan, o.planned_start,
                         o.planned_end, o.actual_start IS NULL, o.actual_end IS NULL)
                        IS DISTINCT FROM
                        (n.county_id, n.sector, n.year, n.archived_on, n.light, n.annual_plan, n.planned_start,
                         n.planned_end, n.actual_start IS NULL, n.actual_end IS NULL)) c
-         CROSS JOIN LATERAL (VALUES (-1, (c.o).county_id, (c.o).sector, (c.o).year, (c.o).archived_on,
-                                     (c.o).light, (c.o).annual_plan, (c.o).planned_start, (c.o).planned_end,
-                                     (c.o).actual_start, (c.o).actual_end),
-                                    (1, (c.n).county_id, (c.n).sector, (c.n).year, (c.n).archived_on,
-                                     (c.n).light, (c.n).annual_plan, (c.n).planned_start, (c.n).planned_end,
-                                     (c.n).actual_start, (c.n).actual_end))
+         CROSS JOIN LATERAL (VALUES (-1, c.o_county, c.o_sector, c.o_year, c.o_archived, c.o_light, c.o_plan,
+                                     c.o_pstart, c.o_pend, c.o_astart, c.o_aend),
+                                    (1, c.n_county, c.n_sector, c.n_year, c.n_archived, c.n_light, c.n_plan,
+                                     c.n_pstart, c.n_pend, c.n_astart, c.n_aend))
                 AS v(s, county_id, sector, year, archived_on, light, annual_plan, planned_start, planned_end,
                      actual_start, actual_end)),
     prj AS (
