@@ -648,7 +648,7 @@ run_begin(struct scanner *s)
     s->probe_q = db_query(s->d->db,
 #define DUE_PROBE(table) "coalesce((SELECT min(next_check_on) FROM " table ") <= $1::date, false)"
                            "SELECT " DUE_PROBE("milestone_state") ", " DUE_PROBE("problem") ", "
-                           DUE_PROBE("approval") ", (" DUE_PROBE("project")
+                           DUE_PROBE("approval") ", (" DUE_PROBE("project_state")
                            " OR EXISTS (SELECT FROM project_mark)), " DUE_PROBE("campaign_target") ","
                            /* what campaigns achieved is counted by sql/functions/admin.sql */
                            " to_regprocedure('keyproj_campaign_actuals(date, date, bigint, text)') IS NOT NULL,"

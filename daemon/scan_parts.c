@@ -38,9 +38,10 @@
     ", prj AS (INSERT INTO project_mark (project_id) SELECT u.project_id" \
     "   FROM (SELECT project_id, max(keyproj_light_rank(light)) AS hi, max(keyproj_light_rank(was)) AS old" \
     "         FROM upd WHERE moved GROUP BY project_id) u JOIN project p ON p.id = u.project_id" \
+    "     JOIN project_state ps ON ps.project_id = u.project_id" \
     "   WHERE (p." plight " IS NULL OR u.hi > keyproj_light_rank(p." plight ")" \
     "          OR u.old >= keyproj_light_rank(p." plight "))" \
-    "     AND p.next_check_on IS DISTINCT FROM '-infinity'" \
+    "     AND ps.next_check_on IS DISTINCT FROM '-infinity'" \
     "   ON CONFLICT (project_id) DO UPDATE SET project_id = EXCLUDED.project_id)" \
     SCAN_WRITE_ALERTS SCAN_WRITE_COUNTS
 

@@ -277,19 +277,22 @@ projects_build(const struct scan_ctx *c, const PGresult *res, int from, int to, 
     " ORDER BY h.month DESC LIMIT 1)"
 
 /* The projects due: marked ones (project_mark, with the mark's xmin as
- * mark_x) and those whose date has come, marked first, then as DUE_ROWS
- * (whose columns these are, and whose $6 leaves out a batch not yet
- * written). A project both marked and due counts once. */
+ * mark_x) and those whose date has come (project_state,
+ * sql/0013_project_state.sql), marked first, then as DUE_ROWS (whose $6
+ * leaves out a batch not yet written). A project both marked and due
+ * counts once. Its xmin is its state row's: the version the write
+ * checks. */
 #define DUE_PROJECTS \
-    " (SELECT d.*, d.xmin, mk.xmin AS mark_x FROM (SELECT id FROM (" \
-    "   (SELECT id, next_check_on AS k FROM project WHERE next_check_on <= $1::date" \
-    "     AND id <> ALL($6::bigint[])" LANE_OF("id", "$7", "$8") \
-    "     ORDER BY next_check_on, id LIMIT $2::int)" \
+    " (SELECT d.*, s.xmin, mk.xmin AS mark_x FROM (SELECT id FROM (" \
+    "   (SELECT project_id AS id, next_check_on AS k FROM project_state WHERE next_check_on <= $1::date" \
+    "     AND project_id <> ALL($6::bigint[])" LANE_OF("project_id", "$7", "$8") \
+    "     ORDER BY next_check_on, project_id LIMIT $2::int)" \
     "   UNION ALL (SELECT project_id, '-infinity'::date FROM project_mark" \
     "     WHERE project_id <> ALL($6::bigint[])" LANE_OF("project_id", "$7", "$8") \
     "     ORDER BY project_id LIMIT $2::int)) due" \
     "   GROUP BY id ORDER BY min(k), id LIMIT $2::int) due" \
-    "   JOIN project d ON d.id = due.id LEFT JOIN project_mark mk ON mk.project_id = d.id) p"
+    "   JOIN project d ON d.id = due.id JOIN project_state s ON s.project_id = d.id" \
+    "   LEFT JOIN project_mark mk ON mk.project_id = d.id) p"
 
 const struct scan_phase scan_phase_projects = {
     "projects",
@@ -314,11 +317,21 @@ const struct scan_phase scan_phase_projects = {
     SCAN_WRITE_BEGIN
     "   AS r(id bigint, x xid, mx xid, next date, light text, reasons text[], month date, entered date,"
     "        mlight text, plight text))"
-    ", upd AS (UPDATE project t SET next_check_on = r.next, light = r.light, light_reasons = r.reasons,"
+    /* The verdict (pw) then the state (upd), in the order an edit takes
+     * them (keyproj_project_recheck, sql/functions/engine.sql), each
+     * where the state is still the version read. The verdict changes no
+     * indexed column of project, so it stays on its page (0013). A mark
+     * committed while this statement runs leaves the state alone (its
+     * xmin moved): the project stays due and is judged again, with no
+     * alert, history or unmark from this verdict. */
+    ", pw AS (UPDATE project t SET light = r.light, light_reasons = r.reasons,"
     "   milestone_light = r.mlight, problem_light = r.plight,"
     "   light_at = CASE WHEN t.light IS DISTINCT FROM r.light THEN $3::timestamptz ELSE t.light_at END,"
     "   entered_on = coalesce(t.entered_on, r.entered)"
-    "   FROM r WHERE t.id = r.id AND t.xmin = r.x RETURNING t.id)"
+    "   FROM r WHERE t.id = r.id"
+    "     AND EXISTS (SELECT FROM project_state s WHERE s.project_id = r.id AND s.xmin = r.x) RETURNING t.id)"
+    ", upd AS (UPDATE project_state s SET next_check_on = r.next FROM pw JOIN r ON r.id = pw.id"
+    "   WHERE s.project_id = pw.id AND s.xmin = r.x RETURNING s.project_id AS id)"
     ", unmark AS (DELETE FROM project_mark m USING upd JOIN r ON r.id = upd.id"
     "   WHERE m.project_id = upd.id AND m.xmin = r.mx)"
     ", hist AS (INSERT INTO project_light_month (project_id, month, light)"

@@ -64,10 +64,10 @@ BEGIN
              WHERE o.due_on IS DISTINCT FROM n.due_on OR o.status IS DISTINCT FROM n.status
                 OR o.kind IS DISTINCT FROM n.kind OR o.project_id IS DISTINCT FROM n.project_id) e
      WHERE s.milestone_id = e.id;
-    UPDATE project p SET next_check_on = '-infinity'
+    UPDATE project_state p SET next_check_on = '-infinity'
       FROM (SELECT DISTINCT o.project_id FROM old_rows o JOIN new_rows n ON n.id = o.id
              WHERE o.project_id IS DISTINCT FROM n.project_id) m
-     WHERE p.id = m.project_id;
+     WHERE p.project_id = m.project_id;
     RETURN NULL;
 END
 $$;
@@ -108,9 +108,32 @@ BEGIN
 END
 $$;
 
+-- A project's state (sql/0013_project_state.sql) is born with it, due at
+-- the next scan.
+CREATE OR REPLACE FUNCTION keyproj_project_state_new() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO project_state (project_id) SELECT id FROM new_rows;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER project_state_new AFTER INSERT ON project
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION keyproj_project_state_new();
+
+-- An edit of what the project's rules read writes its state row, after
+-- the project's own (the order a scan's write takes them in too, so the
+-- two never wait on each other crosswise).
+CREATE OR REPLACE FUNCTION keyproj_project_recheck() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE project_state SET next_check_on = '-infinity' WHERE project_id = NEW.id;
+    RETURN NULL;
+END
+$$;
 CREATE OR REPLACE TRIGGER project_recheck
-    BEFORE UPDATE OF year, status, category, planned_start, planned_end, actual_start,
-                     actual_end, annual_plan ON project
+    AFTER UPDATE OF year, status, category, planned_start, planned_end, actual_start,
+                    actual_end, annual_plan ON project
     FOR EACH ROW
     WHEN (OLD.year IS DISTINCT FROM NEW.year OR OLD.status IS DISTINCT FROM NEW.status
           OR OLD.category IS DISTINCT FROM NEW.category
@@ -119,7 +142,7 @@ CREATE OR REPLACE TRIGGER project_recheck
           OR OLD.actual_start IS DISTINCT FROM NEW.actual_start
           OR OLD.actual_end IS DISTINCT FROM NEW.actual_end
           OR OLD.annual_plan IS DISTINCT FROM NEW.annual_plan)
-    EXECUTE FUNCTION keyproj_recheck();
+    EXECUTE FUNCTION keyproj_project_recheck();
 
 CREATE OR REPLACE TRIGGER campaign_target_recheck
     BEFORE UPDATE OF starts, completions, investment, approvals, campaign_id, county_id, sector
@@ -132,7 +155,7 @@ CREATE OR REPLACE TRIGGER campaign_target_recheck
     EXECUTE FUNCTION keyproj_recheck();
 
 -- Marking a project or a campaign target for a new check always writes the
--- row, even when it is already marked. A scan batch reads its rows, judges
+-- row (a project's: its state row), even when it is already marked. A scan batch reads its rows, judges
 -- them, and writes the verdict only where the row's xmin is still the one
 -- it read: a row edited meanwhile keeps its mark and is read again. Had a
 -- row already at '-infinity' been skipped, a report or plan arriving while
@@ -162,14 +185,14 @@ CREATE OR REPLACE FUNCTION keyproj_recheck_projects() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        UPDATE project p SET next_check_on = '-infinity'
+        UPDATE project_state p SET next_check_on = '-infinity'
           FROM (SELECT DISTINCT project_id FROM old_rows) o
-         WHERE p.id = o.project_id;
+         WHERE p.project_id = o.project_id;
     END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN
-        UPDATE project p SET next_check_on = '-infinity'
+        UPDATE project_state p SET next_check_on = '-infinity'
           FROM (SELECT DISTINCT project_id FROM new_rows) n
-         WHERE p.id = n.project_id;
+         WHERE p.project_id = n.project_id;
     END IF;
     RETURN NULL;
 END
@@ -205,7 +228,7 @@ $$;
 CREATE OR REPLACE FUNCTION keyproj_part_moved() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE project SET next_check_on = '-infinity' WHERE id = OLD.project_id;
+    UPDATE project_state SET next_check_on = '-infinity' WHERE project_id = OLD.project_id;
     NEW.light := NULL;
     RETURN NEW;
 END

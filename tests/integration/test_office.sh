@@ -265,7 +265,7 @@ recheck() {
     sql "DELETE FROM alert a USING project p WHERE p.id = a.project_id AND p.code = '$gone';
          UPDATE milestone_state s SET next_check_on = '-infinity' FROM milestone m, project p
           WHERE m.id = s.milestone_id AND p.id = m.project_id AND p.code = '$gone';
-         UPDATE project SET next_check_on = '-infinity' WHERE code = '$gone'" >/dev/null
+         UPDATE project_state SET next_check_on = '-infinity' WHERE project_id = (SELECT id FROM project WHERE code = '$gone')" >/dev/null
     kpctl scan >/dev/null || fail "scan"
 }
 alerts_of() { sql "SELECT count(*) FROM alert a JOIN project p ON p.id = a.project_id WHERE p.code = '$gone'"; }

@@ -223,7 +223,7 @@ expect_eq "nodes inserted done or waived are born with the scan's verdict: green
 # ---- repeated red: a supervision order with the alert --------------------
 sql "INSERT INTO project_light_month (project_id, month, light) VALUES ($pid, '2026-09-01', 'red'), ($pid, '2026-10-01', 'red')
      ON CONFLICT (project_id, month) DO UPDATE SET light = 'red';
-     UPDATE project SET next_check_on = '-infinity' WHERE id = $pid" >/dev/null
+     UPDATE project_state SET next_check_on = '-infinity' WHERE project_id = $pid" >/dev/null
 out=$(kpctl --json scan)
 expect_eq "red at the end of two months: project.repeated_red to the office" "2026-10 red 2" \
     "$(sql "SELECT stage || ' ' || light || ' ' || (payload->>'tier') FROM alert WHERE kind = 'project.repeated_red' AND subject = 'project:$code'")"
@@ -253,7 +253,7 @@ expect_eq "roles: leader and standby" "leader standby" \
     "$(kpctl --json status | j 'd["role"]') $("$KEYPROJCTL" -s "$T_SOCK2" --json status | j 'd["role"]')"
 # Everything due for a check again (engine columns only: no NOTIFY), and
 # scans asked of both at once: only the leader's runs.
-sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity';
+sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project_state SET next_check_on = '-infinity';
      UPDATE problem SET next_check_on = '-infinity'; UPDATE approval SET next_check_on = '-infinity'" >/dev/null
 "$KEYPROJCTL" -s "$T_SOCK2" --json scan > "$T_DIR/scan2.json" 2>&1 &
 s2=$!
@@ -278,7 +278,7 @@ expect_eq "a restart raises nothing again" "$n_alerts $n_deliveries" \
     "$(sql "SELECT (SELECT count(*) FROM alert) || ' ' || (SELECT count(*) FROM delivery)")"
 
 # ---- cost: a full scan reads every row once, the next one none ------------
-sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity';
+sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project_state SET next_check_on = '-infinity';
      UPDATE problem SET next_check_on = '-infinity'; UPDATE approval SET next_check_on = '-infinity'" >/dev/null
 out=$(kpctl --json scan) || fail "full scan: $out"
 echo "# full scan: $(echo "$out" | j '"examined %d rows in %.1f ms" % (d["examined"], d["duration_ms"])')"
@@ -321,12 +321,19 @@ expect_eq "after edits and a month of scans every project still holds its parts'
 stop_daemon || fail "keyprojd did not stop cleanly"
 
 # A report arriving while a scan batch judges an already-marked project
-# must still move the project's row (keyproj_recheck_projects, sql/functions/engine.sql), or the
-# batch's verdict, made without the report, would be written over it.
+# must still move the project's state row (keyproj_recheck_projects,
+# sql/functions/engine.sql; the version the write checks), or the batch's
+# verdict, made without the report, would be written over it.
 pid=$(sql "SELECT id FROM project ORDER BY id LIMIT 1")
-sql "UPDATE project SET next_check_on = '-infinity' WHERE id = $pid" >/dev/null
-x1=$(sql "SELECT xmin FROM project WHERE id = $pid")
+sql "UPDATE project_state SET next_check_on = '-infinity' WHERE project_id = $pid" >/dev/null
+x1=$(sql "SELECT xmin FROM project_state WHERE project_id = $pid")
 sql "INSERT INTO investment_report (project_id, month, amount, ytd) VALUES ($pid, '2027-02-01', 1, 1)" >/dev/null
-x2=$(sql "SELECT xmin FROM project WHERE id = $pid")
-[ -n "$x1" ] && [ "$x1" != "$x2" ] || fail "a report for a marked project left its row as the batch read it ($x1 → $x2)"
-ok "a report for a project already marked still moves its row, so a batch judging it leaves it for the next"
+x2=$(sql "SELECT xmin FROM project_state WHERE project_id = $pid")
+[ -n "$x1" ] && [ "$x1" != "$x2" ] || fail "a report for a marked project left its state row as the batch read it ($x1 → $x2)"
+ok "a report for a project already marked still moves its state row, so a batch judging it leaves it for the next"
+# So does an edit of what its rules read, through the project row's own
+# trigger (keyproj_project_recheck).
+x3=$(sql "UPDATE project SET annual_plan = coalesce(annual_plan, 0) + 1 WHERE id = $pid; SELECT xmin FROM project_state WHERE project_id = $pid")
+[ -n "$x3" ] && [ "$x3" != "$x2" ] || fail "an edit of a marked project's annual plan left its state row as it was ($x2 → $x3)"
+expect_eq "… and an edit of its annual plan too, leaving it due at the next scan" "-infinity" \
+    "$(sql "SELECT next_check_on FROM project_state WHERE project_id = $pid")"

@@ -30,8 +30,9 @@ digest() {
       UNION ALL SELECT concat_ws(':', 'd', a.kind, a.subject, a.stage, d.receiver)
         FROM delivery d JOIN alert a ON a.id = d.alert_id
       UNION ALL SELECT concat_ws(':', 'm', milestone_id, next_check_on, light) FROM milestone_state
-      UNION ALL SELECT concat_ws(':', 'p', id, next_check_on, light, light_reasons, light_at,
-                                 milestone_light, problem_light, entered_on) FROM project
+      UNION ALL SELECT concat_ws(':', 'p', id, s.next_check_on, light, light_reasons, light_at,
+                                 milestone_light, problem_light, entered_on)
+        FROM project JOIN project_state s ON s.project_id = id
       UNION ALL SELECT concat_ws(':', 'h', project_id, month, light) FROM project_light_month
       UNION ALL SELECT concat_ws(':', 's', project_id, kind, issued_on, reply_due) FROM supervision_order) t"
 }

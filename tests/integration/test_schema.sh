@@ -130,7 +130,7 @@ expect_eq "every function body is valid once all are defined" \
                                  WHERE p.pronamespace = 'public'::regnamespace) v" 2>&1 | tail -n 1)"
 
 expect_eq "every table of the data model exists" \
-    "alert approval approval_tally audit_log campaign campaign_target county delivery investment_plan investment_report letter_counter milestone milestone_state milestone_tally person problem problem_category project project_date_tally project_light_month project_mark project_tally robot_send schema_version scorecard silence supervision_order unit" \
+    "alert approval approval_tally audit_log campaign campaign_target county delivery investment_plan investment_report letter_counter milestone milestone_state milestone_tally person problem problem_category project project_date_tally project_light_month project_mark project_state project_tally robot_send schema_version scorecard silence supervision_order unit" \
     "$(q "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")"
 expect_eq "a project taken off the list (调出) keeps its row: archived_on date, archive_reason text" \
     "archive_reason text archived_on date" \

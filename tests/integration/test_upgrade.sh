@@ -90,10 +90,13 @@ digests() {
 # source_of DB TABLE — where DB's rows of TABLE are read in the columns of
 # every version: the table itself, or, where a later migration moved some
 # of its columns to a table of their own and DB has that table, the two
-# joined back (0008: a milestone's engine state, milestone_state).
+# joined back (0008: a milestone's engine state, milestone_state; 0013: a
+# project's next check, project_state).
 source_of() {
     if [ "$2" = milestone ] && [ "$(dsql "$1" "SELECT to_regclass('milestone_state') IS NOT NULL")" = t ]; then
         echo "(SELECT m.*, s.next_check_on, s.light FROM milestone m JOIN milestone_state s ON s.milestone_id = m.id) milestone"
+    elif [ "$2" = project ] && [ "$(dsql "$1" "SELECT to_regclass('project_state') IS NOT NULL")" = t ]; then
+        echo "(SELECT p.*, s.next_check_on FROM project p JOIN project_state s ON s.project_id = p.id) project"
     else
         echo "$2"
     fi
