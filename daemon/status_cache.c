@@ -41,13 +41,18 @@ struct status_cache {
     struct status_render render;
 };
 
+/* The projects by light from their tallies (project_tally, kept by
+ * sql/functions/tally.sql in the transaction of every change): a few
+ * hundred rows, where counting project itself read the whole table four
+ * times (no index on light: sql/0013_project_state.sql). */
+#define PROJECTS_LIT(cond) \
+    "(SELECT coalesce(sum(n), 0)::bigint FROM project_tally WHERE " cond \
+    " keyproj_on_list(archived_on, $1::date))"
 static const char COUNTS_SQL[] =
-    "SELECT (SELECT count(*) FROM project WHERE keyproj_on_list(archived_on, $1::date)) AS projects,"
-    " (SELECT count(*) FROM project WHERE light = 'red' AND keyproj_on_list(archived_on, $1::date)) AS projects_red,"
-    " (SELECT count(*) FROM project WHERE light = 'yellow' AND keyproj_on_list(archived_on, $1::date))"
-    "   AS projects_yellow,"
-    " (SELECT count(*) FROM project WHERE light = 'green' AND keyproj_on_list(archived_on, $1::date))"
-    "   AS projects_green,"
+    "SELECT " PROJECTS_LIT("") " AS projects,"
+    " " PROJECTS_LIT("light = 'red' AND") " AS projects_red,"
+    " " PROJECTS_LIT("light = 'yellow' AND") " AS projects_yellow,"
+    " " PROJECTS_LIT("light = 'green' AND") " AS projects_green,"
     " count(*) FILTER (WHERE status = 'pending') AS milestones_pending,"
     " count(*) FILTER (WHERE status = 'done') AS milestones_done,"
     " count(*) FILTER (WHERE status = 'waived') AS milestones_waived,"

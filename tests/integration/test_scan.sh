@@ -158,6 +158,12 @@ expect_eq "projects shows the light" "$(sql "SELECT count(*) FROM project WHERE 
 expect_eq "status shows the last scan" "0 0 True" \
     "$(kpctl --json status | j '"%d %d %s" % (d["last_scan_examined"], d["last_scan_alerts"], d["last_scan_at"].startswith("2026-11-25T"))')"
 expect_eq "status counts the alerts" "$(sql "SELECT count(*) FROM alert")" "$(status_field alerts)"
+# (the projects by light come from their tallies, sql/functions/tally.sql)
+expect_eq "status counts the projects on the list and each light as the ledger holds them" \
+    "$(sql "SELECT concat_ws(' ', count(*), count(*) FILTER (WHERE light = 'red'), count(*) FILTER (WHERE light = 'yellow'),
+                             count(*) FILTER (WHERE light = 'green'))
+              FROM project WHERE keyproj_on_list(archived_on, '2026-11-25')")" \
+    "$(kpctl --json status | j '"%d %d %d %d" % (d["projects"], d["projects_red"], d["projects_yellow"], d["projects_green"])')"
 
 # ---- the next day: only the new stages ----------------------------------
 before=$(sql "SELECT count(*) FROM alert")
