@@ -14,6 +14,26 @@
 -- milestones. A query that keeps only some scopes (campaign scorecard
 -- keeps the city and one) leaves the other branch unread: the function is
 -- inlined and the scope a constant in each.
+-- The units' rows of several windows in one pass over their milestones
+-- (the freeze below: a ledger's first scan freezes every window closed
+-- so far at once, and a pass for each read most of milestone's pages
+-- each time, a window's milestones being spread over the whole table).
+CREATE OR REPLACE FUNCTION keyproj_scorecard_unit_rows(p_campaigns bigint[])
+RETURNS TABLE (campaign_id bigint, name text, nodes bigint, on_time bigint, late bigint, open bigint)
+LANGUAGE sql STABLE AS $$
+SELECT c.id, u.name, count(*),
+       count(*) FILTER (WHERE m.status = 'done' AND m.done_on <= m.due_on),
+       count(*) FILTER (WHERE m.status = 'done' AND m.done_on > m.due_on),
+       count(*) FILTER (WHERE m.status = 'pending')
+  FROM campaign c
+  JOIN milestone m ON m.campaign_id = c.id
+  JOIN project p ON p.id = m.project_id
+  JOIN unit u ON u.id = coalesce(m.unit_id, p.unit_id)
+ WHERE c.id = ANY (p_campaigns) AND m.status <> 'waived'
+   AND keyproj_on_list(p.archived_on, c.ends_on)
+ GROUP BY c.id, u.name
+$$;
+
 CREATE OR REPLACE FUNCTION keyproj_scorecard_rows(p_campaign bigint)
 RETURNS TABLE (scope text, name text, nodes bigint, on_time bigint, late bigint, open bigint)
 LANGUAGE sql STABLE AS $$
@@ -29,17 +49,8 @@ SELECT s.scope, s.name, sum(t.n)::bigint, sum(t.on_time)::bigint,
  GROUP BY s.scope, s.name
 HAVING sum(t.n) > 0     -- rows fallen to 0 (milestones moved out) are no group
 UNION ALL
-SELECT 'unit', u.name, count(*),
-       count(*) FILTER (WHERE m.status = 'done' AND m.done_on <= m.due_on),
-       count(*) FILTER (WHERE m.status = 'done' AND m.done_on > m.due_on),
-       count(*) FILTER (WHERE m.status = 'pending')
-  FROM campaign c
-  JOIN milestone m ON m.campaign_id = c.id
-  JOIN project p ON p.id = m.project_id
-  JOIN unit u ON u.id = coalesce(m.unit_id, p.unit_id)
- WHERE c.id = p_campaign AND m.status <> 'waived'
-   AND keyproj_on_list(p.archived_on, c.ends_on)
- GROUP BY u.name
+SELECT 'unit', u.name, u.nodes, u.on_time, u.late, u.open
+  FROM keyproj_scorecard_unit_rows(ARRAY[p_campaign]) u
 $$;
 
 -- Freezes every window that closed before p_today and has no scorecard
@@ -53,14 +64,26 @@ DECLARE
     c record;
     v_n int := 0;
     v_city record;
+    v_ids bigint[];
 BEGIN
-    FOR c IN SELECT cp.id, cp.code FROM campaign cp
-              WHERE cp.ends_on < p_today
-                AND NOT EXISTS (SELECT FROM scorecard s WHERE s.campaign_id = cp.id AND s.scope = 'city')
-              ORDER BY cp.id LOOP
+    v_ids := ARRAY(SELECT cp.id FROM campaign cp
+                    WHERE cp.ends_on < p_today
+                      AND NOT EXISTS (SELECT FROM scorecard s WHERE s.campaign_id = cp.id AND s.scope = 'city')
+                    ORDER BY cp.id);
+    IF cardinality(v_ids) = 0 THEN
+        RETURN 0;
+    END IF;
+    -- the units of all of them in one pass; then each window's other rows
+    -- (the unit branch of keyproj_scorecard_rows left unread)
+    INSERT INTO scorecard (campaign_id, scope, name, nodes, on_time, late, open, frozen_on)
+    SELECT r.campaign_id, 'unit', r.name, r.nodes, r.on_time, r.late, r.open, p_today
+      FROM keyproj_scorecard_unit_rows(v_ids) r
+    ON CONFLICT DO NOTHING;
+    FOR c IN SELECT cp.id, cp.code FROM campaign cp WHERE cp.id = ANY (v_ids) ORDER BY cp.id LOOP
         INSERT INTO scorecard (campaign_id, scope, name, nodes, on_time, late, open, frozen_on)
         SELECT c.id, r.scope, r.name, r.nodes, r.on_time, r.late, r.open, p_today
           FROM keyproj_scorecard_rows(c.id) r
+         WHERE r.scope <> 'unit'
         ON CONFLICT DO NOTHING;
         INSERT INTO scorecard (campaign_id, scope, name, nodes, on_time, late, open, frozen_on)
         VALUES (c.id, 'city', '', 0, 0, 0, 0, p_today)
