@@ -80,7 +80,7 @@ done
 release_leader "$REF_DB"
 wait_role "$R" leader
 "$KEYPROJCTL" -s "$R" scan >/dev/null || fail "reference scan"
-psql -X -q -d "$REF_DB" -c "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity'" >/dev/null
+psql -X -q -d "$REF_DB" -c "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project_state SET next_check_on = '-infinity'" >/dev/null
 "$KEYPROJCTL" -s "$R" scan >/dev/null || fail "reference scan again"
 settled "$REF_DB"
 "$KEYPROJCTL" -s "$R" clock set 2026-11-26T09:00:00+08:00 >/dev/null || fail "reference clock set"
@@ -114,7 +114,7 @@ sql "WITH a AS (INSERT INTO alert (kind, subject, stage, light, payload)
      INSERT INTO delivery (alert_id, receiver, next_attempt_at) SELECT id, 'burst', '-infinity' FROM a" >/dev/null
 burst_going() { [ $(($(received burst) - ref_burst)) -ge $((N / 8)) ]; }
 wait_until 30 burst_going
-sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity'" >/dev/null
+sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project_state SET next_check_on = '-infinity'" >/dev/null
 kpctl scan >/dev/null 2>&1 &
 scan=$!
 settle 0.05

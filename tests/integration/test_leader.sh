@@ -69,7 +69,7 @@ expect_eq "the standby never scanned" "" \
     "$("$KEYPROJCTL" -s "$B" --json status | j 'd.get("last_scan_at", "")')"
 
 # ---- the leader killed in the middle of the next day's scan ----------------
-sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project SET next_check_on = '-infinity'" >/dev/null
+sql "UPDATE milestone_state SET next_check_on = '-infinity'; UPDATE project_state SET next_check_on = '-infinity'" >/dev/null
 kpctl clock set 2026-11-26T09:00:00+08:00 >/dev/null || fail "clock set on the leader"
 settle 0.05
 kill -KILL "$T_PID"
