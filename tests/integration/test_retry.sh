@@ -27,11 +27,16 @@ aid=$(sql "INSERT INTO alert (kind, subject, stage, light, payload)
 id=$(sql "INSERT INTO alert (kind, subject, stage, light, payload)
           VALUES ('milestone.overdue', 'milestone:1', 's1', 'red',
                   '{\"message\": \"【逾期】涧西区 测试项目「主体封顶」已逾期4天\", \"tier\": 1}') RETURNING id" | head -n 1)
+# The rows are due at once, and their insert wakes the daemon: its clock,
+# running on from its start, is some seconds past 10:00 by then (more on
+# a loaded machine). Each check below measures from the first attempt's
+# own business time (first_attempt_at); the real seconds from here to the
+# attempt seen bound how long the attempt itself took. The clock is only
+# ever moved forward, so no answer is recorded before its attempt.
+set_at=$(date +%s)
 sql "INSERT INTO delivery (alert_id, receiver, next_attempt_at)
      VALUES ($id, 'flaky', '2026-11-25T10:00:00+08:00'), ($id, 'late', '2026-11-25T10:00:00+08:00'),
             ($aid, 'audit', '2026-11-25T10:00:00+08:00')" >/dev/null
-set_at=$(date +%s)
-kpctl clock set 2026-11-25T10:00:01+08:00 >/dev/null
 
 # attempted RECEIVER N → waits until the row has N attempts and no lease
 attempted() {
@@ -43,23 +48,26 @@ field_of() {    # field_of RECEIVER COLUMN
     sql "SELECT $2 FROM delivery WHERE alert_id = $id AND receiver = '$1'"
 }
 
-# The 429's one attempt: the real seconds from the clock set to it bound
-# how far past the set time it came (checked below).
+# The 429's one attempt: the real seconds from the rows' insert to it bound
+# how long past its business time the answer came (checked below).
 attempted late 1
 late_429=$(($(date +%s) - set_at + 1))
+first_429=$(field_of late "floor(extract(epoch FROM first_attempt_at))::bigint")
 
 # The 500: every step of the schedule, then dead.
-now=$(sql "SELECT extract(epoch FROM '2026-11-25T10:00:01+08:00'::timestamptz)::bigint")
 n=0
 for want in 5 300 1800 7200 18000 36000 36000; do
     n=$((n + 1))
     attempted flaky "$n"
+    # the first attempt's business time, before or after the clock set
+    [ "$n" -gt 1 ] || now=$(field_of flaky "floor(extract(epoch FROM first_attempt_at))::bigint")
     expect_eq "after failure $n the row waits, pending" pending "$(field_of flaky status)"
     next=$(field_of flaky "extract(epoch FROM next_attempt_at)::bigint")
     delay=$((next - now))
-    # The daemon's clock runs on from the time set, so the attempt came
-    # up to the real seconds since then (more on a loaded machine) after
-    # it: the retry is due that much later too.
+    # The daemon's clock runs on from the time set (from the attempt's
+    # own time for the first), so the attempt's answer came up to the real
+    # seconds since then (more on a loaded machine) after it: the retry is
+    # due that much later too.
     late=$(($(date +%s) - set_at + 1))
     lo=$((want * 9 / 10 - 1)) hi=$((want * 11 / 10 + 1 + late))
     [ "$delay" -ge "$lo" ] && [ "$delay" -le "$hi" ] ||
@@ -82,8 +90,7 @@ expect_eq "a healthy receiver's row in the same outbox was never held up" 0 \
 # would end past the 48 h maximum age: dead after the second attempt, long
 # before the schedule's end.
 expect_eq "the 429 was tried once and waits" "1|pending|429" "$(field_of late "attempts || '|' || status || '|' || last_http_status")"
-wait_s=$(sql "SELECT extract(epoch FROM next_attempt_at - '2026-11-25T10:00:01+08:00'::timestamptz)::bigint
-              FROM delivery WHERE alert_id = $id AND receiver = 'late'")
+wait_s=$(($(field_of late "extract(epoch FROM next_attempt_at)::bigint") - first_429))
 [ "$wait_s" -ge 86399 ] && [ "$wait_s" -le $((86402 + late_429)) ] ||
     fail "Retry-After 108000 s not honoured as one day: waits $wait_s s (the attempt up to $late_429 s after the clock was set)"
 ok "Retry-After (30 h, capped at one day) outweighs the schedule's 5 s"
