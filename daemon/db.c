@@ -22,6 +22,8 @@ struct db_query {
     char *sql;
     int nparams;
     char **values;
+    int *lengths;              /* db_query_taken: each value's length … */
+    int *formats;              /* … and format (1: binary); else NULL */
     bool script;
     char *copy;                /* db_copy_in: the data, until sent */
     size_t copy_len, copy_off;
@@ -72,6 +74,8 @@ query_free(struct db_query *q)
     for (int i = 0; i < q->nparams; i++)
         free(q->values[i]);
     free(q->values);
+    free(q->lengths);
+    free(q->formats);
     free(q->sql);
     free(q->copy);
     free(q);
@@ -573,7 +577,7 @@ send_next(struct db *db)
     db->inflight = q;
     int ok = q->script ? PQsendQuery(db->conn, q->sql)
                        : PQsendQueryParams(db->conn, q->sql, q->nparams, NULL,
-                                           (const char *const *)q->values, NULL, NULL, 0);
+                                           (const char *const *)q->values, q->lengths, q->formats, 0);
     if (!ok) {
         lost(db, PQerrorMessage(db->conn));
         return;
@@ -614,6 +618,27 @@ db_query(struct db *db, const char *sql, int nparams, const char *const *values,
     q->values = xcalloc((size_t)nparams + 1, sizeof(char *));
     for (int i = 0; i < nparams; i++)
         q->values[i] = values[i] ? xstrdup(values[i]) : NULL;
+    q->fn = fn;
+    q->arg = arg;
+    return enqueue(db, q);
+}
+
+struct db_query *
+db_query_taken(struct db *db, const char *sql, int nparams, char **values, const int *lengths,
+               const int *formats, db_result_fn fn, void *arg)
+{
+    struct db_query *q = xcalloc(1, sizeof *q);
+    q->sql = xstrdup(sql);
+    q->nparams = nparams;
+    q->values = xcalloc((size_t)nparams + 1, sizeof(char *));
+    q->lengths = xcalloc((size_t)nparams + 1, sizeof(int));
+    q->formats = xcalloc((size_t)nparams + 1, sizeof(int));
+    for (int i = 0; i < nparams; i++) {
+        q->values[i] = values[i];
+        values[i] = NULL;
+        q->lengths[i] = lengths[i];
+        q->formats[i] = formats[i];
+    }
     q->fn = fn;
     q->arg = arg;
     return enqueue(db, q);

@@ -48,6 +48,13 @@ const char *db_last_error(const struct db *db);
  * handle valid until the callback runs, for db_cancel. */
 struct db_query *db_query(struct db *db, const char *sql, int nparams,
                           const char *const *values, db_result_fn fn, void *arg);
+/* As db_query, but takes the values (malloc'd; each freed with the query,
+ * and set to NULL in values) instead of copying them: a scan batch's
+ * parameters are megabytes. formats[i] 1: values[i] is binary, of
+ * lengths[i] bytes (PostgreSQL's binary format of the parameter's type);
+ * 0: text, lengths[i] ignored. */
+struct db_query *db_query_taken(struct db *db, const char *sql, int nparams, char **values,
+                                const int *lengths, const int *formats, db_result_fn fn, void *arg);
 /* Queues a text of several statements without parameters (migrations). */
 struct db_query *db_exec_script(struct db *db, const char *sql, db_result_fn fn, void *arg);
 /* Queues a COPY … FROM STDIN (sql, text format) with its data, which db

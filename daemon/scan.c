@@ -377,9 +377,7 @@ batch_discard(struct lane *l)
     event_del(l->build_ev);
     PQclear(l->to_build);
     l->to_build = NULL;
-    buf_free(&l->batch.rows);
-    for (int i = 0; i < SCAN_A_COLS; i++)
-        buf_free(&l->batch.a[i]);
+    scan_batch_free(&l->batch);
 }
 
 /* Starts building a batch of the rows in res (taken). */
@@ -390,14 +388,7 @@ batch_begin(struct lane *l, PGresult *res, double select_ms)
     l->built = 0;
     l->to_build_select_ms = select_ms;
     l->build_ms = 0;
-    buf_init(&l->batch.rows);
-    l->batch.n_rows = 0;
-    l->batch.row_open = false;
-    l->batch.n_alerts = 0;
-    for (int i = 0; i < SCAN_A_COLS; i++) {
-        buf_init(&l->batch.a[i]);
-        buf_putc(&l->batch.a[i], '{');
-    }
+    scan_batch_init(&l->batch);
     struct timeval now = { 0, 0 };
     evtimer_add(l->build_ev, &now);
 }
@@ -410,15 +401,22 @@ batch_send(struct lane *l)
     const struct scan_phase *ph = phases[s->phase];
     struct scan_batch *b = &l->batch;
     double t0 = clock_now(NULL);
-    const char *rows = scan_rows_text(b);
-    for (int i = 0; i < SCAN_A_COLS; i++)
-        buf_putc(&b->a[i], '}');
-    const char *params[SCAN_WRITE_PARAMS + 1] = {
-        rows, b->a[SCAN_A_ROW].data, s->ctx.now_iso, s->ctx.today_s, b->a[SCAN_A_KIND].data,
-        b->a[SCAN_A_SUBJECT].data, b->a[SCAN_A_STAGE].data, b->a[SCAN_A_LIGHT].data,
-        b->a[SCAN_A_PROJECT].data, b->a[SCAN_A_PAYLOAD].data, b->a[SCAN_A_RECEIVERS].data,
-        s->ctx.cfg->letters[LETTER_SUPERVISION].number,
+    scan_rows_text(b);
+    int payload_len = scan_batch_close(b);
+    /* the batch's buffers go to the query as they are (db_query_taken) */
+    char *params[SCAN_WRITE_PARAMS + 1] = {
+        buf_steal(&b->rows), buf_steal(&b->a[SCAN_A_ROW]), xstrdup(s->ctx.now_iso),
+        xstrdup(s->ctx.today_s), buf_steal(&b->a[SCAN_A_KIND]), buf_steal(&b->a[SCAN_A_SUBJECT]),
+        buf_steal(&b->a[SCAN_A_STAGE]), buf_steal(&b->a[SCAN_A_LIGHT]), buf_steal(&b->a[SCAN_A_PROJECT]),
+        buf_steal(&b->a[SCAN_A_PAYLOAD]), buf_steal(&b->a[SCAN_A_RECEIVERS]),
+        NULL,
     };
+    const char *number = s->ctx.cfg->letters[LETTER_SUPERVISION].number;
+    if (number)
+        params[SCAN_WRITE_PARAMS] = xstrdup(number);
+    int lengths[SCAN_WRITE_PARAMS + 1] = { 0 }, formats[SCAN_WRITE_PARAMS + 1] = { 0 };
+    lengths[9] = payload_len;       /* $10, the payloads */
+    formats[9] = 1;
     if (l->n_writes == 2) {
         /* S(k+1) is answered after W(k-1): never a third */
         log_error("scan: a third write in flight", "phase=%s lane=%d", ph->name, l->k);
@@ -432,7 +430,9 @@ batch_send(struct lane *l)
     /* Only the project phase issues letters: the others' statements do
      * not name $12, and PostgreSQL refuses a parameter it cannot type. */
     int n = SCAN_WRITE_PARAMS + (ph == &scan_phase_projects);
-    w->q = db_query(l->db, ph->write_sql, n, params, on_written, l);
+    w->q = db_query_taken(l->db, ph->write_sql, n, params, lengths, formats, on_written, l);
+    for (int i = n; i < SCAN_WRITE_PARAMS + 1; i++)
+        free(params[i]);
     batch_discard(l);
     if (l->stash) {
         PGresult *next = l->stash;

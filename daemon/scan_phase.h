@@ -23,8 +23,9 @@ struct scan_ctx {
 };
 
 /* The alerts' columns, each a PostgreSQL array literal ("{1,2,3}" /
- * "{\"a\",\"b\"}", begun with "{" before the build and closed after it):
- * the write statement unnests them, typed, with no JSON document to parse
+ * "{\"a\",\"b\"}", begun with "{" before the build and closed after it),
+ * but for the payloads, a text[] in binary format (scan_alert.c): the
+ * write statement unnests them, typed, with no JSON document to parse
  * around them. */
 enum { SCAN_A_ROW, SCAN_A_KIND, SCAN_A_SUBJECT, SCAN_A_STAGE, SCAN_A_LIGHT, SCAN_A_PROJECT,
        SCAN_A_PAYLOAD, SCAN_A_RECEIVERS, SCAN_A_COLS };
@@ -76,6 +77,12 @@ struct scan_phase {
      * builds a batch in slices, so that the event loop runs in between). */
     void (*build)(const struct scan_ctx *c, const PGresult *res, int from, int to, struct scan_batch *b);
 };
+
+/* A batch's buffers: made empty; freed; closed before the write, which
+ * returns the length of the payloads' column (SCAN_A_PAYLOAD, binary). */
+void scan_batch_init(struct scan_batch *b);
+void scan_batch_free(struct scan_batch *b);
+int scan_batch_close(struct scan_batch *b);
 
 extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
     scan_phase_approvals, scan_phase_projects, scan_phase_campaigns;

@@ -213,9 +213,15 @@ wait_sql "a milestone rescheduled in SQL starts its stages over" \
 
 pid=$(sql "SELECT id FROM project WHERE code = '$code'")
 new_id=$(sql "INSERT INTO milestone (project_id, campaign_id, kind, title, due_on)
-              SELECT $pid, id, 'other', '测试节点', '2026-11-28' FROM campaign WHERE code = '2026-B6' RETURNING id" | head -n 1)
+              SELECT $pid, id, 'other', '测试节点 \"主体\" \\ {A,B}', '2026-11-28' FROM campaign WHERE code = '2026-B6' RETURNING id" | head -n 1)
 wait_sql "a milestone inserted in SQL is picked up without a scan command" \
     "SELECT stage FROM alert WHERE subject = 'milestone:$new_id'" "2026-11-28/due-1"
+# the payloads travel in binary (scan_alert.c): quotes, a backslash and
+# braces arrive as typed, in the payload and in its message
+expect_eq "a title with quotes, a backslash and braces is the payload's as typed" \
+    '测试节点 "主体" \ {A,B}|true' \
+    "$(sql "SELECT (payload->'milestone'->>'title') || '|' || (strpos(payload->>'message', '「测试节点 \"主体\" \\ {A,B}」') > 0)
+            FROM alert WHERE subject = 'milestone:$new_id'")"
 # Read in the inserting transaction, so before any scan could judge them.
 expect_eq "nodes inserted done or waived are born with the scan's verdict: green, nothing to look at again" \
     "done green none|waived green none" \
