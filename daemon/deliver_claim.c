@@ -677,10 +677,13 @@ on_claimed(void *arg, const PGresult *res, const char *err)
         return;
     }
     o.rows = PQntuples(res);
-    log_debug("deliveries claimed", "rows=%d ms=%.1f in_flight=%zu", o.rows, (clock_now(NULL) - sent) * 1000,
-              cl->q->in_flight);
+    double t0 = clock_now(NULL);
+    size_t in_flight = cl->q->in_flight;
     bool silenced = take_rows(cl, res);
     bool released = !cl->q->draining && send_groups(cl, res);
+    /* render_ms: the rows rendered into their queues, the loop busy all along */
+    log_debug("deliveries claimed", "rows=%d ms=%.1f render_ms=%.1f in_flight=%zu", o.rows,
+              (t0 - sent) * 1000, (clock_now(NULL) - t0) * 1000, in_flight);
     o.again = cl->again || silenced || released;
     cl->again = false;
     cl->h.answered(cl->h.arg, &o);
