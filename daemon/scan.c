@@ -415,8 +415,8 @@ batch_send(struct lane *l)
     if (number)
         params[SCAN_WRITE_PARAMS] = xstrdup(number);
     int lengths[SCAN_WRITE_PARAMS + 1] = { 0 }, formats[SCAN_WRITE_PARAMS + 1] = { 0 };
-    lengths[9] = payload_len;       /* $10, the payloads */
-    formats[9] = 1;
+    lengths[SCAN_WRITE_PAYLOADS] = payload_len;
+    formats[SCAN_WRITE_PAYLOADS] = 1;
     if (l->n_writes == 2) {
         /* S(k+1) is answered after W(k-1): never a third */
         log_error("scan: a third write in flight", "phase=%s lane=%d", ph->name, l->k);

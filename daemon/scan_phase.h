@@ -116,6 +116,7 @@ extern const struct scan_phase scan_phase_milestones, scan_phase_problems,
  * list (archived, 调出, keyproj_on_list) is not raised: the row's state is
  * still written, so a readmitted project resumes from where it stands. */
 #define SCAN_WRITE_PARAMS 11
+#define SCAN_WRITE_PAYLOADS 9       /* the index of $10, the payloads (binary) */
 #define SCAN_WRITE_ALERTS_RETURNING(ret) \
     ", ins AS (INSERT INTO alert (kind, subject, stage, light, project_id, created_at, payload)" \
     "   SELECT a.kind, a.subject, a.stage, a.light, a.project_id, $3::timestamptz, a.payload::jsonb" \
