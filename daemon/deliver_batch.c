@@ -1,8 +1,9 @@
 /* deliver_batch: the outbox's verdicts, written in batches — one
- * UPDATE … FROM unnest(…) per batch. A batch goes out as soon as the
- * connection is free; what arrives meanwhile waits for the next one, so
- * under load a batch holds what a round trip lets accumulate and when idle
- * a verdict is written at once. A failed write changes nothing, and is
+ * UPDATE … FROM unnest(…) per batch. A batch goes out once the
+ * connection is free and COALESCE_SECONDS have passed since the last write
+ * (at once with COALESCE_ROWS waiting); what arrives meanwhile waits for
+ * the next one, so under load a batch holds what a round trip lets
+ * accumulate and when idle a verdict is written at once. A failed write changes nothing, and is
  * tried again (the connection lost, the disk full) every RETRY_SECONDS for
  * RETRY_FOR_SECONDS — within a lease, so that a short outage sends nothing
  * twice; past that the rows keep their lease and come back when it ends. */
@@ -20,6 +21,14 @@
 #include "log.h"
 #include "util.h"
 
+/* Under load the batches are made larger: a write follows the one before
+ * by at least COALESCE_SECONDS unless COALESCE_ROWS are waiting. Each
+ * statement costs PostgreSQL ~0.4 ms whatever its size, and written as
+ * soon as the connection was free a burst's verdicts went out ~47 rows a
+ * statement (bench/run deliver: 212 statements for 10,000 rows). A
+ * verdict after a quiet spell is written at once, as before. */
+#define COALESCE_SECONDS 0.003
+#define COALESCE_ROWS 128
 #define RETRY_SECONDS 1
 #define RETRY_FOR_SECONDS 45        /* the default lease is 70 s; a later write is still right:
                                      * it touches only rows this daemon still holds */
@@ -51,6 +60,7 @@ struct vbatch {
     struct batch *failed;           /* to write again, at retry_ev */
     struct event *retry_ev;
     size_t waiting;
+    double last_sent;               /* real time the last write was sent */
 };
 
 static const char *const verdict_names[] = { "delivered", "pending", "dead", "released", "deferred" };
@@ -109,12 +119,29 @@ put_text(struct buf *b, const char *s)
 
 static void on_written(void *arg, const PGresult *res, const char *err);
 
+/* The open batch goes out now, or once COALESCE_SECONDS have passed since
+ * the last write when it is small (flush checks the connection is free). */
+static void
+flush_soon(struct vbatch *b)
+{
+    if (b->open == NULL || b->writing != NULL)
+        return;
+    double wait = b->last_sent + COALESCE_SECONDS - clock_now(NULL);
+    if (b->open->rows >= COALESCE_ROWS || wait <= 0) {
+        event_active(b->flush_ev, EV_TIMEOUT, 0);
+    } else if (!event_pending(b->flush_ev, EV_TIMEOUT, NULL)) {
+        struct timeval tv = { 0, (suseconds_t)(wait * 1e6) + 1 };
+        event_add(b->flush_ev, &tv);
+    }
+}
+
 /* Sends t (not empty), the first time or again. */
 static void
 write_batch(struct vbatch *b, struct batch *t)
 {
     b->writing = t;
     t->sent = clock_now(NULL);
+    b->last_sent = t->sent;
     if (!t->closed) {
         struct buf *arrays[] = { &t->ids, &t->verdicts, &t->ats, &t->nexts, &t->errors, &t->https };
         for (size_t i = 0; i < ARRAY_LEN(arrays); i++)
@@ -154,8 +181,7 @@ on_written(void *arg, const PGresult *res, const char *err)
     else
         log_debug("delivery outcomes recorded", "rows=%zu ms=%.1f", t->rows, (clock_now(NULL) - t->sent) * 1000);
     batch_end(t, err);
-    if (b->open != NULL)
-        event_active(b->flush_ev, EV_TIMEOUT, 0);
+    flush_soon(b);
 }
 
 static void
@@ -258,8 +284,7 @@ vbatch_add(struct vbatch *b, const long long *ids, size_t n, enum verdict v, dou
     t->last = it;
     t->n_items++;
     b->waiting++;
-    if (b->writing == NULL)
-        event_active(b->flush_ev, EV_TIMEOUT, 0);
+    flush_soon(b);
 }
 
 size_t
