@@ -3,10 +3,11 @@
  * connection is free and COALESCE_SECONDS have passed since the last write
  * (at once with COALESCE_ROWS waiting); what arrives meanwhile waits for
  * the next one, so under load a batch holds what a round trip lets
- * accumulate and when idle a verdict is written at once. A failed write changes nothing, and is
- * tried again (the connection lost, the disk full) every RETRY_SECONDS for
- * RETRY_FOR_SECONDS — within a lease, so that a short outage sends nothing
- * twice; past that the rows keep their lease and come back when it ends. */
+ * accumulate and when idle a verdict is written at once. A failed write
+ * changes nothing, and is tried again (the connection lost, the disk full)
+ * every RETRY_SECONDS for RETRY_FOR_SECONDS — within a lease, so that a
+ * short outage sends nothing twice; past that the rows keep their lease
+ * and come back when it ends. */
 #include "ac_config.h"
 
 #include <stdio.h>
