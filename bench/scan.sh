@@ -56,13 +56,6 @@ read -r steady_ms steady_rows _ <<<"$(steady)"
 n_ms=$(psq -c "SELECT count(*) FROM milestone")
 printf '%-44s %s ms (%s rows examined; %s projects, %s milestones)\n' "scan, nothing new (median of 5)" "$steady_ms" "$steady_rows" "$size" "$n_ms"
 printf '%-44s %s ms (%s scans: %s rows, %s alerts)\n' "scan, everything (the scans the imports woke)" "$full_ms" "$full_n" "$full_rows" "$full_alerts"
-# moving the clock starts the burst's scan; status tells how it went
-# (its end is awaited in the log, not by polling `status`: the counts
-# behind status, ~60-100 ms on this ledger, are refreshed once a second
-# while someone asks, on the connection the scan writes on)
-# The wait blocks on the log (tail -f) rather than polling it: grep
-# re-reading the debug log every 0.1 s took ~8% of the two cores during
-# the burst (perf), CPU the burst itself competes for.
 # Both the burst and the raw statement below start from a checkpoint:
 # each then pays the same full-page images for the pages it touches
 # first, and neither zero-fills new WAL segments (perf: 3% of the busy
@@ -83,6 +76,13 @@ cpu_ms() {
 }
 cpu_kp() { awk -v t="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / t)}' "/proc/$pid/stat"; }
 cpu0=$(cpu_ms) kp0=$(cpu_kp)
+# moving the clock starts the burst's scan; status tells how it went
+# (its end is awaited in the log, not by polling `status`: the counts
+# behind status, ~60-100 ms on this ledger, are refreshed once a second
+# while someone asks, on the connection the scan writes on)
+# The wait blocks on the log (tail -f) rather than polling it: grep
+# re-reading the debug log every 0.1 s took ~8% of the two cores during
+# the burst (perf), CPU the burst itself competes for.
 $ctl clock set 2026-11-26T00:30:00+08:00 >/dev/null
 timeout 60 grep -q -m 1 'msg="scan finished" today=2026-11-26' < <(exec timeout 60 tail -n +1 -f "$work/d.log") ||
     { echo "bench/scan.sh: the burst's scan did not finish within 60 s: $(tail -n 3 "$work/d.log")" >&2; exit 1; }
@@ -114,9 +114,9 @@ kill $pid; wait $pid || true; pid=
 # and a payload of the same shape and message built by PostgreSQL. The
 # burst's own are kept aside and deleted first (and the table vacuumed,
 # so that the insert meets no trace of them); the insert is timed and
-# rolled back. (Until 2026-12-07 the statement
-# raised only the overdue-1 stage of the milestones due the day before:
-# 10,123 of the burst's 12,552 milestone alerts.)
+# rolled back. (Until 2026-12-07 the statement raised only the overdue-1
+# stage of the milestones due the day before: 10,123 of the burst's
+# 12,552 milestone alerts.)
 milestone_alerts=$(psq -c "SELECT count(*) FROM alert WHERE created_at = '2026-11-26T00:30:00+08:00' AND subject LIKE 'milestone:%'")
 raw=$(psq <<'SQL'
 CREATE TEMP TABLE burst AS
@@ -141,6 +141,7 @@ SELECT b.kind, b.subject, b.stage, b.light, p.id, '2026-11-26T00:30:00+08:00',
          'message', format('【%s】%s %s「%s」%s（完成时限%s，责任单位：%s）',
                            CASE WHEN m.due_on < '2026-11-26' THEN '逾期' ELSE '临期' END, c.name, p.name, m.title,
                            CASE WHEN m.due_on < '2026-11-26' THEN format('已逾期%s天', '2026-11-26'::date - m.due_on)
+                                WHEN m.due_on = '2026-11-26' THEN '今天到期'
                                 ELSE format('还有%s天到期', m.due_on - '2026-11-26'::date) END,
                            m.due_on, coalesce(mu.name, pu.name)))
   FROM burst b JOIN milestone m ON m.id = b.milestone_id JOIN project p ON p.id = m.project_id

@@ -59,7 +59,7 @@ n=0
 for want in 5 300 1800 7200 18000 36000 36000; do
     n=$((n + 1))
     attempted flaky "$n"
-    # the first attempt's business time, before or after the clock set
+    # the first attempt's own business time (no clock set came before it)
     [ "$n" -gt 1 ] || now=$(field_of flaky "floor(extract(epoch FROM first_attempt_at))::bigint")
     expect_eq "after failure $n the row waits, pending" pending "$(field_of flaky status)"
     next=$(field_of flaky "extract(epoch FROM next_attempt_at)::bigint")
@@ -71,7 +71,7 @@ for want in 5 300 1800 7200 18000 36000 36000; do
     late=$(($(date +%s) - set_at + 1))
     lo=$((want * 9 / 10 - 1)) hi=$((want * 11 / 10 + 1 + late))
     [ "$delay" -ge "$lo" ] && [ "$delay" -le "$hi" ] ||
-        fail "retry $n after $delay s, the schedule says $want s ±10 % (the attempt up to $late s after the clock was set)"
+        fail "retry $n after $delay s, the schedule says $want s ±10 % (the answer up to $late s after its business time)"
     ok "retry $n comes $delay s later (schedule: $want s)"
     now=$((next + 1))
     set_at=$(date +%s)
@@ -92,7 +92,7 @@ expect_eq "a healthy receiver's row in the same outbox was never held up" 0 \
 expect_eq "the 429 was tried once and waits" "1|pending|429" "$(field_of late "attempts || '|' || status || '|' || last_http_status")"
 wait_s=$(($(field_of late "extract(epoch FROM next_attempt_at)::bigint") - first_429))
 [ "$wait_s" -ge 86399 ] && [ "$wait_s" -le $((86402 + late_429)) ] ||
-    fail "Retry-After 108000 s not honoured as one day: waits $wait_s s (the attempt up to $late_429 s after the clock was set)"
+    fail "Retry-After 108000 s not honoured as one day: waits $wait_s s (the answer up to $late_429 s after its business time)"
 ok "Retry-After (30 h, capped at one day) outweighs the schedule's 5 s"
 # The pause Retry-After puts on the receiver runs on the system clock (a
 # real day here): a daemon started afresh at the business time of the
