@@ -328,8 +328,10 @@ on_claim_arm(void *arg, double seconds)
 }
 
 /* A claim ended: what it queued goes out, then the next claim (or, with
- * nothing claimed, a sleep until the next row is due); stopping, it may
- * have been the last thing to wait for. */
+ * nothing claimed, a sleep until the next row is due: unless the other
+ * claim connection's claim still runs, whose answer claims again or sleeps
+ * in turn; the rows it is taking are what this one found none of); stopping,
+ * it may have been the last thing to wait for. */
 static void
 on_claim_answered(void *arg, const struct claim_outcome *o)
 {
@@ -340,7 +342,7 @@ on_claim_answered(void *arg, const struct claim_outcome *o)
         check_drained(dl);
     else if (o->again)
         step(dl);
-    else if (o->rows == 0)
+    else if (o->rows == 0 && claim_running(dl->claim) == 0)
         claim_sleep(dl->claim);
 }
 
