@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "scan.h"
+#include "sign.h"
 #include "util.h"
 #include "web.h"
 
@@ -53,6 +54,7 @@ daemon_reload(struct daemon *d)
         metrics_receiver(d->metrics, cfg->receivers[i].name);
     d->cfg = cfg;
     config_free(old);
+    sign_forget();              /* no keyed context outlives a secret the new file dropped */
     log_set_level(cfg->log_level);
     log_set_syslog(cfg->log_syslog, cfg->log_ident, cfg->log_facility);
     clock_set_zone(cfg->timezone);

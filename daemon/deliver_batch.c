@@ -254,27 +254,34 @@ vbatch_add(struct vbatch *b, const long long *ids, size_t n, enum verdict v, dou
     if (b->open == NULL)
         b->open = batch_new(b);
     struct batch *t = b->open;
-    char at_s[32], next_s[32];      /* the same for every row of the message */
-    snprintf(at_s, sizeof at_s, "%.3f", at);
-    snprintf(next_s, sizeof next_s, "%.3f", next);
+    /* the same for every row of the message */
+    struct buf at_s, next_s;
+    buf_init(&at_s);
+    buf_init(&next_s);
+    buf_put_millis(&at_s, at);
+    buf_put_millis(&next_s, next);
     for (size_t i = 0; i < n; i++) {
         bool first = t->rows == 0;
         const char *sep = first ? "{" : ",";
-        buf_printf(&t->ids, "%s%lld", sep, ids[i]);
+        buf_puts(&t->ids, sep);
+        buf_put_ll(&t->ids, ids[i]);
         buf_puts(&t->verdicts, sep);
         buf_puts(&t->verdicts, verdict_names[v]);
         buf_puts(&t->ats, sep);
-        buf_puts(&t->ats, at_s);
+        buf_append(&t->ats, at_s.data, at_s.len);
         buf_puts(&t->nexts, sep);
-        buf_puts(&t->nexts, next_s);
+        buf_append(&t->nexts, next_s.data, next_s.len);
         buf_puts(&t->errors, sep);
         put_text(&t->errors, error);
+        buf_puts(&t->https, sep);
         if (http_status >= 100 && http_status <= 599)
-            buf_printf(&t->https, "%s%ld", sep, http_status);
+            buf_put_ll(&t->https, http_status);
         else
-            buf_printf(&t->https, "%sNULL", sep);
+            buf_puts(&t->https, "NULL");
         t->rows++;
     }
+    buf_free(&at_s);
+    buf_free(&next_s);
     struct item *it = xcalloc(1, sizeof *it);
     it->done = done;
     it->arg = arg;

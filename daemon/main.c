@@ -29,6 +29,7 @@
 #include "migrate.h"
 #include "notify.h"
 #include "scan.h"
+#include "sign.h"
 #include "status_cache.h"
 #include "util.h"
 #include "web.h"
@@ -201,6 +202,7 @@ daemon_free(struct daemon *d)
         event_free(d->sig_int);
     }
     config_free(d->cfg);
+    sign_forget();
     free(d->schema_error);
     if (d->base)
         event_base_free(d->base);

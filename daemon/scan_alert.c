@@ -208,23 +208,6 @@ put_payload(struct buf *b, const json_t *payload)
     put_be32(b->data + at - 4, (uint32_t)n);
 }
 
-/* v in decimal: printf's machinery was 7 % of the build in a burst (perf),
- * for a few integers a row */
-static void
-put_ll(struct buf *b, long long v)
-{
-    char t[24];
-    size_t n = sizeof t;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        t[--n] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        t[--n] = '-';
-    buf_append(b, t + n, sizeof t - n);
-}
-
 static void
 row_close(struct scan_batch *b)
 {
@@ -249,7 +232,7 @@ scan_add_row(const struct scan_ctx *c, struct scan_batch *b, const PGresult *res
     row_close(b);
     buf_putc(&b->rows, b->n_rows++ == 0 ? '[' : ',');
     buf_puts(&b->rows, "{\"id\":");
-    put_ll(&b->rows, scan_id(res, row, id_col));
+    buf_put_ll(&b->rows, scan_id(res, row, id_col));
     buf_puts(&b->rows, ",\"x\":");
     buf_put_json_str(&b->rows, PQgetvalue(res, row, xmin_col));
     b->row_open = true;
@@ -282,7 +265,7 @@ void
 scan_row_int(struct scan_batch *b, const char *key, long long v)
 {
     row_key(b, key);
-    put_ll(&b->rows, v);
+    buf_put_ll(&b->rows, v);
 }
 
 void
@@ -398,14 +381,14 @@ scan_add_alert_scoped(const struct scan_ctx *c, struct scan_batch *b, long long 
     free(said);
 
     lit_sep(&b->a[SCAN_A_ROW]);
-    put_ll(&b->a[SCAN_A_ROW], row_id);
+    buf_put_ll(&b->a[SCAN_A_ROW], row_id);
     lit_quoted(&b->a[SCAN_A_KIND], kind);
     lit_quoted(&b->a[SCAN_A_SUBJECT], subject);
     lit_quoted(&b->a[SCAN_A_STAGE], dec->stage);
     lit_quoted(&b->a[SCAN_A_LIGHT], light);
     lit_sep(&b->a[SCAN_A_PROJECT]);
     if (project_id)
-        put_ll(&b->a[SCAN_A_PROJECT], project_id);
+        buf_put_ll(&b->a[SCAN_A_PROJECT], project_id);
     else
         buf_puts(&b->a[SCAN_A_PROJECT], "NULL");
     put_payload(&b->a[SCAN_A_PAYLOAD], payload);

@@ -1,6 +1,9 @@
-/* sign: HMAC-SHA256 signatures for the three signed formats, with OpenSSL's
- * one-shot HMAC(). Must stay pure and must never copy a secret or a key into
- * an error message or a log line. */
+/* sign: HMAC-SHA256 signatures for the three signed formats: the json
+ * format's with keyed contexts kept for reuse (keyed_ctx), DingTalk's and
+ * Feishu's, whose key or message changes at every call, with OpenSSL's
+ * one-shot HMAC(). Must stay pure (no clock, no I/O: the kept contexts are
+ * a cache, the result is the same without them) and must never copy a
+ * secret or a key into an error message or a log line. */
 #include "ac_config.h"
 
 #include <inttypes.h>
@@ -8,15 +11,69 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/crypto.h>
+#include <openssl/params.h>
 
 #include "sign.h"
 #include "util.h"
 
 #define WHSEC_PREFIX "whsec_"
 #define KEY_MAX 256             /* decoded secret bytes; the spec asks 24–64 */
+#define KEYED_MAX 16            /* json secrets whose HMAC context is kept */
+
+/* OpenSSL 3 looks an algorithm up by name at every call that is given
+ * none fetched (EVP_sha256(), HMAC()): a tenth of a json message's
+ * signing. Fetched once, freed by sign_forget. */
+static EVP_MD *sha256_md;
+static EVP_MAC *hmac_mac;
+
+/* A json receiver signs every message with the same secret. Its HMAC
+ * context, keyed once, starts each message again from the key's pads
+ * (EVP_MAC_init without a key) instead of decoding the secret, fetching
+ * the digest and hashing the key anew. Found by the secret's text; the
+ * oldest goes when all KEYED_MAX are taken. */
+static struct keyed {
+    char *secret;               /* the text as configured, one of a receiver's secrets */
+    size_t len;
+    EVP_MAC_CTX *ctx;
+} keyed[KEYED_MAX];
+static size_t keyed_next;
+
+static void
+keyed_drop(struct keyed *k)
+{
+    if (k->secret != NULL) {
+        OPENSSL_cleanse(k->secret, k->len);
+        free(k->secret);
+    }
+    EVP_MAC_CTX_free(k->ctx);
+    memset(k, 0, sizeof *k);
+}
+
+void
+sign_forget(void)
+{
+    for (size_t i = 0; i < KEYED_MAX; i++)
+        keyed_drop(&keyed[i]);
+    keyed_next = 0;
+    EVP_MAC_free(hmac_mac);
+    hmac_mac = NULL;
+    EVP_MD_free(sha256_md);
+    sha256_md = NULL;
+}
+
+static const EVP_MD *
+sha256(void)
+{
+    if (sha256_md == NULL)
+        sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+    if (sha256_md == NULL)
+        abort();        /* SHA-256 is always there: a broken libcrypto */
+    return sha256_md;
+}
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -116,7 +173,7 @@ sign_webhook_id(const char *kind, const char *subject, const char *stage, char o
     memcpy(m + lk + ls + 2, stage, lt);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (!EVP_Digest(m, n, md, &mdlen, EVP_sha256(), NULL) || mdlen < 13)
+    if (!EVP_Digest(m, n, md, &mdlen, sha256(), NULL) || mdlen < 13)
         abort();        /* SHA-256 is always there: a broken libcrypto */
     if (m != small)
         free(m);
@@ -136,7 +193,7 @@ hmac_b64(const void *key, size_t keylen, const void *msg, size_t msglen,
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     /* HMAC() wants a non-NULL data pointer even for an empty message. */
-    if (HMAC(EVP_sha256(), key, (int)keylen, msglen ? msg : (const void *)"", msglen,
+    if (HMAC(sha256(), key, (int)keylen, msglen ? msg : (const void *)"", msglen,
              md, &mdlen) == NULL)
         return false;
     bool ok = sign_base64_encode(md, mdlen, out, outlen) > 0;
@@ -155,6 +212,42 @@ webhook_key(const char *s, size_t len, unsigned char *key, size_t *keylen)
     }
     *keylen = KEY_MAX;
     return len > 0 && sign_base64_decode(s, len, key, keylen) && *keylen > 0;
+}
+
+/* The HMAC context of one json secret (s, len bytes of text), ready for a
+ * message; NULL when the secret is not valid base64 (or OpenSSL fails). */
+static EVP_MAC_CTX *
+keyed_ctx(const char *s, size_t len)
+{
+    for (size_t i = 0; i < KEYED_MAX; i++)
+        if (keyed[i].ctx != NULL && keyed[i].len == len && memcmp(keyed[i].secret, s, len) == 0)
+            return EVP_MAC_init(keyed[i].ctx, NULL, 0, NULL) ? keyed[i].ctx : NULL;
+    unsigned char key[KEY_MAX];
+    size_t keylen;
+    if (!webhook_key(s, len, key, &keylen))
+        return NULL;
+    if (hmac_mac == NULL)
+        hmac_mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = hmac_mac != NULL ? EVP_MAC_CTX_new(hmac_mac) : NULL;
+    char digest[] = "SHA2-256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end(),
+    };
+    bool ok = ctx != NULL && EVP_MAC_init(ctx, key, keylen, params);
+    OPENSSL_cleanse(key, sizeof key);
+    if (!ok) {
+        EVP_MAC_CTX_free(ctx);
+        return NULL;
+    }
+    struct keyed *k = &keyed[keyed_next];
+    keyed_next = (keyed_next + 1) % KEYED_MAX;
+    keyed_drop(k);
+    k->secret = xmalloc(len);
+    memcpy(k->secret, s, len);
+    k->len = len;
+    k->ctx = ctx;
+    return ctx;
 }
 
 /* Splits on spaces: fills starts/lens, returns the count (0 when none or
@@ -190,28 +283,30 @@ sign_webhook(const char *secrets, const char *msg_id, int64_t timestamp,
         snprintf(err, errlen, "no signing secret, or more than %d", SIGN_MAX_SECRETS);
         return NULL;
     }
-    struct buf msg, out;
-    buf_init(&msg);
+    /* what is signed: msg_id "." timestamp "." body */
+    char stamp[32];
+    int sl = snprintf(stamp, sizeof stamp, ".%" PRId64 ".", timestamp);
+    size_t il = strlen(msg_id);
+    struct buf out;
     buf_init(&out);
-    buf_printf(&msg, "%s.%" PRId64 ".", msg_id, timestamp);
-    buf_append(&msg, body, body_len);
     for (size_t i = 0; i < n; i++) {
-        unsigned char key[KEY_MAX];
-        size_t keylen;
+        EVP_MAC_CTX *ctx = keyed_ctx(starts[i], lens[i]);
+        unsigned char md[EVP_MAX_MD_SIZE];
+        size_t mdlen = 0;
         char sig[SIGN_MAX];
-        bool ok = webhook_key(starts[i], lens[i], key, &keylen) &&
-                  hmac_b64(key, keylen, msg.data, msg.len, sig, sizeof sig);
-        OPENSSL_cleanse(key, sizeof key);
+        bool ok = ctx != NULL && (il == 0 || EVP_MAC_update(ctx, (const unsigned char *)msg_id, il)) &&
+                  EVP_MAC_update(ctx, (const unsigned char *)stamp, (size_t)sl) &&
+                  (body_len == 0 || EVP_MAC_update(ctx, (const unsigned char *)body, body_len)) &&
+                  EVP_MAC_final(ctx, md, &mdlen, sizeof md) && sign_base64_encode(md, mdlen, sig, sizeof sig) > 0;
+        OPENSSL_cleanse(md, sizeof md);
         if (!ok) {
             snprintf(err, errlen, "secret %zu of %zu is not valid base64 (whsec_ followed by "
                      "up to %d bytes in base64)", i + 1, n, KEY_MAX);
-            buf_free(&msg);
             buf_free(&out);
             return NULL;
         }
         buf_printf(&out, "%sv1,%s", i > 0 ? " " : "", sig);
     }
-    buf_free(&msg);
     return buf_steal(&out);
 }
 

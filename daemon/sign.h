@@ -42,6 +42,12 @@ bool sign_feishu(const char *secret, int64_t timestamp_s, char *out, size_t outl
 #define SIGN_WEBHOOK_ID_SIZE 31      /* "msg_" + 26 hex digits + NUL */
 void sign_webhook_id(const char *kind, const char *subject, const char *stage, char out[SIGN_WEBHOOK_ID_SIZE]);
 
+/* Frees what signing keeps between calls: the json secrets' keyed HMAC
+ * contexts (their key bytes cleansed) and the fetched algorithms. Signing
+ * again afterwards sets them up anew. At exit, and after a reload that may
+ * have dropped a secret. */
+void sign_forget(void);
+
 /* Standard base64 with padding. encode returns the length written (without
  * the NUL), 0 when out is too small. decode accepts missing padding, refuses
  * any other character; *outlen is the room on input, the length on output. */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,47 @@ void
 buf_putc(struct buf *b, char c)
 {
     buf_append(b, &c, 1);
+}
+
+void
+buf_put_ll(struct buf *b, long long v)
+{
+    char t[24];
+    size_t n = sizeof t;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        t[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        t[--n] = '-';
+    buf_append(b, t + n, sizeof t - n);
+}
+
+void
+buf_put_millis(struct buf *b, double v)
+{
+    double ms = round(v * 1000.0);
+    if (!(fabs(ms) < 9007199254740992.0)) {     /* 2^53; NaN too */
+        buf_printf(b, "%.3f", v);
+        return;
+    }
+    long long m = (long long)ms;
+    unsigned long long u = m < 0 ? 0ULL - (unsigned long long)m : (unsigned long long)m;
+    char t[32];
+    size_t n = sizeof t;
+    for (int i = 0; i < 3; i++) {
+        t[--n] = (char)('0' + u % 10);
+        u /= 10;
+    }
+    t[--n] = '.';
+    do {
+        t[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (m < 0 || (m == 0 && signbit(v)))
+        t[--n] = '-';
+    buf_append(b, t + n, sizeof t - n);
 }
 
 void

@@ -40,6 +40,13 @@ void buf_append(struct buf *b, const void *p, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* v in decimal, as "%lld" gives it; without printf's machinery, for the
+ * many numbers of a batch's arrays. */
+void buf_put_ll(struct buf *b, long long v);
+/* v with three decimals like "%.3f" (a time in seconds, to the
+ * millisecond), a half rounded away from zero; what is not finite, or
+ * beyond 2^53 milliseconds, goes through printf. */
+void buf_put_millis(struct buf *b, double v);
 /* Appends s percent-encoded but for RFC 3986's unreserved characters: one
  * part of a link (a project code, a county's name), the same in messages
  * and in the dashboard's pages. */

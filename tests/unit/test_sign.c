@@ -76,6 +76,41 @@ test_standard_webhooks_rotation(void **state)
     free(both);
 }
 
+/* Signing keeps each secret's keyed HMAC context: the same secret again,
+ * more secrets than are kept (40 in turns), an empty body, and after
+ * sign_forget must all sign as the first time did. */
+static void
+test_standard_webhooks_kept_keys(void **state)
+{
+    (void)state;
+    char err[200];
+    char *first[40];
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 40; i++) {
+            char secret[64];
+            snprintf(secret, sizeof secret, "whsec_c2VjcmV0LW51bWJlci0%03d", i);
+            char *sig = webhook(secret, SW_ID, 1614265330 + i, i % 2 ? SW_BODY : "", err);
+            assert_non_null(sig);
+            if (round == 0)
+                first[i] = sig;
+            else {
+                assert_string_equal(sig, first[i]);
+                free(sig);
+            }
+        }
+        char *sig = webhook(SW_SECRET, SW_ID, 1614265330, SW_BODY, err);
+        assert_string_equal(sig, SW_SIG);
+        free(sig);
+        if (round == 1)
+            sign_forget();
+    }
+    for (int i = 1; i < 40; i++)
+        assert_string_not_equal(first[i], first[i - 1]);
+    for (int i = 0; i < 40; i++)
+        free(first[i]);
+    sign_forget();
+}
+
 static void
 test_standard_webhooks_bad_secrets(void **state)
 {
@@ -175,6 +210,7 @@ main(void)
         cmocka_unit_test(test_standard_webhooks_vector),
         cmocka_unit_test(test_standard_webhooks_changes),
         cmocka_unit_test(test_standard_webhooks_rotation),
+        cmocka_unit_test(test_standard_webhooks_kept_keys),
         cmocka_unit_test(test_standard_webhooks_bad_secrets),
         cmocka_unit_test(test_dingtalk_vector),
         cmocka_unit_test(test_feishu_vector),
@@ -182,5 +218,7 @@ main(void)
         cmocka_unit_test(test_url_encode),
         cmocka_unit_test(test_webhook_id),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    sign_forget();
+    return failed;
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -86,6 +87,45 @@ test_buf_put_json_str(void **state)
 
 /* One part of a link, the same in messages and pages: unreserved
  * characters as they are, every other byte %XX (a county's UTF-8 too). */
+/* buf_put_ll and buf_put_millis write what printf's "%lld" and "%.3f"
+ * write, for the values the verdicts and the scan's arrays carry. */
+static void
+test_buf_put_numbers(void **state)
+{
+    (void)state;
+    const long long lls[] = { 0, 7, -7, 10, 1234567890123LL, -9223372036854775807LL - 1,
+                              9223372036854775807LL };
+    for (size_t i = 0; i < sizeof lls / sizeof lls[0]; i++) {
+        struct buf b;
+        buf_init(&b);
+        buf_put_ll(&b, lls[i]);
+        char want[32];
+        snprintf(want, sizeof want, "%lld", lls[i]);
+        assert_string_equal(b.data, want);
+        buf_free(&b);
+    }
+    const double ds[] = { 0.0, 1796624030.971537, 1796624030.9995, 0.25, 1.0, -2.5, 59.999,
+                          1e15, -0.0001 };
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        struct buf b;
+        buf_init(&b);
+        buf_put_millis(&b, ds[i]);
+        char want[64];
+        snprintf(want, sizeof want, "%.3f", ds[i]);
+        assert_string_equal(b.data, want);
+        buf_free(&b);
+    }
+    struct buf b;
+    buf_init(&b);
+    buf_put_millis(&b, NAN);            /* not finite: as printf says it */
+    buf_putc(&b, ' ');
+    buf_put_millis(&b, 1e300);
+    char want[400];
+    snprintf(want, sizeof want, "%.3f %.3f", NAN, 1e300);
+    assert_string_equal(b.data, want);
+    buf_free(&b);
+}
+
 static void
 test_buf_put_url_part(void **state)
 {
@@ -195,6 +235,7 @@ main(void)
         cmocka_unit_test(test_strlcpy_truncates),
         cmocka_unit_test(test_xasprintf),
         cmocka_unit_test(test_buf_put_url_part),
+        cmocka_unit_test(test_buf_put_numbers),
         cmocka_unit_test(test_buf_put_json_str),
         cmocka_unit_test(test_throttle),
         cmocka_unit_test(test_lookup_buf_grow),
