@@ -45,6 +45,7 @@ struct batch {
     struct vbatch *owner;
     struct buf ids, verdicts, ats, nexts, errors, https;
     size_t rows;
+    bool digests;                   /* a row may be a digest's (vbatch_add's digest_free) */
     struct item *items, *last;
     size_t n_items;
     double sent;                    /* real time, for the debug log */
@@ -151,12 +152,12 @@ write_batch(struct vbatch *b, struct batch *t)
         t->first_sent = t->sent;
     }
     const char *params[] = { t->ids.data, t->verdicts.data, t->ats.data, t->nexts.data,
-                             t->errors.data, t->https.data, b->worker };
+                             t->errors.data, t->https.data, b->worker, t->digests ? "t" : "f" };
     /* Only the lease holder writes (sql/functions/delivery.sql). */
     db_query(b->db,
              "SELECT keyproj_record_deliveries($7, $1::bigint[], $2::text[], $3::float8[], $4::float8[],"
-             " $5::text[], $6::int[])",
-             7, params, on_written, t);
+             " $5::text[], $6::int[], $8::boolean)",
+             8, params, on_written, t);
 }
 
 static void
@@ -249,11 +250,12 @@ vbatch_free(struct vbatch *b)
 
 void
 vbatch_add(struct vbatch *b, const long long *ids, size_t n, enum verdict v, double at, double next,
-           const char *error, long http_status, vbatch_fn done, void *arg)
+           const char *error, long http_status, bool digest_free, vbatch_fn done, void *arg)
 {
     if (b->open == NULL)
         b->open = batch_new(b);
     struct batch *t = b->open;
+    t->digests = t->digests || !digest_free;
     /* the same for every row of the message */
     struct buf at_s, next_s;
     buf_init(&at_s);

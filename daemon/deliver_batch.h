@@ -6,6 +6,7 @@
 #ifndef KEYPROJ_DELIVER_BATCH_H
 #define KEYPROJ_DELIVER_BATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct db;
@@ -29,10 +30,12 @@ void vbatch_free(struct vbatch *b);
 
 /* Queues the verdict on rows ids (copied): at is when it was decided
  * (delivered_at), next when a pending row is due again; error and
- * http_status (0: none) describe a failure. The batch goes out on the next
- * loop pass when no write is running, else when the running one ends. */
+ * http_status (0: none) describe a failure; digest_free: none of the rows
+ * is a digest's (then a batch of only such rows skips the digests' work,
+ * keyproj_digest_tells_held). The batch goes out on the next loop pass
+ * when no write is running, else when the running one ends. */
 void vbatch_add(struct vbatch *b, const long long *ids, size_t n, enum verdict v, double at, double next,
-                const char *error, long http_status, vbatch_fn done, void *arg);
+                const char *error, long http_status, bool digest_free, vbatch_fn done, void *arg);
 
 /* Verdicts queued or being written (their callbacks not yet called). */
 size_t vbatch_waiting(const struct vbatch *b);

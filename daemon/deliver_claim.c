@@ -244,6 +244,7 @@ render_row(struct claimer *cl, const PGresult *res, int row)
     struct alert_view v;
     char wid[SIGN_WEBHOOK_ID_SIZE];
     view_of(res, row, &v, &payload, wid);
+    at->digest_free = strcmp(v.kind, "digest") != 0;
     v.sent_at = dq_now(cl->q);      /* the words are said as of the daemon's clock */
     v.base_url = cl->q->d->cfg->web_base_url;
     if (rv != NULL && !dq_is_chat(rv))

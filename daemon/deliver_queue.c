@@ -183,7 +183,8 @@ void
 dq_record(struct attempt *at, enum verdict v, double next, const char *error, long http_status)
 {
     at->released = v == V_RELEASED;
-    vbatch_add(at->q->vb, at->ids, at->n, v, dq_now(at->q), next, error, http_status, on_recorded, at);
+    vbatch_add(at->q->vb, at->ids, at->n, v, dq_now(at->q), next, error, http_status, at->digest_free,
+               on_recorded, at);
 }
 
 void

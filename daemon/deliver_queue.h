@@ -43,6 +43,10 @@ struct attempt {
     char bulletin[16];
     bool rendered;
     bool released;                  /* its verdict puts its rows back unsent */
+    /* None of its rows is a digest's: its verdict need not look for the
+     * held alerts a digest told (vbatch_add). False unless the claim knew
+     * each row's kind. */
+    bool digest_free;
     struct attempt *qnext;          /* in its receiver's queue */
     struct attempt *lprev, *lnext;  /* in q->live */
 };

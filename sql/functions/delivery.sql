@@ -236,8 +236,13 @@ BEGIN
 END;
 $$;
 
+-- p_digests: whether a row may be a digest's (keyprojd knows the kind of
+-- every row it renders); false skips keyproj_digest_tells_held, whose
+-- lookup of every row's alert was a tenth of recording a batch. The form
+-- without it stays for a keyprojd of before, still running beside a newer
+-- one: it always looks.
 CREATE OR REPLACE FUNCTION keyproj_record_deliveries(p_worker text, p_ids bigint[], p_verdicts text[], p_at float8[],
-                                          p_next float8[], p_errors text[], p_http int[])
+                                          p_next float8[], p_errors text[], p_http int[], p_digests boolean)
 RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -258,9 +263,18 @@ BEGIN
      WHERE d.id = v.id AND d.claimed_by = p_worker
        AND v.verdict IN ('delivered', 'pending', 'dead', 'released', 'deferred');
     GET DIAGNOSTICS n = ROW_COUNT;
-    PERFORM keyproj_digest_tells_held(p_ids, p_verdicts, p_at);
+    IF p_digests THEN
+        PERFORM keyproj_digest_tells_held(p_ids, p_verdicts, p_at);
+    END IF;
     RETURN n;
 END;
+$$;
+
+CREATE OR REPLACE FUNCTION keyproj_record_deliveries(p_worker text, p_ids bigint[], p_verdicts text[], p_at float8[],
+                                          p_next float8[], p_errors text[], p_http int[])
+RETURNS bigint
+LANGUAGE sql AS $$
+SELECT keyproj_record_deliveries(p_worker, p_ids, p_verdicts, p_at, p_next, p_errors, p_http, true)
 $$;
 
 -- A daily digest delivered to a receiver that holds its non-red alerts for

@@ -129,6 +129,12 @@ expect_eq "every function body is valid once all are defined" \
                                   FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
                                  WHERE p.pronamespace = 'public'::regnamespace) v" 2>&1 | tail -n 1)"
 
+# The verdicts' function as a keyprojd of before calls it (without
+# p_digests) still answers, beside today's form.
+expect_eq "keyproj_record_deliveries keeps its seven-argument form" "0 0" \
+    "$(q "SELECT keyproj_record_deliveries('nobody', '{}', '{}', '{}', '{}', '{}', '{}') || ' ' ||
+                 keyproj_record_deliveries('nobody', '{}', '{}', '{}', '{}', '{}', '{}', false)")"
+
 expect_eq "every table of the data model exists" \
     "alert approval approval_tally audit_log campaign campaign_target county delivery investment_plan investment_report letter_counter milestone milestone_state milestone_tally person problem problem_category project project_date_tally project_light_month project_mark project_state project_tally robot_send schema_version scorecard silence supervision_order unit" \
     "$(q "SELECT string_agg(tablename, ' ' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'")"
