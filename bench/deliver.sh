@@ -10,11 +10,17 @@
 #     each) to the sink, from the first to the last request it received;
 # then the ratios, and keyprojd to the Python test receiver (signatures
 # checked) for comparison with earlier figures. Concurrency BENCH_CONC (16)
-# for wrk and keyprojd. Run by bench/run inside pg_virtualenv (or alone:
-# pg_virtualenv -t env BENCH_BUILD=… BENCH_TOP=… bash bench/deliver.sh).
+# for wrk and keyprojd. The three are measured BENCH_TRIALS (3) times in
+# turn, wrk, keyprojd, Alertmanager, each trial's figures on a line; the
+# summary lines give each one's median, and the ratios the median of the
+# trials' own ratios (a trial's three runs share the machine's mood of the
+# moment: on a shared machine one run alone moved by a fifth). Run by
+# bench/run inside pg_virtualenv (or alone: pg_virtualenv -t env
+# BENCH_BUILD=… BENCH_TOP=… bash bench/deliver.sh).
 set -euo pipefail
 N=${BENCH_N:-10000}
 CONC=${BENCH_CONC:-16}
+TRIALS=${BENCH_TRIALS:-3}
 work=$(mktemp -d)
 pids=
 trap 'for p in $pids; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"' EXIT
@@ -59,8 +65,10 @@ for k, v in (("Content-Type", "application/json"), ("webhook-id", "msg_123456"),
     lua += 'wrk.headers["%s"] = "%s"\n' % (k, v)
 open(sys.argv[1], "w").write(lua)
 PY
-wrk_rps=$(wrk -t1 -c"$CONC" -d5s -s "$work/post.lua" "$sink/json" | awk '/^Requests\/sec/ { print $2 }')
-line "wrk POST to the sink, $CONC connections" "$(printf '%.0f/s' "$wrk_rps")"
+# run_wrk → requests/s
+run_wrk() {
+    wrk -t1 -c"$CONC" -d5s -s "$work/post.lua" "$sink/json" | awk '/^Requests\/sec/ { print $2 }'
+}
 
 # ---- keyprojd -----------------------------------------------------------
 # deliver DB URL CONCURRENCY → "DONE_AT PEAK_KB": when all N rows were persisted
@@ -114,32 +122,52 @@ CONF
     echo "$done_at $peak"
 }
 
-curl -s -X POST "$sink/_reset" >/dev/null
-read -r done_at kp_peak < <(deliver kp_bench_deliver_sink "$sink/json" "$CONC") || true
-[ -n "${kp_peak:-}" ] || { echo "bench/deliver.sh: the keyprojd run failed" >&2; exit 1; }
-first=$(stat first)
-kp_secs=$(echo "$done_at - $first" | bc -l)
-kp_rps=$(echo "$N / $kp_secs" | bc -l)
-line "keyprojd deliveries to the sink, concurrency $CONC" \
-    "$(printf '%.0f/s (%d persisted in %.2f s, %s TCP connections, peak RSS %d MB)' "$kp_rps" "$N" "$kp_secs" \
-        "$(stat connections)" $((kp_peak / 1024)))"
+# run_keyprojd TRIAL → "RATE DETAILS…" (deliveries/s, then the words of its line)
+run_keyprojd() {
+    curl -s -X POST "$sink/_reset" >/dev/null
+    local done_at kp_peak
+    read -r done_at kp_peak < <(deliver "kp_bench_deliver_sink_$1" "$sink/json" "$CONC") || true
+    [ -n "${kp_peak:-}" ] || { echo "bench/deliver.sh: the keyprojd run failed" >&2; exit 1; }
+    local first secs
+    first=$(stat first)
+    secs=$(echo "$done_at - $first" | bc -l)
+    printf '%.1f (%d persisted in %.2f s, %s TCP connections, peak RSS %d MB)\n' "$(echo "$N / $secs" | bc -l)" \
+        "$N" "$secs" "$(stat connections)" $((kp_peak / 1024))
+}
 
 # ---- Prometheus Alertmanager --------------------------------------------
-curl -s -X POST "$sink/_reset" >/dev/null
-am_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$work/am"
-cat > "$work/am/am.yml" <<YML
+# run_alertmanager TRIAL → "RATE DETAILS…", a fresh Alertmanager each time
+run_alertmanager() {
+    curl -s -X POST "$sink/_reset" >/dev/null
+    local am_port am="$work/am$1"
+    am_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    mkdir -p "$am"
+    cat > "$am/am.yml" <<YML
 route: { receiver: sink, group_by: ['...'], group_wait: 0s, group_interval: 1s, repeat_interval: 24h }
 receivers:
   - name: sink
     webhook_configs: [ { url: "$sink/alertmanager", send_resolved: false } ]
 YML
-prometheus-alertmanager --config.file="$work/am/am.yml" --storage.path="$work/am/data" \
-    --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= --log.level=warn 2>"$work/am/log" &
-am_pid=$!
-pids="$pids $am_pid"
-for i in $(seq 1 100); do curl -sf "http://127.0.0.1:$am_port/-/ready" >/dev/null && break; sleep 0.1; done
-python3 - "$work/am" "$N" <<'PY'
+    prometheus-alertmanager --config.file="$am/am.yml" --storage.path="$am/data" \
+        --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address= --log.level=warn 2>"$am/log" &
+    local am_pid=$!
+    pids="$pids $am_pid"
+    for i in $(seq 1 100); do curl -sf "http://127.0.0.1:$am_port/-/ready" >/dev/null && break; sleep 0.1; done
+    # Posted in parallel so that the API is not what limits it.
+    find "$work" -maxdepth 1 -name 'batch*.json' -print0 | xargs -0 -P 4 -I{} curl -sf -X POST -H 'Content-Type: application/json' \
+        --data-binary @{} "http://127.0.0.1:$am_port/api/v2/alerts"
+    for i in $(seq 1 600); do [ "$(stat requests)" -ge "$N" ] && break; sleep 0.1; done
+    local n secs peak
+    n=$(stat requests)
+    secs=$(echo "$(stat last) - $(stat first)" | bc -l)
+    peak=$(peak_kb "$am_pid")
+    kill "$am_pid"
+    wait "$am_pid" 2>/dev/null || true
+    printf '%.1f (%d in %.2f s, %s TCP connections, peak RSS %d MB)\n' "$(echo "$n / $secs" | bc -l)" "$n" "$secs" \
+        "$(stat connections)" $((peak / 1024))
+}
+
+python3 - "$work" "$N" <<'PY'
 import json, sys
 d, n = sys.argv[1], int(sys.argv[2])
 for b in range(0, n, 1000):
@@ -148,21 +176,36 @@ for b in range(0, n, 1000):
               for i in range(b, min(n, b + 1000))]
     open("%s/batch%05d.json" % (d, b), "w").write(json.dumps(alerts, ensure_ascii=False))
 PY
-# Posted in parallel so that the API is not what limits it.
-ls "$work"/am/batch*.json | xargs -P 4 -I{} curl -sf -X POST -H 'Content-Type: application/json' \
-    --data-binary @{} "http://127.0.0.1:$am_port/api/v2/alerts"
-for i in $(seq 1 600); do [ "$(stat requests)" -ge "$N" ] && break; sleep 0.1; done
-am_n=$(stat requests)
-am_secs=$(echo "$(stat last) - $(stat first)" | bc -l)
-am_rps=$(echo "$am_n / $am_secs" | bc -l)
-am_peak=$(peak_kb "$am_pid")
-line "Alertmanager notifications to the sink" \
-    "$(printf '%.0f/s (%d in %.2f s, %s TCP connections, peak RSS %d MB)' "$am_rps" "$am_n" "$am_secs" \
-        "$(stat connections)" $((am_peak / 1024)))"
-kill "$am_pid"
 
-line "keyprojd / wrk" "$(printf '%.2f (target >= 0.25)' "$(echo "$kp_rps / $wrk_rps" | bc -l)")"
-line "keyprojd / Alertmanager" "$(printf '%.2f (target >= 2)' "$(echo "$kp_rps / $am_rps" | bc -l)")"
+# ---- the trials, then the medians ---------------------------------------
+load_start=$(cut -d ' ' -f 1 /proc/loadavg)
+# mid VALUES… → the index of the middle value (of the lower two when even)
+mid() { local i=0; for v; do echo "$v $i"; i=$((i + 1)); done | sort -g | awk '{ i[NR] = $2 } END { print i[int((NR + 1) / 2)] }'; }
+wrks=() kps=() ams=() r_wrk=() r_am=()
+kp_line=() am_line=()
+for t in $(seq 1 "$TRIALS"); do
+    w=$(run_wrk)
+    k=$(run_keyprojd "$t")
+    a=$(run_alertmanager "$t")
+    wrks+=("$w")
+    kps+=("${k%% *}")
+    ams+=("${a%% *}")
+    kp_line+=("${k#* }")
+    am_line+=("${a#* }")
+    r_wrk+=("$(echo "${k%% *} / $w" | bc -l)")
+    r_am+=("$(echo "${k%% *} / ${a%% *}" | bc -l)")
+    line "trial $t: wrk, keyprojd, Alertmanager" \
+        "$(printf '%.0f/s, %.0f/s, %.0f/s: %.3f of wrk, %.2f of Alertmanager' "$w" "${k%% *}" "${a%% *}" \
+            "${r_wrk[-1]}" "${r_am[-1]}")"
+done
+w=$(mid "${wrks[@]}") k=$(mid "${kps[@]}") a=$(mid "${ams[@]}")
+line "wrk POST to the sink, $CONC connections (median)" "$(printf '%.0f/s' "${wrks[w]}")"
+line "keyprojd deliveries to the sink, concurrency $CONC (median)" "$(printf '%.0f/s ' "${kps[k]}")${kp_line[k]}"
+line "Alertmanager notifications to the sink (median)" "$(printf '%.0f/s ' "${ams[a]}")${am_line[a]}"
+
+line "keyprojd / wrk (median of the trials)" "$(printf '%.3f (target >= 0.25)' "${r_wrk[$(mid "${r_wrk[@]}")]}")"
+line "keyprojd / Alertmanager (median of the trials)" "$(printf '%.2f (target >= 2)' "${r_am[$(mid "${r_am[@]}")]}")"
+line "load average (1 min) before the trials, after them" "$load_start, $(cut -d ' ' -f 1 /proc/loadavg)"
 
 # ---- the Python test receiver, signatures checked -----------------------
 secret=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
