@@ -198,6 +198,50 @@ test_json_alert_exact(void **state)
     json_decref(data);
 }
 
+/* A json alert's body is written without jansson's tree; it must still be
+ * what jansson's compact dump gives: loaded and dumped again it comes back
+ * byte for byte, for payload members of every kind (reals, arrays,
+ * escapes in values), and for a payload whose keys need escaping (the
+ * tree is built then). The alert's own members shadow the payload's. */
+static void
+test_json_alert_as_jansson_dumps(void **state)
+{
+    (void)state;
+    const char *payloads[] = {
+        "{\"message\": \"payload's words\", \"tier\": 9, \"alert_id\": 1, \"amount\": 1234.5,"
+        " \"ratio\": 1e-07, \"list\": [1, \"二\", null, true, false, {}], \"text\": \"a\\nb\\t\\\"c\\\\ \\u0001 \\u007f 涧西\","
+        " \"nested\": {\"k\": [[], {\"x\": -0.0}]}}",
+        "{\"quo\\\"te\": 1, \"新\": \"键\", \"ctl\\u0002\": 2}",
+        "{}",
+    };
+    for (size_t i = 0; i < sizeof payloads / sizeof payloads[0]; i++) {
+        json_error_t jerr;
+        json_t *data = json_loads(payloads[i], 0, &jerr);
+        assert_non_null(data);
+        struct alert_view a = fixture_alert(data, i == 2 ? NULL : "red", 1);
+        a.sent_at = SENT;
+        struct receiver rv = rcv("json", "https://hooks.example.org/kp", SW_SECRET);
+        struct render_request rq;
+        render_ok(&rv, &a, NOW, &rq);
+        json_t *back = json_loads(rq.body, 0, &jerr);
+        assert_non_null(back);
+        char *again = json_dumps(back, JSON_COMPACT);
+        assert_string_equal(rq.body, again);
+        json_t *d = json_object_get(back, "data");
+        assert_int_equal(json_integer_value(json_object_get(d, "tier")), 1);
+        assert_int_equal(json_integer_value(json_object_get(d, "alert_id")), a.id);
+        json_t *v;
+        const char *key;
+        json_object_foreach(data, key, v)
+            if (strcmp(key, "tier") != 0 && strcmp(key, "alert_id") != 0 && strcmp(key, "message") != 0)
+                assert_true(json_equal(json_object_get(d, key), v));
+        free(again);
+        json_decref(back);
+        render_request_free(&rq);
+        json_decref(data);
+    }
+}
+
 static void
 test_json_retry_keeps_id_and_body(void **state)
 {
@@ -1097,6 +1141,7 @@ main(void)
     tzset();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_alert_exact),
+        cmocka_unit_test(test_json_alert_as_jansson_dumps),
         cmocka_unit_test(test_json_retry_keeps_id_and_body),
         cmocka_unit_test(test_test_message),
         cmocka_unit_test(test_wecom_markdown_exact),
