@@ -123,7 +123,6 @@ dump_json(const json_t *resp)
     return json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(15));
 }
 
-/* Queues one answer line (s, from dump_json), taken. */
 /* An answer's text leaves the output buffer: free it, and after a large
  * one (a whole country's overdue list is ~25 MB of JSON, made of many
  * small blocks now freed) give the heap's free pages back. */
