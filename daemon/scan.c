@@ -14,6 +14,7 @@
  * PostgreSQL), so that another instance takes over within seconds. */
 #include "ac_config.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,9 @@ static const struct scan_phase *const phases[SCAN_PHASES] = {
     &scan_phase_campaigns,
 };
 #define PHASE_PROJECTS 3
+
+/* Rows a scan must have judged for the heap to be trimmed after it. */
+#define SCAN_TRIM_ROWS 10000
 
 /* The leader's advisory lock: not the migration lock (7391001, migrate.c)
  * nor the import's (hashtextextended('keyproj.import', 0)). */
@@ -212,6 +216,12 @@ run_end(struct scanner *s, const char *err)
                 st->today, st->examined, st->alerts, st->deliveries, st->ms, st->phase_ms[0],
                 st->phase_ms[PHASE_PROJECTS]);
     tell(&s->waiters, &s->last);
+    /* A scan that judged many rows leaves the heap full of freed result
+     * rows and payloads: give the pages back, as an import does, so an
+     * idle daemon stays small (a 30,000-project ledger's first scan: 15.4
+     * MB of private memory kept, 6.5 MB after the trim). */
+    if (st->examined >= SCAN_TRIM_ROWS)
+        malloc_trim(0);
     if (s->again)
         event_active(s->start_ev, EV_TIMEOUT, 0);
 }
