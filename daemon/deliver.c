@@ -328,10 +328,9 @@ on_claim_arm(void *arg, double seconds)
 }
 
 /* A claim ended: what it queued goes out, then the next claim (or, with
- * nothing claimed, a sleep until the next row is due: unless the other
- * claim connection's claim still runs, whose answer claims again or sleeps
- * in turn; the rows it is taking are what this one found none of); stopping,
- * it may have been the last thing to wait for. */
+ * nothing claimed, a sleep until the next row is due, left to the other
+ * connection's claim when one still runs: its answer claims again or
+ * sleeps); stopping, it may have been the last thing to wait for. */
 static void
 on_claim_answered(void *arg, const struct claim_outcome *o)
 {

@@ -95,7 +95,7 @@ put_str(struct buf *b, const char *s)
     struct buf c;
     buf_init(&c);
     render_clean(&c, s, MARKUP_PLAIN);
-    buf_put_json_str(b, c.len > 0 ? c.data : "");     /* (reserved, c.data holds no NUL until written) */
+    buf_put_json_str(b, c.len > 0 ? c.data : "");     /* reserved but unwritten, c.data has no NUL */
     buf_free(&c);
 }
 
@@ -131,8 +131,8 @@ put_dump(struct buf *b, const json_t *v)
 }
 
 /* The body envelope(alert_data(…)) dumps to, written without building its
- * tree: the same bytes (tests/golden/…json.json pin them) for a third of
- * the work, and this is every json message's. False when the payload holds
+ * tree: the same bytes (tests/golden/…json.json pin them) for two thirds
+ * of the instructions, and this is every json message's. False when the payload holds
  * a key that is not plain text (jansson's escaping of it is not repeated
  * here): the tree is built then. */
 static bool
