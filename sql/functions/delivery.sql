@@ -238,7 +238,7 @@ $$;
 
 -- p_digests: whether a row may be a digest's (keyprojd knows the kind of
 -- every row it renders); false skips keyproj_digest_tells_held, whose
--- lookup of every row's alert was a tenth of recording a batch. The form
+-- lookup of every row's alert was a fifth of recording a batch. The form
 -- without it stays for a keyprojd of before, still running beside a newer
 -- one: it always looks.
 CREATE OR REPLACE FUNCTION keyproj_record_deliveries(p_worker text, p_ids bigint[], p_verdicts text[], p_at float8[],
