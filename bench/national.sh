@@ -245,7 +245,8 @@ grep -q 'msg="scan finished"' "$work/d.log" ||
 read -r full_ms full_rows full_alerts <<<"$(grep 'msg="scan finished"' "$work/d.log" | head -n 1 |
     sed -n 's/.* examined=\([0-9]*\) alerts=\([0-9]*\) .* ms=\([0-9.]*\) .*/\3 \1 \2/p')"
 line "scan, everything (first, as the new leader)" \
-    "$(printf '%.1f s (%s rows examined, %s alerts)' "$(python3 -c "print($full_ms / 1000)")" "$full_rows" "$full_alerts")"
+    "$(printf '%.1f s (%s rows examined, %s alerts; load average %s after it)' "$(python3 -c "print($full_ms / 1000)")" \
+        "$full_rows" "$full_alerts" "$(load)")"
 read -r ms_ms prj_ms <<<"$(grep 'msg="scan finished"' "$work/d.log" | head -n 1 |
     sed -n 's/.* milestones_ms=\([0-9.]*\) projects_ms=\([0-9.]*\).*/\1 \2/p')"
 line "  of which the milestone phase, the project phase" \

@@ -76,6 +76,7 @@ cpu_ms() {
 }
 cpu_kp() { awk -v t="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000 / t)}' "/proc/$pid/stat"; }
 cpu0=$(cpu_ms) kp0=$(cpu_kp)
+load_start=$(cut -d ' ' -f 1 /proc/loadavg)
 # moving the clock starts the burst's scan; status tells how it went
 # (its end is awaited in the log, not by polling `status`: the counts
 # behind status, ~60-100 ms on this ledger, are refreshed once a second
@@ -161,3 +162,5 @@ printf '%-44s %.2f (target >= 0.8)\n' "burst ratio (INSERT … SELECT / alerts c
     "$(python3 -c "print($raw_ms / $ms_ms)")"
 printf '%-44s %.2f\n' "burst ratio (INSERT … SELECT / whole scan)" \
     "$(python3 -c "print($raw_ms / $burst_ms)")"
+printf '%-44s %s, %s\n' "load average (1 min) before the burst, after the raw statement" \
+    "$load_start" "$(cut -d ' ' -f 1 /proc/loadavg)"
