@@ -140,9 +140,12 @@ bool cmd_flag(const struct cmd_args *a, const char *name);
 
 /* Each command calls exactly one of these, once. data/details are stolen. */
 void cmd_reply(struct cmd_ctx *ctx, json_t *data);
-/* cmd_reply with data already as compact JSON text (borrowed): for an
- * answer served again from a cache, as status does. */
+/* cmd_reply with data already as JSON text written with CMD_JSON_FLAGS
+ * (borrowed): for an answer served again from a cache, as status does, or
+ * written without a tree (db_rows_text). */
 void cmd_reply_text(struct cmd_ctx *ctx, const char *data);
+/* How an answer's JSON is written (control.c). */
+#define CMD_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
 void cmd_error(struct cmd_ctx *ctx, const char *code, json_t *details, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

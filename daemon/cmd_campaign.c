@@ -17,6 +17,7 @@
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
+#include "db_rows.h"
 #include "util.h"
 #include "values.h"
 

@@ -14,6 +14,7 @@
 #include "cmd_util.h"
 #include "daemon.h"
 #include "db.h"
+#include "db_rows.h"
 #include "letters.h"
 #include "util.h"
 #include "values.h"

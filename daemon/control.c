@@ -120,7 +120,7 @@ client_free(struct client *cl)
 static char *
 dump_json(const json_t *resp)
 {
-    return json_dumps(resp, JSON_COMPACT | JSON_REAL_PRECISION(15));
+    return json_dumps(resp, CMD_JSON_FLAGS);
 }
 
 /* An answer's text leaves the output buffer: free it, and after a large

@@ -160,6 +160,8 @@ NC_("error", "%s; usage: %s%s%s"),
 /* daemon/cmd_util.c */
 NC_("error", "%s; usage: %s %s"),
 /* daemon/cmd_util.c */
+NC_("error", "the answer could not be written as JSON"),
+/* daemon/cmd_util.c */
 NC_("error", "the change failed, nothing was changed: %s"),
 /* daemon/cmd_util.c */
 NC_("error", "a write with %d parameters (at most %d)"),

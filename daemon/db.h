@@ -6,7 +6,6 @@
 
 #include <stdbool.h>
 #include <event2/event.h>
-#include <jansson.h>
 #include <libpq-fe.h>
 
 struct db;
@@ -73,9 +72,5 @@ void db_cancel(struct db_query *q);
  * server may be found elsewhere). db drops such a connection and
  * reconnects; libpq then walks the conninfo's hosts to the primary. */
 bool db_sqlstate_unusable(const char *sqlstate, bool want_rw);
-
-/* Converts a query result to an array of objects (column names as keys,
- * numbers as numbers, booleans, json as json). Returns a new reference. */
-json_t *db_rows_json(const PGresult *res);
 
 #endif

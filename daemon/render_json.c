@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_buf.h"
 #include "render_format.h"
 #include "sign.h"
 
@@ -110,26 +111,6 @@ own_member(const char *key)
     return false;
 }
 
-/* v as jansson's compact dump writes it, straight into b. */
-static bool
-put_dump(struct buf *b, const json_t *v)
-{
-    size_t room = 256;
-    for (int i = 0; i < 2; i++) {
-        buf_reserve(b, room + 1);
-        size_t n = json_dumpb(v, b->data + b->len, room, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (n == 0)
-            return false;
-        if (n <= room) {
-            b->len += n;
-            b->data[b->len] = '\0';
-            return true;
-        }
-        room = n;
-    }
-    return false;
-}
-
 /* The body envelope(alert_data(…)) dumps to, written without building its
  * tree: the same bytes (tests/golden/…json.json pin them) for two thirds
  * of the instructions, and this is every json message's. False when the payload holds
@@ -179,7 +160,7 @@ alert_body(struct buf *b, const struct alert_view *a, const char *created)
             buf_putc(b, ',');
             buf_put_json_str(b, key);
             buf_putc(b, ':');
-            if (!put_dump(b, v))
+            if (!buf_put_json(b, v, JSON_COMPACT))
                 return false;
         }
     }

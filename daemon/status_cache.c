@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "daemon.h"
 #include "db.h"
+#include "db_rows.h"
 #include "log.h"
 #include "scan.h"
 #include "status_cache.h"

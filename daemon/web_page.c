@@ -22,6 +22,7 @@
 #include "csv.h"
 #include "daemon.h"
 #include "db.h"
+#include "db_rows.h"
 #include "log.h"
 #include "util.h"
 #include "values.h"
