@@ -326,7 +326,7 @@ job_respond_text(struct cmd_ctx *ctx, const char *data)
     job_respond(ctx, json_pack("{s:b, s:o}", "ok", 1, "data", d ? d : json_null()));
 }
 
-static const struct cmd_replier job_replier = { job_respond, job_respond_text };
+static const struct cmd_replier job_replier = { job_respond, job_respond_text, false };
 
 static void
 job_ask(struct job *job, int slot)

@@ -46,10 +46,13 @@ struct cmd_ctx;
 /* Where a request's answers go: the control socket's (control.c), or a
  * test's own. respond sends resp (taking it) and frees ctx; respond_text
  * the same for {"ok":true,"data":DATA}, DATA already compact JSON text (a
- * cached rendering). */
+ * cached rendering). as_text: the answer leaves as text (the socket), so
+ * a query's rows are best written straight to text (db_rows_text); the
+ * dashboard's pages and the weekly workbook read the tree, and get it. */
 struct cmd_replier {
     void (*respond)(struct cmd_ctx *ctx, json_t *resp);
     void (*respond_text)(struct cmd_ctx *ctx, const char *data);
+    bool as_text;
 };
 
 struct cmd_ctx {

@@ -196,8 +196,12 @@ cmd_on_rows(void *arg, const PGresult *res, const char *err)
         cmd_error(ctx, "internal", NULL, "query failed: %s", err);
         return;
     }
+    if (!ctx->out->as_text) {
+        cmd_reply(ctx, db_rows_json(res));
+        return;
+    }
     /* Written a value at a time: a whole country's overdue list as a
-     * tree took ~100 MB more than its text (doc/performance.md). */
+     * tree took ~140 MB more than its text (doc/performance.md). */
     char *text = db_rows_text(res, CMD_JSON_FLAGS);
     if (text != NULL)
         cmd_reply_text(ctx, text);

@@ -182,7 +182,7 @@ protocol_close(struct client *cl, const char *code, const char *message)
 
 static void control_respond(struct cmd_ctx *ctx, json_t *resp);
 static void control_respond_ok_text(struct cmd_ctx *ctx, const char *data);
-static const struct cmd_replier control_replier = { control_respond, control_respond_ok_text };
+static const struct cmd_replier control_replier = { control_respond, control_respond_ok_text, true };
 
 static struct cmd_ctx *
 ctx_new(struct client *cl)

@@ -194,7 +194,7 @@ cmd_respond_text(struct cmd_ctx *ctx, const char *data)
     cmd_respond(ctx, json_pack("{s:b, s:o}", "ok", 1, "data", d ? d : json_null()));
 }
 
-static const struct cmd_replier page_replier = { cmd_respond, cmd_respond_text };
+static const struct cmd_replier page_replier = { cmd_respond, cmd_respond_text, false };
 
 int
 page_cmdv(struct page *p, int argc, const char *const *argv)

@@ -63,7 +63,7 @@ respond_text(struct cmd_ctx *ctx, const char *data)
     respond(ctx, r);
 }
 
-static const struct cmd_replier replier = { respond, respond_text };
+static const struct cmd_replier replier = { respond, respond_text, true };    /* rows as text, as on the socket */
 
 int
 control_clients(const struct control *c)
