@@ -279,5 +279,12 @@ line "overdue --county C, keyprojctl --json" "$c_ms ms ($c_rows rows, $((c_bytes
 "$BENCH_BUILD/bench/ctlbench" "$work/ctl.sock" 3 "overdue --county $county" | sed 's/^/  /'
 "$BENCH_BUILD/bench/ctlbench" "$work/ctl.sock" 3 status version
 memline "ctlbench"
+
+# ---- the weekly bulletin (the workbook from the commands' answers) -------
+t=$(secs)
+$ctl bulletin --week 2026-W48 > "$work/bulletin.xlsx"
+line "bulletin --week 2026-W48, the weekly workbook" \
+    "$(python3 -c "print('%.0f' % (1000 * ($(secs) - $t)))") ms ($(($(wc -c < "$work/bulletin.xlsx") / 1024)) kB)"
+memline "the bulletin"
 sleep 1
 line "keyprojd memory, idle, national data loaded" "$(mem)"

@@ -169,36 +169,46 @@ milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     struct cmd_call c = { .ctx = ctx, .e = &cmd_milestones_entry, .a = a };
     struct cmd_filters f;
     const char *status;
+    char from[11], to[11];
     if (!cmd_filters_read(&c, &f) ||
-        !cmd_enum_opt(&c, "status", &words_milestone_filter, &status))
+        !cmd_enum_opt(&c, "status", &words_milestone_filter, &status) ||
+        (cmd_opt(a, "done-from") && !cmd_date_arg(&c, "--done-from", cmd_opt(a, "done-from"), from)) ||
+        (cmd_opt(a, "done-to") && !cmd_date_arg(&c, "--done-to", cmd_opt(a, "done-to"), to)))
         return;
     char today[11];
     cmd_today(ctx, today);
-    const char *params[2 + FILTER_N] = { today, status };
-    cmd_filters_params(&f, params + 2);
-    char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 3);
+    /* --done-from/--done-to: the milestones done within those days, both
+     * counted (the weekly bulletin's 本周完成 asks for its week only, not
+     * for every milestone ever done) */
+    const char *params[4 + FILTER_N] = { today, status, cmd_opt(a, "done-from") ? from : NULL,
+                                         cmd_opt(a, "done-to") ? to : NULL };
+    cmd_filters_params(&f, params + 4);
+    char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 5);
     char *sql = xasprintf(
         "SELECT m.id, p.code AS project, p.name AS project_name, co.name AS county, cp.code AS campaign,"
         " m.kind, m.title, m.due_on AS due," MILESTONE_STATUS " AS status, m.done_on, mu.name AS unit"
         " FROM milestone m JOIN project p ON p.id = m.project_id JOIN county co ON co.id = p.county_id"
         " JOIN campaign cp ON cp.id = m.campaign_id LEFT JOIN unit mu ON mu.id = m.unit_id"
         " LEFT JOIN unit pu ON pu.id = p.unit_id LEFT JOIN person l ON l.id = p.leader_id"
-        " WHERE " CMD_MILESTONE_FILTER_SQL("$1", "$2") "%s"
+        " WHERE " CMD_MILESTONE_FILTER_SQL("$1", "$2")
+        " AND ($3::date IS NULL OR m.done_on >= $3::date) AND ($4::date IS NULL OR m.done_on <= $4::date)%s"
         " ORDER BY m.due_on, p.code, m.id", where);
-    cmd_filters_query(ctx, &f, sql, 2 + FILTER_N, params, cmd_on_rows, ctx, NULL);
+    cmd_filters_query(ctx, &f, sql, 4 + FILTER_N, params, cmd_on_rows, ctx, NULL);
     free(sql);
     free(where);
 }
 
 static const struct cmd_opt milestones_opts[] = {
-    CMD_FILTER_OPTS, { "status", true }, { NULL, false },
+    CMD_FILTER_OPTS, { "status", true }, { "done-from", true }, { "done-to", true }, { NULL, false },
 };
 
 const struct cmd_entry cmd_milestones_entry = {
     .name = "milestones",
-    .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--status pending|done|waived|overdue]",
+    .usage = CMD_FILTER_USAGE " [--campaign 2026-B6] [--status pending|done|waived|overdue]"
+             " [--done-from DATE] [--done-to DATE]",
     .summary = "list milestones (节点); 'pending' means not yet due, 'overdue' past its date; "
-        "--unit is the unit answerable (the milestone's, else its project's)",
+        "--unit is the unit answerable (the milestone's, else its project's); "
+        "--done-from/--done-to: those done within these days, both counted",
     .level = LEVEL_OPERATOR,
     .flags = CMD_NEEDS_DB,
     .opts = milestones_opts,

@@ -64,6 +64,16 @@ expect_eq "milestones --status overdue --county" \
     "$(sql "SELECT count(*) FROM milestone m JOIN project p ON p.id = m.project_id JOIN county c ON c.id = p.county_id WHERE m.status = 'pending' AND m.due_on < '2026-11-25' AND c.name = '$county'") True" "$n"
 n=$(kpctl --json milestones --campaign 2026-B6 --status 逾期 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(all(r["campaign"]=="2026-B6" for r in d))')
 expect_eq "milestones --campaign with a Chinese status" True "$n"
+# --done-from/--done-to: done within those days, both counted (dates as
+# the import reads them); the boundary days hold done milestones here.
+n=$(kpctl --json milestones --status done --done-from 2026-11-02 --done-to 2026年11月19日 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), all("2026-11-02" <= r["done_on"] <= "2026-11-19" for r in d))')
+expect_eq "milestones --done-from --done-to: the days both counted" \
+    "$(sql "SELECT count(*) FROM milestone WHERE status = 'done' AND done_on BETWEEN '2026-11-02' AND '2026-11-19'") True" "$n"
+expect_eq "… the boundary days have done milestones (else the test proves nothing)" "t" \
+    "$(sql "SELECT count(*) FILTER (WHERE done_on = '2026-11-02') > 0 AND count(*) FILTER (WHERE done_on = '2026-11-19') > 0 FROM milestone WHERE status = 'done'")"
+n=$(kpctl --json milestones --done-to 2026-03-31 | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), all(r["done_on"] <= "2026-03-31" for r in d))')
+expect_eq "milestones --done-to alone" "$(sql "SELECT count(*) FROM milestone WHERE done_on <= '2026-03-31'") True" "$n"
+
 # pending: not done and not yet overdue (the overdue ones have their own filter)
 n=$(kpctl --json milestones --status 未完成 --county "$county" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), all(r["status"]=="pending" and r["due"] >= "2026-11-25" for r in d))')
 expect_eq "milestones --status pending --county: not yet due" \
@@ -149,6 +159,9 @@ expect_eq "--level foo is a usage error" 2 "$rc"
 expect_contains "… listing the levels" "省, 市" "$err"
 run due --sector 航天
 expect_eq "--sector 航天 is a usage error" "2 True" "$rc $(case "$err" in *产业*) echo True ;; esac)"
+run milestones --done-from 11月后
+expect_eq "--done-from 11月后 is a usage error" 2 "$rc"
+expect_contains "… naming the option and the dates it reads" "--done-from '11月后' is not a date (like 2026-11-02" "$err"
 run milestones --county 涧西
 expect_eq "--county 涧西 (no such county) is refused" "1 not_found" "$rc $(echo "$out" | field code)"
 expect_contains "… naming it" "no county '涧西'" "$err"
