@@ -376,6 +376,10 @@ job_write(struct job *job)
     for (size_t i = 0; i < NS; i++) {
         const json_t *rows = json_object_get(job->res[sheets[i].q], "data");
         btable_fill(&bt[i], sheets[i].cols, rows, &et[i]);
+        /* its cells are copies: the answer goes now, not after the
+         * workbook (逾期节点's is the country's every overdue node) */
+        json_decref(job->res[sheets[i].q]);
+        job->res[sheets[i].q] = NULL;
         titles[i] = title_new(job, sheets[i].name, i < 2 ? invest : "");
         es[i] = (struct export_sheet){ sheets[i].name, titles[i], 1, &et[i] };
     }
