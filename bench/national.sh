@@ -286,5 +286,23 @@ $ctl bulletin --week 2026-W48 > "$work/bulletin.xlsx"
 line "bulletin --week 2026-W48, the weekly workbook" \
     "$(python3 -c "print('%.0f' % (1000 * ($(secs) - $t)))") ms ($(($(wc -c < "$work/bulletin.xlsx") / 1024)) kB)"
 memline "the bulletin"
+
+# ---- the ledger as a file (export) ----------------------------------------
+# Every project; the milestones of one county (all 811,827 would be an
+# answer of 149 MB, beyond control.max_answer_bytes: refused, with a word
+# to narrow it).
+export_line() {     # export_line WHAT ARGS… (the last may be --xlsx)
+    local what=$1 t f="$work/export.out"
+    shift
+    t=$(secs)
+    $ctl export "$@" > "$f"
+    line "export $what" "$(python3 -c "print('%.0f' % (1000 * ($(secs) - $t)))") ms ($(($(wc -c < "$f") / 1024)) kB)"
+    memline "the export"
+    rm -f "$f"
+}
+export_line "projects, whole data set, CSV" projects
+export_line "projects, whole data set, xlsx" projects --xlsx
+export_line "milestones --county C, CSV" milestones --county "$county"
+export_line "milestones --county C, xlsx" milestones --county "$county" --xlsx
 sleep 1
 line "keyprojd memory, idle, national data loaded" "$(mem)"
