@@ -175,6 +175,10 @@ milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
         (cmd_opt(a, "done-from") && !cmd_date_arg(&c, "--done-from", cmd_opt(a, "done-from"), from)) ||
         (cmd_opt(a, "done-to") && !cmd_date_arg(&c, "--done-to", cmd_opt(a, "done-to"), to)))
         return;
+    if (cmd_opt(a, "done-from") && cmd_opt(a, "done-to") && strcmp(from, to) > 0) {
+        cmd_usage_error(&c, "--done-from %s is after --done-to %s: no day is in between", from, to);
+        return;
+    }
     char today[11];
     cmd_today(ctx, today);
     /* --done-from/--done-to: the milestones done within those days, both

@@ -122,6 +122,8 @@ NC_("error", "amount '%s' is not an amount in 万元 (like 1234.5; no sign, up t
 /* daemon/cmd_projects.c */
 NC_("error", "no project with code '%s'"),
 /* daemon/cmd_projects.c */
+NC_("error", "--done-from %s is after --done-to %s: no day is in between"),
+/* daemon/cmd_projects.c */
 NC_("error", "--group: unknown value '%s' (expected one of 城区组, 县组, 功能区组)"),
 /* daemon/cmd_projects.c */
 NC_("error", "--group is required: one of 城区组, 县组, 功能区组"),

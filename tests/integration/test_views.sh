@@ -162,6 +162,9 @@ expect_eq "--sector 航天 is a usage error" "2 True" "$rc $(case "$err" in *产
 run milestones --done-from 11月后
 expect_eq "--done-from 11月后 is a usage error" 2 "$rc"
 expect_contains "… naming the option and the dates it reads" "--done-from '11月后' is not a date (like 2026-11-02" "$err"
+run milestones --done-from 2026-12-06 --done-to 2026/11/30
+expect_eq "--done-from after --done-to is a usage error, not an empty table" 2 "$rc"
+expect_contains "… saying so" "--done-from 2026-12-06 is after --done-to 2026-11-30" "$err"
 run milestones --county 涧西
 expect_eq "--county 涧西 (no such county) is refused" "1 not_found" "$rc $(echo "$out" | field code)"
 expect_contains "… naming it" "no county '涧西'" "$err"
