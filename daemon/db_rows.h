@@ -13,8 +13,8 @@ json_t *db_rows_json(const PGresult *res);
 
 /* The same rows as the text json_dumps(db_rows_json(res), flags) gives,
  * byte for byte, written one value at a time: no tree of the whole result
- * is ever built (a whole country's overdue list made one of ~100 MB). The
- * caller frees it. */
+ * is ever built (a whole country's overdue list made one ~140 MB larger
+ * than its text). The caller frees it. */
 char *db_rows_text(const PGresult *res, size_t flags);
 
 #endif
