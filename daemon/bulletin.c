@@ -330,7 +330,7 @@ job_ask(struct job *job, int slot)
     int argc = 0;
     while (argc < 5 && queries[slot][argc])
         argc++;
-    ctx->tok.argv = xcalloc((size_t)argc + 5, sizeof(char *));
+    ctx->tok.argv = xcalloc((size_t)argc + 5, sizeof(char *));   /* room for the week's four, and NULL */
     for (int i = 0; i < argc; i++)
         ctx->tok.argv[i] = xstrdup(queries[slot][i]);
     if (slot == Q_DONE) {

@@ -169,13 +169,14 @@ milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     struct cmd_call c = { .ctx = ctx, .e = &cmd_milestones_entry, .a = a };
     struct cmd_filters f;
     const char *status;
+    const char *from_s = cmd_opt(a, "done-from"), *to_s = cmd_opt(a, "done-to");
     char from[11], to[11];
     if (!cmd_filters_read(&c, &f) ||
         !cmd_enum_opt(&c, "status", &words_milestone_filter, &status) ||
-        (cmd_opt(a, "done-from") && !cmd_date_arg(&c, "--done-from", cmd_opt(a, "done-from"), from)) ||
-        (cmd_opt(a, "done-to") && !cmd_date_arg(&c, "--done-to", cmd_opt(a, "done-to"), to)))
+        (from_s && !cmd_date_arg(&c, "--done-from", from_s, from)) ||
+        (to_s && !cmd_date_arg(&c, "--done-to", to_s, to)))
         return;
-    if (cmd_opt(a, "done-from") && cmd_opt(a, "done-to") && strcmp(from, to) > 0) {
+    if (from_s && to_s && strcmp(from, to) > 0) {
         cmd_usage_error(&c, "--done-from %s is after --done-to %s: no day is in between", from, to);
         return;
     }
@@ -184,8 +185,7 @@ milestones_exec(struct cmd_ctx *ctx, const struct cmd_args *a)
     /* --done-from/--done-to: the milestones done within those days, both
      * counted (the weekly bulletin's 本周完成 asks for its week only, not
      * for every milestone ever done) */
-    const char *params[4 + FILTER_N] = { today, status, cmd_opt(a, "done-from") ? from : NULL,
-                                         cmd_opt(a, "done-to") ? to : NULL };
+    const char *params[4 + FILTER_N] = { today, status, from_s ? from : NULL, to_s ? to : NULL };
     cmd_filters_params(&f, params + 4);
     char *where = cmd_filters_sql_new(FILTER_ON_MILESTONES, 5);
     char *sql = xasprintf(

@@ -6,7 +6,11 @@
 bool
 buf_put_json(struct buf *b, const json_t *v, size_t flags)
 {
+    /* the buffer's free room, or 256 bytes; made larger and the dump done
+     * again when jansson says it needs more (json_dumpb's way) */
     size_t room = 256;
+    if (b->cap > b->len + 2 + room)
+        room = b->cap - b->len - 2;
     for (int i = 0; i < 2; i++) {
         buf_reserve(b, room + 1);
         size_t n = json_dumpb(v, b->data + b->len, room, flags | JSON_ENCODE_ANY);
@@ -17,7 +21,7 @@ buf_put_json(struct buf *b, const json_t *v, size_t flags)
             b->data[b->len] = '\0';
             return true;
         }
-        room = n;       /* too small: jansson said how much it needs */
+        room = n;
     }
     return false;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "json_buf.h"
 #include "render_format.h"
 #include "text.h"
 
@@ -168,20 +169,14 @@ render_add_header(struct render_request *out, const char *fmt, ...)
 void
 render_set_body(struct render_request *out, json_t *v)
 {
-    free(out->body);
-    size_t room = BODY_ROOM;
-    char *b = xmalloc(room);
-    size_t n = json_dumpb(v, b, room - 1, JSON_COMPACT);
-    if (n >= room) {
-        room = n + 1;
-        b = xrealloc(b, room);
-        n = json_dumpb(v, b, room - 1, JSON_COMPACT);
-    }
-    if (n == 0 || n >= room)
+    struct buf b;
+    buf_init(&b);
+    buf_reserve(&b, BODY_ROOM);
+    if (!buf_put_json(&b, v, JSON_COMPACT))
         abort();                            /* only on out-of-memory */
-    b[n] = '\0';
-    out->body = b;
-    out->body_len = n;
+    free(out->body);
+    out->body_len = b.len;
+    out->body = buf_steal(&b);
     json_decref(v);
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_buf.h"
 #include "log.h"
 #include "scan_phase.h"
 #include "text.h"
@@ -185,27 +186,20 @@ scan_batch_close(struct scan_batch *b)
     return b->n_alerts ? (int)pl->len : 12;
 }
 
-/* One payload, its length first: dumped into the buffer's free room
- * (json_dumpb), which is made larger and the dump done again when it was
- * too small (a few times per batch, as the buffer doubles). */
+/* One payload, its length first, dumped into the buffer's free room
+ * (buf_put_json; dumped again when the room was too small, a few times per
+ * batch, as the buffer doubles). */
 static void
 put_payload(struct buf *b, const json_t *payload)
 {
     static const char len[4];
     buf_append(b, len, sizeof len);
-    size_t at = b->len, room = b->cap - b->len - 1;
-    size_t n = json_dumpb(payload, b->data + at, room, JSON_COMPACT);
-    if (n > room && n != 0) {
-        buf_reserve(b, n);
-        n = json_dumpb(payload, b->data + at, n, JSON_COMPACT);
-    }
-    if (n == 0 || n > INT32_MAX) {
-        log_error("scan: an alert's payload could not be written", "bytes=%zu", n);
+    size_t at = b->len;
+    if (!buf_put_json(b, payload, JSON_COMPACT) || b->len - at > INT32_MAX) {
+        log_error("scan: an alert's payload could not be written", "bytes=%zu", b->len - at);
         abort();
     }
-    b->len = at + n;
-    b->data[b->len] = '\0';
-    put_be32(b->data + at - 4, (uint32_t)n);
+    put_be32(b->data + at - 4, (uint32_t)(b->len - at));
 }
 
 static void
